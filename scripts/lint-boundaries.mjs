@@ -1,0 +1,98 @@
+#!/usr/bin/env node
+// Enforces the import boundaries of DESIGN.md §1.4. Each README.md under src/ may carry two lines:
+//   Must not import: broker, client, protocol/messages, node:*, some-package
+//   Must not use: Date.now, Math.random, setTimeout
+// They apply to every .ts file below that README's folder. Folder names are relative to src/;
+// `node:*` means any Node.js built-in, `packages` any npm package.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { dirname, join, relative, resolve } from 'node:path';
+
+const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
+const src = join(root, 'src');
+
+function walk(dir, out = []) {
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) walk(path, out);
+    else out.push(path);
+  }
+  return out;
+}
+
+function listAfter(text, label) {
+  const line = text.split('\n').find((l) => l.replace(/^[-*\s]+/, '').startsWith(label));
+  if (!line) return [];
+  return line
+    .slice(line.indexOf(label) + label.length)
+    .split(',')
+    .map((s) =>
+      s
+        .replace(/[`.\s]+$/g, '')
+        .replace(/^[`\s]+/, '')
+        .replace(/`/g, ''),
+    )
+    .filter(Boolean);
+}
+
+const files = walk(src);
+const rules = files
+  .filter((f) => f.endsWith('README.md'))
+  .map((readme) => {
+    const text = readFileSync(readme, 'utf8');
+    return {
+      readme: relative(root, readme),
+      scope: dirname(readme),
+      noImport: listAfter(text, 'Must not import:'),
+      noUse: listAfter(text, 'Must not use:'),
+    };
+  })
+  .filter((r) => r.noImport.length > 0 || r.noUse.length > 0);
+
+const importRe =
+  /(?:^|[\s;])(?:import|export)\b[^'"`;]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s+['"]([^'"]+)['"]/gm;
+const builtins = new Set(builtinModules);
+
+function stripComments(code) {
+  return code.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`\\])\/\/.*$/gm, '$1');
+}
+
+function importViolates(spec, fromFile, forbidden) {
+  if (spec.startsWith('.')) {
+    const target = relative(src, resolve(dirname(fromFile), spec)).replace(/\.js$/, '');
+    return target === forbidden || target.startsWith(`${forbidden}/`) || target.startsWith(`${forbidden}.`);
+  }
+  const isBuiltin = spec.startsWith('node:') || builtins.has(spec.split('/')[0]);
+  if (forbidden === 'node:*') return isBuiltin;
+  if (forbidden === 'packages') return !isBuiltin;
+  return spec === forbidden || spec.startsWith(`${forbidden}/`);
+}
+
+const problems = [];
+for (const file of files.filter((f) => f.endsWith('.ts'))) {
+  const code = stripComments(readFileSync(file, 'utf8'));
+  const applicable = rules.filter((r) => file.startsWith(`${r.scope}/`));
+  if (applicable.length === 0) continue;
+  const specs = [...code.matchAll(importRe)].map((m) => m[1] ?? m[2] ?? m[3]);
+  for (const rule of applicable) {
+    for (const spec of specs) {
+      const bad = rule.noImport.find((f) => importViolates(spec, file, f));
+      if (bad)
+        problems.push(`${relative(root, file)}: imports '${spec}', which ${rule.readme} forbids (${bad})`);
+    }
+    for (const word of rule.noUse) {
+      const re = new RegExp(`(^|[^\\w.$])${word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w$])`);
+      const lineNo = code.split('\n').findIndex((l) => re.test(l));
+      if (lineNo >= 0) problems.push(`${relative(root, file)}: uses ${word}, which ${rule.readme} forbids`);
+    }
+  }
+}
+
+if (problems.length > 0) {
+  for (const p of problems) console.error(p);
+  console.error(`lint-boundaries: ${problems.length} problem(s)`);
+  process.exit(1);
+}
+console.log(
+  `lint-boundaries: ${files.filter((f) => f.endsWith('.ts')).length} files checked against ${rules.length} READMEs, clean`,
+);
