@@ -1,0 +1,19 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+function findRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error('package.json not found above the test');
+    dir = up;
+  }
+  return dir;
+}
+
+/** The project's root folder (where package.json is). */
+export const repoRoot = findRoot();
+
+/** ../shared/kafka-protocol, which a user's fresh clone does not have. */
+export const oracleDir = join(repoRoot, '..', 'shared', 'kafka-protocol');
