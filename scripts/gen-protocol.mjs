@@ -246,6 +246,13 @@ function generateInternal(messageData) {
     const body = schemas.map((s) => renderDecl(s, kind, commonStructs(s)));
     writeTs(join(outDir, `${name}.ts`), body.join('\n'));
   }
+  writeFileSync(
+    join(outDir, 'index.ts'),
+    `${HEADER}// Records Kafka stores rather than sends: KRaft metadata records, the keys and values of\n` +
+      `// __consumer_offsets and __transaction_state, Raft control records and quorum-state.\n` +
+      groups.map(([name]) => `export * from './${name}.js';`).join('\n') +
+      '\n',
+  );
 }
 
 const data = generateMessages();

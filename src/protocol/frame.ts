@@ -130,3 +130,23 @@ export function decodeResponseFrame<T = unknown>(
   const body = codecFor(api.response, version).decode(r) as T;
   return { correlationId: header.correlationId, body };
 }
+
+export interface DecodedRequest<T = unknown> {
+  header: RequestHeaderValue;
+  body: T;
+}
+
+/**
+ * Decodes a whole request frame (after the size prefix): header, then body by the header's key and
+ * version. Throws DecodeError (and nothing else) for anything it cannot decode.
+ */
+export function decodeRequest<T = unknown>(frame: Buffer): DecodedRequest<T> {
+  const { header, bodyOffset } = readRequestHeader(frame);
+  const api = apiByKey[header.requestApiKey];
+  if (!api) throw new DecodeError('unsupported', `unknown API key ${header.requestApiKey}`);
+  if (!inVersions(api.request.valid, header.requestApiVersion)) {
+    throw new DecodeError('unsupported', `${api.name} has no version ${header.requestApiVersion}`);
+  }
+  const body = decodeRequestBody<T>(header.requestApiKey, header.requestApiVersion, frame, bodyOffset);
+  return { header, body };
+}
