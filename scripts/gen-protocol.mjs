@@ -109,7 +109,7 @@ function emitInterfaces(messageName, fields, validRange, out, seen) {
     const nullable = nr !== null;
     let t;
     if (f.type === '[]' || f.type === '{}') {
-      const iname = `${messageName}${f.struct}`;
+      const iname = f.struct.startsWith(messageName) ? f.struct : `${messageName}${f.struct}`;
       structs.push([iname, f.fields]);
       t = f.type === '[]' ? `${iname}[]` : iname;
     } else if (f.type.startsWith('[]')) t = `${tsPrimitive(f.type.slice(2))}[]`;

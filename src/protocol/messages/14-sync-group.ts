@@ -8,10 +8,10 @@ export interface SyncGroupRequest {
   groupInstanceId?: string | null;
   protocolType?: string | null;
   protocolName?: string | null;
-  assignments: SyncGroupRequestSyncGroupRequestAssignment[];
+  assignments: SyncGroupRequestAssignment[];
 }
 
-export interface SyncGroupRequestSyncGroupRequestAssignment {
+export interface SyncGroupRequestAssignment {
   memberId: string;
   assignment: Buffer;
 }

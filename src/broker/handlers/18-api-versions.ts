@@ -1,0 +1,27 @@
+// ApiVersions, versions 0-4. The list is computed from the handler registry, so it names exactly the
+// APIs and versions this broker implements. v3+ requests carry the client's software name and version,
+// checked against Kafka's pattern (INVALID_REQUEST otherwise, after which clients retry with v0).
+// Not implemented: feature negotiation (supportedFeatures/finalizedFeatures are empty).
+import { ErrorCode } from '../../protocol/errors.js';
+import type { ApiVersionsRequest, ApiVersionsResponse } from '../../protocol/messages/index.js';
+import { handler } from './handler.js';
+
+const SOFTWARE = /^[a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])?$/;
+
+export const apiVersions = handler<ApiVersionsRequest, ApiVersionsResponse>({
+  apiKey: 18,
+  minVersion: 0,
+  maxVersion: 4,
+  handle(ctx, req) {
+    const apiKeys = ctx.supportedApis.map((a) => ({ ...a }));
+    if (ctx.version >= 3) {
+      const name = req.clientSoftwareName ?? '';
+      const version = req.clientSoftwareVersion ?? '';
+      if (!SOFTWARE.test(name) || !SOFTWARE.test(version)) {
+        return { errorCode: ErrorCode.INVALID_REQUEST, apiKeys, throttleTimeMs: 0 };
+      }
+      ctx.conn.state.clientSoftware = `${name}/${version}`;
+    }
+    return { errorCode: ErrorCode.NONE, apiKeys, throttleTimeMs: 0 };
+  },
+});

@@ -1,0 +1,14 @@
+// CreatePartitions, versions 0-3: raises a topic's partition count, with optional manual assignments;
+// `validate_only` checks without changing anything.
+import type { CreatePartitionsRequest, CreatePartitionsResponse } from '../../protocol/messages/index.js';
+import { handler } from './handler.js';
+
+export const createPartitions = handler<CreatePartitionsRequest, CreatePartitionsResponse>({
+  apiKey: 37,
+  minVersion: 0,
+  maxVersion: 3,
+  async handle(ctx, req) {
+    const results = await ctx.services.controller.createPartitions(req.topics, req.validateOnly);
+    return { throttleTimeMs: 0, results };
+  },
+});

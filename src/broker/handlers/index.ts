@@ -1,0 +1,16 @@
+// Every handler this broker serves. The ApiVersions answer is computed from this list.
+
+import { metadata } from './03-metadata.js';
+import { apiVersions } from './18-api-versions.js';
+import { createTopics } from './19-create-topics.js';
+import { deleteTopics } from './20-delete-topics.js';
+import { createPartitions } from './37-create-partitions.js';
+import type { Handler } from './handler.js';
+
+export const HANDLERS: readonly Handler[] = [
+  metadata,
+  apiVersions,
+  createTopics,
+  deleteTopics,
+  createPartitions,
+] as Handler[];

@@ -1,0 +1,134 @@
+// Dispatch by API key: checks the version against what the handler implements, decodes, calls the
+// handler and encodes its response in the request's version. ApiVersions is computed from this same
+// table, so what is advertised is exactly what is implemented (DESIGN.md §1.2, §6).
+import { ErrorCode } from '../../protocol/errors.js';
+import {
+  API_KEY_API_VERSIONS,
+  decodeRequestBody,
+  encodeResponseFrame,
+  readRequestHeader,
+} from '../../protocol/frame.js';
+import { DecodeError } from '../../protocol/primitives/decode-error.js';
+import type { Logger } from '../logger.js';
+import {
+  type Chunks,
+  CloseConnection,
+  type Connection,
+  type Dispatcher,
+  deferred,
+  type Reply,
+} from '../server/connection.js';
+import {
+  type ApiRange,
+  type Handler,
+  Later,
+  NO_RESPONSE,
+  type NoResponse,
+  type RequestContext,
+} from './handler.js';
+import type { BrokerServices } from './services.js';
+
+/** Hooks that may answer, delay or rewrite a request before its handler runs (fault injection). */
+export interface RequestInterceptor {
+  intercept(
+    ctx: RequestContext,
+    request: unknown,
+  ): { request: unknown; respond?: unknown; delayMs?: number } | null;
+}
+
+export class Registry implements Dispatcher {
+  private readonly byKey: (Handler | undefined)[] = [];
+  readonly supportedApis: readonly ApiRange[];
+  interceptor: RequestInterceptor | null = null;
+
+  constructor(
+    handlers: readonly Handler[],
+    private readonly services: BrokerServices,
+    private readonly log: Logger,
+  ) {
+    for (const h of handlers) {
+      if (this.byKey[h.apiKey]) throw new Error(`two handlers for API key ${h.apiKey}`);
+      this.byKey[h.apiKey] = h;
+    }
+    this.supportedApis = handlers
+      .map((h) => ({ apiKey: h.apiKey, minVersion: h.minVersion, maxVersion: h.maxVersion }))
+      .sort((a, b) => a.apiKey - b.apiKey);
+  }
+
+  dispatch(conn: Connection, frame: Buffer): Reply {
+    let header: ReturnType<typeof readRequestHeader>['header'];
+    let bodyOffset: number;
+    try {
+      ({ header, bodyOffset } = readRequestHeader(frame));
+    } catch (err) {
+      return new CloseConnection(`malformed request header: ${(err as Error).message}`);
+    }
+    const { requestApiKey: apiKey, requestApiVersion: version, correlationId } = header;
+    const h = this.byKey[apiKey];
+    if (!h) return new CloseConnection(`unknown API key ${apiKey}`);
+    if (version < h.minVersion || version > h.maxVersion) {
+      if (apiKey === API_KEY_API_VERSIONS) return this.unsupportedApiVersions(correlationId, h);
+      return new CloseConnection(
+        `API key ${apiKey} version ${version} is not supported (${h.minVersion}-${h.maxVersion})`,
+      );
+    }
+    let request: unknown;
+    try {
+      request = decodeRequestBody(apiKey, version, frame, bodyOffset);
+    } catch (err) {
+      if (err instanceof DecodeError)
+        return new CloseConnection(`malformed request (key ${apiKey} v${version}): ${err.message}`);
+      throw err;
+    }
+    const ctx: RequestContext = {
+      header,
+      apiKey,
+      version,
+      conn,
+      services: this.services,
+      supportedApis: this.supportedApis,
+    };
+    return this.run(h, ctx, request);
+  }
+
+  private run(h: Handler, ctx: RequestContext, request: unknown): Reply {
+    const intercepted = this.interceptor?.intercept(ctx, request) ?? null;
+    if (intercepted) {
+      const respond = () =>
+        intercepted.respond !== undefined ? intercepted.respond : h.handle(ctx, intercepted.request);
+      if (intercepted.delayMs) {
+        const delayed = new Promise((r) => setTimeout(r, intercepted.delayMs)).then(() => settle(respond()));
+        return deferred(delayed.then((res) => this.encode(ctx, res)));
+      }
+      return this.toReply(ctx, respond());
+    }
+    return this.toReply(ctx, h.handle(ctx, request));
+  }
+
+  private toReply(ctx: RequestContext, result: unknown): Reply {
+    if (result === NO_RESPONSE) return null;
+    if (result instanceof Later) return deferred(result.promise.then((r) => this.encode(ctx, r)));
+    if (result instanceof Promise) return result.then((r) => this.encode(ctx, r));
+    return this.encode(ctx, result);
+  }
+
+  private encode(ctx: RequestContext, response: unknown): Chunks | null {
+    if (response === NO_RESPONSE) return null;
+    return encodeResponseFrame(ctx.apiKey, ctx.version, ctx.header.correlationId, response);
+  }
+
+  /** Kafka answers an ApiVersions version it does not know with a v0 body: error 35 and its own range. */
+  private unsupportedApiVersions(correlationId: number, h: Handler): Chunks {
+    this.log.debug('ApiVersions with an unsupported version; answering with error 35');
+    const body = {
+      errorCode: ErrorCode.UNSUPPORTED_VERSION,
+      apiKeys: [{ apiKey: API_KEY_API_VERSIONS, minVersion: h.minVersion, maxVersion: h.maxVersion }],
+    };
+    return encodeResponseFrame(API_KEY_API_VERSIONS, 0, correlationId, body);
+  }
+}
+
+async function settle(result: unknown): Promise<unknown | NoResponse> {
+  if (result instanceof Later) return result.promise;
+  return result;
+}

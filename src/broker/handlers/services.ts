@@ -1,0 +1,61 @@
+// What handlers may call: the broker's domain services, as interfaces (the composition root,
+// node.ts, provides the implementations). Handlers never reach storage or sockets directly.
+import type { MetadataImage } from '../../metadata/image.js';
+import type { ControllerService } from '../controller/controller-service.js';
+import type { Logger } from '../logger.js';
+
+export interface AdvertisedListener {
+  name: string;
+  host: string;
+  port: number;
+  securityProtocol: string;
+}
+
+/** The broker settings handlers read (a typed view of the broker config). */
+export interface HandlerSettings {
+  autoCreateTopicsEnable: boolean;
+  numPartitions: number;
+  defaultReplicationFactor: number;
+}
+
+export interface BrokerServices {
+  readonly nodeId: number;
+  readonly clusterId: string;
+  readonly settings: HandlerSettings;
+  readonly log: Logger;
+  now(): number;
+  /** The current metadata image. */
+  metadata(): MetadataImage;
+  /** Topics internal to the broker (hidden from `--exclude-internal`, marked internal in Metadata). */
+  isInternalTopic(name: string): boolean;
+  readonly controller: ControllerService;
+  readonly configs: ConfigService;
+}
+
+/** One entry of a DescribeConfigs answer, in Kafka's terms. */
+export interface ConfigEntry {
+  name: string;
+  value: string | null;
+  readOnly: boolean;
+  configSource: number;
+  isSensitive: boolean;
+  synonyms: { name: string; value: string | null; source: number }[];
+  configType: number;
+  documentation: string | null;
+}
+
+export interface ConfigService {
+  /** The effective configs of a topic, as CreateTopics v5+ and DescribeConfigs report them. */
+  describeTopic(
+    topic: string,
+    keys: readonly string[] | null,
+    synonyms: boolean,
+    documentation: boolean,
+  ): ConfigEntry[];
+  describeBroker(
+    brokerId: number,
+    keys: readonly string[] | null,
+    synonyms: boolean,
+    documentation: boolean,
+  ): ConfigEntry[];
+}

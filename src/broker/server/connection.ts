@@ -1,0 +1,236 @@
+// One client connection: cuts frames, hands each to the dispatcher in arrival order, and writes the
+// responses back in request order (DESIGN.md §6), coalescing what is ready into one corked write.
+//
+// Requests are applied one at a time, as Kafka does. A handler may return `deferred(promise)` once
+// its effects are applied (a produce whose offsets are assigned, a parked fetch): the connection then
+// moves on to the next request while that response is pending, and still answers in order.
+import type { Socket } from 'node:net';
+import type { Logger } from '../logger.js';
+import { FrameCutter } from './frame-cutter.js';
+
+export type Chunks = Buffer[];
+
+/** A response that will be ready later, while the connection goes on with the next request. */
+export class Deferred {
+  constructor(readonly promise: Promise<Chunks | null>) {}
+}
+
+export function deferred(promise: Promise<Chunks | null>): Deferred {
+  return new Deferred(promise);
+}
+
+/** Close the connection without answering (malformed frame, unsupported version, ...). */
+export class CloseConnection {
+  constructor(readonly reason: string) {}
+}
+
+/** What a dispatcher returns: response chunks, null for no response (acks=0), or one of the above. */
+export type Reply = Chunks | null | Promise<Chunks | null | CloseConnection> | Deferred | CloseConnection;
+
+export interface ConnectionInfo {
+  id: number;
+  listenerName: string;
+  securityProtocol: string;
+  remoteAddress: string;
+  remotePort: number;
+  localAddress: string;
+  localPort: number;
+}
+
+export interface Dispatcher {
+  dispatch(conn: Connection, frame: Buffer): Reply;
+}
+
+export interface ConnectionLimits {
+  frameBytesMax: number;
+  /** Responses that may be pending at once before the connection stops reading. */
+  pendingResponsesMax: number;
+  /** Bytes queued in the socket before the connection stops reading. */
+  writeBufferBytesMax: number;
+}
+
+interface Slot {
+  chunks: Chunks | null;
+  ready: boolean;
+}
+
+export class Connection {
+  readonly info: ConnectionInfo;
+  lastActivityMs: number;
+  /** Per-connection state handlers may keep (SASL progress, the authenticated principal, ...). */
+  readonly state: Record<string, unknown> = {};
+  private readonly cutter: FrameCutter;
+  private readonly slots: Slot[] = [];
+  private busy = false;
+  private closed = false;
+  private paused = false;
+
+  constructor(
+    readonly socket: Socket,
+    info: Omit<ConnectionInfo, 'remoteAddress' | 'remotePort' | 'localAddress' | 'localPort'>,
+    private readonly dispatcher: Dispatcher,
+    private readonly limits: ConnectionLimits,
+    private readonly log: Logger,
+    private readonly now: () => number,
+    private readonly onClose: (conn: Connection) => void,
+  ) {
+    this.info = {
+      ...info,
+      remoteAddress: unmapIpv4(socket.remoteAddress ?? ''),
+      remotePort: socket.remotePort ?? 0,
+      localAddress: unmapIpv4(socket.localAddress ?? ''),
+      localPort: socket.localPort ?? 0,
+    };
+    this.lastActivityMs = now();
+    this.cutter = new FrameCutter(limits.frameBytesMax);
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => this.maybeResume());
+    socket.on('error', (err) => this.log.debug('connection error', { conn: this.info.id, err: err.message }));
+    socket.on('close', () => this.teardown());
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  get pendingResponses(): number {
+    return this.slots.length;
+  }
+
+  private onData(chunk: Buffer): void {
+    this.lastActivityMs = this.now();
+    this.cutter.push(chunk);
+    this.pump();
+  }
+
+  private pump(): void {
+    while (!this.busy && !this.closed) {
+      if (this.slots.length >= this.limits.pendingResponsesMax) return this.pause();
+      const cut = this.cutter.next();
+      if (cut.kind === 'need-more') return;
+      if (cut.kind === 'too-large') {
+        return this.close(
+          `frame of ${cut.sizeBytes} bytes exceeds socket.request.max.bytes (${this.limits.frameBytesMax})`,
+        );
+      }
+      this.process(cut.frame);
+    }
+  }
+
+  private process(frame: Buffer): void {
+    let reply: Reply;
+    try {
+      reply = this.dispatcher.dispatch(this, frame);
+    } catch (err) {
+      this.log.error('request handler failed', { conn: this.info.id, err: (err as Error).stack });
+      return this.close('internal error');
+    }
+    if (reply === null) return;
+    if (reply instanceof CloseConnection) return this.close(reply.reason);
+    const slot: Slot = { chunks: null, ready: false };
+    this.slots.push(slot);
+    if (Array.isArray(reply)) {
+      this.fill(slot, reply);
+    } else if (reply instanceof Deferred) {
+      reply.promise.then(
+        (chunks) => this.fill(slot, chunks),
+        (err) => this.fail(err),
+      );
+    } else {
+      this.busy = true;
+      reply.then(
+        (result) => {
+          this.busy = false;
+          if (result instanceof CloseConnection) return this.close(result.reason);
+          this.fill(slot, result);
+          this.pump();
+        },
+        (err) => this.fail(err),
+      );
+    }
+  }
+
+  private fail(err: unknown): void {
+    this.log.error('request handler failed', {
+      conn: this.info.id,
+      err: (err as Error)?.stack ?? String(err),
+    });
+    this.close('internal error');
+  }
+
+  private fill(slot: Slot, chunks: Chunks | null): void {
+    slot.chunks = chunks;
+    slot.ready = true;
+    this.flush();
+  }
+
+  /** Writes every ready response at the head of the queue, in order, in one corked burst. */
+  private flush(): void {
+    if (this.closed || this.slots.length === 0 || !this.slots[0].ready) return;
+    this.socket.cork();
+    while (this.slots.length > 0 && this.slots[0].ready) {
+      const slot = this.slots.shift() as Slot;
+      if (slot.chunks) for (const c of slot.chunks) this.socket.write(c);
+    }
+    this.socket.uncork();
+    this.lastActivityMs = this.now();
+    if (this.socket.writableLength > this.limits.writeBufferBytesMax) this.pause();
+    else this.maybeResume();
+  }
+
+  private pause(): void {
+    if (!this.paused && !this.closed) {
+      this.paused = true;
+      this.socket.pause();
+    }
+  }
+
+  private maybeResume(): void {
+    if (!this.paused || this.closed) return;
+    if (
+      this.slots.length < this.limits.pendingResponsesMax &&
+      this.socket.writableLength <= this.limits.writeBufferBytesMax
+    ) {
+      this.paused = false;
+      this.socket.resume();
+      this.pump();
+    }
+  }
+
+  /** Closes the connection; pending responses are dropped. */
+  close(reason: string): void {
+    if (this.closed) return;
+    this.log.info('closing connection', {
+      conn: this.info.id,
+      remote: `${this.info.remoteAddress}:${this.info.remotePort}`,
+      reason,
+    });
+    this.teardown();
+    this.socket.destroy();
+  }
+
+  /** Stops reading new requests and closes once every pending response has been written. */
+  async drain(timeoutMs: number): Promise<void> {
+    this.socket.pause();
+    const deadline = this.now() + timeoutMs;
+    while (!this.closed && (this.slots.length > 0 || this.busy) && this.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    if (!this.closed) {
+      this.teardown();
+      this.socket.end();
+    }
+  }
+
+  private teardown(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.slots.length = 0;
+    this.onClose(this);
+  }
+}
+
+function unmapIpv4(address: string): string {
+  return address.startsWith('::ffff:') ? address.slice(7) : address;
+}
