@@ -91,7 +91,7 @@ export function createTopics(
     for (const [name, value] of topicConfigMap(t)) {
       records.push(record('Config', { resourceType: ResourceType.Topic, resourceName: t.name, name, value }));
     }
-    assignment.forEach((replicas, p) => records.push(partitionRecord(topicId, p, replicas)));
+    for (const [p, replicas] of assignment.entries()) records.push(partitionRecord(topicId, p, replicas));
     taken.add(collisionKey(t.name));
     results.push({ ...OK, name: t.name, topicId, numPartitions: partitions, replicationFactor });
   }
@@ -287,7 +287,8 @@ export function createPartitions(
     const assignment = item.assignments
       ? item.assignments.map((a) => [...a.brokerIds])
       : place(placeableBrokers(ctx.image), item.count - current, rf, current);
-    assignment.forEach((replicas, i) => records.push(partitionRecord(topic.id, current + i, replicas)));
+    for (const [i, replicas] of assignment.entries())
+      records.push(partitionRecord(topic.id, current + i, replicas));
     results.push({ name: item.name, ...OK });
   }
   return { records, results };

@@ -144,7 +144,7 @@ function apply(d: Draft, r: MetadataRecord): void {
       return;
     }
     case 'Partition':
-      return applyPartition(d, r.data.topicId, r.data.partitionId, () => ({
+      applyPartition(d, r.data.topicId, r.data.partitionId, () => ({
         partition: r.data.partitionId,
         replicas: r.data.replicas,
         isr: r.data.isr,
@@ -152,8 +152,9 @@ function apply(d: Draft, r: MetadataRecord): void {
         leaderEpoch: r.data.leaderEpoch,
         partitionEpoch: r.data.partitionEpoch,
       }));
+      return;
     case 'PartitionChange':
-      return applyPartition(d, r.data.topicId, r.data.partitionId, (old) => {
+      applyPartition(d, r.data.topicId, r.data.partitionId, (old) => {
         if (!old) return null;
         const x = r.data;
         const leader = x.leader === undefined || x.leader === -2 ? old.leader : x.leader;
@@ -166,6 +167,7 @@ function apply(d: Draft, r: MetadataRecord): void {
           partitionEpoch: old.partitionEpoch + 1,
         };
       });
+      return;
     case 'RemoveTopic': {
       const t = d.topicsById.get(r.data.topicId);
       if (!t) return;

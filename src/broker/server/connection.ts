@@ -106,13 +106,17 @@ export class Connection {
 
   private pump(): void {
     while (!this.busy && !this.closed) {
-      if (this.slots.length >= this.limits.pendingResponsesMax) return this.pause();
+      if (this.slots.length >= this.limits.pendingResponsesMax) {
+        this.pause();
+        return;
+      }
       const cut = this.cutter.next();
       if (cut.kind === 'need-more') return;
       if (cut.kind === 'too-large') {
-        return this.close(
+        this.close(
           `frame of ${cut.sizeBytes} bytes exceeds socket.request.max.bytes (${this.limits.frameBytesMax})`,
         );
+        return;
       }
       this.process(cut.frame);
     }
@@ -124,10 +128,14 @@ export class Connection {
       reply = this.dispatcher.dispatch(this, frame);
     } catch (err) {
       this.log.error('request handler failed', { conn: this.info.id, err: (err as Error).stack });
-      return this.close('internal error');
+      this.close('internal error');
+      return;
     }
     if (reply === null) return;
-    if (reply instanceof CloseConnection) return this.close(reply.reason);
+    if (reply instanceof CloseConnection) {
+      this.close(reply.reason);
+      return;
+    }
     const slot: Slot = { chunks: null, ready: false };
     this.slots.push(slot);
     if (Array.isArray(reply)) {
@@ -142,7 +150,10 @@ export class Connection {
       reply.then(
         (result) => {
           this.busy = false;
-          if (result instanceof CloseConnection) return this.close(result.reason);
+          if (result instanceof CloseConnection) {
+            this.close(result.reason);
+            return;
+          }
           this.fill(slot, result);
           this.pump();
         },
