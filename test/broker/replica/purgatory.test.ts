@@ -3,7 +3,13 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type DelayedOperation, Purgatory } from '../../../src/broker/replica/purgatory.js';
 
-function op(keys: string[], deadlineMs: number, ready: () => boolean, log: string[], name: string): DelayedOperation {
+function op(
+  keys: string[],
+  deadlineMs: number,
+  ready: () => boolean,
+  log: string[],
+  name: string,
+): DelayedOperation {
   return {
     keys,
     deadlineMs,
