@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { FrameCutter } from '../../../src/broker/server/frame-cutter.js';
-import { Rng } from '../../helpers/random.js';
+import { FrameCutter } from '../../src/protocol/frame-cutter.js';
+import { Rng } from '../helpers/random.js';
 
 function frame(payload: Buffer): Buffer {
   const size = Buffer.alloc(4);
