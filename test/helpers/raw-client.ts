@@ -6,14 +6,20 @@ import { FrameCutter } from '../../src/protocol/frame-cutter.js';
 
 export class RawClient {
   private readonly cutter = new FrameCutter(1 << 30);
-  private readonly waiting: { apiKey: number; version: number; resolve: (frame: Buffer) => void; reject: (e: Error) => void }[] = [];
+  private readonly waiting: {
+    apiKey: number;
+    version: number;
+    resolve: (frame: Buffer) => void;
+    reject: (e: Error) => void;
+  }[] = [];
   private correlationId = 1;
   private closedError: Error | null = null;
 
   private constructor(readonly socket: Socket) {
     socket.on('data', (d: Buffer) => {
       this.cutter.push(d);
-      for (let r = this.cutter.next(); r.kind === 'frame'; r = this.cutter.next()) this.waiting.shift()?.resolve(r.frame);
+      for (let r = this.cutter.next(); r.kind === 'frame'; r = this.cutter.next())
+        this.waiting.shift()?.resolve(r.frame);
     });
     socket.on('close', () => {
       this.closedError = new Error('connection closed by the broker');
@@ -32,7 +38,11 @@ export class RawClient {
   /** Sends a request and resolves with its decoded response body. */
   // biome-ignore lint/suspicious/noExplicitAny: tests look at response fields freely
   async request<T = any>(apiKey: number, version: number, body: unknown, clientId = 'raw-test'): Promise<T> {
-    const frame = await this.send(Buffer.concat(encodeRequestFrame(apiKey, version, this.correlationId++, clientId, body)), apiKey, version);
+    const frame = await this.send(
+      Buffer.concat(encodeRequestFrame(apiKey, version, this.correlationId++, clientId, body)),
+      apiKey,
+      version,
+    );
     return decodeResponseFrame<T>(apiKey, version, frame).body;
   }
 

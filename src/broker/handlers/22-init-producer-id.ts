@@ -12,7 +12,12 @@ export const initProducerId = handler<InitProducerIdRequest, InitProducerIdRespo
   maxVersion: 5,
   async handle(ctx, req) {
     if (req.transactionalId !== null && req.transactionalId !== '') {
-      return { throttleTimeMs: 0, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, producerId: -1, producerEpoch: -1 };
+      return {
+        throttleTimeMs: 0,
+        errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE,
+        producerId: -1,
+        producerEpoch: -1,
+      };
     }
     const producerId = await ctx.services.producerIds.nextId();
     return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId, producerEpoch: 0 };

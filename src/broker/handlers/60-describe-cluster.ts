@@ -19,7 +19,12 @@ export const describeCluster = handler<DescribeClusterRequest, DescribeClusterRe
       endpointType: ENDPOINT_TYPE_BROKER,
       clusterId: ctx.services.clusterId,
       controllerId: ctx.services.nodeId,
-      brokers: brokerEntries(ctx, image).map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
+      brokers: brokerEntries(ctx, image).map((b) => ({
+        brokerId: b.nodeId,
+        host: b.host,
+        port: b.port,
+        rack: b.rack,
+      })),
       clusterAuthorizedOperations: NOT_REQUESTED,
     };
   },

@@ -15,13 +15,17 @@ import { handler } from './handler.js';
 /** Kafka's cap on partitions per response (max.request.partition.size.limit default). */
 const PARTITIONS_PER_RESPONSE_MAX = 2000;
 
-export const describeTopicPartitions = handler<DescribeTopicPartitionsRequest, DescribeTopicPartitionsResponse>({
+export const describeTopicPartitions = handler<
+  DescribeTopicPartitionsRequest,
+  DescribeTopicPartitionsResponse
+>({
   apiKey: 75,
   minVersion: 0,
   maxVersion: 0,
   handle(ctx, req) {
     const image = ctx.services.metadata();
-    const names = req.topics.length === 0 ? [...image.topicsByName.keys()] : [...new Set(req.topics.map((t) => t.name))];
+    const names =
+      req.topics.length === 0 ? [...image.topicsByName.keys()] : [...new Set(req.topics.map((t) => t.name))];
     names.sort();
     const cursor = req.cursor;
     let budget = Math.min(Math.max(req.responsePartitionLimit, 1), PARTITIONS_PER_RESPONSE_MAX);
@@ -36,7 +40,13 @@ export const describeTopicPartitions = handler<DescribeTopicPartitionsRequest, D
       }
       const first = cursor && name === cursor.topicName ? cursor.partitionIndex : 0;
       const taken = topic.partitions.slice(first, first + budget);
-      topics.push(topicEntry(ctx.services.isInternalTopic(name), topic, taken.map((p) => partitionEntry(image, p))));
+      topics.push(
+        topicEntry(
+          ctx.services.isInternalTopic(name),
+          topic,
+          taken.map((p) => partitionEntry(image, p)),
+        ),
+      );
       budget -= taken.length;
       if (first + taken.length < topic.partitions.length) {
         nextCursor = { topicName: name, partitionIndex: first + taken.length };

@@ -58,4 +58,3 @@ function advertisedHost(ctx: RequestContext, brokerId: number, host: string): st
   }
   return host;
 }
-
