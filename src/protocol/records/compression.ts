@@ -49,9 +49,9 @@ export function compressionAvailable(codec: Compression): boolean {
     case Compression.Gzip:
       return true;
     case Compression.Snappy:
-      return snappyAvailable;
+      return snappyAvailable();
     case Compression.Lz4:
-      return lz4Available;
+      return lz4Available();
     case Compression.Zstd:
       return zstdAvailable;
     default:

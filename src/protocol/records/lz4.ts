@@ -9,7 +9,7 @@
 // parsing is ours and the block decoder is lz4-napi's, handed an output capacity of at most one
 // block and never more than the budget left, so the output is bounded before anything runs.
 import { DecompressionError, joinPieces, outputLimit } from './codec-error.js';
-import { loadOptional } from './native.js';
+import { lazyOptional } from './native.js';
 import { xxhash32 } from './xxhash32.js';
 
 interface Lz4Module {
@@ -21,9 +21,12 @@ interface Lz4Module {
   uncompress(data: Uint8Array, dict?: Uint8Array | null): Promise<Buffer>;
 }
 
-const loaded = loadOptional<Lz4Module>('lz4-napi');
+const load = lazyOptional<Lz4Module>('lz4-napi');
 
-export const lz4Available = loaded.module !== null;
+/** Whether the native package loads here (it is loaded on this first call). */
+export function lz4Available(): boolean {
+  return load().module !== null;
+}
 
 const FRAME_MAGIC = 0x184d2204;
 const SKIPPABLE_MAGIC_MASK = 0xfffffff0;
@@ -241,6 +244,7 @@ function checkFrameEnd(
 }
 
 function native(): Lz4Module {
+  const loaded = load();
   if (!loaded.module) throw new DecompressionError('lz4', 'unavailable', loaded.failure);
   return loaded.module;
 }
@@ -273,6 +277,7 @@ export async function lz4Decompress(data: Buffer, outputBytesMax: number): Promi
 }
 
 function compressor(): Lz4Module {
+  const loaded = load();
   if (!loaded.module) throw new Error(`lz4 compression is unavailable: ${loaded.failure}`);
   return loaded.module;
 }

@@ -1,5 +1,7 @@
-// Loads an optional native (or WASM) codec package. A package that does not load on this
-// platform leaves its codec unavailable instead of breaking every importer of the protocol.
+// Loads an optional native codec package on first use. Loading costs several milliseconds per
+// package, which a process that never meets snappy or lz4 should not pay at start-up; and a
+// package without a binary for this platform leaves its codec unavailable instead of breaking
+// every importer of the protocol.
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -16,4 +18,13 @@ export function loadOptional<T>(name: string): Loaded<T> {
   } catch (e) {
     return { module: null, failure: `package ${name} did not load: ${(e as Error).message.split('\n')[0]}` };
   }
+}
+
+/** loadOptional on the first call, then the same answer. */
+export function lazyOptional<T>(name: string): () => Loaded<T> {
+  let loaded: Loaded<T> | undefined;
+  return () => {
+    loaded ??= loadOptional<T>(name);
+    return loaded;
+  };
 }

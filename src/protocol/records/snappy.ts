@@ -7,7 +7,7 @@
 // the caller's budget, and against the most a block of that size can expand to, before the
 // native decoder allocates anything.
 import { DecompressionError, joinPieces, outputLimit } from './codec-error.js';
-import { loadOptional } from './native.js';
+import { lazyOptional } from './native.js';
 
 interface SnappyModule {
   compressSync(input: Uint8Array): Buffer;
@@ -16,9 +16,12 @@ interface SnappyModule {
   uncompress(input: Uint8Array, options: { asBuffer: true }): Promise<Buffer>;
 }
 
-const loaded = loadOptional<SnappyModule>('snappy');
+const load = lazyOptional<SnappyModule>('snappy');
 
-export const snappyAvailable = loaded.module !== null;
+/** Whether the native package loads here (it is loaded on this first call). */
+export function snappyAvailable(): boolean {
+  return load().module !== null;
+}
 
 /** Input bytes per xerial block, as snappy-java's SnappyOutputStream default. */
 export const XERIAL_BLOCK_BYTES = 32 * 1024;
@@ -27,6 +30,7 @@ const XERIAL_MAGIC_BYTES = 8;
 const XERIAL_HEADER_BYTES = 16;
 
 function native(): SnappyModule {
+  const loaded = load();
   if (!loaded.module) throw new DecompressionError('snappy', 'unavailable', loaded.failure);
   return loaded.module;
 }
@@ -151,6 +155,7 @@ export async function snappyDecompress(data: Buffer, outputBytesMax: number): Pr
 }
 
 function compressor(): SnappyModule {
+  const loaded = load();
   if (!loaded.module) throw new Error(`snappy compression is unavailable: ${loaded.failure}`);
   return loaded.module;
 }
