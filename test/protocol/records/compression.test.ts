@@ -15,6 +15,7 @@ import {
   decompress,
   decompressSync,
 } from '../../../src/protocol/records/index.js';
+import { lazyOptional } from '../../../src/protocol/records/native.js';
 import { xxhash32 } from '../../../src/protocol/records/xxhash32.js';
 import { randomBytes, rng, textBytes } from './helpers.js';
 
@@ -64,6 +65,14 @@ test('codec names', () => {
   );
   assert.equal(compressionByName('zstd'), Compression.Zstd);
   assert.equal(compressionByName('brotli'), undefined);
+});
+
+test('a codec package that does not load leaves a reason, loaded once', () => {
+  const load = lazyOptional<unknown>('samsa-no-such-codec-package');
+  const first = load();
+  assert.equal(first.module, null);
+  assert.match(first.failure, /samsa-no-such-codec-package did not load/);
+  assert.equal(load(), first);
 });
 
 test('xxhash32 reference values', () => {
