@@ -37,6 +37,7 @@ const FRAME_MAGIC = 0xfd2fb528;
 const SKIPPABLE_MAGIC_MASK = 0xfffffff0;
 const SKIPPABLE_MAGIC = 0x184d2a50;
 const BLOCK_BYTES_MAX = 128 * 1024;
+const WINDOW_LOG_MAX = 30;
 /** ZSTD_error_dstSize_tooSmall, as the WASM build reports it. */
 const DST_SIZE_TOO_SMALL = -70;
 
@@ -63,6 +64,11 @@ function frameHeader(
   const fcsFlag = descriptor >>> 6;
   const singleSegment = (descriptor & 0x20) !== 0;
   if ((descriptor & 0x08) !== 0) throw corrupt('reserved frame header bit set');
+  // libzstd in WASM (32-bit) decodes windows up to 2^30; past that its frame-size query fails and
+  // the WASM wrapper would be handed an error code as a size, so such frames stop here.
+  if (!singleSegment && 10 + (data[pos + 5] >>> 3) > WINDOW_LOG_MAX) {
+    throw new DecompressionError('zstd', 'unsupported', `window of 2^${10 + (data[pos + 5] >>> 3)} bytes`);
+  }
   const dictBytes = [0, 1, 2, 4][descriptor & 0x03];
   const fcsBytes = [singleSegment ? 1 : 0, 2, 4, 8][fcsFlag];
   let p = pos + 5 + (singleSegment ? 0 : 1);
