@@ -42,7 +42,7 @@ export type DescribeResult =
   | { ok: false; errorKind: 'invalid-request'; error: string };
 
 function isHidden(def: ConfigDefinition): boolean {
-  return def.internal === true || def.samsa === true || def.removedIn !== undefined;
+  return def.internal === true || def.samsa === true || def.unlisted === true || def.removedIn !== undefined;
 }
 
 type Levels = readonly (readonly [ReadonlyMap<string, string>, number])[];

@@ -36,6 +36,9 @@ const NOT_CONFIGS = new Set([
   'KAFKA_SSL_TRUSTSTORE_CREDENTIALS',
 ]);
 
+/** No broker key starts with jmx. or log4j.; such variables belong to the launch scripts. */
+const NOT_CONFIG_PREFIX = /^KAFKA_(JMX|LOG4J)_/;
+
 export interface EnvEntry {
   key: string;
   value: string;
@@ -47,7 +50,8 @@ export interface EnvEntry {
 
 /** The config key a KAFKA_* variable sets, or null when the variable is not a config. */
 export function envVariableToKey(variable: string): string | null {
-  if (!variable.startsWith('KAFKA_') || NOT_CONFIGS.has(variable)) return null;
+  if (!variable.startsWith('KAFKA_') || NOT_CONFIGS.has(variable) || NOT_CONFIG_PREFIX.test(variable))
+    return null;
   const key = variable
     .replaceAll('KAFKA_', '')
     .toLowerCase()

@@ -47,6 +47,8 @@ export interface ConfigDefinition {
   readonly internal?: boolean;
   /** Samsa's own key, unknown to Kafka: not listed by DescribeConfigs unless it is set. */
   readonly samsa?: boolean;
+  /** Read by Kafka outside KafkaConfig (authorizer, dynamic-only quotas): listed only when it is set. */
+  readonly unlisted?: boolean;
   /** Known to Kafka 3.9 but removed in this release: accepted and ignored, listed only when set. */
   readonly removedIn?: string;
   /** Kafka 3.9's default where 4.0 changed it (the defaultText is 4.0's). */

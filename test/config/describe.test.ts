@@ -127,7 +127,7 @@ test('sensitive values and keys of unknown type are null everywhere', () => {
   assert.equal(e.get('num.partitions')?.isSensitive, false);
 });
 
-test('internal, removed and Samsa keys are listed only when set', () => {
+test('internal, removed, Samsa and non-KafkaConfig keys are listed only when set', () => {
   const plain = entries(broker(''), '1');
   for (const name of [
     'metrics.port',

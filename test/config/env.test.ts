@@ -39,6 +39,8 @@ test('variables that configure the scripts or the image are not configs', () => 
     'KAFKA_GC_LOG_OPTS',
     'KAFKA_DEBUG',
     'KAFKA_SSL_KEYSTORE_FILENAME',
+    'KAFKA_JMX_RMI_PORT',
+    'KAFKA_LOG4J_CONFIG',
   ])
     assert.equal(envVariableToKey(name), null, name);
   assert.equal(envVariableToKey('CLUSTER_ID'), null);

@@ -355,16 +355,19 @@ const QUOTAS: ConfigDefinition[] = [
   def('leader.replication.throttled.rate', 'long', '9223372036854775807', {
     doc: 'Throttle of replication traffic sent by leaders, bytes/s.',
     dyn: 'cluster',
+    unlisted: true,
     min: 0,
   }),
   def('follower.replication.throttled.rate', 'long', '9223372036854775807', {
     doc: 'Throttle of replication traffic read by followers, bytes/s.',
     dyn: 'cluster',
+    unlisted: true,
     min: 0,
   }),
   def('replica.alter.log.dirs.io.max.bytes.per.second', 'long', '9223372036854775807', {
     doc: 'Throttle of moves between log directories, bytes/s.',
     dyn: 'cluster',
+    unlisted: true,
     min: 0,
   }),
 ];

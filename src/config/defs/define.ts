@@ -30,6 +30,7 @@ export interface Spec {
   check?: (value: ConfigValue, name: string) => string | null;
   internal?: boolean;
   samsa?: boolean;
+  unlisted?: boolean;
   removedIn?: string;
   k39?: string | null;
   note?: string;
@@ -60,6 +61,7 @@ export function def(name: string, type: ConfigType, defaultText: string | null, 
     ...(validator && { validator }),
     ...(s.internal && { internal: true }),
     ...(s.samsa && { samsa: true }),
+    ...(s.unlisted && { unlisted: true }),
     ...(s.removedIn && { removedIn: s.removedIn }),
     ...(s.k39 !== undefined && { kafka39Default: s.k39 }),
     ...(s.note && { note: s.note }),

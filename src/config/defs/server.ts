@@ -449,9 +449,11 @@ const KRAFT: ConfigDefinition[] = [
 const AUTHORIZER: ConfigDefinition[] = [
   def('super.users', 'string', null, {
     doc: 'Principals allowed everything, separated by semicolons (User:admin;User:ops).',
+    unlisted: true,
   }),
   def('allow.everyone.if.no.acl.found', 'boolean', 'false', {
     doc: 'Allow access to a resource that has no ACL at all.',
+    unlisted: true,
   }),
 ];
 
