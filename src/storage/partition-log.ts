@@ -954,8 +954,12 @@ export class PartitionLog {
     const seg = new LogSegment(this.fs, this.dir, base, this.config, now);
     seg.resetIndexes();
     this.segments.push(seg);
-    this.dirVersion++;
-    this.queue.task(() => seg.create()).catch((err) => this.goOffline(err));
+    this.queue
+      .task(async () => {
+        await seg.create();
+        this.dirVersion++; // counted once the entry exists, so a concurrent directory sync cannot miss it
+      })
+      .catch((err) => this.goOffline(err));
     this.scheduleSnapshot(base, this.producerState.entries());
     // Kafka flushes the rolled segment in the background; appends go on meanwhile.
     this.flush(base).catch((err) => this.goOffline(err));
@@ -994,10 +998,15 @@ export class PartitionLog {
     const work = await this.queue.task(async () => {
       const list: { seg: LogSegment; size: number }[] = [];
       for (const seg of this.segments) {
-        if (seg.baseOffset >= upTo) break;
+        // A segment starting at upTo holds nothing below it, unless it was just truncated to empty.
+        if (seg.baseOffset > upTo || (seg.baseOffset === upTo && seg.syncedSize >= 0)) break;
         if (seg !== this.active) {
           seg.sealTimeIndex();
           await seg.persistIndexes();
+        }
+        if (seg.dirDirty) {
+          seg.dirDirty = false;
+          this.dirVersion++;
         }
         if (seg.syncedSize < seg.writtenSize) list.push({ seg, size: seg.writtenSize });
       }
@@ -1310,7 +1319,7 @@ export class PartitionLog {
       const h = await seg.file();
       await this.fs.truncate(h, loc.position);
       seg.size = seg.writtenSize = loc.position;
-      seg.syncedSize = Math.min(seg.syncedSize, loc.position);
+      seg.syncedSize = -1; // the truncation itself is not durable until the next fsync
       seg.offsetIndex!.truncateToPosition(loc.position);
       seg.offsetIndex!.truncateTo(newEnd);
       seg.timeIndex!.truncateTo(newEnd);
@@ -1434,13 +1443,16 @@ export class PartitionLog {
     this.segmentsVersion++;
     this.advanceLogStart(this.segments[0].baseOffset);
     await this.queue.task(async () => {
-      for (const seg of doomed) {
+      // Oldest first, each deletion made durable before the next: a crash can leave a shorter log but
+      // never one with a hole in the middle (the log-start checkpoint may be older than the deletion).
+      for (const [i, seg] of doomed.entries()) {
         await seg.deleteFiles();
         if (this.snapshotOffsets.includes(seg.baseOffset) && seg.baseOffset < this.segments[0].baseOffset) {
           await this.deleteSnapshot(seg.baseOffset);
         }
+        this.dirVersion++;
+        if (i + 1 < doomed.length) await this.syncDir();
       }
-      this.dirVersion++;
     });
     return doomed.length;
   }
