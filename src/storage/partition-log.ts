@@ -1044,7 +1044,7 @@ export class PartitionLog {
     fetchOffset: number,
     maxBytes: number,
     options: ReadOptions = {},
-    retry = true,
+    retry = 16,
   ): Promise<ReadResult> {
     if (this.offlineError !== null) return { kind: 'offline', detail: this.offlineReason ?? 'offline' };
     if (fetchOffset < this.logStart || fetchOffset > this.leo) {
@@ -1064,7 +1064,7 @@ export class PartitionLog {
         res = await this.readSegment(seg, from, maxBytes, maxOffset, minOne);
       } catch (err) {
         // Retention or compaction removed the segment under the read: start over on the current log.
-        if (seg.deleted && retry) return this.read(fetchOffset, maxBytes, options, false);
+        if (seg.deleted && retry > 0) return this.read(fetchOffset, maxBytes, options, retry - 1);
         throw err;
       }
       if (res !== null) return res;
@@ -1492,15 +1492,16 @@ export class PartitionLog {
 
   /**
    * Replaces `old` (consecutive inactive segments, still in the log) with `cleaned` whose files are
-   * complete and durable under the `.swap` suffix. Returns false (changing nothing) if the log changed.
+   * complete and durable under the `.swap` suffix. Returns the new segments version, or -1 (changing
+   * nothing) when the log changed since `version`.
    */
-  async replaceSegments(old: LogSegment[], cleaned: LogSegment, version: number): Promise<boolean> {
+  async replaceSegments(old: LogSegment[], cleaned: LogSegment, version: number): Promise<number> {
     return this.queue.task(async () => {
-      if (this.segmentsVersion !== version || this.offlineError || this.closed) return false;
+      if (this.segmentsVersion !== version || this.offlineError || this.closed) return -1;
       const first = this.segments.indexOf(old[0]);
       if (first < 0 || old.some((s, i) => this.segments[first + i] !== s) || old.includes(this.active))
-        return false;
-      for (const s of old) await s.deleteFiles();
+        return -1;
+      for (const s of old) await s.unlinkKeepingHandle();
       await this.fs.syncDir(this.dir);
       for (const suffix of [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX]) {
         const f = path.join(this.dir, offsetFileName(cleaned.baseOffset, suffix));
@@ -1511,11 +1512,16 @@ export class PartitionLog {
         }
       }
       await this.fs.syncDir(this.dir);
+      cleaned.suffix = '';
       this.segments.splice(first, old.length, cleaned);
       this.segmentsVersion++;
+      for (const s of old) {
+        s.deleted = true;
+        await s.release();
+      }
       const end = first + 1 < this.segments.length ? this.segments[first + 1].baseOffset : this.leo;
       this.cache.dropRange(cleaned.baseOffset, end);
-      return true;
+      return this.segmentsVersion;
     });
   }
 

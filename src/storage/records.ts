@@ -258,6 +258,7 @@ export function rebuildBatch(
       p += r.end - r.restStart;
     }
   }
+  if (kept.length === 0) return emptyBatch(batch, pos);
   const compressed = codec.compress(attributes & ATTR_COMPRESSION_MASK, section);
   if (compressed === null) return null;
   section = compressed;
@@ -272,6 +273,24 @@ export function rebuildBatch(
     writeInt64(out, BATCH_OFFSET_BASE_TIMESTAMP, horizonMs);
   }
   if (!logAppendTime && kept.length > 0) writeInt64(out, BATCH_OFFSET_MAX_TIMESTAMP, maxTs);
+  out.writeUInt32BE(crc32c(out.subarray(BATCH_OFFSET_ATTRIBUTES)), BATCH_OFFSET_CRC);
+  return out;
+}
+
+/**
+ * A batch with no records that keeps the offsets, producer fields and sequence of the batch at
+ * `batch[pos..]` (the cleaner keeps such a batch where the last sequence of a producer must survive).
+ * Uncompressed, both timestamps set to the original max timestamp, as Kafka writes it.
+ */
+export function emptyBatch(batch: Buffer, pos: number): Buffer {
+  const out = Buffer.allocUnsafe(BATCH_HEADER_BYTES);
+  batch.copy(out, 0, pos, pos + BATCH_HEADER_BYTES);
+  const attributes = batch.readInt16BE(pos + BATCH_OFFSET_ATTRIBUTES);
+  out.writeInt16BE(attributes & ~(ATTR_COMPRESSION_MASK | ATTR_DELETE_HORIZON), BATCH_OFFSET_ATTRIBUTES);
+  out.writeInt32BE(BATCH_HEADER_BYTES - BATCH_LOG_OVERHEAD_BYTES, BATCH_OFFSET_LENGTH);
+  out.writeInt32BE(0, BATCH_OFFSET_RECORD_COUNT);
+  const maxTs = readInt64(batch, pos + BATCH_OFFSET_MAX_TIMESTAMP);
+  writeInt64(out, BATCH_OFFSET_BASE_TIMESTAMP, maxTs);
   out.writeUInt32BE(crc32c(out.subarray(BATCH_OFFSET_ATTRIBUTES)), BATCH_OFFSET_CRC);
   return out;
 }

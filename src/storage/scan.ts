@@ -56,7 +56,26 @@ export async function scanBatches(
   from: number,
   to: number,
   visit: BatchVisitor,
-  options: { validate?: boolean; chunkBytes?: number; buffer?: Buffer } = {},
+  options: {
+    validate?: boolean;
+    chunkBytes?: number;
+    buffer?: Buffer;
+    /** Runs before the read buffer is reused and at the end: the views handed to `visit` die after it. */
+    afterChunk?: () => Promise<void>;
+  } = {},
+): Promise<ScanResult> {
+  const res = await scanInner(fs, handle, from, to, visit, options);
+  if (options.afterChunk) await options.afterChunk();
+  return res;
+}
+
+async function scanInner(
+  fs: FileSystem,
+  handle: FileHandle,
+  from: number,
+  to: number,
+  visit: BatchVisitor,
+  options: { validate?: boolean; chunkBytes?: number; buffer?: Buffer; afterChunk?: () => Promise<void> },
 ): Promise<ScanResult> {
   const chunkBytes = options.chunkBytes ?? SCAN_CHUNK_BYTES;
   let buf = options.buffer && options.buffer.length >= 64 ? options.buffer : Buffer.allocUnsafe(chunkBytes);
@@ -80,6 +99,7 @@ export async function scanBatches(
           problem: `batch of ${need} bytes at ${position}, ${to - position} left`,
         };
       }
+      if (options.afterChunk) await options.afterChunk();
       if (need > buf.length) {
         const bigger = Buffer.allocUnsafe(Math.max(need, chunkBytes));
         buf.copy(bigger, 0, at, bufLen);

@@ -58,6 +58,8 @@ export class LogSegment {
   /** The segment's files were created and the directory not synced since. */
   dirDirty = false;
   deleted = false;
+  /** Appended to every file name: '.cleaned' or '.swap' while the cleaner builds the segment. */
+  suffix = '';
   private pins = 0;
   private closeWhenUnpinned = false;
   private loadingIndexes: Promise<void> | null = null;
@@ -75,16 +77,16 @@ export class LogSegment {
   }
 
   get logPath(): string {
-    return path.join(this.dir, offsetFileName(this.baseOffset, LOG_SUFFIX));
+    return path.join(this.dir, offsetFileName(this.baseOffset, LOG_SUFFIX) + this.suffix);
   }
   get indexPath(): string {
-    return path.join(this.dir, offsetFileName(this.baseOffset, INDEX_SUFFIX));
+    return path.join(this.dir, offsetFileName(this.baseOffset, INDEX_SUFFIX) + this.suffix);
   }
   get timeIndexPath(): string {
-    return path.join(this.dir, offsetFileName(this.baseOffset, TIME_INDEX_SUFFIX));
+    return path.join(this.dir, offsetFileName(this.baseOffset, TIME_INDEX_SUFFIX) + this.suffix);
   }
   get txnIndexPath(): string {
-    return path.join(this.dir, offsetFileName(this.baseOffset, TXN_INDEX_SUFFIX));
+    return path.join(this.dir, offsetFileName(this.baseOffset, TXN_INDEX_SUFFIX) + this.suffix);
   }
 
   get maxOffsetIndexEntries(): number {
@@ -351,6 +353,19 @@ export class LogSegment {
   async deleteFiles(): Promise<void> {
     this.deleted = true;
     await this.release();
+    await this.unlinkFiles();
+  }
+
+  /**
+   * Unlinks the files but keeps the segment readable through its open handle (opened now if needed),
+   * for a swap that replaces it: readers go on until the new segment is in place.
+   */
+  async unlinkKeepingHandle(): Promise<void> {
+    await this.file();
+    await this.unlinkFiles();
+  }
+
+  private async unlinkFiles(): Promise<void> {
     for (const f of [this.logPath, this.indexPath, this.timeIndexPath, this.txnIndexPath]) {
       try {
         await this.fs.unlink(f);
