@@ -242,6 +242,8 @@ export class PartitionLog {
   private readonly onOffline?: (log: PartitionLog, error: unknown) => void;
   /** Set while the cleaner works on this log. */
   cleaning = false;
+  /** The latest delete horizon the cleaner wrote (tombstones to drop once it passes), -1 if none. */
+  latestDeleteHorizonMs = -1;
   /** Bumped whenever segments are removed or replaced: lets the cleaner detect a changed log. */
   segmentsVersion = 0;
   recovery: RecoveryReport | null = null;
