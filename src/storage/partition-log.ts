@@ -1487,11 +1487,6 @@ export class PartitionLog {
   // ---------------------------------------------------------------------------------------------
   // Compaction support (used by the cleaner).
 
-  /** Runs `fn` in the log's file-work queue (after all writes queued so far). */
-  runExclusive<T>(fn: () => Promise<T>): Promise<T> {
-    return this.queue.task(fn);
-  }
-
   /**
    * Replaces `old` (consecutive inactive segments, still in the log) with `cleaned` whose files are
    * complete and durable under the `.swap` suffix. Returns the new segments version, or -1 (changing
