@@ -60,7 +60,7 @@ import {
   RecordFormatError,
   recordTimestamp,
 } from './records.js';
-import { checkStoredBatch, lastOffsetAt, scanBatches } from './scan.js';
+import { checkStoredBatch, lastOffsetAt, scanBatches, walkHeaders } from './scan.js';
 import { LogSegment } from './segment.js';
 import { TailCache } from './tail-cache.js';
 
@@ -438,11 +438,11 @@ export class PartitionLog {
     const from = seg.offsetIndex!.lookup(Number.MAX_SAFE_INTEGER).position;
     const h = await seg.file();
     let next = seg.baseOffset;
-    const res = await scanBatches(this.fs, h, from, seg.writtenSize, (buf, at) => {
-      next = lastOffsetAt(buf, at) + 1;
+    const stopped = await walkHeaders(this.fs, h, from, seg.writtenSize, (v) => {
+      next = v.lastOffset + 1;
       return true;
     });
-    if (res.stop !== 'end') {
+    if (stopped !== seg.writtenSize) {
       // The clean-shutdown marker lied (or the disk did): recover this segment after all.
       return this.recover(seg.baseOffset);
     }
@@ -1368,11 +1368,10 @@ export class PartitionLog {
       seg.offsetOfMaxTimestamp = last.offset;
     }
     const h = await seg.file();
-    await scanBatches(this.fs, h, from, seg.writtenSize, (buf, at) => {
-      const ts = readInt64(buf, at + BATCH_OFFSET_MAX_TIMESTAMP);
-      if (ts > seg.maxTimestamp) {
-        seg.maxTimestamp = ts;
-        seg.offsetOfMaxTimestamp = lastOffsetAt(buf, at);
+    await walkHeaders(this.fs, h, from, seg.writtenSize, (v) => {
+      if (v.maxTimestamp > seg.maxTimestamp) {
+        seg.maxTimestamp = v.maxTimestamp;
+        seg.offsetOfMaxTimestamp = v.lastOffset;
       }
       return true;
     });

@@ -159,3 +159,54 @@ async function readSome(
 export function lastOffsetAt(buf: Buffer, at: number): number {
   return readInt64(buf, at) + buf.readInt32BE(at + BATCH_OFFSET_LAST_OFFSET_DELTA);
 }
+
+/** Header facts of a stored batch, for walks that skip the bodies. */
+export interface HeaderVisit {
+  position: number;
+  size: number;
+  baseOffset: number;
+  lastOffset: number;
+  maxTimestamp: number;
+}
+
+const HEADER_PREFIX_BYTES = 43; // through maxTimestamp
+
+/**
+ * Walks the batch headers in [from, to) without reading the bodies: reads `windowBytes` at a time and
+ * jumps over batches that do not fit. Stops at a malformed or truncated header, or when `visit` returns
+ * false. Returns the position where it stopped.
+ */
+export async function walkHeaders(
+  fs: FileSystem,
+  handle: FileHandle,
+  from: number,
+  to: number,
+  visit: (h: HeaderVisit) => boolean | undefined,
+  windowBytes = 16 * 1024,
+): Promise<number> {
+  const buf = Buffer.allocUnsafe(Math.max(windowBytes, HEADER_PREFIX_BYTES));
+  let pos = from;
+  while (pos + BATCH_HEADER_BYTES <= to) {
+    const want = Math.min(buf.length, to - pos);
+    const got = await readSome(fs, handle, buf, 0, want, pos);
+    let at = 0;
+    while (got - at >= HEADER_PREFIX_BYTES) {
+      const size = buf.readInt32BE(at + BATCH_OFFSET_LENGTH) + BATCH_LOG_OVERHEAD_BYTES;
+      if (size < BATCH_HEADER_BYTES || pos + at + size > to) return pos + at;
+      const baseOffset = readInt64(buf, at);
+      const h: HeaderVisit = {
+        position: pos + at,
+        size,
+        baseOffset,
+        lastOffset: baseOffset + buf.readInt32BE(at + BATCH_OFFSET_LAST_OFFSET_DELTA),
+        maxTimestamp: readInt64(buf, at + 35),
+      };
+      at += size;
+      if (visit(h) === false) return pos + at;
+    }
+    if (got < want && got - at < HEADER_PREFIX_BYTES && at === 0) return pos;
+    pos += at;
+    if (at === 0) return pos; // a header that does not fit the window cannot happen (window >= prefix)
+  }
+  return pos;
+}

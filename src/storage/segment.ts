@@ -16,7 +16,7 @@ import {
   TimeIndex,
   TxnIndex,
 } from './indexes.js';
-import { lastOffsetAt, scanBatches } from './scan.js';
+import { lastOffsetAt, scanBatches, walkHeaders } from './scan.js';
 
 export interface SegmentLimits {
   indexIntervalBytes: number;
@@ -258,18 +258,17 @@ export class LogSegment {
     let found: BatchLocation | null = null;
     this.pin();
     try {
-      await scanBatches(
+      await walkHeaders(
         this.fs,
         h,
         from,
         limit,
-        (buf, at, position, size) => {
-          const last = lastOffsetAt(buf, at);
-          if (last < offset) return true;
-          found = { position, size, baseOffset: readInt64(buf, at), lastOffset: last };
+        (v) => {
+          if (v.lastOffset < offset) return true;
+          found = { position: v.position, size: v.size, baseOffset: v.baseOffset, lastOffset: v.lastOffset };
           return false;
         },
-        { chunkBytes: Math.min(64 * 1024, Math.max(4096, this.limits.indexIntervalBytes * 2)) },
+        Math.min(64 * 1024, Math.max(4096, this.limits.indexIntervalBytes * 2)),
       );
     } finally {
       await this.unpin();
@@ -285,8 +284,8 @@ export class LogSegment {
     let next = this.baseOffset;
     this.pin();
     try {
-      await scanBatches(this.fs, h, from, this.writtenSize, (buf, at) => {
-        next = lastOffsetAt(buf, at) + 1;
+      await walkHeaders(this.fs, h, from, this.writtenSize, (v) => {
+        next = v.lastOffset + 1;
         return true;
       });
     } finally {
