@@ -956,12 +956,12 @@ export class PartitionLog {
     const seg = new LogSegment(this.fs, this.dir, base, this.config, now);
     seg.resetIndexes();
     this.segments.push(seg);
-    this.queue
-      .task(async () => {
-        await seg.create();
-        this.dirVersion++; // counted once the entry exists, so a concurrent directory sync cannot miss it
-      })
-      .catch((err) => this.goOffline(err));
+    const created = this.queue.task(async () => {
+      await seg.create();
+      this.dirVersion++; // counted once the entry exists, so a concurrent directory sync cannot miss it
+    });
+    created.catch((err) => this.goOffline(err));
+    seg.createdBy(created);
     this.scheduleSnapshot(base, this.producerState.entries());
     // Kafka flushes the rolled segment in the background; appends go on meanwhile.
     this.flush(base).catch((err) => this.goOffline(err));

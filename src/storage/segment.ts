@@ -128,6 +128,25 @@ export class LogSegment {
     return this.opening;
   }
 
+  /**
+   * For a segment whose file is created later (by a queued task): users of `file()` wait for `created`
+   * instead of opening a file that does not exist yet.
+   */
+  createdBy(created: Promise<void>): void {
+    const opening = created.then(
+      () => {
+        this.opening = null;
+        return this.handle!;
+      },
+      (err) => {
+        this.opening = null;
+        throw err;
+      },
+    );
+    opening.catch(() => {});
+    this.opening = opening;
+  }
+
   /** Creates the segment's log file (empty). */
   async create(): Promise<void> {
     this.handle = await this.fs.open(this.logPath, 'create');
