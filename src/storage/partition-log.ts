@@ -342,6 +342,7 @@ export class PartitionLog {
     this.recoveryPointOffset = Math.min(options.recoveryPoint ?? 0, this.leo);
     if (options.cleanShutdown) this.recoveryPointOffset = this.leo;
     this.hwm = Math.min(Math.max(options.highWatermark ?? 0, this.logStart), this.leo);
+    this.producerState.onHighWatermark(this.hwm);
     if (this.leaderEpochs.truncateFromStart(this.logStart)) this.scheduleEpochCheckpoint();
     if (this.leaderEpochs.truncateFromEnd(this.leo)) this.scheduleEpochCheckpoint();
     await this.active.file();
