@@ -1,5 +1,6 @@
 import {
   formatMessage,
+  type Message,
   RaftNode,
   type Ready,
   type Role,
@@ -69,6 +70,41 @@ export class Replica {
 
 export type TraceSink = (line: string) => void;
 
+/** How often the interesting things happened, to show a run exercised them. */
+export interface SimStats {
+  crashes: number;
+  tornWrites: number;
+  voteRequests: number;
+  votesRefused: number;
+  divergingAnswers: number;
+  truncations: number;
+  snapshotAnswers: number;
+  snapshotInstalls: number;
+  compactions: number;
+  voterChangesCommitted: number;
+  endQuorumEpochs: number;
+  readsServed: number;
+  acked: number;
+}
+
+export function emptyStats(): SimStats {
+  return {
+    crashes: 0,
+    tornWrites: 0,
+    voteRequests: 0,
+    votesRefused: 0,
+    divergingAnswers: 0,
+    truncations: 0,
+    snapshotAnswers: 0,
+    snapshotInstalls: 0,
+    compactions: 0,
+    voterChangesCommitted: 0,
+    endQuorumEpochs: 0,
+    readsServed: 0,
+    acked: 0,
+  };
+}
+
 /**
  * Replicas, network and a driver per replica that follows the contract (persist, fsync, send, apply,
  * advance), with hooks for the workload and the checks. Everything random comes from one seeded generator.
@@ -84,6 +120,8 @@ export class SimCluster {
   >();
   readonly reads = new Map<number, number>();
   onApplied: ((r: Replica, offset: number, clientId: number) => void) | null = null;
+  readonly stats = emptyStats();
+  private readonly votersCommitted = new Set<number>();
 
   constructor(
     readonly opts: ClusterOptions,
@@ -158,6 +196,8 @@ export class SimCluster {
   crash(id: number): void {
     const r = this.replicas.get(id)!;
     if (!r.node) return;
+    this.stats.crashes++;
+    if (r.storage.hasPending) this.stats.tornWrites++;
     r.storage.crash(this.rng);
     this.checkStorage(r);
     r.node = null;
@@ -172,6 +212,7 @@ export class SimCluster {
       const r = this.replicas.get(msg.to);
       if (!r?.node || r.incarnation !== toIncarnation) continue;
       this.trace?.(`t${this.nowTick} deliver ${formatMessage(msg)}`);
+      this.count(msg);
       r.node.step(msg);
       this.afterInput(r);
     }
@@ -182,11 +223,23 @@ export class SimCluster {
     }
   }
 
+  private count(msg: Message): void {
+    const b = msg.body;
+    const st = this.stats;
+    if (b.kind === 'VoteRequest' && !b.preVote) st.voteRequests++;
+    else if (b.kind === 'VoteResponse' && !b.voteGranted) st.votesRefused++;
+    else if (b.kind === 'FetchResponse' && b.divergingEpoch) st.divergingAnswers++;
+    else if (b.kind === 'FetchResponse' && b.snapshotId) st.snapshotAnswers++;
+    else if (b.kind === 'EndQuorumEpochRequest') st.endQuorumEpochs++;
+  }
+
   /** After an input: take the replica's next ready (if it has none in flight) and write it, unsynced. */
   afterInput(r: Replica): void {
     this.checkRole(r);
     if (r.inflight || !r.node!.hasReady()) return;
     const rd = r.node!.ready();
+    if (rd.truncateFromOffset !== null && !rd.snapshot) this.stats.truncations++;
+    if (rd.snapshot) rd.snapshotToApply ? this.stats.snapshotInstalls++ : this.stats.compactions++;
     r.storage.write(rd);
     r.mirror.apply(rd, this.checker, r.id);
     r.inflight = rd;
@@ -236,6 +289,10 @@ export class SimCluster {
       sm.chain = chainHash(sm.chain, e);
       this.checker.commit(e.offset, sm.chain, epoch, r.id);
       sm.appliedEnd++;
+      if (e.kind === 'voters' && !this.votersCommitted.has(e.offset)) {
+        this.votersCommitted.add(e.offset);
+        this.stats.voterChangesCommitted++;
+      }
       if (e.kind !== 'data') continue;
       const id = entryId(e);
       sm.hash = (Math.imul(sm.hash ^ id, 0x2545f491) + sm.count) >>> 0;
@@ -257,6 +314,7 @@ export class SimCluster {
     if (committedAtRequest === undefined) return;
     this.reads.delete(requestId);
     if (errorCode !== 0) return;
+    this.stats.readsServed++;
     if (index < committedAtRequest) {
       fail(
         'linearizable read',

@@ -3,7 +3,12 @@
 // short trace of that seed replayed. `--seed S` replays one seed with its full trace tail.
 import { availableParallelism } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { emptyStats, type SimStats } from './cluster.js';
 import { type RunResult, runSeed } from './run.js';
+
+function addStats(into: SimStats, from: SimStats): void {
+  for (const k of Object.keys(into) as (keyof SimStats)[]) into[k] += from[k];
+}
 
 interface Args {
   seeds: number;
@@ -42,6 +47,7 @@ function parseArgs(argv: string[]): Args {
 }
 
 interface Summary {
+  stats: SimStats;
   seeds: number;
   violations: { seed: number; invariant: string; detail: string }[];
   recoveryTicks: number[];
@@ -49,11 +55,12 @@ interface Summary {
 }
 
 function runRange(seeds: number[], steps: number, sendBeforeSync: boolean): Summary {
-  const summary: Summary = { seeds: 0, violations: [], recoveryTicks: [], commits: 0 };
+  const summary: Summary = { stats: emptyStats(), seeds: 0, violations: [], recoveryTicks: [], commits: 0 };
   for (const seed of seeds) {
     const r: RunResult = runSeed(seed, steps, { sendBeforeSync });
     summary.seeds++;
     summary.commits += r.commits;
+    addStats(summary.stats, r.stats);
     if (r.violation)
       summary.violations.push({ seed, invariant: r.violation.invariant, detail: r.violation.detail });
     else summary.recoveryTicks.push(r.recoveryTicks);
@@ -105,6 +112,8 @@ async function main(): Promise<void> {
   const violations = summaries.flatMap((s) => s.violations).sort((a, b) => a.seed - b.seed);
   const recovery = summaries.flatMap((s) => s.recoveryTicks).sort((a, b) => a - b);
   const commits = summaries.reduce((n, s) => n + s.commits, 0);
+  const stats = emptyStats();
+  for (const s of summaries) addStats(stats, s.stats);
   for (const v of violations.slice(0, 20))
     console.log(`seed ${v.seed}: VIOLATION ${v.invariant}: ${v.detail}`);
   for (const v of violations.slice(0, 2)) printTrace(v.seed, args.steps, args.sendBeforeSync, 30);
@@ -114,6 +123,11 @@ async function main(): Promise<void> {
   console.log(
     `${args.steps} steps per seed, ${workers} workers, ${seconds}s; ${commits} entries committed; ` +
       `recovery after faults: median ${q(0.5)} ticks, p99 ${q(0.99)}, max ${recovery[recovery.length - 1] ?? -1}`,
+  );
+  console.log(
+    `exercised: ${Object.entries(stats)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')}`,
   );
   console.log(`${all.length} seeds, ${violations.length} violations`);
   process.exitCode = violations.length > 0 ? 1 : 0;

@@ -1,12 +1,14 @@
 import { type RaftNode, SeededRng } from '../../src/raft/index.js';
 import { Checker, fail, Violation } from './checker.js';
-import { type ClusterOptions, SimCluster, type TraceSink } from './cluster.js';
+import { type ClusterOptions, SimCluster, type SimStats, type TraceSink } from './cluster.js';
 
 /** Per-seed fault and workload rates ("swarm testing": every seed gets its own mix). */
 export interface Scenario {
   cluster: ClusterOptions;
   crashRate: number;
   restartRate: number;
+  /** Chance per tick that a leader younger than a few ticks crashes (its epoch barely replicated). */
+  newLeaderCrashRate: number;
   partitionRate: number;
   healRate: number;
   proposeRate: number;
@@ -58,6 +60,7 @@ export function scenarioFor(seed: number, sendBeforeSync = false): Scenario {
     },
     crashRate: pick(rng, [0, 0.003, 0.01, 0.03]),
     restartRate: pick(rng, [0.03, 0.1, 0.3]),
+    newLeaderCrashRate: pick(rng, [0, 0, 0.1, 0.3]),
     partitionRate: pick(rng, [0, 0.005, 0.02]),
     healRate: pick(rng, [0.02, 0.05, 0.2]),
     proposeRate: pick(rng, [0.2, 0.5, 1.5]),
@@ -75,6 +78,7 @@ export interface RunResult {
   recoveryTicks: number;
   commits: number;
   leaderEpochs: number;
+  stats: SimStats;
 }
 
 export const LIVENESS_TICKS_MAX = 600;
@@ -104,6 +108,7 @@ class Run {
           `client ${clientId} proposed at ${p.offset}, applied at ${offset}`,
         );
       this.checker.ack(offset, clientId);
+      this.cluster.stats.acked++;
     };
   }
 
@@ -197,6 +202,18 @@ class Run {
     c.trace?.(`t${c.nowTick} partition ${c.net.describeBlocked()}`);
   }
 
+  private readonly leaderSince = new Map<number, number>();
+
+  private crashYoungLeader(): void {
+    const l = this.leader();
+    if (!l || this.sc.newLeaderCrashRate === 0) return;
+    const epoch = l.node.status().epoch;
+    const since = this.leaderSince.get(epoch) ?? this.cluster.nowTick;
+    this.leaderSince.set(epoch, since);
+    if (this.cluster.nowTick - since < 5 && this.rng.chance(this.sc.newLeaderCrashRate))
+      this.cluster.crash(l.id);
+  }
+
   /** One tick with faults: workload, deliveries and timers, crashes mid-tick, group fsync, checks. */
   stepWithFaults(): void {
     const sc = this.sc;
@@ -208,7 +225,12 @@ class Run {
     }
     this.adminOps();
     this.cluster.deliverAndTick();
-    if (this.rng.chance(sc.crashRate)) this.cluster.crash(pick(this.rng, this.cluster.ids));
+    this.crashYoungLeader();
+    if (this.rng.chance(sc.crashRate)) {
+      // Half the crashes hit the leader: leader loss with partly replicated entries is where Raft breaks.
+      const leader = this.leader();
+      this.cluster.crash(leader && this.rng.chance(0.5) ? leader.id : pick(this.rng, this.cluster.ids));
+    }
     this.cluster.syncAll();
     this.cluster.checkTick();
   }
@@ -278,5 +300,6 @@ export function runSeed(
     recoveryTicks,
     commits: run.checker.committedEnd,
     leaderEpochs: run.checker.leaderOfEpoch.size,
+    stats: run.cluster.stats,
   };
 }
