@@ -1,4 +1,5 @@
 import { RaftLog } from './log.js';
+import { sendFetch } from './replication.js';
 import {
   type Entry,
   ErrorCode,
@@ -117,7 +118,8 @@ export class RaftCore {
   epoch = 0;
   votedId = NO_ID;
   leaderId = NO_ID;
-  private saved: HardState = { leaderEpoch: -1, leaderId: NO_ID, votedId: NO_ID };
+  // A fresh replica's state (epoch 0, no vote, no leader) needs no write: it is what an absent file means.
+  private saved: HardState = { leaderEpoch: 0, leaderId: NO_ID, votedId: NO_ID };
   role: Role = 'unattached';
   nowTicks = 0;
 
@@ -304,6 +306,7 @@ export class RaftCore {
     this.leaderId = leaderId;
     this.role = 'follower';
     this.answerOrphans(old);
+    sendFetch(this, leaderId);
   }
 
   /** KIP-996: ask the voters whether they would vote for us, without bumping the epoch. */

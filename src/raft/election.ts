@@ -1,4 +1,5 @@
 import type { RaftCore } from './core.js';
+import { completeReads } from './leadership.js';
 import {
   type BeginQuorumEpochRequest,
   type BeginQuorumEpochResponse,
@@ -138,6 +139,7 @@ export function handleBeginQuorumEpochResponse(
       lastSentHwm: -1,
       knowsEpoch: true,
     });
+  completeReads(core);
 }
 
 /**

@@ -181,10 +181,8 @@ export function handleFetchResponse(core: RaftCore, msg: Message, resp: FetchRes
   const inflight = core.fetch;
   if (!inflight || inflight.correlationId !== msg.correlationId || inflight.to !== msg.from) return;
   core.fetch = null;
-  if (core.observeLeader(resp.currentLeader.leaderEpoch, resp.currentLeader.leaderId)) {
-    if (core.role === 'follower') sendFetch(core, core.leaderId);
-    return;
-  }
+  // A newer leader (becoming its follower sends the first fetch).
+  if (core.observeLeader(resp.currentLeader.leaderEpoch, resp.currentLeader.leaderId)) return;
   const resigned = resp.currentLeader.leaderEpoch === core.epoch && resp.currentLeader.leaderId === NO_ID;
   if (core.role === 'follower' && msg.from === core.leaderId && resigned) {
     // Our leader says it no longer leads this epoch: stop waiting for the fetch timeout.

@@ -106,10 +106,7 @@ export function handleFetchSnapshotResponse(core: RaftCore, msg: Message, resp: 
   const sf = core.snapshotFetch;
   if (!sf?.request || sf.request.correlationId !== msg.correlationId || sf.request.to !== msg.from) return;
   sf.request = null;
-  if (core.observeLeader(resp.currentLeader.leaderEpoch, resp.currentLeader.leaderId)) {
-    if (core.role === 'follower') sendFetch(core, core.leaderId);
-    return;
-  }
+  if (core.observeLeader(resp.currentLeader.leaderEpoch, resp.currentLeader.leaderId)) return;
   const sameSnapshot = resp.snapshotId.endOffset === sf.endOffset && resp.snapshotId.epoch === sf.epoch;
   if (resp.errorCode !== ErrorCode.NONE || !sameSnapshot || resp.position !== sf.position) {
     // The leader moved on to a newer snapshot, or something is off: start over with a plain fetch.
