@@ -127,6 +127,11 @@ export class RaftCore {
   electionTimeoutTicks = 0;
   /** Ticks since the last successful fetch from the leader (followers), or since discovery began. */
   fetchElapsedTicks = 0;
+  /**
+   * The fetch timeout plus a random part of an election timeout, drawn per follower state: followers that
+   * lose their leader together would otherwise stand together and split the vote.
+   */
+  fetchTimeoutDrawnTicks = 0;
   /** A follower that fetched from its leader in this state refuses pre-votes (KIP-996). */
   hasFetchedFromLeader = false;
   fetch: InflightRequest | null = null;
@@ -253,6 +258,8 @@ export class RaftCore {
     this.preferredCandidates = [];
     this.fetchElapsedTicks = 0;
     this.resetElectionTimer();
+    this.fetchTimeoutDrawnTicks =
+      this.cfg.fetchTimeoutTicks + this.electionTimeoutTicks - this.cfg.electionTimeoutTicks;
     return leader;
   }
 

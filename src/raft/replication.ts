@@ -253,7 +253,7 @@ export function sendFetchSnapshot(core: RaftCore): void {
 /** Follower timers: fetch timeout (leader presumed gone), request retry, back-off after an error. */
 export function tickFollower(core: RaftCore): void {
   core.fetchElapsedTicks++;
-  if (core.fetchElapsedTicks >= core.cfg.fetchTimeoutTicks) {
+  if (core.fetchElapsedTicks >= core.fetchTimeoutDrawnTicks) {
     if (core.isVoter()) core.becomeProspective();
     else core.becomeUnattached(core.epoch);
     return;

@@ -238,7 +238,10 @@ export interface RaftConfig {
   clusterId?: string | null;
   /** Base election timeout; each wait is drawn from [base, 2 * base). */
   electionTimeoutTicks?: number;
-  /** A follower that has not fetched successfully for this long starts an election (voter) or rediscovers. */
+  /**
+   * A follower that has not fetched successfully for this long (plus a random part of an election timeout)
+   * starts an election (voter) or looks for the leader again (observer).
+   */
   fetchTimeoutTicks?: number;
   /** A leader that has not heard from a majority for this long resigns. */
   checkQuorumTicks?: number;
