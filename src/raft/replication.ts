@@ -110,9 +110,14 @@ function hasNews(core: RaftCore, p: ParkedFetch, progress: ReplicaProgress): boo
 }
 
 function answerFetch(core: RaftCore, replicaId: number, p: ParkedFetch, progress: ReplicaProgress): void {
+  core.leader!.parked.delete(replicaId);
+  if (p.fetchOffset < core.log.startOffset) {
+    // Compacted while the fetch waited: the asker needs the snapshot now.
+    core.send(p.from, fetchResponse(core, { snapshotId: { ...core.log.snapshot.id } }), p.correlationId);
+    return;
+  }
   const records = core.log.read(p.fetchOffset, p.bytesMax);
   progress.lastSentHwm = Math.min(core.highWatermark, p.fetchOffset + records.length);
-  core.leader!.parked.delete(replicaId);
   core.send(p.from, fetchResponse(core, { records }), p.correlationId);
 }
 
