@@ -2,6 +2,7 @@
 // killed with SIGKILL part-way; after a restart every record the producer saw acknowledged is read
 // back at the offset it was acknowledged with, in order, with no gaps.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +10,6 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { removeDataDir, startBrokerProcess } from '../helpers/broker-process.js';
 import { DEBIAN_PYTHON, hasCommand, hasPythonModule, run } from '../helpers/tools.js';
-import { spawn } from 'node:child_process';
 
 const RECORDS = 100_000;
 
@@ -30,12 +30,19 @@ p.flush(20)
 out.close()
 `;
 
-test('every record acknowledged before a SIGKILL is served after the restart, at its offset', { timeout: 180_000 }, async () => {
-  assert.ok(hasPythonModule('confluent_kafka'), 'confluent-kafka is not installed (Debian package python3-confluent-kafka)');
+test('every record acknowledged before a SIGKILL is served after the restart, at its offset', {
+  timeout: 180_000,
+}, async () => {
+  assert.ok(
+    hasPythonModule('confluent_kafka'),
+    'confluent-kafka is not installed (Debian package python3-confluent-kafka)',
+  );
   assert.ok(hasCommand('kcat'), 'kcat is not installed (Debian package kcat)');
   const first = await startBrokerProcess();
   const ackFile = join(tmpdir(), `samsa-acks-${process.pid}.txt`);
-  const producer = spawn(DEBIAN_PYTHON, ['-c', PRODUCER, first.bootstrap, ackFile, String(RECORDS)], { stdio: 'ignore' });
+  const producer = spawn(DEBIAN_PYTHON, ['-c', PRODUCER, first.bootstrap, ackFile, String(RECORDS)], {
+    stdio: 'ignore',
+  });
   const producerDone = new Promise((r) => producer.once('exit', r));
   // Kill the broker once about 60% of the records are acknowledged.
   for (let waited = 0; waited < 60_000; waited += 20) {
@@ -53,7 +60,25 @@ test('every record acknowledged before a SIGKILL is served after the restart, at
 
   const second = await startBrokerProcess({ dataDir: first.dataDir });
   try {
-    const r = await run('kcat', ['-b', second.bootstrap, '-C', '-t', 'durable', '-p', '0', '-o', 'beginning', '-e', '-q', '-f', '%o %s\\n'], { timeoutMs: 60_000 });
+    const r = await run(
+      'kcat',
+      [
+        '-b',
+        second.bootstrap,
+        '-C',
+        '-t',
+        'durable',
+        '-p',
+        '0',
+        '-o',
+        'beginning',
+        '-e',
+        '-q',
+        '-f',
+        '%o %s\\n',
+      ],
+      { timeoutMs: 60_000 },
+    );
     assert.equal(r.code, 0, r.stderr);
     const stored = new Map<number, string>();
     let expectedOffset = 0;
@@ -64,11 +89,18 @@ test('every record acknowledged before a SIGKILL is served after the restart, at
     }
     for (const line of acked) {
       const [offset, value] = line.split(' ');
-      assert.equal(stored.get(Number(offset)), value, `acknowledged record at offset ${offset} is missing or different`);
+      assert.equal(
+        stored.get(Number(offset)),
+        value,
+        `acknowledged record at offset ${offset} is missing or different`,
+      );
     }
     // One producer, one partition, no retries: the log is the records in the order they were sent.
     const values = [...stored.values()].map((v) => Number(v.slice(1)));
-    assert.ok(values.every((v, i) => i === 0 || v > values[i - 1]), 'records are in production order');
+    assert.ok(
+      values.every((v, i) => i === 0 || v > values[i - 1]),
+      'records are in production order',
+    );
   } finally {
     await second.stop();
     removeDataDir(first.dataDir);
