@@ -1,0 +1,91 @@
+// The records of `__consumer_offsets`, in Kafka's formats: key = int16 key version + key struct, value
+// = int16 value version + value struct, null value = tombstone. Written as Kafka 3.9 writes them:
+// OffsetCommitKey v1 with OffsetCommitValue v3 (v1 when the commit carries an expire timestamp), and
+// GroupMetadataKey v2 with GroupMetadataValue v3. Any version Kafka ever wrote is read back; other
+// key versions (the KIP-848 and share-group records, 3..15) are recognised and ignored.
+import { codecFor, type MessageDecl, Reader, Writer } from '../../../protocol/index.js';
+import {
+  GroupMetadataKey,
+  GroupMetadataValue,
+  OffsetCommitKey,
+  OffsetCommitValue,
+} from '../../../protocol/internal/index.js';
+import type { CoordinatorRecord } from '../runtime.js';
+
+export type { GroupMetadataValue, OffsetCommitValue } from '../../../protocol/internal/index.js';
+
+const OFFSET_COMMIT_KEY_VERSION = 1;
+const GROUP_METADATA_KEY_VERSION = 2;
+const OFFSET_COMMIT_VALUE_VERSION = 3;
+const OFFSET_COMMIT_VALUE_VERSION_WITH_EXPIRY = 1;
+const GROUP_METADATA_VALUE_VERSION = 3;
+
+function encode<T>(decl: MessageDecl<T>, version: number, value: T): Buffer {
+  const w = new Writer(64);
+  w.int16(version);
+  codecFor(decl, version).encode(w, value);
+  return w.finishFlat();
+}
+
+export function offsetCommitRecord(
+  group: string,
+  topic: string,
+  partition: number,
+  value: OffsetCommitValue,
+): CoordinatorRecord {
+  const withExpiry = value.expireTimestamp !== undefined && value.expireTimestamp >= 0;
+  return {
+    key: encode(OffsetCommitKey, OFFSET_COMMIT_KEY_VERSION, { group, topic, partition }),
+    value: encode(
+      OffsetCommitValue,
+      withExpiry ? OFFSET_COMMIT_VALUE_VERSION_WITH_EXPIRY : OFFSET_COMMIT_VALUE_VERSION,
+      value,
+    ),
+  };
+}
+
+export function offsetCommitTombstone(group: string, topic: string, partition: number): CoordinatorRecord {
+  return {
+    key: encode(OffsetCommitKey, OFFSET_COMMIT_KEY_VERSION, { group, topic, partition }),
+    value: null,
+  };
+}
+
+export function groupMetadataRecord(group: string, value: GroupMetadataValue): CoordinatorRecord {
+  return {
+    key: encode(GroupMetadataKey, GROUP_METADATA_KEY_VERSION, { group }),
+    value: encode(GroupMetadataValue, GROUP_METADATA_VALUE_VERSION, value),
+  };
+}
+
+export function groupMetadataTombstone(group: string): CoordinatorRecord {
+  return { key: encode(GroupMetadataKey, GROUP_METADATA_KEY_VERSION, { group }), value: null };
+}
+
+/** A record read back: what it is about and its value (null for a tombstone). */
+export type DecodedRecord =
+  | { kind: 'offset'; group: string; topic: string; partition: number; value: OffsetCommitValue | null }
+  | { kind: 'group'; group: string; value: GroupMetadataValue | null }
+  | { kind: 'other'; keyVersion: number };
+
+/** Decodes a record of `__consumer_offsets`; throws DecodeError on malformed bytes. */
+export function decodeRecord(key: Buffer, value: Buffer | null): DecodedRecord {
+  const r = new Reader(key);
+  const keyVersion = r.int16();
+  if (keyVersion === 0 || keyVersion === 1) {
+    const k = codecFor(OffsetCommitKey, keyVersion).decode(r);
+    return { kind: 'offset', ...k, value: value ? decodeValue(OffsetCommitValue, value) : null };
+  }
+  if (keyVersion === 2) {
+    const k = codecFor(GroupMetadataKey, keyVersion).decode(r);
+    return { kind: 'group', group: k.group, value: value ? decodeValue(GroupMetadataValue, value) : null };
+  }
+  return { kind: 'other', keyVersion };
+}
+
+/** Values may carry fields of newer versions after the ones we know; they are ignored, as Kafka does. */
+function decodeValue<T>(decl: MessageDecl<T>, bytes: Buffer): T {
+  const r = new Reader(bytes);
+  const version = r.int16();
+  return codecFor(decl, version).decode(r);
+}
