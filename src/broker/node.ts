@@ -1,8 +1,12 @@
 // The composition root: the only place the broker's services are constructed and wired together.
 
+import { randomUUID } from 'node:crypto';
 import { record } from '../metadata/records.js';
 import { ControllerService } from './controller/controller-service.js';
 import { MemoryMetadataLog, type MetadataLog } from './controller/metadata-log.js';
+import { GroupCoordinator } from './coordinator/group/coordinator.js';
+import type { GroupCoordinatorSettings } from './coordinator/group/settings.js';
+import { type CoordinatorWriter, MemoryCoordinatorLog, systemScheduler } from './coordinator/runtime.js';
 import { HANDLERS } from './handlers/index.js';
 import { Registry } from './handlers/registry.js';
 import type { BrokerServices, ConfigService, HandlerSettings } from './handlers/services.js';
@@ -21,6 +25,8 @@ export interface NodeSettings extends HandlerSettings {
   socketRequestBytesMax: number;
   connectionsMax: number;
   connectionIdleMsMax: number;
+  /** offsets.topic.*, offsets.retention.minutes, group.* (Kafka's defaults for what is missing). */
+  groupCoordinator?: Partial<GroupCoordinatorSettings>;
 }
 
 export interface NodeOptions {
@@ -28,6 +34,8 @@ export interface NodeOptions {
   log?: Logger;
   metadataLog?: MetadataLog;
   now?: () => number;
+  /** The log of a `__consumer_offsets` partition (default: in memory, lost when the process exits). */
+  groupLogFor?: (partition: number) => CoordinatorWriter;
 }
 
 const SECURITY_PROTOCOL_IDS: Record<string, number> = {
@@ -43,6 +51,7 @@ export class BrokerNode {
     readonly server: SocketServer,
     readonly controller: ControllerService,
     readonly registry: Registry,
+    readonly groups: GroupCoordinator,
     readonly listeners: BoundListener[],
     private readonly log: Logger,
   ) {}
@@ -62,6 +71,16 @@ export class BrokerNode {
       log.child('controller'),
     );
     const configs: ConfigService = { describeTopic: () => [], describeBroker: () => [] };
+    // Group coordinator (issue 5): follows the metadata to load the __consumer_offsets partitions this
+    // node leads. Until the partition log backs it, their records stay in memory.
+    const groups = new GroupCoordinator({
+      settings: settings.groupCoordinator,
+      scheduler: systemScheduler(),
+      logFor: options.groupLogFor ?? MemoryCoordinatorLog.perPartition(),
+      randomUuid: randomUUID,
+      log: log.child('group-coordinator'),
+    });
+    controller.onImage((image, previous) => groups.onMetadataImage(image, previous, settings.nodeId));
     const services: BrokerServices = {
       nodeId: settings.nodeId,
       clusterId: settings.clusterId,
@@ -72,6 +91,7 @@ export class BrokerNode {
       isInternalTopic: (name) => INTERNAL_TOPICS.has(name),
       controller,
       configs,
+      groups,
     };
     const registry = new Registry(HANDLERS, services, log.child('registry'));
     const server = new SocketServer({
@@ -89,7 +109,7 @@ export class BrokerNode {
     });
     await controller.load();
     const bound = await server.start();
-    const node = new BrokerNode(settings, server, controller, registry, bound, log);
+    const node = new BrokerNode(settings, server, controller, registry, groups, bound, log);
     await node.register();
     return node;
   }
@@ -123,6 +143,7 @@ export class BrokerNode {
 
   async stop(timeoutMs = 4000): Promise<void> {
     await this.server.stop(timeoutMs);
+    this.groups.close();
     await this.controller.close();
     this.log.info('stopped');
   }

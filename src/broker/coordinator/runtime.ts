@@ -407,6 +407,19 @@ export class MemoryCoordinatorLog implements CoordinatorWriter {
 
   constructor(public autoWrite = true) {}
 
+  /** One log per partition, kept across loads: `writerFor` for a node without partition logs. */
+  static perPartition(): (partition: number) => MemoryCoordinatorLog {
+    const logs = new Map<number, MemoryCoordinatorLog>();
+    return (partition) => {
+      let log = logs.get(partition);
+      if (!log) {
+        log = new MemoryCoordinatorLog();
+        logs.set(partition, log);
+      }
+      return log;
+    };
+  }
+
   append(records: readonly CoordinatorRecord[]) {
     if (this.nextAppendError) {
       const error = this.nextAppendError;

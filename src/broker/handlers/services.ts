@@ -2,6 +2,7 @@
 // node.ts, provides the implementations). Handlers never reach storage or sockets directly.
 import type { MetadataImage } from '../../metadata/image.js';
 import type { ControllerService } from '../controller/controller-service.js';
+import type { GroupCoordinator } from '../coordinator/group/coordinator.js';
 import type { Logger } from '../logger.js';
 
 export interface AdvertisedListener {
@@ -30,6 +31,8 @@ export interface BrokerServices {
   isInternalTopic(name: string): boolean;
   readonly controller: ControllerService;
   readonly configs: ConfigService;
+  /** The classic consumer-group coordinator (JoinGroup, OffsetCommit, ...). */
+  readonly groups: GroupCoordinator;
 }
 
 /** One entry of a DescribeConfigs answer, in Kafka's terms. */
