@@ -397,10 +397,15 @@ function noop(): void {}
 
 /**
  * An in-memory partition log: what a node uses until the partition log backs the coordinator, and what
- * tests use. `autoWrite` false keeps writes pending until `writeAll()` (or fails them with `failAll`).
+ * tests use. Compacted like `__consumer_offsets` (the latest record per key; tombstones go once nothing
+ * older remains), so a long-running node does not keep every commit. `autoWrite` false keeps writes
+ * pending until `writeAll()` (or fails them with `failAll`).
  */
 export class MemoryCoordinatorLog implements CoordinatorWriter {
-  readonly records: StoredRecord[] = [];
+  records: StoredRecord[] = [];
+  private nextOffset = 0;
+  /** key (as latin1 text) → offset of its latest record */
+  private readonly latest = new Map<string, number>();
   private pending: { resolve: () => void; reject: (e: unknown) => void }[] = [];
   /** The next append answers with this error and writes nothing. */
   nextAppendError: WriteFailure | null = null;
@@ -426,11 +431,27 @@ export class MemoryCoordinatorLog implements CoordinatorWriter {
       this.nextAppendError = null;
       return { error };
     }
-    for (const r of records) this.records.push({ offset: this.records.length, key: r.key, value: r.value });
-    const lastOffset = this.records.length - 1;
+    for (const r of records) {
+      const offset = this.nextOffset++;
+      this.records.push({ offset, key: r.key, value: r.value });
+      this.latest.set(r.key.toString('latin1'), offset);
+    }
+    if (this.records.length > 1024 && this.records.length > 2 * this.latest.size) this.compact();
+    const lastOffset = this.nextOffset - 1;
     if (this.autoWrite) return { lastOffset, written: Promise.resolve() };
     const written = new Promise<void>((resolve, reject) => this.pending.push({ resolve, reject }));
     return { lastOffset, written };
+  }
+
+  private compact(): void {
+    this.records = this.records.filter((r) => {
+      if (r.key === null) return false;
+      const key = r.key.toString('latin1');
+      if (this.latest.get(key) !== r.offset) return false;
+      if (r.value !== null) return true;
+      this.latest.delete(key);
+      return false;
+    });
   }
 
   /** Completes every pending write. */
@@ -452,7 +473,6 @@ export class MemoryCoordinatorLog implements CoordinatorWriter {
   }
 
   async *read(fromOffset: number): AsyncIterable<StoredRecord> {
-    const end = this.records.length;
-    for (let i = Math.max(0, fromOffset); i < end; i++) yield this.records[i];
+    for (const r of this.records.slice()) if (r.offset >= fromOffset) yield r;
   }
 }

@@ -306,3 +306,30 @@ test('an operation that throws (a bug) fails only its own answer and the shard i
     5,
   );
 });
+
+test('the in-memory log keeps the latest record per key, as a compacted topic', async () => {
+  const h = await harness();
+  const c = h.coordinator;
+  for (let i = 0; i < 3000; i++) {
+    await c.commitOffsets({
+      groupId: 's',
+      generationId: -1,
+      memberId: '',
+      groupInstanceId: null,
+      retentionTimeMs: -1,
+      apiVersion: 8,
+      topics: [
+        {
+          name: 'orders',
+          partitions: [{ partition: i % 3, offset: i, leaderEpoch: -1, metadata: '', commitTimestamp: -1 }],
+        },
+      ],
+    });
+  }
+  await c.deleteGroups(['s']);
+  const log = h.logs.get(0);
+  assert.ok(log && log.records.length < 1100);
+  const h2 = await h.restart();
+  assert.equal(h2.shard('s').groups.has('s'), false);
+  assert.equal(h2.shard('s').offsets.size, 0);
+});
