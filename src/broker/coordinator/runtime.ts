@@ -16,6 +16,11 @@ import type { Logger } from '../logger.js';
 export interface CoordinatorRecord {
   key: Buffer;
   value: Buffer | null;
+  /**
+   * What key and value encode, when the shard built the record: replaying a record just appended then
+   * skips decoding the bytes it has just encoded. Writers ignore it; records read back lack it.
+   */
+  decoded?: unknown;
 }
 
 export interface StoredRecord {
@@ -125,7 +130,7 @@ export class Parked<T> {
 /** What the shard of one partition implements. */
 export interface CoordinatorShard<S extends CoordinatorShard<S>> {
   /** Applies one record; must accept any bytes (a malformed record is skipped, never thrown). */
-  replay(key: Buffer, value: Buffer | null): void;
+  replay(key: Buffer, value: Buffer | null, decoded?: unknown): void;
   /** Runs once the whole log is replayed, as an operation (schedule timers, etc.). */
   onLoaded(ctx: OperationContext<S>): void;
 }
@@ -161,6 +166,48 @@ export interface RuntimeOptions<S extends CoordinatorShard<S>> {
 }
 
 /** One loaded (or loading) partition. Replaced, never reused, when the partition is loaded again. */
+/** The context of one operation: what it appended, what it completed. */
+class Context<S extends CoordinatorShard<S>> implements OperationContext<S> {
+  readonly pending: CoordinatorRecord[] = [];
+  readonly completions: [Parked<unknown>, unknown][] = [];
+
+  constructor(
+    private readonly runtime: CoordinatorRuntime<S>,
+    private readonly slot: Slot<S>,
+    readonly now: number,
+  ) {}
+
+  get partition(): number {
+    return this.slot.partition;
+  }
+
+  append(records: readonly CoordinatorRecord[]): void {
+    const shard = this.slot.shard;
+    for (const r of records) {
+      this.pending.push(r);
+      shard.replay(r.key, r.value, r.decoded);
+    }
+  }
+
+  park<T>(): Parked<T> | null {
+    if (this.runtime.parkingFull(this.slot)) return null;
+    return this.runtime.track<T>(this.slot, true);
+  }
+
+  complete<T>(parked: Parked<T>, value: T): void {
+    this.completions.push([parked as Parked<unknown>, value]);
+  }
+
+  schedule(key: string, delayMs: number, op: Operation<S, void>): void {
+    this.runtime.schedule(this.slot, key, delayMs, op);
+  }
+
+  cancel(key: string): void {
+    this.slot.timers.get(key)?.cancel();
+    this.slot.timers.delete(key);
+  }
+}
+
 class Slot<S extends CoordinatorShard<S>> {
   state: 'loading' | 'active' = 'loading';
   alive = true;
@@ -246,9 +293,8 @@ export class CoordinatorRuntime<S extends CoordinatorShard<S>> {
   }
 
   private execute<R>(slot: Slot<S>, op: Operation<S, R>): Promise<R | CoordinatorFailure> {
-    const pending: CoordinatorRecord[] = [];
-    const completions: [Parked<unknown>, unknown][] = [];
-    const ctx = this.contextFor(slot, pending, completions);
+    const ctx = new Context(this, slot, this.options.scheduler.now());
+    const { pending, completions } = ctx;
     let result: R | Parked<R>;
     try {
       result = op(slot.shard, ctx);
@@ -273,37 +319,8 @@ export class CoordinatorRuntime<S extends CoordinatorShard<S>> {
     return response.promise;
   }
 
-  private contextFor(
-    slot: Slot<S>,
-    pending: CoordinatorRecord[],
-    completions: [Parked<unknown>, unknown][],
-  ): OperationContext<S> {
-    const shard = slot.shard;
-    return {
-      now: this.options.scheduler.now(),
-      partition: slot.partition,
-      append: (records) => {
-        for (const r of records) {
-          pending.push(r);
-          shard.replay(r.key, r.value);
-        }
-      },
-      park: <T>() => {
-        if (slot.parkedCount >= this.options.parkedResponsesMax) return null;
-        return this.track<T>(slot, true);
-      },
-      complete: (parked, value) => {
-        completions.push([parked as Parked<unknown>, value]);
-      },
-      schedule: (key, delayMs, timerOp) => this.schedule(slot, key, delayMs, timerOp),
-      cancel: (key) => {
-        slot.timers.get(key)?.cancel();
-        slot.timers.delete(key);
-      },
-    };
-  }
-
-  private track<T>(slot: Slot<S>, counted: boolean): Parked<T> {
+  /** @internal */
+  track<T>(slot: Slot<S>, counted: boolean): Parked<T> {
     const p = new Parked<T>(counted);
     slot.waiting.add(p as Parked<unknown>);
     if (counted) slot.parkedCount++;
@@ -361,7 +378,13 @@ export class CoordinatorRuntime<S extends CoordinatorShard<S>> {
     if (failure === 'timeout' || failure === 'too-large') this.load(slot.partition, slot.epoch);
   }
 
-  private schedule(slot: Slot<S>, key: string, delayMs: number, op: Operation<S, void>): void {
+  /** @internal */
+  parkingFull(slot: Slot<S>): boolean {
+    return slot.parkedCount >= this.options.parkedResponsesMax;
+  }
+
+  /** @internal */
+  schedule(slot: Slot<S>, key: string, delayMs: number, op: Operation<S, void>): void {
     slot.timers.get(key)?.cancel();
     const handle = this.options.scheduler.setTimer(delayMs, () => {
       if (!slot.alive || slot.timers.get(key) !== handle) return;

@@ -179,12 +179,13 @@ export class GroupCoordinator {
     return r instanceof CoordinatorFailure ? syncError(r.errorCode) : r;
   }
 
-  async heartbeat(req: HeartbeatRequest): Promise<number> {
-    if (req.groupId === '') return ErrorCode.INVALID_GROUP_ID;
-    const r = await this.run(req.groupId, (shard, ctx) => heartbeat(shard, ctx, req));
-    if (!(r instanceof CoordinatorFailure)) return r;
-    // A loading coordinator answers heartbeats blindly, as Kafka does.
-    return r.errorCode === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS ? ErrorCode.NONE : r.errorCode;
+  heartbeat(req: HeartbeatRequest): Promise<number> {
+    if (req.groupId === '') return Promise.resolve(ErrorCode.INVALID_GROUP_ID);
+    return this.run(req.groupId, (shard, ctx) => heartbeat(shard, ctx, req)).then((r) => {
+      if (!(r instanceof CoordinatorFailure)) return r;
+      // A loading coordinator answers heartbeats blindly, as Kafka does.
+      return r.errorCode === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS ? ErrorCode.NONE : r.errorCode;
+    });
   }
 
   async leaveGroup(groupId: string, members: LeaveMember[]): Promise<LeaveResult> {
@@ -193,9 +194,10 @@ export class GroupCoordinator {
     return r instanceof CoordinatorFailure ? { errorCode: r.errorCode, members: [] } : r;
   }
 
-  async commitOffsets(req: CommitRequest): Promise<TopicErrors[]> {
-    const r = await this.run(req.groupId, (shard, ctx) => commitOffsets(shard, ctx, req));
-    return r instanceof CoordinatorFailure ? allPartitions(req.topics, r.errorCode) : r;
+  commitOffsets(req: CommitRequest): Promise<TopicErrors[]> {
+    return this.run(req.groupId, (shard, ctx) => commitOffsets(shard, ctx, req)).then((r) =>
+      r instanceof CoordinatorFailure ? allPartitions(req.topics, r.errorCode) : r,
+    );
   }
 
   /** OffsetFetch of one group (`topics` null: all its offsets). Every read waits for earlier writes. */

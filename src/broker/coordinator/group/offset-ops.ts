@@ -83,15 +83,15 @@ export function commitOffsets(shard: GroupShard, ctx: Ctx, req: CommitRequest): 
         continue;
       }
       partitions.push({ partition: p.partition, errorCode: ErrorCode.NONE });
-      records.push(
-        offsetCommitRecord(req.groupId, t.name, p.partition, {
-          offset: p.offset,
-          leaderEpoch: p.leaderEpoch < 0 ? -1 : p.leaderEpoch,
-          metadata,
-          commitTimestamp: p.commitTimestamp === -1 ? ctx.now : p.commitTimestamp,
-          expireTimestamp,
-        }),
-      );
+      const value = {
+        offset: p.offset,
+        leaderEpoch: p.leaderEpoch < 0 ? -1 : p.leaderEpoch,
+        metadata,
+        commitTimestamp: p.commitTimestamp === -1 ? ctx.now : p.commitTimestamp,
+        expireTimestamp,
+      };
+      const previous = shard.committedOffset(req.groupId, t.name, p.partition);
+      records.push(offsetCommitRecord(req.groupId, t.name, p.partition, value, previous?.recordKey));
     }
     result.push({ name: t.name, partitions });
   }

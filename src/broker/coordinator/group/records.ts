@@ -3,7 +3,7 @@
 // OffsetCommitKey v1 with OffsetCommitValue v3 (v1 when the commit carries an expire timestamp), and
 // GroupMetadataKey v2 with GroupMetadataValue v3. Any version Kafka ever wrote is read back; other
 // key versions (the KIP-848 and share-group records, 3..15) are recognised and ignored.
-import { codecFor, type MessageDecl, Reader, Writer } from '../../../protocol/index.js';
+import { type Codec, codecFor, type MessageDecl, Reader, Writer } from '../../../protocol/index.js';
 import {
   GroupMetadataKey,
   GroupMetadataValue,
@@ -20,11 +20,41 @@ const OFFSET_COMMIT_VALUE_VERSION = 3;
 const OFFSET_COMMIT_VALUE_VERSION_WITH_EXPIRY = 1;
 const GROUP_METADATA_VALUE_VERSION = 3;
 
-function encode<T>(decl: MessageDecl<T>, version: number, value: T): Buffer {
-  const w = new Writer(64);
-  w.int16(version);
-  codecFor(decl, version).encode(w, value);
-  return w.finishFlat();
+// The codecs of what we write, compiled once.
+const offsetKeyCodec = codecFor(OffsetCommitKey, OFFSET_COMMIT_KEY_VERSION);
+const offsetValueCodec = codecFor(OffsetCommitValue, OFFSET_COMMIT_VALUE_VERSION);
+const offsetValueWithExpiryCodec = codecFor(OffsetCommitValue, OFFSET_COMMIT_VALUE_VERSION_WITH_EXPIRY);
+const groupKeyCodec = codecFor(GroupMetadataKey, GROUP_METADATA_KEY_VERSION);
+const groupValueCodec = codecFor(GroupMetadataValue, GROUP_METADATA_VALUE_VERSION);
+
+/**
+ * Encodes a record (key, then value unless a tombstone) into one buffer. A key already encoded (the
+ * same group, topic and partition committed before) is reused as it is.
+ */
+function record<K, V>(
+  keyCodec: Codec<K>,
+  key: K,
+  valueCodec: Codec<V>,
+  value: V | null,
+  decoded: DecodedRecord,
+  encodedKey?: Buffer,
+): CoordinatorRecord {
+  const w = new Writer(128);
+  if (!encodedKey) {
+    w.int16(keyCodec.version);
+    keyCodec.encode(w, key);
+  }
+  const keyBytes = w.length;
+  if (value !== null) {
+    w.int16(valueCodec.version);
+    valueCodec.encode(w, value);
+  }
+  const flat = w.finishFlat();
+  return {
+    key: encodedKey ?? flat.subarray(0, keyBytes),
+    value: value === null ? null : flat.subarray(keyBytes),
+    decoded,
+  };
 }
 
 export function offsetCommitRecord(
@@ -32,34 +62,29 @@ export function offsetCommitRecord(
   topic: string,
   partition: number,
   value: OffsetCommitValue,
+  encodedKey?: Buffer,
 ): CoordinatorRecord {
   const withExpiry = value.expireTimestamp !== undefined && value.expireTimestamp >= 0;
-  return {
-    key: encode(OffsetCommitKey, OFFSET_COMMIT_KEY_VERSION, { group, topic, partition }),
-    value: encode(
-      OffsetCommitValue,
-      withExpiry ? OFFSET_COMMIT_VALUE_VERSION_WITH_EXPIRY : OFFSET_COMMIT_VALUE_VERSION,
-      value,
-    ),
-  };
+  // What the bytes decode to: value v1 has no leader epoch, v3 no expire timestamp.
+  const stored: OffsetCommitValue = withExpiry
+    ? { ...value, leaderEpoch: -1 }
+    : { ...value, leaderEpoch: value.leaderEpoch ?? -1, expireTimestamp: -1 };
+  const decoded: DecodedRecord = { kind: 'offset', group, topic, partition, value: stored };
+  const valueCodec = withExpiry ? offsetValueWithExpiryCodec : offsetValueCodec;
+  return record(offsetKeyCodec, { group, topic, partition }, valueCodec, stored, decoded, encodedKey);
 }
 
 export function offsetCommitTombstone(group: string, topic: string, partition: number): CoordinatorRecord {
-  return {
-    key: encode(OffsetCommitKey, OFFSET_COMMIT_KEY_VERSION, { group, topic, partition }),
-    value: null,
-  };
+  const decoded: DecodedRecord = { kind: 'offset', group, topic, partition, value: null };
+  return record(offsetKeyCodec, { group, topic, partition }, offsetValueCodec, null, decoded);
 }
 
 export function groupMetadataRecord(group: string, value: GroupMetadataValue): CoordinatorRecord {
-  return {
-    key: encode(GroupMetadataKey, GROUP_METADATA_KEY_VERSION, { group }),
-    value: encode(GroupMetadataValue, GROUP_METADATA_VALUE_VERSION, value),
-  };
+  return record(groupKeyCodec, { group }, groupValueCodec, value, { kind: 'group', group, value });
 }
 
 export function groupMetadataTombstone(group: string): CoordinatorRecord {
-  return { key: encode(GroupMetadataKey, GROUP_METADATA_KEY_VERSION, { group }), value: null };
+  return record(groupKeyCodec, { group }, groupValueCodec, null, { kind: 'group', group, value: null });
 }
 
 /** A record read back: what it is about and its value (null for a tombstone). */

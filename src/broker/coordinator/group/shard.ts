@@ -9,7 +9,12 @@ import type { CoordinatorShard, OperationContext } from '../runtime.js';
 import { ClassicGroup, Member } from './classic-group.js';
 import { prepareRebalance, scheduleHeartbeat } from './membership.js';
 import { expireOffsets } from './offset-ops.js';
-import { decodeRecord, type GroupMetadataValue, type OffsetCommitValue } from './records.js';
+import {
+  type DecodedRecord,
+  decodeRecord,
+  type GroupMetadataValue,
+  type OffsetCommitValue,
+} from './records.js';
 import type { GroupCoordinatorSettings } from './settings.js';
 
 export interface CommittedOffset {
@@ -20,6 +25,8 @@ export interface CommittedOffset {
   commitTimestamp: number;
   /** Set only by commits that asked for a retention time (OffsetCommit v2-v4). */
   expireTimestamp: number | null;
+  /** The record key, reused by the next commit of the same partition. */
+  recordKey: Buffer;
 }
 
 export interface ShardDeps {
@@ -44,10 +51,10 @@ export class GroupShard implements CoordinatorShard<GroupShard> {
     return this.deps.settings;
   }
 
-  replay(key: Buffer, value: Buffer | null): void {
-    let record: ReturnType<typeof decodeRecord>;
+  replay(key: Buffer, value: Buffer | null, decoded?: unknown): void {
+    let record: DecodedRecord;
     try {
-      record = decodeRecord(key, value);
+      record = (decoded as DecodedRecord | undefined) ?? decodeRecord(key, value);
     } catch (err) {
       if (!(err instanceof DecodeError)) throw err;
       this.deps.log.warn('skipping a malformed __consumer_offsets record', {
@@ -57,7 +64,7 @@ export class GroupShard implements CoordinatorShard<GroupShard> {
       return;
     }
     if (record.kind === 'offset')
-      this.replayOffset(record.group, record.topic, record.partition, record.value);
+      this.replayOffset(record.group, record.topic, record.partition, record.value, key);
     else if (record.kind === 'group') this.replayGroup(record.group, record.value);
   }
 
@@ -83,7 +90,13 @@ export class GroupShard implements CoordinatorShard<GroupShard> {
     return this.offsets.get(groupId)?.get(topic)?.get(partition);
   }
 
-  private replayOffset(groupId: string, topic: string, partition: number, v: OffsetCommitValue | null): void {
+  private replayOffset(
+    groupId: string,
+    topic: string,
+    partition: number,
+    v: OffsetCommitValue | null,
+    recordKey: Buffer,
+  ): void {
     if (v === null) {
       const byTopic = this.offsets.get(groupId);
       const byPartition = byTopic?.get(topic);
@@ -112,6 +125,7 @@ export class GroupShard implements CoordinatorShard<GroupShard> {
       metadata: v.metadata,
       commitTimestamp: v.commitTimestamp,
       expireTimestamp: expire >= 0 ? expire : null,
+      recordKey,
     });
   }
 
