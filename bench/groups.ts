@@ -9,6 +9,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Logger } from '../src/broker/logger.js';
 import { BrokerNode } from '../src/broker/node.js';
+import { DEVELOPER_DEFAULTS, loadBrokerConfig } from '../src/config/index.js';
 import { ErrorCode as E } from '../src/protocol/errors.js';
 import { BenchClient, type Body } from './groups-client.js';
 
@@ -19,21 +20,19 @@ const COMMITS_IN_FLIGHT = 200;
 const TOPIC = 'bench';
 
 async function broker(): Promise<void> {
-  const node = await BrokerNode.start({
-    settings: {
-      nodeId: 1,
-      clusterId: 'bench-groups',
-      listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 0, securityProtocol: 'PLAINTEXT' }],
-      advertised: new Map(),
-      deleteTopicEnable: true,
-      socketRequestBytesMax: 100 * 1024 * 1024,
-      connectionsMax: 1000,
-      connectionIdleMsMax: 600_000,
-      autoCreateTopicsEnable: true,
-      numPartitions: 10,
-      defaultReplicationFactor: 1,
-      groupCoordinator: { groupInitialRebalanceDelayMs: 0 },
+  const loaded = loadBrokerConfig({
+    base: {
+      ...DEVELOPER_DEFAULTS,
+      listeners: 'PLAINTEXT://127.0.0.1:0',
+      'log.dirs': '/nonexistent-bench-dir',
     },
+    overrides: { 'group.initial.rebalance.delay.ms': '0', 'num.partitions': '10', 'log.level': 'warn' },
+    env: {},
+  });
+  if (!loaded.ok) throw new Error(loaded.error);
+  const node = await BrokerNode.start({
+    config: loaded.config,
+    clusterId: 'bench-groups-cluster-0',
     log: Logger.create({ level: 'warn' }),
   });
   // A clean exit on a signal, so that `--cpu-prof` can write its profile.

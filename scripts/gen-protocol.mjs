@@ -93,7 +93,9 @@ function convertField(f, common) {
 function tsPrimitive(type) {
   if (type === 'bool') return 'boolean';
   if (INT_TYPES.has(type)) return 'number';
-  if (type === 'bytes' || type === 'records') return 'Buffer';
+  if (type === 'bytes') return 'Buffer';
+  // Record batches decode as one Buffer; for encoding they may also be a list of slices, written by reference.
+  if (type === 'records') return 'RecordsData';
   return 'string';
 }
 
@@ -168,7 +170,8 @@ function commonStructs(schema) {
 }
 
 function writeTs(path, body) {
-  writeFileSync(path, `${HEADER}import type { MessageDecl } from '../schema/declaration.js';\n\n${body}`);
+  const types = body.includes('RecordsData') ? 'MessageDecl, RecordsData' : 'MessageDecl';
+  writeFileSync(path, `${HEADER}import type { ${types} } from '../schema/declaration.js';\n\n${body}`);
 }
 
 function generateMessages() {

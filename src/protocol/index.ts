@@ -1,6 +1,7 @@
 // The public surface of the protocol layer.
 export * from './errors.js';
 export * from './frame.js';
+export * from './frame-cutter.js';
 export * from './messages/index.js';
 export { DecodeError, type DecodeProblem } from './primitives/decode-error.js';
 export { Reader } from './primitives/reader.js';

@@ -8,7 +8,7 @@ import type { MetadataImage } from '../../metadata/image.js';
 import { ErrorCode, errorInfo } from '../../protocol/errors.js';
 import type { FindCoordinatorRequest, FindCoordinatorResponse } from '../../protocol/messages/index.js';
 import { OFFSETS_TOPIC } from '../coordinator/group/settings.js';
-import { brokerEntries } from './03-metadata.js';
+import { brokerEntries } from './cluster-view.js';
 import { handler, later, type RequestContext } from './handler.js';
 
 const KEY_TYPE_GROUP = 0;

@@ -5,8 +5,8 @@
 // its effects are applied (a produce whose offsets are assigned, a parked fetch): the connection then
 // moves on to the next request while that response is pending, and still answers in order.
 import type { Socket } from 'node:net';
+import { FrameCutter } from '../../protocol/frame-cutter.js';
 import type { Logger } from '../logger.js';
-import { FrameCutter } from './frame-cutter.js';
 
 export type Chunks = Buffer[];
 

@@ -264,8 +264,9 @@ function primitive(
       return nullable
         ? { read: (r) => r.nullableString(), write: (w, v) => w.nullableString(v as string | null) }
         : { read: (r) => r.string(), write: (w, v) => w.string(notNull(v) as string) };
-    case 'bytes':
     case 'records':
+      return recordsCodec(compact, nullable, path);
+    case 'bytes':
       if (compact) {
         return nullable
           ? {
@@ -280,6 +281,32 @@ function primitive(
     default:
       throw new Error(`${path}: unknown type ${type}`);
   }
+}
+
+/** Records: like nullable bytes, but an encoder may be handed a list of slices to write by reference. */
+function recordsCodec(compact: boolean, nullable: boolean, path: string): { read: Read; write: Write } {
+  const read: Read = compact
+    ? nullable
+      ? (r) => r.compactNullableBytes()
+      : (r) => r.compactBytes()
+    : nullable
+      ? (r) => r.nullableBytes()
+      : (r) => r.bytes();
+  const write: Write = (w, v) => {
+    if (v === null || v === undefined) {
+      if (!nullable) throw new EncodeError(`${path}: null where none is allowed`);
+      if (compact) w.uvarint(0);
+      else w.int32(-1);
+      return;
+    }
+    const chunks: readonly Buffer[] = Buffer.isBuffer(v) ? [v] : (v as readonly Buffer[]);
+    let total = 0;
+    for (const c of chunks) total += c.length;
+    if (compact) w.uvarint(total + 1);
+    else w.int32(total);
+    w.rawChunks(chunks);
+  };
+  return { read, write };
 }
 
 const EMPTY = Buffer.alloc(0);

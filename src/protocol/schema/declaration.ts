@@ -19,6 +19,19 @@ export type Primitive =
 
 export type FieldType = Primitive | `[]${Primitive}` | '[]' | '{}';
 
+/**
+ * The value of a `records` field: decoders return one Buffer (a view into the frame); encoders also
+ * take a list of slices (stored batches), which they write by reference without copying.
+ */
+export type RecordsData = Buffer | readonly Buffer[];
+
+/** The records as one buffer (copies only when given several slices). */
+export function recordsBuffer(data: RecordsData | null | undefined): Buffer | null {
+  if (data === null || data === undefined) return null;
+  if (Buffer.isBuffer(data)) return data;
+  return data.length === 1 ? data[0] : Buffer.concat(data as Buffer[]);
+}
+
 export type DefaultValue = string | number | boolean | null;
 
 export interface FieldDecl {

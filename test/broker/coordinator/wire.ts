@@ -1,31 +1,14 @@
 // An in-process broker node and a minimal Kafka wire client for handler tests: requests are encoded
 // and responses decoded with the protocol layer's declarations, by version.
 import { connect, type Socket } from 'node:net';
-import type { GroupCoordinatorSettings } from '../../../src/broker/coordinator/group/settings.js';
-import { BrokerNode } from '../../../src/broker/node.js';
+import type { BrokerNode } from '../../../src/broker/node.js';
 import { decodeResponseFrame, encodeRequestFrame } from '../../../src/protocol/frame.js';
-import { silentLog } from './harness.js';
+import { startTestNode } from '../../helpers/node.js';
 
-export async function startNode(
-  groupCoordinator: Partial<GroupCoordinatorSettings> = {},
-): Promise<BrokerNode> {
-  return BrokerNode.start({
-    settings: {
-      nodeId: 1,
-      clusterId: 'groups-test-cluster',
-      listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 0, securityProtocol: 'PLAINTEXT' }],
-      advertised: new Map(),
-      deleteTopicEnable: true,
-      socketRequestBytesMax: 100 * 1024 * 1024,
-      connectionsMax: 1000,
-      connectionIdleMsMax: 600_000,
-      autoCreateTopicsEnable: true,
-      numPartitions: 1,
-      defaultReplicationFactor: 1,
-      groupCoordinator: { groupInitialRebalanceDelayMs: 0, ...groupCoordinator },
-    },
-    log: silentLog,
-  });
+/** An in-process node with Kafka's group settings, except a 0 ms initial rebalance delay. */
+export async function startNode(overrides: Record<string, string> = {}): Promise<BrokerNode> {
+  const { node } = await startTestNode({ 'group.initial.rebalance.delay.ms': '0', ...overrides });
+  return node;
 }
 
 export class WireClient {

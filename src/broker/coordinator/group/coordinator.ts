@@ -105,7 +105,7 @@ export class GroupCoordinator {
       configs: [
         { name: 'cleanup.policy', value: 'compact' },
         { name: 'compression.type', value: 'producer' },
-        { name: 'segment.bytes', value: '104857600' },
+        { name: 'segment.bytes', value: String(this.settings.offsetsTopicSegmentBytes) },
       ],
     };
   }

@@ -6,6 +6,8 @@ export interface GroupCoordinatorSettings {
   offsetsTopicPartitions: number;
   /** offsets.topic.replication.factor (clamped to the live brokers when the topic is created) */
   offsetsTopicReplicationFactor: number;
+  /** offsets.topic.segment.bytes */
+  offsetsTopicSegmentBytes: number;
   /** offsets.retention.minutes, in ms */
   offsetsRetentionMs: number;
   /** offsets.retention.check.interval.ms */
@@ -29,6 +31,7 @@ export interface GroupCoordinatorSettings {
 export const DEFAULT_GROUP_COORDINATOR_SETTINGS: Readonly<GroupCoordinatorSettings> = {
   offsetsTopicPartitions: 50,
   offsetsTopicReplicationFactor: 3,
+  offsetsTopicSegmentBytes: 104_857_600,
   offsetsRetentionMs: 10080 * 60_000,
   offsetsRetentionCheckIntervalMs: 600_000,
   offsetMetadataBytesMax: 4096,

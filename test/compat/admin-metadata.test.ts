@@ -1,0 +1,104 @@
+// Third-party clients list, create and delete topics on a Samsa broker process.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { Kafka, logLevel } from 'kafkajs';
+import { type BrokerProcess, removeDataDir, startBrokerProcess } from '../helpers/broker-process.js';
+import { hasCommand, hasPythonModule, run, runPython } from '../helpers/tools.js';
+
+let broker: BrokerProcess;
+
+before(async () => {
+  broker = await startBrokerProcess();
+});
+
+after(async () => {
+  await broker.stop();
+  removeDataDir(broker.dataDir);
+});
+
+test('kcat lists the broker as controller and auto-creates a topic', async () => {
+  assert.ok(hasCommand('kcat'), 'kcat is not installed (Debian package kcat)');
+  const all = await run('kcat', ['-b', broker.bootstrap, '-L']);
+  assert.equal(all.code, 0, all.stderr);
+  assert.match(all.stdout, /broker 1 at 127\.0\.0\.1:\d+ \(controller\)/);
+  const one = await run('kcat', ['-b', broker.bootstrap, '-L', '-t', 'kcat-auto']);
+  assert.match(
+    one.stdout,
+    /topic "kcat-auto" with 1 partitions:\s+partition 0, leader 1, replicas: 1, isrs: 1/,
+  );
+});
+
+test('kafkajs admin creates, lists, describes and deletes topics', async () => {
+  const kafka = new Kafka({ clientId: 'compat', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    assert.equal(
+      await admin.createTopics({ topics: [{ topic: 'js-topic', numPartitions: 3 }], waitForLeaders: true }),
+      true,
+    );
+    assert.equal(await admin.createTopics({ topics: [{ topic: 'js-topic', numPartitions: 3 }] }), false);
+    assert.ok((await admin.listTopics()).includes('js-topic'));
+    const meta = await admin.fetchTopicMetadata({ topics: ['js-topic'] });
+    assert.equal(meta.topics[0].partitions.length, 3);
+    await admin.deleteTopics({ topics: ['js-topic'] });
+    assert.ok(!(await admin.listTopics()).includes('js-topic'));
+    await assert.rejects(
+      admin.createTopics({ topics: [{ topic: 'bad name!' }] }),
+      (err: { errors?: { type: string }[] }) => {
+        assert.equal(err.errors?.[0]?.type, 'INVALID_TOPIC_EXCEPTION');
+        return true;
+      },
+    );
+  } finally {
+    await admin.disconnect();
+  }
+});
+
+test('kafka-python admin creates, lists and deletes topics; replication factor above the brokers is refused', async () => {
+  assert.ok(hasPythonModule('kafka'), 'kafka-python is not installed (Debian package python3-kafka)');
+  const script = `
+import sys
+from kafka.admin import KafkaAdminClient, NewTopic
+from kafka.errors import InvalidReplicationFactorError, TopicAlreadyExistsError
+a = KafkaAdminClient(bootstrap_servers=sys.argv[1], client_id='compat')
+a.create_topics([NewTopic('py-topic', 2, 1)])
+print('listed', 'py-topic' in a.list_topics())
+try:
+    a.create_topics([NewTopic('py-topic', 2, 1)])
+except TopicAlreadyExistsError:
+    print('exists-error')
+try:
+    a.create_topics([NewTopic('py-rf', 1, 3)])
+except InvalidReplicationFactorError:
+    print('rf-error')
+a.delete_topics(['py-topic'])
+print('deleted', 'py-topic' not in a.list_topics())
+a.close()
+`;
+  const r = await runPython(script, [broker.bootstrap]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(r.stdout.trim().split('\n'), ['listed True', 'exists-error', 'rf-error', 'deleted True']);
+});
+
+test('confluent-kafka admin creates and deletes topics', async () => {
+  assert.ok(
+    hasPythonModule('confluent_kafka'),
+    'confluent-kafka is not installed (Debian package python3-confluent-kafka)',
+  );
+  const script = `
+import sys
+from confluent_kafka.admin import AdminClient, NewTopic
+a = AdminClient({'bootstrap.servers': sys.argv[1]})
+for t, f in a.create_topics([NewTopic('ck-topic', 4, 1)]).items():
+    f.result()
+md = a.list_topics(timeout=10)
+print('partitions', len(md.topics['ck-topic'].partitions))
+for t, f in a.delete_topics(['ck-topic']).items():
+    f.result()
+print('deleted', 'ck-topic' not in a.list_topics(timeout=10).topics)
+`;
+  const r = await runPython(script, [broker.bootstrap]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(r.stdout.trim().split('\n'), ['partitions 4', 'deleted True']);
+});

@@ -1,0 +1,97 @@
+// Starts a real Samsa broker process for tests (the same command a user types) and waits for its
+// ready line. Every test that talks to a broker over the network goes through this.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { repoRoot } from './paths.js';
+
+export interface BrokerProcess {
+  host: string;
+  port: number;
+  /** "host:port", as clients take it. */
+  bootstrap: string;
+  dataDir: string;
+  child: ChildProcess;
+  /** Everything the broker wrote to stderr so far (its log). */
+  logs(): string;
+  /** SIGTERM and wait for exit; resolves with the exit code. */
+  stop(): Promise<number | null>;
+  /** SIGKILL and wait. */
+  kill(): Promise<void>;
+}
+
+export interface BrokerProcessOptions {
+  /** Reuse a data dir (restart tests); a fresh temp dir otherwise. */
+  dataDir?: string;
+  port?: number;
+  args?: string[];
+  env?: NodeJS.ProcessEnv;
+  readyTimeoutMs?: number;
+}
+
+export async function startBrokerProcess(options: BrokerProcessOptions = {}): Promise<BrokerProcess> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'samsa-test-'));
+  const args = [
+    join(repoRoot, 'dist', 'src', 'cli', 'samsa.js'),
+    'server',
+    'start',
+    '--port',
+    String(options.port ?? 0),
+    '--host',
+    '127.0.0.1',
+    '--data-dir',
+    dataDir,
+    ...(options.args ?? []),
+  ];
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  let stdout = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const ready = await new Promise<{ host: string; port: number }>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`broker not ready in time; stderr:\n${stderr}`)),
+      options.readyTimeoutMs ?? 15_000,
+    );
+    child.stdout?.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      const m = /ready on \w+:\/\/([^:\s]+):(\d+)/.exec(stdout);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ host: m[1], port: Number(m[2]) });
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(
+        new Error(`broker exited with ${code} before it was ready; stderr:\n${stderr}\nstdout:\n${stdout}`),
+      );
+    });
+  });
+  return {
+    ...ready,
+    bootstrap: `${ready.host}:${ready.port}`,
+    dataDir,
+    child,
+    logs: () => stderr,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+    async kill() {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+/** Removes a data dir made by startBrokerProcess. */
+export function removeDataDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
