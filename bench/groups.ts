@@ -24,7 +24,7 @@ async function broker(): Promise<void> {
     base: {
       ...DEVELOPER_DEFAULTS,
       listeners: 'PLAINTEXT://127.0.0.1:0',
-      'log.dirs': '/nonexistent-bench-dir',
+      'log.dirs': '/samsa-bench-memory',
     },
     overrides: { 'group.initial.rebalance.delay.ms': '0', 'num.partitions': '10', 'log.level': 'warn' },
     env: {},
@@ -33,6 +33,7 @@ async function broker(): Promise<void> {
   const node = await BrokerNode.start({
     config: loaded.config,
     clusterId: 'bench-groups-cluster-0',
+    storage: 'memory',
     log: Logger.create({ level: 'warn' }),
   });
   // A clean exit on a signal, so that `--cpu-prof` can write its profile.

@@ -1,10 +1,12 @@
 // The composition root: the only place the broker's services are constructed and wired together.
 import { randomUUID } from 'node:crypto';
+import { statfs } from 'node:fs/promises';
 import type { BrokerConfig } from '../config/index.js';
 import { record } from '../metadata/records.js';
+import { type FileSystem, LogManager, MemoryFileSystem, RealFileSystem } from '../storage/index.js';
 import { BrokerConfigService } from './config-service.js';
 import { ControllerService } from './controller/controller-service.js';
-import { MemoryMetadataLog, type MetadataLog } from './controller/metadata-log.js';
+import type { MetadataLog } from './controller/metadata-log.js';
 import { GroupCoordinator } from './coordinator/group/coordinator.js';
 import { type CoordinatorWriter, MemoryCoordinatorLog, systemScheduler } from './coordinator/runtime.js';
 import { HANDLERS } from './handlers/index.js';
@@ -12,6 +14,9 @@ import { Registry } from './handlers/registry.js';
 import type { BrokerServices } from './handlers/services.js';
 import { Logger } from './logger.js';
 import { ProducerIdManager } from './producer-ids.js';
+import { LocalMetadataLog } from './raft-io/local-metadata-log.js';
+import { toLogConfig } from './replica/log-config.js';
+import { ReplicaManager } from './replica/replica-manager.js';
 import { type BoundListener, type ListenerSpec, SocketServer } from './server/listener.js';
 
 const INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state']);
@@ -25,6 +30,10 @@ const SECURITY_PROTOCOL_IDS: Record<string, number> = {
 export interface NodeOptions {
   config: BrokerConfig;
   clusterId: string;
+  /** 'memory' keeps every log in memory through the storage file-system seam (nothing on disk). */
+  storage?: 'disk' | 'memory';
+  /** A file system to use instead (tests that crash or fail writes). */
+  fs?: FileSystem;
   log?: Logger;
   metadataLog?: MetadataLog;
   now?: () => number;
@@ -39,6 +48,7 @@ export class BrokerNode {
     readonly server: SocketServer,
     readonly controller: ControllerService,
     readonly registry: Registry,
+    readonly replicas: ReplicaManager,
     readonly groups: GroupCoordinator,
     readonly listeners: BoundListener[],
     private readonly log: Logger,
@@ -48,9 +58,28 @@ export class BrokerNode {
     const { config } = options;
     const log = options.log ?? Logger.create();
     const now = options.now ?? Date.now;
+    const fs =
+      options.fs ?? (options.storage === 'memory' ? new MemoryFileSystem({ now }) : new RealFileSystem());
+    const logDir = config.logDirs[0];
     let configs: BrokerConfigService | null = null;
+    const opened = await LogManager.open(logDir, {
+      fs,
+      now,
+      config: { retentionCheckIntervalMs: config.logRetentionCheckIntervalMs },
+      topicConfig: (topic) => (configs ? toLogConfig(configs.topicConfig(topic)) : undefined),
+      onLogOffline: (tp, err) =>
+        log.error('partition log went offline', {
+          topic: tp.topic,
+          partition: tp.partition,
+          err: String(err),
+        }),
+      onEvent: (message) => log.info(message),
+    });
+    if (opened.kind === 'failed') throw new Error(opened.error.message);
+    const metadataLog =
+      options.metadataLog ?? (await LocalMetadataLog.open(config.metadataLogDir || logDir, fs, now));
     const controller = new ControllerService(
-      options.metadataLog ?? new MemoryMetadataLog(),
+      metadataLog,
       {
         numPartitions: config.numPartitions,
         defaultReplicationFactor: config.defaultReplicationFactor,
@@ -60,6 +89,15 @@ export class BrokerNode {
       log.child('controller'),
     );
     configs = new BrokerConfigService(config, controller);
+    const topicConfigs = configs;
+    const replicas = new ReplicaManager(
+      opened.manager,
+      config.nodeId,
+      (topic) => topicConfigs.topicConfig(topic),
+      log.child('replicas'),
+      now,
+    );
+    controller.onImage((image, previous) => replicas.onImage(image, previous));
     // Group coordinator (issue 5): follows the metadata to load the __consumer_offsets partitions this
     // node leads. Until the partition log backs it, their records stay in memory.
     const groups = new GroupCoordinator({
@@ -92,6 +130,9 @@ export class BrokerNode {
       controller,
       configs,
       producerIds: new ProducerIdManager(controller, config.nodeId),
+      replicas,
+      logDir,
+      diskSpace: () => diskSpace(logDir, options.storage === 'memory'),
       groups,
     };
     const registry = new Registry(HANDLERS, services, log.child('registry'));
@@ -110,7 +151,17 @@ export class BrokerNode {
     });
     await controller.load();
     const bound = await server.start();
-    const node = new BrokerNode(config, options.clusterId, server, controller, registry, groups, bound, log);
+    const node = new BrokerNode(
+      config,
+      options.clusterId,
+      server,
+      controller,
+      registry,
+      replicas,
+      groups,
+      bound,
+      log,
+    );
     await node.register();
     return node;
   }
@@ -146,8 +197,20 @@ export class BrokerNode {
   async stop(timeoutMs = 4000): Promise<void> {
     await this.server.stop(timeoutMs);
     this.groups.close();
+    await this.replicas.close();
     await this.controller.close();
     this.log.info('stopped');
+  }
+}
+
+/** Total and usable bytes of the disk holding `dir` (-1 when unknown, as Kafka reports it). */
+async function diskSpace(dir: string, memory: boolean): Promise<{ totalBytes: number; usableBytes: number }> {
+  if (memory) return { totalBytes: -1, usableBytes: -1 };
+  try {
+    const s = await statfs(dir);
+    return { totalBytes: s.blocks * s.bsize, usableBytes: s.bavail * s.bsize };
+  } catch {
+    return { totalBytes: -1, usableBytes: -1 };
   }
 }
 

@@ -6,6 +6,7 @@ import type { ControllerService } from '../controller/controller-service.js';
 import type { GroupCoordinator } from '../coordinator/group/coordinator.js';
 import type { Logger } from '../logger.js';
 import type { ProducerIdManager } from '../producer-ids.js';
+import type { ReplicaManager } from '../replica/replica-manager.js';
 
 export interface AdvertisedListener {
   name: string;
@@ -34,6 +35,10 @@ export interface BrokerServices {
   readonly controller: ControllerService;
   readonly configs: BrokerConfigService;
   readonly producerIds: ProducerIdManager;
+  readonly replicas: ReplicaManager;
+  /** The log dir partitions live in (DescribeLogDirs). */
+  readonly logDir: string;
+  diskSpace(): Promise<{ totalBytes: number; usableBytes: number }>;
   /** The classic consumer-group coordinator (JoinGroup, OffsetCommit, ...). */
   readonly groups: GroupCoordinator;
 }

@@ -1,14 +1,25 @@
 // An in-process broker node and a minimal Kafka wire client for handler tests: requests are encoded
 // and responses decoded with the protocol layer's declarations, by version.
 import { connect, type Socket } from 'node:net';
-import type { BrokerNode } from '../../../src/broker/node.js';
+import { Logger } from '../../../src/broker/logger.js';
+import { BrokerNode } from '../../../src/broker/node.js';
+import { DEVELOPER_DEFAULTS, loadBrokerConfig } from '../../../src/config/index.js';
 import { decodeResponseFrame, encodeRequestFrame } from '../../../src/protocol/frame.js';
-import { startTestNode } from '../../helpers/node.js';
 
-/** An in-process node with Kafka's group settings, except a 0 ms initial rebalance delay. */
+/** An in-process node, all in memory, with Kafka's group settings but a 0 ms initial rebalance delay. */
 export async function startNode(overrides: Record<string, string> = {}): Promise<BrokerNode> {
-  const { node } = await startTestNode({ 'group.initial.rebalance.delay.ms': '0', ...overrides });
-  return node;
+  const loaded = loadBrokerConfig({
+    base: { ...DEVELOPER_DEFAULTS, listeners: 'PLAINTEXT://127.0.0.1:0', 'log.dirs': '/samsa-groups-memory' },
+    overrides: { 'group.initial.rebalance.delay.ms': '0', ...overrides },
+    env: {},
+  });
+  if (!loaded.ok) throw new Error(loaded.error);
+  return BrokerNode.start({
+    config: loaded.config,
+    clusterId: 'groups-test-cluster-000',
+    storage: 'memory',
+    log: Logger.silent(),
+  });
 }
 
 export class WireClient {
