@@ -271,7 +271,8 @@ export class CoordinatorRuntime<S extends CoordinatorShard<S>> {
     const failure = new CoordinatorFailure(errorCode);
     for (const p of slot.waiting) p.settle(failure);
     slot.waiting.clear();
-    this.options.log.info('coordinator shard unloaded', { partition, errorCode });
+    const level = errorCode === ErrorCode.NOT_COORDINATOR ? 'debug' : 'info';
+    this.options.log[level]('coordinator shard unloaded', { partition, errorCode });
   }
 
   close(): void {
