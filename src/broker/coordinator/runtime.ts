@@ -166,6 +166,12 @@ export interface RuntimeOptions<S extends CoordinatorShard<S>> {
 }
 
 /** One loaded (or loading) partition. Replaced, never reused, when the partition is loaded again. */
+interface PendingWrite {
+  done: boolean;
+  /** Responses to release once this write and every earlier one are written. */
+  completions: [Parked<unknown>, unknown][];
+}
+
 /** The context of one operation: what it appended, what it completed. */
 class Context<S extends CoordinatorShard<S>> implements OperationContext<S> {
   readonly pending: CoordinatorRecord[] = [];
@@ -215,9 +221,8 @@ class Slot<S extends CoordinatorShard<S>> {
   /** Responses not yet released: settled with a failure if the shard goes away. */
   readonly waiting = new Set<Parked<unknown>>();
   parkedCount = 0;
-  /** Settles when every write so far is written; null when none is pending. */
-  tail: Promise<void> | null = null;
-  pendingWrites = 0;
+  /** Writes not yet released, in append order. */
+  readonly writes: PendingWrite[] = [];
 
   constructor(
     readonly partition: number,
@@ -349,22 +354,29 @@ export class CoordinatorRuntime<S extends CoordinatorShard<S>> {
         this.fail(slot, appended.error);
         return;
       }
-      const previous = slot.tail;
-      const written = previous ? previous.then(() => appended.written) : appended.written;
-      slot.pendingWrites++;
-      slot.tail = written;
-      written.then(
+      // Released in append order, even if a writer settled its writes out of order.
+      const write: PendingWrite = { done: false, completions };
+      slot.writes.push(write);
+      appended.written.then(
         () => {
-          if (--slot.pendingWrites === 0 && slot.tail === written) slot.tail = null;
-          this.release(slot, completions);
+          write.done = true;
+          this.releaseWritten(slot);
         },
         (err: unknown) => this.fail(slot, err instanceof WriteError ? err.failure : 'storage'),
       );
       return;
     }
     if (completions.length === 0) return;
-    if (slot.tail === null) this.release(slot, completions);
-    else slot.tail.then(() => this.release(slot, completions), noop);
+    // Nothing to write: released with the last write still pending (it saw that write's state).
+    const last = slot.writes[slot.writes.length - 1];
+    if (last) last.completions.push(...completions);
+    else this.release(slot, completions);
+  }
+
+  private releaseWritten(slot: Slot<S>): void {
+    let n = 0;
+    while (n < slot.writes.length && slot.writes[n].done) this.release(slot, slot.writes[n++].completions);
+    if (n > 0) slot.writes.splice(0, n);
   }
 
   /** A write failed: the shard's state may hold what was not written, so it is dropped and reloaded. */
@@ -416,8 +428,6 @@ export class CoordinatorRuntime<S extends CoordinatorShard<S>> {
     void this.execute(slot, (shard, ctx) => shard.onLoaded(ctx));
   }
 }
-
-function noop(): void {}
 
 /**
  * An in-memory partition log: what a node uses until the partition log backs the coordinator, and what

@@ -54,6 +54,16 @@ export function partitionExists(image: MetadataImage, topic: string, partition: 
 
 /** Every partition of the request, in request order, with the coordinator's answer or UNKNOWN_TOPIC. */
 function response(req: OffsetCommitRequest, results: TopicErrors[]): OffsetCommitResponse {
+  // Usually every partition was known: the answers are in request order already.
+  if (results.length === req.topics.length && results.every((t, i) => sameShape(t, req.topics[i]))) {
+    return {
+      throttleTimeMs: 0,
+      topics: results.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => ({ partitionIndex: p.partition, errorCode: p.errorCode })),
+      })),
+    };
+  }
   const byTopic = new Map<string, Map<number, number>>();
   for (const t of results) byTopic.set(t.name, new Map(t.partitions.map((p) => [p.partition, p.errorCode])));
   return {
@@ -66,4 +76,12 @@ function response(req: OffsetCommitRequest, results: TopicErrors[]): OffsetCommi
       })),
     })),
   };
+}
+
+function sameShape(answered: TopicErrors, asked: OffsetCommitRequest['topics'][number]): boolean {
+  return (
+    answered.name === asked.name &&
+    answered.partitions.length === asked.partitions.length &&
+    answered.partitions.every((p, i) => p.partition === asked.partitions[i].partitionIndex)
+  );
 }

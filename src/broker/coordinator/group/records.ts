@@ -27,34 +27,37 @@ const offsetValueWithExpiryCodec = codecFor(OffsetCommitValue, OFFSET_COMMIT_VAL
 const groupKeyCodec = codecFor(GroupMetadataKey, GROUP_METADATA_KEY_VERSION);
 const groupValueCodec = codecFor(GroupMetadataValue, GROUP_METADATA_VALUE_VERSION);
 
-/**
- * Encodes a record (key, then value unless a tombstone) into one buffer. A key already encoded (the
- * same group, topic and partition committed before) is reused as it is.
- */
+/** Encodes a record (key, then value unless a tombstone) into one buffer. */
 function record<K, V>(
   keyCodec: Codec<K>,
   key: K,
   valueCodec: Codec<V>,
   value: V | null,
   decoded: DecodedRecord,
-  encodedKey?: Buffer,
 ): CoordinatorRecord {
   const w = new Writer(128);
-  if (!encodedKey) {
-    w.int16(keyCodec.version);
-    keyCodec.encode(w, key);
-  }
+  w.int16(keyCodec.version);
+  keyCodec.encode(w, key);
   const keyBytes = w.length;
   if (value !== null) {
     w.int16(valueCodec.version);
     valueCodec.encode(w, value);
   }
   const flat = w.finishFlat();
-  return {
-    key: encodedKey ?? flat.subarray(0, keyBytes),
-    value: value === null ? null : flat.subarray(keyBytes),
-    decoded,
-  };
+  return { key: flat.subarray(0, keyBytes), value: value === null ? null : flat.subarray(keyBytes), decoded };
+}
+
+/** A record whose key is already encoded (the same group, topic and partition committed before). */
+function recordWithKey<V>(
+  key: Buffer,
+  valueCodec: Codec<V>,
+  value: V,
+  decoded: DecodedRecord,
+): CoordinatorRecord {
+  const w = new Writer(96);
+  w.int16(valueCodec.version);
+  valueCodec.encode(w, value);
+  return { key, value: w.finishFlat(), decoded };
 }
 
 export function offsetCommitRecord(
@@ -71,7 +74,8 @@ export function offsetCommitRecord(
     : { ...value, leaderEpoch: value.leaderEpoch ?? -1, expireTimestamp: -1 };
   const decoded: DecodedRecord = { kind: 'offset', group, topic, partition, value: stored };
   const valueCodec = withExpiry ? offsetValueWithExpiryCodec : offsetValueCodec;
-  return record(offsetKeyCodec, { group, topic, partition }, valueCodec, stored, decoded, encodedKey);
+  if (encodedKey) return recordWithKey(encodedKey, valueCodec, stored, decoded);
+  return record(offsetKeyCodec, { group, topic, partition }, valueCodec, stored, decoded);
 }
 
 export function offsetCommitTombstone(group: string, topic: string, partition: number): CoordinatorRecord {
