@@ -230,7 +230,7 @@ function addMemberAndRebalance(
   if (group.is('PreparingRebalance') && group.previousState === 'Empty') group.newMemberAdded = true;
   group.add(member, parked);
   // A new member cannot heartbeat while its JoinGroup waits; it gets the new-member timeout instead.
-  scheduleHeartbeat(shard, ctx, group, member, shard.settings.groupNewMemberJoinTimeoutMs);
+  scheduleHeartbeat(ctx, group, member, shard.settings.groupNewMemberJoinTimeoutMs);
   prepareRebalanceOrCompleteJoin(shard, ctx, group, `new member ${memberId}`);
   return parked;
 }
@@ -282,7 +282,7 @@ function rejoinStaticMember(
   }
   ctx.cancel(heartbeatKey(group.groupId, oldMemberId));
   const member = group.replaceStaticMember(req.groupInstanceId as string, oldMemberId, newMemberId);
-  scheduleHeartbeat(shard, ctx, group, member);
+  scheduleHeartbeat(ctx, group, member);
   group.updateMember(member, req.protocols, req.rebalanceTimeoutMs, req.sessionTimeoutMs);
   group.setAwaitingJoin(member, parked);
   switch (group.state) {
@@ -339,8 +339,7 @@ function maybeCompleteJoinPhase(shard: GroupShard, ctx: Ctx, group: ClassicGroup
 
 export function prepareRebalance(shard: GroupShard, ctx: Ctx, group: ClassicGroup, reason: string): void {
   // Members waiting for their assignment must rejoin instead.
-  if (group.is('CompletingRebalance'))
-    propagateAssignment(shard, ctx, group, ErrorCode.REBALANCE_IN_PROGRESS);
+  if (group.is('CompletingRebalance')) propagateAssignment(ctx, group, ErrorCode.REBALANCE_IN_PROGRESS);
   group.pendingSyncMembers.clear();
   ctx.cancel(syncKey(group.groupId));
   const initial = group.is('Empty');
@@ -426,7 +425,7 @@ function completeJoinPhase(shard: GroupShard, ctx: Ctx, group: ClassicGroup): vo
   for (const member of group.members.values()) {
     const isLeader = group.isLeader(member.memberId);
     completeJoin(ctx, group, member, currentGeneration(group, member.memberId, isLeader));
-    scheduleHeartbeat(shard, ctx, group, member);
+    scheduleHeartbeat(ctx, group, member);
     member.isNew = false;
     group.pendingSyncMembers.add(member.memberId);
   }
@@ -506,7 +505,7 @@ function syncDuringCompletingRebalance(
   for (const a of req.assignments) assignments.set(a.memberId, a.assignment);
   const value = groupMetadataValue(group, ctx.now, (id) => assignments.get(id) ?? EMPTY_BYTES);
   ctx.append([groupMetadataRecord(group.groupId, value)]);
-  propagateAssignment(shard, ctx, group, ErrorCode.NONE);
+  propagateAssignment(ctx, group, ErrorCode.NONE);
   return parked;
 }
 
@@ -518,7 +517,7 @@ function removePendingSync(ctx: Ctx, group: ClassicGroup, memberId: string): voi
 }
 
 /** Answers every waiting SyncGroup: with its assignment, or (error) with an empty one. */
-function propagateAssignment(shard: GroupShard, ctx: Ctx, group: ClassicGroup, errorCode: number): void {
+function propagateAssignment(ctx: Ctx, group: ClassicGroup, errorCode: number): void {
   for (const member of group.members.values()) {
     if (errorCode !== ErrorCode.NONE) member.assignment = EMPTY_BYTES;
     const parked = member.awaitingSync;
@@ -531,7 +530,7 @@ function propagateAssignment(shard: GroupShard, ctx: Ctx, group: ClassicGroup, e
       assignment: member.assignment,
     });
     // Its session restarts once it has its answer.
-    scheduleHeartbeat(shard, ctx, group, member);
+    scheduleHeartbeat(ctx, group, member);
   }
 }
 
@@ -574,18 +573,17 @@ export function heartbeat(shard: GroupShard, ctx: Ctx, req: HeartbeatRequest): n
     case 'Empty':
       return ErrorCode.UNKNOWN_MEMBER_ID;
     case 'PreparingRebalance':
-      scheduleHeartbeat(shard, ctx, group, member);
+      scheduleHeartbeat(ctx, group, member);
       return ErrorCode.REBALANCE_IN_PROGRESS;
     default:
       // Heartbeats may start after the JoinGroup answer, while the group completes its rebalance.
-      scheduleHeartbeat(shard, ctx, group, member);
+      scheduleHeartbeat(ctx, group, member);
       return ErrorCode.NONE;
   }
 }
 
 /** (Re)starts a member's session timer. */
 export function scheduleHeartbeat(
-  _shard: GroupShard,
   ctx: Ctx,
   group: ClassicGroup,
   member: Member,

@@ -68,7 +68,7 @@ export function commitOffsets(shard: GroupShard, ctx: Ctx, req: CommitRequest): 
   // A commit keeps a member's session alive.
   if (group && (group.is('Stable') || group.is('PreparingRebalance'))) {
     const member = group.members.get(req.memberId);
-    if (member) scheduleHeartbeat(shard, ctx, group, member);
+    if (member) scheduleHeartbeat(ctx, group, member);
   }
   const expireTimestamp = req.retentionTimeMs === -1 ? -1 : ctx.now + req.retentionTimeMs;
   const metadataMax = shard.settings.offsetMetadataBytesMax;

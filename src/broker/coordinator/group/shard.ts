@@ -70,7 +70,7 @@ export class GroupShard implements CoordinatorShard<GroupShard> {
 
   onLoaded(ctx: OperationContext<GroupShard>): void {
     for (const group of this.groups.values()) {
-      for (const member of group.members.values()) scheduleHeartbeat(this, ctx, group, member);
+      for (const member of group.members.values()) scheduleHeartbeat(ctx, group, member);
       if (group.members.size > this.settings.groupSizeMax) {
         prepareRebalance(this, ctx, group, 'loaded group is over group.max.size');
       }
