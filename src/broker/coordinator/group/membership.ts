@@ -479,7 +479,7 @@ export function syncGroup(shard: GroupShard, ctx: Ctx, req: SyncRequest): SyncRe
         assignment: member.assignment,
       };
     default:
-      return syncDuringCompletingRebalance(shard, ctx, group, member, req);
+      return syncDuringCompletingRebalance(ctx, group, member, req);
   }
 }
 
@@ -488,7 +488,6 @@ function inconsistent(requested: string | null, actual: string | null): boolean 
 }
 
 function syncDuringCompletingRebalance(
-  shard: GroupShard,
   ctx: Ctx,
   group: ClassicGroup,
   member: Member,
