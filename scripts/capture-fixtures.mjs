@@ -21,8 +21,21 @@ const wanted = new Set(process.argv.slice(2));
 function brokerStart(proxyPort) {
   const dir = `/tmp/samsa-capture-${process.pid}`;
   // The broker advertises the proxy, so every connection a client opens goes through it.
-  const args = ['server', 'start', '--port', '0', '--host', '127.0.0.1', '--data-dir', dir, '--override', `advertised.listeners=PLAINTEXT://127.0.0.1:${proxyPort}`];
-  const child = spawn(process.execPath, [join(root, 'dist/src/cli/samsa.js'), ...args], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const args = [
+    'server',
+    'start',
+    '--port',
+    '0',
+    '--host',
+    '127.0.0.1',
+    '--data-dir',
+    dir,
+    '--override',
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${proxyPort}`,
+  ];
+  const child = spawn(process.execPath, [join(root, 'dist/src/cli/samsa.js'), ...args], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   return new Promise((res) => {
     let out = '';
     child.stdout.on('data', (d) => {
@@ -45,11 +58,16 @@ function recordingProxy() {
     const cutter = new FrameCutter(1 << 30);
     c.on('data', (d) => {
       cutter.push(d);
-      for (let r = cutter.next(); r.kind === 'frame'; r = cutter.next()) save(current.client, current.command, r.frame);
+      for (let r = cutter.next(); r.kind === 'frame'; r = cutter.next())
+        save(current.client, current.command, r.frame);
       up.write(d);
     });
     up.on('data', (d) => c.write(d));
-    for (const s of [c, up]) s.on('error', () => {}).on('close', () => { c.destroy(); up.destroy(); });
+    for (const s of [c, up])
+      s.on('error', () => {}).on('close', () => {
+        c.destroy();
+        up.destroy();
+      });
   });
   return new Promise((res) => server.listen(0, '127.0.0.1', () => res(server)));
 }
@@ -71,13 +89,22 @@ function save(client, command, frame) {
   if (existsSync(file)) return;
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, frame);
-  manifest[`${client}/${name}`] = { client, clientVersion: versions[client], api: api.name, version, capturedWith: command, capturedOn: new Date().toISOString().slice(0, 10) };
+  manifest[`${client}/${name}`] = {
+    client,
+    clientVersion: versions[client],
+    api: api.name,
+    version,
+    capturedWith: command,
+    capturedOn: new Date().toISOString().slice(0, 10),
+  };
   console.log(`captured ${client}/${name}`);
 }
 
 const versions = {
   kcat: execFileSync('kcat', ['-V']).toString().split('\n')[0].trim(),
-  'kafka-python': execFileSync('/usr/bin/python3', ['-c', 'import kafka; print(kafka.__version__)']).toString().trim(),
+  'kafka-python': execFileSync('/usr/bin/python3', ['-c', 'import kafka; print(kafka.__version__)'])
+    .toString()
+    .trim(),
   kafkajs: JSON.parse(readFileSync(join(root, 'node_modules/kafkajs/package.json'), 'utf8')).version,
 };
 
@@ -86,7 +113,10 @@ function run(cmd, args, input) {
     const p = spawn(cmd, args, { stdio: ['pipe', 'ignore', 'inherit'] });
     p.stdin.end(input ?? '');
     const t = setTimeout(() => p.kill('SIGKILL'), 30000);
-    p.on('exit', () => { clearTimeout(t); res(); });
+    p.on('exit', () => {
+      clearTimeout(t);
+      res();
+    });
   });
 }
 
@@ -106,11 +136,17 @@ try {
     // Compressible input: librdkafka sends a batch uncompressed when compression would not shrink it.
     const input = Array.from({ length: 20 }, (_, i) => `k${i}:value value value value ${i}`).join('\n');
     const cmd = `20 lines 'kN:value value value value N' | kcat -b HOST -P -t fx-kcat -K : -z ${codec}`;
-    await withProxy(port, 'kcat', cmd, (b) => run('kcat', ['-b', b, '-P', '-t', 'fx-kcat', '-K', ':', '-z', codec], `${input}\n`));
+    await withProxy(port, 'kcat', cmd, (b) =>
+      run('kcat', ['-b', b, '-P', '-t', 'fx-kcat', '-K', ':', '-z', codec], `${input}\n`),
+    );
   }
   await withProxy(port, 'kcat', 'kcat -b HOST -L', (b) => run('kcat', ['-b', b, '-L']));
-  await withProxy(port, 'kcat', 'kcat -b HOST -C -t fx-kcat -o beginning -e', (b) => run('kcat', ['-b', b, '-C', '-t', 'fx-kcat', '-o', 'beginning', '-e']));
-  await withProxy(port, 'kcat', 'kcat -b HOST -G fx-group fx-kcat -e', (b) => run('kcat', ['-b', b, '-G', 'fx-group', 'fx-kcat', '-e', '-X', 'auto.offset.reset=earliest']));
+  await withProxy(port, 'kcat', 'kcat -b HOST -C -t fx-kcat -o beginning -e', (b) =>
+    run('kcat', ['-b', b, '-C', '-t', 'fx-kcat', '-o', 'beginning', '-e']),
+  );
+  await withProxy(port, 'kcat', 'kcat -b HOST -G fx-group fx-kcat -e', (b) =>
+    run('kcat', ['-b', b, '-G', 'fx-group', 'fx-kcat', '-e', '-X', 'auto.offset.reset=earliest']),
+  );
   const py = `
 import sys
 from kafka import KafkaProducer, KafkaConsumer
@@ -130,7 +166,12 @@ for m in c:
 c.commit()
 c.close()
 `;
-  await withProxy(port, 'kafka-python', 'kafka-python: KafkaProducer (each compression_type) and a KafkaConsumer in a group', (b) => run('/usr/bin/python3', ['-c', py, b]));
+  await withProxy(
+    port,
+    'kafka-python',
+    'kafka-python: KafkaProducer (each compression_type) and a KafkaConsumer in a group',
+    (b) => run('/usr/bin/python3', ['-c', py, b]),
+  );
   const js = `
 const { Kafka, CompressionTypes, logLevel } = require('kafkajs');
 (async () => {
@@ -144,9 +185,14 @@ const { Kafka, CompressionTypes, logLevel } = require('kafkajs');
   await c.disconnect();
 })().catch(() => process.exit(1));
 `;
-  await withProxy(port, 'kafkajs', 'kafkajs: producer (None, GZIP) and a consumer in a group', (b) => run(process.execPath, ['-e', js, b]));
+  await withProxy(port, 'kafkajs', 'kafkajs: producer (None, GZIP) and a consumer in a group', (b) =>
+    run(process.execPath, ['-e', js, b]),
+  );
 } finally {
   proxy.close();
   child.kill('SIGTERM');
-  writeFileSync(manifestPath, `${JSON.stringify(Object.fromEntries(Object.entries(manifest).sort()), null, 2)}\n`);
+  writeFileSync(
+    manifestPath,
+    `${JSON.stringify(Object.fromEntries(Object.entries(manifest).sort()), null, 2)}\n`,
+  );
 }
