@@ -8,7 +8,9 @@ import { BrokerConfigService } from './config-service.js';
 import { ControllerService } from './controller/controller-service.js';
 import type { MetadataLog } from './controller/metadata-log.js';
 import { GroupCoordinator } from './coordinator/group/coordinator.js';
-import { type CoordinatorWriter, MemoryCoordinatorLog, systemScheduler } from './coordinator/runtime.js';
+import { OFFSETS_TOPIC } from './coordinator/group/settings.js';
+import { PartitionWriter } from './coordinator/partition-writer.js';
+import { type CoordinatorWriter, systemScheduler } from './coordinator/runtime.js';
 import { HANDLERS } from './handlers/index.js';
 import { Registry } from './handlers/registry.js';
 import type { BrokerServices } from './handlers/services.js';
@@ -19,7 +21,7 @@ import { toLogConfig } from './replica/log-config.js';
 import { ReplicaManager } from './replica/replica-manager.js';
 import { type BoundListener, type ListenerSpec, SocketServer } from './server/listener.js';
 
-const INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state']);
+const INTERNAL_TOPICS = new Set([OFFSETS_TOPIC, '__transaction_state']);
 const SECURITY_PROTOCOL_IDS: Record<string, number> = {
   PLAINTEXT: 0,
   SSL: 1,
@@ -98,8 +100,8 @@ export class BrokerNode {
       now,
     );
     controller.onImage((image, previous) => replicas.onImage(image, previous));
-    // Group coordinator (issue 5): follows the metadata to load the __consumer_offsets partitions this
-    // node leads. Until the partition log backs it, their records stay in memory.
+    // Group coordinator: follows the metadata to load the __consumer_offsets partitions this node
+    // leads; their records go to those partitions' logs.
     const groups = new GroupCoordinator({
       settings: {
         offsetsTopicPartitions: config.offsetsTopicPartitions,
@@ -114,7 +116,9 @@ export class BrokerNode {
         groupSizeMax: config.groupMaxSize,
       },
       scheduler: systemScheduler(),
-      logFor: options.groupLogFor ?? MemoryCoordinatorLog.perPartition(),
+      logFor:
+        options.groupLogFor ??
+        ((partition) => new PartitionWriter(() => replicas.get(OFFSETS_TOPIC, partition))),
       randomUuid: randomUUID,
       log: log.child('group-coordinator'),
     });

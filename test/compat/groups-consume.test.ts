@@ -301,9 +301,7 @@ test('@platformatic/kafka: a consumer group with autocommit; a restarted consume
   assert.deepEqual((await platformaticConsume(topic, 'platformatic-group', 30)).sort(), [...more].sort());
 });
 
-test('a broker restart keeps the committed offsets: consumers resume where they were', {
-  todo: 'needs the coordinator writer backed by the __consumer_offsets partition log (node.ts still passes in-memory logs)',
-}, async () => {
+test('a broker restart keeps the committed offsets: consumers resume where they were', async () => {
   assert.ok(hasPythonModule('kafka'), 'kafka-python is not installed (Debian package python3-kafka)');
   const topic = 'groups-restart';
   const produced = await produce(topic, 3, 0, 60);
