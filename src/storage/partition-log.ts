@@ -77,6 +77,11 @@ export interface AppendOptions {
   timestampType?: TimestampType;
   /** 'client' (default): full producer checks. 'coordinator': control batches allowed, no sequence checks. */
   origin?: 'client' | 'coordinator';
+  /**
+   * The caller has already verified the batch's CRC-32C (for instance incrementally, while the request
+   * arrived): skip that check here; size, magic and counts are still checked. Default false.
+   */
+  crcVerified?: boolean;
 }
 
 /** Why an append was refused. The broker maps these onto Kafka error codes. */
@@ -775,7 +780,7 @@ export class PartitionLog {
     const refusal = this.refusal();
     if (refusal) return { kind: 'rejected', problem: 'offline', detail: refusal };
     if (this.truncating) throw new Error('append while truncateTo is in progress');
-    const check = checkBatch(batch, 0, true);
+    const check = checkBatch(batch, 0, options.crcVerified !== true);
     if (!check.ok) return { kind: 'rejected', problem: problemOf(check.problem), detail: check.detail };
     const h = check.header;
     if (batch.length !== h.sizeBytes) {
