@@ -7,6 +7,7 @@ import { HANDLERS } from './handlers/index.js';
 import { Registry } from './handlers/registry.js';
 import type { BrokerServices, ConfigService, HandlerSettings } from './handlers/services.js';
 import { Logger } from './logger.js';
+import { ProducerIdManager } from './producer-ids.js';
 import { type BoundListener, type ListenerSpec, SocketServer } from './server/listener.js';
 
 const INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state']);
@@ -72,6 +73,7 @@ export class BrokerNode {
       isInternalTopic: (name) => INTERNAL_TOPICS.has(name),
       controller,
       configs,
+      producerIds: new ProducerIdManager(controller, settings.nodeId),
     };
     const registry = new Registry(HANDLERS, services, log.child('registry'));
     const server = new SocketServer({

@@ -4,19 +4,16 @@
 // new topic comes back with its leaders. Brokers are listed with their endpoint on the listener the
 // request came through. Not implemented: authorized operations (always "not requested").
 import { topicNameProblem } from '../../metadata/controller.js';
-import type { MetadataImage, PartitionInfo, TopicInfo } from '../../metadata/image.js';
+import type { MetadataImage, TopicInfo } from '../../metadata/image.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import type {
   MetadataRequest,
   MetadataResponse,
-  MetadataResponseBroker,
-  MetadataResponsePartition,
   MetadataResponseTopic,
 } from '../../protocol/messages/index.js';
 import { ZERO_UUID } from '../../protocol/schema/codec.js';
+import { brokerEntries, NOT_REQUESTED, partitionEntry } from './cluster-view.js';
 import { handler, type RequestContext } from './handler.js';
-
-const NOT_REQUESTED = -2147483648;
 
 export const metadata = handler<MetadataRequest, MetadataResponse>({
   apiKey: 3,
@@ -98,40 +95,6 @@ function topicEntry(ctx: RequestContext, image: MetadataImage, t: TopicInfo): Me
     partitions: t.partitions.map((p) => partitionEntry(image, p)),
     topicAuthorizedOperations: NOT_REQUESTED,
   };
-}
-
-function partitionEntry(image: MetadataImage, p: PartitionInfo): MetadataResponsePartition {
-  const live = (id: number) => image.brokers.get(id)?.fenced === false;
-  const leaderLive = p.leader >= 0 && live(p.leader);
-  return {
-    errorCode: leaderLive ? ErrorCode.NONE : ErrorCode.LEADER_NOT_AVAILABLE,
-    partitionIndex: p.partition,
-    leaderId: leaderLive ? p.leader : -1,
-    leaderEpoch: p.leaderEpoch,
-    replicaNodes: [...p.replicas],
-    isrNodes: [...p.isr],
-    offlineReplicas: p.replicas.filter((r) => !live(r)),
-  };
-}
-
-/** Live brokers with their address on the listener the request came through. */
-export function brokerEntries(ctx: RequestContext, image: MetadataImage): MetadataResponseBroker[] {
-  const out: MetadataResponseBroker[] = [];
-  for (const b of image.brokers.values()) {
-    if (b.fenced) continue;
-    const ep = b.endpoints.find((e) => e.name === ctx.conn.info.listenerName) ?? b.endpoints[0];
-    if (!ep) continue;
-    out.push({ nodeId: b.id, host: advertisedHost(ctx, b.id, ep.host), port: ep.port, rack: b.rack });
-  }
-  return out.sort((a, b) => a.nodeId - b.nodeId);
-}
-
-/** A listener bound to every interface advertises the address this client reached. */
-function advertisedHost(ctx: RequestContext, brokerId: number, host: string): string {
-  if (brokerId === ctx.services.nodeId && (host === '' || host === '0.0.0.0' || host === '::')) {
-    return ctx.conn.info.localAddress || 'localhost';
-  }
-  return host;
 }
 
 function respond(

@@ -3,6 +3,7 @@
 import type { MetadataImage } from '../../metadata/image.js';
 import type { ControllerService } from '../controller/controller-service.js';
 import type { Logger } from '../logger.js';
+import type { ProducerIdManager } from '../producer-ids.js';
 
 export interface AdvertisedListener {
   name: string;
@@ -30,6 +31,7 @@ export interface BrokerServices {
   isInternalTopic(name: string): boolean;
   readonly controller: ControllerService;
   readonly configs: ConfigService;
+  readonly producerIds: ProducerIdManager;
 }
 
 /** One entry of a DescribeConfigs answer, in Kafka's terms. */

@@ -1,0 +1,89 @@
+// DescribeTopicPartitions, version 0 (what kafka-topics.sh --describe uses since Kafka 3.8): topics
+// by name, or all topics for an empty list, in name order, paged by `responsePartitionLimit` with a
+// cursor (topic, first partition) to continue from. Not implemented: eligible leader replicas (null).
+import type { TopicInfo } from '../../metadata/image.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import type {
+  DescribeTopicPartitionsRequest,
+  DescribeTopicPartitionsResponse,
+  DescribeTopicPartitionsResponseTopic,
+} from '../../protocol/messages/index.js';
+import { ZERO_UUID } from '../../protocol/schema/codec.js';
+import { NOT_REQUESTED, partitionEntry } from './cluster-view.js';
+import { handler } from './handler.js';
+
+/** Kafka's cap on partitions per response (max.request.partition.size.limit default). */
+const PARTITIONS_PER_RESPONSE_MAX = 2000;
+
+export const describeTopicPartitions = handler<
+  DescribeTopicPartitionsRequest,
+  DescribeTopicPartitionsResponse
+>({
+  apiKey: 75,
+  minVersion: 0,
+  maxVersion: 0,
+  handle(ctx, req) {
+    const image = ctx.services.metadata();
+    const names =
+      req.topics.length === 0 ? [...image.topicsByName.keys()] : [...new Set(req.topics.map((t) => t.name))];
+    names.sort();
+    const cursor = req.cursor;
+    let budget = Math.min(Math.max(req.responsePartitionLimit, 1), PARTITIONS_PER_RESPONSE_MAX);
+    const topics: DescribeTopicPartitionsResponseTopic[] = [];
+    let nextCursor: DescribeTopicPartitionsResponse['nextCursor'] = null;
+    for (const name of names) {
+      if (cursor && name < cursor.topicName) continue;
+      const topic = image.topicsByName.get(name);
+      if (!topic) {
+        topics.push(unknownTopic(name));
+        continue;
+      }
+      const first = cursor && name === cursor.topicName ? cursor.partitionIndex : 0;
+      const taken = topic.partitions.slice(first, first + budget);
+      topics.push(
+        topicEntry(
+          ctx.services.isInternalTopic(name),
+          topic,
+          taken.map((p) => partitionEntry(image, p)),
+        ),
+      );
+      budget -= taken.length;
+      if (first + taken.length < topic.partitions.length) {
+        nextCursor = { topicName: name, partitionIndex: first + taken.length };
+        break;
+      }
+      if (budget === 0) {
+        const following = names[names.indexOf(name) + 1];
+        if (following !== undefined) nextCursor = { topicName: following, partitionIndex: 0 };
+        break;
+      }
+    }
+    return { throttleTimeMs: 0, topics, nextCursor };
+  },
+});
+
+function unknownTopic(name: string): DescribeTopicPartitionsResponseTopic {
+  return {
+    errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+    name,
+    topicId: ZERO_UUID,
+    isInternal: false,
+    partitions: [],
+    topicAuthorizedOperations: NOT_REQUESTED,
+  };
+}
+
+function topicEntry(
+  isInternal: boolean,
+  topic: TopicInfo,
+  partitions: ReturnType<typeof partitionEntry>[],
+): DescribeTopicPartitionsResponseTopic {
+  return {
+    errorCode: ErrorCode.NONE,
+    name: topic.name,
+    topicId: topic.id,
+    isInternal,
+    partitions: partitions.map((p) => ({ ...p, eligibleLeaderReplicas: null, lastKnownElr: null })),
+    topicAuthorizedOperations: NOT_REQUESTED,
+  };
+}

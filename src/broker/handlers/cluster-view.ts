@@ -1,0 +1,60 @@
+// Views of the cluster shared by the handlers that describe it (Metadata, DescribeCluster,
+// DescribeTopicPartitions): partition state as clients see it, and brokers with their address on
+// the listener a request came through.
+import type { MetadataImage, PartitionInfo } from '../../metadata/image.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import type { RequestContext } from './handler.js';
+
+/** "Authorized operations were not requested" (Kafka's INT32_MIN). */
+export const NOT_REQUESTED = -2147483648;
+
+export interface PartitionView {
+  errorCode: number;
+  partitionIndex: number;
+  leaderId: number;
+  leaderEpoch: number;
+  replicaNodes: number[];
+  isrNodes: number[];
+  offlineReplicas: number[];
+}
+
+export interface BrokerView {
+  nodeId: number;
+  host: string;
+  port: number;
+  rack: string | null;
+}
+
+export function partitionEntry(image: MetadataImage, p: PartitionInfo): PartitionView {
+  const live = (id: number) => image.brokers.get(id)?.fenced === false;
+  const leaderLive = p.leader >= 0 && live(p.leader);
+  return {
+    errorCode: leaderLive ? ErrorCode.NONE : ErrorCode.LEADER_NOT_AVAILABLE,
+    partitionIndex: p.partition,
+    leaderId: leaderLive ? p.leader : -1,
+    leaderEpoch: p.leaderEpoch,
+    replicaNodes: [...p.replicas],
+    isrNodes: [...p.isr],
+    offlineReplicas: p.replicas.filter((r) => !live(r)),
+  };
+}
+
+/** Live brokers with their address on the listener the request came through. */
+export function brokerEntries(ctx: RequestContext, image: MetadataImage): BrokerView[] {
+  const out: BrokerView[] = [];
+  for (const b of image.brokers.values()) {
+    if (b.fenced) continue;
+    const ep = b.endpoints.find((e) => e.name === ctx.conn.info.listenerName) ?? b.endpoints[0];
+    if (!ep) continue;
+    out.push({ nodeId: b.id, host: advertisedHost(ctx, b.id, ep.host), port: ep.port, rack: b.rack });
+  }
+  return out.sort((a, b) => a.nodeId - b.nodeId);
+}
+
+/** A listener bound to every interface advertises the address this client reached. */
+function advertisedHost(ctx: RequestContext, brokerId: number, host: string): string {
+  if (brokerId === ctx.services.nodeId && (host === '' || host === '0.0.0.0' || host === '::')) {
+    return ctx.conn.info.localAddress || 'localhost';
+  }
+  return host;
+}
