@@ -12,7 +12,7 @@ export type DecodeProblem =
 
 /** The typed error every decoder throws on bad input; callers catch it and never see another kind. */
 export class DecodeError extends Error {
-  override readonly name = 'DecodeError';
+  override name: string = 'DecodeError';
   constructor(
     readonly problem: DecodeProblem,
     message: string,

@@ -19,7 +19,7 @@ import {
   readBatchHeader,
   writeInt64,
 } from './batch.js';
-import { compressSync, decompressSync } from './compression.js';
+import { compress, compressSync, decompress, decompressSync } from './compression.js';
 import { crc32c } from './crc32c.js';
 
 export interface RecordHeader {
@@ -47,6 +47,8 @@ export interface BatchOptions {
   baseOffset?: number;
   partitionLeaderEpoch?: number;
   compression?: Compression;
+  /** gzip or zstd level (compression.ts); the codec's default otherwise. */
+  compressionLevel?: number;
   logAppendTime?: boolean;
   transactional?: boolean;
   control?: boolean;
@@ -120,17 +122,30 @@ function encodeRecordsBody(
   return out;
 }
 
-/** Builds one v2 record batch. */
-export function buildBatch(records: readonly RecordInput[], options: BatchOptions = {}): Buffer {
+interface Plan {
+  codec: Compression;
+  body: Buffer;
+  baseTimestamp: number;
+  maxTimestamp: number;
+}
+
+function plan(records: readonly RecordInput[], options: BatchOptions): Plan {
   if (records.length === 0) throw new RangeError('a record batch needs at least one record');
   const now = options.timestampMs ?? Date.now();
-  const timestamps = records.map((r) => r.timestamp ?? now);
-  const baseTimestamp = Math.min(...timestamps);
-  const maxTimestamp = Math.max(...timestamps);
+  let baseTimestamp = Number.POSITIVE_INFINITY;
+  let maxTimestamp = Number.NEGATIVE_INFINITY;
+  for (const r of records) {
+    const ts = r.timestamp ?? now;
+    if (ts < baseTimestamp) baseTimestamp = ts;
+    if (ts > maxTimestamp) maxTimestamp = ts;
+  }
   const codec = options.compression ?? Compression.None;
-  const body = compressSync(codec, encodeRecordsBody(records, baseTimestamp, now));
+  return { codec, body: encodeRecordsBody(records, baseTimestamp, now), baseTimestamp, maxTimestamp };
+}
+
+function assemble(p: Plan, body: Buffer, recordCount: number, options: BatchOptions): Buffer {
   const out = Buffer.allocUnsafe(BATCH_HEADER_BYTES + body.length);
-  let attributes = codec;
+  let attributes: number = p.codec;
   if (options.logAppendTime) attributes |= ATTR_TIMESTAMP_LOG_APPEND;
   if (options.transactional) attributes |= ATTR_TRANSACTIONAL;
   if (options.control) attributes |= ATTR_CONTROL;
@@ -139,16 +154,33 @@ export function buildBatch(records: readonly RecordInput[], options: BatchOption
   out.writeInt32BE(options.partitionLeaderEpoch ?? -1, 12);
   out.writeInt8(2, 16);
   out.writeInt16BE(attributes, 21);
-  out.writeInt32BE(records.length - 1, 23);
-  writeInt64(out, 27, baseTimestamp);
-  writeInt64(out, 35, maxTimestamp);
+  out.writeInt32BE(recordCount - 1, 23);
+  writeInt64(out, 27, p.baseTimestamp);
+  writeInt64(out, 35, p.maxTimestamp);
   writeInt64(out, 43, options.producerId ?? -1);
   out.writeInt16BE(options.producerEpoch ?? -1, 51);
   out.writeInt32BE(options.baseSequence ?? -1, 53);
-  out.writeInt32BE(records.length, 57);
+  out.writeInt32BE(recordCount, 57);
   body.copy(out, BATCH_HEADER_BYTES);
   out.writeUInt32BE(crc32c(out.subarray(BATCH_OFFSET_ATTRIBUTES)), BATCH_OFFSET_CRC);
   return out;
+}
+
+/** Builds one v2 record batch. */
+export function buildBatch(records: readonly RecordInput[], options: BatchOptions = {}): Buffer {
+  const p = plan(records, options);
+  const body = compressSync(p.codec, p.body, { level: options.compressionLevel });
+  return assemble(p, body, records.length, options);
+}
+
+/** As buildBatch, compressing off the calling thread where the codec allows (compression.ts). */
+export async function buildBatchAsync(
+  records: readonly RecordInput[],
+  options: BatchOptions = {},
+): Promise<Buffer> {
+  const p = plan(records, options);
+  const body = await compress(p.codec, p.body, { level: options.compressionLevel });
+  return assemble(p, body, records.length, options);
 }
 
 /** Default bound on a decompressed batch body (the broker passes its own limit). */
@@ -161,14 +193,33 @@ export function recordsBody(batch: Buffer, pos = 0, outputBytesMax = DECOMPRESSE
   return decompressSync(batchCompression(header.attributes), body, outputBytesMax);
 }
 
+/** As recordsBody, decompressing off the calling thread where the codec allows (compression.ts). */
+export async function recordsBodyAsync(
+  batch: Buffer,
+  pos = 0,
+  outputBytesMax = DECOMPRESSED_BYTES_MAX,
+): Promise<Buffer> {
+  const header = readBatchHeader(batch, pos);
+  const body = batch.subarray(pos + BATCH_HEADER_BYTES, pos + header.sizeBytes);
+  return decompress(batchCompression(header.attributes), body, outputBytesMax);
+}
+
 /** Iterates the records of one batch lazily. Throws DecodeError on malformed records. */
 export function* readRecords(
   batch: Buffer,
   pos = 0,
   outputBytesMax = DECOMPRESSED_BYTES_MAX,
 ): Generator<KafkaRecord> {
-  const header: BatchHeader = readBatchHeader(batch, pos);
-  const body = recordsBody(batch, pos, outputBytesMax);
+  const header = readBatchHeader(batch, pos);
+  yield* recordsOf(header, recordsBody(batch, pos, outputBytesMax));
+}
+
+/**
+ * Iterates the records in `body`, the uncompressed records section of the batch whose header is
+ * `header` (from recordsBody or recordsBodyAsync). Keys, values and header values are views of
+ * `body`. As Kafka does, bytes left after the declared record count are an error.
+ */
+export function* recordsOf(header: BatchHeader, body: Buffer): Generator<KafkaRecord> {
   const r = new Reader(body);
   for (let i = 0; i < header.recordCount; i++) {
     const length = r.varint();
@@ -181,7 +232,7 @@ export function* readRecords(
     const value = nullableVarBytes(r);
     const headerCount = r.varint();
     if (headerCount < 0 || headerCount > r.remaining)
-      throw new DecodeError('length', `header count ${headerCount}`);
+      throw new DecodeError('length', `header count ${headerCount}`, r.pos);
     const headers: RecordHeader[] = [];
     for (let h = 0; h < headerCount; h++) {
       const hk = nullableVarBytes(r);
@@ -189,12 +240,15 @@ export function* readRecords(
       headers.push({ key: hk.toString('utf8'), value: nullableVarBytes(r) });
     }
     if (r.pos !== end)
-      throw new DecodeError('invalid', `record ${i} length ${length} does not match its fields`);
+      throw new DecodeError('invalid', `record ${i} length ${length} does not match its fields`, r.pos);
     const timestamp =
       header.attributes & ATTR_TIMESTAMP_LOG_APPEND
         ? header.maxTimestamp
         : header.baseTimestamp + timestampDelta;
     yield { offset: header.baseOffset + offsetDelta, timestamp, key, value, headers };
+  }
+  if (r.remaining > 0) {
+    throw new DecodeError('trailing', `${r.remaining} bytes after record ${header.recordCount}`, r.pos);
   }
 }
 
