@@ -121,6 +121,16 @@ export class Producer {
     if (this.idempotent) await this.ensureProducerId();
   }
 
+  /** Bytes of buffer memory held by batches now (at most buffer.memory). */
+  get bufferUsedBytes(): number {
+    return this.usedBytes;
+  }
+
+  /** Records waiting for metadata or buffer memory. */
+  get waitingRecords(): number {
+    return this.waiting.length;
+  }
+
   /** The producer id and epoch in use (-1 before the first idempotent send). */
   get identity(): { producerId: number; producerEpoch: number } {
     return { producerId: this.producerId, producerEpoch: this.producerEpoch };
