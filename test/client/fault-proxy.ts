@@ -2,13 +2,13 @@
 // request frames, and per request decides to forward it, answer it itself with an error (the
 // broker never sees it), swallow it (the client times out), or forward it and then drop, delay or
 // duplicate the broker's response. Responses leave in request order, as a broker sends them.
-import { createServer, connect, type Server, type Socket } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import {
   decodeRequest,
   decodeResponseFrame,
   encodeResponseFrame,
-  type MetadataResponse,
   FrameCutter,
+  type MetadataResponse,
   type ProduceRequest,
   type ProduceResponse,
 } from '../../src/protocol/index.js';
@@ -90,7 +90,11 @@ export async function startFaultProxy(
         const cut = fromClient.next();
         if (cut.kind !== 'frame') break;
         const frame = cut.frame;
-        const info = { apiKey: frame.readInt16BE(0), version: frame.readInt16BE(2), correlationId: frame.readInt32BE(4) };
+        const info = {
+          apiKey: frame.readInt16BE(0),
+          version: frame.readInt16BE(2),
+          correlationId: frame.readInt32BE(4),
+        };
         let fault = decide(info);
         if (fault.kind === 'error' && info.apiKey !== 0) fault = { kind: 'pass' };
         counts[fault.kind] = (counts[fault.kind] ?? 0) + 1;
@@ -143,7 +147,6 @@ export async function startFaultProxy(
             slot.done = true;
             flush();
           }, ms);
-          continue;
         } else {
           slot.response = out;
           slot.done = true;

@@ -27,7 +27,12 @@ after(async () => {
 });
 
 /** Reads `count` records of a topic from the start, with a group-less consumer. */
-export async function readAll(bootstrap: string, topic: string, partitions: number, count: number): Promise<ConsumerRecord[]> {
+export async function readAll(
+  bootstrap: string,
+  topic: string,
+  partitions: number,
+  count: number,
+): Promise<ConsumerRecord[]> {
   const consumer = new Consumer({ bootstrapServers: bootstrap, autoOffsetReset: 'earliest' });
   consumer.assign(Array.from({ length: partitions }, (_, partition) => ({ topic, partition })));
   const out: ConsumerRecord[] = [];
@@ -45,7 +50,11 @@ test('send resolves with topic, partition, offset and timestamp; keys land where
   const producer = new Producer({ bootstrapServers: broker.bootstrap, lingerMs: 2 });
   try {
     const keys = Array.from({ length: 40 }, (_, i) => `key-${i}`);
-    const results = await Promise.all(keys.map((k, i) => producer.send({ topic: 'p-keys', key: k, value: `v${i}`, timestamp: 1_700_000_000_000 + i })));
+    const results = await Promise.all(
+      keys.map((k, i) =>
+        producer.send({ topic: 'p-keys', key: k, value: `v${i}`, timestamp: 1_700_000_000_000 + i }),
+      ),
+    );
     for (let i = 0; i < keys.length; i++) {
       assert.equal(results[i].topic, 'p-keys');
       assert.equal(results[i].partition, partitionForKey(Buffer.from(keys[i]), 4));
@@ -54,7 +63,10 @@ test('send resolves with topic, partition, offset and timestamp; keys land where
     // Offsets are consecutive from 0 within each partition, in send order.
     for (let p = 0; p < 4; p++) {
       const offsets = results.filter((r) => r.partition === p).map((r) => r.offset);
-      assert.deepEqual(offsets, offsets.map((_, i) => i));
+      assert.deepEqual(
+        offsets,
+        offsets.map((_, i) => i),
+      );
     }
     const explicit = await producer.send({ topic: 'p-keys', key: 'key-0', value: 'x', partition: 3 });
     assert.equal(explicit.partition, 3);
@@ -71,8 +83,18 @@ test('headers, null keys and values, timestamps and a custom partitioner reach t
       String(value).startsWith('odd') ? partitionCount - 1 : 0,
   });
   try {
-    await producer.send({ topic: 'p-headers', value: 'odd-1', headers: { trace: 'abc', empty: null }, timestamp: 42 });
-    await producer.send({ topic: 'p-headers', key: 'k', value: null, headers: [{ key: 'bin', value: Buffer.from([0, 255]) }] });
+    await producer.send({
+      topic: 'p-headers',
+      value: 'odd-1',
+      headers: { trace: 'abc', empty: null },
+      timestamp: 42,
+    });
+    await producer.send({
+      topic: 'p-headers',
+      key: 'k',
+      value: null,
+      headers: [{ key: 'bin', value: Buffer.from([0, 255]) }],
+    });
     await producer.send({ topic: 'p-headers', value: 'even' });
   } finally {
     await producer.close();
@@ -112,7 +134,11 @@ test('acks 0, 1 and all, and every compression codec', async () => {
   for (const compressionType of ['gzip', 'snappy', 'lz4', 'zstd'] as const) {
     const producer = new Producer({ bootstrapServers: broker.bootstrap, compressionType, lingerMs: 20 });
     try {
-      const sent = await Promise.all(Array.from({ length: 50 }, (_, i) => producer.send({ topic: 'p-acks', value: `${compressionType} record ${i} `.repeat(5) })));
+      const sent = await Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          producer.send({ topic: 'p-acks', value: `${compressionType} record ${i} `.repeat(5) }),
+        ),
+      );
       assert.equal(sent[49].offset, sent[0].offset + 49);
       expected += 50;
     } finally {
@@ -130,7 +156,12 @@ test('acks 0, 1 and all, and every compression codec', async () => {
 
 test('send waits when buffer.memory is full, and flush() returns once all is acknowledged', async () => {
   await admin.createTopics([{ name: 'p-memory', numPartitions: 3 }]);
-  const producer = new Producer({ bootstrapServers: broker.bootstrap, bufferMemory: 64 * 1024, batchSize: 16 * 1024, lingerMs: 50 });
+  const producer = new Producer({
+    bootstrapServers: broker.bootstrap,
+    bufferMemory: 64 * 1024,
+    batchSize: 16 * 1024,
+    lingerMs: 50,
+  });
   try {
     let maxUsed = 0;
     let sawWaiting = false;
@@ -153,7 +184,11 @@ test('send waits when buffer.memory is full, and flush() returns once all is ack
 });
 
 test('errors are typed and located', async () => {
-  const producer = new Producer({ bootstrapServers: broker.bootstrap, allowAutoCreateTopics: false, maxBlockMs: 500 });
+  const producer = new Producer({
+    bootstrapServers: broker.bootstrap,
+    allowAutoCreateTopics: false,
+    maxBlockMs: 500,
+  });
   try {
     await assert.rejects(producer.send({ topic: 'p-missing', value: 'x' }), (err: KafkaError) => {
       assert.equal(err.code, 'UNKNOWN_TOPIC_OR_PARTITION');
@@ -162,11 +197,17 @@ test('errors are typed and located', async () => {
       return true;
     });
     await admin.createTopics([{ name: 'p-small', numPartitions: 1 }]);
-    await assert.rejects(producer.send({ topic: 'p-small', value: 'x', partition: 5 }), (err: KafkaError) => err.code === 'INVALID_ARGUMENT' && err.partition === 5);
+    await assert.rejects(
+      producer.send({ topic: 'p-small', value: 'x', partition: 5 }),
+      (err: KafkaError) => err.code === 'INVALID_ARGUMENT' && err.partition === 5,
+    );
   } finally {
     await producer.close();
   }
-  assert.throws(() => new Producer({ bootstrapServers: broker.bootstrap, acks: 1, enableIdempotence: true }), /enable\.idempotence/);
+  assert.throws(
+    () => new Producer({ bootstrapServers: broker.bootstrap, acks: 1, enableIdempotence: true }),
+    /enable\.idempotence/,
+  );
 });
 
 test('idempotence keeps order per partition under injected retriable errors, lost requests and duplicated responses', async () => {
@@ -198,13 +239,18 @@ test('idempotence keeps order per partition under injected retriable errors, los
   try {
     const sends: Promise<{ partition: number; offset: number }>[] = [];
     for (let i = 0; i < perPartition; i++) {
-      for (let p = 0; p < partitions; p++) sends.push(producer.send({ topic: 'p-faults', partition: p, value: `${p}:${i}`.padEnd(60, '.') }));
+      for (let p = 0; p < partitions; p++)
+        sends.push(producer.send({ topic: 'p-faults', partition: p, value: `${p}:${i}`.padEnd(60, '.') }));
       if (i % 50 === 49) await new Promise((r) => setTimeout(r, 5));
     }
     const results = await Promise.all(sends);
     for (let p = 0; p < partitions; p++) {
       const offsets = results.filter((r) => r.partition === p).map((r) => r.offset);
-      assert.deepEqual(offsets, offsets.map((_, i) => i), `offsets of partition ${p}`);
+      assert.deepEqual(
+        offsets,
+        offsets.map((_, i) => i),
+        `offsets of partition ${p}`,
+      );
     }
   } finally {
     await producer.close();
@@ -215,6 +261,10 @@ test('idempotence keeps order per partition under injected retriable errors, los
   assert.equal(records.length, partitions * perPartition);
   for (let p = 0; p < partitions; p++) {
     const values = records.filter((r) => r.partition === p).map((r) => r.value?.toString().split('.')[0]);
-    assert.deepEqual(values, Array.from({ length: perPartition }, (_, i) => `${p}:${i}`), `partition ${p} in order, once each`);
+    assert.deepEqual(
+      values,
+      Array.from({ length: perPartition }, (_, i) => `${p}:${i}`),
+      `partition ${p} in order, once each`,
+    );
   }
 });
