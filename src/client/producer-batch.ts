@@ -58,8 +58,11 @@ function byteLength(v: Buffer | string): number {
   return typeof v === 'string' ? Buffer.byteLength(v, 'utf8') : v.length;
 }
 
-function headerList(headers: RecordHeaders | undefined): ReadonlyArray<{ key: string; value: HeaderValue }> {
-  if (!headers) return [];
+export type HeaderList = ReadonlyArray<{ key: string; value: HeaderValue }>;
+const NO_HEADERS: HeaderList = [];
+
+export function headerList(headers: RecordHeaders | undefined): HeaderList {
+  if (!headers) return NO_HEADERS;
   if (Array.isArray(headers)) return headers as ReadonlyArray<{ key: string; value: HeaderValue }>;
   return Object.entries(headers).map(([key, value]) => ({ key, value }));
 }
@@ -86,12 +89,8 @@ export function recordBodySize(
 }
 
 /** The upper bound of a record's encoded size, before the batch's base timestamp is known. */
-export function recordSizeUpperBound(
-  keyBytes: number,
-  valueBytes: number,
-  headers: RecordHeaders | undefined,
-): number {
-  return recordBodySize(2 ** 40, 2 ** 30, keyBytes, valueBytes, headerList(headers)) + 5;
+export function recordSizeUpperBound(keyBytes: number, valueBytes: number, headers: HeaderList): number {
+  return recordBodySize(2 ** 40, 2 ** 30, keyBytes, valueBytes, headers) + 5;
 }
 
 let nextBatchId = 1;
@@ -139,15 +138,14 @@ export class ProducerBatch {
     timestamp: number,
     key: Buffer | string | null,
     value: Buffer | string | null,
-    headers: RecordHeaders | undefined,
+    list: HeaderList,
+    keyBytes = key === null ? -1 : byteLength(key),
+    valueBytes = value === null ? -1 : byteLength(value),
   ): number {
     if (this.count === 0) {
       this.baseTimestamp = timestamp;
       this.maxTimestamp = timestamp;
     }
-    const list = headerList(headers);
-    const keyBytes = key === null ? -1 : byteLength(key);
-    const valueBytes = value === null ? -1 : byteLength(value);
     const delta = timestamp - this.baseTimestamp;
     const bodySize = recordBodySize(delta, this.count, keyBytes, valueBytes, list);
     const total = zigzagSize(bodySize) + bodySize;

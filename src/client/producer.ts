@@ -23,11 +23,13 @@ import { type ProducerConfig, type ResolvedProducer, resolveProducerConfig } fro
 import { clientError, KafkaError, kafkaError } from './errors.js';
 import { type Partitioner, partitionForKey, StickyPartitions } from './partitioner.js';
 import {
+  headerList,
   ProducerBatch,
   type RecordHeaders,
   type RecordMetadata,
   recordSizeUpperBound,
 } from './producer-batch.js';
+import { Queue } from './queue.js';
 import { API } from './versions.js';
 
 export type { RecordHeaders, RecordMetadata };
@@ -83,7 +85,7 @@ export class Producer {
   private readonly sticky: StickyPartitions;
   private readonly partitioner: Partitioner | undefined;
   /** Records waiting for their topic's metadata or for buffer memory, in send order. */
-  private readonly waiting: Waiting[] = [];
+  private readonly waiting = new Queue<Waiting>();
   private readonly pool: Buffer[] = [];
   private usedBytes = 0;
   private readonly openOrder: ProducerBatch[] = [];
@@ -171,7 +173,8 @@ export class Producer {
     const keyBytes = key === null ? -1 : typeof key === 'string' ? Buffer.byteLength(key) : key.length;
     const valueBytes =
       value === null ? -1 : typeof value === 'string' ? Buffer.byteLength(value) : value.length;
-    const sizeBound = recordSizeUpperBound(keyBytes, valueBytes, record.headers) + 61;
+    const headers = headerList(record.headers);
+    const sizeBound = recordSizeUpperBound(keyBytes, valueBytes, headers) + 61;
     if (sizeBound > this.config.maxRequestSize || sizeBound > this.config.bufferMemory) {
       reject(
         kafkaError(
@@ -212,14 +215,14 @@ export class Producer {
     const ps = this.partitionState(topic, partition);
     const timestamp = record.timestamp ?? Date.now();
     let batch: ProducerBatch | null = ps.open;
-    let used = batch ? batch.tryAppend(timestamp, key, value, record.headers) : 0;
+    let used = batch ? batch.tryAppend(timestamp, key, value, headers, keyBytes, valueBytes) : 0;
     if (batch === null || used === 0) {
       const capacity = Math.max(this.config.batchSize, sizeBound);
       if (this.usedBytes + capacity > this.config.bufferMemory) return false;
       if (batch) this.seal(ps);
       batch = this.newBatch(topic, partition, capacity);
       ps.open = batch;
-      used = batch.tryAppend(timestamp, key, value, record.headers);
+      used = batch.tryAppend(timestamp, key, value, headers, keyBytes, valueBytes);
       if (used === 0) throw new Error('a record did not fit its own batch');
     }
     batch.resolvers.push(resolve);
@@ -233,12 +236,18 @@ export class Producer {
     return true;
   }
 
+  private readonly available = new Map<string, { info: unknown; partitions: number[] }>();
+
+  /** Partitions of a topic that have a leader, cached until the topic's metadata changes. */
   private availablePartitions(topic: string): number[] {
     const info = this.cluster.topics.get(topic);
     if (!info) return [];
-    const out: number[] = [];
-    for (const p of info.partitions) if (p && p.leader >= 0) out.push(p.partition);
-    return out;
+    const cached = this.available.get(topic);
+    if (cached && cached.info === info) return cached.partitions;
+    const partitions: number[] = [];
+    for (const p of info.partitions) if (p && p.leader >= 0) partitions.push(p.partition);
+    this.available.set(topic, { info, partitions });
+    return partitions;
   }
 
   private partitionState(topic: string, partition: number): PartitionState {
@@ -315,7 +324,7 @@ export class Producer {
   /** Moves waiting records into batches, in order, as metadata and memory allow. */
   private pumpWaiting(): void {
     while (this.waiting.length > 0) {
-      const w = this.waiting[0];
+      const w = this.waiting.peek() as Waiting;
       if (this.fatal) {
         this.waiting.shift();
         w.reject(this.fatal);
@@ -345,7 +354,10 @@ export class Producer {
       () => {
         this.blockTimer = null;
         const now = Date.now();
-        while (this.waiting.length > 0 && now - this.waiting[0].sinceMs >= this.config.maxBlockMs) {
+        while (
+          this.waiting.length > 0 &&
+          now - (this.waiting.peek() as Waiting).sinceMs >= this.config.maxBlockMs
+        ) {
           const w = this.waiting.shift() as Waiting;
           w.reject(
             clientError(
@@ -374,10 +386,7 @@ export class Producer {
         (err: KafkaError) => {
           this.metadataWaits.delete(topic);
           // Every record waiting for this topic fails; the others keep their order.
-          for (let i = 0; i < this.waiting.length; ) {
-            if (this.waiting[i].record.topic === topic) this.waiting.splice(i, 1)[0].reject(err);
-            else i++;
-          }
+          for (const w of this.waiting.removeWhere((x) => x.record.topic === topic)) w.reject(err);
           this.pumpWaiting();
         },
       );
@@ -770,7 +779,7 @@ export class Producer {
     this.closed = true;
     this.closedHard = true;
     const err = clientError('CLIENT_CLOSED', 'the producer closed before the record was sent');
-    for (const w of this.waiting.splice(0)) w.reject(err);
+    for (const w of this.waiting.clear()) w.reject(err);
     this.fail(err);
     if (this.lingerTimer) clearTimeout(this.lingerTimer);
     if (this.retryTimer) clearTimeout(this.retryTimer);

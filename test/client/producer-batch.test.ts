@@ -2,17 +2,22 @@
 // and pass the broker's checks (size, magic, CRC-32C, counts).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ProducerBatch } from '../../src/client/producer-batch.js';
+import { headerList, ProducerBatch } from '../../src/client/producer-batch.js';
 import { Compression, checkBatch, readBatchHeader, readRecords } from '../../src/protocol/index.js';
 import { compressSync } from '../../src/protocol/records/compression.js';
 
 test('records written into a pooled buffer decode back, headers and timestamps included', () => {
   const b = new ProducerBatch('t', 0, Buffer.alloc(16384), true, 0);
   const base = 1_700_000_000_000;
-  assert.ok(b.tryAppend(base, 'k1', 'v1', undefined) > 0);
-  assert.ok(b.tryAppend(base - 5, null, Buffer.from([1, 2, 3]), { h: 'x', n: null }) > 0);
+  assert.ok(b.tryAppend(base, 'k1', 'v1', headerList(undefined)) > 0);
+  assert.ok(b.tryAppend(base - 5, null, Buffer.from([1, 2, 3]), headerList({ h: 'x', n: null })) > 0);
   assert.ok(
-    b.tryAppend(base + 100_000, Buffer.from('ünï'), null, [{ key: 'ä', value: Buffer.alloc(300, 7) }]) > 0,
+    b.tryAppend(
+      base + 100_000,
+      Buffer.from('ünï'),
+      null,
+      headerList([{ key: 'ä', value: Buffer.alloc(300, 7) }]),
+    ) > 0,
   );
   const wire = b.finish(Compression.None, compressSync, 77, 3, 1000);
   const check = checkBatch(wire);
@@ -46,11 +51,10 @@ test('records written into a pooled buffer decode back, headers and timestamps i
 
 test('a batch refuses a record that does not fit and compresses with gzip', () => {
   const b = new ProducerBatch('t', 0, Buffer.alloc(200), true, 0);
-  assert.ok(b.tryAppend(1, null, Buffer.alloc(100), undefined) > 0);
-  assert.equal(b.tryAppend(1, null, Buffer.alloc(100), undefined), 0);
+  assert.ok(b.tryAppend(1, null, Buffer.alloc(100), []) > 0);
+  assert.equal(b.tryAppend(1, null, Buffer.alloc(100), []), 0);
   const big = new ProducerBatch('t', 0, Buffer.alloc(16384), true, 0);
-  for (let i = 0; i < 50; i++)
-    big.tryAppend(1000 + i, `key-${i}`, 'the same text again and again', undefined);
+  for (let i = 0; i < 50; i++) big.tryAppend(1000 + i, `key-${i}`, 'the same text again and again', []);
   const wire = big.finish(Compression.Gzip, compressSync, -1, -1, -1);
   assert.ok(wire.length < big.pos);
   assert.ok(checkBatch(wire).ok);

@@ -210,7 +210,7 @@ test('errors are typed and located', async () => {
   );
 });
 
-test('idempotence keeps order per partition under injected retriable errors, lost requests and duplicated responses', async () => {
+test('idempotence keeps order per partition, without duplicates, under injected retriable errors and lost, late or duplicated responses', async () => {
   const partitions = 3;
   await admin.createTopics([{ name: 'p-faults', numPartitions: partitions }]);
   let n = 0;
@@ -220,18 +220,19 @@ test('idempotence keeps order per partition under injected retriable errors, los
     { kind: 'swallow' },
     { kind: 'duplicate-response' },
     { kind: 'delay-response', ms: 30 },
+    { kind: 'drop-response' },
   ];
   const proxy = await startFaultProxy(broker.port, (info) => {
     if (info.apiKey !== 0) return { kind: 'pass' };
     n++;
-    // Every 7th Produce request meets a fault, in turn.
-    return n % 7 === 0 ? faults[(n / 7) % faults.length] : { kind: 'pass' };
+    // Every 5th Produce request meets a fault, in turn.
+    return n % 5 === 0 ? faults[(n / 5) % faults.length] : { kind: 'pass' };
   });
   const producer = new Producer({
     bootstrapServers: proxy.bootstrap,
     lingerMs: 1,
-    batchSize: 2048,
-    requestTimeoutMs: 800,
+    batchSize: 1024,
+    requestTimeoutMs: 600,
     retryBackoffMs: 10,
     retryBackoffMaxMs: 50,
   });
