@@ -272,8 +272,14 @@ export class Connection {
         socket.uncork();
       });
     }
+    if (options.noResponse) {
+      // Resolves once the bytes are handed to the kernel.
+      return new Promise((resolve) => {
+        for (let i = 0; i < chunks.length - 1; i++) socket.write(chunks[i]);
+        socket.write(chunks[chunks.length - 1], () => resolve(undefined));
+      });
+    }
     for (const c of chunks) socket.write(c);
-    if (options.noResponse) return Promise.resolve(undefined);
     return new Promise((resolve, reject) => {
       this.pending.set(correlationId, {
         correlationId,
@@ -392,7 +398,14 @@ export class Connection {
     this.pending.clear();
     for (const p of pending) p.reject(this.closedError);
     if (this.socket) {
-      this.socket.destroy();
+      // A clean close lets written bytes leave first; a failure drops them.
+      if (err === null) {
+        const socket = this.socket;
+        socket.end();
+        setTimeout(() => socket.destroy(), 1000).unref();
+      } else {
+        this.socket.destroy();
+      }
       this.socket = null;
     }
     for (const l of this.closeListeners) l(err);
