@@ -218,10 +218,14 @@ function line(r: Result): string {
 }
 
 async function main(): Promise<void> {
-  const broker = await startBrokerProcess();
+  // BENCH_BOOTSTRAP points the run at a broker already running (Samsa or Kafka).
+  const external = process.env.BENCH_BOOTSTRAP;
+  const broker = external
+    ? { bootstrap: external, stop: async () => 0, dataDir: '' }
+    : await startBrokerProcess();
   const admin = new Admin({ bootstrapServers: broker.bootstrap });
   try {
-    console.log(`Samsa broker ${broker.bootstrap}; node ${process.version}; ${ROUNDS} round(s), best kept`);
+    console.log(`${external ? 'Broker' : 'Samsa broker process'} ${broker.bootstrap}; node ${process.version}; ${ROUNDS} round(s), best kept`);
     for (let round = 0; round < ROUNDS; round++) {
       for (const size of [100, 1024]) {
         const n = RECORDS[size];
@@ -273,7 +277,7 @@ async function main(): Promise<void> {
   } finally {
     await admin.close();
     await broker.stop();
-    removeDataDir(broker.dataDir);
+    if (broker.dataDir) removeDataDir(broker.dataDir);
   }
 }
 
