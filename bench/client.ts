@@ -225,7 +225,9 @@ async function main(): Promise<void> {
     : await startBrokerProcess();
   const admin = new Admin({ bootstrapServers: broker.bootstrap });
   try {
-    console.log(`${external ? 'Broker' : 'Samsa broker process'} ${broker.bootstrap}; node ${process.version}; ${ROUNDS} round(s), best kept`);
+    console.log(
+      `${external ? 'Broker' : 'Samsa broker process'} ${broker.bootstrap}; node ${process.version}; ${ROUNDS} round(s), best kept`,
+    );
     for (let round = 0; round < ROUNDS; round++) {
       for (const size of [100, 1024]) {
         const n = RECORDS[size];

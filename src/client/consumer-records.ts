@@ -76,15 +76,6 @@ export class FetchedPartition {
     this.nextFetchOffset = Math.max(next, position);
   }
 
-  /** Whether the data holds no complete batch at all (a batch larger than the fetch size). */
-  get truncatedOnly(): boolean {
-    return (
-      this.data.length > 0 &&
-      this.nextFetchOffset === this.position &&
-      this.data.length < 12 + (this.data.length >= 12 ? this.data.readInt32BE(8) : 0)
-    );
-  }
-
   /** The next record, or null when the data is used up. */
   next(): ConsumerRecord | null {
     for (;;) {

@@ -7,10 +7,10 @@
 // rebalance and on close) and commit() send.
 import type { FetchRequest, FetchResponse } from '../protocol/index.js';
 import { ASSIGNORS, type Assignor } from './assignors.js';
-import { Cluster, isStaleMetadataError, sleep, ZERO_TOPIC_ID } from './cluster.js';
+import { Cluster, isStaleMetadataError, ZERO_TOPIC_ID } from './cluster.js';
 import { type ConsumerConfig, type ResolvedConsumer, resolveConsumerConfig } from './config.js';
 import { type ConsumerRecord, FetchedPartition } from './consumer-records.js';
-import { clientError, combineErrors, KafkaError, kafkaError } from './errors.js';
+import { clientError, combineErrors, type KafkaError, kafkaError } from './errors.js';
 import { GroupMember } from './group.js';
 import {
   type CommittedOffset,
@@ -862,5 +862,3 @@ export class Consumer {
     for (const [k, s] of this.states) this.removeState(k, s);
   }
 }
-
-export { KafkaError, sleep };

@@ -370,5 +370,3 @@ function describeCounts(counts: ReadonlyMap<string, number>): string {
     .map(([t, n]) => `${t}:${n}`)
     .join(',');
 }
-
-export { sleep };
