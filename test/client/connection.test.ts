@@ -86,6 +86,7 @@ test('the client reconnects after the broker restarts', async () => {
     bootstrapServers: own.bootstrap,
     reconnectBackoffMs: 20,
     reconnectBackoffMaxMs: 100,
+    defaultApiTimeoutMs: 1500,
   });
   try {
     await admin.createTopics([{ name: 'survivor', numPartitions: 1 }]);

@@ -7,13 +7,17 @@ import { Consumer } from '../../src/client/consumer.js';
 import type { KafkaError } from '../../src/client/errors.js';
 import { Producer } from '../../src/client/producer.js';
 import { type BrokerProcess, removeDataDir, startBrokerProcess } from '../helpers/broker-process.js';
+import { brokerApis, CONSUME, skipWithout } from './broker-apis.js';
 
 let broker: BrokerProcess;
 let admin: Admin;
+let apis: Set<number>;
 
 before(async () => {
   broker = await startBrokerProcess();
   admin = new Admin({ bootstrapServers: broker.bootstrap });
+  apis = await brokerApis(broker.bootstrap);
+  if (CONSUME.some((a) => !apis.has(a))) return;
   await admin.createTopics([{ name: 'c-data', numPartitions: 2 }]);
   const producer = new Producer({ bootstrapServers: broker.bootstrap });
   try {
@@ -39,7 +43,8 @@ after(async () => {
   removeDataDir(broker.dataDir);
 });
 
-test('earliest reads everything in order per partition through the iterator', async () => {
+test('earliest reads everything in order per partition through the iterator', async (t) => {
+  if (skipWithout(t, apis, CONSUME)) return;
   const consumer = new Consumer({ bootstrapServers: broker.bootstrap, autoOffsetReset: 'earliest' });
   consumer.assign([
     { topic: 'c-data', partition: 0 },
@@ -67,7 +72,8 @@ test('earliest reads everything in order per partition through the iterator', as
   );
 });
 
-test('latest starts at the end; none fails with a typed error', async () => {
+test('latest starts at the end; none fails with a typed error', async (t) => {
+  if (skipWithout(t, apis, CONSUME)) return;
   const latest = new Consumer({ bootstrapServers: broker.bootstrap, autoOffsetReset: 'latest' });
   latest.assign([{ topic: 'c-data', partition: 0 }]);
   try {
@@ -88,7 +94,8 @@ test('latest starts at the end; none fails with a typed error', async () => {
   }
 });
 
-test('seek, seekToTimestamp, pause and resume; batches and poll', async () => {
+test('seek, seekToTimestamp, pause and resume; batches and poll', async (t) => {
+  if (skipWithout(t, apis, CONSUME)) return;
   const consumer = new Consumer({ bootstrapServers: broker.bootstrap, maxPollRecords: 10 });
   consumer.assign([
     { topic: 'c-data', partition: 0, offset: 90 },
@@ -117,7 +124,8 @@ test('seek, seekToTimestamp, pause and resume; batches and poll', async () => {
   }
 });
 
-test('fetch-ahead stays within fetch.max.bytes', async () => {
+test('fetch-ahead stays within fetch.max.bytes', async (t) => {
+  if (skipWithout(t, apis, CONSUME)) return;
   await admin.createTopics([{ name: 'c-big', numPartitions: 1 }]);
   const producer = new Producer({ bootstrapServers: broker.bootstrap, lingerMs: 10 });
   const value = Buffer.alloc(4000, 1);

@@ -10,13 +10,16 @@ import type { ConsumerRecord } from '../../src/client/consumer-records.js';
 import { Producer } from '../../src/client/producer.js';
 import type { TopicPartition } from '../../src/client/requests.js';
 import { type BrokerProcess, removeDataDir, startBrokerProcess } from '../helpers/broker-process.js';
+import { brokerApis, GROUPS, skipWithout } from './broker-apis.js';
 
 let broker: BrokerProcess;
 let admin: Admin;
+let apis: Set<number>;
 
 before(async () => {
   broker = await startBrokerProcess();
   admin = new Admin({ bootstrapServers: broker.bootstrap });
+  apis = await brokerApis(broker.bootstrap);
 });
 
 after(async () => {
@@ -56,7 +59,8 @@ async function take(consumer: Consumer, count: number, timeoutMs = 15_000): Prom
   return out;
 }
 
-test('auto commit survives a consumer restart', async () => {
+test('auto commit survives a consumer restart', async (t) => {
+  if (skipWithout(t, apis, GROUPS)) return;
   await admin.createTopics([{ name: 'g-auto', numPartitions: 2 }]);
   await produce('g-auto', 60, 2);
   const first = groupConsumer('g-auto', { autoCommitIntervalMs: 200 });
@@ -87,7 +91,8 @@ test('auto commit survives a consumer restart', async () => {
   }
 });
 
-test('rebalance listeners see assignments move between members; manual commits', async () => {
+test('rebalance listeners see assignments move between members; manual commits', async (t) => {
+  if (skipWithout(t, apis, GROUPS)) return;
   await admin.createTopics([{ name: 'g-move', numPartitions: 4 }]);
   const events: string[] = [];
   const listener = (name: string) => ({
@@ -115,7 +120,8 @@ test('rebalance listeners see assignments move between members; manual commits',
   await Promise.all([c1.close(), c2.close()]);
 });
 
-test('three Samsa consumers and two kafkajs consumers share a group', async () => {
+test('three Samsa consumers and two kafkajs consumers share a group', async (t) => {
+  if (skipWithout(t, apis, GROUPS)) return;
   const partitions = 10;
   await admin.createTopics([{ name: 'g-mixed', numPartitions: partitions }]);
   await produce('g-mixed', 200, partitions);
@@ -158,7 +164,8 @@ test('three Samsa consumers and two kafkajs consumers share a group', async () =
   }
 });
 
-test('cooperative-sticky rebalances without taking partitions from a member that keeps them', async () => {
+test('cooperative-sticky rebalances without taking partitions from a member that keeps them', async (t) => {
+  if (skipWithout(t, apis, GROUPS)) return;
   await admin.createTopics([{ name: 'g-coop', numPartitions: 6 }]);
   const revoked: number[] = [];
   const c1 = groupConsumer('g-coop', { partitionAssignmentStrategy: ['cooperative-sticky'] });
@@ -179,7 +186,8 @@ test('cooperative-sticky rebalances without taking partitions from a member that
   await Promise.all([c1.close(), c2.close()]);
 });
 
-test('a pattern subscription follows topics that match', async () => {
+test('a pattern subscription follows topics that match', async (t) => {
+  if (skipWithout(t, apis, GROUPS)) return;
   await admin.createTopics([
     { name: 'g-pat-a', numPartitions: 1 },
     { name: 'g-pat-b', numPartitions: 1 },

@@ -10,14 +10,17 @@ import type { KafkaError } from '../../src/client/errors.js';
 import { partitionForKey } from '../../src/client/partitioner.js';
 import { Producer } from '../../src/client/producer.js';
 import { type BrokerProcess, removeDataDir, startBrokerProcess } from '../helpers/broker-process.js';
+import { brokerApis, CONSUME, skipWithout } from './broker-apis.js';
 import { type Fault, startFaultProxy } from './fault-proxy.js';
 
 let broker: BrokerProcess;
 let admin: Admin;
+let apis: Set<number>;
 
 before(async () => {
   broker = await startBrokerProcess();
   admin = new Admin({ bootstrapServers: broker.bootstrap });
+  apis = await brokerApis(broker.bootstrap);
 });
 
 after(async () => {
@@ -45,7 +48,8 @@ export async function readAll(
   return out;
 }
 
-test('send resolves with topic, partition, offset and timestamp; keys land where Java puts them', async () => {
+test('send resolves with topic, partition, offset and timestamp; keys land where Java puts them', async (t) => {
+  if (skipWithout(t, apis, CONSUME)) return;
   await admin.createTopics([{ name: 'p-keys', numPartitions: 4 }]);
   const producer = new Producer({ bootstrapServers: broker.bootstrap, lingerMs: 2 });
   try {
@@ -75,7 +79,8 @@ test('send resolves with topic, partition, offset and timestamp; keys land where
   }
 });
 
-test('headers, null keys and values, timestamps and a custom partitioner reach the consumer', async () => {
+test('headers, null keys and values, timestamps and a custom partitioner reach the consumer', async (t) => {
+  if (skipWithout(t, apis, CONSUME)) return;
   await admin.createTopics([{ name: 'p-headers', numPartitions: 2 }]);
   const producer = new Producer({
     bootstrapServers: broker.bootstrap,
@@ -118,7 +123,8 @@ test('headers, null keys and values, timestamps and a custom partitioner reach t
   assert.deepEqual([...(tomb.headers[0].value as Buffer)], [0, 255]);
 });
 
-test('acks 0, 1 and all, and every compression codec', async () => {
+test('acks 0, 1 and all, and every compression codec', async (t) => {
+  if (skipWithout(t, apis, CONSUME)) return;
   await admin.createTopics([{ name: 'p-acks', numPartitions: 1 }]);
   let expected = 0;
   for (const acks of [0, 1, 'all'] as const) {
@@ -154,7 +160,8 @@ test('acks 0, 1 and all, and every compression codec', async () => {
   assert.ok(records[expected - 1].value?.toString().startsWith('zstd record 49'));
 });
 
-test('send waits when buffer.memory is full, and flush() returns once all is acknowledged', async () => {
+test('send waits when buffer.memory is full, and flush() returns once all is acknowledged', async (t) => {
+  if (skipWithout(t, apis, CONSUME)) return;
   await admin.createTopics([{ name: 'p-memory', numPartitions: 3 }]);
   const producer = new Producer({
     bootstrapServers: broker.bootstrap,
@@ -183,7 +190,8 @@ test('send waits when buffer.memory is full, and flush() returns once all is ack
   }
 });
 
-test('errors are typed and located', async () => {
+test('errors are typed and located', async (t) => {
+  if (skipWithout(t, apis, CONSUME)) return;
   const producer = new Producer({
     bootstrapServers: broker.bootstrap,
     allowAutoCreateTopics: false,
@@ -210,7 +218,8 @@ test('errors are typed and located', async () => {
   );
 });
 
-test('idempotence keeps order per partition, without duplicates, under injected retriable errors and lost, late or duplicated responses', async () => {
+test('idempotence keeps order per partition, without duplicates, under injected retriable errors and lost, late or duplicated responses', async (t) => {
+  if (skipWithout(t, apis, CONSUME)) return;
   const partitions = 3;
   await admin.createTopics([{ name: 'p-faults', numPartitions: partitions }]);
   let n = 0;
