@@ -1,36 +1,17 @@
 // The composition root: the only place the broker's services are constructed and wired together.
-
+import type { BrokerConfig } from '../config/index.js';
 import { record } from '../metadata/records.js';
+import { BrokerConfigService } from './config-service.js';
 import { ControllerService } from './controller/controller-service.js';
 import { MemoryMetadataLog, type MetadataLog } from './controller/metadata-log.js';
 import { HANDLERS } from './handlers/index.js';
 import { Registry } from './handlers/registry.js';
-import type { BrokerServices, ConfigService, HandlerSettings } from './handlers/services.js';
+import type { BrokerServices } from './handlers/services.js';
 import { Logger } from './logger.js';
 import { ProducerIdManager } from './producer-ids.js';
 import { type BoundListener, type ListenerSpec, SocketServer } from './server/listener.js';
 
 const INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state']);
-
-export interface NodeSettings extends HandlerSettings {
-  nodeId: number;
-  clusterId: string;
-  listeners: ListenerSpec[];
-  /** Advertised address per listener name; a listener without one advertises its bound address. */
-  advertised: ReadonlyMap<string, { host: string; port: number }>;
-  deleteTopicEnable: boolean;
-  socketRequestBytesMax: number;
-  connectionsMax: number;
-  connectionIdleMsMax: number;
-}
-
-export interface NodeOptions {
-  settings: NodeSettings;
-  log?: Logger;
-  metadataLog?: MetadataLog;
-  now?: () => number;
-}
-
 const SECURITY_PROTOCOL_IDS: Record<string, number> = {
   PLAINTEXT: 0,
   SSL: 1,
@@ -38,9 +19,18 @@ const SECURITY_PROTOCOL_IDS: Record<string, number> = {
   SASL_SSL: 3,
 };
 
+export interface NodeOptions {
+  config: BrokerConfig;
+  clusterId: string;
+  log?: Logger;
+  metadataLog?: MetadataLog;
+  now?: () => number;
+}
+
 export class BrokerNode {
   private constructor(
-    readonly settings: NodeSettings,
+    readonly config: BrokerConfig,
+    readonly clusterId: string,
     readonly server: SocketServer,
     readonly controller: ControllerService,
     readonly registry: Registry,
@@ -49,73 +39,75 @@ export class BrokerNode {
   ) {}
 
   static async start(options: NodeOptions): Promise<BrokerNode> {
-    const { settings } = options;
+    const { config } = options;
     const log = options.log ?? Logger.create();
     const now = options.now ?? Date.now;
+    let configs: BrokerConfigService | null = null;
     const controller = new ControllerService(
       options.metadataLog ?? new MemoryMetadataLog(),
       {
-        numPartitions: settings.numPartitions,
-        defaultReplicationFactor: settings.defaultReplicationFactor,
-        deleteTopicEnable: settings.deleteTopicEnable,
-        validateTopicConfigs: () => null,
+        numPartitions: config.numPartitions,
+        defaultReplicationFactor: config.defaultReplicationFactor,
+        deleteTopicEnable: config.deleteTopicEnable,
+        validateTopicConfigs: (entries) => configs?.validateTopicConfigs(entries) ?? null,
       },
       log.child('controller'),
     );
-    const configs: ConfigService = { describeTopic: () => [], describeBroker: () => [] };
+    configs = new BrokerConfigService(config, controller);
     const services: BrokerServices = {
-      nodeId: settings.nodeId,
-      clusterId: settings.clusterId,
-      settings,
+      nodeId: config.nodeId,
+      clusterId: options.clusterId,
+      settings: config,
       log,
       now,
       metadata: () => controller.image,
       isInternalTopic: (name) => INTERNAL_TOPICS.has(name),
       controller,
       configs,
-      producerIds: new ProducerIdManager(controller, settings.nodeId),
+      producerIds: new ProducerIdManager(controller, config.nodeId),
     };
     const registry = new Registry(HANDLERS, services, log.child('registry'));
     const server = new SocketServer({
-      listeners: settings.listeners,
+      listeners: brokerListeners(config),
       limits: {
-        frameBytesMax: settings.socketRequestBytesMax,
+        frameBytesMax: config.socketRequestBytesMax,
         pendingResponsesMax: 256,
         writeBufferBytesMax: 64 * 1024 * 1024,
       },
-      connectionsMax: settings.connectionsMax,
-      connectionIdleMsMax: settings.connectionIdleMsMax,
+      connectionsMax: config.maxConnections,
+      connectionIdleMsMax: config.connectionsIdleMsMax,
       dispatcher: registry,
       log: log.child('server'),
       now,
     });
     await controller.load();
     const bound = await server.start();
-    const node = new BrokerNode(settings, server, controller, registry, bound, log);
+    const node = new BrokerNode(config, options.clusterId, server, controller, registry, bound, log);
     await node.register();
     return node;
   }
 
   /** Registers this node in the metadata (a combined node is unfenced at once). */
   private async register(): Promise<void> {
-    const s = this.settings;
+    const advertised = new Map(this.config.advertisedListeners.map((l) => [l.name, l]));
+    const endPoints = this.listeners.map((l) => {
+      const adv = advertised.get(l.name);
+      return {
+        name: l.name,
+        host: adv?.host || l.host,
+        port: adv && adv.port !== 0 ? adv.port : l.boundPort,
+        securityProtocol: SECURITY_PROTOCOL_IDS[l.securityProtocol] ?? 0,
+      };
+    });
     await this.controller.apply(() => ({
       records: [
         record('RegisterBroker', {
-          brokerId: s.nodeId,
+          brokerId: this.config.nodeId,
           incarnationId: 'AAAAAAAAAAAAAAAAAAAAAA',
           brokerEpoch: 0,
-          endPoints: this.listeners.map((l) => {
-            const adv = s.advertised.get(l.name);
-            return {
-              name: l.name,
-              host: adv?.host ?? l.host,
-              port: adv?.port ?? l.boundPort,
-              securityProtocol: SECURITY_PROTOCOL_IDS[l.securityProtocol] ?? 0,
-            };
-          }),
+          endPoints,
           features: [],
-          rack: null,
+          rack: this.config.brokerRack,
           fenced: false,
         }),
       ],
@@ -128,4 +120,12 @@ export class BrokerNode {
     await this.controller.close();
     this.log.info('stopped');
   }
+}
+
+/** The listeners clients connect to (controller listeners belong to the quorum). */
+function brokerListeners(config: BrokerConfig): ListenerSpec[] {
+  const controllerNames = new Set(config.controllerListenerNames);
+  return config.listeners
+    .filter((l) => !controllerNames.has(l.name))
+    .map((l) => ({ name: l.name, host: l.host, port: l.port, securityProtocol: l.securityProtocol }));
 }

@@ -1,24 +1,25 @@
 // An in-process broker node on a free port, with everything in memory: for handler tests.
 import { Logger } from '../../src/broker/logger.js';
-import { BrokerNode, type NodeSettings } from '../../src/broker/node.js';
+import { BrokerNode } from '../../src/broker/node.js';
+import { DEVELOPER_DEFAULTS, loadBrokerConfig } from '../../src/config/index.js';
 
 export async function startTestNode(
-  overrides: Partial<NodeSettings> = {},
+  overrides: Record<string, string> = {},
 ): Promise<{ node: BrokerNode; port: number }> {
-  const settings: NodeSettings = {
-    nodeId: 1,
+  const loaded = loadBrokerConfig({
+    base: {
+      ...DEVELOPER_DEFAULTS,
+      listeners: 'PLAINTEXT://127.0.0.1:0',
+      'log.dirs': '/nonexistent-test-dir',
+    },
+    overrides,
+    env: {},
+  });
+  if (!loaded.ok) throw new Error(loaded.error);
+  const node = await BrokerNode.start({
+    config: loaded.config,
     clusterId: 'test-cluster-id-000000',
-    listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 0, securityProtocol: 'PLAINTEXT' }],
-    advertised: new Map(),
-    deleteTopicEnable: true,
-    socketRequestBytesMax: 100 * 1024 * 1024,
-    connectionsMax: 1000,
-    connectionIdleMsMax: 600_000,
-    autoCreateTopicsEnable: true,
-    numPartitions: 1,
-    defaultReplicationFactor: 1,
-    ...overrides,
-  };
-  const node = await BrokerNode.start({ settings, log: Logger.silent() });
+    log: Logger.silent(),
+  });
   return { node, port: node.listeners[0].boundPort };
 }

@@ -1,6 +1,7 @@
 // What handlers may call: the broker's domain services, as interfaces (the composition root,
 // node.ts, provides the implementations). Handlers never reach storage or sockets directly.
 import type { MetadataImage } from '../../metadata/image.js';
+import type { BrokerConfigService } from '../config-service.js';
 import type { ControllerService } from '../controller/controller-service.js';
 import type { Logger } from '../logger.js';
 import type { ProducerIdManager } from '../producer-ids.js';
@@ -30,7 +31,7 @@ export interface BrokerServices {
   /** Topics internal to the broker (hidden from `--exclude-internal`, marked internal in Metadata). */
   isInternalTopic(name: string): boolean;
   readonly controller: ControllerService;
-  readonly configs: ConfigService;
+  readonly configs: BrokerConfigService;
   readonly producerIds: ProducerIdManager;
 }
 
@@ -44,6 +45,8 @@ export interface ConfigEntry {
   synonyms: { name: string; value: string | null; source: number }[];
   configType: number;
   documentation: string | null;
+  /** For DescribeConfigs v0. */
+  isDefault: boolean;
 }
 
 export interface ConfigService {

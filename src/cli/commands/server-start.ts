@@ -1,78 +1,131 @@
-// `samsa server start`: runs a broker with developer defaults (node 1, PLAINTEXT://localhost:9092,
-// data in ./data, topics created on first use) and prints one ready line.
+// `samsa server start` and `kafka-server-start.sh`: loads the broker config (developer defaults, a
+// server.properties file, KAFKA_* variables, --override), prepares the log dirs and runs the broker
+// until SIGINT/SIGTERM. Bad configuration is one readable line and exit code 1.
 import { parseArgs } from 'node:util';
 import { Logger } from '../../broker/logger.js';
-import { BrokerNode, type NodeSettings } from '../../broker/node.js';
+import { ensureMetaProperties } from '../../broker/meta-properties.js';
+import { BrokerNode } from '../../broker/node.js';
+import { DEVELOPER_DEFAULTS, loadBrokerConfig } from '../../config/index.js';
 
 const HELP = `Usage: samsa server start [options]
 
-Runs a Samsa broker (a combined broker and controller) until interrupted.
+Runs a Samsa broker (a combined broker and controller) until interrupted. Without a config file it
+uses developer defaults: node 1, PLAINTEXT://localhost:9092, data in ./data (created and formatted on
+first start), topics created on first use, no initial rebalance delay.
 
 Options:
-  --port N              listen on localhost:N (default 9092; 0 picks a free port)
+  --port N              listen on port N (default 9092; 0 picks a free port)
   --host HOST           listen on HOST (default localhost)
-  --data-dir DIR        keep data in DIR (default ./data), created on first start
-  --memory              keep everything in memory (nothing written to disk)
-  --node-id N           this node's id (default 1)
-  --override KEY=VALUE  set a broker config key (repeatable)
+  --data-dir DIR        keep data in DIR (default ./data)
+  --config FILE         read a Kafka server.properties file instead of the developer defaults
+  --override KEY=VALUE  set any broker config key (repeatable)
   -h, --help            show this help
+
+KAFKA_* environment variables set config keys as in the apache/kafka container image
+(KAFKA_LOG_DIRS sets log.dirs).
 
 Examples:
   samsa server start
   samsa server start --port 19092 --data-dir /tmp/samsa
-  samsa server start --memory --override num.partitions=3`;
+  samsa server start --override num.partitions=3 --override log.retention.hours=1
+  samsa server start --config config/server.properties`;
+
+export interface StartOptions {
+  file?: string;
+  overrides: string[];
+  /** Developer defaults apply unless a config file is given. */
+  developerDefaults: boolean;
+  commandName: string;
+}
 
 export async function run(args: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
+  let values: ReturnType<typeof parse>['values'];
   try {
-    parsed = parse(args);
+    values = parse(args).values;
   } catch (err) {
-    console.error(`samsa server start: ${(err as Error).message}`);
+    console.error(
+      `samsa server start: ${(err as Error).message}. Run 'samsa server start --help' for the options.`,
+    );
     return 1;
   }
-  if (parsed.values.help) {
+  if (values.help) {
     console.log(HELP);
     return 0;
   }
-  const startedMs = performance.now();
-  const v = parsed.values;
-  const port = Number(v.port ?? 9092);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    console.error(`samsa server start: --port must be a number from 0 to 65535, not '${v.port}'`);
-    return 1;
+  const overrides = [...(values.override ?? [])];
+  if (values.port !== undefined || values.host !== undefined) {
+    overrides.push(`listeners=PLAINTEXT://${values.host ?? 'localhost'}:${values.port ?? 9092}`);
   }
-  const host = v.host ?? 'localhost';
-  const settings: NodeSettings = {
-    nodeId: Number(v['node-id'] ?? 1),
-    clusterId: 'MkU3OEVBNTcwNTJENDM2Qk',
-    listeners: [{ name: 'PLAINTEXT', host, port, securityProtocol: 'PLAINTEXT' }],
-    advertised: new Map(),
-    deleteTopicEnable: true,
-    socketRequestBytesMax: 100 * 1024 * 1024,
-    connectionsMax: 10_000,
-    connectionIdleMsMax: 600_000,
-    autoCreateTopicsEnable: true,
-    numPartitions: 1,
-    defaultReplicationFactor: 1,
+  if (values['data-dir'] !== undefined) overrides.push(`log.dirs=${values['data-dir']}`);
+  return startServer({
+    file: values.config,
+    overrides,
+    developerDefaults: values.config === undefined,
+    commandName: 'samsa server start',
+  });
+}
+
+/** Loads the config, starts the node, prints the ready line and waits for a signal. */
+export async function startServer(options: StartOptions): Promise<number> {
+  const startedMs = performance.now();
+  const fail = (message: string) => {
+    console.error(`${options.commandName}: ${message}`);
+    return 1;
   };
+  const { readFileSync } = await import('node:fs');
+  let text: string | undefined;
+  if (options.file) {
+    try {
+      text = readFileSync(options.file, 'utf8');
+    } catch (err) {
+      return fail(
+        `cannot read ${options.file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      );
+    }
+  }
+  const loaded = loadBrokerConfig({
+    text,
+    fileName: options.file,
+    overrides: options.overrides,
+    env: process.env,
+    base: options.developerDefaults ? DEVELOPER_DEFAULTS : undefined,
+  });
+  if (!loaded.ok) return fail(loaded.error);
+  const config = loaded.config;
+  const log = Logger.create({
+    level: config.logLevel,
+    format: config.logFormat === 'auto' ? undefined : config.logFormat,
+  });
+  for (const w of config.warnings) log.warn(w);
+  for (const n of config.notes) log.debug(n);
+  let clusterId: string | undefined;
+  for (const dir of config.logDirs) {
+    const meta = await ensureMetaProperties(dir, config.nodeId, clusterId);
+    if (!meta.ok) return fail(meta.error);
+    clusterId = meta.meta.clusterId;
+    if (meta.formatted) log.info('formatted log dir', { dir, clusterId });
+  }
   let node: BrokerNode;
   try {
-    node = await BrokerNode.start({ settings, log: Logger.create({ level: 'info' }) });
+    node = await BrokerNode.start({ config, clusterId: clusterId as string, log });
   } catch (err) {
-    console.error(`samsa server start: ${(err as Error).message}`);
-    return 1;
+    return fail((err as Error).message);
   }
-  const listener = node.listeners[0];
+  const l = node.listeners[0];
   const elapsedMs = Math.round(performance.now() - startedMs);
   console.log(
-    `Samsa broker ${settings.nodeId} ready on PLAINTEXT://${listener.host}:${listener.boundPort} (cluster ${settings.clusterId}) in ${elapsedMs} ms`,
+    `Samsa broker ${config.nodeId} ready on ${l.name}://${l.host || '0.0.0.0'}:${l.boundPort} (cluster ${clusterId}) in ${elapsedMs} ms`,
   );
+  return waitForSignal(node, config.nodeId);
+}
+
+function waitForSignal(node: BrokerNode, nodeId: number): Promise<number> {
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) return;
       stopping = true;
-      console.log(`Samsa broker ${settings.nodeId} stopping (${signal})`);
+      console.log(`Samsa broker ${nodeId} stopping (${signal})`);
       const force = setTimeout(() => resolve(1), 5000);
       force.unref();
       node.stop(4000).then(
@@ -92,8 +145,7 @@ function parse(args: string[]) {
       port: { type: 'string' },
       host: { type: 'string' },
       'data-dir': { type: 'string' },
-      memory: { type: 'boolean' },
-      'node-id': { type: 'string' },
+      config: { type: 'string' },
       override: { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },

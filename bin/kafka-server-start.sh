@@ -1,0 +1,2 @@
+#!/usr/bin/env sh
+exec node "$(dirname "$0")/../dist/src/cli/kafka/kafka-server-start.js" "$@"

@@ -1,0 +1,23 @@
+// AlterConfigs, versions 0-2 (the legacy API): the given configs replace every override of a TOPIC
+// or BROKER resource; `validate_only` checks without changing anything.
+import type { AlterConfigsRequest, AlterConfigsResponse } from '../../protocol/messages/index.js';
+import { handler } from './handler.js';
+
+export const alterConfigs = handler<AlterConfigsRequest, AlterConfigsResponse>({
+  apiKey: 33,
+  minVersion: 0,
+  maxVersion: 2,
+  async handle(ctx, req) {
+    const responses = [];
+    for (const r of req.resources) {
+      const outcome = await ctx.services.configs.alter(
+        r.resourceType,
+        r.resourceName,
+        r.configs,
+        req.validateOnly,
+      );
+      responses.push({ ...outcome, resourceType: r.resourceType, resourceName: r.resourceName });
+    }
+    return { throttleTimeMs: 0, responses };
+  },
+});

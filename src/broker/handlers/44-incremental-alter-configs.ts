@@ -1,0 +1,29 @@
+// IncrementalAlterConfigs, versions 0-1: SET, DELETE, APPEND and SUBTRACT on the configs of a TOPIC
+// or BROKER resource (cluster default with an empty name); `validate_only` checks without changing.
+import type {
+  IncrementalAlterConfigsRequest,
+  IncrementalAlterConfigsResponse,
+} from '../../protocol/messages/index.js';
+import { handler } from './handler.js';
+
+export const incrementalAlterConfigs = handler<
+  IncrementalAlterConfigsRequest,
+  IncrementalAlterConfigsResponse
+>({
+  apiKey: 44,
+  minVersion: 0,
+  maxVersion: 1,
+  async handle(ctx, req) {
+    const responses = [];
+    for (const r of req.resources) {
+      const outcome = await ctx.services.configs.incrementalAlter(
+        r.resourceType,
+        r.resourceName,
+        r.configs,
+        req.validateOnly,
+      );
+      responses.push({ ...outcome, resourceType: r.resourceType, resourceName: r.resourceName });
+    }
+    return { throttleTimeMs: 0, responses };
+  },
+});
