@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Admin } from '../../src/client/admin.js';
 import { KafkaError } from '../../src/client/errors.js';
+import { Producer } from '../../src/client/producer.js';
+import { API } from '../../src/client/versions.js';
 import { type BrokerProcess, removeDataDir, startBrokerProcess } from '../helpers/broker-process.js';
+import { brokerApis, skipWithout } from './broker-apis.js';
 
 let broker: BrokerProcess;
 let admin: Admin;
@@ -107,4 +110,108 @@ test('an unreachable cluster fails with a retriable connection error', async () 
   } finally {
     await lonely.close();
   }
+});
+
+test('describes and alters topic configs', async (t) => {
+  const apis = await brokerApis(broker.bootstrap);
+  if (skipWithout(t, apis, [API.DescribeConfigs, API.IncrementalAlterConfigs])) return;
+  await admin.createTopics([{ name: 'adm-conf', numPartitions: 1, configs: { 'retention.ms': '3600000' } }]);
+  const [before] = await admin.describeConfigs([{ type: 'topic', name: 'adm-conf' }]);
+  const retention = before.configs.find((c) => c.name === 'retention.ms');
+  assert.equal(retention?.value, '3600000');
+  assert.equal(retention?.source, 'dynamic-topic');
+  await admin.incrementalAlterConfigs([
+    {
+      type: 'topic',
+      name: 'adm-conf',
+      ops: [
+        { op: 'set', name: 'cleanup.policy', value: 'compact' },
+        { op: 'delete', name: 'retention.ms' },
+      ],
+    },
+  ]);
+  const [after] = await admin.describeConfigs([
+    { type: 'topic', name: 'adm-conf', keys: ['cleanup.policy', 'retention.ms'] },
+  ]);
+  assert.equal(after.configs.find((c) => c.name === 'cleanup.policy')?.value, 'compact');
+  assert.equal(after.configs.find((c) => c.name === 'retention.ms')?.isDefault, true);
+  await assert.rejects(
+    admin.incrementalAlterConfigs([
+      { type: 'topic', name: 'adm-conf', ops: [{ op: 'set', name: 'no.such.config', value: '1' }] },
+    ]),
+    (err: KafkaError) => err.code === 'INVALID_CONFIG' && err.topic === 'adm-conf',
+  );
+  await assert.rejects(
+    admin.describeConfigs([{ type: 'topic', name: 'adm-nope' }]),
+    (err: KafkaError) => err.code === 'UNKNOWN_TOPIC_OR_PARTITION',
+  );
+});
+
+test('offsets by time, record deletion and log dirs', async (t) => {
+  const apis = await brokerApis(broker.bootstrap);
+  if (skipWithout(t, apis, [API.Produce, API.ListOffsets, API.DeleteRecords, API.DescribeLogDirs])) return;
+  await admin.createTopics([{ name: 'adm-off', numPartitions: 1 }]);
+  const producer = new Producer({ bootstrapServers: broker.bootstrap });
+  try {
+    for (let i = 0; i < 10; i++)
+      await producer.send({ topic: 'adm-off', value: `v${i}`, timestamp: 1000 + i * 10 });
+  } finally {
+    await producer.close();
+  }
+  const tp = { topic: 'adm-off', partition: 0 };
+  const [earliest, latest, at] = await admin.listOffsets([
+    { ...tp, at: 'earliest' },
+    { ...tp, at: 'latest' },
+    { ...tp, at: 1045 },
+  ]);
+  assert.equal(earliest.offset, 0);
+  assert.equal(latest.offset, 10);
+  assert.equal(at.offset, 5);
+  const [deleted] = await admin.deleteRecords([{ ...tp, offset: 4 }]);
+  assert.equal(deleted.lowWatermark, 4);
+  const [again] = await admin.listOffsets([{ ...tp, at: 'earliest' }]);
+  assert.equal(again.offset, 4);
+  const dirs = await admin.describeLogDirs();
+  assert.ok(dirs.length >= 1);
+  assert.ok(dirs.some((d) => d.partitions.some((p) => p.topic === 'adm-off' && p.sizeBytes > 0)));
+});
+
+test('lists, describes and deletes groups and their offsets', async (t) => {
+  const apis = await brokerApis(broker.bootstrap);
+  if (
+    skipWithout(t, apis, [
+      API.ListGroups,
+      API.DescribeGroups,
+      API.DeleteGroups,
+      API.OffsetCommit,
+      API.OffsetFetch,
+      API.OffsetDelete,
+    ])
+  )
+    return;
+  await admin.createTopics([{ name: 'adm-grp', numPartitions: 2 }]);
+  await admin.alterGroupOffsets('adm-g', [
+    { topic: 'adm-grp', partition: 0, offset: 3 },
+    { topic: 'adm-grp', partition: 1, offset: 9 },
+  ]);
+  const offsets = await admin.listGroupOffsets('adm-g');
+  assert.deepEqual(offsets.map((o) => [o.partition, o.offset]).sort(), [
+    [0, 3],
+    [1, 9],
+  ]);
+  assert.ok((await admin.listGroups()).some((g) => g.groupId === 'adm-g'));
+  const [described] = await admin.describeGroups(['adm-g']);
+  assert.equal(described.state, 'Empty');
+  assert.deepEqual(described.members, []);
+  await admin.deleteGroupOffsets('adm-g', [{ topic: 'adm-grp', partition: 0 }]);
+  assert.deepEqual(
+    (await admin.listGroupOffsets('adm-g')).map((o) => o.partition),
+    [1],
+  );
+  await admin.deleteGroups(['adm-g']);
+  assert.ok(!(await admin.listGroups()).some((g) => g.groupId === 'adm-g'));
+  await assert.rejects(
+    admin.deleteGroups(['adm-none']),
+    (err: KafkaError) => err.code === 'GROUP_ID_NOT_FOUND' && err.groupId === 'adm-none',
+  );
 });
