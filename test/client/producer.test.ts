@@ -9,6 +9,7 @@ import type { ConsumerRecord } from '../../src/client/consumer-records.js';
 import type { KafkaError } from '../../src/client/errors.js';
 import { partitionForKey } from '../../src/client/partitioner.js';
 import { Producer } from '../../src/client/producer.js';
+import { API } from '../../src/client/versions.js';
 import { type BrokerProcess, removeDataDir, startBrokerProcess } from '../helpers/broker-process.js';
 import { brokerApis, CONSUME, skipWithout } from './broker-apis.js';
 import { type Fault, startFaultProxy } from './fault-proxy.js';
@@ -219,7 +220,7 @@ test('errors are typed and located', async (t) => {
 });
 
 test('idempotence keeps order per partition, without duplicates, under injected retriable errors and lost, late or duplicated responses', async (t) => {
-  if (skipWithout(t, apis, CONSUME)) return;
+  if (skipWithout(t, apis, [...CONSUME, API.InitProducerId])) return;
   const partitions = 3;
   await admin.createTopics([{ name: 'p-faults', numPartitions: partitions }]);
   let n = 0;
@@ -254,6 +255,7 @@ test('idempotence keeps order per partition, without duplicates, under injected 
       if (i % 50 === 49) await new Promise((r) => setTimeout(r, 5));
     }
     const results = await Promise.all(sends);
+    assert.ok(producer.identity.producerId >= 0, 'the producer is idempotent');
     for (let p = 0; p < partitions; p++) {
       const offsets = results.filter((r) => r.partition === p).map((r) => r.offset);
       assert.deepEqual(
