@@ -39,6 +39,33 @@ function record(client: string, what: string, size: number, records: number, ms:
   else if (ms < prev.ms) prev.ms = ms;
 }
 
+const failures = new Map<string, string>();
+
+/** Runs one measurement with a time limit; a client that fails is reported, not fatal. */
+async function measure(
+  client: string,
+  what: string,
+  size: number,
+  n: number,
+  run: () => Promise<number>,
+): Promise<void> {
+  const limitMs = Number(process.env.BENCH_LIMIT_MS ?? 120_000);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const ms = await Promise.race([
+      run(),
+      new Promise<number>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no result within ${limitMs} ms`)), limitMs);
+      }),
+    ]);
+    record(client, what, size, n, ms);
+  } catch (e) {
+    failures.set(`${what} ${size} B ${client}`, (e as Error).message.split('\n')[0]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 function perRequest(size: number): number {
   return Math.max(1, Math.floor(BATCH_BYTES / (size + 20)));
 }
@@ -235,47 +262,25 @@ async function main(): Promise<void> {
         await admin.createTopics(
           ['samsa', 'samsa-idem', 'kafkajs', 'platformatic'].map((c) => ({ name: t(c), numPartitions: 1 })),
         );
-        record('samsa', 'produce', size, n, await produceSamsa(broker.bootstrap, t('samsa'), size, n, false));
-        record(
-          'kafkajs 2.2.4',
-          'produce',
-          size,
-          n,
-          await produceKafkajs(broker.bootstrap, t('kafkajs'), size, n),
+        const b = broker.bootstrap;
+        await measure('samsa', 'produce', size, n, () => produceSamsa(b, t('samsa'), size, n, false));
+        await measure('kafkajs 2.2.4', 'produce', size, n, () => produceKafkajs(b, t('kafkajs'), size, n));
+        await measure('@platformatic/kafka', 'produce', size, n, () =>
+          producePlatformatic(b, t('platformatic'), size, n),
         );
-        record(
-          '@platformatic/kafka',
-          'produce',
-          size,
-          n,
-          await producePlatformatic(broker.bootstrap, t('platformatic'), size, n),
+        await measure('samsa (idempotent)', 'produce', size, n, () =>
+          produceSamsa(b, t('samsa-idem'), size, n, true),
         );
-        record(
-          'samsa (idempotent)',
-          'produce',
-          size,
-          n,
-          await produceSamsa(broker.bootstrap, t('samsa-idem'), size, n, true),
-        );
-        record('samsa', 'consume', size, n, await consumeSamsa(broker.bootstrap, t('samsa'), n));
-        record(
-          'kafkajs 2.2.4',
-          'consume',
-          size,
-          n,
-          await consumeKafkajs(broker.bootstrap, t('samsa'), n, round),
-        );
-        record(
-          '@platformatic/kafka',
-          'consume',
-          size,
-          n,
-          await consumePlatformatic(broker.bootstrap, t('samsa'), n, round),
+        await measure('samsa', 'consume', size, n, () => consumeSamsa(b, t('samsa'), n));
+        await measure('kafkajs 2.2.4', 'consume', size, n, () => consumeKafkajs(b, t('samsa'), n, round));
+        await measure('@platformatic/kafka', 'consume', size, n, () =>
+          consumePlatformatic(b, t('samsa'), n, round),
         );
         await admin.deleteTopics(['samsa', 'samsa-idem', 'kafkajs', 'platformatic'].map(t)).catch(() => {});
       }
     }
     for (const r of results) console.log(line(r));
+    for (const [k, why] of failures) console.log(`${k}: failed (${why})`);
   } finally {
     await admin.close();
     await broker.stop();
