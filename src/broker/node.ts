@@ -1,14 +1,19 @@
 // The composition root: the only place the broker's services are constructed and wired together.
+import { statfs } from 'node:fs/promises';
 import type { BrokerConfig } from '../config/index.js';
 import { record } from '../metadata/records.js';
+import { type FileSystem, LogManager, MemoryFileSystem, RealFileSystem } from '../storage/index.js';
 import { BrokerConfigService } from './config-service.js';
 import { ControllerService } from './controller/controller-service.js';
-import { MemoryMetadataLog, type MetadataLog } from './controller/metadata-log.js';
+import type { MetadataLog } from './controller/metadata-log.js';
 import { HANDLERS } from './handlers/index.js';
 import { Registry } from './handlers/registry.js';
 import type { BrokerServices } from './handlers/services.js';
 import { Logger } from './logger.js';
 import { ProducerIdManager } from './producer-ids.js';
+import { LocalMetadataLog } from './raft-io/local-metadata-log.js';
+import { toLogConfig } from './replica/log-config.js';
+import { ReplicaManager } from './replica/replica-manager.js';
 import { type BoundListener, type ListenerSpec, SocketServer } from './server/listener.js';
 
 const INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state']);
@@ -22,6 +27,10 @@ const SECURITY_PROTOCOL_IDS: Record<string, number> = {
 export interface NodeOptions {
   config: BrokerConfig;
   clusterId: string;
+  /** 'memory' keeps every log in memory through the storage file-system seam (nothing on disk). */
+  storage?: 'disk' | 'memory';
+  /** A file system to use instead (tests that crash or fail writes). */
+  fs?: FileSystem;
   log?: Logger;
   metadataLog?: MetadataLog;
   now?: () => number;
@@ -34,6 +43,7 @@ export class BrokerNode {
     readonly server: SocketServer,
     readonly controller: ControllerService,
     readonly registry: Registry,
+    readonly replicas: ReplicaManager,
     readonly listeners: BoundListener[],
     private readonly log: Logger,
   ) {}
@@ -42,9 +52,28 @@ export class BrokerNode {
     const { config } = options;
     const log = options.log ?? Logger.create();
     const now = options.now ?? Date.now;
+    const fs =
+      options.fs ?? (options.storage === 'memory' ? new MemoryFileSystem({ now }) : new RealFileSystem());
+    const logDir = config.logDirs[0];
     let configs: BrokerConfigService | null = null;
+    const opened = await LogManager.open(logDir, {
+      fs,
+      now,
+      config: { retentionCheckIntervalMs: config.logRetentionCheckIntervalMs },
+      topicConfig: (topic) => (configs ? toLogConfig(configs.topicConfig(topic)) : undefined),
+      onLogOffline: (tp, err) =>
+        log.error('partition log went offline', {
+          topic: tp.topic,
+          partition: tp.partition,
+          err: String(err),
+        }),
+      onEvent: (message) => log.info(message),
+    });
+    if (opened.kind === 'failed') throw new Error(opened.error.message);
+    const metadataLog =
+      options.metadataLog ?? (await LocalMetadataLog.open(config.metadataLogDir || logDir, fs, now));
     const controller = new ControllerService(
-      options.metadataLog ?? new MemoryMetadataLog(),
+      metadataLog,
       {
         numPartitions: config.numPartitions,
         defaultReplicationFactor: config.defaultReplicationFactor,
@@ -54,6 +83,15 @@ export class BrokerNode {
       log.child('controller'),
     );
     configs = new BrokerConfigService(config, controller);
+    const topicConfigs = configs;
+    const replicas = new ReplicaManager(
+      opened.manager,
+      config.nodeId,
+      (topic) => topicConfigs.topicConfig(topic),
+      log.child('replicas'),
+      now,
+    );
+    controller.onImage((image, previous) => replicas.onImage(image, previous));
     const services: BrokerServices = {
       nodeId: config.nodeId,
       clusterId: options.clusterId,
@@ -65,6 +103,9 @@ export class BrokerNode {
       controller,
       configs,
       producerIds: new ProducerIdManager(controller, config.nodeId),
+      replicas,
+      logDir,
+      diskSpace: () => diskSpace(logDir, options.storage === 'memory'),
     };
     const registry = new Registry(HANDLERS, services, log.child('registry'));
     const server = new SocketServer({
@@ -82,7 +123,16 @@ export class BrokerNode {
     });
     await controller.load();
     const bound = await server.start();
-    const node = new BrokerNode(config, options.clusterId, server, controller, registry, bound, log);
+    const node = new BrokerNode(
+      config,
+      options.clusterId,
+      server,
+      controller,
+      registry,
+      replicas,
+      bound,
+      log,
+    );
     await node.register();
     return node;
   }
@@ -117,8 +167,20 @@ export class BrokerNode {
 
   async stop(timeoutMs = 4000): Promise<void> {
     await this.server.stop(timeoutMs);
+    await this.replicas.close();
     await this.controller.close();
     this.log.info('stopped');
+  }
+}
+
+/** Total and usable bytes of the disk holding `dir` (-1 when unknown, as Kafka reports it). */
+async function diskSpace(dir: string, memory: boolean): Promise<{ totalBytes: number; usableBytes: number }> {
+  if (memory) return { totalBytes: -1, usableBytes: -1 };
+  try {
+    const s = await statfs(dir);
+    return { totalBytes: s.blocks * s.bsize, usableBytes: s.bavail * s.bsize };
+  } catch {
+    return { totalBytes: -1, usableBytes: -1 };
   }
 }
 

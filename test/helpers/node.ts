@@ -10,7 +10,7 @@ export async function startTestNode(
     base: {
       ...DEVELOPER_DEFAULTS,
       listeners: 'PLAINTEXT://127.0.0.1:0',
-      'log.dirs': '/nonexistent-test-dir',
+      'log.dirs': '/samsa-memory',
     },
     overrides,
     env: {},

@@ -33,7 +33,12 @@ export function later<R>(promise: Promise<R | NoResponse>): Later<R> {
   return new Later(promise);
 }
 
-export type HandlerResult<R> = R | NoResponse | Promise<R | NoResponse> | Later<R>;
+/** Closes the connection without answering (Kafka's way with requests it will not serve). */
+export { CloseConnection } from '../server/connection.js';
+
+import type { CloseConnection } from '../server/connection.js';
+
+export type HandlerResult<R> = R | NoResponse | Promise<R | NoResponse> | Later<R> | CloseConnection;
 
 export interface Handler<Req = unknown, Res = unknown> {
   readonly apiKey: number;

@@ -107,6 +107,7 @@ export class Registry implements Dispatcher {
 
   private toReply(ctx: RequestContext, result: unknown): Reply {
     if (result === NO_RESPONSE) return null;
+    if (result instanceof CloseConnection) return result;
     if (result instanceof Later) return deferred(result.promise.then((r) => this.encode(ctx, r)));
     if (result instanceof Promise) return result.then((r) => this.encode(ctx, r));
     return this.encode(ctx, result);

@@ -5,6 +5,7 @@ import type { BrokerConfigService } from '../config-service.js';
 import type { ControllerService } from '../controller/controller-service.js';
 import type { Logger } from '../logger.js';
 import type { ProducerIdManager } from '../producer-ids.js';
+import type { ReplicaManager } from '../replica/replica-manager.js';
 
 export interface AdvertisedListener {
   name: string;
@@ -33,6 +34,10 @@ export interface BrokerServices {
   readonly controller: ControllerService;
   readonly configs: BrokerConfigService;
   readonly producerIds: ProducerIdManager;
+  readonly replicas: ReplicaManager;
+  /** The log dir partitions live in (DescribeLogDirs). */
+  readonly logDir: string;
+  diskSpace(): Promise<{ totalBytes: number; usableBytes: number }>;
 }
 
 /** One entry of a DescribeConfigs answer, in Kafka's terms. */

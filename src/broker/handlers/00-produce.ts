@@ -1,0 +1,83 @@
+// Produce, versions 0-11 advertised (librdkafka only compresses when Produce v0 is in the range),
+// 3-11 served: v0-2 carry the old message format, which Kafka 4 refuses too, so they close the
+// connection. One v2 batch per partition, checked (size, magic, CRC-32C, record count, timestamps,
+// max.message.bytes) and appended without decoding its records; idempotent producers' sequences are
+// checked by the log. acks=0 gets no answer (an error then closes the connection, as Kafka does, so
+// the client refreshes its metadata); acks=1 and -1 are answered once the bytes are written — with
+// one replica, -1 means written too. Not implemented: transactional produce (no transaction
+// coordinator yet), recompression to a topic's compression.type.
+import { ErrorCode } from '../../protocol/errors.js';
+import type {
+  ProduceRequest,
+  ProduceResponse,
+  ProduceResponsePartitionProduceResponse,
+} from '../../protocol/messages/index.js';
+import { recordsBuffer } from '../../protocol/schema/declaration.js';
+import type { ProduceOutcome } from '../replica/partition.js';
+import { CloseConnection, handler, later, NO_RESPONSE, type RequestContext } from './handler.js';
+
+type PartitionResult = ProduceResponsePartitionProduceResponse;
+
+export const produce = handler<ProduceRequest, ProduceResponse>({
+  apiKey: 0,
+  minVersion: 0,
+  maxVersion: 11,
+  handle(ctx, req) {
+    if (ctx.version < 3)
+      return new CloseConnection(`Produce v${ctx.version} (message format 0/1) is not supported`);
+    const nowMs = ctx.services.now();
+    const acksValid = req.acks === 0 || req.acks === 1 || req.acks === -1;
+    const pending: Promise<unknown>[] = [];
+    let failed = false;
+    const responses = req.topicData.map((t) => ({
+      name: t.name,
+      partitionResponses: t.partitionData.map((pd) => {
+        const entry: PartitionResult = {
+          index: pd.index,
+          errorCode: 0,
+          baseOffset: -1,
+          logAppendTimeMs: -1,
+          logStartOffset: -1,
+          recordErrors: [],
+          errorMessage: null,
+        };
+        const outcome = acksValid
+          ? appendOne(ctx, t.name, pd.index, pd.records, req.acks, nowMs)
+          : refusal(ErrorCode.INVALID_REQUIRED_ACKS, `acks must be 0, 1 or -1, not ${req.acks}`);
+        if (outcome instanceof Promise) pending.push(outcome.then((o) => Object.assign(entry, o)));
+        else {
+          Object.assign(entry, outcome);
+          if (outcome.errorCode !== 0) failed = true;
+        }
+        return entry;
+      }),
+    }));
+    if (req.acks === 0) return failed ? new CloseConnection('error on an acks=0 produce') : NO_RESPONSE;
+    const response: ProduceResponse = { responses, throttleTimeMs: 0 };
+    if (pending.length === 0) return response;
+    return later(Promise.all(pending).then(() => response));
+  },
+});
+
+function refusal(errorCode: number, errorMessage: string | null): ProduceOutcome {
+  return { errorCode, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, errorMessage };
+}
+
+function appendOne(
+  ctx: RequestContext,
+  topic: string,
+  index: number,
+  records: Parameters<typeof recordsBuffer>[0],
+  acks: number,
+  nowMs: number,
+): ProduceOutcome | Promise<ProduceOutcome> {
+  const partition = ctx.services.replicas.get(topic, index);
+  if (!partition) {
+    const known = ctx.services.metadata().topicsByName.get(topic)?.partitions[index];
+    return refusal(known ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null);
+  }
+  const bytes = recordsBuffer(records);
+  if (!bytes || bytes.length === 0)
+    return refusal(ErrorCode.CORRUPT_MESSAGE, 'The produce request carries no records for the partition.');
+  return partition.append(bytes, acks, nowMs);
+}

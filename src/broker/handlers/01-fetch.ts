@@ -1,0 +1,182 @@
+// Fetch, versions 4-17 (v0-3 need the old message format, which is not served). Whole batches from
+// the fetch offset, bounded by the high watermark (read_uncommitted) or the last stable offset
+// (read_committed), by partition_max_bytes and max_bytes (the first batch always whole, so consumers
+// make progress); topics by id from v13. A fetch that finds fewer than min_bytes waits in the fetch
+// purgatory until enough arrives or max_wait_ms passes, while the connection goes on with the next
+// requests (answers still leave in order). Fetch sessions: every fetch is a full one and gets session
+// id 0, which all clients accept; an unknown session id is FETCH_SESSION_ID_NOT_FOUND.
+// Not implemented: follower fetches (one replica), preferred read replicas.
+import { ErrorCode } from '../../protocol/errors.js';
+import type {
+  FetchRequest,
+  FetchResponse,
+  FetchResponseFetchableTopicResponse,
+  FetchResponsePartitionData,
+} from '../../protocol/messages/index.js';
+import { ZERO_UUID } from '../../protocol/schema/codec.js';
+import type { Partition } from '../replica/partition.js';
+import { handler, later, type RequestContext } from './handler.js';
+
+interface Wanted {
+  partition: Partition | null;
+  errorCode: number;
+  index: number;
+  fetchOffset: number;
+  partitionMaxBytes: number;
+  currentLeaderEpoch: number;
+}
+
+interface TopicPlan {
+  topic: string;
+  topicId: string;
+  parts: Wanted[];
+}
+
+const READ_COMMITTED = 1;
+
+export const fetch = handler<FetchRequest, FetchResponse>({
+  apiKey: 1,
+  minVersion: 4,
+  maxVersion: 17,
+  handle(ctx, req) {
+    const sessionId = req.sessionId ?? 0;
+    const sessionEpoch = req.sessionEpoch ?? -1;
+    if (sessionId !== 0 || sessionEpoch > 0) {
+      const errorCode =
+        sessionId !== 0 ? ErrorCode.FETCH_SESSION_ID_NOT_FOUND : ErrorCode.INVALID_FETCH_SESSION_EPOCH;
+      return { throttleTimeMs: 0, errorCode, sessionId: 0, responses: [] };
+    }
+    const plan = planFetch(ctx, req);
+    return later(fetchWithWait(ctx, req, plan));
+  },
+});
+
+function planFetch(ctx: RequestContext, req: FetchRequest): TopicPlan[] {
+  const replicas = ctx.services.replicas;
+  const image = ctx.services.metadata();
+  const byId = ctx.version >= 13;
+  return req.topics.map((t) => {
+    const topicInfo = byId
+      ? image.topicsById.get(t.topicId ?? ZERO_UUID)
+      : image.topicsByName.get(t.topic ?? '');
+    const name = byId ? (topicInfo?.name ?? '') : (t.topic ?? '');
+    const parts = t.partitions.map((p): Wanted => {
+      const partition = topicInfo ? (replicas.get(topicInfo.name, p.partition) ?? null) : null;
+      let errorCode: number = ErrorCode.NONE;
+      if (!topicInfo) errorCode = byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+      else if (!partition)
+        errorCode = topicInfo.partitions[p.partition]
+          ? ErrorCode.NOT_LEADER_OR_FOLLOWER
+          : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+      else errorCode = partition.checkLeaderEpoch(p.currentLeaderEpoch);
+      return {
+        partition,
+        errorCode,
+        index: p.partition,
+        fetchOffset: p.fetchOffset,
+        partitionMaxBytes: p.partitionMaxBytes,
+        currentLeaderEpoch: p.currentLeaderEpoch ?? -1,
+      };
+    });
+    return { topic: name, topicId: t.topicId ?? topicInfo?.id ?? ZERO_UUID, parts };
+  });
+}
+
+interface Gathered {
+  responses: FetchResponseFetchableTopicResponse[];
+  bytes: number;
+  errors: boolean;
+}
+
+async function gather(plan: TopicPlan[], readCommitted: boolean, maxBytes: number): Promise<Gathered> {
+  let budget = maxBytes;
+  let bytes = 0;
+  let errors = false;
+  const responses: FetchResponseFetchableTopicResponse[] = [];
+  for (const t of plan) {
+    const partitions: FetchResponsePartitionData[] = [];
+    for (const w of t.parts) {
+      let errorCode = w.errorCode;
+      let entry: FetchResponsePartitionData = emptyPartition(w.index, errorCode);
+      if (errorCode === ErrorCode.NONE && w.partition) {
+        const limit = Math.min(w.partitionMaxBytes, budget);
+        const r = await w.partition.read(w.fetchOffset, Math.max(limit, 0), readCommitted, bytes === 0);
+        errorCode = r.errorCode;
+        budget -= r.sizeBytes;
+        bytes += r.sizeBytes;
+        entry = {
+          partitionIndex: w.index,
+          errorCode,
+          highWatermark: r.highWatermark,
+          lastStableOffset: r.lastStableOffset,
+          logStartOffset: r.logStartOffset,
+          abortedTransactions: readCommitted ? [] : null,
+          preferredReadReplica: -1,
+          records: r.records,
+        };
+      }
+      if (errorCode !== ErrorCode.NONE) errors = true;
+      partitions.push(entry);
+    }
+    responses.push({ topic: t.topic, topicId: t.topicId, partitions });
+  }
+  return { responses, bytes, errors };
+}
+
+function emptyPartition(index: number, errorCode: number): FetchResponsePartitionData {
+  return {
+    partitionIndex: index,
+    errorCode,
+    highWatermark: -1,
+    lastStableOffset: -1,
+    logStartOffset: -1,
+    abortedTransactions: null,
+    preferredReadReplica: -1,
+    records: null,
+  };
+}
+
+function respond(g: Gathered): FetchResponse {
+  return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses: g.responses };
+}
+
+/** Reads now; if fewer than min_bytes arrived, waits in the purgatory for more (or for max_wait_ms). */
+async function fetchWithWait(
+  ctx: RequestContext,
+  req: FetchRequest,
+  plan: TopicPlan[],
+): Promise<FetchResponse> {
+  const readCommitted = (req.isolationLevel ?? 0) === READ_COMMITTED;
+  const maxBytes = req.maxBytes ?? 0x7fffffff;
+  const watched = plan
+    .flatMap((t) => t.parts)
+    .map((w) => w.partition)
+    .filter((p): p is Partition => p !== null);
+  const seen = watched.map((p) => p.readableBytes);
+  const first = await gather(plan, readCommitted, maxBytes);
+  if (first.errors || first.bytes >= req.minBytes || req.maxWaitMs <= 0 || watched.length === 0)
+    return respond(first);
+  return new Promise<FetchResponse>((resolve) => {
+    const finish = () => {
+      gather(plan, readCommitted, maxBytes).then(
+        (g) => resolve(respond(g)),
+        () => resolve(respond(first)),
+      );
+    };
+    ctx.services.replicas.fetchPurgatory.park({
+      keys: watched.map((p) => p.key),
+      deadlineMs: ctx.services.now() + req.maxWaitMs,
+      tryComplete: () => {
+        let arrived = first.bytes;
+        watched.forEach((p, i) => {
+          arrived += p.readableBytes - seen[i];
+        });
+        if (arrived < req.minBytes && !watched.some((p) => ctx.services.replicas.get(p.topic, p.index) !== p))
+          return false;
+        finish();
+        return true;
+      },
+      expire: finish,
+    });
+  });
+}

@@ -1,0 +1,72 @@
+// ListOffsets, versions 0-9: latest (-1: the high watermark, or the last stable offset for
+// read_committed), earliest (-2), max timestamp (-3, v7+), earliest local (-4, v8+; nothing is
+// tiered, so the earliest), latest tiered (-5, v9+; none), or the first offset whose timestamp is at
+// least the one given. v0 answers with the old list of offsets. The leader epoch (v4+) is checked.
+import { ErrorCode } from '../../protocol/errors.js';
+import type {
+  ListOffsetsRequest,
+  ListOffsetsResponse,
+  ListOffsetsResponseListOffsetsPartitionResponse,
+} from '../../protocol/messages/index.js';
+import { handler, type RequestContext } from './handler.js';
+import { partitionOrError } from './partition-lookup.js';
+
+type PartitionResponse = ListOffsetsResponseListOffsetsPartitionResponse;
+
+export const listOffsets = handler<ListOffsetsRequest, ListOffsetsResponse>({
+  apiKey: 2,
+  minVersion: 0,
+  maxVersion: 9,
+  async handle(ctx, req) {
+    const readCommitted = (req.isolationLevel ?? 0) === 1;
+    const topics = [];
+    for (const t of req.topics) {
+      const partitions = [];
+      for (const p of t.partitions)
+        partitions.push(
+          await lookup(ctx, t.name, p.partitionIndex, p.timestamp, p.currentLeaderEpoch, readCommitted),
+        );
+      topics.push({ name: t.name, partitions });
+    }
+    return { throttleTimeMs: 0, topics };
+  },
+});
+
+async function lookup(
+  ctx: RequestContext,
+  topic: string,
+  index: number,
+  timestamp: number,
+  currentLeaderEpoch: number | undefined,
+  readCommitted: boolean,
+): Promise<PartitionResponse> {
+  const none = (errorCode: number): PartitionResponse => ({
+    partitionIndex: index,
+    errorCode,
+    oldStyleOffsets: [],
+    timestamp: -1,
+    offset: -1,
+    leaderEpoch: -1,
+  });
+  const p = partitionOrError(ctx, topic, index);
+  if (typeof p === 'number') return none(p);
+  const epochError = p.checkLeaderEpoch(currentLeaderEpoch);
+  if (epochError !== ErrorCode.NONE) return none(epochError);
+  if (
+    (timestamp === -3 && ctx.version < 7) ||
+    (timestamp === -4 && ctx.version < 8) ||
+    (timestamp === -5 && ctx.version < 9)
+  ) {
+    return none(ErrorCode.UNSUPPORTED_VERSION);
+  }
+  const found = await p.offsetFor(timestamp, readCommitted);
+  if (!found) return { ...none(ErrorCode.NONE), leaderEpoch: -1 };
+  return {
+    partitionIndex: index,
+    errorCode: ErrorCode.NONE,
+    oldStyleOffsets: [found.offset],
+    timestamp: found.timestamp,
+    offset: found.offset,
+    leaderEpoch: found.leaderEpoch,
+  };
+}

@@ -1,0 +1,43 @@
+// OffsetForLeaderEpoch, versions 0-4: for a leader epoch, the largest epoch not above it and the
+// offset where it ended (from the leader-epoch cache), so clients and followers can detect a log
+// that diverged. The current leader epoch (v2+) is checked.
+import { ErrorCode } from '../../protocol/errors.js';
+import type {
+  OffsetForLeaderEpochRequest,
+  OffsetForLeaderEpochResponse,
+} from '../../protocol/messages/index.js';
+import { handler } from './handler.js';
+import { partitionOrError } from './partition-lookup.js';
+
+export const offsetForLeaderEpoch = handler<OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse>({
+  apiKey: 23,
+  minVersion: 0,
+  maxVersion: 4,
+  handle(ctx, req) {
+    return {
+      throttleTimeMs: 0,
+      topics: req.topics.map((t) => ({
+        topic: t.topic,
+        partitions: t.partitions.map((pr) => {
+          const p = partitionOrError(ctx, t.topic, pr.partition);
+          const fail = (errorCode: number) => ({
+            errorCode,
+            partition: pr.partition,
+            leaderEpoch: -1,
+            endOffset: -1,
+          });
+          if (typeof p === 'number') return fail(p);
+          const epochError = p.checkLeaderEpoch(pr.currentLeaderEpoch);
+          if (epochError !== ErrorCode.NONE) return fail(epochError);
+          const r = p.log.endOffsetForEpoch(pr.leaderEpoch);
+          return {
+            errorCode: ErrorCode.NONE,
+            partition: pr.partition,
+            leaderEpoch: r.epoch,
+            endOffset: r.endOffset,
+          };
+        }),
+      })),
+    };
+  },
+});

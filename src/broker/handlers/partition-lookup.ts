@@ -1,0 +1,12 @@
+// Finding the partition a request names, with the error Kafka gives when it is not here.
+import { ErrorCode } from '../../protocol/errors.js';
+import type { Partition } from '../replica/partition.js';
+import type { RequestContext } from './handler.js';
+
+/** The hosted partition, or the error code for a topic or partition this broker cannot serve. */
+export function partitionOrError(ctx: RequestContext, topic: string, index: number): Partition | number {
+  const p = ctx.services.replicas.get(topic, index);
+  if (p) return p;
+  const known = ctx.services.metadata().topicsByName.get(topic)?.partitions[index];
+  return known ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+}

@@ -1,0 +1,205 @@
+// A partition replica on this broker: its log, its leader epoch and its high watermark. With one
+// replica the high watermark follows the bytes written; the cluster issue extends this with
+// followers and the ISR. Answers in Kafka error codes; the log below knows none.
+import type { TopicConfig } from '../../config/index.js';
+import type { PartitionInfo } from '../../metadata/image.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import { ATTR_CONTROL, batchBounds, readBatchHeader } from '../../protocol/records/batch.js';
+import type { AppendProblem, OffsetLookup, PartitionLog } from '../../storage/index.js';
+
+export interface ProduceOutcome {
+  errorCode: number;
+  baseOffset: number;
+  logAppendTimeMs: number;
+  logStartOffset: number;
+  errorMessage: string | null;
+}
+
+const PROBLEM_CODES: Record<AppendProblem, number> = {
+  corrupt: ErrorCode.CORRUPT_MESSAGE,
+  magic: ErrorCode.INVALID_RECORD,
+  'record-count': ErrorCode.INVALID_RECORD,
+  'invalid-record': ErrorCode.INVALID_RECORD,
+  'too-large': ErrorCode.MESSAGE_TOO_LARGE,
+  'out-of-order-sequence': ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+  'invalid-producer-epoch': ErrorCode.INVALID_PRODUCER_EPOCH,
+  'invalid-txn-state': ErrorCode.INVALID_TXN_STATE,
+  'coordinator-fenced': ErrorCode.TRANSACTION_COORDINATOR_FENCED,
+  offline: ErrorCode.KAFKA_STORAGE_ERROR,
+};
+
+export interface ReadOutcome {
+  errorCode: number;
+  highWatermark: number;
+  lastStableOffset: number;
+  logStartOffset: number;
+  records: Buffer[];
+  sizeBytes: number;
+}
+
+export class Partition {
+  /** Bytes that became readable (below the high watermark) since the partition opened: parked fetches
+   * compare it with what they saw to decide whether enough has arrived. */
+  readableBytes = 0;
+
+  constructor(
+    readonly topic: string,
+    readonly index: number,
+    readonly topicId: string,
+    readonly log: PartitionLog,
+    public info: PartitionInfo,
+    public config: TopicConfig,
+    private readonly onHighWatermark: (p: Partition) => void,
+  ) {}
+
+  get key(): string {
+    return `${this.topic}-${this.index}`;
+  }
+
+  get leaderEpoch(): number {
+    return this.info.leaderEpoch;
+  }
+
+  get highWatermark(): number {
+    return this.log.highWatermark;
+  }
+
+  /** Checks a client's view of the leader epoch: -1 skips the check. */
+  checkLeaderEpoch(current: number | undefined): number {
+    if (current === undefined || current < 0) return ErrorCode.NONE;
+    if (current > this.leaderEpoch) return ErrorCode.UNKNOWN_LEADER_EPOCH;
+    if (current < this.leaderEpoch) return ErrorCode.FENCED_LEADER_EPOCH;
+    return ErrorCode.NONE;
+  }
+
+  /**
+   * Appends a producer's records. Answers at once for errors and duplicates (and for acks=0);
+   * otherwise once the bytes are written, when the high watermark has moved past them.
+   */
+  append(records: Buffer, acks: number, nowMs: number): ProduceOutcome | Promise<ProduceOutcome> {
+    const refused = this.validate(records, nowMs);
+    if (refused) return refused;
+    const result = this.log.append(records, {
+      leaderEpoch: this.leaderEpoch,
+      now: nowMs,
+      timestampType: this.config.messageTimestampType,
+    });
+    if (result.kind === 'rejected') return this.fail(PROBLEM_CODES[result.problem], result.detail);
+    const appendTime = this.config.messageTimestampType === 'LogAppendTime' ? result.appendTimeMs : -1;
+    const ok: ProduceOutcome = {
+      errorCode: ErrorCode.NONE,
+      baseOffset: result.baseOffset,
+      logAppendTimeMs: appendTime,
+      logStartOffset: result.logStartOffset,
+      errorMessage: null,
+    };
+    if (result.kind === 'duplicate') return ok;
+    const written = result.written.then(
+      () => {
+        this.readableBytes += records.length;
+        this.advanceHighWatermark();
+        return ok;
+      },
+      (err: Error) => this.fail(ErrorCode.KAFKA_STORAGE_ERROR, `the write failed: ${err.message}`),
+    );
+    return acks === 0 ? ok : written;
+  }
+
+  private validate(records: Buffer, nowMs: number): ProduceOutcome | null {
+    const { starts, trailingBytes } = batchBounds(records);
+    if (starts.length !== 1 || trailingBytes !== 0) {
+      return this.fail(
+        ErrorCode.INVALID_RECORD,
+        'A produce request must carry exactly one record batch per partition.',
+      );
+    }
+    if (records.length < 61)
+      return this.fail(ErrorCode.CORRUPT_MESSAGE, 'The record batch is shorter than its header.');
+    const header = readBatchHeader(records);
+    if (header.magic !== 2)
+      return this.fail(
+        ErrorCode.INVALID_RECORD,
+        `Record batches of magic ${header.magic} are not supported; use magic 2.`,
+      );
+    if (header.attributes & ATTR_CONTROL)
+      return this.fail(ErrorCode.INVALID_RECORD, 'Clients may not produce control batches.');
+    if (this.config.messageTimestampType === 'CreateTime') {
+      if (
+        header.maxTimestamp > nowMs + this.config.messageTimestampAfterMaxMs ||
+        header.baseTimestamp < nowMs - this.config.messageTimestampBeforeMaxMs
+      ) {
+        return this.fail(
+          ErrorCode.INVALID_TIMESTAMP,
+          'A record timestamp is outside the range message.timestamp.before.max.ms / after.max.ms allows.',
+        );
+      }
+    }
+    return null;
+  }
+
+  private fail(errorCode: number, errorMessage: string): ProduceOutcome {
+    return { errorCode, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, errorMessage };
+  }
+
+  /** One replica: everything written is replicated to the whole ISR. */
+  private advanceHighWatermark(): void {
+    const before = this.log.highWatermark;
+    const after = this.log.updateHighWatermark(this.log.writtenEndOffset);
+    if (after > before) this.onHighWatermark(this);
+  }
+
+  /** The bound a reader with this isolation may read up to (exclusive). */
+  readBound(readCommitted: boolean): number {
+    return readCommitted ? this.log.lastStableOffset : this.log.highWatermark;
+  }
+
+  /** Whole batches from `fetchOffset`, bounded by the high watermark (or last stable offset). */
+  async read(
+    fetchOffset: number,
+    maxBytes: number,
+    readCommitted: boolean,
+    minOneBatch: boolean,
+  ): Promise<ReadOutcome> {
+    const base = {
+      highWatermark: this.log.highWatermark,
+      lastStableOffset: this.log.lastStableOffset,
+      logStartOffset: this.log.logStartOffset,
+    };
+    const bound = this.readBound(readCommitted);
+    if (
+      fetchOffset >= bound &&
+      fetchOffset <= this.log.logEndOffset &&
+      fetchOffset >= this.log.logStartOffset
+    ) {
+      return { ...base, errorCode: ErrorCode.NONE, records: [], sizeBytes: 0 };
+    }
+    const r = await this.log.read(fetchOffset, maxBytes, { maxOffset: bound, minOneBatch });
+    if (r.kind === 'out-of-range')
+      return { ...base, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, records: [], sizeBytes: 0 };
+    if (r.kind === 'offline')
+      return { ...base, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, records: [], sizeBytes: 0 };
+    return { ...base, errorCode: ErrorCode.NONE, records: r.records, sizeBytes: r.sizeBytes };
+  }
+
+  /** ListOffsets' lookups; null when no record qualifies. */
+  async offsetFor(timestamp: number, readCommitted: boolean): Promise<OffsetLookup | null> {
+    const bound = this.readBound(readCommitted);
+    switch (timestamp) {
+      case -1: // latest
+        return { offset: bound, timestamp: -1, leaderEpoch: this.leaderEpoch };
+      case -2: // earliest
+      case -4: // earliest local
+        return { ...this.log.earliest(), timestamp: -1 };
+      case -3: {
+        const max = await this.log.maxTimestamp();
+        return max && max.offset < bound ? max : null;
+      }
+      case -5: // latest tiered: nothing is tiered
+        return null;
+      default: {
+        const found = await this.log.offsetForTimestamp(timestamp);
+        return found && found.offset < bound ? found : null;
+      }
+    }
+  }
+}
