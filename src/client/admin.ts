@@ -419,7 +419,10 @@ export class Admin {
                   name: c.name,
                   value: c.value,
                   readOnly: c.readOnly,
-                  isDefault: c.isDefault ?? c.configSource === 5,
+                  isDefault:
+                    c.configSource !== undefined && c.configSource >= 0
+                      ? c.configSource === 5
+                      : Boolean(c.isDefault),
                   isSensitive: c.isSensitive,
                   source: SOURCES[c.configSource ?? 0] ?? 'unknown',
                 })),
@@ -630,13 +633,27 @@ export class Admin {
     queries: readonly (TopicPartition & { at: OffsetQuery })[],
     options: AdminCallOptions & { isolationLevel?: 'read_uncommitted' | 'read_committed' } = {},
   ): Promise<ListedOffset[]> {
-    const map = await listOffsets(
-      this.cluster,
-      queries.map((q) => ({ topic: q.topic, partition: q.partition, timestamp: offsetTimestamp(q.at) })),
-      options.isolationLevel === 'read_committed' ? 1 : 0,
-      this.timeout(options),
+    // A request may name a partition once, so each distinct time gets its own lookup.
+    const byTime = new Map<number, TopicPartition[]>();
+    for (const q of queries) {
+      const ts = offsetTimestamp(q.at);
+      byTime.set(ts, [...(byTime.get(ts) ?? []), { topic: q.topic, partition: q.partition }]);
+    }
+    const found = new Map<number, Map<string, ListedOffset>>();
+    await Promise.all(
+      [...byTime].map(async ([timestamp, tps]) => {
+        const map = await listOffsets(
+          this.cluster,
+          tps.map((tp) => ({ ...tp, timestamp })),
+          options.isolationLevel === 'read_committed' ? 1 : 0,
+          this.timeout(options),
+        );
+        found.set(timestamp, map);
+      }),
     );
-    return queries.map((q) => map.get(tpKey(q.topic, q.partition)) as ListedOffset);
+    return queries.map(
+      (q) => found.get(offsetTimestamp(q.at))?.get(tpKey(q.topic, q.partition)) as ListedOffset,
+    );
   }
 
   /** Deletes records before the given offsets (-1: up to the high watermark); returns the new low watermarks. */
