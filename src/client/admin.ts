@@ -405,8 +405,9 @@ export class Admin {
                 includeDocumentation: false,
               }));
               const x = res.results[0];
+              // A resource's own error is its answer (not retried), as in the Java admin client.
               if (x.errorCode !== 0) {
-                throw kafkaError(
+                return kafkaError(
                   x.errorCode,
                   { api: 'DescribeConfigs', ...(r.type === 'topic' ? { topic: r.name } : {}) },
                   x.errorMessage ?? `${r.type} ${r.name}`,
@@ -468,7 +469,7 @@ export class Admin {
               );
               const x = res.responses[0];
               if (x.errorCode !== 0) {
-                throw kafkaError(
+                return kafkaError(
                   x.errorCode,
                   { api: 'IncrementalAlterConfigs', ...(r.type === 'topic' ? { topic: r.name } : {}) },
                   x.errorMessage ?? `${r.type} ${r.name}`,
