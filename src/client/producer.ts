@@ -479,42 +479,48 @@ export class Producer {
       return;
     }
     const now = Date.now();
-    const byNode = new Map<number, ProducerBatch[]>();
-    const sizeByNode = new Map<number, number>();
     let needMetadata = false;
     let earliestRetry = Number.POSITIVE_INFINITY;
-    for (const list of this.partitions.values()) {
-      for (const ps of list) {
-        if (!ps) continue;
-        if (ps.queue.length === 0) {
-          if (!ps.open || !(this.flushing > 0 || this.closed)) continue;
-          this.seal(ps);
+    // Several requests per broker may leave in one pass (up to the in-flight limit): they go out
+    // in one write, and the broker can append them together.
+    for (;;) {
+      const byNode = new Map<number, ProducerBatch[]>();
+      const sizeByNode = new Map<number, number>();
+      for (const list of this.partitions.values()) {
+        for (const ps of list) {
+          if (!ps) continue;
+          if (ps.queue.length === 0) {
+            if (!ps.open || !(this.flushing > 0 || this.closed)) continue;
+            this.seal(ps);
+          }
+          const batch = ps.queue[0];
+          if (this.expireIfLate(ps, batch, now)) continue;
+          if (batch.retryAfterMs > now) {
+            earliestRetry = Math.min(earliestRetry, batch.retryAfterMs);
+            continue;
+          }
+          if (ps.retrying && ps.inFlight > 0) continue;
+          if (this.idempotent && ps.inFlight >= 5) continue;
+          const leader = this.cluster.leaderOf(ps.topic, ps.partition);
+          if (leader < 0) {
+            needMetadata = true;
+            continue;
+          }
+          if ((this.inFlightByNode.get(leader) ?? 0) >= this.config.maxInFlightRequestsPerConnection)
+            continue;
+          const size = sizeByNode.get(leader) ?? 0;
+          const bytes = batch.pos + 100;
+          if (size > 0 && size + bytes > this.config.maxRequestSize) continue;
+          ps.queue.shift();
+          sizeByNode.set(leader, size + bytes);
+          const list2 = byNode.get(leader);
+          if (list2) list2.push(batch);
+          else byNode.set(leader, [batch]);
         }
-        const batch = ps.queue[0];
-        if (this.expireIfLate(ps, batch, now)) continue;
-        if (batch.retryAfterMs > now) {
-          earliestRetry = Math.min(earliestRetry, batch.retryAfterMs);
-          continue;
-        }
-        if (ps.retrying && ps.inFlight > 0) continue;
-        if (this.idempotent && ps.inFlight >= 5) continue;
-        const leader = this.cluster.leaderOf(ps.topic, ps.partition);
-        if (leader < 0) {
-          needMetadata = true;
-          continue;
-        }
-        if ((this.inFlightByNode.get(leader) ?? 0) >= this.config.maxInFlightRequestsPerConnection) continue;
-        const size = sizeByNode.get(leader) ?? 0;
-        const bytes = batch.pos + 100;
-        if (size > 0 && size + bytes > this.config.maxRequestSize) continue;
-        ps.queue.shift();
-        sizeByNode.set(leader, size + bytes);
-        const list2 = byNode.get(leader);
-        if (list2) list2.push(batch);
-        else byNode.set(leader, [batch]);
       }
+      if (byNode.size === 0) break;
+      for (const [node, batches] of byNode) this.sendProduce(node, batches);
     }
-    for (const [node, batches] of byNode) this.sendProduce(node, batches);
     if (needMetadata) this.refreshThenDrain();
     if (earliestRetry !== Number.POSITIVE_INFINITY && !this.retryTimer) {
       this.retryTimer = setTimeout(
