@@ -1,4 +1,5 @@
 // The composition root: the only place the broker's services are constructed and wired together.
+import { randomUUID } from 'node:crypto';
 import { statfs } from 'node:fs/promises';
 import type { BrokerConfig } from '../config/index.js';
 import { record } from '../metadata/records.js';
@@ -6,6 +7,10 @@ import { type FileSystem, LogManager, MemoryFileSystem, RealFileSystem } from '.
 import { BrokerConfigService } from './config-service.js';
 import { ControllerService } from './controller/controller-service.js';
 import type { MetadataLog } from './controller/metadata-log.js';
+import { GroupCoordinator } from './coordinator/group/coordinator.js';
+import { OFFSETS_TOPIC } from './coordinator/group/settings.js';
+import { PartitionWriter } from './coordinator/partition-writer.js';
+import { type CoordinatorWriter, systemScheduler } from './coordinator/runtime.js';
 import { HANDLERS } from './handlers/index.js';
 import { Registry } from './handlers/registry.js';
 import type { BrokerServices } from './handlers/services.js';
@@ -16,7 +21,7 @@ import { toLogConfig } from './replica/log-config.js';
 import { ReplicaManager } from './replica/replica-manager.js';
 import { type BoundListener, type ListenerSpec, SocketServer } from './server/listener.js';
 
-const INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state']);
+const INTERNAL_TOPICS = new Set([OFFSETS_TOPIC, '__transaction_state']);
 const SECURITY_PROTOCOL_IDS: Record<string, number> = {
   PLAINTEXT: 0,
   SSL: 1,
@@ -34,6 +39,8 @@ export interface NodeOptions {
   log?: Logger;
   metadataLog?: MetadataLog;
   now?: () => number;
+  /** The log of a `__consumer_offsets` partition (default: in memory, lost when the process exits). */
+  groupLogFor?: (partition: number) => CoordinatorWriter;
 }
 
 export class BrokerNode {
@@ -44,6 +51,7 @@ export class BrokerNode {
     readonly controller: ControllerService,
     readonly registry: Registry,
     readonly replicas: ReplicaManager,
+    readonly groups: GroupCoordinator,
     readonly listeners: BoundListener[],
     private readonly log: Logger,
   ) {}
@@ -92,6 +100,29 @@ export class BrokerNode {
       now,
     );
     controller.onImage((image, previous) => replicas.onImage(image, previous));
+    // Group coordinator: follows the metadata to load the __consumer_offsets partitions this node
+    // leads; their records go to those partitions' logs.
+    const groups = new GroupCoordinator({
+      settings: {
+        offsetsTopicPartitions: config.offsetsTopicPartitions,
+        offsetsTopicReplicationFactor: config.offsetsTopicReplicationFactor,
+        offsetsTopicSegmentBytes: config.offsetsTopicSegmentBytes,
+        offsetsRetentionMs: config.offsetsRetentionMs,
+        offsetsRetentionCheckIntervalMs: config.offsetsRetentionCheckIntervalMs,
+        offsetMetadataBytesMax: config.offsetMetadataBytesMax,
+        groupInitialRebalanceDelayMs: config.groupInitialRebalanceDelayMs,
+        groupSessionTimeoutMsMin: config.groupMinSessionTimeoutMs,
+        groupSessionTimeoutMsMax: config.groupMaxSessionTimeoutMs,
+        groupSizeMax: config.groupMaxSize,
+      },
+      scheduler: systemScheduler(),
+      logFor:
+        options.groupLogFor ??
+        ((partition) => new PartitionWriter(() => replicas.get(OFFSETS_TOPIC, partition))),
+      randomUuid: randomUUID,
+      log: log.child('group-coordinator'),
+    });
+    controller.onImage((image, previous) => groups.onMetadataImage(image, previous, config.nodeId));
     const services: BrokerServices = {
       nodeId: config.nodeId,
       clusterId: options.clusterId,
@@ -106,6 +137,7 @@ export class BrokerNode {
       replicas,
       logDir,
       diskSpace: () => diskSpace(logDir, options.storage === 'memory'),
+      groups,
     };
     const registry = new Registry(HANDLERS, services, log.child('registry'));
     const server = new SocketServer({
@@ -130,6 +162,7 @@ export class BrokerNode {
       controller,
       registry,
       replicas,
+      groups,
       bound,
       log,
     );
@@ -167,6 +200,7 @@ export class BrokerNode {
 
   async stop(timeoutMs = 4000): Promise<void> {
     await this.server.stop(timeoutMs);
+    this.groups.close();
     await this.replicas.close();
     await this.controller.close();
     this.log.info('stopped');

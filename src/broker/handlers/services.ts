@@ -3,6 +3,7 @@
 import type { MetadataImage } from '../../metadata/image.js';
 import type { BrokerConfigService } from '../config-service.js';
 import type { ControllerService } from '../controller/controller-service.js';
+import type { GroupCoordinator } from '../coordinator/group/coordinator.js';
 import type { Logger } from '../logger.js';
 import type { ProducerIdManager } from '../producer-ids.js';
 import type { ReplicaManager } from '../replica/replica-manager.js';
@@ -38,6 +39,8 @@ export interface BrokerServices {
   /** The log dir partitions live in (DescribeLogDirs). */
   readonly logDir: string;
   diskSpace(): Promise<{ totalBytes: number; usableBytes: number }>;
+  /** The classic consumer-group coordinator (JoinGroup, OffsetCommit, ...). */
+  readonly groups: GroupCoordinator;
 }
 
 /** One entry of a DescribeConfigs answer, in Kafka's terms. */

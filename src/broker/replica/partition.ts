@@ -105,6 +105,27 @@ export class Partition {
     return acks === 0 ? ok : written;
   }
 
+  /**
+   * Appends a batch written by a coordinator of this broker (group offsets, transaction state):
+   * no producer checks, control batches allowed. `written` resolves once the high watermark passed it.
+   */
+  appendInternal(
+    batch: Buffer,
+  ): { lastOffset: number; written: Promise<void> } | { error: 'too-large' | 'offline' | 'refused' } {
+    const result = this.log.append(batch, { leaderEpoch: this.leaderEpoch, origin: 'coordinator' });
+    if (result.kind === 'rejected')
+      return {
+        error:
+          result.problem === 'too-large' ? 'too-large' : result.problem === 'offline' ? 'offline' : 'refused',
+      };
+    if (result.kind === 'duplicate') return { lastOffset: result.lastOffset, written: Promise.resolve() };
+    const written = result.written.then(() => {
+      this.readableBytes += batch.length;
+      this.advanceHighWatermark();
+    });
+    return { lastOffset: result.lastOffset, written };
+  }
+
   private validate(records: Buffer, nowMs: number): ProduceOutcome | null {
     const { starts, trailingBytes } = batchBounds(records);
     if (starts.length !== 1 || trailingBytes !== 0) {

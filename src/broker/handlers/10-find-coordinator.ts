@@ -1,0 +1,87 @@
+// FindCoordinator, versions 0-6 (one key up to v3, a batch of keys from v4). Groups (key type 0): the
+// leader of the group's `__consumer_offsets` partition, the topic being created on first use (with
+// the partition count and a replication factor clamped to the live brokers; Kafka answers
+// COORDINATOR_NOT_AVAILABLE until it exists, we answer once it does). Not implemented: transactions
+// (key type 1 answers COORDINATOR_NOT_AVAILABLE until a transaction coordinator exists) and share
+// groups (key type 2: INVALID_REQUEST, as a broker without a share coordinator).
+import type { MetadataImage } from '../../metadata/image.js';
+import { ErrorCode, errorInfo } from '../../protocol/errors.js';
+import type { FindCoordinatorRequest, FindCoordinatorResponse } from '../../protocol/messages/index.js';
+import { OFFSETS_TOPIC } from '../coordinator/group/settings.js';
+import { brokerEntries } from './cluster-view.js';
+import { handler, later, type RequestContext } from './handler.js';
+
+const KEY_TYPE_GROUP = 0;
+const KEY_TYPE_TRANSACTION = 1;
+
+export const findCoordinator = handler<FindCoordinatorRequest, FindCoordinatorResponse>({
+  apiKey: 10,
+  minVersion: 0,
+  maxVersion: 6,
+  handle(ctx, req) {
+    const keyType = req.keyType ?? KEY_TYPE_GROUP;
+    const keys = ctx.version >= 4 ? (req.coordinatorKeys ?? []) : [req.key ?? ''];
+    if (
+      keyType === KEY_TYPE_GROUP &&
+      keys.length > 0 &&
+      !ctx.services.metadata().topicsByName.has(OFFSETS_TOPIC)
+    ) {
+      return later(createOffsetsTopic(ctx).then(() => respond(ctx, keyType, keys)));
+    }
+    return respond(ctx, keyType, keys);
+  },
+});
+
+async function createOffsetsTopic(ctx: RequestContext): Promise<void> {
+  const image = ctx.services.metadata();
+  const live = [...image.brokers.values()].filter((b) => !b.fenced).length;
+  const [result] = await ctx.services.controller.createTopics([ctx.services.groups.offsetsTopicSpec(live)]);
+  if (result && result.errorCode !== ErrorCode.NONE && result.errorCode !== ErrorCode.TOPIC_ALREADY_EXISTS) {
+    ctx.services.log.warn('could not create __consumer_offsets', {
+      errorCode: result.errorCode,
+      message: result.errorMessage,
+    });
+  }
+}
+
+function respond(ctx: RequestContext, keyType: number, keys: string[]): FindCoordinatorResponse {
+  const image = ctx.services.metadata();
+  const coordinators = keys.map((key) => ({ key, ...locate(ctx, image, keyType, key) }));
+  if (ctx.version >= 4) return { throttleTimeMs: 0, coordinators };
+  const c = coordinators[0];
+  return {
+    throttleTimeMs: 0,
+    errorCode: c.errorCode,
+    // Kafka puts the error's message here, "NONE" included.
+    errorMessage: c.errorCode === ErrorCode.NONE ? 'NONE' : errorInfo(c.errorCode).message,
+    nodeId: c.nodeId,
+    host: c.host,
+    port: c.port,
+  };
+}
+
+interface Located {
+  nodeId: number;
+  host: string;
+  port: number;
+  errorCode: number;
+  errorMessage: string | null;
+}
+
+function locate(ctx: RequestContext, image: MetadataImage, keyType: number, key: string): Located {
+  const none = (errorCode: number) => ({ nodeId: -1, host: '', port: -1, errorCode, errorMessage: null });
+  if (keyType === KEY_TYPE_TRANSACTION) return none(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+  if (keyType !== KEY_TYPE_GROUP) return none(ErrorCode.INVALID_REQUEST);
+  const topic = image.topicsByName.get(OFFSETS_TOPIC);
+  const index = ctx.services.groups.partitionFor(key);
+  const partition = topic?.partitions.find((p) => p.partition === index);
+  const broker = partition && brokerEntries(ctx, image).find((b) => b.nodeId === partition.leader);
+  if (!broker) return none(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+  return {
+    nodeId: broker.nodeId,
+    host: broker.host,
+    port: broker.port,
+    errorCode: ErrorCode.NONE,
+    errorMessage: null,
+  };
+}

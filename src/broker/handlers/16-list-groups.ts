@@ -1,0 +1,14 @@
+// ListGroups, versions 0-5: the groups this node coordinates; v4 filters by state (case-insensitive)
+// and answers each group's state, v5 filters by type and answers it (every group here is "classic").
+import type { ListGroupsRequest, ListGroupsResponse } from '../../protocol/messages/index.js';
+import { handler, later } from './handler.js';
+
+export const listGroups = handler<ListGroupsRequest, ListGroupsResponse>({
+  apiKey: 16,
+  minVersion: 0,
+  maxVersion: 5,
+  handle(ctx, req) {
+    const result = ctx.services.groups.listGroups(req.statesFilter ?? [], req.typesFilter ?? []);
+    return later(result.then((r) => ({ throttleTimeMs: 0, errorCode: r.errorCode, groups: r.groups })));
+  },
+});
