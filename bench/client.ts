@@ -16,8 +16,8 @@ import { Admin, Consumer, Producer } from '../src/index.js';
 import { removeDataDir, startBrokerProcess } from '../test/helpers/broker-process.js';
 
 const RECORDS: Record<number, number> = {
-  100: Number(process.env.BENCH_RECORDS_100 ?? 200_000),
-  1024: Number(process.env.BENCH_RECORDS_1K ?? 50_000),
+  100: Number(process.env.BENCH_RECORDS_100 ?? 500_000),
+  1024: Number(process.env.BENCH_RECORDS_1K ?? 100_000),
 };
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const BATCH_BYTES = 16 * 1024;
