@@ -397,7 +397,18 @@ export class Producer {
     for (const list of this.partitions.values()) for (const ps of list) if (ps?.open) this.seal(ps);
   }
 
-  private scheduleDrain(): void {
+  /**
+   * Drains soon: after the current tick's sends (so they share batches), or, once responses came
+   * in (`afterResponses`), right after the other responses of the same read are handled.
+   */
+  private scheduleDrain(afterResponses = false): void {
+    if (afterResponses && !this.microDrainScheduled) {
+      this.microDrainScheduled = true;
+      queueMicrotask(() => {
+        this.microDrainScheduled = false;
+        this.drain();
+      });
+    }
     if (this.drainScheduled) return;
     this.drainScheduled = true;
     setImmediate(() => {
@@ -405,6 +416,8 @@ export class Producer {
       this.drain();
     });
   }
+
+  private microDrainScheduled = false;
 
   private async ensureProducerId(): Promise<void> {
     if (!this.initPromise) {
@@ -481,8 +494,11 @@ export class Producer {
     const now = Date.now();
     let needMetadata = false;
     let earliestRetry = Number.POSITIVE_INFINITY;
-    // Several requests per broker may leave in one pass (up to the in-flight limit): they go out
-    // in one write, and the broker can append them together.
+    let passes = 0;
+    // Several requests per broker leave together (one write, appended together by the broker),
+    // but at most half the in-flight limit at a time: the next burst is then on its way while the
+    // broker works on this one, instead of both sides taking turns waiting.
+    const burst = Math.max(1, Math.ceil(this.config.maxInFlightRequestsPerConnection / 2));
     for (;;) {
       const byNode = new Map<number, ProducerBatch[]>();
       const sizeByNode = new Map<number, number>();
@@ -520,6 +536,10 @@ export class Producer {
       }
       if (byNode.size === 0) break;
       for (const [node, batches] of byNode) this.sendProduce(node, batches);
+      if (++passes >= burst) {
+        this.scheduleDrain();
+        break;
+      }
     }
     if (needMetadata) this.refreshThenDrain();
     if (earliestRetry !== Number.POSITIVE_INFINITY && !this.retryTimer) {
@@ -618,7 +638,7 @@ export class Producer {
     this.requestDone(node, batches);
     if (!res) {
       for (const b of batches) this.complete(b, -1, -1);
-      this.scheduleDrain();
+      this.scheduleDrain(true);
       return;
     }
     const results = new Map<
@@ -676,7 +696,7 @@ export class Producer {
       this.retryOrFail(ps, b, err);
     }
     if (refresh) this.refreshThenDrain();
-    this.scheduleDrain();
+    this.scheduleDrain(true);
   }
 
   private onProduceFailed(node: number, batches: ProducerBatch[], err: KafkaError): void {
@@ -694,7 +714,7 @@ export class Producer {
       this.retryOrFail(this.partitionState(b.topic, b.partition), b, located);
     }
     if (err.retriable) this.refreshThenDrain();
-    this.scheduleDrain();
+    this.scheduleDrain(true);
   }
 
   private retryOrFail(ps: PartitionState, b: ProducerBatch, err: KafkaError): void {
