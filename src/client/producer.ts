@@ -9,8 +9,10 @@
 // partition has a batch to retry it sends one batch at a time, in sequence order, so a retry never
 // overtakes or falls behind its neighbours. When a batch fails for good after it may have reached
 // the broker (delivery timeout, a non-retriable error) the sequence numbers can no longer be
-// trusted: the producer waits for its requests in flight, bumps its epoch (InitProducerId with the
-// current id and epoch, KIP-360) and starts every partition again from sequence 0.
+// trusted: the producer waits for its requests in flight, bumps its epoch (locally, as the Java
+// client does for a producer without transactional id: brokers accept a higher epoch that starts
+// at sequence 0; a fresh InitProducerId once the epoch would overflow) and starts every partition
+// again from sequence 0.
 import {
   Compression,
   type InitProducerIdResponse,
@@ -429,6 +431,32 @@ export class Producer {
     return this.initPromise;
   }
 
+  /** Every partition starts again from sequence 0 (after a new producer id or epoch). */
+  private resetSequences(): void {
+    for (const list of this.partitions.values()) {
+      for (const ps of list) {
+        if (!ps) continue;
+        ps.nextSequence = 0;
+        ps.retrying = false;
+        for (const b of ps.queue) b.baseSequence = -1;
+      }
+    }
+  }
+
+  /**
+   * A new epoch for an idempotent producer, as the Java client does it: bumped here, without a
+   * request (brokers accept a higher epoch starting at sequence 0), or a fresh producer id once the
+   * epoch would overflow.
+   */
+  private async bumpEpoch(): Promise<void> {
+    if (this.producerEpoch >= 0 && this.producerEpoch < 0x7fff) {
+      this.producerEpoch++;
+      this.resetSequences();
+      return;
+    }
+    await this.initProducerId(true);
+  }
+
   private async initProducerId(bump: boolean): Promise<void> {
     const res = await this.cluster.withRetries(
       'InitProducerId',
@@ -444,8 +472,8 @@ export class Producer {
         const r = await conn.send<InitProducerIdResponse>(API.InitProducerId, (v) => ({
           transactionalId: null,
           transactionTimeoutMs: 60_000,
-          producerId: bump && v >= 3 ? this.producerId : -1,
-          producerEpoch: bump && v >= 3 ? this.producerEpoch : -1,
+          producerId: -1,
+          producerEpoch: -1,
         }));
         if (r.errorCode !== 0) throw kafkaError(r.errorCode, { api: 'InitProducerId', broker: conn.label });
         return r;
@@ -455,14 +483,7 @@ export class Producer {
     if (!res) return;
     this.producerId = res.producerId;
     this.producerEpoch = res.producerEpoch;
-    for (const list of this.partitions.values()) {
-      for (const ps of list) {
-        if (!ps) continue;
-        ps.nextSequence = 0;
-        ps.retrying = false;
-        for (const b of ps.queue) b.baseSequence = -1;
-      }
-    }
+    this.resetSequences();
   }
 
   /** Sends what is ready, per broker, within the in-flight limits. */
@@ -478,7 +499,7 @@ export class Producer {
     if (this.bumpNeeded) {
       if (this.totalInFlight > 0 || this.bumping) return;
       this.bumping = true;
-      this.initProducerId(true).then(
+      this.bumpEpoch().then(
         () => {
           this.bumping = false;
           this.bumpNeeded = false;
@@ -722,6 +743,20 @@ export class Producer {
     if (err.retriable && !late && b.attempts <= this.config.retries && !this.closedHard) {
       this.requeue(ps, b);
       return;
+    }
+    if (err.retriable && late) {
+      // Out of time rather than out of luck: say so, with the last failure as the cause.
+      err = clientError(
+        'DELIVERY_TIMEOUT',
+        `record not acknowledged within delivery.timeout.ms (${this.config.deliveryTimeoutMs} ms); last error: ${err.message}`,
+        {
+          topic: ps.topic,
+          partition: ps.partition,
+          retriable: true,
+          errorCode: 7,
+          cause: err,
+        },
+      );
     }
     this.failBatch(ps, b, err);
   }

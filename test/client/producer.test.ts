@@ -280,3 +280,49 @@ test('idempotence keeps order per partition, without duplicates, under injected 
     );
   }
 });
+
+test('a delivery timeout fails the records and bumps the epoch; later sends succeed in order', async (t) => {
+  if (skipWithout(t, apis, [...CONSUME, API.InitProducerId])) return;
+  await admin.createTopics([{ name: 'p-bump', numPartitions: 1 }]);
+  let blackhole = false;
+  const proxy = await startFaultProxy(broker.port, (info) =>
+    info.apiKey === 0 && blackhole ? { kind: 'swallow' } : { kind: 'pass' },
+  );
+  const producer = new Producer({
+    bootstrapServers: proxy.bootstrap,
+    lingerMs: 0,
+    requestTimeoutMs: 300,
+    deliveryTimeoutMs: 1000,
+    retryBackoffMs: 20,
+  });
+  try {
+    const first = await producer.send({ topic: 'p-bump', value: 'before' });
+    assert.equal(first.offset, 0);
+    const { producerId, producerEpoch } = producer.identity;
+    blackhole = true;
+    await assert.rejects(producer.send({ topic: 'p-bump', value: 'lost' }), (err: KafkaError) => {
+      assert.equal(err.code, 'DELIVERY_TIMEOUT');
+      assert.equal(err.topic, 'p-bump');
+      assert.equal(err.partition, 0);
+      return true;
+    });
+    blackhole = false;
+    const after = await Promise.all(
+      [0, 1, 2].map((i) => producer.send({ topic: 'p-bump', value: `after-${i}` })),
+    );
+    assert.deepEqual(
+      after.map((r) => r.offset),
+      [1, 2, 3],
+    );
+    assert.equal(producer.identity.producerId, producerId);
+    assert.equal(producer.identity.producerEpoch, producerEpoch + 1);
+  } finally {
+    await producer.close();
+    await proxy.close();
+  }
+  const records = await readAll(broker.bootstrap, 'p-bump', 1, 4);
+  assert.deepEqual(
+    records.map((r) => r.value?.toString()),
+    ['before', 'after-0', 'after-1', 'after-2'],
+  );
+});
