@@ -116,6 +116,7 @@ export class Consumer {
   private fatal: KafkaError | null = null;
   private resolving: Promise<void> | null = null;
   private readonly isolation: 0 | 1;
+  private lastPollMs = Date.now();
 
   constructor(config: ConsumerConfig) {
     this.config = resolveConsumerConfig(config);
@@ -147,6 +148,7 @@ export class Consumer {
         revoke: (tps) => this.onRevoke(tps),
         assign: (tps) => this.onAssign(tps),
         lose: (tps) => this.onLose(tps),
+        pollIdleMs: () => Date.now() - this.lastPollMs,
       });
       this.startTimers();
       this.group.ensureActive().catch((e: KafkaError) => this.setFatal(e));
@@ -650,6 +652,7 @@ export class Consumer {
 
   /** The records handed out before count as processed once the application asks for more. */
   private markProcessed(): void {
+    this.lastPollMs = Date.now();
     for (const h of this.handedOut) {
       if (h.state.epoch === h.epoch || this.states.get(tpKey(h.state.topic, h.state.partition)) === h.state) {
         if (h.state.processed === null || h.offset > h.state.processed) h.state.processed = h.offset;

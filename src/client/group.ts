@@ -34,6 +34,8 @@ export interface GroupHost {
   assign(partitions: TopicPartition[]): Promise<void>;
   /** Partitions lost without a chance to commit (the member was fenced or its session expired). */
   lose(partitions: TopicPartition[]): Promise<void>;
+  /** Milliseconds since the application last asked for records. */
+  pollIdleMs(): number;
 }
 
 const COORDINATOR_ERRORS = new Set([14, 15, 16]);
@@ -275,6 +277,10 @@ export class GroupMember {
     const beat = async () => {
       this.heartbeatTimer = null;
       if (this.closed || this.rejoinNeeded) return;
+      if (this.host.pollIdleMs() > this.config.maxPollIntervalMs) {
+        await this.leaveForSlowPolls();
+        return;
+      }
       try {
         const res = await this.sendToCoordinator<HeartbeatResponse>('Heartbeat', API.Heartbeat, () => ({
           groupId: this.groupId,
@@ -329,6 +335,33 @@ export class GroupMember {
   private stopHeartbeats(): void {
     if (this.heartbeatTimer) clearTimeout(this.heartbeatTimer);
     this.heartbeatTimer = null;
+  }
+
+  /**
+   * The application has not asked for records within max.poll.interval.ms: leave the group so the
+   * others get its partitions (as the Java consumer does); the next poll joins again.
+   */
+  private async leaveForSlowPolls(): Promise<void> {
+    this.config.logger?.warn?.('no poll within max.poll.interval.ms: leaving the group', {
+      groupId: this.groupId,
+    });
+    const memberId = this.memberId;
+    const lost = this.owned;
+    this.owned = [];
+    this.rejoinNeeded = true;
+    if (memberId !== '' && !this.config.groupInstanceId) {
+      await this.sendToCoordinator<LeaveGroupResponse>('LeaveGroup', API.LeaveGroup, (v) =>
+        v >= 3
+          ? {
+              groupId: this.groupId,
+              members: [{ memberId, groupInstanceId: null, reason: 'poll interval exceeded' }],
+            }
+          : { groupId: this.groupId, memberId },
+      ).catch(() => {});
+      this.memberId = '';
+    }
+    this.generationId = -1;
+    if (lost.length > 0) await this.host.lose(lost);
   }
 
   /** Leaves the group (after the caller committed what it wanted to). */

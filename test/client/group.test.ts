@@ -205,3 +205,36 @@ test('a pattern subscription follows topics that match', async (t) => {
     await c.close();
   }
 });
+
+test('a member that stops polling past max.poll.interval.ms leaves, and rejoins on its next poll', async (t) => {
+  if (skipWithout(t, apis, GROUPS)) return;
+  await admin.createTopics([{ name: 'g-slow', numPartitions: 2 }]);
+  const options = {
+    partitionAssignmentStrategy: ['range'],
+    maxPollIntervalMs: 1500,
+    heartbeatIntervalMs: 200,
+  };
+  const slow = groupConsumer('g-slow', options);
+  const busy = groupConsumer('g-slow', options);
+  await slow.subscribe(['g-slow']);
+  await busy.subscribe(['g-slow']);
+  try {
+    let until = Date.now() + 15_000;
+    while ((slow.assignment().length !== 1 || busy.assignment().length !== 1) && Date.now() < until) {
+      await Promise.all([slow.poll(50), busy.poll(50)]);
+    }
+    assert.equal(slow.assignment().length, 1);
+    // Only `busy` polls now: once `slow` is overdue it leaves and `busy` gets both partitions.
+    until = Date.now() + 15_000;
+    while (busy.assignment().length !== 2 && Date.now() < until) await busy.poll(100);
+    assert.equal(busy.assignment().length, 2);
+    assert.equal(slow.assignment().length, 0);
+    until = Date.now() + 15_000;
+    while ((slow.assignment().length !== 1 || busy.assignment().length !== 1) && Date.now() < until) {
+      await Promise.all([slow.poll(50), busy.poll(50)]);
+    }
+    assert.equal(slow.assignment().length, 1);
+  } finally {
+    await Promise.all([slow.close(), busy.close()]);
+  }
+});
