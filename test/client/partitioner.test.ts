@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Admin } from '../../src/client/admin.js';
+import { Consumer } from '../../src/client/consumer.js';
 import { murmur2, partitionForKey, StickyPartitions, toPositive } from '../../src/client/partitioner.js';
 import { removeDataDir, startBrokerProcess } from '../helpers/broker-process.js';
 import { hasPythonModule, runPython } from '../helpers/tools.js';
@@ -125,7 +126,7 @@ p = Producer({'bootstrap.servers': sys.argv[1], 'partitioner': 'murmur2_random',
 keys = json.loads(sys.argv[2])
 out = {}
 def cb(err, msg):
-    out[msg.key().decode('utf-8')] = msg.partition()
+    out[msg.key().decode('utf-8')] = [msg.partition(), err is None]
 for k in keys:
     p.produce('keys', key=k.encode('utf-8'), value=b'v', on_delivery=cb)
 p.flush(20)
@@ -133,9 +134,33 @@ print(json.dumps(out))
 `;
     const r = await runPython(script, [broker.bootstrap, JSON.stringify(KEYS)]);
     assert.equal(r.code, 0, r.stderr);
-    const theirs = JSON.parse(r.stdout.trim().split('\n').pop() as string) as Record<string, number>;
+    const theirs = JSON.parse(r.stdout.trim().split('\n').pop() as string) as Record<
+      string,
+      [number, boolean]
+    >;
     assert.equal(Object.keys(theirs).length, KEYS.length);
-    for (const key of KEYS) assert.equal(partitionForKey(Buffer.from(key), partitions), theirs[key], key);
+    for (const key of KEYS) assert.equal(partitionForKey(Buffer.from(key), partitions), theirs[key][0], key);
+    // The broker took them all, and our consumer finds each key in the partition we compute.
+    assert.ok(
+      Object.values(theirs).every(([, delivered]) => delivered),
+      r.stdout,
+    );
+    {
+      const consumer = new Consumer({ bootstrapServers: broker.bootstrap, autoOffsetReset: 'earliest' });
+      consumer.assign(Array.from({ length: partitions }, (_, partition) => ({ topic: 'keys', partition })));
+      const found = new Map<string, number>();
+      const until = Date.now() + 10_000;
+      try {
+        while (found.size < KEYS.length && Date.now() < until) {
+          for (const rec of await consumer.poll(200))
+            found.set(rec.key?.toString('utf8') ?? '', rec.partition);
+        }
+      } finally {
+        await consumer.close();
+      }
+      for (const key of KEYS)
+        assert.equal(found.get(key), partitionForKey(Buffer.from(key), partitions), key);
+    }
   } finally {
     await admin.close();
     await broker.stop();
