@@ -145,22 +145,18 @@ print(json.dumps(out))
       Object.values(theirs).every(([, delivered]) => delivered),
       r.stdout,
     );
-    {
-      const consumer = new Consumer({ bootstrapServers: broker.bootstrap, autoOffsetReset: 'earliest' });
-      consumer.assign(Array.from({ length: partitions }, (_, partition) => ({ topic: 'keys', partition })));
-      const found = new Map<string, number>();
-      const until = Date.now() + 10_000;
-      try {
-        while (found.size < KEYS.length && Date.now() < until) {
-          for (const rec of await consumer.poll(200))
-            found.set(rec.key?.toString('utf8') ?? '', rec.partition);
-        }
-      } finally {
-        await consumer.close();
+    const consumer = new Consumer({ bootstrapServers: broker.bootstrap, autoOffsetReset: 'earliest' });
+    consumer.assign(Array.from({ length: partitions }, (_, partition) => ({ topic: 'keys', partition })));
+    const found = new Map<string, number>();
+    const until = Date.now() + 10_000;
+    try {
+      while (found.size < KEYS.length && Date.now() < until) {
+        for (const rec of await consumer.poll(200)) found.set(rec.key?.toString('utf8') ?? '', rec.partition);
       }
-      for (const key of KEYS)
-        assert.equal(found.get(key), partitionForKey(Buffer.from(key), partitions), key);
+    } finally {
+      await consumer.close();
     }
+    for (const key of KEYS) assert.equal(found.get(key), partitionForKey(Buffer.from(key), partitions), key);
   } finally {
     await admin.close();
     await broker.stop();
