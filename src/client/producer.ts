@@ -469,7 +469,7 @@ export class Producer {
             return null;
           }
         }
-        const r = await conn.send<InitProducerIdResponse>(API.InitProducerId, (v) => ({
+        const r = await conn.send<InitProducerIdResponse>(API.InitProducerId, () => ({
           transactionalId: null,
           transactionTimeoutMs: 60_000,
           producerId: -1,
