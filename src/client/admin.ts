@@ -111,6 +111,8 @@ export interface ConfigEntry {
   isDefault: boolean;
   isSensitive: boolean;
   source: ConfigSource;
+  /** Where the value could come from, most specific first (only with `includeSynonyms`). */
+  synonyms?: { name: string; value: string | null; source: ConfigSource }[];
 }
 
 export interface ConfigDescription {
@@ -384,7 +386,7 @@ export class Admin {
 
   async describeConfigs(
     resources: readonly ConfigResource[],
-    options: AdminCallOptions = {},
+    options: AdminCallOptions & { includeSynonyms?: boolean } = {},
   ): Promise<ConfigDescription[]> {
     const results = await Promise.all(
       resources.map((r) =>
@@ -401,7 +403,7 @@ export class Admin {
                     configurationKeys: r.keys ?? null,
                   },
                 ],
-                includeSynonyms: false,
+                includeSynonyms: options.includeSynonyms ?? false,
                 includeDocumentation: false,
               }));
               const x = res.results[0];
@@ -426,6 +428,15 @@ export class Admin {
                       : Boolean(c.isDefault),
                   isSensitive: c.isSensitive,
                   source: SOURCES[c.configSource ?? 0] ?? 'unknown',
+                  ...(options.includeSynonyms
+                    ? {
+                        synonyms: (c.synonyms ?? []).map((y) => ({
+                          name: y.name ?? '',
+                          value: y.value ?? null,
+                          source: SOURCES[y.source ?? 0] ?? 'unknown',
+                        })),
+                      }
+                    : {}),
                 })),
               };
             },

@@ -147,6 +147,23 @@ test('describes and alters topic configs', async (t) => {
   );
 });
 
+test('describes configs with their synonyms on request', async (t) => {
+  const apis = await brokerApis(broker.bootstrap);
+  if (skipWithout(t, apis, [API.DescribeConfigs])) return;
+  await admin.createTopics([{ name: 'adm-syn', numPartitions: 1, configs: { 'retention.ms': '7200000' } }]);
+  const [plain] = await admin.describeConfigs([{ type: 'topic', name: 'adm-syn', keys: ['retention.ms'] }]);
+  assert.equal(plain.configs[0].synonyms, undefined);
+  const [withSynonyms] = await admin.describeConfigs(
+    [{ type: 'topic', name: 'adm-syn', keys: ['retention.ms'] }],
+    {
+      includeSynonyms: true,
+    },
+  );
+  const synonyms = withSynonyms.configs[0].synonyms ?? [];
+  assert.deepEqual(synonyms[0], { name: 'retention.ms', value: '7200000', source: 'dynamic-topic' });
+  assert.ok(synonyms.some((s) => s.source === 'default' || s.source === 'static-broker'));
+});
+
 test('offsets by time, record deletion and log dirs', async (t) => {
   const apis = await brokerApis(broker.bootstrap);
   if (skipWithout(t, apis, [API.Produce, API.ListOffsets, API.DeleteRecords, API.DescribeLogDirs])) return;
