@@ -172,6 +172,15 @@ export interface LogDirDescription {
   partitions: { topic: string; partition: number; sizeBytes: number; offsetLag: number; isFuture: boolean }[];
 }
 
+export interface BrokerApiVersions {
+  nodeId: number;
+  host: string;
+  port: number;
+  rack: string | null;
+  versions: { apiKey: number; minVersion: number; maxVersion: number }[];
+  error?: KafkaError;
+}
+
 export interface AdminCallOptions {
   timeoutMs?: number;
 }
@@ -741,6 +750,30 @@ export class Admin {
       controllerId: this.cluster.controllerId,
       brokers: [...this.cluster.brokers.values()],
     };
+  }
+
+  /**
+   * The API version ranges each broker of the cluster advertises in its ApiVersions answer (what
+   * kafka-broker-api-versions.sh shows); a broker that cannot be reached has `error` instead.
+   */
+  async brokerApiVersions(): Promise<BrokerApiVersions[]> {
+    await this.cluster.refreshMetadata();
+    const brokers = [...this.cluster.brokers.values()].sort((a, b) => a.nodeId - b.nodeId);
+    return Promise.all(
+      brokers.map(async (b) => {
+        try {
+          const conn = await this.cluster.withRetries('ApiVersions', () =>
+            this.cluster.connectionTo(b.nodeId),
+          );
+          const versions = [...conn.brokerVersions]
+            .map(([apiKey, [minVersion, maxVersion]]) => ({ apiKey, minVersion, maxVersion }))
+            .sort((x, y) => x.apiKey - y.apiKey);
+          return { ...b, versions };
+        } catch (e) {
+          return { ...b, versions: [], error: e as KafkaError };
+        }
+      }),
+    );
   }
 
   /** Log dirs of the given brokers (default: all), with the size of each partition. */

@@ -166,6 +166,15 @@ test('describes configs with their synonyms on request', async (t) => {
   assert.ok(synonymsOf('segment.bytes').some((s) => s.name === 'log.segment.bytes'));
 });
 
+test('lists the API versions each broker advertises', async () => {
+  const [b] = await admin.brokerApiVersions();
+  assert.equal(b.error, undefined);
+  assert.equal(b.port, broker.port);
+  const produce = b.versions.find((v) => v.apiKey === API.Produce);
+  assert.ok(produce && produce.minVersion <= 3 && produce.maxVersion >= 9);
+  assert.ok(b.versions.some((v) => v.apiKey === API.ApiVersions));
+});
+
 test('offsets by time, record deletion and log dirs', async (t) => {
   const apis = await brokerApis(broker.bootstrap);
   if (skipWithout(t, apis, [API.Produce, API.ListOffsets, API.DeleteRecords, API.DescribeLogDirs])) return;
