@@ -68,7 +68,8 @@ export function runTool(name: string, main: Main, options: RunOptions = {}): voi
     if (process.env.SAMSA_DEBUG) console.error(err);
     if (err instanceof UsageError) {
       eprintln(`${name}: ${err.message}`);
-      eprintln(options.usageHint ?? `Run '${name} --help' for the options.`);
+      const hint = options.usageHint ?? `Run '${name} --help' for the options.`;
+      if (hint !== '') eprintln(hint);
       finish(1);
       return;
     }
