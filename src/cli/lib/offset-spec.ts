@@ -64,8 +64,7 @@ export function parseOffsetSpec(text: string): OffsetSpec {
   let startText = text;
   let endText: string | null = null;
   const m = /^(.*):(end|newest|latest|\d+)$/.exec(text);
-  const cutsTimeOfDay =
-    m !== null && m[1].startsWith('@') && /^\d+$/.test(m[2]) && /T\d{2}(:\d{2})?$/.test(m[1]);
+  const cutsTimeOfDay = m?.[1].startsWith('@') && /^\d+$/.test(m[2]) && /T\d{2}(:\d{2})?$/.test(m[1]);
   if (m && !cutsTimeOfDay) {
     startText = m[1];
     endText = m[2];
@@ -92,22 +91,22 @@ export async function startOffsets(
   let byTime: { offset: number }[] = [];
   if (spec.kind === 'time')
     byTime = await admin.listOffsets(tps.map((tp) => ({ ...tp, at: spec.timestampMs })));
-  return tps.map((_, i) => {
-    const lo = earliest[i].offset;
-    const hi = latest[i].offset;
-    switch (spec.kind) {
-      case 'start':
-        return lo;
-      case 'end':
-        return hi;
-      case 'exact':
-        return Math.min(Math.max(spec.offset, lo), hi);
-      case 'fromStart':
-        return Math.min(lo + spec.n, hi);
-      case 'fromEnd':
-        return Math.max(hi - spec.n, lo);
-      case 'time':
-        return byTime[i].offset >= 0 ? byTime[i].offset : hi;
-    }
-  });
+  return tps.map((_, i) => pick(spec, earliest[i].offset, latest[i].offset, byTime[i]?.offset ?? -1));
+}
+
+function pick(spec: StartSpec, lo: number, hi: number, atTime: number): number {
+  switch (spec.kind) {
+    case 'start':
+      return lo;
+    case 'end':
+      return hi;
+    case 'exact':
+      return Math.min(Math.max(spec.offset, lo), hi);
+    case 'fromStart':
+      return Math.min(lo + spec.n, hi);
+    case 'fromEnd':
+      return Math.max(hi - spec.n, lo);
+    default:
+      return atTime >= 0 ? atTime : hi;
+  }
 }
