@@ -1,11 +1,9 @@
 // `samsa server start` and `kafka-server-start.sh`: loads the broker config (developer defaults, a
 // server.properties file, KAFKA_* variables, --override), prepares the log dirs and runs the broker
 // until SIGINT/SIGTERM. Bad configuration is one readable line and exit code 1.
+// The broker is imported only once the options are read, so `--help` does not load it.
 import { parseArgs } from 'node:util';
-import { Logger } from '../../broker/logger.js';
-import { ensureMetaProperties } from '../../broker/meta-properties.js';
-import { BrokerNode } from '../../broker/node.js';
-import { DEVELOPER_DEFAULTS, loadBrokerConfig } from '../../config/index.js';
+import type { BrokerNode } from '../../broker/node.js';
 
 const HELP = `Usage: samsa server start [options]
 
@@ -72,7 +70,19 @@ export async function startServer(options: StartOptions): Promise<number> {
     console.error(`${options.commandName}: ${message}`);
     return 1;
   };
-  const { readFileSync } = await import('node:fs');
+  const [
+    { readFileSync },
+    { Logger },
+    { ensureMetaProperties },
+    { BrokerNode },
+    { DEVELOPER_DEFAULTS, loadBrokerConfig },
+  ] = await Promise.all([
+    import('node:fs'),
+    import('../../broker/logger.js'),
+    import('../../broker/meta-properties.js'),
+    import('../../broker/node.js'),
+    import('../../config/index.js'),
+  ]);
   let text: string | undefined;
   if (options.file) {
     try {
@@ -113,10 +123,12 @@ export async function startServer(options: StartOptions): Promise<number> {
   }
   const l = node.listeners[0];
   const elapsedMs = Math.round(performance.now() - startedMs);
+  // Signal handlers first: whoever reads the ready line may signal at once.
+  const stopped = waitForSignal(node, config.nodeId);
   console.log(
     `Samsa broker ${config.nodeId} ready on ${l.name}://${l.host || '0.0.0.0'}:${l.boundPort} (cluster ${clusterId}) in ${elapsedMs} ms`,
   );
-  return waitForSignal(node, config.nodeId);
+  return stopped;
 }
 
 function waitForSignal(node: BrokerNode, nodeId: number): Promise<number> {
