@@ -44,17 +44,23 @@ import type { AbortedTxn } from './indexes.js';
 import { IoQueue, type WriteOp } from './io-queue.js';
 import { LeaderEpochCache } from './leader-epoch.js';
 import {
+  applyProducerBatch,
+  deleteSnapshot,
+  deleteSnapshotsAbove,
+  loadProducerSnapshot,
+  producerBatchOf,
+  rebuildProducerState,
+  replayProducers,
+  scheduleSnapshot,
+} from './log-producers.js';
+import {
   type AppendOrigin,
-  type CompletedTxn,
-  decodeSnapshot,
-  encodeSnapshot,
   type ProducerBatch,
   type ProducerEntry,
   ProducerStateManager,
 } from './producer-state.js';
 import {
   batchRecords,
-  controlRecord,
   DEFAULT_RECORD_CODEC,
   type RecordCodec,
   RecordFormatError,
@@ -183,36 +189,10 @@ export interface RecoveryReport {
   durationMs: number;
 }
 
-interface ProducerApplyTarget {
-  seg: LogSegment | null;
-}
-
 function problemOf(p: string): AppendProblem {
   if (p === 'magic') return 'magic';
   if (p === 'record-count') return 'record-count';
   return 'corrupt';
-}
-
-function producerBatchOf(h: BatchHeader, buf: Buffer, at: number): ProducerBatch {
-  const control = (h.attributes & ATTR_CONTROL) !== 0;
-  const pb: ProducerBatch = {
-    producerId: h.producerId,
-    producerEpoch: h.producerEpoch,
-    baseSequence: h.baseSequence,
-    lastOffsetDelta: h.lastOffsetDelta,
-    baseOffset: h.baseOffset,
-    maxTimestamp: h.maxTimestamp,
-    transactional: (h.attributes & ATTR_TRANSACTIONAL) !== 0,
-    control,
-  };
-  if (control) {
-    const c = controlRecord(buf, at);
-    if (c) {
-      pb.controlType = c.type;
-      pb.coordinatorEpoch = c.coordinatorEpoch;
-    }
-  }
-  return pb;
 }
 
 export class PartitionLog {
@@ -224,26 +204,35 @@ export class PartitionLog {
   config: LogConfig;
   /** Sorted by base offset; the last one is active. */
   segments: LogSegment[] = [];
-  private leo = 0;
-  private writtenEnd = 0;
-  private logStart = 0;
-  private hwm = 0;
-  private recoveryPointOffset = 0;
   readonly cache: TailCache;
   readonly producerState: ProducerStateManager;
   readonly leaderEpochs = new LeaderEpochCache();
-  private readonly queue: IoQueue;
-  private snapshotOffsets: number[] = [];
-  private meta: Promise<void> = Promise.resolve();
-  private epochCheckpointDirty = false;
-  private offlineError: unknown = null;
+
+  // State shared with the log-*.ts modules that implement parts of this class (recovery, reads,
+  // truncation, producer snapshots). Not part of the documented API: use the getters below.
+  /** Log end offset. */
+  leo = 0;
+  writtenEnd = 0;
+  logStart = 0;
+  hwm = 0;
+  recoveryPointOffset = 0;
+  readonly queue: IoQueue;
+  /** Offsets of the producer snapshot files, sorted. */
+  snapshotOffsets: number[] = [];
+  /** The chain of background work on small files (see runMeta). */
+  meta: Promise<void> = Promise.resolve();
+  epochCheckpointDirty = false;
+  offlineError: unknown = null;
+  /** Counts directory changes; dirSyncedVersion is the count the last directory sync covered. */
+  dirVersion = 0;
+  dirSyncedVersion = 0;
+
   private closed = false;
+  private closedForGood = false;
   private truncating = false;
   private unflushedMessages = 0;
   /** When the oldest append not yet flushed was made, or -1. */
   firstUnflushedMs = -1;
-  private dirVersion = 0;
-  private dirSyncedVersion = 0;
   private readonly onOffline?: (log: PartitionLog, error: unknown) => void;
   /** Set while the cleaner works on this log. */
   cleaning = false;
@@ -456,7 +445,7 @@ export class PartitionLog {
     seg.nextOffset = next;
     this.leo = next;
     seg.firstBatchTimestamp = (await seg.readFirstBatch())?.maxTimestamp ?? null;
-    await this.rebuildProducerState(this.leo);
+    await rebuildProducerState(this, this.leo);
     return { segmentsRecovered: 0, bytesTruncated: 0, segmentsDeleted: 0, problem: null, durationMs: 0 };
   }
 
@@ -468,8 +457,8 @@ export class PartitionLog {
     let k = this.floorIndex(recoveryPoint);
     if (k < 0) k = 0;
     const scanStart = this.segments[k].baseOffset;
-    const snapshotOffset = await this.loadProducerSnapshot(scanStart);
-    if (snapshotOffset < scanStart) await this.replayProducers(snapshotOffset, scanStart);
+    const snapshotOffset = await loadProducerSnapshot(this, scanStart);
+    if (snapshotOffset < scanStart) await replayProducers(this, snapshotOffset, scanStart);
     const report: RecoveryReport = {
       segmentsRecovered: 0,
       bytesTruncated: 0,
@@ -498,7 +487,7 @@ export class PartitionLog {
       }
     }
     this.leo = this.active.nextOffset;
-    for (const off of this.snapshotOffsets.filter((o) => o > this.leo)) await this.deleteSnapshot(off);
+    await deleteSnapshotsAbove(this, this.leo);
     if (this.segments.length > 0)
       this.active.firstBatchTimestamp = (await this.active.readFirstBatch())?.maxTimestamp ?? null;
     return report;
@@ -516,7 +505,6 @@ export class PartitionLog {
     const fileSize = await this.fs.size(h);
     let bad: string | null = null;
     let badAt = -1;
-    const target: ProducerApplyTarget = { seg };
     const res = await scanBatches(
       this.fs,
       h,
@@ -540,7 +528,7 @@ export class PartitionLog {
           if (this.leaderEpochs.assign(hdr.partitionLeaderEpoch, hdr.baseOffset))
             this.epochCheckpointDirty = true;
         }
-        if (hdr.baseOffset >= snapshotOffset) this.applyProducerBatch(producerBatchOf(hdr, buf, at), target);
+        if (hdr.baseOffset >= snapshotOffset) applyProducerBatch(this, producerBatchOf(hdr, buf, at), seg);
         return true;
       },
       { validate: true, buffer },
@@ -564,97 +552,9 @@ export class PartitionLog {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Producer state: snapshots and replay.
+  // Background writes of small files (producer snapshots, the leader-epoch checkpoint).
 
-  /** Loads the newest valid snapshot at or below `maxOffset` (deleting corrupt ones); returns its offset. */
-  private async loadProducerSnapshot(maxOffset: number): Promise<number> {
-    const candidates = this.snapshotOffsets.filter((o) => o <= maxOffset && o >= this.logStart).reverse();
-    for (const off of candidates) {
-      const data = await readWholeFile(this.fs, this.snapshotPath(off));
-      const entries = data ? decodeSnapshot(data) : null;
-      if (entries) {
-        this.producerState.load(entries, off, this.now());
-        return off;
-      }
-      await this.deleteSnapshot(off);
-    }
-    const start = Math.max(this.logStart, this.segments[0]?.baseOffset ?? 0);
-    this.producerState.clear(start);
-    return start;
-  }
-
-  /** Replays producer state from the batches in [from, to) (headers only, no validation). */
-  private async replayProducers(from: number, to: number): Promise<void> {
-    const target: ProducerApplyTarget = { seg: null };
-    for (let i = Math.max(0, this.floorIndex(from)); i < this.segments.length; i++) {
-      const seg = this.segments[i];
-      if (seg.baseOffset >= to) break;
-      const h = await seg.file();
-      seg.pin();
-      try {
-        await scanBatches(this.fs, h, 0, seg.writtenSize, (buf, at) => {
-          const base = readInt64(buf, at);
-          if (base >= to) return false;
-          if (base >= from)
-            this.applyProducerBatch(producerBatchOf(readBatchHeader(buf, at), buf, at), target);
-          return true;
-        });
-      } finally {
-        await seg.unpin();
-      }
-    }
-    this.producerState.mapEndOffset = to;
-  }
-
-  /** Reloads producer state for a log ending at `end` from the newest snapshot below it plus the log. */
-  private async rebuildProducerState(end: number): Promise<void> {
-    for (const off of this.snapshotOffsets.filter((o) => o > end)) await this.deleteSnapshot(off);
-    const from = await this.loadProducerSnapshot(end);
-    if (from < end) await this.replayProducers(from, end);
-  }
-
-  private applyProducerBatch(pb: ProducerBatch, target: ProducerApplyTarget): void {
-    const done = this.producerState.update(pb);
-    if (done) this.completeTxn(done, target.seg);
-  }
-
-  private completeTxn(done: CompletedTxn, seg: LogSegment | null): void {
-    if (done.aborted && seg) {
-      seg.txnIndex?.append({
-        producerId: done.producerId,
-        firstOffset: done.firstOffset,
-        lastOffset: done.lastOffset,
-        lastStableOffset: this.producerState.lastStableOffsetAfter(done),
-      });
-      seg.indexesDirty = true;
-    }
-    this.producerState.completeTxn(done, this.hwm);
-  }
-
-  private snapshotPath(offset: number): string {
-    return path.join(this.dir, offsetFileName(offset, SNAPSHOT_SUFFIX));
-  }
-
-  private async deleteSnapshot(offset: number): Promise<void> {
-    this.snapshotOffsets = this.snapshotOffsets.filter((o) => o !== offset);
-    try {
-      await this.fs.unlink(this.snapshotPath(offset));
-      this.dirVersion++;
-    } catch (err) {
-      if (errorCode(err) !== 'ENOENT') throw err;
-    }
-  }
-
-  /** Writes a producer snapshot (state as of `offset`) in the background. */
-  private scheduleSnapshot(offset: number, entries: ProducerEntry[]): void {
-    if (this.snapshotOffsets.includes(offset)) return;
-    this.snapshotOffsets.push(offset);
-    this.snapshotOffsets.sort((a, b) => a - b);
-    const data = encodeSnapshot(entries);
-    this.runMeta(() => writeFileAtomic(this.fs, this.snapshotPath(offset), data));
-  }
-
-  private scheduleEpochCheckpoint(): void {
+  scheduleEpochCheckpoint(): void {
     this.epochCheckpointDirty = true;
     this.runMeta(async () => {
       if (!this.epochCheckpointDirty) return;
@@ -665,7 +565,7 @@ export class PartitionLog {
   }
 
   /** Serial background work on small files (snapshots, epoch checkpoint); a failure takes the log offline. */
-  private runMeta(fn: () => Promise<void>): void {
+  runMeta(fn: () => Promise<void>): void {
     this.meta = this.meta.then(async () => {
       if (this.offlineError || this.closedForGood) return;
       try {
@@ -675,8 +575,6 @@ export class PartitionLog {
       }
     });
   }
-
-  private closedForGood = false;
 
   // ---------------------------------------------------------------------------------------------
   // Accessors.
@@ -862,7 +760,7 @@ export class PartitionLog {
     seg.recordBatch(position, batch.length, lastOffset, maxTimestamp);
     seg.size += batch.length;
     seg.lastModifiedMs = now;
-    this.applyProducerBatch(pb, { seg });
+    applyProducerBatch(this, pb, seg);
     this.leo = lastOffset + 1;
     this.cache.push(baseOffset, lastOffset, batch);
     const written = this.queue.write(seg, position, batch, this.leo);
@@ -969,7 +867,7 @@ export class PartitionLog {
     });
     created.catch((err) => this.goOffline(err));
     seg.createdBy(created);
-    this.scheduleSnapshot(base, this.producerState.entries());
+    scheduleSnapshot(this, base, this.producerState.entries());
     // Kafka flushes the rolled segment in the background; appends go on meanwhile.
     this.flush(base).catch((err) => this.goOffline(err));
   }
@@ -1366,8 +1264,8 @@ export class PartitionLog {
     this.hwm = Math.min(this.hwm, newEnd);
     this.recoveryPointOffset = Math.min(this.recoveryPointOffset, newEnd);
     if (this.leaderEpochs.truncateFromEnd(newEnd)) this.scheduleEpochCheckpoint();
-    if (this.producerState.mapEndOffset !== newEnd) await this.rebuildProducerState(newEnd);
-    else for (const off of this.snapshotOffsets.filter((o) => o > newEnd)) await this.deleteSnapshot(off);
+    if (this.producerState.mapEndOffset !== newEnd) await rebuildProducerState(this, newEnd);
+    else await deleteSnapshotsAbove(this, newEnd);
   }
 
   private async recomputeMaxTimestamp(seg: LogSegment): Promise<void> {
@@ -1407,7 +1305,7 @@ export class PartitionLog {
     const seg = new LogSegment(this.fs, this.dir, offset, this.config, this.now());
     seg.resetIndexes();
     for (const d of old) await d.deleteFiles();
-    for (const off of [...this.snapshotOffsets]) await this.deleteSnapshot(off);
+    for (const off of [...this.snapshotOffsets]) await deleteSnapshot(this, off);
     await seg.create();
     this.segments = [seg];
     this.dirVersion++;
@@ -1461,7 +1359,7 @@ export class PartitionLog {
       for (const [i, seg] of doomed.entries()) {
         await seg.deleteFiles();
         if (this.snapshotOffsets.includes(seg.baseOffset) && seg.baseOffset < this.segments[0].baseOffset) {
-          await this.deleteSnapshot(seg.baseOffset);
+          await deleteSnapshot(this, seg.baseOffset);
         }
         this.dirVersion++;
         if (i + 1 < doomed.length) await this.syncDir();
@@ -1546,7 +1444,7 @@ export class PartitionLog {
     if (!offline) {
       await this.flush().catch(() => {});
       if (!this.offlineError && this.leo > (this.snapshotOffsets[this.snapshotOffsets.length - 1] ?? -1)) {
-        this.scheduleSnapshot(this.leo, this.producerState.entries());
+        scheduleSnapshot(this, this.leo, this.producerState.entries());
       }
       await this.queue
         .task(async () => {
