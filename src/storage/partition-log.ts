@@ -45,7 +45,6 @@ import { IoQueue, type WriteOp } from './io-queue.js';
 import { LeaderEpochCache } from './leader-epoch.js';
 import {
   applyProducerBatch,
-  deleteSnapshot,
   deleteSnapshotsAbove,
   loadProducerSnapshot,
   producerBatchOf,
@@ -53,6 +52,15 @@ import {
   replayProducers,
   scheduleSnapshot,
 } from './log-producers.js';
+import {
+  advanceLogStart,
+  type DeleteRecordsResult,
+  deleteOldSegments,
+  deleteSegmentsBelowLogStart,
+  replaceSegments,
+  resetLog,
+  truncateLog,
+} from './log-truncation.js';
 import {
   type AppendOrigin,
   type ProducerBatch,
@@ -153,10 +161,7 @@ export interface OffsetLookup {
   leaderEpoch: number;
 }
 
-export type DeleteRecordsResult =
-  | { kind: 'ok'; logStartOffset: number }
-  | { kind: 'out-of-range'; highWatermark: number }
-  | { kind: 'offline'; detail: string };
+export type { DeleteRecordsResult } from './log-truncation.js';
 
 export interface PartitionLogOptions {
   fs: FileSystem;
@@ -333,7 +338,7 @@ export class PartitionLog {
     report.durationMs = this.now() - started;
     this.recovery = report;
     this.writtenEnd = this.leo;
-    if (this.leo < this.logStart) await this.resetTo(this.logStart);
+    if (this.leo < this.logStart) await resetLog(this, this.logStart);
     this.recoveryPointOffset = Math.min(options.recoveryPoint ?? 0, this.leo);
     if (options.cleanShutdown) this.recoveryPointOffset = this.leo;
     this.hwm = Math.min(Math.max(options.highWatermark ?? 0, this.logStart), this.leo);
@@ -655,13 +660,14 @@ export class PartitionLog {
     return found;
   }
 
-  private goOffline(err: unknown): void {
+  goOffline(err: unknown): void {
     if (this.offlineError !== null) return;
     this.offlineError = err ?? new Error('unknown write failure');
     this.onOffline?.(this, this.offlineError);
   }
 
-  private refusal(): string | null {
+  /** Why the log refuses work (closed or offline), or null. */
+  refusal(): string | null {
     if (this.closed) return `log ${this.dir} is closed`;
     if (this.offlineError !== null) return `log ${this.dir} is offline: ${this.offlineReason}`;
     return null;
@@ -891,7 +897,7 @@ export class PartitionLog {
     this.cache.evict(this.writtenEnd);
   }
 
-  private async syncDir(): Promise<void> {
+  async syncDir(): Promise<void> {
     const v = this.dirVersion;
     await this.fs.syncDir(this.dir);
     this.dirSyncedVersion = Math.max(this.dirSyncedVersion, v);
@@ -1201,7 +1207,7 @@ export class PartitionLog {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Truncation, log start, retention.
+  // Truncation, log start, retention, compaction swaps (log-truncation.ts).
 
   /**
    * Removes every batch at or after `offset` (a follower whose log diverged). The log end becomes the
@@ -1213,78 +1219,10 @@ export class PartitionLog {
     if (offset < this.logStart) return this.truncateFullyAndStartAt(offset);
     this.truncating = true;
     try {
-      await this.queue.task(() => this.doTruncate(offset));
+      await this.queue.task(() => truncateLog(this, offset));
     } finally {
       this.truncating = false;
     }
-  }
-
-  private async doTruncate(offset: number): Promise<void> {
-    await this.meta;
-    const k = Math.max(0, this.floorIndex(offset));
-    const dropped = this.segments.splice(k + 1);
-    const seg = this.active;
-    const loc = await seg.locate(offset, seg.writtenSize);
-    let newEnd = seg.nextOffset;
-    if (loc) {
-      newEnd = loc.baseOffset;
-      const h = await seg.file();
-      await this.fs.truncate(h, loc.position);
-      seg.size = seg.writtenSize = loc.position;
-      seg.syncedSize = -1; // the truncation itself is not durable until the next fsync
-      seg.offsetIndex!.truncateToPosition(loc.position);
-      seg.offsetIndex!.truncateTo(newEnd);
-      seg.timeIndex!.truncateTo(newEnd);
-      seg.txnIndex!.truncateTo(newEnd);
-      seg.indexesDirty = true;
-      seg.nextOffset = newEnd;
-      seg.bytesSinceLastIndexEntry = 0;
-      await this.recomputeMaxTimestamp(seg);
-      if (seg.size === 0) {
-        seg.firstBatchTimestamp = null;
-        seg.createdMs = this.now();
-      }
-    } else {
-      newEnd = await seg.scanEnd();
-    }
-    for (const d of dropped) await d.deleteFiles();
-    if (dropped.length > 0) {
-      this.dirVersion++;
-      this.segmentsVersion++;
-    }
-    if (newEnd < this.logStart) {
-      // Nothing at or above the log start is left: start an empty log there (Kafka's truncateFullyAndStartAt).
-      await this.resetTo(this.logStart);
-      return;
-    }
-    this.leo = newEnd;
-    this.writtenEnd = Math.min(this.writtenEnd, newEnd);
-    seg.nextOffset = newEnd;
-    this.cache.truncateFrom(newEnd);
-    this.hwm = Math.min(this.hwm, newEnd);
-    this.recoveryPointOffset = Math.min(this.recoveryPointOffset, newEnd);
-    if (this.leaderEpochs.truncateFromEnd(newEnd)) this.scheduleEpochCheckpoint();
-    if (this.producerState.mapEndOffset !== newEnd) await rebuildProducerState(this, newEnd);
-    else await deleteSnapshotsAbove(this, newEnd);
-  }
-
-  private async recomputeMaxTimestamp(seg: LogSegment): Promise<void> {
-    seg.maxTimestamp = -1;
-    seg.offsetOfMaxTimestamp = -1;
-    const last = seg.timeIndex!.lastEntry();
-    const from = seg.offsetIndex!.lookup(last.offset).position;
-    if (last.timestamp >= 0) {
-      seg.maxTimestamp = last.timestamp;
-      seg.offsetOfMaxTimestamp = last.offset;
-    }
-    const h = await seg.file();
-    await walkHeaders(this.fs, h, from, seg.writtenSize, (v) => {
-      if (v.maxTimestamp > seg.maxTimestamp) {
-        seg.maxTimestamp = v.maxTimestamp;
-        seg.offsetOfMaxTimestamp = v.lastOffset;
-      }
-      return true;
-    });
   }
 
   /** Deletes every segment and starts an empty log at `offset` (a follower far behind the leader's log start). */
@@ -1292,29 +1230,10 @@ export class PartitionLog {
     if (this.offlineError) throw this.offlineError;
     this.truncating = true;
     try {
-      await this.queue.task(() => this.resetTo(offset));
+      await this.queue.task(() => resetLog(this, offset));
     } finally {
       this.truncating = false;
     }
-  }
-
-  /** Replaces every segment with one empty segment at `offset`. Runs in the queue (or during open). */
-  private async resetTo(offset: number): Promise<void> {
-    await this.meta;
-    const old = this.segments;
-    const seg = new LogSegment(this.fs, this.dir, offset, this.config, this.now());
-    seg.resetIndexes();
-    for (const d of old) await d.deleteFiles();
-    for (const off of [...this.snapshotOffsets]) await deleteSnapshot(this, off);
-    await seg.create();
-    this.segments = [seg];
-    this.dirVersion++;
-    this.segmentsVersion++;
-    this.leo = this.writtenEnd = this.logStart = this.hwm = offset;
-    this.recoveryPointOffset = Math.min(this.recoveryPointOffset, offset);
-    this.cache.clear();
-    this.producerState.clear(offset);
-    if (this.leaderEpochs.clear()) this.scheduleEpochCheckpoint();
   }
 
   /**
@@ -1325,110 +1244,26 @@ export class PartitionLog {
     const refusal = this.refusal();
     if (refusal) return { kind: 'offline', detail: refusal };
     if (offset > this.hwm || offset < 0) return { kind: 'out-of-range', highWatermark: this.hwm };
-    this.advanceLogStart(offset);
-    this.deleteSegmentsBelowLogStart().catch((err) => this.goOffline(err));
+    advanceLogStart(this, offset);
+    deleteSegmentsBelowLogStart(this).catch((err) => this.goOffline(err));
     return { kind: 'ok', logStartOffset: this.logStart };
-  }
-
-  private advanceLogStart(offset: number): void {
-    if (offset <= this.logStart) return;
-    this.logStart = offset;
-    this.cache.dropBelow(offset);
-    if (this.leaderEpochs.truncateFromStart(offset)) this.scheduleEpochCheckpoint();
-  }
-
-  private async deleteSegmentsBelowLogStart(): Promise<number> {
-    const doomed: LogSegment[] = [];
-    for (let i = 0; i + 1 < this.segments.length; i++) {
-      if (this.segments[i + 1].baseOffset <= this.logStart) doomed.push(this.segments[i]);
-      else break;
-    }
-    return this.deleteSegments(doomed);
-  }
-
-  /** Removes `doomed` (oldest segments, never the active one) from the log and deletes their files. */
-  private async deleteSegments(doomed: LogSegment[]): Promise<number> {
-    if (doomed.length === 0) return 0;
-    const set = new Set(doomed);
-    this.segments = this.segments.filter((s) => !set.has(s));
-    this.segmentsVersion++;
-    this.advanceLogStart(this.segments[0].baseOffset);
-    await this.queue.task(async () => {
-      // Oldest first, each deletion made durable before the next: a crash can leave a shorter log but
-      // never one with a hole in the middle (the log-start checkpoint may be older than the deletion).
-      for (const [i, seg] of doomed.entries()) {
-        await seg.deleteFiles();
-        if (this.snapshotOffsets.includes(seg.baseOffset) && seg.baseOffset < this.segments[0].baseOffset) {
-          await deleteSnapshot(this, seg.baseOffset);
-        }
-        this.dirVersion++;
-        if (i + 1 < doomed.length) await this.syncDir();
-      }
-    });
-    return doomed.length;
   }
 
   /**
    * Retention: deletes inactive segments past retentionMs / retentionBytes (for the delete policy) and
    * those wholly below the log start offset. Only segments below the high watermark go.
    */
-  async deleteOldSegments(nowMs = this.now()): Promise<number> {
-    if (this.refusal()) return 0;
-    let n = await this.deleteSegmentsBelowLogStart();
-    if (this.config.cleanupPolicy === 'compact') return n;
-    const doomed: LogSegment[] = [];
-    let excess = this.config.retentionBytes < 0 ? 0 : this.sizeBytes - this.config.retentionBytes;
-    for (let i = 0; i + 1 < this.segments.length; i++) {
-      const seg = this.segments[i];
-      if (this.segments[i + 1].baseOffset > this.hwm) break;
-      await seg.ensureIndexes();
-      const largest = seg.maxTimestamp >= 0 ? seg.maxTimestamp : seg.lastModifiedMs;
-      const byTime = this.config.retentionMs >= 0 && nowMs - largest > this.config.retentionMs;
-      const bySize = this.config.retentionBytes >= 0 && excess - seg.size >= 0;
-      if (!byTime && !bySize) break;
-      excess -= seg.size;
-      doomed.push(seg);
-    }
-    n += await this.deleteSegments(doomed);
-    return n;
+  deleteOldSegments(nowMs = this.now()): Promise<number> {
+    return deleteOldSegments(this, nowMs);
   }
 
-  // ---------------------------------------------------------------------------------------------
-  // Compaction support (used by the cleaner).
-
   /**
-   * Replaces `old` (consecutive inactive segments, still in the log) with `cleaned` whose files are
-   * complete and durable under the `.swap` suffix. Returns the new segments version, or -1 (changing
-   * nothing) when the log changed since `version`.
+   * For the cleaner: replaces `old` (consecutive inactive segments, still in the log) with `cleaned`
+   * whose files are complete and durable under the `.swap` suffix. Returns the new segments version, or
+   * -1 (changing nothing) when the log changed since `version`.
    */
   async replaceSegments(old: LogSegment[], cleaned: LogSegment, version: number): Promise<number> {
-    return this.queue.task(async () => {
-      if (this.segmentsVersion !== version || this.offlineError || this.closed) return -1;
-      const first = this.segments.indexOf(old[0]);
-      if (first < 0 || old.some((s, i) => this.segments[first + i] !== s) || old.includes(this.active))
-        return -1;
-      for (const s of old) await s.unlinkKeepingHandle();
-      await this.fs.syncDir(this.dir);
-      for (const suffix of [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX]) {
-        const f = path.join(this.dir, offsetFileName(cleaned.baseOffset, suffix));
-        try {
-          await this.fs.rename(f + SWAP_SUFFIX, f);
-        } catch (err) {
-          if (errorCode(err) !== 'ENOENT') throw err;
-        }
-      }
-      await this.fs.syncDir(this.dir);
-      cleaned.suffix = '';
-      this.segments.splice(first, old.length, cleaned);
-      this.segmentsVersion++;
-      for (const s of old) {
-        s.deleted = true;
-        await s.release();
-      }
-      const end = first + 1 < this.segments.length ? this.segments[first + 1].baseOffset : this.leo;
-      this.cache.dropRange(cleaned.baseOffset, end);
-      return this.segmentsVersion;
-    });
+    return replaceSegments(this, old, cleaned, version);
   }
 
   // ---------------------------------------------------------------------------------------------
