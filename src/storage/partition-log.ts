@@ -21,37 +21,17 @@ import {
 import { type LogConfig, logConfig } from './config.js';
 import { LogDirError } from './errors.js';
 import {
-  CLEANED_SUFFIX,
-  DELETED_SUFFIX,
-  decodeEpochCheckpoint,
   encodeEpochCheckpoint,
-  INDEX_SUFFIX,
   LEADER_EPOCH_CHECKPOINT,
-  LOG_SUFFIX,
-  offsetFileName,
-  parseOffsetFileName,
   parsePartitionDirName,
-  readPartitionMetadata,
-  SNAPSHOT_SUFFIX,
-  SWAP_SUFFIX,
-  TIME_INDEX_SUFFIX,
   type TopicPartition,
-  TXN_INDEX_SUFFIX,
-  writePartitionMetadata,
 } from './files.js';
-import { errorCode, type FileSystem, mkdirDurable, readWholeFile, writeFileAtomic } from './fs.js';
+import { errorCode, type FileSystem, writeFileAtomic } from './fs.js';
 import type { AbortedTxn } from './indexes.js';
 import { IoQueue, type WriteOp } from './io-queue.js';
 import { LeaderEpochCache } from './leader-epoch.js';
-import {
-  applyProducerBatch,
-  deleteSnapshotsAbove,
-  loadProducerSnapshot,
-  producerBatchOf,
-  rebuildProducerState,
-  replayProducers,
-  scheduleSnapshot,
-} from './log-producers.js';
+import { applyProducerBatch, producerBatchOf, scheduleSnapshot } from './log-producers.js';
+import { loadLog, type RecoveryReport } from './log-recovery.js';
 import {
   advanceLogStart,
   type DeleteRecordsResult,
@@ -74,7 +54,7 @@ import {
   RecordFormatError,
   recordTimestamp,
 } from './records.js';
-import { checkStoredBatch, lastOffsetAt, scanBatches, walkHeaders } from './scan.js';
+import { checkStoredBatch, lastOffsetAt, scanBatches } from './scan.js';
 import { LogSegment } from './segment.js';
 import { TailCache } from './tail-cache.js';
 
@@ -161,6 +141,7 @@ export interface OffsetLookup {
   leaderEpoch: number;
 }
 
+export type { RecoveryReport } from './log-recovery.js';
 export type { DeleteRecordsResult } from './log-truncation.js';
 
 export interface PartitionLogOptions {
@@ -183,15 +164,6 @@ export interface PartitionLogOptions {
   codec?: RecordCodec;
   /** Called once when the log goes offline after a failed write. */
   onOffline?: (log: PartitionLog, error: unknown) => void;
-}
-
-/** What recovery found, for logs and tests. */
-export interface RecoveryReport {
-  segmentsRecovered: number;
-  bytesTruncated: number;
-  segmentsDeleted: number;
-  problem: string | null;
-  durationMs: number;
 }
 
 function problemOf(p: string): AppendProblem {
@@ -268,7 +240,7 @@ export class PartitionLog {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Opening and recovery.
+  // Opening (recovery is in log-recovery.ts).
 
   /**
    * Opens (creating when missing) the partition directory `dir` and recovers it. Rejects with a
@@ -281,7 +253,7 @@ export class PartitionLog {
   ): Promise<PartitionLog> {
     const log = new PartitionLog(dir, logConfig(config), options);
     try {
-      await log.load(options);
+      await loadLog(log, options);
     } catch (err) {
       await log.closeHandles();
       if (err instanceof LogDirError) throw err;
@@ -289,271 +261,6 @@ export class PartitionLog {
       throw err;
     }
     return log;
-  }
-
-  private async load(options: PartitionLogOptions): Promise<void> {
-    const started = this.now();
-    const fs = this.fs;
-    await mkdirDurable(fs, this.dir);
-    const names = await this.cleanStrayFiles(await fs.readdir(this.dir));
-    await this.completeSwaps(names);
-    const after = await fs.readdir(this.dir);
-    const bases: number[] = [];
-    for (const n of after) {
-      const b = parseOffsetFileName(n, LOG_SUFFIX);
-      if (b !== null) bases.push(b);
-      const s = parseOffsetFileName(n, SNAPSHOT_SUFFIX);
-      if (s !== null) this.snapshotOffsets.push(s);
-    }
-    bases.sort((a, b) => a - b);
-    this.snapshotOffsets.sort((a, b) => a - b);
-    await this.deleteOrphanIndexes(after, new Set(bases));
-    for (const b of bases) {
-      const seg = new LogSegment(fs, this.dir, b, this.config, this.now());
-      const st = await fs.stat(seg.logPath);
-      seg.size = seg.writtenSize = seg.syncedSize = st?.size ?? 0;
-      seg.lastModifiedMs = st?.mtimeMs ?? this.now();
-      this.segments.push(seg);
-    }
-    for (let i = 0; i + 1 < this.segments.length; i++)
-      this.segments[i].nextOffset = this.segments[i + 1].baseOffset;
-    if (this.segments.length === 0) {
-      const seg = new LogSegment(
-        fs,
-        this.dir,
-        Math.max(0, options.logStartOffset ?? 0),
-        this.config,
-        this.now(),
-      );
-      seg.resetIndexes();
-      await seg.create();
-      this.segments.push(seg);
-      this.dirVersion++;
-    }
-    this.logStart = Math.max(options.logStartOffset ?? 0, this.segments[0].baseOffset);
-    await this.loadEpochCheckpoint();
-    const report = options.cleanShutdown
-      ? await this.loadCleanly()
-      : await this.recover(Math.max(options.recoveryPoint ?? 0, 0));
-    report.durationMs = this.now() - started;
-    this.recovery = report;
-    this.writtenEnd = this.leo;
-    if (this.leo < this.logStart) await resetLog(this, this.logStart);
-    this.recoveryPointOffset = Math.min(options.recoveryPoint ?? 0, this.leo);
-    if (options.cleanShutdown) this.recoveryPointOffset = this.leo;
-    this.hwm = Math.min(Math.max(options.highWatermark ?? 0, this.logStart), this.leo);
-    this.producerState.onHighWatermark(this.hwm);
-    if (this.leaderEpochs.truncateFromStart(this.logStart)) this.scheduleEpochCheckpoint();
-    if (this.leaderEpochs.truncateFromEnd(this.leo)) this.scheduleEpochCheckpoint();
-    await this.active.file();
-    const meta = await readPartitionMetadata(fs, this.dir);
-    this.topicId = meta?.topicId ?? null;
-    if (options.topicId && options.topicId !== this.topicId) {
-      await writePartitionMetadata(fs, this.dir, options.topicId);
-      this.topicId = options.topicId;
-    }
-    if (this.epochCheckpointDirty) {
-      this.scheduleEpochCheckpoint();
-      await this.meta;
-    }
-  }
-
-  /** Removes temporary, cleaned-but-not-swapped and deleted files; returns the names left. */
-  private async cleanStrayFiles(names: string[]): Promise<string[]> {
-    const keep: string[] = [];
-    for (const n of names) {
-      if (n.endsWith('.tmp') || n.endsWith(CLEANED_SUFFIX) || n.endsWith(DELETED_SUFFIX)) {
-        await this.fs.unlink(path.join(this.dir, n));
-        this.dirVersion++;
-      } else keep.push(n);
-    }
-    return keep;
-  }
-
-  /**
-   * Finishes a compaction swap interrupted by a crash: a `<base>.log.swap` holds a complete cleaned
-   * segment replacing the segments in [base, its end); those are deleted and the swap files renamed.
-   */
-  private async completeSwaps(names: string[]): Promise<void> {
-    const swaps = names.filter((n) => n.endsWith(SWAP_SUFFIX));
-    if (swaps.length === 0) return;
-    const logSwaps = swaps
-      .map((n) => parseOffsetFileName(n.slice(0, -SWAP_SUFFIX.length), LOG_SUFFIX))
-      .filter((b): b is number => b !== null);
-    for (const base of logSwaps) {
-      const swapPath = path.join(this.dir, offsetFileName(base, LOG_SUFFIX) + SWAP_SUFFIX);
-      const end = await this.endOffsetOfFile(swapPath, base);
-      for (const n of names) {
-        if (n.endsWith(SWAP_SUFFIX)) continue;
-        for (const suffix of [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX]) {
-          const b = parseOffsetFileName(n, suffix);
-          if (b !== null && b >= base && b < end) await this.fs.unlink(path.join(this.dir, n));
-        }
-      }
-    }
-    await this.fs.syncDir(this.dir);
-    for (const n of swaps) {
-      await this.fs.rename(path.join(this.dir, n), path.join(this.dir, n.slice(0, -SWAP_SUFFIX.length)));
-    }
-    await this.fs.syncDir(this.dir);
-  }
-
-  private async endOffsetOfFile(file: string, base: number): Promise<number> {
-    const h = await this.fs.open(file, 'read');
-    try {
-      let end = base;
-      await scanBatches(this.fs, h, 0, await this.fs.size(h), (buf, at) => {
-        end = lastOffsetAt(buf, at) + 1;
-        return true;
-      });
-      return end;
-    } finally {
-      await this.fs.close(h);
-    }
-  }
-
-  private async deleteOrphanIndexes(names: string[], bases: Set<number>): Promise<void> {
-    for (const n of names) {
-      for (const suffix of [INDEX_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX]) {
-        const b = parseOffsetFileName(n, suffix);
-        if (b !== null && !bases.has(b)) {
-          await this.fs.unlink(path.join(this.dir, n));
-          this.dirVersion++;
-        }
-      }
-    }
-  }
-
-  private async loadEpochCheckpoint(): Promise<void> {
-    const data = await readWholeFile(this.fs, path.join(this.dir, LEADER_EPOCH_CHECKPOINT));
-    const entries = data ? decodeEpochCheckpoint(data) : null;
-    if (data && !entries) this.scheduleEpochCheckpoint();
-    for (const e of entries ?? []) this.leaderEpochs.assign(e.epoch, e.startOffset);
-  }
-
-  /** After a clean shutdown: trust the files, find the end of the active segment from its index. */
-  private async loadCleanly(): Promise<RecoveryReport> {
-    const seg = this.active;
-    seg.nextOffset = seg.baseOffset;
-    await seg.ensureIndexes();
-    const from = seg.offsetIndex!.lookup(Number.MAX_SAFE_INTEGER).position;
-    const h = await seg.file();
-    let next = seg.baseOffset;
-    const stopped = await walkHeaders(this.fs, h, from, seg.writtenSize, (v) => {
-      next = v.lastOffset + 1;
-      return true;
-    });
-    if (stopped !== seg.writtenSize) {
-      // The clean-shutdown marker lied (or the disk did): recover this segment after all.
-      return this.recover(seg.baseOffset);
-    }
-    seg.nextOffset = next;
-    this.leo = next;
-    seg.firstBatchTimestamp = (await seg.readFirstBatch())?.maxTimestamp ?? null;
-    await rebuildProducerState(this, this.leo);
-    return { segmentsRecovered: 0, bytesTruncated: 0, segmentsDeleted: 0, problem: null, durationMs: 0 };
-  }
-
-  /**
-   * Recovers every segment from the one holding `recoveryPoint`: validates each batch (size, CRC,
-   * offsets), rebuilds the indexes, truncates at the first bad batch and deletes the segments after it.
-   */
-  private async recover(recoveryPoint: number): Promise<RecoveryReport> {
-    let k = this.floorIndex(recoveryPoint);
-    if (k < 0) k = 0;
-    const scanStart = this.segments[k].baseOffset;
-    const snapshotOffset = await loadProducerSnapshot(this, scanStart);
-    if (snapshotOffset < scanStart) await replayProducers(this, snapshotOffset, scanStart);
-    const report: RecoveryReport = {
-      segmentsRecovered: 0,
-      bytesTruncated: 0,
-      segmentsDeleted: 0,
-      problem: null,
-      durationMs: 0,
-    };
-    const buffer = Buffer.allocUnsafe(8 * 1024 * 1024);
-    for (let i = k; i < this.segments.length; i++) {
-      const seg = this.segments[i];
-      const limit = i + 1 < this.segments.length ? this.segments[i + 1].baseOffset : Number.MAX_SAFE_INTEGER;
-      const cut = await this.recoverSegment(seg, limit, snapshotOffset, buffer);
-      report.segmentsRecovered++;
-      const endsEarly = i + 1 < this.segments.length && seg.nextOffset !== this.segments[i + 1].baseOffset;
-      if (cut !== null || endsEarly) {
-        if (cut !== null) {
-          report.bytesTruncated += cut.bytes;
-          report.problem = cut.problem;
-        } else
-          report.problem = `segment ${seg.baseOffset} ends at ${seg.nextOffset}, before the next segment`;
-        const dropped = this.segments.splice(i + 1);
-        for (const d of dropped) await d.deleteFiles();
-        report.segmentsDeleted += dropped.length;
-        if (dropped.length > 0) this.dirVersion++;
-        break;
-      }
-    }
-    this.leo = this.active.nextOffset;
-    await deleteSnapshotsAbove(this, this.leo);
-    if (this.segments.length > 0)
-      this.active.firstBatchTimestamp = (await this.active.readFirstBatch())?.maxTimestamp ?? null;
-    return report;
-  }
-
-  private async recoverSegment(
-    seg: LogSegment,
-    limit: number,
-    snapshotOffset: number,
-    buffer: Buffer,
-  ): Promise<{ bytes: number; problem: string } | null> {
-    seg.resetIndexes();
-    seg.nextOffset = seg.baseOffset;
-    const h = await seg.file();
-    const fileSize = await this.fs.size(h);
-    let bad: string | null = null;
-    let badAt = -1;
-    const res = await scanBatches(
-      this.fs,
-      h,
-      0,
-      fileSize,
-      (buf, at, position, size) => {
-        const hdr = readBatchHeader(buf, at);
-        const last = hdr.baseOffset + hdr.lastOffsetDelta;
-        if (hdr.baseOffset < seg.nextOffset || last >= limit || last - seg.baseOffset > INT32_MAX) {
-          bad = `batch at ${position} has offsets ${hdr.baseOffset}..${last}, expected from ${seg.nextOffset}`;
-          badAt = position;
-          return false;
-        }
-        seg.recordBatch(position, size, last, hdr.maxTimestamp);
-        const visible = last >= this.logStart;
-        if (
-          visible &&
-          hdr.partitionLeaderEpoch >= 0 &&
-          hdr.partitionLeaderEpoch > this.leaderEpochs.latestEpoch
-        ) {
-          if (this.leaderEpochs.assign(hdr.partitionLeaderEpoch, hdr.baseOffset))
-            this.epochCheckpointDirty = true;
-        }
-        if (hdr.baseOffset >= snapshotOffset) applyProducerBatch(this, producerBatchOf(hdr, buf, at), seg);
-        return true;
-      },
-      { validate: true, buffer },
-    );
-    let end = res.end;
-    let problem: string | null =
-      res.stop === 'torn' || res.stop === 'invalid' ? (res.problem ?? res.stop) : null;
-    if (bad !== null) {
-      end = badAt;
-      problem = bad;
-    }
-    seg.sealTimeIndex();
-    seg.size = seg.writtenSize = end;
-    seg.syncedSize = Math.min(seg.syncedSize, end);
-    if (end < fileSize) {
-      await this.fs.truncate(h, end);
-      seg.offsetIndex!.truncateToPosition(end);
-      return { bytes: fileSize - end, problem: problem ?? 'trailing bytes' };
-    }
-    return null;
   }
 
   // ---------------------------------------------------------------------------------------------
