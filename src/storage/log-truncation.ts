@@ -156,7 +156,7 @@ async function deleteSegments(log: PartitionLog, doomed: LogSegment[]): Promise<
  * Retention: deletes inactive segments past retentionMs / retentionBytes (for the delete policy) and
  * those wholly below the log start offset. Only segments below the high watermark go.
  */
-export async function deleteOldSegments(log: PartitionLog, nowMs: number): Promise<number> {
+export async function deleteExpiredSegments(log: PartitionLog, nowMs: number): Promise<number> {
   if (log.refusal()) return 0;
   let n = await deleteSegmentsBelowLogStart(log);
   if (log.config.cleanupPolicy === 'compact') return n;
@@ -182,7 +182,7 @@ export async function deleteOldSegments(log: PartitionLog, nowMs: number): Promi
  * complete and durable under the `.swap` suffix. Resolves to the new segments version, or -1 (changing
  * nothing) when the log changed since `version`.
  */
-export function replaceSegments(
+export function swapInCleanedSegments(
   log: PartitionLog,
   old: LogSegment[],
   cleaned: LogSegment,

@@ -8,12 +8,9 @@ import { posix as path } from 'node:path';
 import {
   ATTR_CONTROL,
   ATTR_TRANSACTIONAL,
-  BATCH_OFFSET_LEADER_EPOCH,
-  BATCH_OFFSET_MAX_TIMESTAMP,
   type BatchHeader,
   checkBatch,
   readBatchHeader,
-  readInt64,
   setBaseOffset,
   setLogAppendTime,
   setPartitionLeaderEpoch,
@@ -31,14 +28,23 @@ import type { AbortedTxn } from './indexes.js';
 import { IoQueue, type WriteOp } from './io-queue.js';
 import { LeaderEpochCache } from './leader-epoch.js';
 import { applyProducerBatch, producerBatchOf, scheduleSnapshot } from './log-producers.js';
+import {
+  collectAbortedTransactions,
+  lookupMaxTimestamp,
+  lookupOffsetForTimestamp,
+  type OffsetLookup,
+  type ReadOptions,
+  type ReadResult,
+  readLog,
+} from './log-read.js';
 import { loadLog, type RecoveryReport } from './log-recovery.js';
 import {
   advanceLogStart,
   type DeleteRecordsResult,
-  deleteOldSegments,
+  deleteExpiredSegments,
   deleteSegmentsBelowLogStart,
-  replaceSegments,
   resetLog,
+  swapInCleanedSegments,
   truncateLog,
 } from './log-truncation.js';
 import {
@@ -47,14 +53,8 @@ import {
   type ProducerEntry,
   ProducerStateManager,
 } from './producer-state.js';
-import {
-  batchRecords,
-  DEFAULT_RECORD_CODEC,
-  type RecordCodec,
-  RecordFormatError,
-  recordTimestamp,
-} from './records.js';
-import { checkStoredBatch, lastOffsetAt, scanBatches } from './scan.js';
+import { DEFAULT_RECORD_CODEC, type RecordCodec } from './records.js';
+import { checkStoredBatch } from './scan.js';
 import { LogSegment } from './segment.js';
 import { TailCache } from './tail-cache.js';
 
@@ -116,31 +116,7 @@ export type FollowerAppendResult =
   | { kind: 'empty' }
   | { kind: 'rejected'; problem: 'corrupt' | 'magic' | 'offset-out-of-order' | 'offline'; detail: string };
 
-export interface ReadOptions {
-  /** Exclusive upper bound on the offsets returned (the high watermark or last stable offset); default LEO. */
-  maxOffset?: number;
-  /** Return the first batch even when it is larger than maxBytes (KIP-74). Default true. */
-  minOneBatch?: boolean;
-}
-
-export type ReadResult =
-  | {
-      kind: 'data';
-      /** Whole batches, back to back; each buffer holds one or more of them. Empty when nothing is readable. */
-      records: Buffer[];
-      sizeBytes: number;
-      /** Last offset of the last batch returned, -1 when none. */
-      lastOffset: number;
-    }
-  | { kind: 'out-of-range'; logStartOffset: number; logEndOffset: number }
-  | { kind: 'offline'; detail: string };
-
-export interface OffsetLookup {
-  offset: number;
-  timestamp: number;
-  leaderEpoch: number;
-}
-
+export type { OffsetLookup, ReadOptions, ReadResult } from './log-read.js';
 export type { RecoveryReport } from './log-recovery.js';
 export type { DeleteRecordsResult } from './log-truncation.js';
 
@@ -659,105 +635,17 @@ export class PartitionLog {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Reads.
+  // Reads and offset lookups (log-read.ts).
 
   /**
    * Reads whole batches from `fetchOffset` (the first batch may start before it) up to `maxBytes`,
    * below `maxOffset`. From the tail cache when it reaches back to `fetchOffset`, else from the files.
    */
-  async read(
-    fetchOffset: number,
-    maxBytes: number,
-    options: ReadOptions = {},
-    retry = 16,
-  ): Promise<ReadResult> {
-    if (this.offlineError !== null) return { kind: 'offline', detail: this.offlineReason ?? 'offline' };
-    if (fetchOffset < this.logStart || fetchOffset > this.leo) {
-      return { kind: 'out-of-range', logStartOffset: this.logStart, logEndOffset: this.leo };
-    }
-    const maxOffset = Math.min(options.maxOffset ?? this.leo, this.leo);
-    const minOne = options.minOneBatch ?? true;
-    if (fetchOffset >= maxOffset) return { kind: 'data', records: [], sizeBytes: 0, lastOffset: -1 };
-    const ci = this.cache.indexOf(fetchOffset);
-    if (ci >= 0) return this.readCache(ci, maxBytes, maxOffset, minOne);
-    for (let i = Math.max(0, this.floorIndex(fetchOffset)); i < this.segments.length; i++) {
-      const seg = this.segments[i];
-      if (seg.baseOffset >= maxOffset) break;
-      const from = Math.max(fetchOffset, seg.baseOffset);
-      let res: ReadResult | null;
-      try {
-        res = await this.readSegment(seg, from, maxBytes, maxOffset, minOne);
-      } catch (err) {
-        // Retention or compaction removed the segment under the read: start over on the current log.
-        if (seg.deleted && retry > 0) return this.read(fetchOffset, maxBytes, options, retry - 1);
-        throw err;
-      }
-      if (res !== null) return res;
-    }
-    // Nothing on file at or after fetchOffset: the cache may have gained it meanwhile.
-    const again = this.cache.indexOf(fetchOffset);
-    if (again >= 0) return this.readCache(again, maxBytes, maxOffset, minOne);
-    return { kind: 'data', records: [], sizeBytes: 0, lastOffset: -1 };
+  read(fetchOffset: number, maxBytes: number, options: ReadOptions = {}, retry = 16): Promise<ReadResult> {
+    return readLog(this, fetchOffset, maxBytes, options, retry);
   }
 
-  private readCache(index: number, maxBytes: number, maxOffset: number, minOne: boolean): ReadResult {
-    const records: Buffer[] = [];
-    let bytes = 0;
-    let lastOffset = -1;
-    for (let i = index; i < this.cache.endIndex; i++) {
-      const b = this.cache.at(i)!;
-      if (b.lastOffset >= maxOffset) break;
-      if (bytes + b.buf.length > maxBytes && !(records.length === 0 && minOne)) break;
-      records.push(b.buf);
-      bytes += b.buf.length;
-      lastOffset = b.lastOffset;
-    }
-    return { kind: 'data', records, sizeBytes: bytes, lastOffset };
-  }
-
-  /** Reads from one segment file; null when the segment holds nothing at or after `offset`. */
-  private async readSegment(
-    seg: LogSegment,
-    offset: number,
-    maxBytes: number,
-    maxOffset: number,
-    minOne: boolean,
-  ): Promise<ReadResult | null> {
-    seg.pin();
-    try {
-      const limit = seg.writtenSize;
-      const loc = await seg.locate(offset, limit);
-      if (loc === null) return null;
-      if (loc.lastOffset >= maxOffset) return { kind: 'data', records: [], sizeBytes: 0, lastOffset: -1 };
-      const want = Math.min(limit - loc.position, Math.max(maxBytes, minOne ? loc.size : 0));
-      if (want < loc.size) return { kind: 'data', records: [], sizeBytes: 0, lastOffset: -1 };
-      const buf = Buffer.allocUnsafe(want);
-      const h = await seg.file();
-      let got = 0;
-      while (got < want) {
-        const n = await this.fs.read(h, buf, got, want - got, loc.position + got);
-        if (n === 0) break;
-        got += n;
-      }
-      let end = 0;
-      let lastOffset = -1;
-      while (got - end >= 61) {
-        const size = buf.readInt32BE(end + 8) + 12;
-        if (size < 61 || end + size > got) break;
-        const last = lastOffsetAt(buf, end);
-        if (last >= maxOffset) break;
-        end += size;
-        lastOffset = last;
-      }
-      return { kind: 'data', records: end > 0 ? [buf.subarray(0, end)] : [], sizeBytes: end, lastOffset };
-    } finally {
-      await seg.unpin();
-    }
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // Offset lookups (ListOffsets).
-
+  /** ListOffsets -2: the log start offset. */
   earliest(): OffsetLookup {
     return {
       offset: this.logStart,
@@ -766,101 +654,24 @@ export class PartitionLog {
     };
   }
 
+  /** ListOffsets -1: the log end offset. */
   latest(): OffsetLookup {
     return { offset: this.leo, timestamp: -1, leaderEpoch: this.leaderEpochs.latestEpoch };
   }
 
   /** The record with the largest timestamp (ListOffsets -3), or null for an empty log. */
-  async maxTimestamp(): Promise<OffsetLookup | null> {
-    await this.queue.idle(); // lookups read the files: let the queued writes land first
-    let best: LogSegment | null = null;
-    for (const seg of this.segments) {
-      await seg.ensureIndexes();
-      if (seg.size > 0 && seg.maxTimestamp >= 0 && (best === null || seg.maxTimestamp > best.maxTimestamp))
-        best = seg;
-    }
-    if (best === null || best.offsetOfMaxTimestamp < this.logStart) return null;
-    const ts = best.maxTimestamp;
-    const found = await this.searchSegment(best, ts, Math.max(best.baseOffset, this.logStart), true);
-    return (
-      found ?? {
-        offset: best.offsetOfMaxTimestamp,
-        timestamp: ts,
-        leaderEpoch: this.leaderEpochs.epochForOffset(best.offsetOfMaxTimestamp),
-      }
-    );
+  maxTimestamp(): Promise<OffsetLookup | null> {
+    return lookupMaxTimestamp(this);
   }
 
   /** The first record with timestamp >= `timestampMs` at or after the log start, or null. */
-  async offsetForTimestamp(timestampMs: number): Promise<OffsetLookup | null> {
-    await this.queue.idle();
-    for (const seg of this.segments) {
-      await seg.ensureIndexes();
-      if (seg.size === 0 || seg.maxTimestamp < timestampMs) continue;
-      const next = this.segments[this.segments.indexOf(seg) + 1];
-      if (next && next.baseOffset <= this.logStart) continue;
-      const found = await this.searchSegment(
-        seg,
-        timestampMs,
-        Math.max(seg.baseOffset, this.logStart),
-        false,
-      );
-      if (found) return found;
-    }
-    return null;
+  offsetForTimestamp(timestampMs: number): Promise<OffsetLookup | null> {
+    return lookupOffsetForTimestamp(this, timestampMs);
   }
 
-  private async searchSegment(
-    seg: LogSegment,
-    timestampMs: number,
-    startingOffset: number,
-    exact: boolean,
-  ): Promise<OffsetLookup | null> {
-    const ti = seg.timeIndex!.lookup(timestampMs);
-    const position = seg.offsetIndex!.lookup(Math.max(ti.offset, startingOffset)).position;
-    const h = await seg.file();
-    let result: OffsetLookup | null = null;
-    seg.pin();
-    try {
-      await scanBatches(this.fs, h, position, seg.writtenSize, (buf, at) => {
-        const last = lastOffsetAt(buf, at);
-        const maxTs = readInt64(buf, at + BATCH_OFFSET_MAX_TIMESTAMP);
-        if (last < startingOffset || maxTs < timestampMs) return true;
-        result = this.recordAtOrAfter(buf, at, timestampMs, startingOffset, exact);
-        return result === null;
-      });
-    } finally {
-      await seg.unpin();
-    }
-    return result;
-  }
-
-  private recordAtOrAfter(
-    buf: Buffer,
-    at: number,
-    ts: number,
-    startingOffset: number,
-    exact: boolean,
-  ): OffsetLookup | null {
-    const base = readInt64(buf, at);
-    const epoch = buf.readInt32BE(at + BATCH_OFFSET_LEADER_EPOCH);
-    try {
-      const parsed = batchRecords(buf, at, this.codec);
-      if (parsed === null) {
-        const maxTs = readInt64(buf, at + BATCH_OFFSET_MAX_TIMESTAMP);
-        return { offset: Math.max(base, startingOffset), timestamp: maxTs, leaderEpoch: epoch };
-      }
-      for (const r of parsed.records) {
-        const off = base + r.offsetDelta;
-        const t = recordTimestamp(buf, at, r);
-        if (off >= startingOffset && (exact ? t === ts : t >= ts))
-          return { offset: off, timestamp: t, leaderEpoch: epoch };
-      }
-      return null;
-    } catch (err) {
-      if (err instanceof RecordFormatError) return null;
-      throw err;
-    }
+  /** The aborted transactions overlapping [fetchOffset, upperBoundOffset) (read_committed fetches). */
+  abortedTransactions(fetchOffset: number, upperBoundOffset: number): Promise<AbortedTxn[]> {
+    return collectAbortedTransactions(this, fetchOffset, upperBoundOffset);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -881,7 +692,7 @@ export class PartitionLog {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Producer state and transactions.
+  // Producer state.
 
   /** The active producers (for DescribeProducers). */
   activeProducers(): ProducerEntry[] {
@@ -897,20 +708,6 @@ export class PartitionLog {
   removeExpiredProducers(nowMs = this.now()): number {
     this.producerState.producerIdExpirationMs = this.config.producerIdExpirationMs;
     return this.producerState.removeExpired(nowMs);
-  }
-
-  /** The aborted transactions overlapping [fetchOffset, upperBoundOffset) (read_committed fetches). */
-  async abortedTransactions(fetchOffset: number, upperBoundOffset: number): Promise<AbortedTxn[]> {
-    const out: AbortedTxn[] = [];
-    for (let i = Math.max(0, this.floorIndex(fetchOffset)); i < this.segments.length; i++) {
-      const seg = this.segments[i];
-      if (seg.baseOffset >= upperBoundOffset) break;
-      await seg.ensureIndexes();
-      for (const t of seg.txnIndex!.entries) {
-        if (t.lastOffset >= fetchOffset && t.firstOffset < upperBoundOffset) out.push({ ...t });
-      }
-    }
-    return out;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -961,7 +758,7 @@ export class PartitionLog {
    * those wholly below the log start offset. Only segments below the high watermark go.
    */
   deleteOldSegments(nowMs = this.now()): Promise<number> {
-    return deleteOldSegments(this, nowMs);
+    return deleteExpiredSegments(this, nowMs);
   }
 
   /**
@@ -970,7 +767,7 @@ export class PartitionLog {
    * -1 (changing nothing) when the log changed since `version`.
    */
   async replaceSegments(old: LogSegment[], cleaned: LogSegment, version: number): Promise<number> {
-    return replaceSegments(this, old, cleaned, version);
+    return swapInCleanedSegments(this, old, cleaned, version);
   }
 
   // ---------------------------------------------------------------------------------------------
