@@ -5,16 +5,7 @@
 // the segment files. Open recovers from the recovery point: every batch after it is validated, a torn
 // or corrupt tail is cut off, indexes and producer state are rebuilt.
 import { posix as path } from 'node:path';
-import {
-  ATTR_CONTROL,
-  ATTR_TRANSACTIONAL,
-  type BatchHeader,
-  checkBatch,
-  readBatchHeader,
-  setBaseOffset,
-  setLogAppendTime,
-  setPartitionLeaderEpoch,
-} from '../protocol/records/batch.js';
+import { setBaseOffset, setLogAppendTime, setPartitionLeaderEpoch } from '../protocol/records/batch.js';
 import { type LogConfig, logConfig } from './config.js';
 import { LogDirError } from './errors.js';
 import {
@@ -27,6 +18,7 @@ import { errorCode, type FileSystem, writeFileAtomic } from './fs.js';
 import type { AbortedTxn } from './indexes.js';
 import { IoQueue, type WriteOp } from './io-queue.js';
 import { LeaderEpochCache } from './leader-epoch.js';
+import { checkLeaderBatch, splitFollowerBatches } from './log-append-checks.js';
 import { applyProducerBatch, producerBatchOf, scheduleSnapshot } from './log-producers.js';
 import {
   collectAbortedTransactions,
@@ -54,7 +46,6 @@ import {
   ProducerStateManager,
 } from './producer-state.js';
 import { DEFAULT_RECORD_CODEC, type RecordCodec } from './records.js';
-import { checkStoredBatch } from './scan.js';
 import { LogSegment } from './segment.js';
 import { TailCache } from './tail-cache.js';
 
@@ -140,12 +131,6 @@ export interface PartitionLogOptions {
   codec?: RecordCodec;
   /** Called once when the log goes offline after a failed write. */
   onOffline?: (log: PartitionLog, error: unknown) => void;
-}
-
-function problemOf(p: string): AppendProblem {
-  if (p === 'magic') return 'magic';
-  if (p === 'record-count') return 'record-count';
-  return 'corrupt';
 }
 
 export class PartitionLog {
@@ -367,35 +352,10 @@ export class PartitionLog {
     const refusal = this.refusal();
     if (refusal) return { kind: 'rejected', problem: 'offline', detail: refusal };
     if (this.truncating) throw new Error('append while truncateTo is in progress');
-    const check = checkBatch(batch, 0, options.crcVerified !== true);
-    if (!check.ok) return { kind: 'rejected', problem: problemOf(check.problem), detail: check.detail };
+    const check = checkLeaderBatch(batch, options, this.config);
+    if (check.kind === 'rejected') return check;
     const h = check.header;
-    if (batch.length !== h.sizeBytes) {
-      return {
-        kind: 'rejected',
-        problem: 'invalid-record',
-        detail: `${batch.length - h.sizeBytes} bytes after the batch`,
-      };
-    }
-    if (h.sizeBytes > this.config.maxMessageBytes || h.sizeBytes > this.config.segmentBytes) {
-      return {
-        kind: 'rejected',
-        problem: 'too-large',
-        detail: `batch of ${h.sizeBytes} bytes exceeds ${Math.min(this.config.maxMessageBytes, this.config.segmentBytes)}`,
-      };
-    }
     const origin: AppendOrigin = options.origin ?? 'client';
-    const control = (h.attributes & ATTR_CONTROL) !== 0;
-    if (control && origin === 'client') {
-      return { kind: 'rejected', problem: 'invalid-record', detail: 'clients may not write control batches' };
-    }
-    if ((h.attributes & ATTR_TRANSACTIONAL) !== 0 && h.producerId < 0) {
-      return {
-        kind: 'rejected',
-        problem: 'invalid-record',
-        detail: 'transactional batch without a producer id',
-      };
-    }
     const pb = producerBatchOf(h, batch, 0);
     const pcheck = this.producerState.check(pb, origin);
     if (pcheck.kind === 'duplicate') {
@@ -470,32 +430,9 @@ export class PartitionLog {
     const refusal = this.refusal();
     if (refusal) return { kind: 'rejected', problem: 'offline', detail: refusal };
     if (this.truncating) throw new Error('appendAsFollower while truncateTo is in progress');
-    const found: { at: number; h: BatchHeader }[] = [];
-    let pos = 0;
-    let expect = this.leo;
-    while (records.length - pos >= 61) {
-      const size = records.readInt32BE(pos + 8) + 12;
-      if (size < 61 || pos + size > records.length) break;
-      const problem = checkStoredBatch(records, pos, size);
-      if (problem) {
-        return {
-          kind: 'rejected',
-          problem: problem.startsWith('magic') ? 'magic' : 'corrupt',
-          detail: problem,
-        };
-      }
-      const h = readBatchHeader(records, pos);
-      if (h.baseOffset < expect) {
-        return {
-          kind: 'rejected',
-          problem: 'offset-out-of-order',
-          detail: `batch at offset ${h.baseOffset}, expected at least ${expect}`,
-        };
-      }
-      expect = h.baseOffset + h.lastOffsetDelta + 1;
-      found.push({ at: pos, h });
-      pos += size;
-    }
+    const split = splitFollowerBatches(records, this.leo);
+    if (split.kind === 'rejected') return split;
+    const found = split.batches;
     if (found.length === 0) return { kind: 'empty' };
     let written: Promise<void> = Promise.resolve();
     const now = this.now();
