@@ -4,6 +4,14 @@
 // (`written`) resolves when the write call finished. Reads serve whole batches from the tail cache or
 // the segment files. Open recovers from the recovery point: every batch after it is validated, a torn
 // or corrupt tail is cut off, indexes and producer state are rebuilt.
+//
+// This file holds the class: its state, the append path (append, roll, the writes and their commit),
+// flush, close, and the public surface. The other parts take the log as their first argument:
+//   log-recovery.ts       open: tidying the directory, recovery, index rebuilding
+//   log-read.ts           reads, timestamp lookups, aborted transactions
+//   log-truncation.ts     truncation, reset, log start, retention, compaction swaps
+//   log-producers.ts      producer snapshots, replaying producer state from the log
+//   log-append-checks.ts  the checks of a leader's batch and of a follower's records
 import { posix as path } from 'node:path';
 import { setBaseOffset, setLogAppendTime, setPartitionLeaderEpoch } from '../protocol/records/batch.js';
 import { type LogConfig, logConfig } from './config.js';
