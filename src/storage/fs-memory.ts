@@ -293,6 +293,10 @@ export class MemoryFileSystem implements FileSystem {
   }
 
   async writev(handle: FileHandle, data: readonly Uint8Array[], position: number): Promise<void> {
+    this.writevSync(handle, data, position);
+  }
+
+  writevSync(handle: FileHandle, data: readonly Uint8Array[], position: number): void {
     const h = this.handle(handle, 'write');
     if (!h.writable) throw new FsError('EBADF', 'write', h.path);
     let total = 0;

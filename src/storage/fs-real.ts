@@ -84,6 +84,24 @@ export class RealFileSystem implements FileSystem {
     }
   }
 
+  writevSync(handle: FileHandle, data: readonly Uint8Array[], position: number): void {
+    const h = handle as RealHandle;
+    let bufs = data as Uint8Array[];
+    let total = 0;
+    for (const b of bufs) total += b.length;
+    let done = 0;
+    while (done < total) {
+      let n: number;
+      try {
+        n = nodeFs.writevSync(h.fd, bufs, position + done);
+      } catch (err) {
+        throw new FsError(errorCode(err) ?? 'EIO', 'write', h.path, (err as Error).message);
+      }
+      done += n;
+      if (done < total) bufs = skipBytes(bufs, n);
+    }
+  }
+
   fsync(handle: FileHandle): Promise<void> {
     const h = handle as RealHandle;
     return wrap<void>('fsync', h.path, (cb) => nodeFs.fdatasync(h.fd, cb));

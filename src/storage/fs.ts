@@ -55,6 +55,12 @@ export interface FileSystem {
   write(handle: FileHandle, data: Uint8Array, position: number): Promise<void>;
   /** Writes all buffers back to back starting at `position`, in one call where the platform allows. */
   writev(handle: FileHandle, data: readonly Uint8Array[], position: number): Promise<void>;
+  /**
+   * As writev, but on the calling thread. Small appends use it: copying a few KiB into the page cache
+   * costs microseconds, far less than a round trip through the thread pool, which is what an acks=1
+   * producer would otherwise wait for. Optional: a file system without it gets only async writes.
+   */
+  writevSync?(handle: FileHandle, data: readonly Uint8Array[], position: number): void;
   /** Makes the file's data and size durable (fdatasync). */
   fsync(handle: FileHandle): Promise<void>;
   truncate(handle: FileHandle, size: number): Promise<void>;

@@ -205,6 +205,7 @@ export class PartitionLog {
       (op) => this.performWrite(op),
       (op) => this.commitWrite(op),
       (err) => this.goOffline(err),
+      (op) => this.performWriteSync(op),
     );
   }
 
@@ -515,6 +516,14 @@ export class PartitionLog {
       await this.fs.fsync(h); // a sync write runs alone, so this covers every earlier write too
       if (this.dirSyncedVersion < this.dirVersion) await this.syncDir();
     }
+  }
+
+  /** A small write on the calling thread, when the segment file is open and the file system can. */
+  private performWriteSync(op: WriteOp): boolean {
+    const h = op.seg.handle;
+    if (!h || !this.fs.writevSync) return false;
+    this.fs.writevSync(h, op.bufs, op.position);
+    return true;
   }
 
   /** A write finished, and every earlier one did: the log may now count its bytes as written. */
