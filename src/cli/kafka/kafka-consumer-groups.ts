@@ -285,7 +285,7 @@ async function describeOffsets(admin: Admin, descriptions: GroupDescription[]): 
         ),
       );
     }
-    println(`${out.join('\n')}\n`);
+    println(out.join('\n'));
   }
   return ok;
 }
@@ -358,7 +358,7 @@ async function describeStates(admin: Admin, descriptions: GroupDescription[]): P
     const line = (c: string[]) =>
       `${pad(c[0], width)} ${pad(c[1], 25)} ${pad(c[2], 20)} ${pad(c[3], 15)} ${c[4]}`;
     println(
-      `\n${line(['GROUP', 'COORDINATOR (ID)', 'ASSIGNMENT-STRATEGY', 'STATE', '#MEMBERS'])}\n${line([d.groupId, coordinator, d.protocol, d.state, String(d.members.length)])}\n`,
+      `\n${line(['GROUP', 'COORDINATOR (ID)', 'ASSIGNMENT-STRATEGY', 'STATE', '#MEMBERS'])}\n${line([d.groupId, coordinator, d.protocol, d.state, String(d.members.length)])}`,
     );
   }
   return ok;

@@ -102,7 +102,7 @@ export async function runCommand(c: Command, argv: readonly string[]): Promise<n
     println(commandHelp(c));
     return 0;
   }
-  const brokers = args.get('brokers') ?? process.env.SAMSA_BROKERS ?? DEFAULT_BROKERS;
+  const brokers = args.get('brokers') ?? (process.env.SAMSA_BROKERS || DEFAULT_BROKERS);
   for (const b of brokers.split(',')) {
     if (!/^(\[[^\]]+\]|[^:\s]+):\d{1,5}$/.test(b.trim()))
       throw new UsageError(`--brokers '${b.trim()}' is not host:port`);
