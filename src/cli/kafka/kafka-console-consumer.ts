@@ -234,13 +234,19 @@ function compileRegex(text: string): RegExp {
   }
 }
 
-/** Checks the partition exists before assigning it (the client would wait for it forever). */
-async function checkPartition(p: Plan): Promise<void> {
+/**
+ * Checks the cluster answers (and that the partition exists, for --partition) before consuming:
+ * the consumer itself would keep retrying an unreachable broker, or wait for a missing partition,
+ * forever, as Java's does.
+ */
+async function preflight(p: Plan): Promise<void> {
   const admin = await openAdmin({
     'bootstrap.servers': p.settings['bootstrap.servers'],
     'default.api.timeout.ms': p.settings['default.api.timeout.ms'],
   });
   try {
+    await admin.describeCluster();
+    if (p.partition === undefined) return;
     const [d] = await admin.describeTopics([p.topic as string]);
     if (!d.partitions.some((x) => x.partition === p.partition)) {
       throw new UsageError(
@@ -286,7 +292,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const max = args.int('max-messages');
   const timeoutMs = args.int('timeout-ms');
-  if (p.partition !== undefined) await checkPartition(p);
+  await preflight(p);
   const consumer = await openConsumer(p.settings);
   const out = new Output();
   const skipErrors = args.has('skip-message-on-error');

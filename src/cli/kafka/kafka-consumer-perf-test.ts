@@ -5,7 +5,7 @@
 import type { Consumer, TopicPartition } from '../../client/index.js';
 import { type OptionSpec, parseInteger, UsageError } from '../args.js';
 import { checkBootstrap, clientSettings, loadProps, type Props } from '../client-config.js';
-import { openConsumer } from '../lib/clients.js';
+import { openConsumer, withAdmin } from '../lib/clients.js';
 import { BROKER_LIST_SPEC, bootstrapOf, parseKafkaArgs, required } from '../lib/kafka-tool.js';
 import { fixed, javaDate } from '../lib/perf.js';
 import { eprintln, println, runTool } from '../tool.js';
@@ -124,6 +124,10 @@ async function main(argv: string[]): Promise<number> {
         : `start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec${extra}`,
     );
   }
+  // The consumer would retry an unreachable broker forever: check the cluster answers first.
+  await withAdmin({ 'bootstrap.servers': bootstrap, 'default.api.timeout.ms': '10000' }, (a) =>
+    a.describeCluster(),
+  );
   const consumer = await openConsumer(clientSettings(props));
   const startMs = Date.now();
   let joinStartMs = startMs;
