@@ -4,13 +4,14 @@ import { statfs } from 'node:fs/promises';
 import type { BrokerConfig } from '../config/index.js';
 import { record } from '../metadata/records.js';
 import { type FileSystem, LogManager, MemoryFileSystem, RealFileSystem } from '../storage/index.js';
+import { type Clock, systemClock } from './clock.js';
 import { BrokerConfigService } from './config-service.js';
 import { ControllerService } from './controller/controller-service.js';
 import type { MetadataLog } from './controller/metadata-log.js';
 import { GroupCoordinator } from './coordinator/group/coordinator.js';
 import { OFFSETS_TOPIC } from './coordinator/group/settings.js';
 import { PartitionWriter } from './coordinator/partition-writer.js';
-import { type CoordinatorWriter, systemScheduler } from './coordinator/runtime.js';
+import type { CoordinatorWriter } from './coordinator/runtime.js';
 import { HANDLERS } from './handlers/index.js';
 import { Registry } from './handlers/registry.js';
 import type { BrokerServices } from './handlers/services.js';
@@ -39,6 +40,8 @@ export interface NodeOptions {
   log?: Logger;
   metadataLog?: MetadataLog;
   now?: () => number;
+  /** Time and timers of everything time-driven (default: the system clock); `now` still wins for `now`. */
+  clock?: Clock;
   /** The log of a `__consumer_offsets` partition (default: in memory, lost when the process exits). */
   groupLogFor?: (partition: number) => CoordinatorWriter;
 }
@@ -59,7 +62,9 @@ export class BrokerNode {
   static async start(options: NodeOptions): Promise<BrokerNode> {
     const { config } = options;
     const log = options.log ?? Logger.create();
-    const now = options.now ?? Date.now;
+    const clock = options.clock ?? systemClock;
+    const now = options.now ?? (() => clock.now());
+    const timeline: Clock = { now, setTimer: (ms, fn) => clock.setTimer(ms, fn) };
     const fs =
       options.fs ?? (options.storage === 'memory' ? new MemoryFileSystem({ now }) : new RealFileSystem());
     const logDir = config.logDirs[0];
@@ -67,6 +72,7 @@ export class BrokerNode {
     const opened = await LogManager.open(logDir, {
       fs,
       now,
+      timers: timeline,
       config: { retentionCheckIntervalMs: config.logRetentionCheckIntervalMs },
       topicConfig: (topic) => (configs ? toLogConfig(configs.topicConfig(topic)) : undefined),
       onLogOffline: (tp, err) =>
@@ -97,7 +103,7 @@ export class BrokerNode {
       config.nodeId,
       (topic) => topicConfigs.topicConfig(topic),
       log.child('replicas'),
-      now,
+      timeline,
     );
     controller.onImage((image, previous) => replicas.onImage(image, previous));
     // Group coordinator: follows the metadata to load the __consumer_offsets partitions this node
@@ -115,7 +121,7 @@ export class BrokerNode {
         groupSessionTimeoutMsMax: config.groupMaxSessionTimeoutMs,
         groupSizeMax: config.groupMaxSize,
       },
-      scheduler: systemScheduler(),
+      scheduler: timeline,
       logFor:
         options.groupLogFor ??
         ((partition) => new PartitionWriter(() => replicas.get(OFFSETS_TOPIC, partition))),
@@ -151,7 +157,8 @@ export class BrokerNode {
       connectionIdleMsMax: config.connectionsIdleMsMax,
       dispatcher: registry,
       log: log.child('server'),
-      now,
+      // Sockets keep wall-clock time whatever the clock: idle sweeps and drains are about real connections.
+      now: options.now ?? Date.now,
     });
     await controller.load();
     const bound = await server.start();
