@@ -33,7 +33,7 @@ export interface BrokerProcessOptions {
 export async function startBrokerProcess(options: BrokerProcessOptions = {}): Promise<BrokerProcess> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'samsa-test-'));
   const args = [
-    join(repoRoot, 'dist', 'src', 'cli', 'samsa.js'),
+    join(repoRoot, 'dist', 'bin', 'samsa.mjs'),
     'server',
     'start',
     '--port',
