@@ -57,7 +57,7 @@ export const EMBEDDED_DEFAULTS: Readonly<Record<string, string>> = {
 const INTERNAL_TOPICS = new Set([OFFSETS_TOPIC, '__transaction_state']);
 
 /** The log dir of a memory broker: a name inside its memory file system, never a path on disk. */
-const MEMORY_LOG_DIR = '/samsa-memory';
+const MEMORY_LOG_DIR = '/in-memory/samsa-logs';
 
 /** Starts a broker in this process. */
 export async function startBroker(options: StartBrokerOptions = {}): Promise<EmbeddedBroker> {

@@ -1,7 +1,7 @@
 // A clock a test moves by hand. By default it also flows with real time, so that everything a client
 // relies on keeps happening (a parked fetch still answers after its max wait, a rebalance still
 // completes) while `advance()` jumps over an hour of retention or a session timeout at once. Frozen, it
-// moves only when told to, as Kafka's MockTime does.
+// moves only when told to, as Kafka's MockTime does (a timer set with no delay still fires at once).
 import { type Clock, systemClock, type TimerHandle } from '../broker/clock.js';
 
 export type { Clock, TimerHandle };
@@ -117,11 +117,15 @@ export class ManualClock implements Clock {
     await new Promise((resolve) => setImmediate(resolve));
   }
 
-  /** Flowing: one real timer for the earliest timer, so timers also fire as real time passes. */
+  /**
+   * One real timer for the earliest timer, so timers also fire as real time passes. Frozen, only a
+   * timer already due (a zero delay) fires by itself: time stands still, but "now" still comes.
+   */
   private armRealTimer(): void {
-    if (this.frozen || this.pinnedMs !== null) return;
+    if (this.pinnedMs !== null) return;
     const next = this.nextDue();
     if (!next) return;
+    if (this.frozen && next.dueMs > this.now()) return;
     if (this.realTimer && next.dueMs >= this.realTimerAtMs) return;
     if (this.realTimer) clearTimeout(this.realTimer);
     this.realTimerAtMs = next.dueMs;

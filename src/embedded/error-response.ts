@@ -14,6 +14,7 @@ export interface ClusterView {
   controllerId: number;
   brokers: readonly { nodeId: number; host: string; port: number; rack: string | null }[];
   topicNames(): string[];
+  logDir: string;
 }
 
 /** Fields that identify an element, copied from the request into the answer. */
@@ -170,7 +171,10 @@ function asObj(v: unknown): Obj | null {
   return v !== null && typeof v === 'object' ? (v as Obj) : null;
 }
 
-/** Metadata and DescribeCluster still name the brokers, so that a client can go on after the error. */
+/**
+ * Metadata and DescribeCluster still name the brokers, so that a client can go on after the error;
+ * DescribeLogDirs names the log dir that failed.
+ */
 function fillClusterFields(
   apiKey: number,
   response: Obj,
@@ -187,6 +191,9 @@ function fillClusterFields(
       // "All topics": every topic carries the error.
       response.topics = cluster.topicNames().map((name) => ({ name, errorCode: options.errorCode }));
     }
+  } else if (apiKey === 35) {
+    // One log dir carrying the error (before v3 there is no top-level error code to carry it).
+    response.results = [{ errorCode: options.errorCode, logDir: cluster.logDir, topics: [] }];
   } else if (apiKey === 60) {
     response.brokers = cluster.brokers.map((b) => ({
       brokerId: b.nodeId,

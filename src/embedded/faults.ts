@@ -332,6 +332,7 @@ function buildErrorResponse(ctx: RequestContext, request: unknown, error: ErrorS
       controllerId: services.nodeId,
       brokers: brokerEntries(ctx, services.metadata()),
       topicNames: () => [...services.metadata().topicsByName.keys()],
+      logDir: services.logDir,
     },
   });
 }
