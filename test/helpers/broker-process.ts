@@ -13,10 +13,12 @@ export interface BrokerProcess {
   bootstrap: string;
   dataDir: string;
   child: ChildProcess;
-  /** Everything the broker wrote to stderr so far (its log). */
+  /** Everything the broker wrote so far (its log lines go to stdout, start-up errors to stderr). */
   logs(): string;
   /** SIGTERM and wait for exit; resolves with the exit code. */
   stop(): Promise<number | null>;
+  /** Resolves with the exit code when the process exits (whatever made it exit). */
+  exited: Promise<number | null>;
   /** SIGKILL and wait. */
   kill(): Promise<void>;
 }
@@ -79,7 +81,8 @@ export async function startBrokerProcess(options: BrokerProcessOptions = {}): Pr
     bootstrap: `${ready.host}:${ready.port}`,
     dataDir,
     child,
-    logs: () => stderr,
+    logs: () => `${stdout}${stderr}`,
+    exited,
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       return exited;

@@ -133,8 +133,9 @@ function waitForSignal(node: BrokerNode, nodeId: number): Promise<number> {
         () => resolve(1),
       );
     };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
+    // A second signal while stopping is ignored: the broker is already on its way out.
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
   });
 }
 
