@@ -3,9 +3,12 @@
 // until SIGINT/SIGTERM. Bad configuration is one readable line and exit code 1.
 import { parseArgs } from 'node:util';
 import { Logger } from '../../broker/logger.js';
-import { ensureMetaProperties } from '../../broker/meta-properties.js';
+import { ensureMetaProperties, randomClusterId } from '../../broker/meta-properties.js';
 import { BrokerNode } from '../../broker/node.js';
 import { DEVELOPER_DEFAULTS, loadBrokerConfig } from '../../config/index.js';
+
+/** The name of the logs of a broker started with --memory: never a path on disk. */
+const MEMORY_LOG_DIR = '/in-memory/samsa-logs';
 
 const HELP = `Usage: samsa server start [options]
 
@@ -17,6 +20,7 @@ Options:
   --port N              listen on port N (default 9092; 0 picks a free port)
   --host HOST           listen on HOST (default localhost)
   --data-dir DIR        keep data in DIR (default ./data)
+  --memory              keep everything in memory: nothing is written to disk, all is lost on exit
   --config FILE         read a Kafka server.properties file instead of the developer defaults
   --override KEY=VALUE  set any broker config key (repeatable)
   -h, --help            show this help
@@ -27,6 +31,7 @@ KAFKA_* environment variables set config keys as in the apache/kafka container i
 Examples:
   samsa server start
   samsa server start --port 19092 --data-dir /tmp/samsa
+  samsa server start --memory --port 0
   samsa server start --override num.partitions=3 --override log.retention.hours=1
   samsa server start --config config/server.properties`;
 
@@ -35,6 +40,8 @@ export interface StartOptions {
   overrides: string[];
   /** Developer defaults apply unless a config file is given. */
   developerDefaults: boolean;
+  /** Logs in memory (the embedded broker's storage): no log dir, no meta.properties, a new cluster id. */
+  memory?: boolean;
   commandName: string;
 }
 
@@ -52,7 +59,12 @@ export async function run(args: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  const overrides = [...(values.override ?? [])];
+  if (values.memory && values['data-dir'] !== undefined) {
+    console.error('samsa server start: --memory keeps nothing on disk, so it cannot take --data-dir.');
+    return 1;
+  }
+  // In memory, log.dirs only names the logs (in DescribeLogDirs); an --override may rename them.
+  const overrides = [...(values.memory ? [`log.dirs=${MEMORY_LOG_DIR}`] : []), ...(values.override ?? [])];
   if (values.port !== undefined || values.host !== undefined) {
     overrides.push(`listeners=PLAINTEXT://${values.host ?? 'localhost'}:${values.port ?? 9092}`);
   }
@@ -62,6 +74,7 @@ export async function run(args: string[]): Promise<number> {
     overrides,
     developerDefaults: values.config === undefined,
     commandName: 'samsa server start',
+    memory: values.memory,
   });
 }
 
@@ -98,8 +111,8 @@ export async function startServer(options: StartOptions): Promise<number> {
   });
   for (const w of config.warnings) log.warn(w);
   for (const n of config.notes) log.debug(n);
-  let clusterId: string | undefined;
-  for (const dir of config.logDirs) {
+  let clusterId: string | undefined = options.memory ? randomClusterId() : undefined;
+  for (const dir of options.memory ? [] : config.logDirs) {
     const meta = await ensureMetaProperties(dir, config.nodeId, clusterId);
     if (!meta.ok) return fail(meta.error);
     clusterId = meta.meta.clusterId;
@@ -107,14 +120,19 @@ export async function startServer(options: StartOptions): Promise<number> {
   }
   let node: BrokerNode;
   try {
-    node = await BrokerNode.start({ config, clusterId: clusterId as string, log });
+    node = await BrokerNode.start({
+      config,
+      clusterId: clusterId as string,
+      log,
+      storage: options.memory ? 'memory' : 'disk',
+    });
   } catch (err) {
     return fail((err as Error).message);
   }
   const l = node.listeners[0];
   const elapsedMs = Math.round(performance.now() - startedMs);
   console.log(
-    `Samsa broker ${config.nodeId} ready on ${l.name}://${l.host || '0.0.0.0'}:${l.boundPort} (cluster ${clusterId}) in ${elapsedMs} ms`,
+    `Samsa broker ${config.nodeId} ready on ${l.name}://${l.host || '0.0.0.0'}:${l.boundPort} (cluster ${clusterId}${options.memory ? ', in memory' : ''}) in ${elapsedMs} ms`,
   );
   return waitForSignal(node, config.nodeId);
 }
@@ -146,6 +164,7 @@ function parse(args: string[]) {
       port: { type: 'string' },
       host: { type: 'string' },
       'data-dir': { type: 'string' },
+      memory: { type: 'boolean' },
       config: { type: 'string' },
       override: { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
