@@ -162,12 +162,14 @@ test('reset: topics, groups, offsets, config overrides and hooks gone; start-up 
     ],
     result: undefined,
   }));
-  assert.equal(nodeOf(broker).controller.image.configs.size, 1);
+  const brokerConfigs = () =>
+    [...nodeOf(broker).controller.image.configs.keys()].filter((k) => k.startsWith('4:'));
+  assert.equal(brokerConfigs().length, 1);
   await broker.reset();
   assert.deepEqual(broker.listTopics(), ['orders']);
   assert.deepEqual(await broker.readAll('orders'), []);
   assert.equal(broker.faults.size, 0);
-  assert.equal(nodeOf(broker).controller.image.configs.size, 0);
+  assert.deepEqual(brokerConfigs(), []);
   const r = await broker.produce('orders', { value: 'again', partition: 0 });
   assert.equal(r[0].offset, 0, 'offsets start over');
 });

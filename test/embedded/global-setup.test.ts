@@ -21,7 +21,7 @@ async function reachable(bootstrap: string): Promise<string[]> {
   }).admin();
   await admin.connect();
   try {
-    return await admin.listTopics();
+    return (await admin.listTopics()).filter((t) => !t.startsWith('__'));
   } finally {
     await admin.disconnect();
   }
@@ -43,6 +43,7 @@ test('vitest: setup sets KAFKA_BOOTSTRAP_SERVERS and provides it; the returned t
     assert.equal(process.env.KAFKA_BOOTSTRAP_SERVERS, 'previous:9092');
     await assert.rejects(reachable(bootstrap as string));
   } finally {
+    await vitestSetup.teardown();
     if (before === undefined) delete process.env.KAFKA_BOOTSTRAP_SERVERS;
     else process.env.KAFKA_BOOTSTRAP_SERVERS = before;
   }
@@ -59,6 +60,7 @@ test('jest: globalSetup and globalTeardown are separate modules sharing the brok
     await globalTeardownJest();
     assert.equal(bootstrapVariable(), undefined);
   } finally {
+    await globalTeardownJest();
     if (before !== undefined) process.env.KAFKA_BOOTSTRAP_SERVERS = before;
   }
 });
