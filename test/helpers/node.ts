@@ -19,7 +19,6 @@ export async function startTestNode(
   const node = await BrokerNode.start({
     config: loaded.config,
     clusterId: 'test-cluster-id-000000',
-    // In memory, as this helper promises: on disk, '/samsa-memory' kept topics from one run to the next.
     storage: 'memory',
     log: Logger.silent(),
   });
