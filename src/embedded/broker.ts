@@ -99,7 +99,11 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Emb
       clusterId,
       storage,
       clock,
-      log: level === 'off' ? Logger.silent() : Logger.create({ level, format: 'text' }),
+      // On stderr: a test runner's stdout may carry its report (node --test writes TAP there).
+      log:
+        level === 'off'
+          ? Logger.silent()
+          : Logger.create({ level, format: 'text', sink: { write: (line) => process.stderr.write(line) } }),
     });
     const broker = new Broker(node, clock, storage === 'disk' ? logDir : null, tempDir, options.topics ?? {});
     try {
