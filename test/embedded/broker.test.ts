@@ -194,3 +194,21 @@ test('startCluster: brokers 1 has the same shape; more is refused, saying why', 
     return e.code === 'NOT_IMPLEMENTED' && /brokers: 3/.test(e.message);
   });
 });
+
+test('fault hooks take APIs by name (any case) or key, errors by name or code, and refuse what they do not know', async () => {
+  await using broker = await startBroker();
+  const byKey = broker.faults.failNext(0, { error: 6 });
+  const byName = broker.faults.delay('fetch', 10);
+  assert.equal(broker.faults.size, 2);
+  byKey.remove();
+  byName.remove();
+  assert.equal(broker.faults.size, 0);
+  assert.equal(byKey.active, false);
+  assert.throws(() => broker.faults.failNext('Produse'), /Produse is not an API this broker serves/);
+  assert.throws(() => broker.faults.failNext('EndTxn'), /not an API this broker serves/);
+  assert.throws(
+    () => broker.faults.failNext('Produce', { error: 'NOT_AN_ERROR' as never }),
+    /unknown Kafka error/,
+  );
+  assert.throws(() => broker.faults.failNext('Produce', { times: 0 }), /times must be at least 1/);
+});
