@@ -3,7 +3,7 @@
 // instead of a few hundred is what lets a broker start in well under a second of a bare `node`.
 // Native and WASM packages stay external (they load their binaries at run time); code loaded with a
 // dynamic import (the compression codecs) becomes its own chunk, loaded only when needed.
-import { readdirSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { build } from 'esbuild';
 
@@ -17,6 +17,9 @@ const entryPoints = {
       .map((f) => [f.replace(/\.js$/, ''), join(kafkaDir, f)]),
   ),
 };
+
+// Chunk names change with their contents: start from an empty folder so stale ones do not pile up.
+rmSync(join(root, 'dist/bin'), { recursive: true, force: true });
 
 await build({
   entryPoints,

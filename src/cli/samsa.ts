@@ -1,35 +1,132 @@
 #!/usr/bin/env node
 // The `samsa` command. Subcommands load lazily so `--help` and quick commands start fast.
-const COMMANDS: Record<string, () => Promise<{ run(args: string[]): Promise<number> }>> = {
-  'server start': () => import('./commands/server-start.js'),
+import { CommandError, SAMSA_VERSION, UsageError } from './args.js';
+import type { Command } from './lib/samsa-common.js';
+import { eprintln, errorMessage, println, runTool } from './tool.js';
+
+type Loader = () => Promise<{ command: Command }>;
+
+const COMMANDS: [string, string, Loader][] = [
+  ['topic create', 'create topics', () => import('./commands/topic-create.js')],
+  ['topic list', 'list topics', () => import('./commands/topic-list.js')],
+  [
+    'topic describe',
+    'describe topics: configs, partitions, watermarks',
+    () => import('./commands/topic-describe.js'),
+  ],
+  ['topic alter', 'add partitions, set or remove topic configs', () => import('./commands/topic-alter.js')],
+  ['topic delete', 'delete topics', () => import('./commands/topic-delete.js')],
+  ['produce', 'send records (arguments or stdin lines)', () => import('./commands/topic-produce.js')],
+  ['consume', 'print records, from the oldest by default', () => import('./commands/topic-consume.js')],
+  ['group list', 'list consumer groups', () => import('./commands/group-list.js')],
+  ['group describe', 'offsets, lag and members of groups', () => import('./commands/group-describe.js')],
+  ['group reset', 'move the committed offsets of a group', () => import('./commands/group-reset.js')],
+  ['group delete', 'delete groups or their offsets', () => import('./commands/group-delete.js')],
+  [
+    'config get',
+    'show configs of a topic, a broker or the cluster',
+    () => import('./commands/config-get.js'),
+  ],
+  ['config set', 'set or remove configs', () => import('./commands/config-set.js')],
+  ['cluster info', 'cluster id, controller and brokers', () => import('./commands/cluster-info.js')],
+];
+
+const ALIASES: Record<string, string> = {
+  'topic produce': 'produce',
+  'topic consume': 'consume',
+  'topic ls': 'topic list',
+  'group ls': 'group list',
+  'group seek': 'group reset',
 };
 
 const USAGE = `Usage: samsa <command> [options]
 
 Commands:
-  server start      run a Samsa broker (developer defaults: localhost:9092, data in ./data)
+${[
+  ...COMMANDS.map(([n, d]) => [n, d]),
+  ['server start', 'run a Samsa broker (localhost:9092, data in ./data)'],
+]
+  .map(([n, d]) => `  ${n.padEnd(16)}${d}`)
+  .join('\n')}
 
-Run 'samsa <command> --help' for the options of a command.`;
+Every command takes --brokers host:port (or $SAMSA_BROKERS; default localhost:9092), --json,
+--timeout and -X key=value client settings. Run 'samsa <command> --help' for its options and
+examples. Kafka's own tools come along too: kafka-topics.sh, kafka-console-consumer.sh, ...
 
-async function main(argv: string[]): Promise<number> {
-  for (const [name, load] of Object.entries(COMMANDS)) {
-    const words = name.split(' ');
-    if (words.every((w, i) => argv[i] === w)) return (await load()).run(argv.slice(words.length));
+Examples:
+  samsa server start
+  samsa topic create orders -p 3
+  echo hello | samsa produce orders
+  samsa consume orders -n 1
+  samsa group describe billing`;
+
+function findCommand(argv: readonly string[]): { name: string; rest: string[] } | null {
+  for (const words of [2, 1]) {
+    const name = argv.slice(0, words).join(' ');
+    const target = ALIASES[name] ?? name;
+    if (COMMANDS.some(([n]) => n === target) || target === 'server start')
+      return { name: target, rest: argv.slice(words) };
   }
-  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
-    console.log(USAGE);
-    return 0;
-  }
-  console.error(`samsa: unknown command '${argv.join(' ')}'. Run 'samsa --help' for the list.`);
-  return 1;
+  return null;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    console.error(`samsa: ${(err as Error)?.message ?? String(err)}`);
-    process.exitCode = 1;
-  },
-);
+/** Connection flags given before the command words (`samsa -b host:9092 topic list`) move after them. */
+function hoistGlobals(argv: readonly string[]): string[] {
+  const leading: string[] = [];
+  let i = 0;
+  while (
+    i < argv.length &&
+    argv[i].startsWith('-') &&
+    argv[i] !== '-h' &&
+    argv[i] !== '--help' &&
+    argv[i] !== '--version'
+  ) {
+    const takesValue = /^(-b|--brokers|--timeout|-X)$/.test(argv[i]);
+    leading.push(...argv.slice(i, i + (takesValue ? 2 : 1)));
+    i += takesValue ? 2 : 1;
+  }
+  return [...argv.slice(i), ...leading];
+}
+
+async function main(rawArgv: string[]): Promise<number> {
+  let argv = hoistGlobals(rawArgv);
+  if (argv[0] === 'help') argv = [...argv.slice(1), '--help'];
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h') {
+    println(USAGE);
+    return 0;
+  }
+  if (argv[0] === '--version' || argv[0] === 'version') {
+    println(`samsa ${SAMSA_VERSION}`);
+    return 0;
+  }
+  const found = findCommand(argv);
+  if (!found) {
+    const group = COMMANDS.filter(([n]) => n.startsWith(`${argv[0]} `));
+    if (group.length > 0 && (argv.length === 1 || argv[1].startsWith('-'))) {
+      println(`Usage: samsa ${argv[0]} <command> [options]\n\nCommands:`);
+      for (const [n, d] of group) println(`  ${n.padEnd(16)}${d}`);
+      return argv.length === 1 || argv[1] === '--help' || argv[1] === '-h' ? 0 : 1;
+    }
+    eprintln(`samsa: unknown command '${argv.join(' ')}'. Run 'samsa --help' for the list.`);
+    return 1;
+  }
+  if (found.name === 'server start') {
+    const { run } = await import('./commands/server-start.js');
+    return run(found.rest);
+  }
+  const loader = COMMANDS.find(([n]) => n === found.name)?.[2] as Loader;
+  const [{ command }, { runCommand }] = await Promise.all([loader(), import('./lib/samsa-common.js')]);
+  try {
+    return await runCommand(command, found.rest);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      throw new UsageError(
+        `${command.name}: ${err.message}\nRun 'samsa ${command.name} --help' for the options.`,
+      );
+    }
+    if (err instanceof CommandError) throw new CommandError(`${command.name}: ${err.message}`, err.exitCode);
+    throw new CommandError(`${command.name}: ${errorMessage(err)}`);
+  }
+}
+
+runTool('samsa', main, { usageHint: '' });

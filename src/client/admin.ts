@@ -111,6 +111,8 @@ export interface ConfigEntry {
   isDefault: boolean;
   isSensitive: boolean;
   source: ConfigSource;
+  /** Where the value could come from, most specific first (only with `includeSynonyms`). */
+  synonyms?: { name: string; value: string | null; source: ConfigSource }[];
 }
 
 export interface ConfigDescription {
@@ -168,6 +170,15 @@ export interface LogDirDescription {
   totalBytes: number;
   usableBytes: number;
   partitions: { topic: string; partition: number; sizeBytes: number; offsetLag: number; isFuture: boolean }[];
+}
+
+export interface BrokerApiVersions {
+  nodeId: number;
+  host: string;
+  port: number;
+  rack: string | null;
+  versions: { apiKey: number; minVersion: number; maxVersion: number }[];
+  error?: KafkaError;
 }
 
 export interface AdminCallOptions {
@@ -384,7 +395,7 @@ export class Admin {
 
   async describeConfigs(
     resources: readonly ConfigResource[],
-    options: AdminCallOptions = {},
+    options: AdminCallOptions & { includeSynonyms?: boolean } = {},
   ): Promise<ConfigDescription[]> {
     const results = await Promise.all(
       resources.map((r) =>
@@ -401,7 +412,7 @@ export class Admin {
                     configurationKeys: r.keys ?? null,
                   },
                 ],
-                includeSynonyms: false,
+                includeSynonyms: options.includeSynonyms ?? false,
                 includeDocumentation: false,
               }));
               const x = res.results[0];
@@ -426,6 +437,15 @@ export class Admin {
                       : Boolean(c.isDefault),
                   isSensitive: c.isSensitive,
                   source: SOURCES[c.configSource ?? 0] ?? 'unknown',
+                  ...(options.includeSynonyms
+                    ? {
+                        synonyms: (c.synonyms ?? []).map((y) => ({
+                          name: y.name ?? '',
+                          value: y.value ?? null,
+                          source: SOURCES[y.source ?? 0] ?? 'unknown',
+                        })),
+                      }
+                    : {}),
                 })),
               };
             },
@@ -730,6 +750,30 @@ export class Admin {
       controllerId: this.cluster.controllerId,
       brokers: [...this.cluster.brokers.values()],
     };
+  }
+
+  /**
+   * The API version ranges each broker of the cluster advertises in its ApiVersions answer (what
+   * kafka-broker-api-versions.sh shows); a broker that cannot be reached has `error` instead.
+   */
+  async brokerApiVersions(): Promise<BrokerApiVersions[]> {
+    await this.cluster.refreshMetadata();
+    const brokers = [...this.cluster.brokers.values()].sort((a, b) => a.nodeId - b.nodeId);
+    return Promise.all(
+      brokers.map(async (b) => {
+        try {
+          const conn = await this.cluster.withRetries('ApiVersions', () =>
+            this.cluster.connectionTo(b.nodeId),
+          );
+          const versions = [...conn.brokerVersions]
+            .map(([apiKey, [minVersion, maxVersion]]) => ({ apiKey, minVersion, maxVersion }))
+            .sort((x, y) => x.apiKey - y.apiKey);
+          return { ...b, versions };
+        } catch (e) {
+          return { ...b, versions: [], error: e as KafkaError };
+        }
+      }),
+    );
   }
 
   /** Log dirs of the given brokers (default: all), with the size of each partition. */

@@ -22,6 +22,8 @@ export interface ConsumerRecord {
   partition: number;
   offset: number;
   timestamp: number;
+  /** Which time `timestamp` is: the producer's (CreateTime) or the broker's (LogAppendTime). */
+  timestampType: 'CreateTime' | 'LogAppendTime';
   key: Buffer | null;
   value: Buffer | null;
   headers: ConsumerRecordHeader[];
@@ -215,6 +217,7 @@ export class FetchedPartition {
       partition: this.partition,
       offset: this.baseOffset + offsetDelta,
       timestamp: this.logAppendTime >= 0 ? this.logAppendTime : this.baseTimestamp + timestampDelta,
+      timestampType: this.logAppendTime >= 0 ? 'LogAppendTime' : 'CreateTime',
       key,
       value,
       headers,

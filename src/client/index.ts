@@ -3,6 +3,7 @@
 export type {
   AdminCallOptions,
   AlterConfigOp,
+  BrokerApiVersions,
   ClusterDescription,
   ConfigDescription,
   ConfigEntry,

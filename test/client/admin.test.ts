@@ -147,6 +147,34 @@ test('describes and alters topic configs', async (t) => {
   );
 });
 
+test('describes configs with their synonyms on request', async (t) => {
+  const apis = await brokerApis(broker.bootstrap);
+  if (skipWithout(t, apis, [API.DescribeConfigs])) return;
+  await admin.createTopics([{ name: 'adm-syn', numPartitions: 1, configs: { 'retention.ms': '7200000' } }]);
+  const [plain] = await admin.describeConfigs([{ type: 'topic', name: 'adm-syn', keys: ['retention.ms'] }]);
+  assert.equal(plain.configs[0].synonyms, undefined);
+  const [withSynonyms] = await admin.describeConfigs(
+    [{ type: 'topic', name: 'adm-syn', keys: ['retention.ms', 'segment.bytes'] }],
+    { includeSynonyms: true },
+  );
+  const synonymsOf = (name: string) => withSynonyms.configs.find((c) => c.name === name)?.synonyms ?? [];
+  assert.deepEqual(synonymsOf('retention.ms')[0], {
+    name: 'retention.ms',
+    value: '7200000',
+    source: 'dynamic-topic',
+  });
+  assert.ok(synonymsOf('segment.bytes').some((s) => s.name === 'log.segment.bytes'));
+});
+
+test('lists the API versions each broker advertises', async () => {
+  const [b] = await admin.brokerApiVersions();
+  assert.equal(b.error, undefined);
+  assert.equal(b.port, broker.port);
+  const produce = b.versions.find((v) => v.apiKey === API.Produce);
+  assert.ok(produce && produce.minVersion <= 3 && produce.maxVersion >= 9);
+  assert.ok(b.versions.some((v) => v.apiKey === API.ApiVersions));
+});
+
 test('offsets by time, record deletion and log dirs', async (t) => {
   const apis = await brokerApis(broker.bootstrap);
   if (skipWithout(t, apis, [API.Produce, API.ListOffsets, API.DeleteRecords, API.DescribeLogDirs])) return;

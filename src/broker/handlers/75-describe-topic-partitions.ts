@@ -1,6 +1,6 @@
 // DescribeTopicPartitions, version 0 (what kafka-topics.sh --describe uses since Kafka 3.8): topics
 // by name, or all topics for an empty list, in name order, paged by `responsePartitionLimit` with a
-// cursor (topic, first partition) to continue from. Not implemented: eligible leader replicas (null).
+// cursor (topic, first partition) to continue from. Not implemented: eligible leader replicas (always empty).
 import type { TopicInfo } from '../../metadata/image.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import type {
@@ -83,7 +83,9 @@ function topicEntry(
     name: topic.name,
     topicId: topic.id,
     isInternal,
-    partitions: partitions.map((p) => ({ ...p, eligibleLeaderReplicas: null, lastKnownElr: null })),
+    // Kafka sends empty lists when there are no eligible leader replicas; its admin client reads them
+    // without a null check.
+    partitions: partitions.map((p) => ({ ...p, eligibleLeaderReplicas: [], lastKnownElr: [] })),
     topicAuthorizedOperations: NOT_REQUESTED,
   };
 }

@@ -1,11 +1,9 @@
 // `samsa server start` and `kafka-server-start.sh`: loads the broker config (developer defaults, a
 // server.properties file, KAFKA_* variables, --override), prepares the log dirs and runs the broker
 // until SIGINT/SIGTERM. Bad configuration is one readable line and exit code 1.
+// The broker is imported only once the options are read, so `--help` does not load it.
 import { parseArgs } from 'node:util';
-import { Logger } from '../../broker/logger.js';
-import { ensureMetaProperties, randomClusterId } from '../../broker/meta-properties.js';
-import { BrokerNode } from '../../broker/node.js';
-import { DEVELOPER_DEFAULTS, loadBrokerConfig } from '../../config/index.js';
+import type { BrokerNode } from '../../broker/node.js';
 
 /** The name of the logs of a broker started with --memory: never a path on disk. */
 const MEMORY_LOG_DIR = '/in-memory/samsa-logs';
@@ -88,12 +86,25 @@ export async function startServer(options: StartOptions): Promise<number> {
     console.error(`${options.commandName}: ${message}`);
     return 1;
   };
-  const { readFileSync } = await import('node:fs');
+  const [
+    { readFileSync },
+    { Logger },
+    { ensureMetaProperties, randomClusterId },
+    { BrokerNode },
+    { DEVELOPER_DEFAULTS, loadBrokerConfig },
+  ] = await Promise.all([
+    import('node:fs'),
+    import('../../broker/logger.js'),
+    import('../../broker/meta-properties.js'),
+    import('../../broker/node.js'),
+    import('../../config/index.js'),
+  ]);
   let text: string | undefined;
   if (options.file) {
     try {
       text = readFileSync(options.file, 'utf8');
     } catch (err) {
+      signals.release();
       return fail(
         `cannot read ${options.file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
       );

@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 // kafka-server-start.sh config/server.properties [--override key=value]...
-import { startServer } from '../commands/server-start.js';
 
 const USAGE = 'USAGE: kafka-server-start.sh [-daemon] server.properties [--override property=value]*';
 
@@ -20,6 +19,7 @@ async function main(argv: string[]): Promise<number> {
       return 1;
     }
   }
+  const { startServer } = await import('../commands/server-start.js');
   return startServer({ file, overrides, developerDefaults: false, commandName: 'kafka-server-start.sh' });
 }
 

@@ -1,0 +1,134 @@
+// Client settings for the tools: Kafka's properties files (--command-config, --producer.config,
+// --consumer.config), `key=value` flags (--producer-property, -X), and the mapping of Java client
+// keys onto Samsa's client. Keys that only mean something to the Java client (serializers, socket
+// buffer sizes, JMX reporters) are dropped with a warning; TLS and SASL settings are refused, since
+// the client speaks plaintext only; any other unknown key reaches the client, which names it and
+// suggests the closest known key.
+import { readFileSync } from 'node:fs';
+import { parseProperties } from '../config/properties.js';
+import { UsageError } from './args.js';
+import { eprintln } from './tool.js';
+
+export type Props = Record<string, string>;
+
+/** Reads a Java .properties file; a missing or malformed file is a UsageError naming it. */
+export function loadProps(file: string, flag: string): Props {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UsageError(
+      `${flag} ${file}: ${code === 'ENOENT' ? 'no such file' : (code ?? (err as Error).message)}`,
+    );
+  }
+  const parsed = parseProperties(text);
+  if (!parsed.ok) throw new UsageError(`${flag} ${file}: line ${parsed.line}: ${parsed.error}`);
+  const out: Props = {};
+  for (const e of parsed.entries) out[e.key] = e.value;
+  return out;
+}
+
+/** `key=value` arguments (the value may contain '='); `key` alone means an empty value, as in Kafka. */
+export function parseKeyValues(list: readonly string[], flag: string): Props {
+  const out: Props = {};
+  for (const item of list) {
+    const eq = item.indexOf('=');
+    const key = (eq < 0 ? item : item.slice(0, eq)).trim();
+    if (key === '') throw new UsageError(`${flag} '${item}': expected key=value`);
+    out[key] = eq < 0 ? '' : item.slice(eq + 1);
+  }
+  return out;
+}
+
+/** Java client keys with no meaning for Samsa's client; dropped (with a warning unless harmless). */
+const IGNORED_SILENTLY = new Set([
+  'key.serializer',
+  'value.serializer',
+  'key.deserializer',
+  'value.deserializer',
+]);
+const IGNORED_WITH_WARNING = new Set([
+  'send.buffer.bytes',
+  'receive.buffer.bytes',
+  'client.dns.lookup',
+  'interceptor.classes',
+  'metric.reporters',
+  'metrics.num.samples',
+  'metrics.recording.level',
+  'metrics.sample.window.ms',
+  'auto.include.jmx.reporter',
+  'enable.metrics.push',
+  'socket.connection.setup.timeout.max.ms',
+  'exclude.internal.topics',
+  'group.protocol',
+  'group.remote.assignor',
+  'internal.leave.group.on.close',
+  'compression.gzip.level',
+  'compression.lz4.level',
+  'compression.zstd.level',
+  'partitioner.class',
+  'partitioner.adaptive.partitioning.enable',
+  'partitioner.availability.timeout.ms',
+  'transaction.timeout.ms',
+  'max.partition.fetch.bytes.config',
+]);
+
+/**
+ * The settings a Samsa client takes from Kafka client properties. `security.protocol` other than
+ * PLAINTEXT and any ssl.* / sasl.* key is refused (a UsageError) rather than ignored, so a command
+ * never talks plaintext to a cluster the user meant to reach over TLS.
+ */
+export function clientSettings(props: Props, warn: (text: string) => void = warnLine): Props {
+  const out: Props = {};
+  for (const [key, value] of Object.entries(props)) {
+    if (key === 'security.protocol') {
+      if (value.trim().toUpperCase() !== 'PLAINTEXT') {
+        throw new UsageError(
+          `security.protocol=${value}: Samsa's client speaks PLAINTEXT only for now (no TLS or SASL)`,
+        );
+      }
+      continue;
+    }
+    if (key.startsWith('ssl.') || key.startsWith('sasl.')) {
+      throw new UsageError(`${key}: Samsa's client has no TLS or SASL support yet`);
+    }
+    if (IGNORED_SILENTLY.has(key)) continue;
+    if (IGNORED_WITH_WARNING.has(key)) {
+      warn(`WARN: ignoring ${key}=${value}: Samsa's client has no such setting`);
+      continue;
+    }
+    out[key] = value;
+  }
+  return out;
+}
+
+function warnLine(text: string): void {
+  eprintln(text);
+}
+
+/** Default timeout of one admin call in the tools: long enough for a busy broker, short for a typo. */
+export const TOOL_API_TIMEOUT_MS = 10_000;
+
+/** Admin settings: defaults for tools, then the user's properties, then the bootstrap servers. */
+export function adminSettings(bootstrap: string, props: Props, clientId = 'samsa-tools'): Props {
+  return {
+    'client.id': clientId,
+    'default.api.timeout.ms': String(TOOL_API_TIMEOUT_MS),
+    'request.timeout.ms': String(TOOL_API_TIMEOUT_MS),
+    ...clientSettings(props),
+    'bootstrap.servers': bootstrap,
+  };
+}
+
+/** `host:port[,host:port]` checked the way Kafka's tools check --bootstrap-server. */
+export function checkBootstrap(value: string | undefined, flag = '--bootstrap-server'): string {
+  if (value === undefined || value.trim() === '') throw new UsageError(`Missing required argument "${flag}"`);
+  for (const part of value.split(',')) {
+    const s = part.trim();
+    if (!/^(\[[^\]]+\]|[^:\s]+):\d{1,5}$/.test(s.replace(/^[a-z]+:\/\//i, ''))) {
+      throw new UsageError(`${flag} '${s}' is not host:port`);
+    }
+  }
+  return value;
+}
