@@ -1,2 +1,28 @@
 // The samsa package: a Kafka client (producer, consumer, admin) for Kafka-compatible brokers.
 export * from './client/index.js';
+
+// The embedded broker for tests: startBroker/startCluster load the broker only when first called, so
+// importing the client stays light. Everything else of it is in 'samsa/embedded'.
+import type {
+  EmbeddedBroker,
+  EmbeddedCluster,
+  StartBrokerOptions,
+  StartClusterOptions,
+} from './embedded/index.js';
+
+export { ManualClock } from './embedded/clock.js';
+export type {
+  EmbeddedBroker,
+  EmbeddedCluster,
+  EmbeddedNode,
+  StartBrokerOptions,
+  StartClusterOptions,
+} from './embedded/types.js';
+
+export async function startBroker(options?: StartBrokerOptions): Promise<EmbeddedBroker> {
+  return (await import('./embedded/index.js')).startBroker(options);
+}
+
+export async function startCluster(options?: StartClusterOptions): Promise<EmbeddedCluster> {
+  return (await import('./embedded/index.js')).startCluster(options);
+}

@@ -15,7 +15,7 @@ import {
   withDynamicConfigs,
 } from '../config/index.js';
 import { configChangeRecords, topicNameProblem } from '../metadata/controller.js';
-import { configsOf, type MetadataImage, ResourceType } from '../metadata/image.js';
+import { configKey, configsOf, type MetadataImage, ResourceType } from '../metadata/image.js';
 import { ErrorCode } from '../protocol/errors.js';
 import type { ControllerService } from './controller/controller-service.js';
 import type { ConfigEntry, ConfigService } from './handlers/services.js';
@@ -32,10 +32,17 @@ export interface IncrementalOp {
 }
 
 const OK: AlterOutcome = { errorCode: ErrorCode.NONE, errorMessage: null };
+const TOPIC_CONFIGS_CACHED_MAX = 100_000;
+
+/** Config maps of an image, by identity: replaying records replaces only the maps it changes. */
+type ConfigMap = ReadonlyMap<string, string> | undefined;
 
 export class BrokerConfigService implements ConfigService {
   private effective: BrokerConfig;
   private imageSeen: MetadataImage | null = null;
+  private brokerMapsSeen: [ConfigMap, ConfigMap] | null = null;
+  /** Topic configs as computed for the current broker config, with the overrides they were for. */
+  private readonly topicConfigs = new Map<string, { overrides: ConfigMap; config: TopicConfig }>();
 
   constructor(
     private readonly base: BrokerConfig,
@@ -49,18 +56,33 @@ export class BrokerConfigService implements ConfigService {
     const image = this.controller.image;
     if (image !== this.imageSeen) {
       this.imageSeen = image;
-      const loaded = withDynamicConfigs(this.base, {
-        clusterDefaults: Object.fromEntries(configsOf(image, ResourceType.Broker, '')),
-        perBroker: Object.fromEntries(configsOf(image, ResourceType.Broker, String(this.base.nodeId))),
-      });
-      this.effective = loaded.ok ? loaded.config : this.base;
+      const cluster = image.configs.get(configKey(ResourceType.Broker, ''));
+      const broker = image.configs.get(configKey(ResourceType.Broker, String(this.base.nodeId)));
+      const seen = this.brokerMapsSeen;
+      // Most images change no broker config (a topic created, a producer id block): keep what was built.
+      if (!seen || seen[0] !== cluster || seen[1] !== broker) {
+        this.brokerMapsSeen = [cluster, broker];
+        const loaded = withDynamicConfigs(this.base, {
+          clusterDefaults: Object.fromEntries(cluster ?? []),
+          perBroker: Object.fromEntries(broker ?? []),
+        });
+        this.effective = loaded.ok ? loaded.config : this.base;
+        this.topicConfigs.clear();
+      }
     }
     return this.effective;
   }
 
-  /** The effective config of a topic (broker defaults plus its overrides). */
+  /** The effective config of a topic (broker defaults plus its overrides), computed once per change. */
   topicConfig(topic: string): TopicConfig {
-    return this.current.topicConfig(configsOf(this.controller.image, ResourceType.Topic, topic));
+    const config = this.current;
+    const overrides = this.controller.image.configs.get(configKey(ResourceType.Topic, topic));
+    const known = this.topicConfigs.get(topic);
+    if (known && known.overrides === overrides) return known.config;
+    if (this.topicConfigs.size >= TOPIC_CONFIGS_CACHED_MAX) this.topicConfigs.clear();
+    const computed = config.topicConfig(overrides ?? new Map());
+    this.topicConfigs.set(topic, { overrides, config: computed });
+    return computed;
   }
 
   /** First problem with a set of topic config entries, or null. */

@@ -12,13 +12,14 @@ import {
   RealFileSystem,
   type RecordCodec,
 } from '../storage/index.js';
+import { type Clock, systemClock } from './clock.js';
 import { BrokerConfigService } from './config-service.js';
 import { ControllerService } from './controller/controller-service.js';
 import type { MetadataLog } from './controller/metadata-log.js';
 import { GroupCoordinator } from './coordinator/group/coordinator.js';
 import { OFFSETS_TOPIC } from './coordinator/group/settings.js';
 import { PartitionWriter } from './coordinator/partition-writer.js';
-import { type CoordinatorWriter, systemScheduler } from './coordinator/runtime.js';
+import type { CoordinatorWriter } from './coordinator/runtime.js';
 import { HANDLERS } from './handlers/index.js';
 import { Registry } from './handlers/registry.js';
 import type { BrokerServices } from './handlers/services.js';
@@ -47,6 +48,8 @@ export interface NodeOptions {
   log?: Logger;
   metadataLog?: MetadataLog;
   now?: () => number;
+  /** Time and timers of everything time-driven (default: the system clock); `now` still wins for `now`. */
+  clock?: Clock;
   /** The log of a `__consumer_offsets` partition (default: in memory, lost when the process exits). */
   groupLogFor?: (partition: number) => CoordinatorWriter;
 }
@@ -67,7 +70,9 @@ export class BrokerNode {
   static async start(options: NodeOptions): Promise<BrokerNode> {
     const { config } = options;
     const log = options.log ?? Logger.create();
-    const now = options.now ?? Date.now;
+    const clock = options.clock ?? systemClock;
+    const now = options.now ?? (() => clock.now());
+    const timeline: Clock = { now, setTimer: (ms, fn) => clock.setTimer(ms, fn) };
     const fs =
       options.fs ?? (options.storage === 'memory' ? new MemoryFileSystem({ now }) : new RealFileSystem());
     const logDir = config.logDirs[0];
@@ -75,6 +80,7 @@ export class BrokerNode {
     const opened = await LogManager.open(logDir, {
       fs,
       now,
+      timers: timeline,
       codec: STORAGE_CODEC,
       config: { retentionCheckIntervalMs: config.logRetentionCheckIntervalMs },
       topicConfig: (topic) => (configs ? toLogConfig(configs.topicConfig(topic)) : undefined),
@@ -106,7 +112,7 @@ export class BrokerNode {
       config.nodeId,
       (topic) => topicConfigs.topicConfig(topic),
       log.child('replicas'),
-      now,
+      timeline,
     );
     controller.onImage((image, previous) => replicas.onImage(image, previous));
     // Group coordinator: follows the metadata to load the __consumer_offsets partitions this node
@@ -124,7 +130,7 @@ export class BrokerNode {
         groupSessionTimeoutMsMax: config.groupMaxSessionTimeoutMs,
         groupSizeMax: config.groupMaxSize,
       },
-      scheduler: systemScheduler(),
+      scheduler: timeline,
       logFor:
         options.groupLogFor ??
         ((partition) => new PartitionWriter(() => replicas.get(OFFSETS_TOPIC, partition))),
@@ -160,7 +166,8 @@ export class BrokerNode {
       connectionIdleMsMax: config.connectionsIdleMsMax,
       dispatcher: registry,
       log: log.child('server'),
-      now,
+      // Sockets keep wall-clock time whatever the clock: idle sweeps and drains are about real connections.
+      now: options.now ?? Date.now,
     });
     await controller.load();
     const bound = await server.start();

@@ -1,5 +1,6 @@
 // MemoryFileSystem: an in-memory FileSystem (fs.ts) that tracks durability, for the embedded in-memory
-// broker and as the crash simulator of the tests. Files are 64 KiB copy-on-write pages; each file keeps
+// broker and as the crash simulator of the tests. Files are copy-on-write pages of up to 64 KiB (a page
+// starts at 256 bytes and doubles as it is written); each file keeps
 // its content as of the last fsync (sharing the pages not written since) and each directory its entries
 // as of the last directory sync. `crash()` keeps only that durable state, or with a random source a torn
 // mix of the two, and `failNext` injects errors.
@@ -24,10 +25,13 @@ export type FsOp =
 
 const PAGE_BYTES = 64 * 1024;
 const ZERO_PAGE = Buffer.alloc(PAGE_BYTES);
+/** A page starts this small and doubles as it is written further: small files stay small. */
+const PAGE_BYTES_MIN = 256;
 
 /**
  * A file's contents as copy-on-write pages. `durable` is the content as of the last fsync; pages are
- * shared between the two until written, so keeping the durable view costs only what changed since.
+ * shared between the two until written, so keeping the durable view costs only what changed since. A
+ * page may be shorter than PAGE_BYTES: what lies past its end reads as zeros.
  */
 class MemFile {
   readonly kind = 'file';
@@ -50,7 +54,9 @@ class MemFile {
       const page = this.pages[Math.floor(pos / PAGE_BYTES)] ?? ZERO_PAGE;
       const inPage = pos % PAGE_BYTES;
       const take = Math.min(PAGE_BYTES - inPage, n - done);
-      target.set(page.subarray(inPage, inPage + take), offset + done);
+      const stored = Math.max(0, Math.min(take, page.length - inPage));
+      if (stored > 0) target.set(page.subarray(inPage, inPage + stored), offset + done);
+      if (stored < take) target.fill(0, offset + done + stored, offset + done + take);
       done += take;
     }
     return n;
@@ -61,16 +67,16 @@ class MemFile {
     while (done < data.length) {
       const pos = position + done;
       const index = Math.floor(pos / PAGE_BYTES);
+      const inPage = pos % PAGE_BYTES;
+      const take = Math.min(PAGE_BYTES - inPage, data.length - done);
       let page = this.pages[index];
-      if (page === undefined) {
-        page = Buffer.alloc(PAGE_BYTES);
+      if (page === undefined || page.length < inPage + take) {
+        page = grownPage(page, inPage + take);
         this.pages[index] = page;
       } else if (page === this.durablePages[index]) {
         page = Buffer.from(page);
         this.pages[index] = page;
       }
-      const inPage = pos % PAGE_BYTES;
-      const take = Math.min(PAGE_BYTES - inPage, data.length - done);
       page.set(data.subarray(done, done + take), inPage);
       done += take;
     }
@@ -129,6 +135,15 @@ class MemFile {
     }
     this.sync();
   }
+}
+
+/** A page holding at least `bytes` (zeros past the old content); a new buffer, so never a durable page. */
+function grownPage(page: Buffer | undefined, bytes: number): Buffer {
+  let size = Math.max(PAGE_BYTES_MIN, page?.length ?? 0);
+  while (size < bytes) size *= 2;
+  const grown = Buffer.alloc(Math.min(PAGE_BYTES, size));
+  if (page) page.copy(grown);
+  return grown;
 }
 
 class MemDir {

@@ -47,6 +47,8 @@ export interface LogManagerOptions {
   codec?: RecordCodec;
   /** Start the background timers (default true). Tests drive the run* methods themselves. */
   scheduler?: boolean;
+  /** Where the background timers come from (default: unref'd setTimeout); a test clock moves them by hand. */
+  timers?: TimerSource;
   /** Partition directory names not to open (default: the metadata log). */
   skipDirs?: readonly string[];
   /** A log failed a write and went offline. */
@@ -66,9 +68,18 @@ export interface CreateLogOptions {
   topicId?: string;
 }
 
-interface Timer {
-  unref?: () => void;
+/** One-shot timers: the background work re-arms its own after each pass. */
+export interface TimerSource {
+  setTimer(delayMs: number, fn: () => void): { cancel(): void };
 }
+
+const SYSTEM_TIMERS: TimerSource = {
+  setTimer(delayMs, fn) {
+    const t = setTimeout(fn, Math.max(0, delayMs));
+    t.unref();
+    return { cancel: () => clearTimeout(t) };
+  },
+};
 
 export class LogManager {
   readonly dir: string;
@@ -79,8 +90,9 @@ export class LogManager {
   private readonly logsByKey = new Map<string, PartitionLog>();
   private readonly cleanerCheckpoints = new Map<string, number>();
   private readonly checkpointChains = new Map<string, Promise<void>>();
-  private timers: ReturnType<typeof setInterval>[] = [];
-  private cleanerTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly timerSource: TimerSource;
+  private readonly timers = new Set<{ cancel(): void }>();
+  private cleanerTimer: { cancel(): void } | null = null;
   private cleanerRunning: Promise<unknown> | null = null;
   private offsetMap: OffsetMap | null = null;
   private readonly busy = new Set<string>();
@@ -93,6 +105,7 @@ export class LogManager {
     this.fs = options.fs;
     this.now = options.now ?? Date.now;
     this.options = options;
+    this.timerSource = options.timers ?? SYSTEM_TIMERS;
     this.config = { ...DEFAULT_LOG_MANAGER_CONFIG, ...options.config };
   }
 
@@ -423,21 +436,23 @@ export class LogManager {
   }
 
   private startScheduler(): void {
+    // Each task re-arms its timer once its pass is over, so passes never overlap. The callback returns
+    // the pass, so a test clock that fires timers by hand can wait for it.
     const every = (ms: number, run: () => Promise<unknown> | unknown) => {
-      let running = false;
-      const t = setInterval(async () => {
-        if (running || this.closed) return;
-        running = true;
-        try {
-          await run();
-        } catch (err) {
-          this.event(`background task failed: ${(err as Error).message}`);
-        } finally {
-          running = false;
-        }
-      }, ms);
-      (t as Timer).unref?.();
-      this.timers.push(t);
+      const arm = () => {
+        const timer = this.timerSource.setTimer(ms, async () => {
+          this.timers.delete(timer);
+          if (this.closed) return;
+          try {
+            await run();
+          } catch (err) {
+            this.event(`background task failed: ${(err as Error).message}`);
+          }
+          if (!this.closed) arm();
+        });
+        this.timers.add(timer);
+      };
+      arm();
     };
     const c = this.config;
     every(c.retentionCheckIntervalMs, () => this.runRetention());
@@ -451,7 +466,7 @@ export class LogManager {
 
   private scheduleCleaner(delayMs: number): void {
     if (this.closed) return;
-    this.cleanerTimer = setTimeout(() => {
+    this.cleanerTimer = this.timerSource.setTimer(delayMs, () => {
       this.cleanerTimer = null;
       this.cleanerRunning = this.runCleaner()
         .then((did) => this.scheduleCleaner(did ? 0 : this.config.cleanerBackoffMs))
@@ -462,8 +477,8 @@ export class LogManager {
         .finally(() => {
           this.cleanerRunning = null;
         });
-    }, delayMs);
-    (this.cleanerTimer as Timer).unref?.();
+      return this.cleanerRunning;
+    });
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -476,9 +491,9 @@ export class LogManager {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const t of this.timers) clearInterval(t);
-    this.timers = [];
-    if (this.cleanerTimer) clearTimeout(this.cleanerTimer);
+    for (const t of this.timers) t.cancel();
+    this.timers.clear();
+    this.cleanerTimer?.cancel();
     const logs = this.logs;
     let clean = true;
     for (const log of logs) {

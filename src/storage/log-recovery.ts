@@ -240,7 +240,11 @@ async function recover(log: PartitionLog, recoveryPoint: number): Promise<Recove
     problem: null,
     durationMs: 0,
   };
-  const buffer = Buffer.allocUnsafe(8 * 1024 * 1024);
+  // One scan buffer for every segment, no larger than the largest of them: a new, empty log must
+  // not cost 8 MiB (a topic of many partitions is created in one go).
+  let largestBytes = 0;
+  for (let i = k; i < log.segments.length; i++) largestBytes = Math.max(largestBytes, log.segments[i].size);
+  const buffer = Buffer.allocUnsafe(Math.min(8 * 1024 * 1024, Math.max(64 * 1024, largestBytes)));
   for (let i = k; i < log.segments.length; i++) {
     const seg = log.segments[i];
     const limit = i + 1 < log.segments.length ? log.segments[i + 1].baseOffset : Number.MAX_SAFE_INTEGER;

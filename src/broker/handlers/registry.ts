@@ -14,26 +14,31 @@ import {
   type Chunks,
   CloseConnection,
   type Connection,
+  Deferred,
   type Dispatcher,
   deferred,
   type Reply,
 } from '../server/connection.js';
-import {
-  type ApiRange,
-  type Handler,
-  Later,
-  NO_RESPONSE,
-  type NoResponse,
-  type RequestContext,
-} from './handler.js';
+import { type ApiRange, type Handler, Later, NO_RESPONSE, type RequestContext } from './handler.js';
 import type { BrokerServices } from './services.js';
 
-/** Hooks that may answer, delay or rewrite a request before its handler runs (fault injection). */
+/**
+ * What an interceptor decided: the request to handle (maybe rewritten), or a response to send instead
+ * (anything a handler may return, such as `CloseConnection`), after an optional delay.
+ */
+export interface Interception {
+  request: unknown;
+  respond?: unknown;
+  delayMs?: number;
+}
+
+/**
+ * Hooks that may answer, delay or rewrite a request before its handler runs (fault injection). A
+ * promise, or a delay, holds the request and every later one on its connection until it settles, so
+ * requests are still applied in arrival order.
+ */
 export interface RequestInterceptor {
-  intercept(
-    ctx: RequestContext,
-    request: unknown,
-  ): { request: unknown; respond?: unknown; delayMs?: number } | null;
+  intercept(ctx: RequestContext, request: unknown): Interception | Promise<Interception | null> | null;
 }
 
 export class Registry implements Dispatcher {
@@ -93,16 +98,18 @@ export class Registry implements Dispatcher {
 
   private run(h: Handler, ctx: RequestContext, request: unknown): Reply {
     const intercepted = this.interceptor?.intercept(ctx, request) ?? null;
-    if (intercepted) {
-      const respond = () =>
-        intercepted.respond !== undefined ? intercepted.respond : h.handle(ctx, intercepted.request);
-      if (intercepted.delayMs) {
-        const delayed = new Promise((r) => setTimeout(r, intercepted.delayMs)).then(() => settle(respond()));
-        return deferred(delayed.then((res) => this.encode(ctx, res)));
-      }
-      return this.toReply(ctx, respond());
-    }
-    return this.toReply(ctx, h.handle(ctx, request));
+    if (intercepted === null) return this.toReply(ctx, h.handle(ctx, request));
+    if (!(intercepted instanceof Promise) && !intercepted.delayMs) return this.answer(h, ctx, intercepted);
+    return Promise.resolve(intercepted).then(async (decided) => {
+      if (decided === null) return settle(this.toReply(ctx, h.handle(ctx, request)));
+      if (decided.delayMs) await new Promise((r) => setTimeout(r, decided.delayMs));
+      return settle(this.answer(h, ctx, decided));
+    });
+  }
+
+  private answer(h: Handler, ctx: RequestContext, decided: Interception): Reply {
+    if (decided.respond !== undefined) return this.toReply(ctx, decided.respond);
+    return this.toReply(ctx, h.handle(ctx, decided.request));
   }
 
   private toReply(ctx: RequestContext, result: unknown): Reply {
@@ -129,7 +136,7 @@ export class Registry implements Dispatcher {
   }
 }
 
-async function settle(result: unknown): Promise<unknown | NoResponse> {
-  if (result instanceof Later) return result.promise;
-  return result;
+/** A reply as the value a connection waits for (a deferred one is waited for here). */
+async function settle(reply: Reply): Promise<Chunks | null | CloseConnection> {
+  return reply instanceof Deferred ? reply.promise : reply;
 }

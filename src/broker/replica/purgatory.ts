@@ -1,6 +1,7 @@
 // Delayed operations (Kafka's "purgatory"): requests that wait for something to happen — a fetch
 // for enough bytes, a produce for its replicas — parked under the keys that can complete them
 // (partitions), woken when those keys change, and expired by one timer for the earliest deadline.
+import { type Clock, systemClock, type TimerHandle } from '../clock.js';
 
 export interface DelayedOperation {
   readonly keys: readonly string[];
@@ -19,7 +20,7 @@ interface Entry {
 export class Purgatory {
   private readonly byKey = new Map<string, Set<Entry>>();
   private readonly heap: Entry[] = [];
-  private timer: NodeJS.Timeout | null = null;
+  private timer: TimerHandle | null = null;
   private timerAtMs = Number.POSITIVE_INFINITY;
   private count = 0;
 
@@ -27,6 +28,7 @@ export class Purgatory {
     readonly name: string,
     private readonly sizeMax: number,
     private readonly now: () => number,
+    private readonly timers: Pick<Clock, 'setTimer'> = systemClock,
   ) {}
 
   /** Operations waiting right now. */
@@ -71,7 +73,7 @@ export class Purgatory {
   expireAll(): void {
     for (const entry of this.heap) if (!entry.done) this.expireEntry(entry);
     this.heap.length = 0;
-    if (this.timer) clearTimeout(this.timer);
+    this.timer?.cancel();
     this.timer = null;
     this.timerAtMs = Number.POSITIVE_INFINITY;
   }
@@ -97,10 +99,9 @@ export class Purgatory {
     if (this.heap.length === 0) return;
     const at = this.heap[0].op.deadlineMs;
     if (at >= this.timerAtMs && this.timer) return;
-    if (this.timer) clearTimeout(this.timer);
+    this.timer?.cancel();
     this.timerAtMs = at;
-    this.timer = setTimeout(() => this.onTimer(), Math.max(0, at - this.now()));
-    this.timer.unref();
+    this.timer = this.timers.setTimer(at - this.now(), () => this.onTimer());
   }
 
   private onTimer(): void {

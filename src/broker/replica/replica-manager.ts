@@ -4,6 +4,7 @@
 import type { TopicConfig } from '../../config/index.js';
 import type { MetadataImage, TopicInfo } from '../../metadata/image.js';
 import type { LogManager } from '../../storage/index.js';
+import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import { toLogConfig } from './log-config.js';
 import { Partition } from './partition.js';
@@ -22,9 +23,9 @@ export class ReplicaManager {
     private readonly nodeId: number,
     private readonly topicConfig: (topic: string) => TopicConfig,
     private readonly log: Logger,
-    now: () => number,
+    clock: Clock,
   ) {
-    this.fetchPurgatory = new Purgatory('fetch', PARKED_FETCHES_MAX, now);
+    this.fetchPurgatory = new Purgatory('fetch', PARKED_FETCHES_MAX, () => clock.now(), clock);
   }
 
   get partitionCount(): number {

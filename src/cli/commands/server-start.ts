@@ -5,6 +5,9 @@
 import { parseArgs } from 'node:util';
 import type { BrokerNode } from '../../broker/node.js';
 
+/** The name of the logs of a broker started with --memory: never a path on disk. */
+const MEMORY_LOG_DIR = '/in-memory/samsa-logs';
+
 const HELP = `Usage: samsa server start [options]
 
 Runs a Samsa broker (a combined broker and controller) until interrupted. Without a config file it
@@ -15,6 +18,7 @@ Options:
   --port N              listen on port N (default 9092; 0 picks a free port)
   --host HOST           listen on HOST (default localhost)
   --data-dir DIR        keep data in DIR (default ./data)
+  --memory              keep everything in memory: nothing is written to disk, all is lost on exit
   --config FILE         read a Kafka server.properties file instead of the developer defaults
   --override KEY=VALUE  set any broker config key (repeatable)
   -h, --help            show this help
@@ -25,6 +29,7 @@ KAFKA_* environment variables set config keys as in the apache/kafka container i
 Examples:
   samsa server start
   samsa server start --port 19092 --data-dir /tmp/samsa
+  samsa server start --memory --port 0
   samsa server start --override num.partitions=3 --override log.retention.hours=1
   samsa server start --config config/server.properties`;
 
@@ -33,6 +38,8 @@ export interface StartOptions {
   overrides: string[];
   /** Developer defaults apply unless a config file is given. */
   developerDefaults: boolean;
+  /** Logs in memory (the embedded broker's storage): no log dir, no meta.properties, a new cluster id. */
+  memory?: boolean;
   commandName: string;
 }
 
@@ -50,7 +57,12 @@ export async function run(args: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  const overrides = [...(values.override ?? [])];
+  if (values.memory && values['data-dir'] !== undefined) {
+    console.error('samsa server start: --memory keeps nothing on disk, so it cannot take --data-dir.');
+    return 1;
+  }
+  // In memory, log.dirs only names the logs (in DescribeLogDirs); an --override may rename them.
+  const overrides = [...(values.memory ? [`log.dirs=${MEMORY_LOG_DIR}`] : []), ...(values.override ?? [])];
   if (values.port !== undefined || values.host !== undefined) {
     overrides.push(`listeners=PLAINTEXT://${values.host ?? 'localhost'}:${values.port ?? 9092}`);
   }
@@ -60,6 +72,7 @@ export async function run(args: string[]): Promise<number> {
     overrides,
     developerDefaults: values.config === undefined,
     commandName: 'samsa server start',
+    memory: values.memory,
   });
 }
 
@@ -76,7 +89,7 @@ export async function startServer(options: StartOptions): Promise<number> {
   const [
     { readFileSync },
     { Logger },
-    { ensureMetaProperties },
+    { ensureMetaProperties, randomClusterId },
     { BrokerNode },
     { DEVELOPER_DEFAULTS, loadBrokerConfig },
   ] = await Promise.all([
@@ -115,8 +128,8 @@ export async function startServer(options: StartOptions): Promise<number> {
   });
   for (const w of config.warnings) log.warn(w);
   for (const n of config.notes) log.debug(n);
-  let clusterId: string | undefined;
-  for (const dir of config.logDirs) {
+  let clusterId: string | undefined = options.memory ? randomClusterId() : undefined;
+  for (const dir of options.memory ? [] : config.logDirs) {
     const meta = await ensureMetaProperties(dir, config.nodeId, clusterId);
     if (!meta.ok) {
       signals.release();
@@ -127,7 +140,12 @@ export async function startServer(options: StartOptions): Promise<number> {
   }
   let node: BrokerNode;
   try {
-    node = await BrokerNode.start({ config, clusterId: clusterId as string, log });
+    node = await BrokerNode.start({
+      config,
+      clusterId: clusterId as string,
+      log,
+      storage: options.memory ? 'memory' : 'disk',
+    });
   } catch (err) {
     signals.release();
     return fail((err as Error).message);
@@ -135,7 +153,7 @@ export async function startServer(options: StartOptions): Promise<number> {
   const l = node.listeners[0];
   const elapsedMs = Math.round(performance.now() - startedMs);
   console.log(
-    `Samsa broker ${config.nodeId} ready on ${l.name}://${l.host || '0.0.0.0'}:${l.boundPort} (cluster ${clusterId}) in ${elapsedMs} ms`,
+    `Samsa broker ${config.nodeId} ready on ${l.name}://${l.host || '0.0.0.0'}:${l.boundPort} (cluster ${clusterId}${options.memory ? ', in memory' : ''}) in ${elapsedMs} ms`,
   );
   return signals.stopOnSignal(node, config.nodeId);
 }
@@ -184,6 +202,7 @@ function parse(args: string[]) {
       port: { type: 'string' },
       host: { type: 'string' },
       'data-dir': { type: 'string' },
+      memory: { type: 'boolean' },
       config: { type: 'string' },
       override: { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
