@@ -28,6 +28,6 @@ if (files.length === 0) {
   );
   process.exit(1);
 }
-const args = ['--test', '--test-concurrency=2', '--test-timeout=600000', ...files];
+const args = ['--test', '--test-concurrency=2', '--test-timeout=240000', ...files];
 const result = spawnSync(process.execPath, args, { stdio: 'inherit', cwd: root });
 process.exit(result.status ?? 1);
