@@ -15,6 +15,8 @@ import { HANDLERS } from './handlers/index.js';
 import { Registry } from './handlers/registry.js';
 import type { BrokerServices } from './handlers/services.js';
 import { Logger } from './logger.js';
+import { BrokerMetrics } from './metrics/broker-metrics.js';
+import type { ConsumerLag } from './metrics/consumer-lag.js';
 import { ProducerIdManager } from './producer-ids.js';
 import { LocalMetadataLog } from './raft-io/local-metadata-log.js';
 import { toLogConfig } from './replica/log-config.js';
@@ -41,6 +43,13 @@ export interface NodeOptions {
   now?: () => number;
   /** The log of a `__consumer_offsets` partition (default: in memory, lost when the process exits). */
   groupLogFor?: (partition: number) => CoordinatorWriter;
+  /**
+   * Metrics. Absent, the node keeps its plain counters but times no request, runs no process monitor
+   * and serves no HTTP (in-process nodes). Present, requests are timed and, when `port` is given,
+   * /metrics, /health, /ready and /lag are served on host:port (port 0: a free port). The CLI maps
+   * `metrics.port` to this, its 0 meaning "no metrics".
+   */
+  metrics?: { port?: number; host?: string };
 }
 
 export class BrokerNode {
@@ -54,15 +63,52 @@ export class BrokerNode {
     readonly groups: GroupCoordinator,
     readonly listeners: BoundListener[],
     private readonly log: Logger,
+    readonly metrics: BrokerMetrics,
+    /** Where /metrics is served; null when it is not. */
+    readonly metricsAddress: { host: string; port: number } | null,
   ) {}
 
+  /** Consumer lag of the groups this node coordinates, in offsets and seconds (`samsa group describe`). */
+  get consumerLag(): ConsumerLag {
+    return this.metrics.lag as ConsumerLag;
+  }
+
   static async start(options: NodeOptions): Promise<BrokerNode> {
-    const { config } = options;
     const log = options.log ?? Logger.create();
+    // Observability: the endpoint starts first, so that /health answers and /ready tells what is still
+    // pending while the logs recover; start() below marks each step done.
+    const metrics = new BrokerMetrics({
+      nodeId: options.config.nodeId,
+      clusterId: options.clusterId,
+      log: log.child('metrics'),
+      now: options.now,
+    });
+    let address: { host: string; port: number } | null = null;
+    const port = options.metrics?.port;
+    if (port !== undefined) {
+      const endpoint = await metrics.serve(options.metrics?.host ?? '', port);
+      address = { host: endpoint.host, port: endpoint.port };
+    }
+    try {
+      return await BrokerNode.build(options, log, metrics, address);
+    } catch (err) {
+      await metrics.close();
+      throw err;
+    }
+  }
+
+  private static async build(
+    options: NodeOptions,
+    log: Logger,
+    metrics: BrokerMetrics,
+    metricsAddress: { host: string; port: number } | null,
+  ): Promise<BrokerNode> {
+    const { config } = options;
     const now = options.now ?? Date.now;
     const fs =
       options.fs ?? (options.storage === 'memory' ? new MemoryFileSystem({ now }) : new RealFileSystem());
     const logDir = config.logDirs[0];
+    const storageLog = log.child('storage');
     let configs: BrokerConfigService | null = null;
     const opened = await LogManager.open(logDir, {
       fs,
@@ -70,14 +116,15 @@ export class BrokerNode {
       config: { retentionCheckIntervalMs: config.logRetentionCheckIntervalMs },
       topicConfig: (topic) => (configs ? toLogConfig(configs.topicConfig(topic)) : undefined),
       onLogOffline: (tp, err) =>
-        log.error('partition log went offline', {
+        storageLog.error('partition log went offline', {
           topic: tp.topic,
           partition: tp.partition,
           err: String(err),
         }),
-      onEvent: (message) => log.info(message),
+      onEvent: (message) => storageLog.info(message),
     });
     if (opened.kind === 'failed') throw new Error(opened.error.message);
+    metrics.readiness.logsRecovered = true;
     const metadataLog =
       options.metadataLog ?? (await LocalMetadataLog.open(config.metadataLogDir || logDir, fs, now));
     const controller = new ControllerService(
@@ -153,8 +200,21 @@ export class BrokerNode {
       log: log.child('server'),
       now,
     });
+    // Metrics read the components built above; requests are timed only when metrics are on.
+    metrics.attach({
+      replicas,
+      controller,
+      groups,
+      server,
+      listenerNames: brokerListeners(config).map((l) => l.name),
+      isActiveController: () => true, // a standalone node is its own controller
+      minInsyncReplicas: (topic) => topicConfigs.topicConfig(topic).minInsyncReplicas,
+    });
+    if (options.metrics) registry.requestStats = metrics.instrument(HANDLERS.map((h) => h.apiKey));
     await controller.load();
+    metrics.readiness.metadataLoaded = true;
     const bound = await server.start();
+    metrics.readiness.listenersBound = true;
     const node = new BrokerNode(
       config,
       options.clusterId,
@@ -165,6 +225,8 @@ export class BrokerNode {
       groups,
       bound,
       log,
+      metrics,
+      metricsAddress,
     );
     await node.register();
     return node;
@@ -199,10 +261,12 @@ export class BrokerNode {
   }
 
   async stop(timeoutMs = 4000): Promise<void> {
+    this.metrics.stopping = true; // /ready answers 503 while the node drains
     await this.server.stop(timeoutMs);
     this.groups.close();
     await this.replicas.close();
     await this.controller.close();
+    await this.metrics.close();
     this.log.info('stopped');
   }
 }

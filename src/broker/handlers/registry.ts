@@ -10,6 +10,7 @@ import {
 } from '../../protocol/frame.js';
 import { DecodeError } from '../../protocol/primitives/decode-error.js';
 import type { Logger } from '../logger.js';
+import type { RequestStats } from '../metrics/request-stats.js';
 import {
   type Chunks,
   CloseConnection,
@@ -40,6 +41,8 @@ export class Registry implements Dispatcher {
   private readonly byKey: (Handler | undefined)[] = [];
   readonly supportedApis: readonly ApiRange[];
   interceptor: RequestInterceptor | null = null;
+  /** Per-API request counts, errors and total time; null when metrics are off. */
+  requestStats: RequestStats | null = null;
 
   constructor(
     handlers: readonly Handler[],
@@ -56,6 +59,7 @@ export class Registry implements Dispatcher {
   }
 
   dispatch(conn: Connection, frame: Buffer): Reply {
+    const startMs = this.requestStats ? performance.now() : 0;
     let header: ReturnType<typeof readRequestHeader>['header'];
     let bodyOffset: number;
     try {
@@ -88,32 +92,39 @@ export class Registry implements Dispatcher {
       services: this.services,
       supportedApis: this.supportedApis,
     };
-    return this.run(h, ctx, request);
+    return this.run(h, ctx, request, startMs);
   }
 
-  private run(h: Handler, ctx: RequestContext, request: unknown): Reply {
+  private run(h: Handler, ctx: RequestContext, request: unknown, startMs: number): Reply {
     const intercepted = this.interceptor?.intercept(ctx, request) ?? null;
     if (intercepted) {
       const respond = () =>
         intercepted.respond !== undefined ? intercepted.respond : h.handle(ctx, intercepted.request);
       if (intercepted.delayMs) {
         const delayed = new Promise((r) => setTimeout(r, intercepted.delayMs)).then(() => settle(respond()));
-        return deferred(delayed.then((res) => this.encode(ctx, res)));
+        return deferred(delayed.then((res) => this.encode(ctx, request, res, startMs)));
       }
-      return this.toReply(ctx, respond());
+      return this.toReply(ctx, request, respond(), startMs);
     }
-    return this.toReply(ctx, h.handle(ctx, request));
+    return this.toReply(ctx, request, h.handle(ctx, request), startMs);
   }
 
-  private toReply(ctx: RequestContext, result: unknown): Reply {
-    if (result === NO_RESPONSE) return null;
+  private toReply(ctx: RequestContext, request: unknown, result: unknown, startMs: number): Reply {
+    if (result === NO_RESPONSE) return this.encode(ctx, request, result, startMs);
     if (result instanceof CloseConnection) return result;
-    if (result instanceof Later) return deferred(result.promise.then((r) => this.encode(ctx, r)));
-    if (result instanceof Promise) return result.then((r) => this.encode(ctx, r));
-    return this.encode(ctx, result);
+    if (result instanceof Later)
+      return deferred(result.promise.then((r) => this.encode(ctx, request, r, startMs)));
+    if (result instanceof Promise) return result.then((r) => this.encode(ctx, request, r, startMs));
+    return this.encode(ctx, request, result, startMs);
   }
 
-  private encode(ctx: RequestContext, response: unknown): Chunks | null {
+  private encode(ctx: RequestContext, request: unknown, response: unknown, startMs: number): Chunks | null {
+    const stats = this.requestStats;
+    if (stats) {
+      const nowMs = performance.now();
+      const answered = response === NO_RESPONSE ? null : response;
+      stats.record(ctx.apiKey, ctx.version, request, answered, nowMs - startMs, nowMs);
+    }
     if (response === NO_RESPONSE) return null;
     return encodeResponseFrame(ctx.apiKey, ctx.version, ctx.header.correlationId, response);
   }

@@ -19,6 +19,8 @@ Options:
   --data-dir DIR        keep data in DIR (default ./data)
   --config FILE         read a Kafka server.properties file instead of the developer defaults
   --override KEY=VALUE  set any broker config key (repeatable)
+  --metrics-port N      serve /metrics, /health and /ready on port N (default 9404, as
+                        metrics.port; 0 turns the endpoint off)
   -h, --help            show this help
 
 KAFKA_* environment variables set config keys as in the apache/kafka container image
@@ -57,6 +59,7 @@ export async function run(args: string[]): Promise<number> {
     overrides.push(`listeners=PLAINTEXT://${values.host ?? 'localhost'}:${values.port ?? 9092}`);
   }
   if (values['data-dir'] !== undefined) overrides.push(`log.dirs=${values['data-dir']}`);
+  if (values['metrics-port'] !== undefined) overrides.push(`metrics.port=${values['metrics-port']}`);
   return startServer({
     file: values.config,
     overrides,
@@ -94,6 +97,7 @@ export async function startServer(options: StartOptions): Promise<number> {
   const config = loaded.config;
   const log = Logger.create({
     level: config.logLevel,
+    levels: config.logLevels,
     format: config.logFormat === 'auto' ? undefined : config.logFormat,
   });
   for (const w of config.warnings) log.warn(w);
@@ -105,17 +109,27 @@ export async function startServer(options: StartOptions): Promise<number> {
     clusterId = meta.meta.clusterId;
     if (meta.formatted) log.info('formatted log dir', { dir, clusterId });
   }
+  // The metrics endpoint listens on the host of the first client listener (all interfaces when that
+  // one does); metrics.port=0 turns metrics off.
+  const metricsHost =
+    config.listeners.find((l) => !config.controllerListenerNames.includes(l.name))?.host ?? '';
+  const metrics = config.metricsPort > 0 ? { port: config.metricsPort, host: metricsHost } : undefined;
   let node: BrokerNode;
   try {
-    node = await BrokerNode.start({ config, clusterId: clusterId as string, log });
+    node = await BrokerNode.start({ config, clusterId: clusterId as string, log, metrics });
   } catch (err) {
-    return fail((err as Error).message);
+    const message = (err as Error).message;
+    if (message.startsWith('metrics endpoint:'))
+      return fail(`${message}; choose another with --metrics-port N (or metrics.port), or 0 to turn it off`);
+    return fail(message);
   }
   const l = node.listeners[0];
   const elapsedMs = Math.round(performance.now() - startedMs);
   console.log(
     `Samsa broker ${config.nodeId} ready on ${l.name}://${l.host || '0.0.0.0'}:${l.boundPort} (cluster ${clusterId}) in ${elapsedMs} ms`,
   );
+  const m = node.metricsAddress;
+  if (m) console.log(`Metrics on http://${m.host || '0.0.0.0'}:${m.port}/metrics (health: /health, /ready)`);
   return waitForSignal(node, config.nodeId);
 }
 
@@ -147,6 +161,7 @@ function parse(args: string[]) {
       'data-dir': { type: 'string' },
       config: { type: 'string' },
       override: { type: 'string', multiple: true },
+      'metrics-port': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
