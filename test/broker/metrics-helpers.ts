@@ -123,9 +123,26 @@ export class Kafka {
     return { errorCode: p.errorCode, bytes: p.records ? p.records.length : 0 };
   }
 
+  /** Waits until the group's coordinator (this node) has loaded its `__consumer_offsets` partition. */
+  async coordinatorReady(group: string): Promise<void> {
+    await this.raw.request(10, 3, { key: group, keyType: 0 });
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const r = await this.raw.request(9, 8, {
+        groups: [{ groupId: group, topics: null }],
+        requireStable: false,
+      });
+      const code = r.groups[0].errorCode;
+      if (code === ErrorCode.NONE) return;
+      if (code !== ErrorCode.COORDINATOR_LOAD_IN_PROGRESS && code !== ErrorCode.NOT_COORDINATOR)
+        assert.fail(`OffsetFetch ${group}: error ${code}`);
+      await sleep(20);
+    }
+    assert.fail(`${group}: the coordinator never loaded`);
+  }
+
   /** Commits offsets for a group without membership (as a "simple" consumer or an admin tool does). */
   async commit(group: string, topic: string, offsets: Record<number, number>): Promise<void> {
-    await this.raw.request(10, 3, { key: group, keyType: 0 });
+    await this.coordinatorReady(group);
     const body = {
       groupId: group,
       generationIdOrMemberEpoch: -1,
