@@ -1,2 +1,2 @@
 #!/usr/bin/env sh
-exec node "$(dirname "$0")/../dist/src/cli/kafka/kafka-server-start.js" "$@"
+exec node "$(dirname "$0")/../dist/bin/kafka-server-start.mjs" "$@"

@@ -1,1 +1,2 @@
-export const x: number = 1;
+// The samsa package: a Kafka client (producer, consumer, admin) for Kafka-compatible brokers.
+export * from './client/index.js';

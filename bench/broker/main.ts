@@ -376,6 +376,10 @@ function line(label: string, value: string, ceiling: string, verdict: string): v
   console.log(`${label.padEnd(44)} ${value.padStart(16)}   ceiling ${ceiling.padStart(16)}   ${verdict}`);
 }
 
+/** `node dist/bench/broker/main.js latency startup` runs only those parts. */
+const ONLY = new Set(process.argv.slice(2));
+const wants = (part: string) => ONLY.size === 0 || ONLY.has(part);
+
 async function main(): Promise<void> {
   console.log(`bench:broker (node ${process.version}, ${ROUNDS} rounds of ${ROUND_MS} ms, medians)\n`);
   const dir = mkdtempSync(join(tmpdir(), 'samsa-bench-broker-'));
@@ -401,11 +405,53 @@ async function main(): Promise<void> {
     const admin = await Pipe.open(broker.port);
     for (const t of ['kib', 'small', 'latency']) await createTopic(admin, t);
     admin.close();
+    if (wants('produce')) await producePart(broker.port, ceiling.port);
+    // Consuming reads what the produce part wrote to 'kib'.
+    if (wants('consume') && wants('produce')) {
+      const consume = await consumeRate(broker.port, 'kib');
+      const consumeCeiling = await ceilingConsumeRate(ceiling.port);
+      line(
+        'consume, 1 KiB records, 8 MiB fetches',
+        `${consume.toFixed(0)} MB/s`,
+        `${consumeCeiling.toFixed(0)} MB/s`,
+        `${((consume / consumeCeiling) * 100).toFixed(0)}% of ceiling`,
+      );
+    }
+    if (wants('latency')) {
+      const lat = await latency(broker.port, 'latency', 3);
+      line(
+        'produce-to-consume latency at 5,000 rec/s',
+        `p50 ${percentile(lat, 50).toFixed(2)} ms`,
+        '',
+        `p99 ${percentile(lat, 99).toFixed(2)} ms (target <= 5 ms), ${lat.length} records`,
+      );
+    }
+  } finally {
+    await stop(broker.child);
+    await stop(ceiling.child);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  if (wants('startup')) {
+    const s = await startup();
+    line(
+      'start to first accepted produce',
+      `${s.brokerMs.toFixed(0)} ms`,
+      `node -e 0 ${s.nodeMs.toFixed(0)} ms`,
+      `+${(s.brokerMs - s.nodeMs).toFixed(0)} ms over bare node (target <= 150 ms)`,
+    );
+    line('idle RSS (2 s after the first produce)', `${s.rss.toFixed(1)} MB`, '', 'target <= 80 MB');
+  }
+  console.log(
+    `\nNODE_EXTRA_CA_CERTS is ${process.env.NODE_EXTRA_CA_CERTS ? 'set' : 'not set'} (it adds ~85 ms to every node start here).`,
+  );
+}
+
+async function producePart(brokerPort: number, ceilingPort: number): Promise<void> {
+  {
     const kibBatch = buildBatch(records(1024, 1024), { timestampMs: 1 });
-    const smallBatch = buildBatch(records(9000, 100), { timestampMs: 1 });
-    const kib = await produceRounds(broker.port, produceFrame('kib', kibBatch), kibBatch.length, 1024);
+    const kib = await produceRounds(brokerPort, produceFrame('kib', kibBatch), kibBatch.length, 1024);
     const kibCeiling = await produceRounds(
-      ceiling.port,
+      ceilingPort,
       produceFrame('kib', kibBatch),
       kibBatch.length,
       1024,
@@ -418,14 +464,10 @@ async function main(): Promise<void> {
       `${kibCeiling.mbPerSec.toFixed(0)} MB/s`,
       `${(ratio * 100).toFixed(0)}% of ceiling (target >= 70%)`,
     );
-    const small = await produceRounds(
-      broker.port,
-      produceFrame('small', smallBatch),
-      smallBatch.length,
-      9000,
-    );
+    const smallBatch = buildBatch(records(9000, 100), { timestampMs: 1 });
+    const small = await produceRounds(brokerPort, produceFrame('small', smallBatch), smallBatch.length, 9000);
     const smallCeiling = await produceRounds(
-      ceiling.port,
+      ceilingPort,
       produceFrame('small', smallBatch),
       smallBatch.length,
       9000,
@@ -437,37 +479,7 @@ async function main(): Promise<void> {
       `${(smallCeiling.recordsPerSec / 1e6).toFixed(2)} M rec/s`,
       `${((small.recordsPerSec / smallCeiling.recordsPerSec) * 100).toFixed(0)}% (target >= 2.00 M rec/s)`,
     );
-    const consume = await consumeRate(broker.port, 'kib');
-    const consumeCeiling = await ceilingConsumeRate(ceiling.port);
-    line(
-      'consume, 1 KiB records, 8 MiB fetches',
-      `${consume.toFixed(0)} MB/s`,
-      `${consumeCeiling.toFixed(0)} MB/s`,
-      `${((consume / consumeCeiling) * 100).toFixed(0)}% of ceiling`,
-    );
-    const lat = await latency(broker.port, 'latency', 3);
-    line(
-      'produce-to-consume latency at 5,000 rec/s',
-      `p50 ${percentile(lat, 50).toFixed(2)} ms`,
-      '',
-      `p99 ${percentile(lat, 99).toFixed(2)} ms (target <= 5 ms), ${lat.length} records`,
-    );
-  } finally {
-    await stop(broker.child);
-    await stop(ceiling.child);
-    rmSync(dir, { recursive: true, force: true });
   }
-  const s = await startup();
-  line(
-    'start to first accepted produce',
-    `${s.brokerMs.toFixed(0)} ms`,
-    `node -e 0 ${s.nodeMs.toFixed(0)} ms`,
-    `+${(s.brokerMs - s.nodeMs).toFixed(0)} ms over bare node (target <= 150 ms)`,
-  );
-  line('idle RSS (2 s after the first produce)', `${s.rss.toFixed(1)} MB`, '', 'target <= 80 MB');
-  console.log(
-    `\nNODE_EXTRA_CA_CERTS is ${process.env.NODE_EXTRA_CA_CERTS ? 'set' : 'not set'} (it adds ~85 ms to every node start here).`,
-  );
 }
 
 main().catch((err) => {

@@ -1,4 +1,5 @@
-// Structured logs: JSON lines, or readable lines on a terminal. One line per notable event; nothing
+// Structured logs on stdout (as Kafka logs to its console): JSON lines, or readable lines on a
+// terminal; stderr is kept for the one line that says why the broker could not start. One line per notable event; nothing
 // per request at info level. Components get child loggers; levels can be set per component.
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'off';
@@ -30,12 +31,12 @@ export class Logger {
   }
 
   static create(options: LoggerOptions = {}): Logger {
-    const format = options.format ?? (process.stderr.isTTY ? 'text' : 'json');
+    const format = options.format ?? (process.stdout.isTTY ? 'text' : 'json');
     return new Logger({
       level: options.level ?? 'info',
       levels: options.levels ?? {},
       format,
-      sink: options.sink ?? { write: (line) => process.stderr.write(line) },
+      sink: options.sink ?? { write: (line) => process.stdout.write(line) },
       now: options.now ?? Date.now,
     });
   }

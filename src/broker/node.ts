@@ -3,7 +3,15 @@ import { randomUUID } from 'node:crypto';
 import { statfs } from 'node:fs/promises';
 import type { BrokerConfig } from '../config/index.js';
 import { record } from '../metadata/records.js';
-import { type FileSystem, LogManager, MemoryFileSystem, RealFileSystem } from '../storage/index.js';
+import { DecompressionError } from '../protocol/records/codec-error.js';
+import { codecsFor } from '../protocol/records/codecs.js';
+import {
+  type FileSystem,
+  LogManager,
+  MemoryFileSystem,
+  RealFileSystem,
+  type RecordCodec,
+} from '../storage/index.js';
 import { BrokerConfigService } from './config-service.js';
 import { ControllerService } from './controller/controller-service.js';
 import type { MetadataLog } from './controller/metadata-log.js';
@@ -113,6 +121,7 @@ export class BrokerNode {
     const opened = await LogManager.open(logDir, {
       fs,
       now,
+      codec: STORAGE_CODEC,
       config: { retentionCheckIntervalMs: config.logRetentionCheckIntervalMs },
       topicConfig: (topic) => (configs ? toLogConfig(configs.topicConfig(topic)) : undefined),
       onLogOffline: (tp, err) =>
@@ -229,6 +238,7 @@ export class BrokerNode {
       metricsAddress,
     );
     await node.register();
+    void import('../protocol/records/compression.js');
     return node;
   }
 
@@ -281,6 +291,30 @@ async function diskSpace(dir: string, memory: boolean): Promise<{ totalBytes: nu
     return { totalBytes: -1, usableBytes: -1 };
   }
 }
+
+/**
+ * Compression for the storage layer (compaction reads compressed batches). The codec libraries load
+ * in the background after start-up, so they cost nothing before the broker is ready; until then a
+ * compressed batch is reported as not yet supported and compaction tries it again later.
+ */
+const STORAGE_CODEC: RecordCodec = {
+  decompress(codec, data, outputBytesMax) {
+    try {
+      return codecsFor(codec).decompressSync(codec, data, outputBytesMax);
+    } catch (err) {
+      if (err instanceof DecompressionError && err.reason === 'unavailable') return null;
+      throw err;
+    }
+  },
+  compress(codec, data) {
+    try {
+      return codecsFor(codec).compressSync(codec, data);
+    } catch (err) {
+      if (err instanceof DecompressionError && err.reason === 'unavailable') return null;
+      throw err;
+    }
+  },
+};
 
 /** The listeners clients connect to (controller listeners belong to the quorum). */
 function brokerListeners(config: BrokerConfig): ListenerSpec[] {

@@ -1,7 +1,13 @@
 // The ordered file work of one partition log. Writes and the tasks that change files (roll, truncate,
-// segment deletion, index persistence) run one after the other in the order they were queued. Appends
-// made while a write is queued but not started join that write, so the appends of one tick (and all
-// that arrive while the previous write is in flight) share one writev call: group commit.
+// segment deletion, index persistence, compaction swaps) take effect in the order they were queued.
+// Appends made while a write is queued but not started join that write, so the appends of one tick, and
+// all that arrive while earlier writes are in flight, share one writev call: group commit.
+//
+// Up to WRITES_IN_FLIGHT positional writes run at once in the thread pool, so the next write does not
+// wait for the main thread to finish what it is doing (typically checking the CRC of the next batch)
+// before it can start. Writes still complete in order: a write is committed (the log learns the bytes
+// are written, its promise resolves) only after every earlier one. A write that asks for an fsync, and
+// every task, waits until no write is in flight.
 import type { LogSegment } from './segment.js';
 
 export interface Deferred<T> {
@@ -33,6 +39,8 @@ export interface WriteOp {
   /** fsync after writing (flush.messages reached). */
   sync: boolean;
   done: Deferred<void>;
+  /** Set once the write call returned: null on success, else the error. */
+  outcome?: { error: unknown } | null;
 }
 
 interface TaskOp {
@@ -46,17 +54,22 @@ type Op = WriteOp | TaskOp;
 /** Limits of one merged write: libuv's IOV_MAX and a bound on the latency of one call. */
 const MERGE_BUFFERS_MAX = 1024;
 const MERGE_BYTES_MAX = 64 * 1024 * 1024;
+export const WRITES_IN_FLIGHT = 2;
 
 export class IoQueue {
   private ops: (Op | undefined)[] = [];
   private head = 0;
-  private running = false;
+  private inFlight: WriteOp[] = [];
+  private taskRunning = false;
   private scheduled = false;
   /** The first write failure; every later write is refused with it. */
   failed: unknown = null;
 
   constructor(
-    private readonly execWrite: (op: WriteOp) => Promise<void>,
+    /** Performs the write (and fsync when asked); must not touch log state. */
+    private readonly performWrite: (op: WriteOp) => Promise<void>,
+    /** Called in order for each successful write, before its promise resolves. */
+    private readonly commitWrite: (op: WriteOp) => void,
     private readonly onWriteFailed: (err: unknown, op: WriteOp) => void,
   ) {}
 
@@ -104,59 +117,90 @@ export class IoQueue {
 
   /** Resolves once everything queued so far has run. */
   idle(): Promise<void> {
-    if (!this.running && this.ops.length === this.head) return Promise.resolve();
+    if (this.isIdle) return Promise.resolve();
     return this.task(async () => {});
   }
 
+  private get isIdle(): boolean {
+    return !this.taskRunning && this.inFlight.length === 0 && this.ops.length === this.head;
+  }
+
   get pending(): number {
-    return this.ops.length - this.head;
+    return this.ops.length - this.head + this.inFlight.length;
   }
 
   private push(op: Op): void {
     this.ops.push(op);
-    if (!this.running && !this.scheduled) {
+    if (!this.scheduled) {
       this.scheduled = true;
       queueMicrotask(() => {
         this.scheduled = false;
-        void this.drain();
+        this.pump();
       });
     }
   }
 
-  private async drain(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    while (this.head < this.ops.length) {
+  /** Starts whatever may start now. */
+  private pump(): void {
+    while (this.head < this.ops.length && !this.taskRunning) {
       const op = this.ops[this.head]!;
+      if (op.kind === 'task' || op.sync) {
+        if (this.inFlight.length > 0) return; // a barrier: wait for the writes in flight
+      } else if (this.inFlight.length >= WRITES_IN_FLIGHT || this.inFlight.some((w) => w.sync)) return;
       this.ops[this.head] = undefined;
       this.head++;
-      if (op.kind === 'write') {
-        if (this.failed) {
-          op.done.reject(this.failed);
-          continue;
-        }
-        try {
-          await this.execWrite(op);
-          op.done.resolve();
-        } catch (err) {
-          this.failed = err;
-          this.onWriteFailed(err, op);
-          op.done.reject(err);
-        }
+      if (op.kind === 'task') this.runTask(op);
+      else this.startWrite(op);
+    }
+    if (this.head > 4096 && this.head * 2 > this.ops.length) {
+      this.ops = this.ops.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  private runTask(op: TaskOp): void {
+    this.taskRunning = true;
+    op.run().then(
+      (v) => this.afterTask(op, () => op.done.resolve(v)),
+      (err) => this.afterTask(op, () => op.done.reject(err)),
+    );
+  }
+
+  private afterTask(_op: TaskOp, settle: () => void): void {
+    this.taskRunning = false;
+    settle();
+    this.pump();
+  }
+
+  private startWrite(op: WriteOp): void {
+    if (this.failed) {
+      op.done.reject(this.failed);
+      return;
+    }
+    this.inFlight.push(op);
+    this.performWrite(op).then(
+      () => this.completed(op, null),
+      (error) => this.completed(op, { error }),
+    );
+  }
+
+  /** Commits the finished writes at the front, in order. */
+  private completed(op: WriteOp, outcome: { error: unknown } | null): void {
+    op.outcome = outcome;
+    while (this.inFlight.length > 0 && this.inFlight[0].outcome !== undefined) {
+      const w = this.inFlight.shift()!;
+      const err = w.outcome?.error ?? this.failed;
+      if (err === null || err === undefined) {
+        this.commitWrite(w);
+        w.done.resolve();
       } else {
-        try {
-          op.done.resolve(await op.run());
-        } catch (err) {
-          op.done.reject(err);
+        if (!this.failed) {
+          this.failed = err;
+          this.onWriteFailed(err, w);
         }
-      }
-      if (this.head > 4096 && this.head * 2 > this.ops.length) {
-        this.ops = this.ops.slice(this.head);
-        this.head = 0;
+        w.done.reject(this.failed);
       }
     }
-    this.ops = [];
-    this.head = 0;
-    this.running = false;
+    this.pump();
   }
 }

@@ -77,6 +77,11 @@ export interface AppendOptions {
   timestampType?: TimestampType;
   /** 'client' (default): full producer checks. 'coordinator': control batches allowed, no sequence checks. */
   origin?: 'client' | 'coordinator';
+  /**
+   * The caller has already verified the batch's CRC-32C (for instance incrementally, while the request
+   * arrived): skip that check here; size, magic and counts are still checked. Default false.
+   */
+  crcVerified?: boolean;
 }
 
 /** Why an append was refused. The broker maps these onto Kafka error codes. */
@@ -262,7 +267,8 @@ export class PartitionLog {
     this.producerState = new ProducerStateManager(config.producerIdExpirationMs);
     this.onOffline = options.onOffline;
     this.queue = new IoQueue(
-      (op) => this.execWrite(op),
+      (op) => this.performWrite(op),
+      (op) => this.commitWrite(op),
       (err) => this.goOffline(err),
     );
   }
@@ -774,7 +780,7 @@ export class PartitionLog {
     const refusal = this.refusal();
     if (refusal) return { kind: 'rejected', problem: 'offline', detail: refusal };
     if (this.truncating) throw new Error('append while truncateTo is in progress');
-    const check = checkBatch(batch, 0, true);
+    const check = checkBatch(batch, 0, options.crcVerified !== true);
     if (!check.ok) return { kind: 'rejected', problem: problemOf(check.problem), detail: check.detail };
     const h = check.header;
     if (batch.length !== h.sizeBytes) {
@@ -968,16 +974,21 @@ export class PartitionLog {
     this.flush(base).catch((err) => this.goOffline(err));
   }
 
-  private async execWrite(op: WriteOp): Promise<void> {
+  /** The write call itself (run in the thread pool, possibly next to another one); no log state here. */
+  private async performWrite(op: WriteOp): Promise<void> {
     const h = op.seg.handle ?? (await op.seg.file());
     if (op.bufs.length === 1) await this.fs.write(h, op.bufs[0], op.position);
     else await this.fs.writev(h, op.bufs, op.position);
-    op.seg.writtenSize = Math.max(op.seg.writtenSize, op.position + op.bytes);
     if (op.sync) {
-      await this.fs.fsync(h);
-      op.seg.syncedSize = op.seg.writtenSize;
+      await this.fs.fsync(h); // a sync write runs alone, so this covers every earlier write too
       if (this.dirSyncedVersion < this.dirVersion) await this.syncDir();
     }
+  }
+
+  /** A write finished, and every earlier one did: the log may now count its bytes as written. */
+  private commitWrite(op: WriteOp): void {
+    op.seg.writtenSize = Math.max(op.seg.writtenSize, op.position + op.bytes);
+    if (op.sync) op.seg.syncedSize = op.seg.writtenSize;
     if (op.endOffset > this.writtenEnd) this.writtenEnd = op.endOffset;
     this.cache.evict(this.writtenEnd);
   }

@@ -78,59 +78,80 @@ async function scanInner(
   options: { validate?: boolean; chunkBytes?: number; buffer?: Buffer; afterChunk?: () => Promise<void> },
 ): Promise<ScanResult> {
   const chunkBytes = options.chunkBytes ?? SCAN_CHUNK_BYTES;
-  let buf = options.buffer && options.buffer.length >= 64 ? options.buffer : Buffer.allocUnsafe(chunkBytes);
-  let bufPos = from; // file position of buf[0]
-  let bufLen = 0;
-  let at = 0;
+  // Two buffers: the next chunk is read into one while the batches of the other are checked and visited.
+  let cur = options.buffer && options.buffer.length >= 64 ? options.buffer : Buffer.allocUnsafe(chunkBytes);
+  let spare: Buffer | null = null;
+  let bufPos = from; // file position of cur[0]
+  let bufLen = from < to ? await readSome(fs, handle, cur, 0, Math.min(cur.length, to - from), from) : 0;
   for (;;) {
+    const end = completeBatchesEnd(cur, bufLen);
+    const partial = bufLen - end;
+    const tailPos = bufPos + end;
+    const need = partial >= BATCH_LOG_OVERHEAD_BYTES ? batchSize(cur, end, partial) : -1;
+    const more = bufPos + bufLen < to;
+    let ahead: Promise<number> | null = null;
+    let next: Buffer | null = null;
+    if (more && (need === -1 || (need >= BATCH_HEADER_BYTES && tailPos + need <= to))) {
+      const size = Math.max(chunkBytes, need);
+      next = spare && spare.length >= size ? spare : Buffer.allocUnsafe(size);
+      cur.copy(next, 0, end, bufLen);
+      const want = Math.min(next.length - partial, to - (bufPos + bufLen));
+      ahead = readSome(fs, handle, next, partial, want, bufPos + bufLen);
+    }
+    const stopped = visitAll(cur, end, bufPos, visit, options.validate === true);
+    if (stopped !== null) {
+      if (ahead) await ahead; // never leave a read running into a buffer
+      return stopped;
+    }
+    if (ahead === null) return tailResult(tailPos, partial, need, to);
+    const got = await ahead;
+    if (options.afterChunk) await options.afterChunk(); // `cur` is reused from here on
+    spare = cur;
+    cur = next!;
+    bufPos = tailPos;
+    bufLen = partial + got;
+    if (got === 0) return { end: tailPos, stop: 'torn', problem: `file ends at ${tailPos}, before ${to}` };
+  }
+}
+
+/** End of the complete batches at the start of buf[0..len) (sizes only). */
+function completeBatchesEnd(buf: Buffer, len: number): number {
+  let end = 0;
+  while (len - end >= BATCH_LOG_OVERHEAD_BYTES) {
+    const size = buf.readInt32BE(end + BATCH_OFFSET_LENGTH) + BATCH_LOG_OVERHEAD_BYTES;
+    if (size < BATCH_HEADER_BYTES || end + size > len) break;
+    end += size;
+  }
+  return end;
+}
+
+/** Checks and visits the complete batches in buf[0..end); a ScanResult when the scan must stop. */
+function visitAll(buf: Buffer, end: number, bufPos: number, visit: BatchVisitor, validate: boolean) {
+  let at = 0;
+  while (at < end) {
+    const size = buf.readInt32BE(at + BATCH_OFFSET_LENGTH) + BATCH_LOG_OVERHEAD_BYTES;
     const position = bufPos + at;
-    if (position >= to) return { end: position, stop: 'end' };
-    let avail = bufLen - at;
-    if (avail < BATCH_LOG_OVERHEAD_BYTES || avail < batchSize(buf, at, avail)) {
-      // Refill: keep the partial batch at the front and read more behind it.
-      const need = avail >= BATCH_LOG_OVERHEAD_BYTES ? batchSize(buf, at, avail) : BATCH_HEADER_BYTES;
-      if (need < BATCH_HEADER_BYTES) {
-        return { end: position, stop: 'invalid', problem: `batch size ${need} is smaller than a header` };
-      }
-      if (position + need > to) {
-        return {
-          end: position,
-          stop: 'torn',
-          problem: `batch of ${need} bytes at ${position}, ${to - position} left`,
-        };
-      }
-      if (options.afterChunk) await options.afterChunk();
-      if (need > buf.length) {
-        const bigger = Buffer.allocUnsafe(Math.max(need, chunkBytes));
-        buf.copy(bigger, 0, at, bufLen);
-        buf = bigger;
-      } else if (at > 0) buf.copyWithin(0, at, bufLen);
-      bufPos = position;
-      bufLen = avail;
-      at = 0;
-      const want = Math.min(buf.length - bufLen, to - (bufPos + bufLen));
-      const n = await readSome(fs, handle, buf, bufLen, want, bufPos + bufLen);
-      bufLen += n;
-      avail = bufLen;
-      if (n === 0 || avail < need) {
-        // The file is shorter than `to`: the rest was cut off.
-        if (avail < BATCH_LOG_OVERHEAD_BYTES || avail < batchSize(buf, 0, avail)) {
-          return { end: position, stop: 'torn', problem: `file ends inside the batch at ${position}` };
-        }
-      }
-      continue;
-    }
-    const size = batchSize(buf, at, avail);
-    if (size < BATCH_HEADER_BYTES) {
-      return { end: position, stop: 'invalid', problem: `batch size ${size} is smaller than a header` };
-    }
-    if (options.validate) {
+    if (validate) {
       const problem = checkStoredBatch(buf, at, size);
-      if (problem) return { end: position, stop: 'invalid', problem };
+      if (problem) return { end: position, stop: 'invalid', problem } as ScanResult;
     }
     at += size;
-    if (visit(buf, at - size, position, size) === false) return { end: position + size, stop: 'visitor' };
+    if (visit(buf, at - size, position, size) === false) {
+      return { end: position + size, stop: 'visitor' } as ScanResult;
+    }
   }
+  return null;
+}
+
+/** How a scan ends after its last complete batch, at `pos`, with `partial` bytes left in view. */
+function tailResult(pos: number, partial: number, need: number, to: number): ScanResult {
+  if (partial === 0 && pos >= to) return { end: pos, stop: 'end' };
+  if (need !== -1 && need < BATCH_HEADER_BYTES) {
+    return { end: pos, stop: 'invalid', problem: `batch size ${need} is smaller than a header` };
+  }
+  if (need !== -1)
+    return { end: pos, stop: 'torn', problem: `batch of ${need} bytes at ${pos}, ${to - pos} left` };
+  return { end: pos, stop: 'torn', problem: `file ends inside the batch at ${pos}` };
 }
 
 function batchSize(buf: Buffer, at: number, avail: number): number {

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { ErrorCode } from '../../src/protocol/errors.js';
+import '../../src/protocol/records/compression.js'; // the codecs, for the gzip batch
 import {
   ConsumerProtocolAssignment,
   ConsumerProtocolSubscription,

@@ -13,10 +13,12 @@ export interface BrokerProcess {
   bootstrap: string;
   dataDir: string;
   child: ChildProcess;
-  /** Everything the broker wrote to stderr so far (its log). */
+  /** Everything the broker wrote so far (its log lines go to stdout, start-up errors to stderr). */
   logs(): string;
   /** SIGTERM and wait for exit; resolves with the exit code. */
   stop(): Promise<number | null>;
+  /** Resolves with the exit code when the process exits (whatever made it exit). */
+  exited: Promise<number | null>;
   /** SIGKILL and wait. */
   kill(): Promise<void>;
 }
@@ -33,7 +35,7 @@ export interface BrokerProcessOptions {
 export async function startBrokerProcess(options: BrokerProcessOptions = {}): Promise<BrokerProcess> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'samsa-test-'));
   const args = [
-    join(repoRoot, 'dist', 'src', 'cli', 'samsa.js'),
+    join(repoRoot, 'dist', 'bin', 'samsa.mjs'),
     'server',
     'start',
     '--port',
@@ -81,7 +83,8 @@ export async function startBrokerProcess(options: BrokerProcessOptions = {}): Pr
     bootstrap: `${ready.host}:${ready.port}`,
     dataDir,
     child,
-    logs: () => stderr,
+    logs: () => `${stdout}${stderr}`,
+    exited,
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       return exited;

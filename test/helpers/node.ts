@@ -19,6 +19,7 @@ export async function startTestNode(
   const node = await BrokerNode.start({
     config: loaded.config,
     clusterId: 'test-cluster-id-000000',
+    storage: 'memory',
     log: Logger.silent(),
   });
   return { node, port: node.listeners[0].boundPort };

@@ -43,6 +43,10 @@ describe('append validation', () => {
       if (r.kind === 'rejected') assert.equal(r.problem, problem, r.detail);
     }
     assert.equal(log.logEndOffset, 0);
+    // A caller that verified the CRC itself can skip that check; the others still run.
+    const skipped = log.append(magic, { leaderEpoch: 0, crcVerified: true });
+    assert.equal(skipped.kind === 'rejected' && skipped.problem, 'magic');
+    assert.equal(log.append(Buffer.from(good), { leaderEpoch: 0, crcVerified: true }).kind, 'appended');
     await log.close();
   });
 

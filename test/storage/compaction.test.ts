@@ -16,6 +16,10 @@ interface Written {
   at: number;
 }
 
+function randomOffset(i: number, end: number): number {
+  return (i * 7919) % Math.max(1, end);
+}
+
 async function clean(log: PartitionLog, checkpoint: number | undefined, now: number, mapBytes = 1 << 20) {
   log.updateHighWatermark(log.logEndOffset); // compaction stays below the high watermark
   const range = await cleanableRange(log, checkpoint, now);
@@ -316,6 +320,39 @@ describe('compaction', () => {
     recs = (await readAll(log)).map((x) => `${x.offset}:${x.key?.length === 4 ? 'marker' : x.key}`);
     assert.ok(!recs.includes('2:marker'), `abort marker gone after its horizon: ${recs}`);
     assert.ok(recs.includes('1:y'));
+    await log.close();
+  });
+
+  test('appends and reads complete while a compaction pass is still running', async () => {
+    const fs = new MemoryFileSystem();
+    const config = { cleanupPolicy: 'compact' as const, segmentBytes: 4000, minCleanableDirtyRatio: 0 };
+    const log = await PartitionLog.open('/c/busy-0', config, { fs, now: () => T0 });
+    for (let i = 0; i < 3000; i++) log.append(keyed([[`k${i % 100}`, `v${i}`]], T0), { leaderEpoch: 0 });
+    log.roll();
+    await log.flush();
+    let cleaned = false;
+    const pass = clean(log, undefined, T0).then((r) => {
+      cleaned = true;
+      return r;
+    });
+    const appended: number[] = [];
+    for (let i = 0; i < 20 && !cleaned; i++) {
+      const r = log.append(keyed([[`new${i}`, `n${i}`]], T0), { leaderEpoch: 0 });
+      assert.equal(r.kind, 'appended');
+      if (r.kind === 'appended') {
+        await r.written;
+        appended.push(r.baseOffset);
+      }
+      const read = await log.read(randomOffset(i, log.logEndOffset), 2000);
+      assert.equal(read.kind, 'data');
+    }
+    assert.ok(!cleaned && appended.length === 20, 'twenty appends were acknowledged before the pass ended');
+    const res = await pass;
+    assert.ok(res && res.segmentsCleaned > 0);
+    const all = await readAll(log);
+    for (const [i, off] of appended.entries())
+      assert.ok(all.some((r) => r.offset === off && r.value === `n${i}`));
+    assert.equal(all.filter((r) => r.key?.startsWith('k')).length, 100);
     await log.close();
   });
 

@@ -8,7 +8,11 @@
 // per committed offset and remembered while that offset stays committed.
 import { ConsumerProtocolAssignment } from '../../protocol/internal/index.js';
 import { Reader } from '../../protocol/primitives/reader.js';
-import { ATTR_TIMESTAMP_LOG_APPEND, readBatchHeader } from '../../protocol/records/batch.js';
+import {
+  ATTR_COMPRESSION_MASK,
+  ATTR_TIMESTAMP_LOG_APPEND,
+  readBatchHeader,
+} from '../../protocol/records/batch.js';
 import { recordsBodyAsync, recordsOf } from '../../protocol/records/record.js';
 import { codecFor } from '../../protocol/schema/codec.js';
 import type { GroupCoordinator } from '../coordinator/group/coordinator.js';
@@ -232,6 +236,8 @@ async function readTimestamp(p: Partition, offset: number): Promise<number> {
         if (h.baseOffset + h.lastOffsetDelta >= offset) {
           if (h.attributes & ATTR_TIMESTAMP_LOG_APPEND) return h.maxTimestamp;
           if (h.baseOffset >= offset) return h.baseTimestamp;
+          // A compressed batch needs the codecs, which the broker otherwise loads after start-up.
+          if (h.attributes & ATTR_COMPRESSION_MASK) await import('../../protocol/records/compression.js');
           const body = await recordsBodyAsync(buf, pos);
           for (const rec of recordsOf(h, body)) if (rec.offset >= offset) return rec.timestamp;
           return h.maxTimestamp;

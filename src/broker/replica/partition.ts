@@ -4,9 +4,26 @@
 import type { TopicConfig } from '../../config/index.js';
 import type { PartitionInfo } from '../../metadata/image.js';
 import { ErrorCode } from '../../protocol/errors.js';
+import { DecodeError } from '../../protocol/primitives/decode-error.js';
 import { ATTR_CONTROL, batchBounds, readBatchHeader } from '../../protocol/records/batch.js';
+import { readRecords } from '../../protocol/records/record.js';
 import type { AppendProblem, OffsetLookup, PartitionLog } from '../../storage/index.js';
 import { DETACHED_TOPIC_STATS, type TopicStats } from '../metrics/topic-stats.js';
+
+/**
+ * Whether a batch for a compacted topic holds a record without a key (Kafka refuses those). A
+ * compressed batch is checked once the codecs have loaded (a moment after start-up); before that,
+ * and for a batch that does not parse, the check is left to the log's own validation.
+ */
+function hasKeylessRecord(batch: Buffer): boolean {
+  try {
+    for (const r of readRecords(batch)) if (r.key === null) return true;
+    return false;
+  } catch (err) {
+    if (err instanceof DecodeError) return false;
+    throw err;
+  }
+}
 
 export interface ProduceOutcome {
   errorCode: number;
@@ -163,6 +180,12 @@ export class Partition {
       );
     if (header.attributes & ATTR_CONTROL)
       return this.fail(ErrorCode.INVALID_RECORD, 'Clients may not produce control batches.');
+    if (this.config.cleanupPolicy.compact && hasKeylessRecord(records)) {
+      return this.fail(
+        ErrorCode.INVALID_RECORD,
+        `Compacted topic cannot accept a record without a key (topic ${this.topic}, partition ${this.index}).`,
+      );
+    }
     if (this.config.messageTimestampType === 'CreateTime') {
       if (
         header.maxTimestamp > nowMs + this.config.messageTimestampAfterMaxMs ||

@@ -71,6 +71,9 @@ export async function run(args: string[]): Promise<number> {
 /** Loads the config, starts the node, prints the ready line and waits for a signal. */
 export async function startServer(options: StartOptions): Promise<number> {
   const startedMs = performance.now();
+  // Signal handlers go in first: a signal that arrives while the broker starts (or the instant its
+  // ready line is out) must still mean "stop cleanly", never the default of dying on the spot.
+  const signals = new SignalLatch();
   const fail = (message: string) => {
     console.error(`${options.commandName}: ${message}`);
     return 1;
@@ -93,7 +96,10 @@ export async function startServer(options: StartOptions): Promise<number> {
     env: process.env,
     base: options.developerDefaults ? DEVELOPER_DEFAULTS : undefined,
   });
-  if (!loaded.ok) return fail(loaded.error);
+  if (!loaded.ok) {
+    signals.release();
+    return fail(loaded.error);
+  }
   const config = loaded.config;
   const log = Logger.create({
     level: config.logLevel,
@@ -105,7 +111,10 @@ export async function startServer(options: StartOptions): Promise<number> {
   let clusterId: string | undefined;
   for (const dir of config.logDirs) {
     const meta = await ensureMetaProperties(dir, config.nodeId, clusterId);
-    if (!meta.ok) return fail(meta.error);
+    if (!meta.ok) {
+      signals.release();
+      return fail(meta.error);
+    }
     clusterId = meta.meta.clusterId;
     if (meta.formatted) log.info('formatted log dir', { dir, clusterId });
   }
@@ -118,6 +127,7 @@ export async function startServer(options: StartOptions): Promise<number> {
   try {
     node = await BrokerNode.start({ config, clusterId: clusterId as string, log, metrics });
   } catch (err) {
+    signals.release();
     const message = (err as Error).message;
     if (message.startsWith('metrics endpoint:'))
       return fail(`${message}; choose another with --metrics-port N (or metrics.port), or 0 to turn it off`);
@@ -130,26 +140,44 @@ export async function startServer(options: StartOptions): Promise<number> {
   );
   const m = node.metricsAddress;
   if (m) console.log(`Metrics on http://${m.host || '0.0.0.0'}:${m.port}/metrics (health: /health, /ready)`);
-  return waitForSignal(node, config.nodeId);
+  return signals.stopOnSignal(node, config.nodeId);
 }
 
-function waitForSignal(node: BrokerNode, nodeId: number): Promise<number> {
-  return new Promise<number>((resolve) => {
-    let stopping = false;
-    const stop = (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      console.log(`Samsa broker ${nodeId} stopping (${signal})`);
-      const force = setTimeout(() => resolve(1), 5000);
-      force.unref();
-      node.stop(4000).then(
-        () => resolve(0),
-        () => resolve(1),
-      );
+/** Catches SIGINT and SIGTERM from the start; once the node runs, the first one stops it. */
+class SignalLatch {
+  private received: string | null = null;
+  private onSignal: ((signal: string) => void) | null = null;
+  private readonly handlers = (['SIGINT', 'SIGTERM'] as const).map((signal) => {
+    const handler = () => {
+      // A second signal while stopping is ignored: the broker is already on its way out.
+      if (this.received !== null) return;
+      this.received = signal;
+      this.onSignal?.(signal);
     };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.on(signal, handler);
+    return { signal, handler };
   });
+
+  /** Gives signals their default meaning again (the start failed; nothing to stop). */
+  release(): void {
+    for (const { signal, handler } of this.handlers) process.off(signal, handler);
+  }
+
+  stopOnSignal(node: BrokerNode, nodeId: number): Promise<number> {
+    return new Promise<number>((resolve) => {
+      const stop = (signal: string) => {
+        console.log(`Samsa broker ${nodeId} stopping (${signal})`);
+        const force = setTimeout(() => resolve(1), 5000);
+        force.unref();
+        node.stop(4000).then(
+          () => resolve(0),
+          () => resolve(1),
+        );
+      };
+      if (this.received !== null) stop(this.received);
+      else this.onSignal = stop;
+    });
+  }
 }
 
 function parse(args: string[]) {

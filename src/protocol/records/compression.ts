@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { gunzip, gunzipSync, gzip, gzipSync } from 'node:zlib';
 import { Compression } from './batch.js';
 import { DecompressionError, outputLimit } from './codec-error.js';
+import { installCodecs } from './codecs.js';
 import { lz4Available, lz4Compress, lz4CompressSync, lz4Decompress, lz4DecompressSync } from './lz4.js';
 import {
   snappyAvailable,
@@ -155,3 +156,5 @@ export async function decompress(codec: Compression, data: Buffer, outputBytesMa
       return decompressSync(codec, data, outputBytesMax);
   }
 }
+
+installCodecs({ compressSync, compress, decompressSync, decompress });

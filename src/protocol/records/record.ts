@@ -19,7 +19,7 @@ import {
   readBatchHeader,
   writeInt64,
 } from './batch.js';
-import { compress, compressSync, decompress, decompressSync } from './compression.js';
+import { codecsFor } from './codecs.js';
 import { crc32c } from './crc32c.js';
 
 export interface RecordHeader {
@@ -169,7 +169,7 @@ function assemble(p: Plan, body: Buffer, recordCount: number, options: BatchOpti
 /** Builds one v2 record batch. */
 export function buildBatch(records: readonly RecordInput[], options: BatchOptions = {}): Buffer {
   const p = plan(records, options);
-  const body = compressSync(p.codec, p.body, { level: options.compressionLevel });
+  const body = codecsFor(p.codec).compressSync(p.codec, p.body, { level: options.compressionLevel });
   return assemble(p, body, records.length, options);
 }
 
@@ -179,7 +179,7 @@ export async function buildBatchAsync(
   options: BatchOptions = {},
 ): Promise<Buffer> {
   const p = plan(records, options);
-  const body = await compress(p.codec, p.body, { level: options.compressionLevel });
+  const body = await codecsFor(p.codec).compress(p.codec, p.body, { level: options.compressionLevel });
   return assemble(p, body, records.length, options);
 }
 
@@ -190,7 +190,8 @@ export const DECOMPRESSED_BYTES_MAX = 64 * 1024 * 1024;
 export function recordsBody(batch: Buffer, pos = 0, outputBytesMax = DECOMPRESSED_BYTES_MAX): Buffer {
   const header = readBatchHeader(batch, pos);
   const body = batch.subarray(pos + BATCH_HEADER_BYTES, pos + header.sizeBytes);
-  return decompressSync(batchCompression(header.attributes), body, outputBytesMax);
+  const codec = batchCompression(header.attributes);
+  return codecsFor(codec).decompressSync(codec, body, outputBytesMax);
 }
 
 /** As recordsBody, decompressing off the calling thread where the codec allows (compression.ts). */
@@ -201,7 +202,8 @@ export async function recordsBodyAsync(
 ): Promise<Buffer> {
   const header = readBatchHeader(batch, pos);
   const body = batch.subarray(pos + BATCH_HEADER_BYTES, pos + header.sizeBytes);
-  return decompress(batchCompression(header.attributes), body, outputBytesMax);
+  const codec = batchCompression(header.attributes);
+  return codecsFor(codec).decompress(codec, body, outputBytesMax);
 }
 
 /** Iterates the records of one batch lazily. Throws DecodeError on malformed records. */

@@ -1,0 +1,818 @@
+// The admin client: topics, partitions, configs, consumer groups and their offsets, offsets by
+// time, record deletion, the cluster and its log dirs. Calls that touch several topics or groups
+// report every failure (a KafkaError per location, gathered in `errors` when there are several).
+import {
+  type CreatePartitionsResponse,
+  type CreateTopicsResponse,
+  type DeleteGroupsResponse,
+  type DeleteRecordsResponse,
+  type DeleteTopicsResponse,
+  type DescribeClusterResponse,
+  type DescribeConfigsResponse,
+  type DescribeGroupsResponse,
+  type DescribeLogDirsResponse,
+  decodeFromBuffer,
+  type IncrementalAlterConfigsResponse,
+  type ListGroupsResponse,
+  type MetadataResponse,
+  type OffsetDeleteResponse,
+} from '../protocol/index.js';
+import { ConsumerProtocolAssignment, ConsumerProtocolSubscription } from '../protocol/internal/index.js';
+import { Cluster, sleep, type TopicInfo } from './cluster.js';
+import { type AdminConfig, resolveAdminConfig } from './config.js';
+import { clientError, combineErrors, type KafkaError, kafkaError } from './errors.js';
+import {
+  type CommittedOffset,
+  commitOffsets,
+  coordinatorRequest,
+  fetchCommitted,
+  type ListedOffset,
+  listOffsets,
+  type OffsetToCommit,
+  type TopicPartition,
+  tpKey,
+} from './requests.js';
+import { API } from './versions.js';
+
+export interface NewTopic {
+  name: string;
+  /** Default: the broker's num.partitions. */
+  numPartitions?: number;
+  /** Default: the broker's default.replication.factor. */
+  replicationFactor?: number;
+  /** Explicit replica placement: partition -> broker ids. */
+  assignments?: Record<number, number[]>;
+  configs?: Record<string, string>;
+}
+
+export interface CreatedTopic {
+  name: string;
+  topicId: string;
+  numPartitions: number;
+  replicationFactor: number;
+}
+
+export interface TopicDescription {
+  name: string;
+  topicId: string;
+  isInternal: boolean;
+  partitions: {
+    partition: number;
+    leader: number;
+    leaderEpoch: number;
+    replicas: number[];
+    isr: number[];
+    offlineReplicas: number[];
+  }[];
+}
+
+export type ConfigResourceType = 'topic' | 'broker' | 'broker-logger' | 'group';
+const RESOURCE_TYPES: Record<ConfigResourceType, number> = {
+  topic: 2,
+  group: 3,
+  broker: 4,
+  'broker-logger': 8,
+};
+const RESOURCE_NAMES = new Map(Object.entries(RESOURCE_TYPES).map(([k, v]) => [v, k as ConfigResourceType]));
+
+export type ConfigSource =
+  | 'unknown'
+  | 'dynamic-topic'
+  | 'dynamic-broker'
+  | 'dynamic-default-broker'
+  | 'static-broker'
+  | 'default'
+  | 'dynamic-broker-logger'
+  | 'client-metrics'
+  | 'group';
+const SOURCES: ConfigSource[] = [
+  'unknown',
+  'dynamic-topic',
+  'dynamic-broker',
+  'dynamic-default-broker',
+  'static-broker',
+  'default',
+  'dynamic-broker-logger',
+  'client-metrics',
+  'group',
+];
+
+export interface ConfigResource {
+  type: ConfigResourceType;
+  name: string;
+  /** Only these keys (default: all). */
+  keys?: string[];
+}
+
+export interface ConfigEntry {
+  name: string;
+  value: string | null;
+  readOnly: boolean;
+  isDefault: boolean;
+  isSensitive: boolean;
+  source: ConfigSource;
+}
+
+export interface ConfigDescription {
+  type: ConfigResourceType;
+  name: string;
+  configs: ConfigEntry[];
+}
+
+export type AlterConfigOp =
+  | { op: 'set'; name: string; value: string }
+  | { op: 'delete'; name: string }
+  | { op: 'append' | 'subtract'; name: string; value: string };
+const OPS = { set: 0, delete: 1, append: 2, subtract: 3 } as const;
+
+export interface GroupListing {
+  groupId: string;
+  protocolType: string;
+  state: string | null;
+  type: string | null;
+}
+
+export interface GroupMemberDescription {
+  memberId: string;
+  groupInstanceId: string | null;
+  clientId: string;
+  clientHost: string;
+  /** Decoded for consumer groups; raw bytes in `metadata`/`assignment` otherwise. */
+  subscription: string[] | null;
+  assignment: TopicPartition[] | null;
+  metadata: Buffer;
+  assignmentBytes: Buffer;
+}
+
+export interface GroupDescription {
+  groupId: string;
+  state: string;
+  protocolType: string;
+  protocol: string;
+  members: GroupMemberDescription[];
+  coordinator: number;
+}
+
+export type OffsetQuery = 'earliest' | 'latest' | 'max-timestamp' | number;
+
+export interface ClusterDescription {
+  clusterId: string | null;
+  controllerId: number;
+  brokers: { nodeId: number; host: string; port: number; rack: string | null }[];
+}
+
+export interface LogDirDescription {
+  broker: number;
+  logDir: string;
+  errorCode: number;
+  totalBytes: number;
+  usableBytes: number;
+  partitions: { topic: string; partition: number; sizeBytes: number; offsetLag: number; isFuture: boolean }[];
+}
+
+export interface AdminCallOptions {
+  timeoutMs?: number;
+}
+
+function offsetTimestamp(q: OffsetQuery): number {
+  if (q === 'earliest') return -2;
+  if (q === 'latest') return -1;
+  if (q === 'max-timestamp') return -3;
+  return q;
+}
+
+export class Admin {
+  readonly cluster: Cluster;
+
+  constructor(config: AdminConfig) {
+    this.cluster = new Cluster(resolveAdminConfig(config));
+  }
+
+  /** Opens a connection to the cluster (optional: every call connects on demand). */
+  async connect(): Promise<void> {
+    await this.cluster.refreshMetadata();
+  }
+
+  async close(): Promise<void> {
+    await this.cluster.close();
+  }
+
+  private timeout(options?: AdminCallOptions): number {
+    return options?.timeoutMs ?? this.cluster.config.defaultApiTimeoutMs;
+  }
+
+  /** Sends to the controller (the broker Metadata names), retrying when it moved. */
+  private toController<T>(
+    api: string,
+    apiKey: number,
+    build: (v: number) => unknown,
+    timeoutMs: number,
+  ): Promise<T> {
+    return this.cluster.withRetries(
+      api,
+      async () => {
+        const conn = await this.cluster.controllerConnection();
+        return conn.send<T>(apiKey, build, { timeoutMs: timeoutMs + this.cluster.config.requestTimeoutMs });
+      },
+      timeoutMs,
+    );
+  }
+
+  async createTopics(
+    topics: readonly NewTopic[],
+    options: AdminCallOptions & { validateOnly?: boolean; waitForLeaders?: boolean } = {},
+  ): Promise<CreatedTopic[]> {
+    const timeoutMs = this.timeout(options);
+    const res = await this.toController<CreateTopicsResponse>(
+      'CreateTopics',
+      API.CreateTopics,
+      (v) => ({
+        topics: topics.map((t) => ({
+          name: t.name,
+          numPartitions: t.assignments ? -1 : (t.numPartitions ?? -1),
+          replicationFactor: t.assignments ? -1 : (t.replicationFactor ?? (v >= 4 ? -1 : 1)),
+          assignments: Object.entries(t.assignments ?? {}).map(([p, brokerIds]) => ({
+            partitionIndex: Number(p),
+            brokerIds,
+          })),
+          configs: Object.entries(t.configs ?? {}).map(([name, value]) => ({ name, value })),
+        })),
+        timeoutMs,
+        validateOnly: options.validateOnly ?? false,
+      }),
+      timeoutMs,
+    );
+    const errors: KafkaError[] = [];
+    const created: CreatedTopic[] = [];
+    for (const t of res.topics) {
+      if (t.errorCode !== 0) {
+        errors.push(kafkaError(t.errorCode, { topic: t.name, api: 'CreateTopics' }, t.errorMessage));
+        continue;
+      }
+      const asked = topics.find((x) => x.name === t.name);
+      created.push({
+        name: t.name,
+        topicId: t.topicId ?? '',
+        numPartitions:
+          t.numPartitions && t.numPartitions > 0 ? t.numPartitions : (asked?.numPartitions ?? -1),
+        replicationFactor:
+          t.replicationFactor && t.replicationFactor > 0
+            ? t.replicationFactor
+            : (asked?.replicationFactor ?? -1),
+      });
+    }
+    if (errors.length > 0) throw combineErrors(errors, 'CreateTopics failed');
+    if (options.waitForLeaders !== false && !options.validateOnly) {
+      await Promise.all(
+        created.map((t) => this.cluster.topic(t.name, { deadlineMs: timeoutMs, autoCreate: false })),
+      );
+    }
+    return created;
+  }
+
+  async deleteTopics(names: readonly string[], options: AdminCallOptions = {}): Promise<void> {
+    const timeoutMs = this.timeout(options);
+    const res = await this.toController<DeleteTopicsResponse>(
+      'DeleteTopics',
+      API.DeleteTopics,
+      (v) =>
+        v >= 6
+          ? { topics: names.map((name) => ({ name, topicId: 'AAAAAAAAAAAAAAAAAAAAAA' })), timeoutMs }
+          : { topicNames: [...names], timeoutMs },
+      timeoutMs,
+    );
+    const errors = res.responses
+      .filter((r) => r.errorCode !== 0)
+      .map((r) =>
+        kafkaError(r.errorCode, { topic: r.name ?? r.topicId, api: 'DeleteTopics' }, r.errorMessage),
+      );
+    for (const n of names) {
+      this.cluster.topics.delete(n);
+      this.cluster.tracked.delete(n);
+    }
+    if (errors.length > 0) throw combineErrors(errors, 'DeleteTopics failed');
+  }
+
+  private async allTopicsMetadata(): Promise<MetadataResponse> {
+    const res = await this.cluster.withRetries('Metadata', async () => {
+      const conn = await this.cluster.anyConnection();
+      return conn.send<MetadataResponse>(API.Metadata, () => ({
+        topics: null,
+        allowAutoTopicCreation: false,
+        includeClusterAuthorizedOperations: false,
+        includeTopicAuthorizedOperations: false,
+      }));
+    });
+    this.cluster.applyMetadata(res, null);
+    return res;
+  }
+
+  async listTopics(options: { includeInternal?: boolean } = {}): Promise<string[]> {
+    const res = await this.allTopicsMetadata();
+    return res.topics
+      .filter((t) => t.errorCode === 0 && t.name !== null && (options.includeInternal || !t.isInternal))
+      .map((t) => t.name as string)
+      .sort();
+  }
+
+  async describeTopics(
+    names: readonly string[],
+    options: AdminCallOptions = {},
+  ): Promise<TopicDescription[]> {
+    const res = await this.cluster.withRetries(
+      'Metadata',
+      async () => {
+        const conn = await this.cluster.anyConnection();
+        return conn.send<MetadataResponse>(API.Metadata, () => ({
+          topics: names.map((name) => ({ name, topicId: 'AAAAAAAAAAAAAAAAAAAAAA' })),
+          allowAutoTopicCreation: false,
+          includeClusterAuthorizedOperations: false,
+          includeTopicAuthorizedOperations: false,
+        }));
+      },
+      this.timeout(options),
+    );
+    this.cluster.applyMetadata(res, [...names]);
+    const errors: KafkaError[] = [];
+    const out: TopicDescription[] = [];
+    for (const t of res.topics) {
+      if (t.errorCode !== 0) {
+        errors.push(kafkaError(t.errorCode, { topic: t.name ?? undefined, api: 'Metadata' }));
+        continue;
+      }
+      const info = this.cluster.topics.get(t.name as string) as TopicInfo;
+      out.push({
+        name: info.name,
+        topicId: info.topicId,
+        isInternal: info.isInternal,
+        partitions: info.partitions.map(({ errorCode: _e, ...p }) => p),
+      });
+    }
+    if (errors.length > 0) throw combineErrors(errors, 'describeTopics failed');
+    return out;
+  }
+
+  /** Raises the partition count of topics to the given totals. */
+  async createPartitions(
+    totals: Record<string, number>,
+    options: AdminCallOptions & { validateOnly?: boolean } = {},
+  ): Promise<void> {
+    const timeoutMs = this.timeout(options);
+    const res = await this.toController<CreatePartitionsResponse>(
+      'CreatePartitions',
+      API.CreatePartitions,
+      () => ({
+        topics: Object.entries(totals).map(([name, count]) => ({ name, count, assignments: null })),
+        timeoutMs,
+        validateOnly: options.validateOnly ?? false,
+      }),
+      timeoutMs,
+    );
+    const errors = res.results
+      .filter((r) => r.errorCode !== 0)
+      .map((r) => kafkaError(r.errorCode, { topic: r.name, api: 'CreatePartitions' }, r.errorMessage));
+    if (errors.length > 0) throw combineErrors(errors, 'CreatePartitions failed');
+    await this.cluster.refreshMetadata(Object.keys(totals), { autoCreate: false }).catch(() => {});
+  }
+
+  /** Broker resources go to that broker; everything else to any broker. */
+  private async configTarget(type: ConfigResourceType, name: string) {
+    if ((type === 'broker' || type === 'broker-logger') && name !== '')
+      return this.cluster.connectionTo(Number(name));
+    return this.cluster.anyConnection();
+  }
+
+  async describeConfigs(
+    resources: readonly ConfigResource[],
+    options: AdminCallOptions = {},
+  ): Promise<ConfigDescription[]> {
+    const results = await Promise.all(
+      resources.map((r) =>
+        this.cluster
+          .withRetries(
+            'DescribeConfigs',
+            async () => {
+              const conn = await this.configTarget(r.type, r.name);
+              const res = await conn.send<DescribeConfigsResponse>(API.DescribeConfigs, () => ({
+                resources: [
+                  {
+                    resourceType: RESOURCE_TYPES[r.type],
+                    resourceName: r.name,
+                    configurationKeys: r.keys ?? null,
+                  },
+                ],
+                includeSynonyms: false,
+                includeDocumentation: false,
+              }));
+              const x = res.results[0];
+              // A resource's own error is its answer (not retried), as in the Java admin client.
+              if (x.errorCode !== 0) {
+                return kafkaError(
+                  x.errorCode,
+                  { api: 'DescribeConfigs', ...(r.type === 'topic' ? { topic: r.name } : {}) },
+                  x.errorMessage ?? `${r.type} ${r.name}`,
+                );
+              }
+              return {
+                type: RESOURCE_NAMES.get(x.resourceType) ?? r.type,
+                name: x.resourceName,
+                configs: x.configs.map((c) => ({
+                  name: c.name,
+                  value: c.value,
+                  readOnly: c.readOnly,
+                  isDefault:
+                    c.configSource !== undefined && c.configSource >= 0
+                      ? c.configSource === 5
+                      : Boolean(c.isDefault),
+                  isSensitive: c.isSensitive,
+                  source: SOURCES[c.configSource ?? 0] ?? 'unknown',
+                })),
+              };
+            },
+            this.timeout(options),
+          )
+          .catch((e: KafkaError) => e),
+      ),
+    );
+    const errors = results.filter((r): r is KafkaError => r instanceof Error);
+    if (errors.length > 0) throw combineErrors(errors, 'DescribeConfigs failed');
+    return results as ConfigDescription[];
+  }
+
+  async incrementalAlterConfigs(
+    changes: readonly { type: ConfigResourceType; name: string; ops: readonly AlterConfigOp[] }[],
+    options: AdminCallOptions & { validateOnly?: boolean } = {},
+  ): Promise<void> {
+    const results = await Promise.all(
+      changes.map((r) =>
+        this.cluster
+          .withRetries(
+            'IncrementalAlterConfigs',
+            async () => {
+              const conn = await this.configTarget(r.type, r.name);
+              const res = await conn.send<IncrementalAlterConfigsResponse>(
+                API.IncrementalAlterConfigs,
+                () => ({
+                  resources: [
+                    {
+                      resourceType: RESOURCE_TYPES[r.type],
+                      resourceName: r.name,
+                      configs: r.ops.map((o) => ({
+                        name: o.name,
+                        configOperation: OPS[o.op],
+                        value: 'value' in o ? o.value : null,
+                      })),
+                    },
+                  ],
+                  validateOnly: options.validateOnly ?? false,
+                }),
+              );
+              const x = res.responses[0];
+              if (x.errorCode !== 0) {
+                return kafkaError(
+                  x.errorCode,
+                  { api: 'IncrementalAlterConfigs', ...(r.type === 'topic' ? { topic: r.name } : {}) },
+                  x.errorMessage ?? `${r.type} ${r.name}`,
+                );
+              }
+            },
+            this.timeout(options),
+          )
+          .catch((e: KafkaError) => e),
+      ),
+    );
+    const errors = results.filter((r): r is KafkaError => r instanceof Error);
+    if (errors.length > 0) throw combineErrors(errors, 'IncrementalAlterConfigs failed');
+  }
+
+  /** Groups known to every broker. */
+  async listGroups(options: { states?: string[]; types?: string[] } = {}): Promise<GroupListing[]> {
+    await this.cluster.refreshMetadata();
+    const out: GroupListing[] = [];
+    const errors: KafkaError[] = [];
+    await Promise.all(
+      [...this.cluster.brokers.keys()].map(async (nodeId) => {
+        try {
+          const res = await this.cluster.withRetries('ListGroups', () =>
+            this.cluster.sendTo<ListGroupsResponse>(nodeId, API.ListGroups, () => ({
+              statesFilter: options.states ?? [],
+              typesFilter: options.types ?? [],
+            })),
+          );
+          if (res.errorCode !== 0) throw kafkaError(res.errorCode, { broker: nodeId, api: 'ListGroups' });
+          for (const g of res.groups) {
+            out.push({
+              groupId: g.groupId,
+              protocolType: g.protocolType,
+              state: g.groupState ?? null,
+              type: g.groupType ?? null,
+            });
+          }
+        } catch (e) {
+          errors.push(e as KafkaError);
+        }
+      }),
+    );
+    if (errors.length > 0) throw combineErrors(errors, 'ListGroups failed');
+    return out.sort((a, b) => a.groupId.localeCompare(b.groupId));
+  }
+
+  async describeGroups(groupIds: readonly string[]): Promise<GroupDescription[]> {
+    const results = await Promise.all(
+      groupIds.map(async (groupId) => {
+        try {
+          const res = await coordinatorRequest<DescribeGroupsResponse>(
+            this.cluster,
+            groupId,
+            'DescribeGroups',
+            API.DescribeGroups,
+            () => ({ groups: [groupId], includeAuthorizedOperations: false }),
+            (r) => ({ code: r.groups[0]?.errorCode ?? 0 }),
+          );
+          const g = res.groups[0];
+          const coordinator = await this.cluster.coordinator(groupId);
+          return {
+            groupId: g.groupId,
+            state: g.groupState,
+            protocolType: g.protocolType,
+            protocol: g.protocolData,
+            coordinator,
+            members: g.members.map((m) => {
+              const consumer = g.protocolType === 'consumer';
+              return {
+                memberId: m.memberId,
+                groupInstanceId: m.groupInstanceId ?? null,
+                clientId: m.clientId,
+                clientHost: m.clientHost,
+                subscription: consumer ? decodeSubscriptionTopics(m.memberMetadata) : null,
+                assignment: consumer ? decodeAssignmentPartitions(m.memberAssignment) : null,
+                metadata: m.memberMetadata,
+                assignmentBytes: m.memberAssignment,
+              };
+            }),
+          } satisfies GroupDescription;
+        } catch (e) {
+          return e as KafkaError;
+        }
+      }),
+    );
+    const errors = results.filter((r): r is KafkaError => r instanceof Error);
+    if (errors.length > 0) throw combineErrors(errors, 'DescribeGroups failed');
+    return results as GroupDescription[];
+  }
+
+  async deleteGroups(groupIds: readonly string[]): Promise<void> {
+    const errors: KafkaError[] = [];
+    await Promise.all(
+      groupIds.map(async (groupId) => {
+        try {
+          await coordinatorRequest<DeleteGroupsResponse>(
+            this.cluster,
+            groupId,
+            'DeleteGroups',
+            API.DeleteGroups,
+            () => ({ groupsNames: [groupId] }),
+            (r) => ({ code: r.results[0]?.errorCode ?? 0 }),
+          );
+        } catch (e) {
+          errors.push(e as KafkaError);
+        }
+      }),
+    );
+    if (errors.length > 0) throw combineErrors(errors, 'DeleteGroups failed');
+  }
+
+  /** Committed offsets of a group (all its partitions, or the given ones). */
+  listGroupOffsets(
+    groupId: string,
+    partitions: readonly TopicPartition[] | null = null,
+  ): Promise<CommittedOffset[]> {
+    return fetchCommitted(this.cluster, groupId, partitions);
+  }
+
+  /** Commits offsets for a group that has no active members (as kafka-consumer-groups --reset-offsets). */
+  alterGroupOffsets(groupId: string, offsets: readonly OffsetToCommit[]): Promise<void> {
+    return commitOffsets(this.cluster, groupId, offsets);
+  }
+
+  async deleteGroupOffsets(groupId: string, partitions: readonly TopicPartition[]): Promise<void> {
+    const byTopic = new Map<string, number[]>();
+    for (const tp of partitions) byTopic.set(tp.topic, [...(byTopic.get(tp.topic) ?? []), tp.partition]);
+    const res = await coordinatorRequest<OffsetDeleteResponse>(
+      this.cluster,
+      groupId,
+      'OffsetDelete',
+      API.OffsetDelete,
+      () => ({
+        groupId,
+        topics: [...byTopic].map(([name, ps]) => ({
+          name,
+          partitions: ps.map((partitionIndex) => ({ partitionIndex })),
+        })),
+      }),
+      (r) => ({ code: r.errorCode }),
+    );
+    const errors: KafkaError[] = [];
+    for (const t of res.topics) {
+      for (const p of t.partitions) {
+        if (p.errorCode !== 0)
+          errors.push(
+            kafkaError(p.errorCode, {
+              groupId,
+              topic: t.name,
+              partition: p.partitionIndex,
+              api: 'OffsetDelete',
+            }),
+          );
+      }
+    }
+    if (errors.length > 0) throw combineErrors(errors, 'OffsetDelete failed');
+  }
+
+  /** Offsets by time (a timestamp in ms) or the earliest / latest / max-timestamp offsets. */
+  async listOffsets(
+    queries: readonly (TopicPartition & { at: OffsetQuery })[],
+    options: AdminCallOptions & { isolationLevel?: 'read_uncommitted' | 'read_committed' } = {},
+  ): Promise<ListedOffset[]> {
+    // A request may name a partition once, so each distinct time gets its own lookup.
+    const byTime = new Map<number, TopicPartition[]>();
+    for (const q of queries) {
+      const ts = offsetTimestamp(q.at);
+      byTime.set(ts, [...(byTime.get(ts) ?? []), { topic: q.topic, partition: q.partition }]);
+    }
+    const found = new Map<number, Map<string, ListedOffset>>();
+    await Promise.all(
+      [...byTime].map(async ([timestamp, tps]) => {
+        const map = await listOffsets(
+          this.cluster,
+          tps.map((tp) => ({ ...tp, timestamp })),
+          options.isolationLevel === 'read_committed' ? 1 : 0,
+          this.timeout(options),
+        );
+        found.set(timestamp, map);
+      }),
+    );
+    return queries.map(
+      (q) => found.get(offsetTimestamp(q.at))?.get(tpKey(q.topic, q.partition)) as ListedOffset,
+    );
+  }
+
+  /** Deletes records before the given offsets (-1: up to the high watermark); returns the new low watermarks. */
+  async deleteRecords(
+    before: readonly (TopicPartition & { offset: number })[],
+    options: AdminCallOptions = {},
+  ): Promise<(TopicPartition & { lowWatermark: number })[]> {
+    const timeoutMs = this.timeout(options);
+    const byLeader = new Map<number, (TopicPartition & { offset: number })[]>();
+    for (const b of before) {
+      const t = await this.cluster.topic(b.topic, { autoCreate: false });
+      const leader = t.partitions[b.partition]?.leader;
+      if (leader === undefined)
+        throw kafkaError(3, { topic: b.topic, partition: b.partition, api: 'DeleteRecords' });
+      byLeader.set(leader, [...(byLeader.get(leader) ?? []), b]);
+    }
+    const out: (TopicPartition & { lowWatermark: number })[] = [];
+    const errors: KafkaError[] = [];
+    await Promise.all(
+      [...byLeader].map(async ([leader, list]) => {
+        const byTopic = new Map<string, typeof list>();
+        for (const b of list) byTopic.set(b.topic, [...(byTopic.get(b.topic) ?? []), b]);
+        try {
+          const res = await this.cluster.sendTo<DeleteRecordsResponse>(leader, API.DeleteRecords, () => ({
+            topics: [...byTopic].map(([name, ps]) => ({
+              name,
+              partitions: ps.map((p) => ({ partitionIndex: p.partition, offset: p.offset })),
+            })),
+            timeoutMs,
+          }));
+          for (const t of res.topics) {
+            for (const p of t.partitions) {
+              if (p.errorCode !== 0)
+                errors.push(
+                  kafkaError(p.errorCode, {
+                    topic: t.name,
+                    partition: p.partitionIndex,
+                    broker: leader,
+                    api: 'DeleteRecords',
+                  }),
+                );
+              else out.push({ topic: t.name, partition: p.partitionIndex, lowWatermark: p.lowWatermark });
+            }
+          }
+        } catch (e) {
+          errors.push(e as KafkaError);
+        }
+      }),
+    );
+    if (errors.length > 0) throw combineErrors(errors, 'DeleteRecords failed');
+    return out;
+  }
+
+  async describeCluster(): Promise<ClusterDescription> {
+    const conn = await this.cluster.anyConnection();
+    if (conn.versionOf(API.DescribeCluster) !== undefined) {
+      const res = await this.cluster.withRetries('DescribeCluster', async () =>
+        (await this.cluster.anyConnection()).send<DescribeClusterResponse>(API.DescribeCluster, () => ({
+          includeClusterAuthorizedOperations: false,
+          endpointType: 1,
+        })),
+      );
+      if (res.errorCode !== 0) throw kafkaError(res.errorCode, { api: 'DescribeCluster' }, res.errorMessage);
+      return {
+        clusterId: res.clusterId,
+        controllerId: res.controllerId,
+        brokers: res.brokers.map((b) => ({ nodeId: b.brokerId, host: b.host, port: b.port, rack: b.rack })),
+      };
+    }
+    await this.cluster.refreshMetadata();
+    return {
+      clusterId: this.cluster.clusterId,
+      controllerId: this.cluster.controllerId,
+      brokers: [...this.cluster.brokers.values()],
+    };
+  }
+
+  /** Log dirs of the given brokers (default: all), with the size of each partition. */
+  async describeLogDirs(brokerIds?: readonly number[]): Promise<LogDirDescription[]> {
+    if (!brokerIds) await this.cluster.refreshMetadata();
+    const ids = brokerIds ?? [...this.cluster.brokers.keys()];
+    const out: LogDirDescription[] = [];
+    const errors: KafkaError[] = [];
+    await Promise.all(
+      ids.map(async (broker) => {
+        try {
+          const res = await this.cluster.withRetries('DescribeLogDirs', () =>
+            this.cluster.sendTo<DescribeLogDirsResponse>(broker, API.DescribeLogDirs, () => ({
+              topics: null,
+            })),
+          );
+          if (res.errorCode) throw kafkaError(res.errorCode, { broker, api: 'DescribeLogDirs' });
+          for (const d of res.results) {
+            out.push({
+              broker,
+              logDir: d.logDir,
+              errorCode: d.errorCode,
+              totalBytes: d.totalBytes ?? -1,
+              usableBytes: d.usableBytes ?? -1,
+              partitions: d.topics.flatMap((t) =>
+                t.partitions.map((p) => ({
+                  topic: t.name,
+                  partition: p.partitionIndex,
+                  sizeBytes: p.partitionSize,
+                  offsetLag: p.offsetLag,
+                  isFuture: p.isFutureKey,
+                })),
+              ),
+            });
+          }
+        } catch (e) {
+          errors.push(e as KafkaError);
+        }
+      }),
+    );
+    if (errors.length > 0) throw combineErrors(errors, 'DescribeLogDirs failed');
+    return out;
+  }
+
+  /** Waits until `predicate` holds for the topic metadata (e.g. after a create). */
+  async waitForTopic(name: string, timeoutMs = 10_000): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    while (Date.now() < until) {
+      try {
+        await this.cluster.topic(name, { deadlineMs: until - Date.now(), autoCreate: false });
+        return;
+      } catch {
+        await sleep(50);
+      }
+    }
+    throw clientError('REQUEST_TIMED_OUT', `topic ${name} did not appear`, {
+      topic: name,
+      retriable: true,
+      errorCode: 7,
+    });
+  }
+}
+
+function decodeSubscriptionTopics(bytes: Buffer): string[] | null {
+  try {
+    if (bytes.length < 2) return null;
+    const version = Math.min(bytes.readInt16BE(0), 3);
+    return decodeFromBuffer(ConsumerProtocolSubscription, Math.max(0, version), bytes.subarray(2), false)
+      .topics;
+  } catch {
+    return null;
+  }
+}
+
+function decodeAssignmentPartitions(bytes: Buffer): TopicPartition[] | null {
+  try {
+    if (bytes.length < 2) return [];
+    const version = Math.min(bytes.readInt16BE(0), 3);
+    const a = decodeFromBuffer(ConsumerProtocolAssignment, Math.max(0, version), bytes.subarray(2), false);
+    return a.assignedPartitions.flatMap((t) =>
+      t.partitions.map((partition) => ({ topic: t.topic, partition })),
+    );
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,422 @@
+// One TCP connection to one broker. It negotiates versions with ApiVersions (the highest version
+// both sides support, per API), pipelines requests with correlation ids, coalesces the writes of
+// one tick into one writev (cork/uncork), cuts response frames without copying and decodes each
+// by the version its request was sent with. Deadlines are checked by one shared sweeper timer, not
+// a timer per request; a request that passes its deadline closes the connection, as the Java
+// client does, because the responses behind it can only come later (Kafka answers in order).
+import { connect, type Socket } from 'node:net';
+import {
+  API_KEY_API_VERSIONS,
+  type ApiVersionsResponse,
+  apiDecl,
+  DecodeError,
+  decodeResponseFrame,
+  encodeRequestFrame,
+  FrameCutter,
+  peekCorrelationId,
+} from '../protocol/index.js';
+import type { Logger } from './config.js';
+import { clientError, type KafkaError, kafkaError } from './errors.js';
+import { CLIENT_VERSION, CLIENT_VERSIONS } from './versions.js';
+
+const RESPONSE_FRAME_BYTES_MAX = 256 * 1024 * 1024;
+
+interface Pending {
+  correlationId: number;
+  apiKey: number;
+  version: number;
+  deadline: number;
+  resolve: (body: unknown) => void;
+  reject: (err: KafkaError) => void;
+}
+
+export interface ConnectionOptions {
+  host: string;
+  port: number;
+  /** Node id, or "host:port" for a bootstrap connection. */
+  label: number | string;
+  clientId: string;
+  requestTimeoutMs: number;
+  connectTimeoutMs: number;
+  logger?: Logger;
+  sweeper: Sweeper;
+}
+
+export interface SendOptions {
+  /** Overrides the request timeout (a long-poll Fetch adds its max wait). */
+  timeoutMs?: number;
+  /** Requests without a response (Produce with acks=0): resolves once written. */
+  noResponse?: boolean;
+}
+
+/** One timer for the deadlines of every request of a client. */
+export class Sweeper {
+  private readonly connections = new Set<Connection>();
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly tickMs = 100) {}
+
+  add(c: Connection): void {
+    this.connections.add(c);
+    if (!this.timer) {
+      this.timer = setInterval(() => this.sweep(), this.tickMs);
+      this.timer.unref();
+    }
+  }
+
+  remove(c: Connection): void {
+    this.connections.delete(c);
+    if (this.connections.size === 0 && this.timer) {
+      clearInterval(this.timer);
+      this.timer = null;
+    }
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    for (const c of this.connections) c.expire(now);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.connections.clear();
+  }
+}
+
+export class Connection {
+  readonly label: number | string;
+  private socket: Socket | null = null;
+  private readonly cutter = new FrameCutter(RESPONSE_FRAME_BYTES_MAX);
+  private readonly pending = new Map<number, Pending>();
+  private nextCorrelationId = 1;
+  private corked = false;
+  private closedError: KafkaError | null = null;
+  private readonly versions = new Map<number, number>();
+  private readyPromise: Promise<void> | null = null;
+  private readonly closeListeners: ((err: KafkaError | null) => void)[] = [];
+  /** Broker ranges from ApiVersions: apiKey -> [min, max]. */
+  readonly brokerVersions = new Map<number, [number, number]>();
+  lastUsedMs = Date.now();
+
+  constructor(private readonly options: ConnectionOptions) {
+    this.label = options.label;
+  }
+
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  get isClosed(): boolean {
+    return this.closedError !== null;
+  }
+
+  get isReady(): boolean {
+    return this.socket !== null && this.versions.size > 0 && this.closedError === null;
+  }
+
+  onClose(listener: (err: KafkaError | null) => void): void {
+    this.closeListeners.push(listener);
+  }
+
+  /** Connects and negotiates versions; the same promise for every caller. */
+  ready(): Promise<void> {
+    if (!this.readyPromise) this.readyPromise = this.open();
+    return this.readyPromise;
+  }
+
+  /** The version of `apiKey` both sides support, or undefined when there is none. */
+  versionOf(apiKey: number): number | undefined {
+    return this.versions.get(apiKey);
+  }
+
+  version(apiKey: number): number {
+    const v = this.versions.get(apiKey);
+    if (v === undefined) {
+      const name = apiDecl(apiKey)?.name ?? `API ${apiKey}`;
+      throw clientError(
+        'UNSUPPORTED_VERSION',
+        `the broker supports no version of ${name} this client speaks`,
+        {
+          broker: this.label,
+          api: name,
+          errorCode: 35,
+        },
+      );
+    }
+    return v;
+  }
+
+  private async open(): Promise<void> {
+    const { host, port } = this.options;
+    await new Promise<void>((resolve, reject) => {
+      const socket = connect({ host, port, noDelay: true });
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(this.fail('CONNECTION_FAILED', `connect to ${host}:${port} timed out`));
+      }, this.options.connectTimeoutMs);
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        socket.off('error', onError);
+        this.attach(socket);
+        resolve();
+      });
+      const onError = (err: Error) => {
+        clearTimeout(timer);
+        reject(this.fail('CONNECTION_FAILED', `connect to ${host}:${port} failed: ${err.message}`, err));
+      };
+      socket.once('error', onError);
+    });
+    await this.negotiate();
+  }
+
+  private fail(
+    code: 'CONNECTION_FAILED' | 'CONNECTION_CLOSED',
+    message: string,
+    cause?: unknown,
+  ): KafkaError {
+    const err = clientError(code, message, { broker: this.label, retriable: true, errorCode: 13, cause });
+    this.close(err);
+    return err;
+  }
+
+  private attach(socket: Socket): void {
+    this.socket = socket;
+    this.options.sweeper.add(this);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (err) =>
+      this.close(
+        clientError('CONNECTION_CLOSED', `connection error: ${err.message}`, {
+          broker: this.label,
+          retriable: true,
+          errorCode: 13,
+          cause: err,
+        }),
+      ),
+    );
+    socket.on('close', () =>
+      this.close(
+        clientError('CONNECTION_CLOSED', 'connection closed by the broker', {
+          broker: this.label,
+          retriable: true,
+          errorCode: 13,
+        }),
+      ),
+    );
+  }
+
+  private async negotiate(): Promise<void> {
+    let version = CLIENT_VERSIONS.get(API_KEY_API_VERSIONS)![1];
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const body = version >= 3 ? { clientSoftwareName: 'samsa', clientSoftwareVersion: CLIENT_VERSION } : {};
+      const res = (await this.sendAt(API_KEY_API_VERSIONS, version, body, {})) as ApiVersionsResponse;
+      if (res.errorCode === 35) {
+        const own = res.apiKeys.find((k) => k.apiKey === API_KEY_API_VERSIONS);
+        version = Math.min(own ? own.maxVersion : 0, version - 1);
+        if (version < 0) break;
+        continue;
+      }
+      if (res.errorCode !== 0) throw kafkaError(res.errorCode, { broker: this.label, api: 'ApiVersions' });
+      for (const k of res.apiKeys) {
+        this.brokerVersions.set(k.apiKey, [k.minVersion, k.maxVersion]);
+        const mine = CLIENT_VERSIONS.get(k.apiKey);
+        if (!mine) continue;
+        const max = Math.min(mine[1], k.maxVersion);
+        if (max >= Math.max(mine[0], k.minVersion)) this.versions.set(k.apiKey, max);
+      }
+      if (!this.versions.has(API_KEY_API_VERSIONS)) this.versions.set(API_KEY_API_VERSIONS, version);
+      return;
+    }
+    throw this.fail('CONNECTION_FAILED', 'ApiVersions negotiation failed');
+  }
+
+  /** Sends a request; `build` gets the negotiated version and returns the body. */
+  async send<T>(apiKey: number, build: (version: number) => unknown, options: SendOptions = {}): Promise<T> {
+    if (!this.isReady) await this.ready();
+    const version = this.version(apiKey);
+    return this.sendAt(apiKey, version, build(version), options) as Promise<T>;
+  }
+
+  /** Sends at an explicit version (the connection must be open). */
+  sendAt(apiKey: number, version: number, body: unknown, options: SendOptions): Promise<unknown> {
+    if (this.closedError) return Promise.reject(this.closedError);
+    const socket = this.socket;
+    if (!socket)
+      return Promise.reject(
+        clientError('CONNECTION_CLOSED', 'not connected', {
+          broker: this.label,
+          retriable: true,
+          errorCode: 13,
+        }),
+      );
+    const correlationId = this.nextCorrelationId;
+    this.nextCorrelationId = correlationId === 0x7fffffff ? 1 : correlationId + 1;
+    let chunks: Buffer[];
+    try {
+      chunks = encodeRequestFrame(apiKey, version, correlationId, this.options.clientId, body);
+    } catch (e) {
+      return Promise.reject(
+        clientError(
+          'PROTOCOL_ERROR',
+          `cannot encode ${apiDecl(apiKey)?.name} v${version}: ${(e as Error).message}`,
+          { broker: this.label, cause: e },
+        ),
+      );
+    }
+    this.lastUsedMs = Date.now();
+    if (!this.corked) {
+      this.corked = true;
+      socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        socket.uncork();
+      });
+    }
+    if (options.noResponse) {
+      // Resolves once the bytes are handed to the kernel.
+      return new Promise((resolve) => {
+        for (let i = 0; i < chunks.length - 1; i++) socket.write(chunks[i]);
+        socket.write(chunks[chunks.length - 1], () => resolve(undefined));
+      });
+    }
+    for (const c of chunks) socket.write(c);
+    return new Promise((resolve, reject) => {
+      this.pending.set(correlationId, {
+        correlationId,
+        apiKey,
+        version,
+        deadline: this.lastUsedMs + (options.timeoutMs ?? this.options.requestTimeoutMs),
+        resolve,
+        reject,
+      });
+    });
+  }
+
+  private onData(chunk: Buffer): void {
+    this.cutter.push(chunk);
+    for (;;) {
+      const cut = this.cutter.next();
+      if (cut.kind === 'need-more') return;
+      if (cut.kind === 'too-large') {
+        this.close(
+          clientError('PROTOCOL_ERROR', `response frame of ${cut.sizeBytes} bytes is too large`, {
+            broker: this.label,
+            retriable: true,
+          }),
+        );
+        return;
+      }
+      this.onFrame(cut.frame);
+      if (this.closedError) return;
+    }
+  }
+
+  private onFrame(frame: Buffer): void {
+    let correlationId: number;
+    try {
+      correlationId = peekCorrelationId(frame);
+    } catch {
+      this.close(
+        clientError('PROTOCOL_ERROR', 'response shorter than a header', {
+          broker: this.label,
+          retriable: true,
+        }),
+      );
+      return;
+    }
+    const p = this.pending.get(correlationId);
+    if (!p) {
+      // A response nobody waits for (a duplicate, or one whose request already failed): skip it.
+      this.options.logger?.debug?.('response with an unknown correlation id', {
+        broker: this.label,
+        correlationId,
+      });
+      return;
+    }
+    this.pending.delete(correlationId);
+    try {
+      p.resolve(decodeResponseFrame(p.apiKey, p.version, frame).body);
+    } catch (e) {
+      const apiName = apiDecl(p.apiKey)?.name;
+      if (p.apiKey === API_KEY_API_VERSIONS && e instanceof DecodeError) {
+        // A broker that does not know our ApiVersions version answers with a v0 body.
+        try {
+          p.resolve(decodeResponseFrame(p.apiKey, 0, frame).body);
+          return;
+        } catch {}
+      }
+      p.reject(
+        clientError(
+          'PROTOCOL_ERROR',
+          `cannot decode ${apiName} v${p.version} response: ${(e as Error).message}`,
+          { broker: this.label, api: apiName, cause: e },
+        ),
+      );
+    }
+  }
+
+  /** Called by the sweeper: fails the requests whose deadline passed and closes the connection. */
+  expire(now: number): void {
+    let expired: Pending | undefined;
+    for (const p of this.pending.values()) {
+      if (p.deadline <= now) {
+        expired = p;
+        break;
+      }
+    }
+    if (!expired) return;
+    const apiName = apiDecl(expired.apiKey)?.name;
+    const err = clientError('REQUEST_TIMED_OUT', `${apiName} request timed out`, {
+      broker: this.label,
+      api: apiName,
+      retriable: true,
+      errorCode: 7,
+    });
+    this.pending.delete(expired.correlationId);
+    expired.reject(err);
+    this.close(
+      clientError('CONNECTION_CLOSED', `connection closed after a ${apiName} request timed out`, {
+        broker: this.label,
+        retriable: true,
+        errorCode: 13,
+      }),
+    );
+  }
+
+  /** Closes the connection; pending requests fail with `err` (a retriable network error by default). */
+  close(err: KafkaError | null = null): void {
+    if (this.closedError) return;
+    this.closedError =
+      err ??
+      clientError('CONNECTION_CLOSED', 'connection closed by the client', {
+        broker: this.label,
+        retriable: true,
+        errorCode: 13,
+      });
+    this.options.sweeper.remove(this);
+    const pending = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of pending) p.reject(this.closedError);
+    if (this.socket) {
+      // A clean close lets written bytes leave first; a failure drops them.
+      if (err === null) {
+        const socket = this.socket;
+        socket.end();
+        setTimeout(() => socket.destroy(), 1000).unref();
+      } else {
+        this.socket.destroy();
+      }
+      this.socket = null;
+    }
+    for (const l of this.closeListeners) l(err);
+  }
+
+  /** Waits (up to `timeoutMs`) for in-flight requests, then closes. */
+  async drainAndClose(timeoutMs: number): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    while (this.pending.size > 0 && Date.now() < until && !this.closedError) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    this.close(null);
+  }
+}
