@@ -59,7 +59,8 @@ export class Registry implements Dispatcher {
   }
 
   dispatch(conn: Connection, frame: Buffer): Reply {
-    const startMs = this.requestStats ? performance.now() : 0;
+    // A request's time starts when its bytes arrived (as Kafka's does), queueing behind others included.
+    const startMs = conn.receivedAtMs;
     let header: ReturnType<typeof readRequestHeader>['header'];
     let bodyOffset: number;
     try {

@@ -331,9 +331,18 @@ export class BrokerMetrics {
       );
   }
 
+  /** min.insync.replicas of each topic hosted here (resolving a topic's config is not free). */
+  private minIsrByTopic(s: MetricSources): Map<string, number> {
+    const m = new Map<string, number>();
+    for (const p of s.replicas.partitions())
+      if (!m.has(p.topic)) m.set(p.topic, s.minInsyncReplicas(p.topic));
+    return m;
+  }
+
   private collectReplicas(w: Exposition): void {
     const s = this.sources;
     if (!s) return;
+    const minIsrOf = this.minIsrByTopic(s);
     const nodeId = this.options.nodeId;
     let leaders = 0;
     let under = 0;
@@ -345,7 +354,7 @@ export class BrokerMetrics {
       if (p.info.leader !== nodeId) continue;
       leaders++;
       const isr = p.info.isr.length;
-      const minIsr = s.minInsyncReplicas(p.topic);
+      const minIsr = minIsrOf.get(p.topic) ?? 1;
       if (isr < p.info.replicas.length) under++;
       if (isr < minIsr) underMinIsr++;
       else if (isr === minIsr) atMinIsr++;
@@ -436,6 +445,8 @@ export class BrokerMetrics {
     );
     const nodeId = this.options.nodeId;
     const led = (i: number) => parts[i].info.leader === nodeId;
+    const minIsrOf = this.minIsrByTopic(s);
+    const minIsr = (i: number) => minIsrOf.get(parts[i].topic) ?? 1;
     perPartition(
       'kafka_cluster_partition_replicascount',
       'Replicas of the partition (reported by its leader).',
@@ -454,12 +465,12 @@ export class BrokerMetrics {
     perPartition(
       'kafka_cluster_partition_underminisr',
       '1 when the partition led here is under min.insync.replicas.',
-      (i) => (led(i) && parts[i].info.isr.length < s.minInsyncReplicas(parts[i].topic) ? 1 : 0),
+      (i) => (led(i) && parts[i].info.isr.length < minIsr(i) ? 1 : 0),
     );
     perPartition(
       'kafka_cluster_partition_atminisr',
       '1 when the partition led here is at min.insync.replicas.',
-      (i) => (led(i) && parts[i].info.isr.length === s.minInsyncReplicas(parts[i].topic) ? 1 : 0),
+      (i) => (led(i) && parts[i].info.isr.length === minIsr(i) ? 1 : 0),
     );
   }
 
