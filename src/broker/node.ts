@@ -72,9 +72,10 @@ export class BrokerNode {
     readonly listeners: BoundListener[],
     private readonly log: Logger,
     readonly metrics: BrokerMetrics,
-    /** Where /metrics is served; null when it is not. */
-    readonly metricsAddress: { host: string; port: number } | null,
   ) {}
+
+  /** Where /metrics is served; null when it is not. */
+  metricsAddress: { host: string; port: number } | null = null;
 
   /** Consumer lag of the groups this node coordinates, in offsets and seconds (`samsa group describe`). */
   get consumerLag(): ConsumerLag {
@@ -83,34 +84,47 @@ export class BrokerNode {
 
   static async start(options: NodeOptions): Promise<BrokerNode> {
     const log = options.log ?? Logger.create();
-    // Observability: the endpoint starts first, so that /health answers and /ready tells what is still
-    // pending while the logs recover; start() below marks each step done.
+    // Observability: the endpoint starts listening while the node builds itself, so that /health
+    // answers and /ready tells what is still pending while the logs recover (build() marks each step
+    // done). A taken port fails the start as soon as it is known.
     const metrics = new BrokerMetrics({
       nodeId: options.config.nodeId,
       clusterId: options.clusterId,
       log: log.child('metrics'),
       now: options.now,
     });
-    let address: { host: string; port: number } | null = null;
     const port = options.metrics?.port;
-    if (port !== undefined) {
-      const endpoint = await metrics.serve(options.metrics?.host ?? '', port);
-      address = { host: endpoint.host, port: endpoint.port };
-    }
+    const serving = port === undefined ? null : metrics.serve(options.metrics?.host ?? '', port);
+    const built = BrokerNode.build(options, log, metrics);
+    let buildSettled = false;
+    built.then(
+      () => {
+        buildSettled = true;
+      },
+      () => {
+        buildSettled = true;
+      },
+    );
     try {
-      return await BrokerNode.build(options, log, metrics, address);
+      const [node, endpoint] = await Promise.all([built, serving]);
+      if (endpoint) node.metricsAddress = { host: endpoint.host, port: endpoint.port };
+      return node;
     } catch (err) {
-      await metrics.close();
+      // Whatever part did start is taken down: the node once built (its stop closes the endpoint),
+      // else the endpoint. A build still recovering logs is not waited for.
+      const cleanup = built.then(
+        (node) => node.stop(),
+        async () => {
+          await serving?.catch(() => {});
+          await metrics.close();
+        },
+      );
+      if (buildSettled) await cleanup;
       throw err;
     }
   }
 
-  private static async build(
-    options: NodeOptions,
-    log: Logger,
-    metrics: BrokerMetrics,
-    metricsAddress: { host: string; port: number } | null,
-  ): Promise<BrokerNode> {
+  private static async build(options: NodeOptions, log: Logger, metrics: BrokerMetrics): Promise<BrokerNode> {
     const { config } = options;
     const now = options.now ?? Date.now;
     const fs =
@@ -235,7 +249,6 @@ export class BrokerNode {
       bound,
       log,
       metrics,
-      metricsAddress,
     );
     await node.register();
     void import('../protocol/records/compression.js');

@@ -25,22 +25,37 @@ export const LATENCY_MS: HistogramOptions = {
   slots: 4,
 };
 
+/** Bucket bounds by options: histograms with the same options share them. */
+const BOUNDS = new Map<HistogramOptions, Float64Array>();
+
+function boundsFor(options: HistogramOptions): Float64Array {
+  let bounds = BOUNDS.get(options);
+  if (!bounds) {
+    const n = Math.ceil(Math.log2(options.highest / options.lowest) * options.perOctave) + 1;
+    bounds = new Float64Array(n);
+    for (let i = 0; i < n; i++) bounds[i] = options.lowest * 2 ** (i / options.perOctave);
+    BOUNDS.set(options, bounds);
+  }
+  return bounds;
+}
+
 export class Histogram {
   /** Counts since start, per bucket (the last one is the overflow bucket). */
   readonly counts: Float64Array;
   count = 0;
   sum = 0;
   private readonly bounds: Float64Array;
-  private readonly slotCounts: Float64Array[];
+  /** The slots' counts, one after the other (`width` each). */
+  private readonly slotCounts: Float64Array;
   private readonly slotIds: number[];
+  private readonly width: number;
   private readonly scale: number;
 
   constructor(private readonly options: HistogramOptions = LATENCY_MS) {
-    const n = Math.ceil(Math.log2(options.highest / options.lowest) * options.perOctave) + 1;
-    this.bounds = new Float64Array(n);
-    for (let i = 0; i < n; i++) this.bounds[i] = options.lowest * 2 ** (i / options.perOctave);
-    this.counts = new Float64Array(n + 1);
-    this.slotCounts = Array.from({ length: options.slots }, () => new Float64Array(n + 1));
+    this.bounds = boundsFor(options);
+    this.width = this.bounds.length + 1;
+    this.counts = new Float64Array(this.width);
+    this.slotCounts = new Float64Array(this.width * options.slots);
     this.slotIds = new Array(options.slots).fill(-1);
     this.scale = options.perOctave;
   }
@@ -63,10 +78,10 @@ export class Histogram {
     const id = Math.floor(nowMs / this.options.slotMs);
     const s = id % this.options.slots;
     if (this.slotIds[s] !== id) {
-      this.slotCounts[s].fill(0);
+      this.slotCounts.fill(0, s * this.width, (s + 1) * this.width);
       this.slotIds[s] = id;
     }
-    this.slotCounts[s][i]++;
+    this.slotCounts[s * this.width + i]++;
   }
 
   /** Bucket upper bounds (the overflow bucket's is +Inf). */
@@ -82,10 +97,11 @@ export class Histogram {
     for (let s = 0; s < this.options.slots; s++) {
       const id = this.slotIds[s];
       if (id < 0 || id <= current - this.options.slots || id > current) continue;
-      const c = this.slotCounts[s];
-      for (let i = 0; i < c.length; i++) {
-        counts[i] += c[i];
-        total += c[i];
+      const base = s * this.width;
+      for (let i = 0; i < this.width; i++) {
+        const c = this.slotCounts[base + i];
+        counts[i] += c;
+        total += c;
       }
     }
     return { counts, total };

@@ -1,10 +1,13 @@
 // The broker's /metrics against what clients did to an in-process node: Kafka's metric names and
 // labels, values that match the traffic, a clean `promtool check metrics`, and /health and /ready.
 import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from '../../src/broker/logger.js';
 import { BrokerMetrics } from '../../src/broker/metrics/broker-metrics.js';
+import { BrokerNode } from '../../src/broker/node.js';
+import { DEVELOPER_DEFAULTS, loadBrokerConfig } from '../../src/config/index.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
 import { hasCommand, run } from '../helpers/tools.js';
 import { find, Kafka, type MetricsNode, scrape, startMetricsNode, value } from './metrics-helpers.js';
@@ -198,4 +201,35 @@ test('a node without metrics serves nothing and times no request; stop closes th
   const on = await startMetricsNode();
   await on.node.stop();
   await assert.rejects(fetch(`${on.base}/health`));
+});
+
+test('a metrics port in use fails the start, and what had started is taken down', async () => {
+  const holder = createServer();
+  await new Promise<void>((r) => holder.listen(0, '127.0.0.1', r));
+  const port = (holder.address() as { port: number }).port;
+  try {
+    const loaded = loadBrokerConfig({
+      base: {
+        ...DEVELOPER_DEFAULTS,
+        listeners: 'PLAINTEXT://127.0.0.1:0',
+        'log.dirs': '/samsa-metrics-memory',
+      },
+      env: {},
+    });
+    assert.ok(loaded.ok);
+    await assert.rejects(
+      BrokerNode.start({
+        config: loaded.config,
+        clusterId: 'metrics-test-cluster-0',
+        storage: 'memory',
+        log: Logger.silent(),
+        metrics: { port, host: '127.0.0.1' },
+      }),
+      new RegExp(`metrics endpoint: port ${port} is already in use`),
+    );
+    // The node built meanwhile is stopped in the background: nothing stays open (the test would hang).
+    await sleep(200);
+  } finally {
+    holder.close();
+  }
 });
