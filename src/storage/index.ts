@@ -9,6 +9,8 @@ export {
   type TopicPartition,
 } from './files.js';
 export * from './fs.js';
+export * from './fs-memory.js';
+export * from './fs-real.js';
 export type { AbortedTxn } from './indexes.js';
 export { UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from './leader-epoch.js';
 export * from './log-manager.js';

@@ -55,6 +55,8 @@ type Op = WriteOp | TaskOp;
 const MERGE_BUFFERS_MAX = 1024;
 const MERGE_BYTES_MAX = 64 * 1024 * 1024;
 export const WRITES_IN_FLIGHT = 2;
+/** Writes up to this size, with nothing else in flight, are made on the calling thread (see FileSystem.writevSync). */
+export const SYNC_WRITE_BYTES_MAX = 64 * 1024;
 
 export class IoQueue {
   private ops: (Op | undefined)[] = [];
@@ -71,6 +73,8 @@ export class IoQueue {
     /** Called in order for each successful write, before its promise resolves. */
     private readonly commitWrite: (op: WriteOp) => void,
     private readonly onWriteFailed: (err: unknown, op: WriteOp) => void,
+    /** Performs a small write on the calling thread; returns false when it cannot (no sync API). */
+    private readonly performWriteSync?: (op: WriteOp) => boolean,
   ) {}
 
   /** Queues `buf` for writing at `position` of `seg`; resolves when the write call has finished. */
@@ -178,6 +182,19 @@ export class IoQueue {
       return;
     }
     this.inFlight.push(op);
+    if (this.inFlight.length === 1 && !op.sync && op.bytes <= SYNC_WRITE_BYTES_MAX && this.performWriteSync) {
+      let written: boolean;
+      try {
+        written = this.performWriteSync(op);
+      } catch (error) {
+        this.settle(op, { error });
+        return;
+      }
+      if (written) {
+        this.settle(op, null);
+        return;
+      }
+    }
     this.performWrite(op).then(
       () => this.completed(op, null),
       (error) => this.completed(op, { error }),
@@ -186,6 +203,12 @@ export class IoQueue {
 
   /** Commits the finished writes at the front, in order. */
   private completed(op: WriteOp, outcome: { error: unknown } | null): void {
+    this.settle(op, outcome);
+    this.pump();
+  }
+
+  /** Records a write's outcome and commits the finished writes at the front, in order. */
+  private settle(op: WriteOp, outcome: { error: unknown } | null): void {
     op.outcome = outcome;
     while (this.inFlight.length > 0 && this.inFlight[0].outcome !== undefined) {
       const w = this.inFlight.shift()!;
@@ -201,6 +224,5 @@ export class IoQueue {
         w.done.reject(this.failed);
       }
     }
-    this.pump();
   }
 }

@@ -4,63 +4,56 @@
 // (`written`) resolves when the write call finished. Reads serve whole batches from the tail cache or
 // the segment files. Open recovers from the recovery point: every batch after it is validated, a torn
 // or corrupt tail is cut off, indexes and producer state are rebuilt.
+//
+// This file holds the class: its state, the append path (append, roll, the writes and their commit),
+// flush, close, and the public surface. The other parts take the log as their first argument:
+//   log-recovery.ts       open: tidying the directory, recovery, index rebuilding
+//   log-read.ts           reads, timestamp lookups, aborted transactions
+//   log-truncation.ts     truncation, reset, log start, retention, compaction swaps
+//   log-producers.ts      producer snapshots, replaying producer state from the log
+//   log-append-checks.ts  the checks of a leader's batch and of a follower's records
 import { posix as path } from 'node:path';
-import {
-  ATTR_CONTROL,
-  ATTR_TRANSACTIONAL,
-  BATCH_OFFSET_LEADER_EPOCH,
-  BATCH_OFFSET_MAX_TIMESTAMP,
-  type BatchHeader,
-  checkBatch,
-  readBatchHeader,
-  readInt64,
-  setBaseOffset,
-  setLogAppendTime,
-  setPartitionLeaderEpoch,
-} from '../protocol/records/batch.js';
+import { setBaseOffset, setLogAppendTime, setPartitionLeaderEpoch } from '../protocol/records/batch.js';
 import { type LogConfig, logConfig } from './config.js';
 import { LogDirError } from './errors.js';
 import {
-  CLEANED_SUFFIX,
-  DELETED_SUFFIX,
-  decodeEpochCheckpoint,
   encodeEpochCheckpoint,
-  INDEX_SUFFIX,
   LEADER_EPOCH_CHECKPOINT,
-  LOG_SUFFIX,
-  offsetFileName,
-  parseOffsetFileName,
   parsePartitionDirName,
-  readPartitionMetadata,
-  SNAPSHOT_SUFFIX,
-  SWAP_SUFFIX,
-  TIME_INDEX_SUFFIX,
   type TopicPartition,
-  TXN_INDEX_SUFFIX,
-  writePartitionMetadata,
 } from './files.js';
-import { errorCode, type FileSystem, mkdirDurable, readWholeFile, writeFileAtomic } from './fs.js';
+import { errorCode, type FileSystem, writeFileAtomic } from './fs.js';
 import type { AbortedTxn } from './indexes.js';
 import { IoQueue, type WriteOp } from './io-queue.js';
 import { LeaderEpochCache } from './leader-epoch.js';
+import { checkLeaderBatch, splitFollowerBatches } from './log-append-checks.js';
+import { applyProducerBatch, producerBatchOf, scheduleSnapshot } from './log-producers.js';
+import {
+  collectAbortedTransactions,
+  lookupMaxTimestamp,
+  lookupOffsetForTimestamp,
+  type OffsetLookup,
+  type ReadOptions,
+  type ReadResult,
+  readLog,
+} from './log-read.js';
+import { loadLog, type RecoveryReport } from './log-recovery.js';
+import {
+  advanceLogStart,
+  type DeleteRecordsResult,
+  deleteExpiredSegments,
+  deleteSegmentsBelowLogStart,
+  resetLog,
+  swapInCleanedSegments,
+  truncateLog,
+} from './log-truncation.js';
 import {
   type AppendOrigin,
-  type CompletedTxn,
-  decodeSnapshot,
-  encodeSnapshot,
   type ProducerBatch,
   type ProducerEntry,
   ProducerStateManager,
 } from './producer-state.js';
-import {
-  batchRecords,
-  controlRecord,
-  DEFAULT_RECORD_CODEC,
-  type RecordCodec,
-  RecordFormatError,
-  recordTimestamp,
-} from './records.js';
-import { checkStoredBatch, lastOffsetAt, scanBatches, walkHeaders } from './scan.js';
+import { DEFAULT_RECORD_CODEC, type RecordCodec } from './records.js';
 import { LogSegment } from './segment.js';
 import { TailCache } from './tail-cache.js';
 
@@ -122,35 +115,9 @@ export type FollowerAppendResult =
   | { kind: 'empty' }
   | { kind: 'rejected'; problem: 'corrupt' | 'magic' | 'offset-out-of-order' | 'offline'; detail: string };
 
-export interface ReadOptions {
-  /** Exclusive upper bound on the offsets returned (the high watermark or last stable offset); default LEO. */
-  maxOffset?: number;
-  /** Return the first batch even when it is larger than maxBytes (KIP-74). Default true. */
-  minOneBatch?: boolean;
-}
-
-export type ReadResult =
-  | {
-      kind: 'data';
-      /** Whole batches, back to back; each buffer holds one or more of them. Empty when nothing is readable. */
-      records: Buffer[];
-      sizeBytes: number;
-      /** Last offset of the last batch returned, -1 when none. */
-      lastOffset: number;
-    }
-  | { kind: 'out-of-range'; logStartOffset: number; logEndOffset: number }
-  | { kind: 'offline'; detail: string };
-
-export interface OffsetLookup {
-  offset: number;
-  timestamp: number;
-  leaderEpoch: number;
-}
-
-export type DeleteRecordsResult =
-  | { kind: 'ok'; logStartOffset: number }
-  | { kind: 'out-of-range'; highWatermark: number }
-  | { kind: 'offline'; detail: string };
+export type { OffsetLookup, ReadOptions, ReadResult } from './log-read.js';
+export type { RecoveryReport } from './log-recovery.js';
+export type { DeleteRecordsResult } from './log-truncation.js';
 
 export interface PartitionLogOptions {
   fs: FileSystem;
@@ -174,47 +141,6 @@ export interface PartitionLogOptions {
   onOffline?: (log: PartitionLog, error: unknown) => void;
 }
 
-/** What recovery found, for logs and tests. */
-export interface RecoveryReport {
-  segmentsRecovered: number;
-  bytesTruncated: number;
-  segmentsDeleted: number;
-  problem: string | null;
-  durationMs: number;
-}
-
-interface ProducerApplyTarget {
-  seg: LogSegment | null;
-}
-
-function problemOf(p: string): AppendProblem {
-  if (p === 'magic') return 'magic';
-  if (p === 'record-count') return 'record-count';
-  return 'corrupt';
-}
-
-function producerBatchOf(h: BatchHeader, buf: Buffer, at: number): ProducerBatch {
-  const control = (h.attributes & ATTR_CONTROL) !== 0;
-  const pb: ProducerBatch = {
-    producerId: h.producerId,
-    producerEpoch: h.producerEpoch,
-    baseSequence: h.baseSequence,
-    lastOffsetDelta: h.lastOffsetDelta,
-    baseOffset: h.baseOffset,
-    maxTimestamp: h.maxTimestamp,
-    transactional: (h.attributes & ATTR_TRANSACTIONAL) !== 0,
-    control,
-  };
-  if (control) {
-    const c = controlRecord(buf, at);
-    if (c) {
-      pb.controlType = c.type;
-      pb.coordinatorEpoch = c.coordinatorEpoch;
-    }
-  }
-  return pb;
-}
-
 export class PartitionLog {
   readonly dir: string;
   readonly topicPartition: TopicPartition;
@@ -224,26 +150,35 @@ export class PartitionLog {
   config: LogConfig;
   /** Sorted by base offset; the last one is active. */
   segments: LogSegment[] = [];
-  private leo = 0;
-  private writtenEnd = 0;
-  private logStart = 0;
-  private hwm = 0;
-  private recoveryPointOffset = 0;
   readonly cache: TailCache;
   readonly producerState: ProducerStateManager;
   readonly leaderEpochs = new LeaderEpochCache();
-  private readonly queue: IoQueue;
-  private snapshotOffsets: number[] = [];
-  private meta: Promise<void> = Promise.resolve();
-  private epochCheckpointDirty = false;
-  private offlineError: unknown = null;
+
+  // State shared with the log-*.ts modules that implement parts of this class (recovery, reads,
+  // truncation, producer snapshots). Not part of the documented API: use the getters below.
+  /** Log end offset. */
+  leo = 0;
+  writtenEnd = 0;
+  logStart = 0;
+  hwm = 0;
+  recoveryPointOffset = 0;
+  readonly queue: IoQueue;
+  /** Offsets of the producer snapshot files, sorted. */
+  snapshotOffsets: number[] = [];
+  /** The chain of background work on small files (see runMeta). */
+  meta: Promise<void> = Promise.resolve();
+  epochCheckpointDirty = false;
+  offlineError: unknown = null;
+  /** Counts directory changes; dirSyncedVersion is the count the last directory sync covered. */
+  dirVersion = 0;
+  dirSyncedVersion = 0;
+
   private closed = false;
+  private closedForGood = false;
   private truncating = false;
   private unflushedMessages = 0;
   /** When the oldest append not yet flushed was made, or -1. */
   firstUnflushedMs = -1;
-  private dirVersion = 0;
-  private dirSyncedVersion = 0;
   private readonly onOffline?: (log: PartitionLog, error: unknown) => void;
   /** Set while the cleaner works on this log. */
   cleaning = false;
@@ -270,11 +205,12 @@ export class PartitionLog {
       (op) => this.performWrite(op),
       (op) => this.commitWrite(op),
       (err) => this.goOffline(err),
+      (op) => this.performWriteSync(op),
     );
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Opening and recovery.
+  // Opening (recovery is in log-recovery.ts).
 
   /**
    * Opens (creating when missing) the partition directory `dir` and recovers it. Rejects with a
@@ -287,7 +223,7 @@ export class PartitionLog {
   ): Promise<PartitionLog> {
     const log = new PartitionLog(dir, logConfig(config), options);
     try {
-      await log.load(options);
+      await loadLog(log, options);
     } catch (err) {
       await log.closeHandles();
       if (err instanceof LogDirError) throw err;
@@ -297,364 +233,10 @@ export class PartitionLog {
     return log;
   }
 
-  private async load(options: PartitionLogOptions): Promise<void> {
-    const started = this.now();
-    const fs = this.fs;
-    await mkdirDurable(fs, this.dir);
-    const names = await this.cleanStrayFiles(await fs.readdir(this.dir));
-    await this.completeSwaps(names);
-    const after = await fs.readdir(this.dir);
-    const bases: number[] = [];
-    for (const n of after) {
-      const b = parseOffsetFileName(n, LOG_SUFFIX);
-      if (b !== null) bases.push(b);
-      const s = parseOffsetFileName(n, SNAPSHOT_SUFFIX);
-      if (s !== null) this.snapshotOffsets.push(s);
-    }
-    bases.sort((a, b) => a - b);
-    this.snapshotOffsets.sort((a, b) => a - b);
-    await this.deleteOrphanIndexes(after, new Set(bases));
-    for (const b of bases) {
-      const seg = new LogSegment(fs, this.dir, b, this.config, this.now());
-      const st = await fs.stat(seg.logPath);
-      seg.size = seg.writtenSize = seg.syncedSize = st?.size ?? 0;
-      seg.lastModifiedMs = st?.mtimeMs ?? this.now();
-      this.segments.push(seg);
-    }
-    for (let i = 0; i + 1 < this.segments.length; i++)
-      this.segments[i].nextOffset = this.segments[i + 1].baseOffset;
-    if (this.segments.length === 0) {
-      const seg = new LogSegment(
-        fs,
-        this.dir,
-        Math.max(0, options.logStartOffset ?? 0),
-        this.config,
-        this.now(),
-      );
-      seg.resetIndexes();
-      await seg.create();
-      this.segments.push(seg);
-      this.dirVersion++;
-    }
-    this.logStart = Math.max(options.logStartOffset ?? 0, this.segments[0].baseOffset);
-    await this.loadEpochCheckpoint();
-    const report = options.cleanShutdown
-      ? await this.loadCleanly()
-      : await this.recover(Math.max(options.recoveryPoint ?? 0, 0));
-    report.durationMs = this.now() - started;
-    this.recovery = report;
-    this.writtenEnd = this.leo;
-    if (this.leo < this.logStart) await this.resetTo(this.logStart);
-    this.recoveryPointOffset = Math.min(options.recoveryPoint ?? 0, this.leo);
-    if (options.cleanShutdown) this.recoveryPointOffset = this.leo;
-    this.hwm = Math.min(Math.max(options.highWatermark ?? 0, this.logStart), this.leo);
-    this.producerState.onHighWatermark(this.hwm);
-    if (this.leaderEpochs.truncateFromStart(this.logStart)) this.scheduleEpochCheckpoint();
-    if (this.leaderEpochs.truncateFromEnd(this.leo)) this.scheduleEpochCheckpoint();
-    await this.active.file();
-    const meta = await readPartitionMetadata(fs, this.dir);
-    this.topicId = meta?.topicId ?? null;
-    if (options.topicId && options.topicId !== this.topicId) {
-      await writePartitionMetadata(fs, this.dir, options.topicId);
-      this.topicId = options.topicId;
-    }
-    if (this.epochCheckpointDirty) {
-      this.scheduleEpochCheckpoint();
-      await this.meta;
-    }
-  }
-
-  /** Removes temporary, cleaned-but-not-swapped and deleted files; returns the names left. */
-  private async cleanStrayFiles(names: string[]): Promise<string[]> {
-    const keep: string[] = [];
-    for (const n of names) {
-      if (n.endsWith('.tmp') || n.endsWith(CLEANED_SUFFIX) || n.endsWith(DELETED_SUFFIX)) {
-        await this.fs.unlink(path.join(this.dir, n));
-        this.dirVersion++;
-      } else keep.push(n);
-    }
-    return keep;
-  }
-
-  /**
-   * Finishes a compaction swap interrupted by a crash: a `<base>.log.swap` holds a complete cleaned
-   * segment replacing the segments in [base, its end); those are deleted and the swap files renamed.
-   */
-  private async completeSwaps(names: string[]): Promise<void> {
-    const swaps = names.filter((n) => n.endsWith(SWAP_SUFFIX));
-    if (swaps.length === 0) return;
-    const logSwaps = swaps
-      .map((n) => parseOffsetFileName(n.slice(0, -SWAP_SUFFIX.length), LOG_SUFFIX))
-      .filter((b): b is number => b !== null);
-    for (const base of logSwaps) {
-      const swapPath = path.join(this.dir, offsetFileName(base, LOG_SUFFIX) + SWAP_SUFFIX);
-      const end = await this.endOffsetOfFile(swapPath, base);
-      for (const n of names) {
-        if (n.endsWith(SWAP_SUFFIX)) continue;
-        for (const suffix of [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX]) {
-          const b = parseOffsetFileName(n, suffix);
-          if (b !== null && b >= base && b < end) await this.fs.unlink(path.join(this.dir, n));
-        }
-      }
-    }
-    await this.fs.syncDir(this.dir);
-    for (const n of swaps) {
-      await this.fs.rename(path.join(this.dir, n), path.join(this.dir, n.slice(0, -SWAP_SUFFIX.length)));
-    }
-    await this.fs.syncDir(this.dir);
-  }
-
-  private async endOffsetOfFile(file: string, base: number): Promise<number> {
-    const h = await this.fs.open(file, 'read');
-    try {
-      let end = base;
-      await scanBatches(this.fs, h, 0, await this.fs.size(h), (buf, at) => {
-        end = lastOffsetAt(buf, at) + 1;
-        return true;
-      });
-      return end;
-    } finally {
-      await this.fs.close(h);
-    }
-  }
-
-  private async deleteOrphanIndexes(names: string[], bases: Set<number>): Promise<void> {
-    for (const n of names) {
-      for (const suffix of [INDEX_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX]) {
-        const b = parseOffsetFileName(n, suffix);
-        if (b !== null && !bases.has(b)) {
-          await this.fs.unlink(path.join(this.dir, n));
-          this.dirVersion++;
-        }
-      }
-    }
-  }
-
-  private async loadEpochCheckpoint(): Promise<void> {
-    const data = await readWholeFile(this.fs, path.join(this.dir, LEADER_EPOCH_CHECKPOINT));
-    const entries = data ? decodeEpochCheckpoint(data) : null;
-    if (data && !entries) this.scheduleEpochCheckpoint();
-    for (const e of entries ?? []) this.leaderEpochs.assign(e.epoch, e.startOffset);
-  }
-
-  /** After a clean shutdown: trust the files, find the end of the active segment from its index. */
-  private async loadCleanly(): Promise<RecoveryReport> {
-    const seg = this.active;
-    seg.nextOffset = seg.baseOffset;
-    await seg.ensureIndexes();
-    const from = seg.offsetIndex!.lookup(Number.MAX_SAFE_INTEGER).position;
-    const h = await seg.file();
-    let next = seg.baseOffset;
-    const stopped = await walkHeaders(this.fs, h, from, seg.writtenSize, (v) => {
-      next = v.lastOffset + 1;
-      return true;
-    });
-    if (stopped !== seg.writtenSize) {
-      // The clean-shutdown marker lied (or the disk did): recover this segment after all.
-      return this.recover(seg.baseOffset);
-    }
-    seg.nextOffset = next;
-    this.leo = next;
-    seg.firstBatchTimestamp = (await seg.readFirstBatch())?.maxTimestamp ?? null;
-    await this.rebuildProducerState(this.leo);
-    return { segmentsRecovered: 0, bytesTruncated: 0, segmentsDeleted: 0, problem: null, durationMs: 0 };
-  }
-
-  /**
-   * Recovers every segment from the one holding `recoveryPoint`: validates each batch (size, CRC,
-   * offsets), rebuilds the indexes, truncates at the first bad batch and deletes the segments after it.
-   */
-  private async recover(recoveryPoint: number): Promise<RecoveryReport> {
-    let k = this.floorIndex(recoveryPoint);
-    if (k < 0) k = 0;
-    const scanStart = this.segments[k].baseOffset;
-    const snapshotOffset = await this.loadProducerSnapshot(scanStart);
-    if (snapshotOffset < scanStart) await this.replayProducers(snapshotOffset, scanStart);
-    const report: RecoveryReport = {
-      segmentsRecovered: 0,
-      bytesTruncated: 0,
-      segmentsDeleted: 0,
-      problem: null,
-      durationMs: 0,
-    };
-    const buffer = Buffer.allocUnsafe(8 * 1024 * 1024);
-    for (let i = k; i < this.segments.length; i++) {
-      const seg = this.segments[i];
-      const limit = i + 1 < this.segments.length ? this.segments[i + 1].baseOffset : Number.MAX_SAFE_INTEGER;
-      const cut = await this.recoverSegment(seg, limit, snapshotOffset, buffer);
-      report.segmentsRecovered++;
-      const endsEarly = i + 1 < this.segments.length && seg.nextOffset !== this.segments[i + 1].baseOffset;
-      if (cut !== null || endsEarly) {
-        if (cut !== null) {
-          report.bytesTruncated += cut.bytes;
-          report.problem = cut.problem;
-        } else
-          report.problem = `segment ${seg.baseOffset} ends at ${seg.nextOffset}, before the next segment`;
-        const dropped = this.segments.splice(i + 1);
-        for (const d of dropped) await d.deleteFiles();
-        report.segmentsDeleted += dropped.length;
-        if (dropped.length > 0) this.dirVersion++;
-        break;
-      }
-    }
-    this.leo = this.active.nextOffset;
-    for (const off of this.snapshotOffsets.filter((o) => o > this.leo)) await this.deleteSnapshot(off);
-    if (this.segments.length > 0)
-      this.active.firstBatchTimestamp = (await this.active.readFirstBatch())?.maxTimestamp ?? null;
-    return report;
-  }
-
-  private async recoverSegment(
-    seg: LogSegment,
-    limit: number,
-    snapshotOffset: number,
-    buffer: Buffer,
-  ): Promise<{ bytes: number; problem: string } | null> {
-    seg.resetIndexes();
-    seg.nextOffset = seg.baseOffset;
-    const h = await seg.file();
-    const fileSize = await this.fs.size(h);
-    let bad: string | null = null;
-    let badAt = -1;
-    const target: ProducerApplyTarget = { seg };
-    const res = await scanBatches(
-      this.fs,
-      h,
-      0,
-      fileSize,
-      (buf, at, position, size) => {
-        const hdr = readBatchHeader(buf, at);
-        const last = hdr.baseOffset + hdr.lastOffsetDelta;
-        if (hdr.baseOffset < seg.nextOffset || last >= limit || last - seg.baseOffset > INT32_MAX) {
-          bad = `batch at ${position} has offsets ${hdr.baseOffset}..${last}, expected from ${seg.nextOffset}`;
-          badAt = position;
-          return false;
-        }
-        seg.recordBatch(position, size, last, hdr.maxTimestamp);
-        const visible = last >= this.logStart;
-        if (
-          visible &&
-          hdr.partitionLeaderEpoch >= 0 &&
-          hdr.partitionLeaderEpoch > this.leaderEpochs.latestEpoch
-        ) {
-          if (this.leaderEpochs.assign(hdr.partitionLeaderEpoch, hdr.baseOffset))
-            this.epochCheckpointDirty = true;
-        }
-        if (hdr.baseOffset >= snapshotOffset) this.applyProducerBatch(producerBatchOf(hdr, buf, at), target);
-        return true;
-      },
-      { validate: true, buffer },
-    );
-    let end = res.end;
-    let problem: string | null =
-      res.stop === 'torn' || res.stop === 'invalid' ? (res.problem ?? res.stop) : null;
-    if (bad !== null) {
-      end = badAt;
-      problem = bad;
-    }
-    seg.sealTimeIndex();
-    seg.size = seg.writtenSize = end;
-    seg.syncedSize = Math.min(seg.syncedSize, end);
-    if (end < fileSize) {
-      await this.fs.truncate(h, end);
-      seg.offsetIndex!.truncateToPosition(end);
-      return { bytes: fileSize - end, problem: problem ?? 'trailing bytes' };
-    }
-    return null;
-  }
-
   // ---------------------------------------------------------------------------------------------
-  // Producer state: snapshots and replay.
+  // Background writes of small files (producer snapshots, the leader-epoch checkpoint).
 
-  /** Loads the newest valid snapshot at or below `maxOffset` (deleting corrupt ones); returns its offset. */
-  private async loadProducerSnapshot(maxOffset: number): Promise<number> {
-    const candidates = this.snapshotOffsets.filter((o) => o <= maxOffset && o >= this.logStart).reverse();
-    for (const off of candidates) {
-      const data = await readWholeFile(this.fs, this.snapshotPath(off));
-      const entries = data ? decodeSnapshot(data) : null;
-      if (entries) {
-        this.producerState.load(entries, off, this.now());
-        return off;
-      }
-      await this.deleteSnapshot(off);
-    }
-    const start = Math.max(this.logStart, this.segments[0]?.baseOffset ?? 0);
-    this.producerState.clear(start);
-    return start;
-  }
-
-  /** Replays producer state from the batches in [from, to) (headers only, no validation). */
-  private async replayProducers(from: number, to: number): Promise<void> {
-    const target: ProducerApplyTarget = { seg: null };
-    for (let i = Math.max(0, this.floorIndex(from)); i < this.segments.length; i++) {
-      const seg = this.segments[i];
-      if (seg.baseOffset >= to) break;
-      const h = await seg.file();
-      seg.pin();
-      try {
-        await scanBatches(this.fs, h, 0, seg.writtenSize, (buf, at) => {
-          const base = readInt64(buf, at);
-          if (base >= to) return false;
-          if (base >= from)
-            this.applyProducerBatch(producerBatchOf(readBatchHeader(buf, at), buf, at), target);
-          return true;
-        });
-      } finally {
-        await seg.unpin();
-      }
-    }
-    this.producerState.mapEndOffset = to;
-  }
-
-  /** Reloads producer state for a log ending at `end` from the newest snapshot below it plus the log. */
-  private async rebuildProducerState(end: number): Promise<void> {
-    for (const off of this.snapshotOffsets.filter((o) => o > end)) await this.deleteSnapshot(off);
-    const from = await this.loadProducerSnapshot(end);
-    if (from < end) await this.replayProducers(from, end);
-  }
-
-  private applyProducerBatch(pb: ProducerBatch, target: ProducerApplyTarget): void {
-    const done = this.producerState.update(pb);
-    if (done) this.completeTxn(done, target.seg);
-  }
-
-  private completeTxn(done: CompletedTxn, seg: LogSegment | null): void {
-    if (done.aborted && seg) {
-      seg.txnIndex?.append({
-        producerId: done.producerId,
-        firstOffset: done.firstOffset,
-        lastOffset: done.lastOffset,
-        lastStableOffset: this.producerState.lastStableOffsetAfter(done),
-      });
-      seg.indexesDirty = true;
-    }
-    this.producerState.completeTxn(done, this.hwm);
-  }
-
-  private snapshotPath(offset: number): string {
-    return path.join(this.dir, offsetFileName(offset, SNAPSHOT_SUFFIX));
-  }
-
-  private async deleteSnapshot(offset: number): Promise<void> {
-    this.snapshotOffsets = this.snapshotOffsets.filter((o) => o !== offset);
-    try {
-      await this.fs.unlink(this.snapshotPath(offset));
-      this.dirVersion++;
-    } catch (err) {
-      if (errorCode(err) !== 'ENOENT') throw err;
-    }
-  }
-
-  /** Writes a producer snapshot (state as of `offset`) in the background. */
-  private scheduleSnapshot(offset: number, entries: ProducerEntry[]): void {
-    if (this.snapshotOffsets.includes(offset)) return;
-    this.snapshotOffsets.push(offset);
-    this.snapshotOffsets.sort((a, b) => a - b);
-    const data = encodeSnapshot(entries);
-    this.runMeta(() => writeFileAtomic(this.fs, this.snapshotPath(offset), data));
-  }
-
-  private scheduleEpochCheckpoint(): void {
+  scheduleEpochCheckpoint(): void {
     this.epochCheckpointDirty = true;
     this.runMeta(async () => {
       if (!this.epochCheckpointDirty) return;
@@ -665,7 +247,7 @@ export class PartitionLog {
   }
 
   /** Serial background work on small files (snapshots, epoch checkpoint); a failure takes the log offline. */
-  private runMeta(fn: () => Promise<void>): void {
+  runMeta(fn: () => Promise<void>): void {
     this.meta = this.meta.then(async () => {
       if (this.offlineError || this.closedForGood) return;
       try {
@@ -675,8 +257,6 @@ export class PartitionLog {
       }
     });
   }
-
-  private closedForGood = false;
 
   // ---------------------------------------------------------------------------------------------
   // Accessors.
@@ -757,13 +337,14 @@ export class PartitionLog {
     return found;
   }
 
-  private goOffline(err: unknown): void {
+  goOffline(err: unknown): void {
     if (this.offlineError !== null) return;
     this.offlineError = err ?? new Error('unknown write failure');
     this.onOffline?.(this, this.offlineError);
   }
 
-  private refusal(): string | null {
+  /** Why the log refuses work (closed or offline), or null. */
+  refusal(): string | null {
     if (this.closed) return `log ${this.dir} is closed`;
     if (this.offlineError !== null) return `log ${this.dir} is offline: ${this.offlineReason}`;
     return null;
@@ -780,35 +361,10 @@ export class PartitionLog {
     const refusal = this.refusal();
     if (refusal) return { kind: 'rejected', problem: 'offline', detail: refusal };
     if (this.truncating) throw new Error('append while truncateTo is in progress');
-    const check = checkBatch(batch, 0, options.crcVerified !== true);
-    if (!check.ok) return { kind: 'rejected', problem: problemOf(check.problem), detail: check.detail };
+    const check = checkLeaderBatch(batch, options, this.config);
+    if (check.kind === 'rejected') return check;
     const h = check.header;
-    if (batch.length !== h.sizeBytes) {
-      return {
-        kind: 'rejected',
-        problem: 'invalid-record',
-        detail: `${batch.length - h.sizeBytes} bytes after the batch`,
-      };
-    }
-    if (h.sizeBytes > this.config.maxMessageBytes || h.sizeBytes > this.config.segmentBytes) {
-      return {
-        kind: 'rejected',
-        problem: 'too-large',
-        detail: `batch of ${h.sizeBytes} bytes exceeds ${Math.min(this.config.maxMessageBytes, this.config.segmentBytes)}`,
-      };
-    }
     const origin: AppendOrigin = options.origin ?? 'client';
-    const control = (h.attributes & ATTR_CONTROL) !== 0;
-    if (control && origin === 'client') {
-      return { kind: 'rejected', problem: 'invalid-record', detail: 'clients may not write control batches' };
-    }
-    if ((h.attributes & ATTR_TRANSACTIONAL) !== 0 && h.producerId < 0) {
-      return {
-        kind: 'rejected',
-        problem: 'invalid-record',
-        detail: 'transactional batch without a producer id',
-      };
-    }
     const pb = producerBatchOf(h, batch, 0);
     const pcheck = this.producerState.check(pb, origin);
     if (pcheck.kind === 'duplicate') {
@@ -862,7 +418,7 @@ export class PartitionLog {
     seg.recordBatch(position, batch.length, lastOffset, maxTimestamp);
     seg.size += batch.length;
     seg.lastModifiedMs = now;
-    this.applyProducerBatch(pb, { seg });
+    applyProducerBatch(this, pb, seg);
     this.leo = lastOffset + 1;
     this.cache.push(baseOffset, lastOffset, batch);
     const written = this.queue.write(seg, position, batch, this.leo);
@@ -883,32 +439,9 @@ export class PartitionLog {
     const refusal = this.refusal();
     if (refusal) return { kind: 'rejected', problem: 'offline', detail: refusal };
     if (this.truncating) throw new Error('appendAsFollower while truncateTo is in progress');
-    const found: { at: number; h: BatchHeader }[] = [];
-    let pos = 0;
-    let expect = this.leo;
-    while (records.length - pos >= 61) {
-      const size = records.readInt32BE(pos + 8) + 12;
-      if (size < 61 || pos + size > records.length) break;
-      const problem = checkStoredBatch(records, pos, size);
-      if (problem) {
-        return {
-          kind: 'rejected',
-          problem: problem.startsWith('magic') ? 'magic' : 'corrupt',
-          detail: problem,
-        };
-      }
-      const h = readBatchHeader(records, pos);
-      if (h.baseOffset < expect) {
-        return {
-          kind: 'rejected',
-          problem: 'offset-out-of-order',
-          detail: `batch at offset ${h.baseOffset}, expected at least ${expect}`,
-        };
-      }
-      expect = h.baseOffset + h.lastOffsetDelta + 1;
-      found.push({ at: pos, h });
-      pos += size;
-    }
+    const split = splitFollowerBatches(records, this.leo);
+    if (split.kind === 'rejected') return split;
+    const found = split.batches;
     if (found.length === 0) return { kind: 'empty' };
     let written: Promise<void> = Promise.resolve();
     const now = this.now();
@@ -969,7 +502,7 @@ export class PartitionLog {
     });
     created.catch((err) => this.goOffline(err));
     seg.createdBy(created);
-    this.scheduleSnapshot(base, this.producerState.entries());
+    scheduleSnapshot(this, base, this.producerState.entries());
     // Kafka flushes the rolled segment in the background; appends go on meanwhile.
     this.flush(base).catch((err) => this.goOffline(err));
   }
@@ -985,6 +518,14 @@ export class PartitionLog {
     }
   }
 
+  /** A small write on the calling thread, when the segment file is open and the file system can. */
+  private performWriteSync(op: WriteOp): boolean {
+    const h = op.seg.handle;
+    if (!h || !this.fs.writevSync) return false;
+    this.fs.writevSync(h, op.bufs, op.position);
+    return true;
+  }
+
   /** A write finished, and every earlier one did: the log may now count its bytes as written. */
   private commitWrite(op: WriteOp): void {
     op.seg.writtenSize = Math.max(op.seg.writtenSize, op.position + op.bytes);
@@ -993,7 +534,7 @@ export class PartitionLog {
     this.cache.evict(this.writtenEnd);
   }
 
-  private async syncDir(): Promise<void> {
+  async syncDir(): Promise<void> {
     const v = this.dirVersion;
     await this.fs.syncDir(this.dir);
     this.dirSyncedVersion = Math.max(this.dirSyncedVersion, v);
@@ -1048,105 +589,17 @@ export class PartitionLog {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Reads.
+  // Reads and offset lookups (log-read.ts).
 
   /**
    * Reads whole batches from `fetchOffset` (the first batch may start before it) up to `maxBytes`,
    * below `maxOffset`. From the tail cache when it reaches back to `fetchOffset`, else from the files.
    */
-  async read(
-    fetchOffset: number,
-    maxBytes: number,
-    options: ReadOptions = {},
-    retry = 16,
-  ): Promise<ReadResult> {
-    if (this.offlineError !== null) return { kind: 'offline', detail: this.offlineReason ?? 'offline' };
-    if (fetchOffset < this.logStart || fetchOffset > this.leo) {
-      return { kind: 'out-of-range', logStartOffset: this.logStart, logEndOffset: this.leo };
-    }
-    const maxOffset = Math.min(options.maxOffset ?? this.leo, this.leo);
-    const minOne = options.minOneBatch ?? true;
-    if (fetchOffset >= maxOffset) return { kind: 'data', records: [], sizeBytes: 0, lastOffset: -1 };
-    const ci = this.cache.indexOf(fetchOffset);
-    if (ci >= 0) return this.readCache(ci, maxBytes, maxOffset, minOne);
-    for (let i = Math.max(0, this.floorIndex(fetchOffset)); i < this.segments.length; i++) {
-      const seg = this.segments[i];
-      if (seg.baseOffset >= maxOffset) break;
-      const from = Math.max(fetchOffset, seg.baseOffset);
-      let res: ReadResult | null;
-      try {
-        res = await this.readSegment(seg, from, maxBytes, maxOffset, minOne);
-      } catch (err) {
-        // Retention or compaction removed the segment under the read: start over on the current log.
-        if (seg.deleted && retry > 0) return this.read(fetchOffset, maxBytes, options, retry - 1);
-        throw err;
-      }
-      if (res !== null) return res;
-    }
-    // Nothing on file at or after fetchOffset: the cache may have gained it meanwhile.
-    const again = this.cache.indexOf(fetchOffset);
-    if (again >= 0) return this.readCache(again, maxBytes, maxOffset, minOne);
-    return { kind: 'data', records: [], sizeBytes: 0, lastOffset: -1 };
+  read(fetchOffset: number, maxBytes: number, options: ReadOptions = {}, retry = 16): Promise<ReadResult> {
+    return readLog(this, fetchOffset, maxBytes, options, retry);
   }
 
-  private readCache(index: number, maxBytes: number, maxOffset: number, minOne: boolean): ReadResult {
-    const records: Buffer[] = [];
-    let bytes = 0;
-    let lastOffset = -1;
-    for (let i = index; i < this.cache.endIndex; i++) {
-      const b = this.cache.at(i)!;
-      if (b.lastOffset >= maxOffset) break;
-      if (bytes + b.buf.length > maxBytes && !(records.length === 0 && minOne)) break;
-      records.push(b.buf);
-      bytes += b.buf.length;
-      lastOffset = b.lastOffset;
-    }
-    return { kind: 'data', records, sizeBytes: bytes, lastOffset };
-  }
-
-  /** Reads from one segment file; null when the segment holds nothing at or after `offset`. */
-  private async readSegment(
-    seg: LogSegment,
-    offset: number,
-    maxBytes: number,
-    maxOffset: number,
-    minOne: boolean,
-  ): Promise<ReadResult | null> {
-    seg.pin();
-    try {
-      const limit = seg.writtenSize;
-      const loc = await seg.locate(offset, limit);
-      if (loc === null) return null;
-      if (loc.lastOffset >= maxOffset) return { kind: 'data', records: [], sizeBytes: 0, lastOffset: -1 };
-      const want = Math.min(limit - loc.position, Math.max(maxBytes, minOne ? loc.size : 0));
-      if (want < loc.size) return { kind: 'data', records: [], sizeBytes: 0, lastOffset: -1 };
-      const buf = Buffer.allocUnsafe(want);
-      const h = await seg.file();
-      let got = 0;
-      while (got < want) {
-        const n = await this.fs.read(h, buf, got, want - got, loc.position + got);
-        if (n === 0) break;
-        got += n;
-      }
-      let end = 0;
-      let lastOffset = -1;
-      while (got - end >= 61) {
-        const size = buf.readInt32BE(end + 8) + 12;
-        if (size < 61 || end + size > got) break;
-        const last = lastOffsetAt(buf, end);
-        if (last >= maxOffset) break;
-        end += size;
-        lastOffset = last;
-      }
-      return { kind: 'data', records: end > 0 ? [buf.subarray(0, end)] : [], sizeBytes: end, lastOffset };
-    } finally {
-      await seg.unpin();
-    }
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // Offset lookups (ListOffsets).
-
+  /** ListOffsets -2: the log start offset. */
   earliest(): OffsetLookup {
     return {
       offset: this.logStart,
@@ -1155,101 +608,24 @@ export class PartitionLog {
     };
   }
 
+  /** ListOffsets -1: the log end offset. */
   latest(): OffsetLookup {
     return { offset: this.leo, timestamp: -1, leaderEpoch: this.leaderEpochs.latestEpoch };
   }
 
   /** The record with the largest timestamp (ListOffsets -3), or null for an empty log. */
-  async maxTimestamp(): Promise<OffsetLookup | null> {
-    await this.queue.idle(); // lookups read the files: let the queued writes land first
-    let best: LogSegment | null = null;
-    for (const seg of this.segments) {
-      await seg.ensureIndexes();
-      if (seg.size > 0 && seg.maxTimestamp >= 0 && (best === null || seg.maxTimestamp > best.maxTimestamp))
-        best = seg;
-    }
-    if (best === null || best.offsetOfMaxTimestamp < this.logStart) return null;
-    const ts = best.maxTimestamp;
-    const found = await this.searchSegment(best, ts, Math.max(best.baseOffset, this.logStart), true);
-    return (
-      found ?? {
-        offset: best.offsetOfMaxTimestamp,
-        timestamp: ts,
-        leaderEpoch: this.leaderEpochs.epochForOffset(best.offsetOfMaxTimestamp),
-      }
-    );
+  maxTimestamp(): Promise<OffsetLookup | null> {
+    return lookupMaxTimestamp(this);
   }
 
   /** The first record with timestamp >= `timestampMs` at or after the log start, or null. */
-  async offsetForTimestamp(timestampMs: number): Promise<OffsetLookup | null> {
-    await this.queue.idle();
-    for (const seg of this.segments) {
-      await seg.ensureIndexes();
-      if (seg.size === 0 || seg.maxTimestamp < timestampMs) continue;
-      const next = this.segments[this.segments.indexOf(seg) + 1];
-      if (next && next.baseOffset <= this.logStart) continue;
-      const found = await this.searchSegment(
-        seg,
-        timestampMs,
-        Math.max(seg.baseOffset, this.logStart),
-        false,
-      );
-      if (found) return found;
-    }
-    return null;
+  offsetForTimestamp(timestampMs: number): Promise<OffsetLookup | null> {
+    return lookupOffsetForTimestamp(this, timestampMs);
   }
 
-  private async searchSegment(
-    seg: LogSegment,
-    timestampMs: number,
-    startingOffset: number,
-    exact: boolean,
-  ): Promise<OffsetLookup | null> {
-    const ti = seg.timeIndex!.lookup(timestampMs);
-    const position = seg.offsetIndex!.lookup(Math.max(ti.offset, startingOffset)).position;
-    const h = await seg.file();
-    let result: OffsetLookup | null = null;
-    seg.pin();
-    try {
-      await scanBatches(this.fs, h, position, seg.writtenSize, (buf, at) => {
-        const last = lastOffsetAt(buf, at);
-        const maxTs = readInt64(buf, at + BATCH_OFFSET_MAX_TIMESTAMP);
-        if (last < startingOffset || maxTs < timestampMs) return true;
-        result = this.recordAtOrAfter(buf, at, timestampMs, startingOffset, exact);
-        return result === null;
-      });
-    } finally {
-      await seg.unpin();
-    }
-    return result;
-  }
-
-  private recordAtOrAfter(
-    buf: Buffer,
-    at: number,
-    ts: number,
-    startingOffset: number,
-    exact: boolean,
-  ): OffsetLookup | null {
-    const base = readInt64(buf, at);
-    const epoch = buf.readInt32BE(at + BATCH_OFFSET_LEADER_EPOCH);
-    try {
-      const parsed = batchRecords(buf, at, this.codec);
-      if (parsed === null) {
-        const maxTs = readInt64(buf, at + BATCH_OFFSET_MAX_TIMESTAMP);
-        return { offset: Math.max(base, startingOffset), timestamp: maxTs, leaderEpoch: epoch };
-      }
-      for (const r of parsed.records) {
-        const off = base + r.offsetDelta;
-        const t = recordTimestamp(buf, at, r);
-        if (off >= startingOffset && (exact ? t === ts : t >= ts))
-          return { offset: off, timestamp: t, leaderEpoch: epoch };
-      }
-      return null;
-    } catch (err) {
-      if (err instanceof RecordFormatError) return null;
-      throw err;
-    }
+  /** The aborted transactions overlapping [fetchOffset, upperBoundOffset) (read_committed fetches). */
+  abortedTransactions(fetchOffset: number, upperBoundOffset: number): Promise<AbortedTxn[]> {
+    return collectAbortedTransactions(this, fetchOffset, upperBoundOffset);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -1270,7 +646,7 @@ export class PartitionLog {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Producer state and transactions.
+  // Producer state.
 
   /** The active producers (for DescribeProducers). */
   activeProducers(): ProducerEntry[] {
@@ -1288,22 +664,8 @@ export class PartitionLog {
     return this.producerState.removeExpired(nowMs);
   }
 
-  /** The aborted transactions overlapping [fetchOffset, upperBoundOffset) (read_committed fetches). */
-  async abortedTransactions(fetchOffset: number, upperBoundOffset: number): Promise<AbortedTxn[]> {
-    const out: AbortedTxn[] = [];
-    for (let i = Math.max(0, this.floorIndex(fetchOffset)); i < this.segments.length; i++) {
-      const seg = this.segments[i];
-      if (seg.baseOffset >= upperBoundOffset) break;
-      await seg.ensureIndexes();
-      for (const t of seg.txnIndex!.entries) {
-        if (t.lastOffset >= fetchOffset && t.firstOffset < upperBoundOffset) out.push({ ...t });
-      }
-    }
-    return out;
-  }
-
   // ---------------------------------------------------------------------------------------------
-  // Truncation, log start, retention.
+  // Truncation, log start, retention, compaction swaps (log-truncation.ts).
 
   /**
    * Removes every batch at or after `offset` (a follower whose log diverged). The log end becomes the
@@ -1315,78 +677,10 @@ export class PartitionLog {
     if (offset < this.logStart) return this.truncateFullyAndStartAt(offset);
     this.truncating = true;
     try {
-      await this.queue.task(() => this.doTruncate(offset));
+      await this.queue.task(() => truncateLog(this, offset));
     } finally {
       this.truncating = false;
     }
-  }
-
-  private async doTruncate(offset: number): Promise<void> {
-    await this.meta;
-    const k = Math.max(0, this.floorIndex(offset));
-    const dropped = this.segments.splice(k + 1);
-    const seg = this.active;
-    const loc = await seg.locate(offset, seg.writtenSize);
-    let newEnd = seg.nextOffset;
-    if (loc) {
-      newEnd = loc.baseOffset;
-      const h = await seg.file();
-      await this.fs.truncate(h, loc.position);
-      seg.size = seg.writtenSize = loc.position;
-      seg.syncedSize = -1; // the truncation itself is not durable until the next fsync
-      seg.offsetIndex!.truncateToPosition(loc.position);
-      seg.offsetIndex!.truncateTo(newEnd);
-      seg.timeIndex!.truncateTo(newEnd);
-      seg.txnIndex!.truncateTo(newEnd);
-      seg.indexesDirty = true;
-      seg.nextOffset = newEnd;
-      seg.bytesSinceLastIndexEntry = 0;
-      await this.recomputeMaxTimestamp(seg);
-      if (seg.size === 0) {
-        seg.firstBatchTimestamp = null;
-        seg.createdMs = this.now();
-      }
-    } else {
-      newEnd = await seg.scanEnd();
-    }
-    for (const d of dropped) await d.deleteFiles();
-    if (dropped.length > 0) {
-      this.dirVersion++;
-      this.segmentsVersion++;
-    }
-    if (newEnd < this.logStart) {
-      // Nothing at or above the log start is left: start an empty log there (Kafka's truncateFullyAndStartAt).
-      await this.resetTo(this.logStart);
-      return;
-    }
-    this.leo = newEnd;
-    this.writtenEnd = Math.min(this.writtenEnd, newEnd);
-    seg.nextOffset = newEnd;
-    this.cache.truncateFrom(newEnd);
-    this.hwm = Math.min(this.hwm, newEnd);
-    this.recoveryPointOffset = Math.min(this.recoveryPointOffset, newEnd);
-    if (this.leaderEpochs.truncateFromEnd(newEnd)) this.scheduleEpochCheckpoint();
-    if (this.producerState.mapEndOffset !== newEnd) await this.rebuildProducerState(newEnd);
-    else for (const off of this.snapshotOffsets.filter((o) => o > newEnd)) await this.deleteSnapshot(off);
-  }
-
-  private async recomputeMaxTimestamp(seg: LogSegment): Promise<void> {
-    seg.maxTimestamp = -1;
-    seg.offsetOfMaxTimestamp = -1;
-    const last = seg.timeIndex!.lastEntry();
-    const from = seg.offsetIndex!.lookup(last.offset).position;
-    if (last.timestamp >= 0) {
-      seg.maxTimestamp = last.timestamp;
-      seg.offsetOfMaxTimestamp = last.offset;
-    }
-    const h = await seg.file();
-    await walkHeaders(this.fs, h, from, seg.writtenSize, (v) => {
-      if (v.maxTimestamp > seg.maxTimestamp) {
-        seg.maxTimestamp = v.maxTimestamp;
-        seg.offsetOfMaxTimestamp = v.lastOffset;
-      }
-      return true;
-    });
   }
 
   /** Deletes every segment and starts an empty log at `offset` (a follower far behind the leader's log start). */
@@ -1394,29 +688,10 @@ export class PartitionLog {
     if (this.offlineError) throw this.offlineError;
     this.truncating = true;
     try {
-      await this.queue.task(() => this.resetTo(offset));
+      await this.queue.task(() => resetLog(this, offset));
     } finally {
       this.truncating = false;
     }
-  }
-
-  /** Replaces every segment with one empty segment at `offset`. Runs in the queue (or during open). */
-  private async resetTo(offset: number): Promise<void> {
-    await this.meta;
-    const old = this.segments;
-    const seg = new LogSegment(this.fs, this.dir, offset, this.config, this.now());
-    seg.resetIndexes();
-    for (const d of old) await d.deleteFiles();
-    for (const off of [...this.snapshotOffsets]) await this.deleteSnapshot(off);
-    await seg.create();
-    this.segments = [seg];
-    this.dirVersion++;
-    this.segmentsVersion++;
-    this.leo = this.writtenEnd = this.logStart = this.hwm = offset;
-    this.recoveryPointOffset = Math.min(this.recoveryPointOffset, offset);
-    this.cache.clear();
-    this.producerState.clear(offset);
-    if (this.leaderEpochs.clear()) this.scheduleEpochCheckpoint();
   }
 
   /**
@@ -1427,110 +702,26 @@ export class PartitionLog {
     const refusal = this.refusal();
     if (refusal) return { kind: 'offline', detail: refusal };
     if (offset > this.hwm || offset < 0) return { kind: 'out-of-range', highWatermark: this.hwm };
-    this.advanceLogStart(offset);
-    this.deleteSegmentsBelowLogStart().catch((err) => this.goOffline(err));
+    advanceLogStart(this, offset);
+    deleteSegmentsBelowLogStart(this).catch((err) => this.goOffline(err));
     return { kind: 'ok', logStartOffset: this.logStart };
-  }
-
-  private advanceLogStart(offset: number): void {
-    if (offset <= this.logStart) return;
-    this.logStart = offset;
-    this.cache.dropBelow(offset);
-    if (this.leaderEpochs.truncateFromStart(offset)) this.scheduleEpochCheckpoint();
-  }
-
-  private async deleteSegmentsBelowLogStart(): Promise<number> {
-    const doomed: LogSegment[] = [];
-    for (let i = 0; i + 1 < this.segments.length; i++) {
-      if (this.segments[i + 1].baseOffset <= this.logStart) doomed.push(this.segments[i]);
-      else break;
-    }
-    return this.deleteSegments(doomed);
-  }
-
-  /** Removes `doomed` (oldest segments, never the active one) from the log and deletes their files. */
-  private async deleteSegments(doomed: LogSegment[]): Promise<number> {
-    if (doomed.length === 0) return 0;
-    const set = new Set(doomed);
-    this.segments = this.segments.filter((s) => !set.has(s));
-    this.segmentsVersion++;
-    this.advanceLogStart(this.segments[0].baseOffset);
-    await this.queue.task(async () => {
-      // Oldest first, each deletion made durable before the next: a crash can leave a shorter log but
-      // never one with a hole in the middle (the log-start checkpoint may be older than the deletion).
-      for (const [i, seg] of doomed.entries()) {
-        await seg.deleteFiles();
-        if (this.snapshotOffsets.includes(seg.baseOffset) && seg.baseOffset < this.segments[0].baseOffset) {
-          await this.deleteSnapshot(seg.baseOffset);
-        }
-        this.dirVersion++;
-        if (i + 1 < doomed.length) await this.syncDir();
-      }
-    });
-    return doomed.length;
   }
 
   /**
    * Retention: deletes inactive segments past retentionMs / retentionBytes (for the delete policy) and
    * those wholly below the log start offset. Only segments below the high watermark go.
    */
-  async deleteOldSegments(nowMs = this.now()): Promise<number> {
-    if (this.refusal()) return 0;
-    let n = await this.deleteSegmentsBelowLogStart();
-    if (this.config.cleanupPolicy === 'compact') return n;
-    const doomed: LogSegment[] = [];
-    let excess = this.config.retentionBytes < 0 ? 0 : this.sizeBytes - this.config.retentionBytes;
-    for (let i = 0; i + 1 < this.segments.length; i++) {
-      const seg = this.segments[i];
-      if (this.segments[i + 1].baseOffset > this.hwm) break;
-      await seg.ensureIndexes();
-      const largest = seg.maxTimestamp >= 0 ? seg.maxTimestamp : seg.lastModifiedMs;
-      const byTime = this.config.retentionMs >= 0 && nowMs - largest > this.config.retentionMs;
-      const bySize = this.config.retentionBytes >= 0 && excess - seg.size >= 0;
-      if (!byTime && !bySize) break;
-      excess -= seg.size;
-      doomed.push(seg);
-    }
-    n += await this.deleteSegments(doomed);
-    return n;
+  deleteOldSegments(nowMs = this.now()): Promise<number> {
+    return deleteExpiredSegments(this, nowMs);
   }
 
-  // ---------------------------------------------------------------------------------------------
-  // Compaction support (used by the cleaner).
-
   /**
-   * Replaces `old` (consecutive inactive segments, still in the log) with `cleaned` whose files are
-   * complete and durable under the `.swap` suffix. Returns the new segments version, or -1 (changing
-   * nothing) when the log changed since `version`.
+   * For the cleaner: replaces `old` (consecutive inactive segments, still in the log) with `cleaned`
+   * whose files are complete and durable under the `.swap` suffix. Returns the new segments version, or
+   * -1 (changing nothing) when the log changed since `version`.
    */
   async replaceSegments(old: LogSegment[], cleaned: LogSegment, version: number): Promise<number> {
-    return this.queue.task(async () => {
-      if (this.segmentsVersion !== version || this.offlineError || this.closed) return -1;
-      const first = this.segments.indexOf(old[0]);
-      if (first < 0 || old.some((s, i) => this.segments[first + i] !== s) || old.includes(this.active))
-        return -1;
-      for (const s of old) await s.unlinkKeepingHandle();
-      await this.fs.syncDir(this.dir);
-      for (const suffix of [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX]) {
-        const f = path.join(this.dir, offsetFileName(cleaned.baseOffset, suffix));
-        try {
-          await this.fs.rename(f + SWAP_SUFFIX, f);
-        } catch (err) {
-          if (errorCode(err) !== 'ENOENT') throw err;
-        }
-      }
-      await this.fs.syncDir(this.dir);
-      cleaned.suffix = '';
-      this.segments.splice(first, old.length, cleaned);
-      this.segmentsVersion++;
-      for (const s of old) {
-        s.deleted = true;
-        await s.release();
-      }
-      const end = first + 1 < this.segments.length ? this.segments[first + 1].baseOffset : this.leo;
-      this.cache.dropRange(cleaned.baseOffset, end);
-      return this.segmentsVersion;
-    });
+    return swapInCleanedSegments(this, old, cleaned, version);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -1546,7 +737,7 @@ export class PartitionLog {
     if (!offline) {
       await this.flush().catch(() => {});
       if (!this.offlineError && this.leo > (this.snapshotOffsets[this.snapshotOffsets.length - 1] ?? -1)) {
-        this.scheduleSnapshot(this.leo, this.producerState.entries());
+        scheduleSnapshot(this, this.leo, this.producerState.entries());
       }
       await this.queue
         .task(async () => {

@@ -238,3 +238,51 @@ test('a member that stops polling past max.poll.interval.ms leaves, and rejoins 
     await Promise.all([slow.close(), busy.close()]);
   }
 });
+
+test('when a Samsa member leads, a kafkajs member gets its share from our assignor', async (t) => {
+  if (skipWithout(t, apis, GROUPS)) return;
+  const partitions = 6;
+  await admin.createTopics([{ name: 'g-lead', numPartitions: partitions }]);
+  await produce('g-lead', 60, partitions);
+  const assignor = { ...roundRobinAssignor, name: 'RoundRobinAssigner' };
+  const samsa = [0, 1].map(() => groupConsumer('g-lead', { partitionAssignmentStrategy: [assignor] }));
+  for (const c of samsa) await c.subscribe(['g-lead']);
+  let until = Date.now() + 15_000;
+  while (samsa.reduce((n, c) => n + c.assignment().length, 0) < partitions && Date.now() < until) {
+    await Promise.all(samsa.map((c) => c.poll(50)));
+  }
+  const kafka = new Kafka({ clientId: 'lead', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
+  const js = kafka.consumer({ groupId: 'g-lead', sessionTimeout: 10_000, heartbeatInterval: 500 });
+  const jsPartitions = new Set<number>();
+  try {
+    await js.connect();
+    await js.subscribe({ topic: 'g-lead', fromBeginning: true });
+    await js.run({
+      eachMessage: async ({ partition }) => {
+        jsPartitions.add(partition);
+      },
+    });
+    until = Date.now() + 20_000;
+    while (Date.now() < until) {
+      await Promise.all(samsa.map((c) => c.poll(50)));
+      if (samsa.every((c) => c.assignment().length === 2) && jsPartitions.size === 2) break;
+    }
+    assert.ok(
+      samsa.some(
+        (c) =>
+          c.groupMetadata()?.memberId && (c as unknown as { group: { isLeader: boolean } }).group.isLeader,
+      ),
+      'a Samsa member leads',
+    );
+    assert.deepEqual(
+      samsa.map((c) => c.assignment().length),
+      [2, 2],
+    );
+    assert.equal(jsPartitions.size, 2, 'the kafkajs member consumed its two partitions');
+    const ours = new Set(samsa.flatMap((c) => c.assignment().map((tp) => tp.partition)));
+    for (const p of jsPartitions) assert.ok(!ours.has(p));
+  } finally {
+    await Promise.all(samsa.map((c) => c.close()));
+    await js.disconnect();
+  }
+});

@@ -11,6 +11,7 @@ import { partitionForKey } from '../../src/client/partitioner.js';
 import { Producer } from '../../src/client/producer.js';
 import { API } from '../../src/client/versions.js';
 import { type BrokerProcess, removeDataDir, startBrokerProcess } from '../helpers/broker-process.js';
+import { hasCommand, run } from '../helpers/tools.js';
 import { brokerApis, CONSUME, skipWithout } from './broker-apis.js';
 import { type Fault, startFaultProxy } from './fault-proxy.js';
 
@@ -324,5 +325,48 @@ test('a delivery timeout fails the records and bumps the epoch; later sends succ
   assert.deepEqual(
     records.map((r) => r.value?.toString()),
     ['before', 'after-0', 'after-1', 'after-2'],
+  );
+});
+
+test('kcat (librdkafka) reads what Samsa produced with every codec', async (t) => {
+  if (skipWithout(t, apis, CONSUME)) return;
+  assert.ok(hasCommand('kcat'), 'kcat is not installed (Debian package kcat)');
+  await admin.createTopics([{ name: 'p-kcat', numPartitions: 1 }]);
+  const codecs = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
+  for (const compressionType of codecs) {
+    const producer = new Producer({ bootstrapServers: broker.bootstrap, compressionType, lingerMs: 20 });
+    try {
+      await Promise.all(
+        [0, 1, 2].map((i) =>
+          producer.send({
+            topic: 'p-kcat',
+            key: `${compressionType}-${i}`,
+            value: `${compressionType} value ${i}`,
+            headers: { h: `${i}` },
+          }),
+        ),
+      );
+    } finally {
+      await producer.close();
+    }
+  }
+  const r = await run('kcat', [
+    '-b',
+    broker.bootstrap,
+    '-C',
+    '-t',
+    'p-kcat',
+    '-o',
+    'beginning',
+    '-e',
+    '-q',
+    '-f',
+    '%k=%s;%h\\n',
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n');
+  assert.deepEqual(
+    lines,
+    codecs.flatMap((c) => [0, 1, 2].map((i) => `${c}-${i}=${c} value ${i};h=${i}`)),
   );
 });

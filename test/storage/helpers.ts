@@ -1,7 +1,7 @@
 // Shared helpers of the storage tests: a seeded random source, batch builders and log inspection.
 import { readBatchHeader } from '../../src/protocol/records/batch.js';
 import { buildBatch, type RecordInput, readRecords } from '../../src/protocol/records/record.js';
-import { MemoryFileSystem } from '../../src/storage/fs.js';
+import { MemoryFileSystem } from '../../src/storage/fs-memory.js';
 import { type LogConfig, PartitionLog, type PartitionLogOptions } from '../../src/storage/index.js';
 
 /** mulberry32: a small, fast, seedable PRNG. */

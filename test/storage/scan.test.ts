@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { MemoryFileSystem } from '../../src/storage/fs.js';
+import { MemoryFileSystem } from '../../src/storage/fs-memory.js';
 import { scanBatches, walkHeaders } from '../../src/storage/scan.js';
 import { batchOf, rng } from './helpers.js';
 

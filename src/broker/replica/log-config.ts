@@ -6,7 +6,7 @@ const NEVER = Number.MAX_SAFE_INTEGER;
 
 /** Kafka spells "never" as Long.MAX_VALUE; storage as its NEVER. */
 function orNever(ms: number): number {
-  return ms >= NEVER ? NEVER : ms;
+  return Math.min(ms, NEVER);
 }
 
 export function toLogConfig(t: TopicConfig): Partial<LogConfig> {

@@ -65,7 +65,7 @@ export class ReplicaManager {
     const config = this.topicConfig(topic.name);
     const hosted = this.byTopicId.get(topic.id) ?? [];
     for (const info of topic.partitions) {
-      if (!info || !info.replicas.includes(this.nodeId)) continue;
+      if (!info?.replicas.includes(this.nodeId)) continue;
       const existing = hosted[info.partition];
       if (existing) {
         if (existing.info.leaderEpoch !== info.leaderEpoch && info.leader === this.nodeId)
