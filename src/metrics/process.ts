@@ -29,43 +29,58 @@ interface GcKind {
   sumSeconds: number;
 }
 
+/**
+ * The event-loop delay monitor and the GC observer are the process's, shared by every ProcessMetrics
+ * started in it (several in-process brokers): started by the first, stopped with the last. Turning
+ * them on and off repeatedly is not free, so a broker starts them once.
+ */
+const monitors = {
+  users: 0,
+  delay: null as IntervalHistogram | null,
+  gcObserver: null as PerformanceObserver | null,
+  gc: new Map<string, GcKind>(),
+};
+
+function recordGc(kind: string, seconds: number): void {
+  let k = monitors.gc.get(kind);
+  if (!k) {
+    k = { buckets: GC_BUCKETS_SECONDS.map(() => 0), count: 0, sumSeconds: 0 };
+    monitors.gc.set(kind, k);
+  }
+  k.count++;
+  k.sumSeconds += seconds;
+  for (let i = 0; i < GC_BUCKETS_SECONDS.length; i++) if (seconds <= GC_BUCKETS_SECONDS[i]) k.buckets[i]++;
+}
+
 export class ProcessMetrics {
-  private delay: IntervalHistogram | null = null;
-  private gcObserver: PerformanceObserver | null = null;
-  private readonly gc = new Map<string, GcKind>();
+  private started = false;
   private lastElu: EventLoopUtilization = performance.eventLoopUtilization();
   /** The share of time the event loop sat idle between the last two scrapes (0-1). */
   idleRatio = 1;
 
   start(): void {
-    if (this.delay) return;
-    this.delay = monitorEventLoopDelay({ resolution: DELAY_RESOLUTION_MS });
-    this.delay.enable();
-    this.gcObserver = new PerformanceObserver((list) => {
+    if (this.started) return;
+    this.started = true;
+    if (monitors.users++ > 0) return;
+    monitors.delay = monitorEventLoopDelay({ resolution: DELAY_RESOLUTION_MS });
+    monitors.delay.enable();
+    monitors.gcObserver = new PerformanceObserver((list) => {
       for (const entry of list.getEntries()) {
         const detail = (entry as { detail?: { kind?: number } }).detail;
-        this.recordGc(GC_KINDS[detail?.kind ?? -1] ?? 'unknown', entry.duration / 1000);
+        recordGc(GC_KINDS[detail?.kind ?? -1] ?? 'unknown', entry.duration / 1000);
       }
     });
-    this.gcObserver.observe({ entryTypes: ['gc'] });
+    monitors.gcObserver.observe({ entryTypes: ['gc'] });
   }
 
   stop(): void {
-    this.delay?.disable();
-    this.delay = null;
-    this.gcObserver?.disconnect();
-    this.gcObserver = null;
-  }
-
-  private recordGc(kind: string, seconds: number): void {
-    let k = this.gc.get(kind);
-    if (!k) {
-      k = { buckets: GC_BUCKETS_SECONDS.map(() => 0), count: 0, sumSeconds: 0 };
-      this.gc.set(kind, k);
-    }
-    k.count++;
-    k.sumSeconds += seconds;
-    for (let i = 0; i < GC_BUCKETS_SECONDS.length; i++) if (seconds <= GC_BUCKETS_SECONDS[i]) k.buckets[i]++;
+    if (!this.started) return;
+    this.started = false;
+    if (--monitors.users > 0) return;
+    monitors.delay?.disable();
+    monitors.delay = null;
+    monitors.gcObserver?.disconnect();
+    monitors.gcObserver = null;
   }
 
   /** Measures how long a callback queued now waits for the event loop (what prom-client reports). */
@@ -153,7 +168,8 @@ export class ProcessMetrics {
       'How long a callback queued at scrape time waited for the event loop, in seconds.',
       lagSeconds,
     );
-    const h = this.delay;
+    // Shared by the process: with several brokers in it, "since the last scrape" is of any of them.
+    const h = monitors.delay;
     if (!h || h.count === 0) return;
     // The monitor samples the time between its own 10 ms ticks; the delay is what exceeds 10 ms.
     const excess = (ns: number) => Math.max(0, ns / 1e9 - DELAY_RESOLUTION_MS / 1000);
@@ -199,7 +215,7 @@ export class ProcessMetrics {
 
   private collectGc(w: Exposition): void {
     w.family('nodejs_gc_duration_seconds', 'histogram', 'Garbage collection pauses by kind, in seconds.');
-    for (const [kind, k] of [...this.gc].sort()) {
+    for (const [kind, k] of [...monitors.gc].sort()) {
       GC_BUCKETS_SECONDS.forEach((le, i) => {
         w.sample(
           [

@@ -10,6 +10,7 @@ import {
   LATENCY_MS,
   MetricsRegistry,
   MetricsServer,
+  ProcessMetrics,
 } from '../../src/metrics/index.js';
 
 test('the exposition writes HELP and TYPE once per family, escapes label values and help', () => {
@@ -161,3 +162,31 @@ function stubHandlers() {
     ready: () => ({ status: 200, body: {} }),
   };
 }
+
+test('process metrics: the monitors are shared by every user in the process and stop with the last', async () => {
+  const a = new ProcessMetrics();
+  const b = new ProcessMetrics();
+  a.start();
+  b.start();
+  a.stop();
+  await new Promise((r) => setTimeout(r, 60));
+  const w = new Exposition();
+  await b.collect(w);
+  const text = w.text();
+  for (const name of [
+    'process_cpu_seconds_total',
+    'process_resident_memory_bytes',
+    'nodejs_eventloop_lag_seconds',
+    'nodejs_eventloop_lag_p99_seconds',
+    'nodejs_heap_space_size_used_bytes',
+    'nodejs_gc_duration_seconds',
+    'nodejs_version_info',
+  ])
+    assert.match(text, new RegExp(`^# TYPE ${name} `, 'm'), name);
+  const p99 = Number(/^nodejs_eventloop_lag_p99_seconds (\S+)$/m.exec(text)?.[1]);
+  assert.ok(p99 >= 0 && p99 < 1, `an idle loop's p99 delay, less the 10 ms sampling interval: ${p99}`);
+  b.stop();
+  const after = new Exposition();
+  await b.collect(after);
+  assert.doesNotMatch(after.text(), /nodejs_eventloop_lag_p99_seconds/, 'no delay figures once stopped');
+});
