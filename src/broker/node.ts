@@ -251,6 +251,7 @@ export class BrokerNode {
       metrics,
     );
     await node.register();
+    metrics.readiness.registered = true;
     void import('../protocol/records/compression.js');
     return node;
   }

@@ -174,7 +174,7 @@ test('/health answers and /ready tells which start-up steps are done', async () 
   assert.deepEqual(await ready.json(), {
     ready: true,
     stopping: false,
-    checks: { logsRecovered: true, metadataLoaded: true, listenersBound: true },
+    checks: { logsRecovered: true, metadataLoaded: true, listenersBound: true, registered: true },
   });
   const bm = new BrokerMetrics({ nodeId: 7, clusterId: 'c', log: Logger.silent() });
   assert.equal(bm.readyAnswer().status, 503);
@@ -183,6 +183,8 @@ test('/health answers and /ready tells which start-up steps are done', async () 
   bm.readiness.metadataLoaded = true;
   assert.equal(bm.brokerState, 1, 'starting');
   bm.readiness.listenersBound = true;
+  assert.equal(bm.readyAnswer().status, 503, 'not in the metadata yet');
+  bm.readiness.registered = true;
   assert.equal(bm.readyAnswer().status, 200);
   assert.equal(bm.brokerState, 3, 'running');
   bm.stopping = true;

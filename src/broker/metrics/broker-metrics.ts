@@ -32,6 +32,17 @@ const QUANTILES: readonly [string, number][] = [
   ['0.999', 0.999],
 ];
 
+/** How long a scrape waits for the group coordinator before leaving the group families out. */
+const GROUPS_TIMEOUT_MS = 3000;
+
+function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([p, expired]).finally(() => clearTimeout(timer));
+}
+
 /** Kafka's BrokerState values (kafka_server_kafkaserver_brokerstate). */
 export const BrokerState = {
   STARTING: 1,
@@ -44,6 +55,8 @@ export interface Readiness {
   logsRecovered: boolean;
   metadataLoaded: boolean;
   listenersBound: boolean;
+  /** The node is in the metadata as a live broker (clients' Metadata answers name it). */
+  registered: boolean;
 }
 
 /** What the collectors read; attached once the node has built its components. */
@@ -69,7 +82,12 @@ export interface BrokerMetricsOptions {
 export class BrokerMetrics {
   readonly registry: MetricsRegistry;
   readonly process = new ProcessMetrics();
-  readonly readiness: Readiness = { logsRecovered: false, metadataLoaded: false, listenersBound: false };
+  readonly readiness: Readiness = {
+    logsRecovered: false,
+    metadataLoaded: false,
+    listenersBound: false,
+    registered: false,
+  };
   stopping = false;
   /** Per-API request stats; null until instrumentation is turned on. */
   requestStats: RequestStats | null = null;
@@ -114,7 +132,7 @@ export class BrokerMetrics {
 
   get ready(): boolean {
     const r = this.readiness;
-    return r.logsRecovered && r.metadataLoaded && r.listenersBound && !this.stopping;
+    return r.logsRecovered && r.metadataLoaded && r.listenersBound && r.registered && !this.stopping;
   }
 
   get brokerState(): number {
@@ -524,7 +542,9 @@ export class BrokerMetrics {
   private async collectGroups(w: Exposition): Promise<void> {
     const lag = this.lag;
     if (!lag) return;
-    const groups = await lag.allGroups();
+    // Group state is read through the coordinator, after its pending writes: a stuck write must not
+    // hold the whole scrape past Prometheus's timeout.
+    const groups = await withTimeout(lag.allGroups(), GROUPS_TIMEOUT_MS, 'reading the groups took too long');
     const byState = new Map<string, number>();
     let offsets = 0;
     for (const g of groups) {

@@ -137,12 +137,10 @@ export class ConsumerLag {
   /** Every group of every `__consumer_offsets` partition this broker coordinates, by group id. */
   async allGroups(): Promise<GroupLag[]> {
     const runtime = this.groups.runtime;
+    const active = runtime.partitions().filter((p) => runtime.status(p) === 'active');
+    const results = await Promise.all(active.map((p) => runtime.run(p, (shard) => snapshot(shard, null))));
     const snapshots: GroupSnapshot[] = [];
-    for (const p of runtime.partitions()) {
-      if (runtime.status(p) !== 'active') continue;
-      const r = await runtime.run(p, (shard) => snapshot(shard, null));
-      if (!(r instanceof CoordinatorFailure)) snapshots.push(...r);
-    }
+    for (const r of results) if (!(r instanceof CoordinatorFailure)) snapshots.push(...r);
     snapshots.sort((a, b) => (a.group < b.group ? -1 : a.group > b.group ? 1 : 0));
     const out: GroupLag[] = [];
     for (const s of snapshots) out.push(await this.lagOf(s));
