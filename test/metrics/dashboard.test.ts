@@ -77,6 +77,7 @@ test('the dashboard is JSON Grafana imports: panels placed on the grid, each wit
     const g = p.gridPos;
     assert.ok(g.x >= 0 && g.x + g.w <= 24 && g.h > 0 && g.y >= 0, `${p.title}: ${JSON.stringify(g)}`);
     if (p.type === 'row') continue;
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's variable syntax, not a template
     assert.deepEqual(p.datasource, { type: 'prometheus', uid: '${datasource}' }, p.title);
     assert.ok((p.targets ?? []).length > 0, `${p.title} has no query`);
   }
