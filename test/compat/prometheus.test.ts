@@ -237,8 +237,10 @@ test('promtool check metrics finds no problem in what the broker process serves'
 });
 
 test('a metrics port already in use stops the broker at start with a clear error', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'samsa-test-'));
+  after(() => removeDataDir(dataDir));
   await assert.rejects(
-    startBrokerProcess({ args: ['--metrics-port', String(metricsPort)] }),
+    startBrokerProcess({ dataDir, args: ['--metrics-port', String(metricsPort)] }),
     (err: Error) => {
       assert.match(
         err.message,
