@@ -32,6 +32,8 @@ function brokerStart(proxyPort) {
     dir,
     '--override',
     `advertised.listeners=PLAINTEXT://127.0.0.1:${proxyPort}`,
+    '--metrics-port',
+    '0',
   ];
   const child = spawn(process.execPath, [join(root, 'dist/src/cli/samsa.js'), ...args], {
     stdio: ['ignore', 'pipe', 'ignore'],

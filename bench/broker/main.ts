@@ -343,6 +343,8 @@ async function startup(): Promise<{ brokerMs: number; nodeMs: number; rss: numbe
         '127.0.0.1',
         '--data-dir',
         dir,
+        '--metrics-port',
+        '0',
       ],
       { stdio: 'ignore' },
     );
@@ -399,6 +401,8 @@ async function main(): Promise<void> {
       '127.0.0.1',
       '--data-dir',
       join(dir, 'data'),
+      '--metrics-port',
+      '0',
     ],
     /ready on \w+:\/\/[^:]+:(\d+)/,
   );

@@ -24,6 +24,8 @@ import { HANDLERS } from './handlers/index.js';
 import { Registry } from './handlers/registry.js';
 import type { BrokerServices } from './handlers/services.js';
 import { Logger } from './logger.js';
+import { BrokerMetrics } from './metrics/broker-metrics.js';
+import type { ConsumerLag } from './metrics/consumer-lag.js';
 import { ProducerIdManager } from './producer-ids.js';
 import { LocalMetadataLog } from './raft-io/local-metadata-log.js';
 import { toLogConfig } from './replica/log-config.js';
@@ -52,6 +54,13 @@ export interface NodeOptions {
   clock?: Clock;
   /** The log of a `__consumer_offsets` partition (default: in memory, lost when the process exits). */
   groupLogFor?: (partition: number) => CoordinatorWriter;
+  /**
+   * Metrics. Absent, the node keeps its plain counters but times no request, runs no process monitor
+   * and serves no HTTP (in-process nodes). Present, requests are timed and, when `port` is given,
+   * /metrics, /health, /ready and /lag are served on host:port (port 0: a free port). The CLI maps
+   * `metrics.port` to this, its 0 meaning "no metrics".
+   */
+  metrics?: { port?: number; host?: string };
 }
 
 export class BrokerNode {
@@ -65,17 +74,68 @@ export class BrokerNode {
     readonly groups: GroupCoordinator,
     readonly listeners: BoundListener[],
     private readonly log: Logger,
+    readonly metrics: BrokerMetrics,
   ) {}
 
+  /** Where /metrics is served; null when it is not. */
+  metricsAddress: { host: string; port: number } | null = null;
+
+  /** Consumer lag of the groups this node coordinates, in offsets and seconds (`samsa group describe`). */
+  get consumerLag(): ConsumerLag {
+    return this.metrics.lag as ConsumerLag;
+  }
+
   static async start(options: NodeOptions): Promise<BrokerNode> {
-    const { config } = options;
     const log = options.log ?? Logger.create();
+    // Observability: the endpoint starts listening while the node builds itself, so that /health
+    // answers and /ready tells what is still pending while the logs recover (build() marks each step
+    // done). A taken port fails the start as soon as it is known.
+    const metrics = new BrokerMetrics({
+      nodeId: options.config.nodeId,
+      clusterId: options.clusterId,
+      log: log.child('metrics'),
+      now: options.now,
+    });
+    const port = options.metrics?.port;
+    const serving = port === undefined ? null : metrics.serve(options.metrics?.host ?? '', port);
+    const built = BrokerNode.build(options, log, metrics);
+    let buildSettled = false;
+    built.then(
+      () => {
+        buildSettled = true;
+      },
+      () => {
+        buildSettled = true;
+      },
+    );
+    try {
+      const [node, endpoint] = await Promise.all([built, serving]);
+      if (endpoint) node.metricsAddress = { host: endpoint.host, port: endpoint.port };
+      return node;
+    } catch (err) {
+      // Whatever part did start is taken down: the node once built (its stop closes the endpoint),
+      // else the endpoint. A build still recovering logs is not waited for.
+      const cleanup = built.then(
+        (node) => node.stop(),
+        async () => {
+          await serving?.catch(() => {});
+          await metrics.close();
+        },
+      );
+      if (buildSettled) await cleanup;
+      throw err;
+    }
+  }
+
+  private static async build(options: NodeOptions, log: Logger, metrics: BrokerMetrics): Promise<BrokerNode> {
+    const { config } = options;
     const clock = options.clock ?? systemClock;
     const now = options.now ?? (() => clock.now());
     const timeline: Clock = { now, setTimer: (ms, fn) => clock.setTimer(ms, fn) };
     const fs =
       options.fs ?? (options.storage === 'memory' ? new MemoryFileSystem({ now }) : new RealFileSystem());
     const logDir = config.logDirs[0];
+    const storageLog = log.child('storage');
     let configs: BrokerConfigService | null = null;
     const opened = await LogManager.open(logDir, {
       fs,
@@ -85,14 +145,15 @@ export class BrokerNode {
       config: { retentionCheckIntervalMs: config.logRetentionCheckIntervalMs },
       topicConfig: (topic) => (configs ? toLogConfig(configs.topicConfig(topic)) : undefined),
       onLogOffline: (tp, err) =>
-        log.error('partition log went offline', {
+        storageLog.error('partition log went offline', {
           topic: tp.topic,
           partition: tp.partition,
           err: String(err),
         }),
-      onEvent: (message) => log.info(message),
+      onEvent: (message) => storageLog.info(message),
     });
     if (opened.kind === 'failed') throw new Error(opened.error.message);
+    metrics.readiness.logsRecovered = true;
     const metadataLog =
       options.metadataLog ?? (await LocalMetadataLog.open(config.metadataLogDir || logDir, fs, now));
     const controller = new ControllerService(
@@ -169,8 +230,21 @@ export class BrokerNode {
       // Sockets keep wall-clock time whatever the clock: idle sweeps and drains are about real connections.
       now: options.now ?? Date.now,
     });
+    // Metrics read the components built above; requests are timed only when metrics are on.
+    metrics.attach({
+      replicas,
+      controller,
+      groups,
+      server,
+      listenerNames: brokerListeners(config).map((l) => l.name),
+      isActiveController: () => true, // a standalone node is its own controller
+      minInsyncReplicas: (topic) => topicConfigs.topicConfig(topic).minInsyncReplicas,
+    });
+    if (options.metrics) registry.requestStats = metrics.instrument(HANDLERS.map((h) => h.apiKey));
     await controller.load();
+    metrics.readiness.metadataLoaded = true;
     const bound = await server.start();
+    metrics.readiness.listenersBound = true;
     const node = new BrokerNode(
       config,
       options.clusterId,
@@ -181,8 +255,10 @@ export class BrokerNode {
       groups,
       bound,
       log,
+      metrics,
     );
     await node.register();
+    metrics.readiness.registered = true;
     void import('../protocol/records/compression.js');
     return node;
   }
@@ -216,10 +292,12 @@ export class BrokerNode {
   }
 
   async stop(timeoutMs = 4000): Promise<void> {
+    this.metrics.stopping = true; // /ready answers 503 while the node drains
     await this.server.stop(timeoutMs);
     this.groups.close();
     await this.replicas.close();
     await this.controller.close();
+    await this.metrics.close();
     this.log.info('stopped');
   }
 }

@@ -3,11 +3,12 @@
 import { checkNodeId, checkRules, networkSettings, type ProcessRole, type Values } from './broker-checks.js';
 import type { HostPort, Listener, QuorumVoter, SecurityProtocol } from './listeners.js';
 import { csvList } from './listeners.js';
+import { type LogLevel, parseLogLevels } from './log-level.js';
 import { BROKER_CONFIGS, TOPIC_CONFIGS } from './registry.js';
 import { type ConfigLayers, type ResolvedValue, resolveLayers, STATIC_LAYERS } from './resolve.js';
 import { brokerTopicDefault, type TopicConfig, type TopicEntries, topicConfigOf } from './topic-config.js';
 
-export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'off';
+export type { LogLevel } from './log-level.js';
 
 /** Typed values the broker reads, camelCase with units last. */
 export interface BrokerSettings {
@@ -60,7 +61,10 @@ export interface BrokerSettings {
   readonly logRetentionCheckIntervalMs: number;
   readonly logFlushSchedulerIntervalMs: number;
   readonly metricsPort: number;
+  /** The default log level (the first part of log.level). */
   readonly logLevel: LogLevel;
+  /** Per-component levels from log.level (`info,replicas=debug` gives { replicas: 'debug' }). */
+  readonly logLevels: Readonly<Record<string, LogLevel>>;
   readonly logFormat: 'json' | 'text' | 'auto';
 }
 
@@ -131,9 +135,17 @@ function typedSettings(v: Values) {
     logRetentionCheckIntervalMs: n('log.retention.check.interval.ms'),
     logFlushSchedulerIntervalMs: n('log.flush.scheduler.interval.ms'),
     metricsPort: n('metrics.port'),
-    logLevel: s('log.level') as LogLevel,
+    ...logLevelsOf(s('log.level')),
     logFormat: s('log.format') as 'json' | 'text' | 'auto',
   };
+}
+
+/** The value was validated when loaded; a bad one falls back to info. */
+function logLevelsOf(text: string): { logLevel: LogLevel; logLevels: Readonly<Record<string, LogLevel>> } {
+  const parsed = parseLogLevels(text);
+  return parsed.ok
+    ? { logLevel: parsed.value.level, logLevels: parsed.value.components }
+    : { logLevel: 'info', logLevels: {} };
 }
 
 /** Copies node.id to broker.id or the other way when only one is set statically (as KafkaConfig does). */

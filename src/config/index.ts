@@ -24,6 +24,7 @@ export { checkDynamicBrokerConfigs, type DynamicBrokerConfigs, withDynamicConfig
 export { configsFromEnv, type EnvEntry, envVariableToKey, keyToEnvVariable } from './env.js';
 export type { HostPort, Listener, QuorumVoter, SecurityProtocol } from './listeners.js';
 export { DEVELOPER_DEFAULTS, type LoadOptions, loadBrokerConfig } from './load.js';
+export { LOG_COMPONENTS, LOG_LEVELS, type LogLevels, parseLogLevels } from './log-level.js';
 export { type PropertiesResult, type PropertyEntry, parseProperties } from './properties.js';
 export { BROKER_CONFIGS, brokerSynonyms, classifyBrokerKey, suggestName, TOPIC_CONFIGS } from './registry.js';
 export type { ConfigLayers, RawEntry, ResolvedValue } from './resolve.js';

@@ -44,6 +44,8 @@ export async function startBrokerProcess(options: BrokerProcessOptions = {}): Pr
     '127.0.0.1',
     '--data-dir',
     dataDir,
+    // No metrics endpoint unless a test asks for one: brokers started side by side would all want 9404.
+    ...(options.args?.includes('--metrics-port') ? [] : ['--metrics-port', '0']),
     ...(options.args ?? []),
   ];
   const child = spawn(process.execPath, args, {

@@ -136,8 +136,28 @@ function emptyPartition(index: number, errorCode: number): FetchResponsePartitio
   };
 }
 
-function respond(g: Gathered): FetchResponse {
+function respond(plan: TopicPlan[], g: Gathered): FetchResponse {
+  countFetch(plan, g);
   return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses: g.responses };
+}
+
+/** BrokerTopicMetrics of the partitions hosted here: one fetch each, and the record bytes sent. */
+function countFetch(plan: TopicPlan[], g: Gathered): void {
+  for (let t = 0; t < plan.length; t++) {
+    const parts = plan[t].parts;
+    const answered = g.responses[t].partitions;
+    for (let i = 0; i < parts.length; i++) {
+      const stats = parts[i].partition?.stats;
+      if (!stats) continue;
+      stats.fetched(answered[i].errorCode !== ErrorCode.NONE);
+      const records = answered[i].records;
+      if (!records) continue;
+      let bytes = 0;
+      if (Buffer.isBuffer(records)) bytes = records.length;
+      else for (const b of records) bytes += b.length;
+      if (bytes > 0) stats.sent(bytes);
+    }
+  }
 }
 
 /** Reads now; if fewer than min_bytes arrived, waits in the purgatory for more (or for max_wait_ms). */
@@ -155,12 +175,12 @@ async function fetchWithWait(
   const seen = watched.map((p) => p.readableBytes);
   const first = await gather(plan, readCommitted, maxBytes);
   if (first.errors || first.bytes >= req.minBytes || req.maxWaitMs <= 0 || watched.length === 0)
-    return respond(first);
+    return respond(plan, first);
   return new Promise<FetchResponse>((resolve) => {
     const finish = () => {
       gather(plan, readCommitted, maxBytes).then(
-        (g) => resolve(respond(g)),
-        () => resolve(respond(first)),
+        (g) => resolve(respond(plan, g)),
+        () => resolve(respond(plan, first)),
       );
     };
     ctx.services.replicas.fetchPurgatory.park({

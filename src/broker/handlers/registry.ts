@@ -10,6 +10,7 @@ import {
 } from '../../protocol/frame.js';
 import { DecodeError } from '../../protocol/primitives/decode-error.js';
 import type { Logger } from '../logger.js';
+import type { RequestStats } from '../metrics/request-stats.js';
 import {
   type Chunks,
   CloseConnection,
@@ -45,6 +46,8 @@ export class Registry implements Dispatcher {
   private readonly byKey: (Handler | undefined)[] = [];
   readonly supportedApis: readonly ApiRange[];
   interceptor: RequestInterceptor | null = null;
+  /** Per-API request counts, errors and total time; null when metrics are off. */
+  requestStats: RequestStats | null = null;
 
   constructor(
     handlers: readonly Handler[],
@@ -61,6 +64,8 @@ export class Registry implements Dispatcher {
   }
 
   dispatch(conn: Connection, frame: Buffer): Reply {
+    // A request's time starts when its bytes arrived (as Kafka's does), queueing behind others included.
+    const startMs = conn.receivedAtMs;
     let header: ReturnType<typeof readRequestHeader>['header'];
     let bodyOffset: number;
     try {
@@ -93,34 +98,48 @@ export class Registry implements Dispatcher {
       services: this.services,
       supportedApis: this.supportedApis,
     };
-    return this.run(h, ctx, request);
+    return this.run(h, ctx, request, startMs);
   }
 
-  private run(h: Handler, ctx: RequestContext, request: unknown): Reply {
+  private run(h: Handler, ctx: RequestContext, request: unknown, startMs: number): Reply {
     const intercepted = this.interceptor?.intercept(ctx, request) ?? null;
-    if (intercepted === null) return this.toReply(ctx, h.handle(ctx, request));
-    if (!(intercepted instanceof Promise) && !intercepted.delayMs) return this.answer(h, ctx, intercepted);
+    if (intercepted === null) return this.toReply(ctx, request, h.handle(ctx, request), startMs);
+    if (!(intercepted instanceof Promise) && !intercepted.delayMs)
+      return this.answer(h, ctx, request, intercepted, startMs);
     return Promise.resolve(intercepted).then(async (decided) => {
-      if (decided === null) return settle(this.toReply(ctx, h.handle(ctx, request)));
+      if (decided === null) return settle(this.toReply(ctx, request, h.handle(ctx, request), startMs));
       if (decided.delayMs) await new Promise((r) => setTimeout(r, decided.delayMs));
-      return settle(this.answer(h, ctx, decided));
+      return settle(this.answer(h, ctx, request, decided, startMs));
     });
   }
 
-  private answer(h: Handler, ctx: RequestContext, decided: Interception): Reply {
-    if (decided.respond !== undefined) return this.toReply(ctx, decided.respond);
-    return this.toReply(ctx, h.handle(ctx, decided.request));
+  private answer(
+    h: Handler,
+    ctx: RequestContext,
+    request: unknown,
+    decided: Interception,
+    startMs: number,
+  ): Reply {
+    if (decided.respond !== undefined) return this.toReply(ctx, request, decided.respond, startMs);
+    return this.toReply(ctx, request, h.handle(ctx, decided.request), startMs);
   }
 
-  private toReply(ctx: RequestContext, result: unknown): Reply {
-    if (result === NO_RESPONSE) return null;
+  private toReply(ctx: RequestContext, request: unknown, result: unknown, startMs: number): Reply {
+    if (result === NO_RESPONSE) return this.encode(ctx, request, result, startMs);
     if (result instanceof CloseConnection) return result;
-    if (result instanceof Later) return deferred(result.promise.then((r) => this.encode(ctx, r)));
-    if (result instanceof Promise) return result.then((r) => this.encode(ctx, r));
-    return this.encode(ctx, result);
+    if (result instanceof Later)
+      return deferred(result.promise.then((r) => this.encode(ctx, request, r, startMs)));
+    if (result instanceof Promise) return result.then((r) => this.encode(ctx, request, r, startMs));
+    return this.encode(ctx, request, result, startMs);
   }
 
-  private encode(ctx: RequestContext, response: unknown): Chunks | null {
+  private encode(ctx: RequestContext, request: unknown, response: unknown, startMs: number): Chunks | null {
+    const stats = this.requestStats;
+    if (stats) {
+      const nowMs = performance.now();
+      const answered = response === NO_RESPONSE ? null : response;
+      stats.record(ctx.apiKey, ctx.version, request, answered, nowMs - startMs, nowMs);
+    }
     if (response === NO_RESPONSE) return null;
     return encodeResponseFrame(ctx.apiKey, ctx.version, ctx.header.correlationId, response);
   }

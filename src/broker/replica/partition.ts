@@ -8,6 +8,7 @@ import { DecodeError } from '../../protocol/primitives/decode-error.js';
 import { ATTR_CONTROL, batchBounds, readBatchHeader } from '../../protocol/records/batch.js';
 import { readRecords } from '../../protocol/records/record.js';
 import type { AppendProblem, OffsetLookup, PartitionLog } from '../../storage/index.js';
+import { DETACHED_TOPIC_STATS, type TopicStats } from '../metrics/topic-stats.js';
 
 /**
  * Whether a batch for a compacted topic holds a record without a key (Kafka refuses those). A
@@ -58,6 +59,10 @@ export class Partition {
   /** Bytes that became readable (below the high watermark) since the partition opened: parked fetches
    * compare it with what they saw to decide whether enough has arrived. */
   readableBytes = 0;
+  /** The topic's BrokerTopicMetrics (set by the replica manager). */
+  stats: TopicStats = DETACHED_TOPIC_STATS;
+  /** Told when an append rolled the log to a new segment (for the log line). */
+  onSegmentRolled: ((p: Partition, baseOffset: number) => void) | null = null;
 
   constructor(
     readonly topic: string,
@@ -95,13 +100,21 @@ export class Partition {
    */
   append(records: Buffer, acks: number, nowMs: number): ProduceOutcome | Promise<ProduceOutcome> {
     const refused = this.validate(records, nowMs);
-    if (refused) return refused;
+    if (refused) {
+      this.stats.produceFailed(0);
+      return refused;
+    }
+    const active = this.log.active;
     const result = this.log.append(records, {
       leaderEpoch: this.leaderEpoch,
       now: nowMs,
       timestampType: this.config.messageTimestampType,
     });
-    if (result.kind === 'rejected') return this.fail(PROBLEM_CODES[result.problem], result.detail);
+    if (result.kind === 'rejected') {
+      this.stats.produceFailed(result.problem === 'too-large' ? records.length : 0);
+      return this.fail(PROBLEM_CODES[result.problem], result.detail);
+    }
+    if (this.log.active !== active) this.onSegmentRolled?.(this, this.log.active.baseOffset);
     const appendTime = this.config.messageTimestampType === 'LogAppendTime' ? result.appendTimeMs : -1;
     const ok: ProduceOutcome = {
       errorCode: ErrorCode.NONE,
@@ -111,13 +124,17 @@ export class Partition {
       errorMessage: null,
     };
     if (result.kind === 'duplicate') return ok;
+    this.stats.produced(records.length, result.lastOffset - result.baseOffset + 1);
     const written = result.written.then(
       () => {
         this.readableBytes += records.length;
         this.advanceHighWatermark();
         return ok;
       },
-      (err: Error) => this.fail(ErrorCode.KAFKA_STORAGE_ERROR, `the write failed: ${err.message}`),
+      (err: Error) => {
+        this.stats.writeFailed();
+        return this.fail(ErrorCode.KAFKA_STORAGE_ERROR, `the write failed: ${err.message}`);
+      },
     );
     return acks === 0 ? ok : written;
   }
@@ -129,7 +146,9 @@ export class Partition {
   appendInternal(
     batch: Buffer,
   ): { lastOffset: number; written: Promise<void> } | { error: 'too-large' | 'offline' | 'refused' } {
+    const active = this.log.active;
     const result = this.log.append(batch, { leaderEpoch: this.leaderEpoch, origin: 'coordinator' });
+    if (this.log.active !== active) this.onSegmentRolled?.(this, this.log.active.baseOffset);
     if (result.kind === 'rejected')
       return {
         error:

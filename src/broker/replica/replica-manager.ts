@@ -6,6 +6,7 @@ import type { MetadataImage, TopicInfo } from '../../metadata/image.js';
 import type { LogManager } from '../../storage/index.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
+import { BrokerTopicStats } from '../metrics/topic-stats.js';
 import { toLogConfig } from './log-config.js';
 import { Partition } from './partition.js';
 import { Purgatory } from './purgatory.js';
@@ -17,6 +18,11 @@ export class ReplicaManager {
   private readonly byKey = new Map<string, Partition>();
   private readonly byTopicId = new Map<string, Partition[]>();
   readonly fetchPurgatory: Purgatory;
+  /** BrokerTopicMetrics of the topics hosted here. */
+  readonly topicStats = new BrokerTopicStats();
+  /** ISR changes of partitions led here (Kafka's IsrShrinksPerSec and IsrExpandsPerSec). */
+  isrShrinks = 0;
+  isrExpands = 0;
 
   constructor(
     private readonly logs: LogManager,
@@ -65,6 +71,10 @@ export class ReplicaManager {
       if (existing) {
         if (existing.info.leaderEpoch !== info.leaderEpoch && info.leader === this.nodeId)
           existing.log.assignEpoch(info.leaderEpoch);
+        if (info.leader === this.nodeId && existing.info.leader === this.nodeId) {
+          if (info.isr.length < existing.info.isr.length) this.isrShrinks++;
+          else if (info.isr.length > existing.info.isr.length) this.isrExpands++;
+        }
         existing.info = info;
         continue;
       }
@@ -77,6 +87,9 @@ export class ReplicaManager {
       const p = new Partition(topic.name, info.partition, topic.id, log, info, config, (q) =>
         this.fetchPurgatory.wake(q.key),
       );
+      p.stats = this.topicStats.forTopic(topic.name);
+      p.onSegmentRolled = (q, baseOffset) =>
+        this.log.info('segment rolled', { topic: q.topic, partition: q.index, baseOffset });
       // A leader alone in its ISR has replicated everything it holds: after a restart its high
       // watermark (checkpointed only now and then) catches up with its log at once.
       if (info.leader === this.nodeId && info.isr.length === 1) log.updateHighWatermark(log.writtenEndOffset);
@@ -94,6 +107,7 @@ export class ReplicaManager {
       await this.logs.deleteLog({ topic: p.topic, partition: p.index });
     }
     this.byTopicId.delete(topic.id);
+    this.topicStats.remove(topic.name);
     this.log.debug('deleted topic logs', { topic: topic.name });
   }
 

@@ -57,6 +57,8 @@ interface Slot {
 export class Connection {
   readonly info: ConnectionInfo;
   lastActivityMs: number;
+  /** performance.now() when bytes last arrived: the receive time of the requests cut from them. */
+  receivedAtMs = 0;
   /** Per-connection state handlers may keep (SASL progress, the authenticated principal, ...). */
   readonly state: Record<string, unknown> = {};
   private readonly cutter: FrameCutter;
@@ -100,6 +102,7 @@ export class Connection {
 
   private onData(chunk: Buffer): void {
     this.lastActivityMs = this.now();
+    this.receivedAtMs = performance.now();
     this.cutter.push(chunk);
     this.pump();
   }

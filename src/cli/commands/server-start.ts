@@ -21,6 +21,8 @@ Options:
   --memory              keep everything in memory: nothing is written to disk, all is lost on exit
   --config FILE         read a Kafka server.properties file instead of the developer defaults
   --override KEY=VALUE  set any broker config key (repeatable)
+  --metrics-port N      serve /metrics, /health and /ready on port N (default 9404, as
+                        metrics.port; 0 turns the endpoint off)
   -h, --help            show this help
 
 KAFKA_* environment variables set config keys as in the apache/kafka container image
@@ -67,6 +69,7 @@ export async function run(args: string[]): Promise<number> {
     overrides.push(`listeners=PLAINTEXT://${values.host ?? 'localhost'}:${values.port ?? 9092}`);
   }
   if (values['data-dir'] !== undefined) overrides.push(`log.dirs=${values['data-dir']}`);
+  if (values['metrics-port'] !== undefined) overrides.push(`metrics.port=${values['metrics-port']}`);
   return startServer({
     file: values.config,
     overrides,
@@ -124,6 +127,7 @@ export async function startServer(options: StartOptions): Promise<number> {
   const config = loaded.config;
   const log = Logger.create({
     level: config.logLevel,
+    levels: config.logLevels,
     format: config.logFormat === 'auto' ? undefined : config.logFormat,
   });
   for (const w of config.warnings) log.warn(w);
@@ -138,6 +142,11 @@ export async function startServer(options: StartOptions): Promise<number> {
     clusterId = meta.meta.clusterId;
     if (meta.formatted) log.info('formatted log dir', { dir, clusterId });
   }
+  // The metrics endpoint listens on the host of the first client listener (all interfaces when that
+  // one does); metrics.port=0 turns metrics off.
+  const metricsHost =
+    config.listeners.find((l) => !config.controllerListenerNames.includes(l.name))?.host ?? '';
+  const metrics = config.metricsPort > 0 ? { port: config.metricsPort, host: metricsHost } : undefined;
   let node: BrokerNode;
   try {
     node = await BrokerNode.start({
@@ -145,16 +154,22 @@ export async function startServer(options: StartOptions): Promise<number> {
       clusterId: clusterId as string,
       log,
       storage: options.memory ? 'memory' : 'disk',
+      metrics,
     });
   } catch (err) {
     signals.release();
-    return fail((err as Error).message);
+    const message = (err as Error).message;
+    if (message.startsWith('metrics endpoint:'))
+      return fail(`${message}; choose another with --metrics-port N (or metrics.port), or 0 to turn it off`);
+    return fail(message);
   }
   const l = node.listeners[0];
   const elapsedMs = Math.round(performance.now() - startedMs);
   console.log(
     `Samsa broker ${config.nodeId} ready on ${l.name}://${l.host || '0.0.0.0'}:${l.boundPort} (cluster ${clusterId}${options.memory ? ', in memory' : ''}) in ${elapsedMs} ms`,
   );
+  const m = node.metricsAddress;
+  if (m) console.log(`Metrics on http://${m.host || '0.0.0.0'}:${m.port}/metrics (health: /health, /ready)`);
   return signals.stopOnSignal(node, config.nodeId);
 }
 
@@ -205,6 +220,7 @@ function parse(args: string[]) {
       memory: { type: 'boolean' },
       config: { type: 'string' },
       override: { type: 'string', multiple: true },
+      'metrics-port': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,

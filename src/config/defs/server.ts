@@ -1,6 +1,7 @@
 // Broker keys: node identity and roles, listeners and sockets, replication, the KRaft quorum, and
 // Samsa's own keys. Names, types, defaults and ranges are Kafka's (3.9 and 4.0); the texts are ours.
 
+import { LOG_COMPONENTS, parseLogLevels } from '../log-level.js';
 import type { ConfigDefinition, ConfigValue } from '../types.js';
 import {
   COMPRESSION_TYPES,
@@ -459,18 +460,23 @@ const AUTHORIZER: ConfigDefinition[] = [
 
 const SAMSA: ConfigDefinition[] = [
   def('metrics.port', 'int', '9404', {
-    doc: 'Samsa: port of the Prometheus endpoint (/metrics); 0 disables it.',
+    doc: 'Samsa: port of the HTTP endpoint serving /metrics (Prometheus), /health and /ready; 0 disables it.',
     impl: true,
     samsa: true,
     min: 0,
     max: 65535,
   }),
   def('log.level', 'string', 'info', {
-    doc: "Samsa: the broker's log level.",
+    doc:
+      "Samsa: the broker's log level (trace, debug, info, warn, error, off), optionally followed by " +
+      `per-component levels: info,replicas=debug. Components: ${LOG_COMPONENTS.join(', ')}.`,
     impl: true,
     samsa: true,
     dyn: 'cluster',
-    oneOf: ['trace', 'debug', 'info', 'warn', 'error', 'off'],
+    check: (value) => {
+      const parsed = parseLogLevels(String(value));
+      return parsed.ok ? null : parsed.error;
+    },
   }),
   def('log.format', 'string', 'auto', {
     doc: 'Samsa: log line format; auto writes readable text on a terminal and JSON otherwise.',

@@ -417,7 +417,7 @@ function completeJoinPhase(shard: GroupShard, ctx: Ctx, group: ClassicGroup): vo
   group.subscribedTopics = group.computeSubscribedTopics();
   group.transitionTo('CompletingRebalance', ctx.now);
   group.pendingSyncMembers.clear();
-  shard.deps.log.debug('group rebalanced', {
+  shard.deps.log.info('group rebalanced', {
     group: group.groupId,
     generation: group.generationId,
     members: group.members.size,
