@@ -1,8 +1,9 @@
 // samsa group describe GROUP...: a summary (coordinator, state, members, total lag) and a row per
-// partition with committed offset, log start and end, lag, and the member that owns it.
+// partition with committed offset, log start and end, lag in records and in seconds (the age of the
+// oldest record the group has not read), and the member that owns it.
 import type { ParsedArgs } from '../args.js';
 import { withAdmin } from '../lib/clients.js';
-import { collectGroupOffsets, describeGroups } from '../lib/groups.js';
+import { collectGroupOffsets, describeGroups, lagSeconds } from '../lib/groups.js';
 import { type Command, type Context, names, printJson, summary, table } from '../lib/samsa-common.js';
 import { eprintln, println } from '../tool.js';
 
@@ -23,6 +24,7 @@ export const command: Command = {
       const out = [];
       for (const d of await describeGroups(admin, groups)) {
         const { rows } = await collectGroupOffsets(admin, d, true);
+        const ages = await lagSeconds(ctx.settings(), rows);
         const b = cluster.brokers.find((x) => x.nodeId === d.coordinator);
         const lags = rows.map((r) => r.lag).filter((l): l is number => l !== null);
         out.push({
@@ -40,6 +42,7 @@ export const command: Command = {
             assignment: m.assignment,
           })),
           totalLag: lags.reduce((a, b) => a + b, 0),
+          maxLagSeconds: Math.max(0, ...[...ages.values()].filter((a): a is number => a !== null)),
           partitions: rows.map((r) => ({
             topic: r.topic,
             partition: r.partition,
@@ -47,6 +50,7 @@ export const command: Command = {
             logStartOffset: r.logStartOffset,
             logEndOffset: r.logEndOffset,
             lag: r.lag,
+            lagSeconds: ages.get(`${r.topic}-${r.partition}`) ?? null,
             memberId: r.consumerId,
             clientId: r.clientId,
             host: r.host,
@@ -75,6 +79,7 @@ export const command: Command = {
         ['PROTOCOL', g.protocol || '-'],
         ['MEMBERS', g.members.length],
         ['TOTAL-LAG', g.totalLag],
+        ['MAX-LAG-SECONDS', g.maxLagSeconds.toFixed(1)],
       ]);
       if (!args.has('summary') && g.partitions.length > 0) {
         text += `\n\n${table(
@@ -85,6 +90,7 @@ export const command: Command = {
             'LOG-START-OFFSET',
             'LOG-END-OFFSET',
             'LAG',
+            'LAG-SECONDS',
             'MEMBER-ID',
             'CLIENT-ID',
             'HOST',
@@ -96,6 +102,7 @@ export const command: Command = {
             p.logStartOffset,
             p.logEndOffset,
             p.lag,
+            p.lagSeconds === null ? '-' : p.lagSeconds.toFixed(1),
             p.memberId,
             p.clientId,
             p.host,

@@ -3,6 +3,8 @@
 // LAG = LOG-END-OFFSET - CURRENT-OFFSET, from the committed offsets and ListOffsets(latest).
 import type { Admin, GroupDescription, TopicPartition } from '../../client/index.js';
 import { UsageError } from '../args.js';
+import type { Props } from '../client-config.js';
+import { openConsumer } from './clients.js';
 
 export const MISSING = '-';
 
@@ -150,4 +152,53 @@ export function parseStates(text: string): string[] {
 export function groupTypeName(type: string | null): string {
   if (!type) return 'Unknown';
   return type[0].toUpperCase() + type.slice(1).toLowerCase();
+}
+
+/**
+ * Lag in seconds of each lagging partition: the age of the oldest record the group has not read
+ * (the record at its committed offset), as the broker's `kafka_consumergroup_group_lag_seconds`
+ * defines it. 0 for a partition that is caught up; null when it cannot be read.
+ */
+export async function lagSeconds(
+  settings: Props,
+  rows: readonly {
+    topic: string | null;
+    partition: number | null;
+    offset: number | null;
+    lag: number | null;
+  }[],
+  nowMs = Date.now(),
+): Promise<Map<string, number | null>> {
+  const out = new Map<string, number | null>();
+  const lagging = rows
+    .filter(
+      (r) =>
+        r.topic !== null && r.partition !== null && r.offset !== null && r.offset >= 0 && (r.lag ?? 0) > 0,
+    )
+    .map((r) => ({ topic: r.topic as string, partition: r.partition as number, offset: r.offset as number }));
+  for (const r of rows) out.set(`${r.topic}-${r.partition}`, r.lag === 0 ? 0 : null);
+  if (lagging.length === 0) return out;
+  const consumer = await openConsumer({
+    ...settings,
+    'enable.auto.commit': 'false',
+    'max.partition.fetch.bytes': '65536',
+  });
+  try {
+    consumer.assign(lagging);
+    const pending = new Set(lagging.map((r) => `${r.topic}-${r.partition}`));
+    const wanted = new Map(lagging.map((r) => [`${r.topic}-${r.partition}`, r.offset]));
+    const until = Date.now() + 5000;
+    while (pending.size > 0 && Date.now() < until) {
+      for (const rec of await consumer.poll(200)) {
+        const key = `${rec.topic}-${rec.partition}`;
+        if (!pending.has(key) || rec.offset < (wanted.get(key) ?? 0)) continue;
+        out.set(key, Math.max(0, (nowMs - rec.timestamp) / 1000));
+        pending.delete(key);
+        consumer.pause([{ topic: rec.topic, partition: rec.partition }]);
+      }
+    }
+  } finally {
+    await consumer.close().catch(() => {});
+  }
+  return out;
 }
