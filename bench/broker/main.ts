@@ -16,6 +16,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..', '..');
 const ROUND_MS = Number(process.env.SAMSA_BENCH_ROUND_MS ?? 2000);
 const ROUNDS = Number(process.env.SAMSA_BENCH_ROUNDS ?? 3);
+const STARTUP_RUNS = 7;
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -319,15 +320,14 @@ function rssMb(pid: number): number {
 }
 
 async function startup(): Promise<{ brokerMs: number; nodeMs: number; rss: number }> {
+  // Bare node and the broker take turns, so both see the same machine load.
   const bare: number[] = [];
-  for (let i = 0; i < 5; i++) {
-    const t0 = performance.now();
-    await new Promise((r) => spawn(process.execPath, ['-e', '0']).once('exit', r));
-    bare.push(performance.now() - t0);
-  }
   const times: number[] = [];
   let rss = 0;
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < STARTUP_RUNS; i++) {
+    const b0 = performance.now();
+    await new Promise((r) => spawn(process.execPath, ['-e', '0']).once('exit', r));
+    bare.push(performance.now() - b0);
     const dir = mkdtempSync(join(tmpdir(), 'samsa-bench-start-'));
     const port = 29_000 + Math.floor(Math.random() * 1000);
     const t0 = performance.now();
@@ -370,8 +370,10 @@ async function startup(): Promise<{ brokerMs: number; nodeMs: number; rss: numbe
       }
     }
     times.push(performance.now() - t0);
-    await new Promise((r) => setTimeout(r, 2000));
-    rss = Math.max(rss, rssMb(child.pid as number));
+    if (i === 0) {
+      await new Promise((r) => setTimeout(r, 2000));
+      rss = rssMb(child.pid as number);
+    }
     await stop(child);
     rmSync(dir, { recursive: true, force: true });
   }
