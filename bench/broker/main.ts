@@ -334,7 +334,7 @@ async function startup(): Promise<{ brokerMs: number; nodeMs: number; rss: numbe
     const child = spawn(
       process.execPath,
       [
-        join(root, 'dist/src/cli/samsa.js'),
+        join(root, 'dist/bin/samsa.mjs'),
         'server',
         'start',
         '--port',
@@ -394,7 +394,7 @@ async function main(): Promise<void> {
   const ceilingFile = join(dir, 'ceiling.bin');
   const broker = await spawnReady(
     [
-      join(root, 'dist/src/cli/samsa.js'),
+      join(root, 'dist/bin/samsa.mjs'),
       'server',
       'start',
       '--port',
