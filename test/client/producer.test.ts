@@ -32,7 +32,7 @@ after(async () => {
 });
 
 /** Reads `count` records of a topic from the start, with a group-less consumer. */
-export async function readAll(
+async function readAll(
   bootstrap: string,
   topic: string,
   partitions: number,
