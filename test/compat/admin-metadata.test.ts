@@ -64,6 +64,12 @@ from kafka.errors import InvalidReplicationFactorError, TopicAlreadyExistsError
 a = KafkaAdminClient(bootstrap_servers=sys.argv[1], client_id='compat')
 a.create_topics([NewTopic('py-topic', 2, 1)])
 print('listed', 'py-topic' in a.list_topics())
+d = a.describe_topics(['py-topic'])[0]
+print('described', d['topic'], len(d['partitions']))
+from kafka.admin import ConfigResource, ConfigResourceType
+cfg = a.describe_configs([ConfigResource(ConfigResourceType.TOPIC, 'py-topic')])[0]
+print('configs', dict((e[0], e[1]) for e in cfg.resources[0][4])['cleanup.policy'])
+print('cluster', a.describe_cluster()['controller_id'])
 try:
     a.create_topics([NewTopic('py-topic', 2, 1)])
 except TopicAlreadyExistsError:
@@ -78,7 +84,15 @@ a.close()
 `;
   const r = await runPython(script, [broker.bootstrap]);
   assert.equal(r.code, 0, r.stderr);
-  assert.deepEqual(r.stdout.trim().split('\n'), ['listed True', 'exists-error', 'rf-error', 'deleted True']);
+  assert.deepEqual(r.stdout.trim().split('\n'), [
+    'listed True',
+    'described py-topic 2',
+    'configs delete',
+    'cluster 1',
+    'exists-error',
+    'rf-error',
+    'deleted True',
+  ]);
 });
 
 test('confluent-kafka admin creates and deletes topics', async () => {
@@ -94,11 +108,14 @@ for t, f in a.create_topics([NewTopic('ck-topic', 4, 1)]).items():
     f.result()
 md = a.list_topics(timeout=10)
 print('partitions', len(md.topics['ck-topic'].partitions))
+from confluent_kafka.admin import ConfigResource
+for res, f in a.describe_configs([ConfigResource('topic', 'ck-topic')]).items():
+    print('retention', f.result()['retention.ms'].value)
 for t, f in a.delete_topics(['ck-topic']).items():
     f.result()
 print('deleted', 'ck-topic' not in a.list_topics(timeout=10).topics)
 `;
   const r = await runPython(script, [broker.bootstrap]);
   assert.equal(r.code, 0, r.stderr);
-  assert.deepEqual(r.stdout.trim().split('\n'), ['partitions 4', 'deleted True']);
+  assert.deepEqual(r.stdout.trim().split('\n'), ['partitions 4', 'retention 604800000', 'deleted True']);
 });
