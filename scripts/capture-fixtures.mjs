@@ -175,21 +175,28 @@ c.close()
     (b) => run('/usr/bin/python3', ['-c', py, b]),
   );
   const js = `
-const { Kafka, CompressionTypes, logLevel } = require('kafkajs');
+const { Kafka, CompressionTypes, CompressionCodecs, logLevel } = require('kafkajs');
 (async () => {
+  // kafkajs ships gzip only and takes plugins for the rest; the plugins here are Samsa's codecs.
+  const { compress, decompress } = await import(process.argv[2]);
+  for (const [type, codec] of [[CompressionTypes.Snappy, 2], [CompressionTypes.LZ4, 3], [CompressionTypes.ZSTD, 4]]) {
+    CompressionCodecs[type] = () => ({ compress: (e) => compress(codec, e.buffer), decompress: (b) => decompress(codec, b, 1 << 26) });
+  }
   const kafka = new Kafka({ clientId: 'fx', brokers: [process.argv[1]], logLevel: logLevel.NOTHING });
   const p = kafka.producer(); await p.connect();
-  for (const c of [CompressionTypes.None, CompressionTypes.GZIP]) await p.send({ topic: 'fx-js', compression: c, messages: [{ key: 'k', value: 'v' }] });
+  const messages = Array.from({ length: 20 }, () => ({ key: 'k', value: 'value value value value value' }));
+  for (const c of [CompressionTypes.None, CompressionTypes.GZIP, CompressionTypes.Snappy, CompressionTypes.LZ4, CompressionTypes.ZSTD]) await p.send({ topic: 'fx-js', compression: c, messages });
   await p.disconnect();
   const c = kafka.consumer({ groupId: 'fx-js-group' }); await c.connect();
   await c.subscribe({ topic: 'fx-js', fromBeginning: true });
-  let n = 0; await new Promise((res) => { c.run({ eachMessage: async () => { if (++n === 2) res(); } }); setTimeout(res, 8000); });
+  let n = 0; await new Promise((res) => { c.run({ eachMessage: async () => { if (++n === 100) res(); } }); setTimeout(res, 8000); });
   await c.disconnect();
 })().catch(() => process.exit(1));
 `;
-  await withProxy(port, 'kafkajs', 'kafkajs: producer (None, GZIP) and a consumer in a group', (b) =>
-    run(process.execPath, ['-e', js, b]),
-  );
+  const codecs = join(root, 'dist/src/protocol/records/compression.js');
+  const what =
+    "kafkajs: producer (None, GZIP, and Snappy, LZ4, ZSTD through codec plugins backed by Samsa's codecs) and a consumer in a group";
+  await withProxy(port, 'kafkajs', what, (b) => run(process.execPath, ['-e', js, b, codecs]));
 } finally {
   proxy.close();
   child.kill('SIGTERM');

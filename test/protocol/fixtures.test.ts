@@ -33,8 +33,7 @@ test('the fixtures cover what the protocol issue asks for', () => {
         `no ${api} fixture from ${client}`,
       );
     }
-    const codecs = client === 'kafkajs' ? ['none', 'gzip'] : ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
-    for (const codec of codecs)
+    for (const codec of ['none', 'gzip', 'snappy', 'lz4', 'zstd'])
       assert.ok(
         files.some((f) => f.startsWith(`${client}/00-Produce-`) && f.endsWith(`-${codec}.bin`)),
         `no ${codec} Produce from ${client}`,
