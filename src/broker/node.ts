@@ -135,6 +135,14 @@ export class BrokerNode {
     const fs =
       options.fs ?? (options.storage === 'memory' ? new MemoryFileSystem({ now }) : new RealFileSystem());
     const logDir = config.logDirs[0];
+    // Partitions live in the first log dir; spreading them over several is not done yet, so say so
+    // rather than let an operator believe the other dirs share the load.
+    if (config.logDirs.length > 1) {
+      log.warn('only the first log dir holds partitions; the others are not used yet', {
+        used: logDir,
+        unused: config.logDirs.slice(1),
+      });
+    }
     const storageLog = log.child('storage');
     let configs: BrokerConfigService | null = null;
     const opened = await LogManager.open(logDir, {
