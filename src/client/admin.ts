@@ -1,30 +1,30 @@
 // The admin client: topics, partitions, configs, consumer groups and their offsets, offsets by
 // time, record deletion, the cluster and its log dirs. Calls that touch several topics or groups
 // report every failure (a KafkaError per location, gathered in `errors` when there are several).
-import {
-  type CreatePartitionsResponse,
-  type CreateTopicsResponse,
-  type DeleteGroupsResponse,
-  type DeleteRecordsResponse,
-  type DeleteTopicsResponse,
-  type DescribeClusterResponse,
-  type DescribeConfigsResponse,
-  type DescribeGroupsResponse,
-  type DescribeLogDirsResponse,
-  decodeFromBuffer,
-  type IncrementalAlterConfigsResponse,
-  type ListGroupsResponse,
-  type MetadataResponse,
-  type OffsetDeleteResponse,
+import type {
+  CreatePartitionsResponse,
+  CreateTopicsResponse,
+  DeleteRecordsResponse,
+  DeleteTopicsResponse,
+  DescribeClusterResponse,
+  DescribeLogDirsResponse,
+  MetadataResponse,
 } from '../protocol/index.js';
-import { ConsumerProtocolAssignment, ConsumerProtocolSubscription } from '../protocol/internal/index.js';
+import type {
+  AlterConfigOp,
+  ConfigDescription,
+  ConfigResource,
+  ConfigResourceType,
+} from './admin-configs.js';
+import * as configs from './admin-configs.js';
+import type { GroupDescription, GroupListing } from './admin-groups.js';
+import * as groups from './admin-groups.js';
 import { Cluster, sleep, type TopicInfo } from './cluster.js';
 import { type AdminConfig, resolveAdminConfig } from './config.js';
 import { clientError, combineErrors, type KafkaError, kafkaError } from './errors.js';
 import {
   type CommittedOffset,
   commitOffsets,
-  coordinatorRequest,
   fetchCommitted,
   type ListedOffset,
   listOffsets,
@@ -33,6 +33,16 @@ import {
   tpKey,
 } from './requests.js';
 import { API } from './versions.js';
+
+export type {
+  AlterConfigOp,
+  ConfigDescription,
+  ConfigEntry,
+  ConfigResource,
+  ConfigResourceType,
+  ConfigSource,
+} from './admin-configs.js';
+export type { GroupDescription, GroupListing, GroupMemberDescription } from './admin-groups.js';
 
 export interface NewTopic {
   name: string;
@@ -64,95 +74,6 @@ export interface TopicDescription {
     isr: number[];
     offlineReplicas: number[];
   }[];
-}
-
-export type ConfigResourceType = 'topic' | 'broker' | 'broker-logger' | 'group';
-const RESOURCE_TYPES: Record<ConfigResourceType, number> = {
-  topic: 2,
-  group: 3,
-  broker: 4,
-  'broker-logger': 8,
-};
-const RESOURCE_NAMES = new Map(Object.entries(RESOURCE_TYPES).map(([k, v]) => [v, k as ConfigResourceType]));
-
-export type ConfigSource =
-  | 'unknown'
-  | 'dynamic-topic'
-  | 'dynamic-broker'
-  | 'dynamic-default-broker'
-  | 'static-broker'
-  | 'default'
-  | 'dynamic-broker-logger'
-  | 'client-metrics'
-  | 'group';
-const SOURCES: ConfigSource[] = [
-  'unknown',
-  'dynamic-topic',
-  'dynamic-broker',
-  'dynamic-default-broker',
-  'static-broker',
-  'default',
-  'dynamic-broker-logger',
-  'client-metrics',
-  'group',
-];
-
-export interface ConfigResource {
-  type: ConfigResourceType;
-  name: string;
-  /** Only these keys (default: all). */
-  keys?: string[];
-}
-
-export interface ConfigEntry {
-  name: string;
-  value: string | null;
-  readOnly: boolean;
-  isDefault: boolean;
-  isSensitive: boolean;
-  source: ConfigSource;
-  /** Where the value could come from, most specific first (only with `includeSynonyms`). */
-  synonyms?: { name: string; value: string | null; source: ConfigSource }[];
-}
-
-export interface ConfigDescription {
-  type: ConfigResourceType;
-  name: string;
-  configs: ConfigEntry[];
-}
-
-export type AlterConfigOp =
-  | { op: 'set'; name: string; value: string }
-  | { op: 'delete'; name: string }
-  | { op: 'append' | 'subtract'; name: string; value: string };
-const OPS = { set: 0, delete: 1, append: 2, subtract: 3 } as const;
-
-export interface GroupListing {
-  groupId: string;
-  protocolType: string;
-  state: string | null;
-  type: string | null;
-}
-
-export interface GroupMemberDescription {
-  memberId: string;
-  groupInstanceId: string | null;
-  clientId: string;
-  clientHost: string;
-  /** Decoded for consumer groups; raw bytes in `metadata`/`assignment` otherwise. */
-  subscription: string[] | null;
-  assignment: TopicPartition[] | null;
-  metadata: Buffer;
-  assignmentBytes: Buffer;
-}
-
-export interface GroupDescription {
-  groupId: string;
-  state: string;
-  protocolType: string;
-  protocol: string;
-  members: GroupMemberDescription[];
-  coordinator: number;
 }
 
 export type OffsetQuery = 'earliest' | 'latest' | 'max-timestamp' | number;
@@ -386,220 +307,31 @@ export class Admin {
     await this.cluster.refreshMetadata(Object.keys(totals), { autoCreate: false }).catch(() => {});
   }
 
-  /** Broker resources go to that broker; everything else to any broker. */
-  private async configTarget(type: ConfigResourceType, name: string) {
-    if ((type === 'broker' || type === 'broker-logger') && name !== '')
-      return this.cluster.connectionTo(Number(name));
-    return this.cluster.anyConnection();
-  }
-
-  async describeConfigs(
+  describeConfigs(
     resources: readonly ConfigResource[],
     options: AdminCallOptions & { includeSynonyms?: boolean } = {},
   ): Promise<ConfigDescription[]> {
-    const results = await Promise.all(
-      resources.map((r) =>
-        this.cluster
-          .withRetries(
-            'DescribeConfigs',
-            async () => {
-              const conn = await this.configTarget(r.type, r.name);
-              const res = await conn.send<DescribeConfigsResponse>(API.DescribeConfigs, () => ({
-                resources: [
-                  {
-                    resourceType: RESOURCE_TYPES[r.type],
-                    resourceName: r.name,
-                    configurationKeys: r.keys ?? null,
-                  },
-                ],
-                includeSynonyms: options.includeSynonyms ?? false,
-                includeDocumentation: false,
-              }));
-              const x = res.results[0];
-              // A resource's own error is its answer (not retried), as in the Java admin client.
-              if (x.errorCode !== 0) {
-                return kafkaError(
-                  x.errorCode,
-                  { api: 'DescribeConfigs', ...(r.type === 'topic' ? { topic: r.name } : {}) },
-                  x.errorMessage ?? `${r.type} ${r.name}`,
-                );
-              }
-              return {
-                type: RESOURCE_NAMES.get(x.resourceType) ?? r.type,
-                name: x.resourceName,
-                configs: x.configs.map((c) => ({
-                  name: c.name,
-                  value: c.value,
-                  readOnly: c.readOnly,
-                  isDefault:
-                    c.configSource !== undefined && c.configSource >= 0
-                      ? c.configSource === 5
-                      : Boolean(c.isDefault),
-                  isSensitive: c.isSensitive,
-                  source: SOURCES[c.configSource ?? 0] ?? 'unknown',
-                  ...(options.includeSynonyms
-                    ? {
-                        synonyms: (c.synonyms ?? []).map((y) => ({
-                          name: y.name ?? '',
-                          value: y.value ?? null,
-                          source: SOURCES[y.source ?? 0] ?? 'unknown',
-                        })),
-                      }
-                    : {}),
-                })),
-              };
-            },
-            this.timeout(options),
-          )
-          .catch((e: KafkaError) => e),
-      ),
-    );
-    const errors = results.filter((r): r is KafkaError => r instanceof Error);
-    if (errors.length > 0) throw combineErrors(errors, 'DescribeConfigs failed');
-    return results as ConfigDescription[];
+    return configs.describeConfigs(this.cluster, resources, options, this.timeout(options));
   }
 
-  async incrementalAlterConfigs(
+  incrementalAlterConfigs(
     changes: readonly { type: ConfigResourceType; name: string; ops: readonly AlterConfigOp[] }[],
     options: AdminCallOptions & { validateOnly?: boolean } = {},
   ): Promise<void> {
-    const results = await Promise.all(
-      changes.map((r) =>
-        this.cluster
-          .withRetries(
-            'IncrementalAlterConfigs',
-            async () => {
-              const conn = await this.configTarget(r.type, r.name);
-              const res = await conn.send<IncrementalAlterConfigsResponse>(
-                API.IncrementalAlterConfigs,
-                () => ({
-                  resources: [
-                    {
-                      resourceType: RESOURCE_TYPES[r.type],
-                      resourceName: r.name,
-                      configs: r.ops.map((o) => ({
-                        name: o.name,
-                        configOperation: OPS[o.op],
-                        value: 'value' in o ? o.value : null,
-                      })),
-                    },
-                  ],
-                  validateOnly: options.validateOnly ?? false,
-                }),
-              );
-              const x = res.responses[0];
-              if (x.errorCode !== 0) {
-                return kafkaError(
-                  x.errorCode,
-                  { api: 'IncrementalAlterConfigs', ...(r.type === 'topic' ? { topic: r.name } : {}) },
-                  x.errorMessage ?? `${r.type} ${r.name}`,
-                );
-              }
-            },
-            this.timeout(options),
-          )
-          .catch((e: KafkaError) => e),
-      ),
-    );
-    const errors = results.filter((r): r is KafkaError => r instanceof Error);
-    if (errors.length > 0) throw combineErrors(errors, 'IncrementalAlterConfigs failed');
+    return configs.incrementalAlterConfigs(this.cluster, changes, options, this.timeout(options));
   }
 
   /** Groups known to every broker. */
-  async listGroups(options: { states?: string[]; types?: string[] } = {}): Promise<GroupListing[]> {
-    await this.cluster.refreshMetadata();
-    const out: GroupListing[] = [];
-    const errors: KafkaError[] = [];
-    await Promise.all(
-      [...this.cluster.brokers.keys()].map(async (nodeId) => {
-        try {
-          const res = await this.cluster.withRetries('ListGroups', () =>
-            this.cluster.sendTo<ListGroupsResponse>(nodeId, API.ListGroups, () => ({
-              statesFilter: options.states ?? [],
-              typesFilter: options.types ?? [],
-            })),
-          );
-          if (res.errorCode !== 0) throw kafkaError(res.errorCode, { broker: nodeId, api: 'ListGroups' });
-          for (const g of res.groups) {
-            out.push({
-              groupId: g.groupId,
-              protocolType: g.protocolType,
-              state: g.groupState ?? null,
-              type: g.groupType ?? null,
-            });
-          }
-        } catch (e) {
-          errors.push(e as KafkaError);
-        }
-      }),
-    );
-    if (errors.length > 0) throw combineErrors(errors, 'ListGroups failed');
-    return out.sort((a, b) => a.groupId.localeCompare(b.groupId));
+  listGroups(options: { states?: string[]; types?: string[] } = {}): Promise<GroupListing[]> {
+    return groups.listGroups(this.cluster, options);
   }
 
-  async describeGroups(groupIds: readonly string[]): Promise<GroupDescription[]> {
-    const results = await Promise.all(
-      groupIds.map(async (groupId) => {
-        try {
-          const res = await coordinatorRequest<DescribeGroupsResponse>(
-            this.cluster,
-            groupId,
-            'DescribeGroups',
-            API.DescribeGroups,
-            () => ({ groups: [groupId], includeAuthorizedOperations: false }),
-            (r) => ({ code: r.groups[0]?.errorCode ?? 0 }),
-          );
-          const g = res.groups[0];
-          const coordinator = await this.cluster.coordinator(groupId);
-          return {
-            groupId: g.groupId,
-            state: g.groupState,
-            protocolType: g.protocolType,
-            protocol: g.protocolData,
-            coordinator,
-            members: g.members.map((m) => {
-              const consumer = g.protocolType === 'consumer';
-              return {
-                memberId: m.memberId,
-                groupInstanceId: m.groupInstanceId ?? null,
-                clientId: m.clientId,
-                clientHost: m.clientHost,
-                subscription: consumer ? decodeSubscriptionTopics(m.memberMetadata) : null,
-                assignment: consumer ? decodeAssignmentPartitions(m.memberAssignment) : null,
-                metadata: m.memberMetadata,
-                assignmentBytes: m.memberAssignment,
-              };
-            }),
-          } satisfies GroupDescription;
-        } catch (e) {
-          return e as KafkaError;
-        }
-      }),
-    );
-    const errors = results.filter((r): r is KafkaError => r instanceof Error);
-    if (errors.length > 0) throw combineErrors(errors, 'DescribeGroups failed');
-    return results as GroupDescription[];
+  describeGroups(groupIds: readonly string[]): Promise<GroupDescription[]> {
+    return groups.describeGroups(this.cluster, groupIds);
   }
 
-  async deleteGroups(groupIds: readonly string[]): Promise<void> {
-    const errors: KafkaError[] = [];
-    await Promise.all(
-      groupIds.map(async (groupId) => {
-        try {
-          await coordinatorRequest<DeleteGroupsResponse>(
-            this.cluster,
-            groupId,
-            'DeleteGroups',
-            API.DeleteGroups,
-            () => ({ groupsNames: [groupId] }),
-            (r) => ({ code: r.results[0]?.errorCode ?? 0 }),
-          );
-        } catch (e) {
-          errors.push(e as KafkaError);
-        }
-      }),
-    );
-    if (errors.length > 0) throw combineErrors(errors, 'DeleteGroups failed');
+  deleteGroups(groupIds: readonly string[]): Promise<void> {
+    return groups.deleteGroups(this.cluster, groupIds);
   }
 
   /** Committed offsets of a group (all its partitions, or the given ones). */
@@ -615,38 +347,8 @@ export class Admin {
     return commitOffsets(this.cluster, groupId, offsets);
   }
 
-  async deleteGroupOffsets(groupId: string, partitions: readonly TopicPartition[]): Promise<void> {
-    const byTopic = new Map<string, number[]>();
-    for (const tp of partitions) byTopic.set(tp.topic, [...(byTopic.get(tp.topic) ?? []), tp.partition]);
-    const res = await coordinatorRequest<OffsetDeleteResponse>(
-      this.cluster,
-      groupId,
-      'OffsetDelete',
-      API.OffsetDelete,
-      () => ({
-        groupId,
-        topics: [...byTopic].map(([name, ps]) => ({
-          name,
-          partitions: ps.map((partitionIndex) => ({ partitionIndex })),
-        })),
-      }),
-      (r) => ({ code: r.errorCode }),
-    );
-    const errors: KafkaError[] = [];
-    for (const t of res.topics) {
-      for (const p of t.partitions) {
-        if (p.errorCode !== 0)
-          errors.push(
-            kafkaError(p.errorCode, {
-              groupId,
-              topic: t.name,
-              partition: p.partitionIndex,
-              api: 'OffsetDelete',
-            }),
-          );
-      }
-    }
-    if (errors.length > 0) throw combineErrors(errors, 'OffsetDelete failed');
+  deleteGroupOffsets(groupId: string, partitions: readonly TopicPartition[]): Promise<void> {
+    return groups.deleteGroupOffsets(this.cluster, groupId, partitions);
   }
 
   /** Offsets by time (a timestamp in ms) or the earliest / latest / max-timestamp offsets. */
@@ -834,29 +536,5 @@ export class Admin {
       retriable: true,
       errorCode: 7,
     });
-  }
-}
-
-function decodeSubscriptionTopics(bytes: Buffer): string[] | null {
-  try {
-    if (bytes.length < 2) return null;
-    const version = Math.min(bytes.readInt16BE(0), 3);
-    return decodeFromBuffer(ConsumerProtocolSubscription, Math.max(0, version), bytes.subarray(2), false)
-      .topics;
-  } catch {
-    return null;
-  }
-}
-
-function decodeAssignmentPartitions(bytes: Buffer): TopicPartition[] | null {
-  try {
-    if (bytes.length < 2) return [];
-    const version = Math.min(bytes.readInt16BE(0), 3);
-    const a = decodeFromBuffer(ConsumerProtocolAssignment, Math.max(0, version), bytes.subarray(2), false);
-    return a.assignedPartitions.flatMap((t) =>
-      t.partitions.map((partition) => ({ topic: t.topic, partition })),
-    );
-  } catch {
-    return null;
   }
 }

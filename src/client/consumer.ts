@@ -1,16 +1,16 @@
 // The consumer: `subscribe` (topics or a pattern, with group membership) or `assign` (no group),
-// records through an async iterator, batches, or poll(). Fetching runs ahead of the application:
-// one Fetch in flight per broker, for every assigned partition that is not paused and has less
-// than one response waiting, while the bytes waiting stay under fetch.max.bytes. Fetched bytes are
-// decoded only as records are read. A record counts as processed when the application asks for
-// the next one; that position is what auto commit (every auto.commit.interval.ms, before a
-// rebalance and on close) and commit() send.
-import type { FetchRequest, FetchResponse } from '../protocol/index.js';
+// records through an async iterator, batches, or poll(). Fetching runs ahead of the application
+// (consumer-fetcher.ts): one Fetch in flight per broker, for every assigned partition that is not
+// paused and has less than one response waiting, while the bytes waiting stay under
+// fetch.max.bytes. Fetched bytes are decoded only as records are read. A record counts as
+// processed when the application asks for the next one; that position is what auto commit (every
+// auto.commit.interval.ms, before a rebalance and on close) and commit() send.
 import { ASSIGNORS, type Assignor } from './assignors.js';
-import { Cluster, isStaleMetadataError, ZERO_TOPIC_ID } from './cluster.js';
+import { Cluster } from './cluster.js';
 import { type ConsumerConfig, type ResolvedConsumer, resolveConsumerConfig } from './config.js';
-import { type ConsumerRecord, FetchedPartition } from './consumer-records.js';
-import { clientError, combineErrors, type KafkaError, kafkaError } from './errors.js';
+import { Fetcher, PartitionState } from './consumer-fetcher.js';
+import type { ConsumerRecord, FetchedPartition } from './consumer-records.js';
+import { clientError, combineErrors, type KafkaError } from './errors.js';
 import { GroupMember } from './group.js';
 import {
   type CommittedOffset,
@@ -21,7 +21,6 @@ import {
   type TopicPartition,
   tpKey,
 } from './requests.js';
-import { API } from './versions.js';
 
 export type { ConsumerRecord, TopicPartition };
 
@@ -37,32 +36,6 @@ export interface RecordBatch {
   partition: number;
   highWatermark: number;
   records: ConsumerRecord[];
-}
-
-class PartitionState {
-  /** Next offset to hand to the application; null until found (committed offset or reset). */
-  position: number | null = null;
-  /** Next offset to fetch (ahead of `position` when data waits in the buffer). */
-  fetchPosition = 0;
-  /** Offset up to which records were processed (what a commit sends). */
-  processed: number | null = null;
-  committed: number | null = null;
-  paused = false;
-  inFlight = false;
-  buffered = 0;
-  /** Bumped by seek/pause/reset: responses to older fetches are dropped. */
-  epoch = 0;
-  highWatermark = -1;
-  partitionMaxBytes: number;
-  error: KafkaError | null = null;
-
-  constructor(
-    readonly topic: string,
-    readonly partition: number,
-    maxBytes: number,
-  ) {
-    this.partitionMaxBytes = maxBytes;
-  }
 }
 
 function resolveAssignors(strategy: unknown): Assignor[] {
@@ -103,7 +76,7 @@ export class Consumer {
   private readonly states = new Map<string, PartitionState>();
   private readonly ready: FetchedPartition[] = [];
   private bufferedBytes = 0;
-  private readonly fetchingNodes = new Set<number>();
+  private readonly fetcher: Fetcher;
   private waiters: (() => void)[] = [];
   private closed = false;
   private subscription: { topics: string[] } | { pattern: RegExp } | null = null;
@@ -114,7 +87,6 @@ export class Consumer {
   private current: FetchedPartition | null = null;
   private handedOut: { state: PartitionState; offset: number; epoch: number }[] = [];
   private fatal: KafkaError | null = null;
-  private resolving: Promise<void> | null = null;
   private readonly isolation: 0 | 1;
   private lastPollMs = Date.now();
 
@@ -123,6 +95,19 @@ export class Consumer {
     this.cluster = new Cluster({ ...this.config });
     this.assignors = resolveAssignors(this.config.partitionAssignmentStrategy);
     this.isolation = this.config.isolationLevel === 'read_committed' ? 1 : 0;
+    this.fetcher = new Fetcher(this.cluster, this.config, this.isolation, {
+      states: this.states,
+      stopped: () => this.closed || this.fatal !== null,
+      bufferedBytes: () => this.bufferedBytes,
+      bufferedCount: () => this.ready.length,
+      buffer: (fetched) => {
+        this.ready.push(fetched);
+        this.bufferedBytes += fetched.sizeBytes;
+      },
+      setPosition: (s, offset) => this.setPosition(s, offset),
+      fail: (e) => this.setFatal(e),
+      wake: () => this.wake(),
+    });
   }
 
   /** Subscribes to topics (or topics matching a pattern) as a member of `group.id`. */
@@ -168,7 +153,7 @@ export class Consumer {
       if (p.offset !== undefined) this.setPosition(s, p.offset);
     }
     this.startTimers();
-    this.kick();
+    this.fetcher.kick();
   }
 
   /** The partitions assigned now. */
@@ -272,7 +257,7 @@ export class Consumer {
   private async onAssign(tps: TopicPartition[]): Promise<void> {
     for (const tp of tps) this.addState(tp.topic, tp.partition);
     await this.listener.onPartitionsAssigned?.(tps);
-    this.kick();
+    this.fetcher.kick();
   }
 
   private async onRevoke(tps: TopicPartition[]): Promise<void> {
@@ -318,7 +303,7 @@ export class Consumer {
         partition: tp.partition,
       });
     this.setPosition(s, offset);
-    this.kick();
+    this.fetcher.kick();
   }
 
   async seekToBeginning(tps: readonly TopicPartition[] = this.assignment()): Promise<void> {
@@ -350,7 +335,7 @@ export class Consumer {
       if (o.offset >= 0) this.setPosition(s, o.offset);
       else await this.seekToEnd([tp]);
     }
-    this.kick();
+    this.fetcher.kick();
   }
 
   /** The next offset the application will see for a partition (null until known). */
@@ -375,7 +360,7 @@ export class Consumer {
       const s = this.states.get(tpKey(tp.topic, tp.partition));
       if (s) s.paused = false;
     }
-    this.kick();
+    this.fetcher.kick();
   }
 
   paused(): TopicPartition[] {
@@ -384,246 +369,7 @@ export class Consumer {
       .map((s) => ({ topic: s.topic, partition: s.partition }));
   }
 
-  /** Finds positions for partitions without one: the committed offset, else auto.offset.reset. */
-  private resolvePositions(): Promise<void> {
-    if (this.resolving) return this.resolving;
-    const missing = [...this.states.values()].filter((s) => s.position === null && !s.error);
-    if (missing.length === 0) return Promise.resolve();
-    this.resolving = (async () => {
-      try {
-        if (this.config.groupId) {
-          const committed = await fetchCommitted(
-            this.cluster,
-            this.config.groupId,
-            missing,
-            this.isolation === 1,
-          );
-          for (const c of committed) {
-            const s = this.states.get(tpKey(c.topic, c.partition));
-            if (s && s.position === null && c.offset >= 0) {
-              this.setPosition(s, c.offset);
-              s.committed = c.offset;
-              s.processed = c.offset;
-            }
-          }
-        }
-        const reset = missing.filter(
-          (s) => s.position === null && this.states.get(tpKey(s.topic, s.partition)) === s,
-        );
-        await this.resetPositions(reset);
-      } finally {
-        this.resolving = null;
-      }
-    })();
-    return this.resolving;
-  }
-
-  private async resetPositions(states: PartitionState[]): Promise<void> {
-    if (states.length === 0) return;
-    const policy = this.config.autoOffsetReset;
-    if (policy === 'none') {
-      for (const s of states) {
-        s.error = clientError('NO_OFFSET', 'no committed offset and auto.offset.reset is none', {
-          topic: s.topic,
-          partition: s.partition,
-        });
-      }
-      this.wake();
-      return;
-    }
-    const found = await listOffsets(
-      this.cluster,
-      states.map((s) => ({
-        topic: s.topic,
-        partition: s.partition,
-        timestamp: policy === 'earliest' ? -2 : -1,
-      })),
-      this.isolation,
-    );
-    for (const s of states) {
-      const o = found.get(tpKey(s.topic, s.partition));
-      if (o && this.states.get(tpKey(s.topic, s.partition)) === s && s.position === null)
-        this.setPosition(s, o.offset);
-    }
-  }
-
-  // ---- fetching -----------------------------------------------------------------------------
-
-  /** Starts fetches for whatever can be fetched now. */
-  private kick(): void {
-    if (this.closed || this.fatal) return;
-    if ([...this.states.values()].some((s) => s.position === null && !s.error)) {
-      this.resolvePositions().then(
-        () => this.kick(),
-        (e: KafkaError) => {
-          if (!e.retriable) this.setFatal(e);
-          else setTimeout(() => this.kick(), this.cluster.backoffMs(1)).unref();
-        },
-      );
-    }
-    if (this.bufferedBytes >= this.config.fetchMaxBytes) return;
-    const byNode = new Map<number, PartitionState[]>();
-    let missingLeader = false;
-    for (const s of this.states.values()) {
-      if (s.paused || s.inFlight || s.position === null || s.buffered > 0 || s.error) continue;
-      const leader = this.cluster.leaderOf(s.topic, s.partition);
-      if (leader < 0) {
-        missingLeader = true;
-        continue;
-      }
-      if (this.fetchingNodes.has(leader)) continue;
-      const list = byNode.get(leader);
-      if (list) list.push(s);
-      else byNode.set(leader, [s]);
-    }
-    for (const [node, list] of byNode) this.fetchFrom(node, list);
-    if (missingLeader) {
-      const topics = [...new Set([...this.states.values()].map((s) => s.topic))];
-      this.cluster
-        .refreshMetadata(topics, { autoCreate: false })
-        .catch(() => {})
-        .then(() => setTimeout(() => this.kick(), this.config.retryBackoffMs).unref());
-    }
-  }
-
-  private fetchFrom(node: number, list: PartitionState[]): void {
-    this.fetchingNodes.add(node);
-    const epochs = list.map((s) => s.epoch);
-    for (const s of list) s.inFlight = true;
-    const byTopic = new Map<string, PartitionState[]>();
-    for (const s of list) {
-      const l = byTopic.get(s.topic);
-      if (l) l.push(s);
-      else byTopic.set(s.topic, [s]);
-    }
-    const request = (version: number): FetchRequest => ({
-      clusterId: null,
-      replicaId: -1,
-      maxWaitMs: this.config.fetchMaxWaitMs,
-      minBytes: this.config.fetchMinBytes,
-      maxBytes: this.config.fetchMaxBytes,
-      isolationLevel: this.isolation,
-      sessionId: 0,
-      sessionEpoch: -1,
-      topics: [...byTopic].map(([topic, states]) => ({
-        topic,
-        topicId: version >= 13 ? (this.cluster.topics.get(topic)?.topicId ?? ZERO_TOPIC_ID) : ZERO_TOPIC_ID,
-        partitions: states.map((s) => ({
-          partition: s.partition,
-          currentLeaderEpoch: -1,
-          fetchOffset: s.fetchPosition,
-          lastFetchedEpoch: -1,
-          logStartOffset: -1,
-          partitionMaxBytes: s.partitionMaxBytes,
-        })),
-      })),
-      forgottenTopicsData: [],
-      rackId: this.config.clientRack,
-    });
-    this.cluster
-      .sendTo<FetchResponse>(node, API.Fetch, request, {
-        timeoutMs: this.config.requestTimeoutMs + this.config.fetchMaxWaitMs,
-      })
-      .then(
-        (res) => this.onFetched(node, list, epochs, res),
-        (err: KafkaError) => {
-          for (const s of list) s.inFlight = false;
-          this.fetchingNodes.delete(node);
-          this.config.logger?.debug?.('fetch failed', { broker: node, error: err.message });
-          if (!err.retriable) this.setFatal(err);
-          else {
-            this.cluster.refreshMetadata().catch(() => {});
-            setTimeout(() => this.kick(), this.cluster.backoffMs(0)).unref();
-          }
-        },
-      );
-  }
-
-  private onFetched(node: number, list: PartitionState[], epochs: number[], res: FetchResponse): void {
-    this.fetchingNodes.delete(node);
-    for (const s of list) s.inFlight = false;
-    if (res.errorCode) {
-      const err = kafkaError(res.errorCode, { broker: node, api: 'Fetch' });
-      if (!err.retriable) this.setFatal(err);
-      setTimeout(() => this.kick(), this.cluster.backoffMs(0)).unref();
-      return;
-    }
-    const epochOf = new Map(list.map((s, i) => [s, epochs[i]]));
-    const resets: PartitionState[] = [];
-    let refresh = false;
-    let errors = false;
-    for (const t of res.responses) {
-      const topic = t.topic || this.cluster.topicNamesById.get(t.topicId ?? '') || '';
-      for (const p of t.partitions) {
-        const s = this.states.get(tpKey(topic, p.partitionIndex));
-        if (!s || epochOf.get(s) !== s.epoch) continue;
-        s.highWatermark = p.highWatermark;
-        if (p.errorCode === 1) {
-          // OFFSET_OUT_OF_RANGE: reset by policy.
-          s.position = null;
-          resets.push(s);
-          continue;
-        }
-        if (p.errorCode !== 0) {
-          const err = kafkaError(p.errorCode, {
-            topic,
-            partition: p.partitionIndex,
-            broker: node,
-            api: 'Fetch',
-          });
-          if (isStaleMetadataError(p.errorCode)) refresh = true;
-          else if (!err.retriable) {
-            s.error = err;
-            errors = true;
-          }
-          continue;
-        }
-        const records = p.records;
-        const data =
-          records === null || records === undefined
-            ? null
-            : Buffer.isBuffer(records)
-              ? records
-              : Buffer.concat(records as Buffer[]);
-        if (!data || data.length === 0) continue;
-        const fetched = new FetchedPartition(
-          topic,
-          p.partitionIndex,
-          data,
-          s.position ?? s.fetchPosition,
-          s.epoch,
-          p.highWatermark,
-          this.isolation === 1,
-          (p.abortedTransactions ?? null) as { producerId: number; firstOffset: number }[] | null,
-          this.config.checkCrcs,
-        );
-        if (fetched.nextFetchOffset <= s.fetchPosition) {
-          // Only part of a batch came back: it is larger than the partition fetch size.
-          if (data.length >= s.partitionMaxBytes)
-            s.partitionMaxBytes = Math.min(s.partitionMaxBytes * 2, 256 * 1024 * 1024);
-          continue;
-        }
-        s.fetchPosition = fetched.nextFetchOffset;
-        s.buffered++;
-        this.ready.push(fetched);
-        this.bufferedBytes += fetched.sizeBytes;
-      }
-    }
-    if (resets.length > 0) {
-      this.resetPositions(resets).then(
-        () => this.kick(),
-        (e: KafkaError) => this.setFatal(e),
-      );
-    }
-    if (refresh) {
-      this.cluster
-        .refreshMetadata()
-        .catch(() => {})
-        .then(() => setTimeout(() => this.kick(), this.config.retryBackoffMs).unref());
-    }
-    if (this.ready.length > 0 || errors) this.wake();
-    this.kick();
-  }
+  // ---- delivering records ---------------------------------------------------------------------
 
   private setFatal(e: KafkaError): void {
     if (this.closed) return;
@@ -647,8 +393,6 @@ export class Consumer {
       this.waiters.push(done);
     });
   }
-
-  // ---- delivering records ---------------------------------------------------------------------
 
   /** The records handed out before count as processed once the application asks for more. */
   private markProcessed(): void {
@@ -688,7 +432,7 @@ export class Consumer {
       s.buffered--;
       f.position = s.position ?? f.position;
       this.current = f;
-      this.kick();
+      this.fetcher.kick();
       return f;
     }
   }
@@ -727,7 +471,7 @@ export class Consumer {
       if (this.group) await this.group.ensureActive();
       const out = this.take(this.config.maxPollRecords, false);
       if (out.length > 0) return out;
-      this.kick();
+      this.fetcher.kick();
       const left = until - Date.now();
       if (left <= 0) return out;
       await this.waitForData(left);
@@ -751,7 +495,7 @@ export class Consumer {
         };
         continue;
       }
-      this.kick();
+      this.fetcher.kick();
       await this.waitForData(1000);
     }
   }
@@ -775,7 +519,7 @@ export class Consumer {
         yield r;
         continue;
       }
-      this.kick();
+      this.fetcher.kick();
       await this.waitForData(1000);
     }
   }
