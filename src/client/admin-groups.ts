@@ -10,7 +10,7 @@ import {
 } from '../protocol/index.js';
 import { ConsumerProtocolAssignment, ConsumerProtocolSubscription } from '../protocol/internal/index.js';
 import type { Cluster } from './cluster.js';
-import { combineErrors, type KafkaError, kafkaError } from './errors.js';
+import { combineErrors, type KafkaError, kafkaError, partitionErrors } from './errors.js';
 import { coordinatorRequest, type TopicPartition } from './requests.js';
 import { API } from './versions.js';
 
@@ -166,20 +166,7 @@ export async function deleteGroupOffsets(
     }),
     (r) => ({ code: r.errorCode }),
   );
-  const errors: KafkaError[] = [];
-  for (const t of res.topics) {
-    for (const p of t.partitions) {
-      if (p.errorCode !== 0)
-        errors.push(
-          kafkaError(p.errorCode, {
-            groupId,
-            topic: t.name,
-            partition: p.partitionIndex,
-            api: 'OffsetDelete',
-          }),
-        );
-    }
-  }
+  const errors = partitionErrors(res.topics, { groupId, api: 'OffsetDelete' });
   if (errors.length > 0) throw combineErrors(errors, 'OffsetDelete failed');
 }
 

@@ -89,6 +89,21 @@ export function kafkaError(errorCode: number, loc: ErrorLocation = {}, detail?: 
   });
 }
 
+/** Every partition error of a response shaped `topics[].{name, partitions[].{partitionIndex, errorCode}}`. */
+export function partitionErrors(
+  topics: readonly { name: string; partitions: readonly { partitionIndex: number; errorCode: number }[] }[],
+  loc: Omit<ErrorLocation, 'topic' | 'partition'>,
+): KafkaError[] {
+  const errors: KafkaError[] = [];
+  for (const t of topics) {
+    for (const p of t.partitions) {
+      if (p.errorCode !== 0)
+        errors.push(kafkaError(p.errorCode, { ...loc, topic: t.name, partition: p.partitionIndex }));
+    }
+  }
+  return errors;
+}
+
 /** A client-side error. */
 export function clientError(
   code: ClientErrorCode,

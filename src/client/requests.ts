@@ -3,7 +3,7 @@
 // retried (after a metadata refresh when the error says the metadata is stale) until the deadline.
 import type { ListOffsetsResponse, OffsetCommitResponse, OffsetFetchResponse } from '../protocol/index.js';
 import { type Cluster, isStaleMetadataError, sleep } from './cluster.js';
-import { combineErrors, type KafkaError, kafkaError } from './errors.js';
+import { combineErrors, type KafkaError, kafkaError, partitionErrors } from './errors.js';
 import { API } from './versions.js';
 
 export interface TopicPartition {
@@ -269,20 +269,7 @@ export async function commitOffsets(
     },
     options,
   );
-  const errors: KafkaError[] = [];
-  for (const t of res.topics) {
-    for (const p of t.partitions) {
-      if (p.errorCode !== 0)
-        errors.push(
-          kafkaError(p.errorCode, {
-            topic: t.name,
-            partition: p.partitionIndex,
-            groupId,
-            api: 'OffsetCommit',
-          }),
-        );
-    }
-  }
+  const errors = partitionErrors(res.topics, { groupId, api: 'OffsetCommit' });
   if (errors.length > 0) throw combineErrors(errors, 'OffsetCommit failed');
 }
 

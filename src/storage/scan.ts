@@ -10,7 +10,7 @@ import {
   checkBatch,
   readInt64,
 } from '../protocol/records/batch.js';
-import type { FileHandle, FileSystem } from './fs.js';
+import { type FileHandle, type FileSystem, readFully } from './fs.js';
 
 export const SCAN_CHUNK_BYTES = 8 * 1024 * 1024;
 
@@ -82,7 +82,7 @@ async function scanInner(
   let cur = options.buffer && options.buffer.length >= 64 ? options.buffer : Buffer.allocUnsafe(chunkBytes);
   let spare: Buffer | null = null;
   let bufPos = from; // file position of cur[0]
-  let bufLen = from < to ? await readSome(fs, handle, cur, 0, Math.min(cur.length, to - from), from) : 0;
+  let bufLen = from < to ? await readFully(fs, handle, cur, 0, Math.min(cur.length, to - from), from) : 0;
   for (;;) {
     const end = completeBatchesEnd(cur, bufLen);
     const partial = bufLen - end;
@@ -96,7 +96,7 @@ async function scanInner(
       next = spare && spare.length >= size ? spare : Buffer.allocUnsafe(size);
       cur.copy(next, 0, end, bufLen);
       const want = Math.min(next.length - partial, to - (bufPos + bufLen));
-      ahead = readSome(fs, handle, next, partial, want, bufPos + bufLen);
+      ahead = readFully(fs, handle, next, partial, want, bufPos + bufLen);
     }
     const stopped = visitAll(cur, end, bufPos, visit, options.validate === true);
     if (stopped !== null) {
@@ -159,23 +159,6 @@ function batchSize(buf: Buffer, at: number, avail: number): number {
   return buf.readInt32BE(at + BATCH_OFFSET_LENGTH) + BATCH_LOG_OVERHEAD_BYTES;
 }
 
-async function readSome(
-  fs: FileSystem,
-  handle: FileHandle,
-  buf: Buffer,
-  offset: number,
-  length: number,
-  position: number,
-): Promise<number> {
-  let done = 0;
-  while (done < length) {
-    const n = await fs.read(handle, buf, offset + done, length - done, position + done);
-    if (n === 0) break;
-    done += n;
-  }
-  return done;
-}
-
 /** Last offset of the batch at buf[at..]. */
 export function lastOffsetAt(buf: Buffer, at: number): number {
   return readInt64(buf, at) + buf.readInt32BE(at + BATCH_OFFSET_LAST_OFFSET_DELTA);
@@ -209,7 +192,7 @@ export async function walkHeaders(
   let pos = from;
   while (pos + BATCH_HEADER_BYTES <= to) {
     const want = Math.min(buf.length, to - pos);
-    const got = await readSome(fs, handle, buf, 0, want, pos);
+    const got = await readFully(fs, handle, buf, 0, want, pos);
     let at = 0;
     while (got - at >= HEADER_PREFIX_BYTES) {
       const size = buf.readInt32BE(at + BATCH_OFFSET_LENGTH) + BATCH_LOG_OVERHEAD_BYTES;
