@@ -29,7 +29,7 @@ import type { ConsumerLag } from './metrics/consumer-lag.js';
 import { ProducerIdManager } from './producer-ids.js';
 import { LocalMetadataLog } from './raft-io/local-metadata-log.js';
 import { toLogConfig } from './replica/log-config.js';
-import { ReplicaManager } from './replica/replica-manager.js';
+import { ReplicaManager, type ReplicationSettings } from './replica/replica-manager.js';
 import { type BoundListener, type ListenerSpec, SocketServer } from './server/listener.js';
 
 const INTERNAL_TOPICS = new Set([OFFSETS_TOPIC, '__transaction_state']);
@@ -176,13 +176,14 @@ export class BrokerNode {
     );
     configs = new BrokerConfigService(config, controller);
     const topicConfigs = configs;
-    const replicas = new ReplicaManager(
-      opened.manager,
-      config.nodeId,
-      (topic) => topicConfigs.topicConfig(topic),
-      log.child('replicas'),
-      timeline,
-    );
+    const replicas = new ReplicaManager({
+      logs: opened.manager,
+      nodeId: config.nodeId,
+      topicConfig: (topic) => topicConfigs.topicConfig(topic),
+      log: log.child('replicas'),
+      clock: timeline,
+      replication: replicationSettings(config),
+    });
     controller.onImage((image, previous) => replicas.onImage(image, previous));
     // Group coordinator: follows the metadata to load the __consumer_offsets partitions this node
     // leads; their records go to those partitions' logs.
@@ -344,6 +345,22 @@ const STORAGE_CODEC: RecordCodec = {
     }
   },
 };
+
+/** Kafka's replica.* settings (and offsets.commit.timeout.ms for coordinator writes). */
+function replicationSettings(config: BrokerConfig): ReplicationSettings {
+  const n = (name: string) => Number(config.get(name)?.value);
+  return {
+    replicaLagTimeMaxMs: n('replica.lag.time.max.ms'),
+    fetchMaxBytes: n('replica.fetch.max.bytes'),
+    fetchWaitMaxMs: n('replica.fetch.wait.max.ms'),
+    fetchMinBytes: n('replica.fetch.min.bytes'),
+    fetchResponseMaxBytes: n('replica.fetch.response.max.bytes'),
+    fetchBackoffMs: n('replica.fetch.backoff.ms'),
+    socketTimeoutMs: n('replica.socket.timeout.ms'),
+    numFetchers: n('num.replica.fetchers'),
+    internalWriteTimeoutMs: n('offsets.commit.timeout.ms'),
+  };
+}
 
 /** The listeners clients connect to (controller listeners belong to the quorum). */
 function brokerListeners(config: BrokerConfig): ListenerSpec[] {

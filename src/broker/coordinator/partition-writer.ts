@@ -3,8 +3,14 @@
 // partition's leader; `written` resolves once the batch is written and the high watermark has
 // passed it. Loading reads the partition back from its start.
 import { buildBatch, readRecords } from '../../protocol/records/record.js';
-import type { Partition } from '../replica/partition.js';
-import type { CoordinatorRecord, CoordinatorWriter, StoredRecord, WriteFailure } from './runtime.js';
+import { InternalWriteError, type Partition } from '../replica/partition.js';
+import {
+  type CoordinatorRecord,
+  type CoordinatorWriter,
+  type StoredRecord,
+  WriteError,
+  type WriteFailure,
+} from './runtime.js';
 
 const READ_CHUNK_BYTES = 1024 * 1024;
 
@@ -19,9 +25,16 @@ export class PartitionWriter implements CoordinatorWriter {
     if (records.length === 0) return { lastOffset: p.log.logEndOffset - 1, written: Promise.resolve() };
     const batch = buildBatch(records.map((r) => ({ key: r.key, value: r.value })));
     const r = p.appendInternal(batch);
-    if ('error' in r)
-      return { error: r.error === 'too-large' ? 'too-large' : r.error === 'offline' ? 'offline' : 'storage' };
-    return r;
+    if ('error' in r) {
+      const failure: WriteFailure =
+        r.error === 'too-large' || r.error === 'offline' || r.error === 'not-leader' ? r.error : 'storage';
+      return { error: failure };
+    }
+    // The partition names why the records will not be committed; the runtime wants its WriteError.
+    const written = r.written.catch((err: unknown) => {
+      throw err instanceof InternalWriteError ? new WriteError(err.failure) : err;
+    });
+    return { lastOffset: r.lastOffset, written };
   }
 
   async *read(fromOffset: number): AsyncIterable<StoredRecord> {

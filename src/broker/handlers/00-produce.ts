@@ -3,8 +3,10 @@
 // connection. One v2 batch per partition, checked (size, magic, CRC-32C, record count, timestamps,
 // max.message.bytes) and appended without decoding its records; idempotent producers' sequences are
 // checked by the log. acks=0 gets no answer (an error then closes the connection, as Kafka does, so
-// the client refreshes its metadata); acks=1 and -1 are answered once the bytes are written — with
-// one replica, -1 means written too. Not implemented: transactional produce (no transaction
+// the client refreshes its metadata); acks=1 is answered once the bytes are written on the leader,
+// acks=-1 once the whole ISR has them (min.insync.replicas: NOT_ENOUGH_REPLICAS before the append,
+// NOT_ENOUGH_REPLICAS_AFTER_APPEND if the ISR shrank meanwhile, REQUEST_TIMED_OUT after timeout_ms);
+// a follower answers NOT_LEADER_OR_FOLLOWER. Not implemented: transactional produce (no transaction
 // coordinator yet), recompression to a topic's compression.type.
 import { ErrorCode } from '../../protocol/errors.js';
 import type {
@@ -42,7 +44,7 @@ export const produce = handler<ProduceRequest, ProduceResponse>({
           errorMessage: null,
         };
         const outcome = acksValid
-          ? appendOne(ctx, t.name, pd.index, pd.records, req.acks, nowMs)
+          ? appendOne(ctx, t.name, pd.index, pd.records, req.acks, nowMs, req.timeoutMs)
           : refusal(ErrorCode.INVALID_REQUIRED_ACKS, `acks must be 0, 1 or -1, not ${req.acks}`);
         if (outcome instanceof Promise) pending.push(outcome.then((o) => Object.assign(entry, o)));
         else {
@@ -70,6 +72,7 @@ function appendOne(
   records: Parameters<typeof recordsBuffer>[0],
   acks: number,
   nowMs: number,
+  timeoutMs: number,
 ): ProduceOutcome | Promise<ProduceOutcome> {
   const partition = ctx.services.replicas.get(topic, index);
   if (!partition) {
@@ -79,5 +82,5 @@ function appendOne(
   const bytes = recordsBuffer(records);
   if (!bytes || bytes.length === 0)
     return refusal(ErrorCode.CORRUPT_MESSAGE, 'The produce request carries no records for the partition.');
-  return partition.append(bytes, acks, nowMs);
+  return partition.append(bytes, acks, nowMs, timeoutMs);
 }

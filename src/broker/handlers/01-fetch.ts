@@ -5,7 +5,8 @@
 // purgatory until enough arrives or max_wait_ms passes, while the connection goes on with the next
 // requests (answers still leave in order). Fetch sessions: every fetch is a full one and gets session
 // id 0, which all clients accept; an unknown session id is FETCH_SESSION_ID_NOT_FOUND.
-// Not implemented: follower fetches (one replica), preferred read replicas.
+// Followers' fetches (replica id >= 0) are served by fetch-follower.ts. From v11 a follower replica
+// serves consumers too, up to its own high watermark (KIP-392).
 import { ErrorCode } from '../../protocol/errors.js';
 import type {
   FetchRequest,
@@ -15,6 +16,7 @@ import type {
 } from '../../protocol/messages/index.js';
 import { ZERO_UUID } from '../../protocol/schema/codec.js';
 import type { Partition } from '../replica/partition.js';
+import { fetchForFollower, fetchReplicaId } from './fetch-follower.js';
 import { handler, later, type RequestContext } from './handler.js';
 
 interface Wanted {
@@ -46,6 +48,7 @@ export const fetch = handler<FetchRequest, FetchResponse>({
         sessionId !== 0 ? ErrorCode.FETCH_SESSION_ID_NOT_FOUND : ErrorCode.INVALID_FETCH_SESSION_EPOCH;
       return { throttleTimeMs: 0, errorCode, sessionId: 0, responses: [] };
     }
+    if (fetchReplicaId(req) >= 0) return later(fetchForFollower(ctx, req));
     const plan = planFetch(ctx, req);
     return later(fetchWithWait(ctx, req, plan));
   },
@@ -69,6 +72,9 @@ function planFetch(ctx: RequestContext, req: FetchRequest): TopicPlan[] {
           ? ErrorCode.NOT_LEADER_OR_FOLLOWER
           : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
       else errorCode = partition.checkLeaderEpoch(p.currentLeaderEpoch);
+      // A follower serves consumers only from v11 (KIP-392: fetching from the closest replica).
+      if (errorCode === ErrorCode.NONE && partition && !partition.isLeader && ctx.version < 11)
+        errorCode = ErrorCode.NOT_LEADER_OR_FOLLOWER;
       return {
         partition,
         errorCode,
