@@ -335,8 +335,8 @@ export class Partition {
     if (result.kind === 'duplicate') {
       // A retry of a batch already in the log: acknowledged as soon as the original would be.
       if (acks !== -1) return ok;
-      return this.waitForReplicas(result.lastOffset + 1, nowMs + timeoutMs).then((code) =>
-        code === ErrorCode.NONE ? ok : this.fail(code, null),
+      return this.waitForReplicas(result.lastOffset + 1, nowMs + timeoutMs, this.leadership, true).then(
+        (code) => (code === ErrorCode.NONE ? ok : this.fail(code, null)),
       );
     }
     this.stats.produced(records.length, result.lastOffset - result.baseOffset + 1);
@@ -358,7 +358,7 @@ export class Partition {
       if (code !== ErrorCode.NONE) return this.fail(code, 'the write failed');
       if (acks === 1) return ok;
       if (this.leadership !== leadership) return this.fail(ErrorCode.NOT_LEADER_OR_FOLLOWER, null);
-      return this.waitForReplicas(result.lastOffset + 1, nowMs + timeoutMs, leadership).then((c) =>
+      return this.waitForReplicas(result.lastOffset + 1, nowMs + timeoutMs, leadership, true).then((c) =>
         c === ErrorCode.NONE ? ok : this.fail(c, null),
       );
     });
@@ -411,17 +411,23 @@ export class Partition {
 
   /**
    * Waits until the high watermark reaches `requiredOffset` while this replica keeps leading:
-   * NONE, NOT_ENOUGH_REPLICAS_AFTER_APPEND (reached, but the ISR is now below min.insync.replicas),
+   * NONE, NOT_ENOUGH_REPLICAS_AFTER_APPEND (with `minIsr`: the ISR shrank below min.insync.replicas),
    * NOT_LEADER_OR_FOLLOWER, or REQUEST_TIMED_OUT at the deadline.
    */
-  waitForReplicas(requiredOffset: number, deadlineMs: number, leadership = this.leadership): Promise<number> {
+  waitForReplicas(
+    requiredOffset: number,
+    deadlineMs: number,
+    leadership = this.leadership,
+    minIsr = false,
+  ): Promise<number> {
     return new Promise<number>((resolve) => {
+      // With `minIsr`, the ISR falling below min.insync.replicas fails the wait at once: under strict
+      // min ISR the high watermark would not move any more, and a producer is better told now.
       const check = (): number | null => {
         if (this.leadership !== leadership || !this.leaderState) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
-        if (this.log.highWatermark < requiredOffset) return null;
-        return this.isr.length < this.effectiveMinIsr
-          ? ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND
-          : ErrorCode.NONE;
+        if (minIsr && this.isr.length < this.effectiveMinIsr)
+          return ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND;
+        return this.log.highWatermark < requiredOffset ? null : ErrorCode.NONE;
       };
       this.host.producePurgatory.park({
         keys: [this.key],

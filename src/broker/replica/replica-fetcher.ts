@@ -66,6 +66,11 @@ export class ReplicaFetcher {
   private wake: (() => void) | null = null;
   private timer: TimerHandle | null = null;
   readonly done: Promise<void>;
+  /** Settles when the fetcher is stopped: an in-flight fetch is abandoned, not waited for. */
+  private stopSignal!: () => void;
+  private readonly stopped$ = new Promise<null>((resolve) => {
+    this.stopSignal = () => resolve(null);
+  });
 
   constructor(
     readonly leaderId: number,
@@ -105,6 +110,7 @@ export class ReplicaFetcher {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopSignal();
     this.poke();
     await this.done;
   }
@@ -197,14 +203,15 @@ export class ReplicaFetcher {
 
   private async fetchOnce(ready: FetchState[]): Promise<void> {
     const { request, sent } = this.buildRequest(ready);
-    const r = await this.links.send<FetchRequest, FetchResponse>(
+    const sending = this.links.send<FetchRequest, FetchResponse>(
       this.leaderId,
       FETCH_API_KEY,
       FETCH_VERSION,
       request,
       this.settings.socketTimeoutMs + this.settings.fetchWaitMaxMs,
     );
-    if (this.stopped) return;
+    const r = await Promise.race([sending, this.stopped$]);
+    if (r === null || this.stopped) return;
     if (r.kind === 'failed') {
       this.log.debug('fetch from leader failed', { leader: this.leaderId, reason: r.reason });
       this.delay(ready);

@@ -1,0 +1,267 @@
+// Replication in-process: three brokers with real replica managers, fetchers and handlers, one test
+// controller. acks=all, the high watermark over the ISR, ISR shrink and expand, min.insync.replicas,
+// leader failover with truncation of a diverged tail, idempotent retries on a new leader.
+import assert from 'node:assert/strict';
+import { after, afterEach, test } from 'node:test';
+import { ErrorCode } from '../../../src/protocol/errors.js';
+import { buildBatch, readRecords } from '../../../src/protocol/records/record.js';
+import { type TestBroker, TestCluster, until } from './cluster-harness.js';
+
+let cluster: TestCluster | null = null;
+
+afterEach(async () => {
+  await cluster?.close();
+  cluster = null;
+});
+after(() => {});
+
+async function produce(
+  b: TestBroker,
+  topic: string,
+  batch: Buffer,
+  acks = -1,
+  partition = 0,
+  timeoutMs = 5000,
+) {
+  // biome-ignore lint/suspicious/noExplicitAny: the response is looked at field by field
+  const r = await b.call<any>(0, 9, {
+    transactionalId: null,
+    acks,
+    timeoutMs,
+    topicData: [{ name: topic, partitionData: [{ index: partition, records: batch }] }],
+  });
+  return r.responses[0].partitionResponses[0] as { errorCode: number; baseOffset: number };
+}
+
+function batch(n: number, tag: string, options = {}): Buffer {
+  return buildBatch(
+    Array.from({ length: n }, (_, i) => ({ key: `k${i}`, value: `${tag}-${i}` })),
+    options,
+  );
+}
+
+/** Every batch of a replica's log, as bytes (offsets and epochs as stored). */
+async function logBytes(b: TestBroker, topic: string, partition = 0): Promise<Buffer> {
+  const p = b.replicas.get(topic, partition);
+  assert.ok(p, `broker ${b.id} hosts ${topic}-${partition}`);
+  const r = await p.log.read(p.log.logStartOffset, 1 << 30, { maxOffset: p.log.logEndOffset });
+  assert.equal(r.kind, 'data');
+  return Buffer.concat(r.kind === 'data' ? r.records : []);
+}
+
+function valuesOf(log: Buffer): string[] {
+  const out: string[] = [];
+  for (let pos = 0; pos < log.length; ) {
+    const size = log.readInt32BE(pos + 8) + 12;
+    for (const r of readRecords(log.subarray(pos, pos + size))) out.push(r.value?.toString() ?? '');
+    pos += size;
+  }
+  return out;
+}
+
+function leo(b: TestBroker, topic: string, partition = 0): number {
+  return b.replicas.get(topic, partition)?.log.logEndOffset ?? -1;
+}
+
+function hw(b: TestBroker, topic: string, partition = 0): number {
+  return b.replicas.get(topic, partition)?.log.highWatermark ?? -1;
+}
+
+test('acks=all is answered once every ISR member has the batch; all replica logs end identical', async () => {
+  cluster = await TestCluster.start(3);
+  await cluster.createTopic('t', 1, 3, { 'min.insync.replicas': '2' });
+  const info = cluster.partitionInfo('t', 0);
+  const leader = cluster.broker(info.leader);
+  for (let i = 0; i < 20; i++) {
+    const r = await produce(leader, 't', batch(5, `b${i}`));
+    assert.equal(r.errorCode, ErrorCode.NONE);
+    assert.equal(r.baseOffset, i * 5);
+    // Answered only once the high watermark passed the batch: every ISR member has it.
+    for (const id of info.isr)
+      assert.ok(leo(cluster.broker(id), 't') >= (i + 1) * 5, `broker ${id} has batch ${i}`);
+    assert.ok(hw(leader, 't') >= (i + 1) * 5);
+  }
+  await until(() => cluster!.brokers.every((b) => hw(b, 't') === 100), 'followers learn the high watermark');
+  const bytes = await Promise.all(cluster.brokers.map((b) => logBytes(b, 't')));
+  for (const other of bytes.slice(1)) assert.ok(bytes[0].equals(other), 'replica logs are byte-identical');
+});
+
+test('a follower refuses produce and serves consumer fetches from v11 only', async () => {
+  cluster = await TestCluster.start(3);
+  await cluster.createTopic('t', 1, 3);
+  const info = cluster.partitionInfo('t', 0);
+  const follower = cluster.broker(info.replicas.find((r) => r !== info.leader)!);
+  const r = await produce(follower, 't', batch(1, 'x'));
+  assert.equal(r.errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+  await produce(cluster.broker(info.leader), 't', batch(3, 'y'));
+  await until(() => hw(follower, 't') === 3, 'the follower learns the high watermark');
+  const topicId = cluster.image.topicsByName.get('t')!.id;
+  const fetch = (version: number) =>
+    // biome-ignore lint/suspicious/noExplicitAny: fields read one by one
+    follower.call<any>(1, version, {
+      replicaId: -1,
+      maxWaitMs: 0,
+      minBytes: 1,
+      maxBytes: 1 << 20,
+      isolationLevel: 0,
+      sessionId: 0,
+      sessionEpoch: -1,
+      topics: [
+        {
+          topic: 't',
+          topicId,
+          partitions: [
+            {
+              partition: 0,
+              fetchOffset: 0,
+              partitionMaxBytes: 1 << 20,
+              currentLeaderEpoch: -1,
+              logStartOffset: -1,
+              lastFetchedEpoch: -1,
+            },
+          ],
+        },
+      ],
+      forgottenTopicsData: [],
+      rackId: '',
+    });
+  const old = await fetch(10);
+  assert.equal(old.responses[0].partitions[0].errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+  const v11 = await fetch(11);
+  assert.equal(v11.responses[0].partitions[0].errorCode, ErrorCode.NONE);
+  assert.equal(v11.responses[0].partitions[0].highWatermark, 3);
+});
+
+test('the ISR shrinks after replica.lag.time.max.ms, acks=all then needs min.insync.replicas, acks=1 still works, and replicas rejoin', async () => {
+  cluster = await TestCluster.start(3);
+  await cluster.createTopic('t', 1, 3, { 'min.insync.replicas': '2' });
+  const info = cluster.partitionInfo('t', 0);
+  const leader = cluster.broker(info.leader);
+  const [f1, f2] = info.replicas.filter((r) => r !== info.leader).map((id) => cluster!.broker(id));
+  assert.equal((await produce(leader, 't', batch(2, 'a'))).errorCode, 0);
+  cluster.isolate(f1.id); // its fetches get no answers: it falls behind
+  // A follower is out of sync only once the leader has more than it (acks=1: nothing waits for it).
+  assert.equal((await produce(leader, 't', batch(2, 'a2'), 1)).errorCode, 0);
+  await until(() => cluster!.partitionInfo('t', 0).isr.length === 2, 'the ISR shrinks to two', 8000);
+  assert.ok(!cluster.partitionInfo('t', 0).isr.includes(f1.id));
+  assert.equal((await produce(leader, 't', batch(2, 'b'))).errorCode, 0, 'two in-sync replicas are enough');
+  // The second follower stops too: one in-sync replica, below min.insync.replicas=2.
+  cluster.isolate(f2.id);
+  assert.equal((await produce(leader, 't', batch(2, 'b2'), 1)).errorCode, 0);
+  await until(() => cluster!.partitionInfo('t', 0).isr.length === 1, 'the ISR shrinks to the leader', 8000);
+  const refused = await produce(leader, 't', batch(2, 'c'));
+  assert.equal(refused.errorCode, ErrorCode.NOT_ENOUGH_REPLICAS);
+  const hwBefore = hw(leader, 't');
+  const acks1 = await produce(leader, 't', batch(2, 'd'), 1);
+  assert.equal(acks1.errorCode, ErrorCode.NONE, 'acks=1 is still accepted');
+  assert.equal(hw(leader, 't'), hwBefore, 'but not committed while under min ISR');
+  // Both come back (a restart): they catch up and rejoin the ISR; the high watermark moves again.
+  for (const f of [f1, f2]) await cluster.heal(f.id);
+  await until(() => cluster!.partitionInfo('t', 0).isr.length === 3, 'both rejoin the ISR', 8000);
+  await until(() => hw(leader, 't') === leo(leader, 't'), 'the high watermark catches up');
+  assert.equal((await produce(leader, 't', batch(2, 'e'))).errorCode, 0);
+  await until(() => cluster!.brokers.every((b) => leo(b, 't') === leo(leader, 't')), 'all logs equal length');
+  const bytes = await Promise.all(cluster.brokers.map((b) => logBytes(b, 't')));
+  for (const other of bytes.slice(1)) assert.ok(bytes[0].equals(other));
+});
+
+test('an acks=all produce waiting when the ISR shrinks below min.insync.replicas gets NOT_ENOUGH_REPLICAS_AFTER_APPEND', async () => {
+  cluster = await TestCluster.start(3, { replicaLagTimeMaxMs: 1000, fetchWaitMaxMs: 50, fetchBackoffMs: 20 });
+  await cluster.createTopic('t', 1, 3, { 'min.insync.replicas': '2' });
+  const info = cluster.partitionInfo('t', 0);
+  const leader = cluster.broker(info.leader);
+  const followers = info.replicas.filter((r) => r !== info.leader).map((id) => cluster!.broker(id));
+  assert.equal((await produce(leader, 't', batch(1, 'a'))).errorCode, 0);
+  for (const f of followers) cluster.isolate(f.id);
+  const waiting = produce(leader, 't', batch(1, 'b'), -1, 0, 20_000);
+  // Once the ISR has shrunk to the leader alone, the high watermark may pass the batch (the leader
+  // alone is the ISR) but min.insync.replicas is not met any more.
+  const r = await waiting;
+  assert.ok(
+    r.errorCode === ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND || r.errorCode === ErrorCode.REQUEST_TIMED_OUT,
+    `got ${r.errorCode}`,
+  );
+});
+
+test('acks=all times out with REQUEST_TIMED_OUT when the ISR does not catch up in time', async () => {
+  cluster = await TestCluster.start(3, {
+    replicaLagTimeMaxMs: 60_000,
+    fetchWaitMaxMs: 50,
+    fetchBackoffMs: 20,
+  });
+  await cluster.createTopic('t', 1, 3);
+  const info = cluster.partitionInfo('t', 0);
+  const leader = cluster.broker(info.leader);
+  assert.equal((await produce(leader, 't', batch(1, 'a'))).errorCode, 0);
+  const f = cluster.broker(info.replicas.find((r) => r !== info.leader)!);
+  cluster.isolate(f.id);
+  const r = await produce(leader, 't', batch(1, 'b'), -1, 0, 300);
+  assert.equal(r.errorCode, ErrorCode.REQUEST_TIMED_OUT);
+});
+
+test('a new leader takes over; the old leader returns as a follower and truncates its unreplicated tail', async () => {
+  cluster = await TestCluster.start(3);
+  await cluster.createTopic('t', 1, 3, { 'min.insync.replicas': '2' });
+  const info = cluster.partitionInfo('t', 0);
+  const old = cluster.broker(info.leader);
+  for (let i = 0; i < 5; i++) assert.equal((await produce(old, 't', batch(3, `a${i}`))).errorCode, 0);
+  const committed = hw(old, 't');
+  // The old leader is cut off from its followers; what it takes with acks=1 reaches no one.
+  cluster.isolate(old.id);
+  for (let i = 0; i < 3; i++)
+    assert.equal((await produce(old, 't', batch(4, `phantom${i}`), 1)).errorCode, 0);
+  assert.equal(leo(old, 't'), committed + 12);
+  const acksAll = produce(old, 't', batch(1, 'never'), -1, 0, 10_000);
+  // The controller fences it (session timeout): a follower leads in a new epoch.
+  await cluster.fenceBroker(old.id);
+  const now = cluster.partitionInfo('t', 0);
+  assert.notEqual(now.leader, old.id);
+  assert.ok(now.leaderEpoch > info.leaderEpoch);
+  const leader = cluster.broker(now.leader);
+  for (let i = 0; i < 4; i++) assert.equal((await produce(leader, 't', batch(2, `n${i}`))).errorCode, 0);
+  // The old leader learns the new metadata (unfenced again): it follows, truncates, catches up.
+  await cluster.heal(old.id);
+  assert.equal(
+    (await acksAll).errorCode,
+    ErrorCode.NOT_LEADER_OR_FOLLOWER,
+    'the cut-off leader never acknowledged acks=all',
+  );
+  await cluster.unfenceBroker(old.id);
+  await until(
+    () => leo(old, 't') === leo(leader, 't') && hw(old, 't') === hw(leader, 't'),
+    'the old leader catches up',
+  );
+  const a = await logBytes(old, 't');
+  const b = await logBytes(leader, 't');
+  assert.ok(a.equals(b), 'no phantom records survive on the old leader');
+  // A phantom batch may have reached a follower in a fetch already in flight when the old leader was
+  // cut off (then it is the new leader's too); the later ones were only on the old leader.
+  const values = valuesOf(a);
+  assert.ok(!values.includes('phantom2-0') && !values.includes('never-0'), 'the unreplicated tail is gone');
+  for (let i = 0; i < 5; i++) assert.ok(values.includes(`a${i}-2`), 'every committed record survives');
+  for (let i = 0; i < 4; i++) assert.ok(values.includes(`n${i}-1`), "the new leader's records are there");
+  await until(() => cluster!.partitionInfo('t', 0).isr.length === 3, 'the old leader rejoins the ISR');
+});
+
+test('a retried idempotent batch reaching the new leader is written once', async () => {
+  cluster = await TestCluster.start(3);
+  await cluster.createTopic('t', 1, 3, { 'min.insync.replicas': '2' });
+  const info = cluster.partitionInfo('t', 0);
+  const old = cluster.broker(info.leader);
+  const idem = (seq: number, tag: string) =>
+    batch(2, tag, { producerId: 4000, producerEpoch: 0, baseSequence: seq });
+  assert.equal((await produce(old, 't', idem(0, 'a'))).errorCode, 0);
+  const second = await produce(old, 't', idem(2, 'b'));
+  assert.equal(second.errorCode, 0);
+  // The answer to the second batch was "lost": the leader fails, the producer retries on the new one.
+  await cluster.fenceBroker(old.id);
+  await old.stop();
+  const leader = cluster.broker(cluster.partitionInfo('t', 0).leader);
+  const retried = await produce(leader, 't', idem(2, 'b'));
+  assert.equal(retried.errorCode, ErrorCode.NONE);
+  assert.equal(retried.baseOffset, second.baseOffset, 'the retry is answered with the original offset');
+  const next = await produce(leader, 't', idem(4, 'c'));
+  assert.equal(next.errorCode, 0);
+  assert.equal(next.baseOffset, 4);
+  assert.equal(leo(leader, 't'), 6);
+});
