@@ -1,5 +1,6 @@
 import { RaftLog } from './log.js';
 import { sendFetch } from './replication.js';
+import { decodeSnapshot, encodeSnapshot } from './snapshots.js';
 import {
   type Entry,
   ErrorCode,
@@ -94,6 +95,7 @@ export const DEFAULTS = {
   fetchBytesMax: 1 << 20,
   snapshotChunkBytesMax: 64 << 10,
   uncommittedEntriesMax: 100_000,
+  snapshotCodec: { encode: encodeSnapshot, decode: decodeSnapshot },
 };
 
 function resolve(config: RaftConfig): ResolvedConfig {
@@ -169,6 +171,9 @@ export class RaftCore {
     // Correlation ids start at a random point so answers meant for an earlier incarnation are unlikely to match.
     this.nextCorrelation = this.cfg.rng.nextInt(1 << 30);
     this.restoreRole(persisted?.hardState ?? null);
+    // The only voter needs nobody's vote: it leads at once instead of waiting out an election timeout
+    // (as KRaft's client does when it starts as the sole voter).
+    if (this.isVoter() && this.voters().length === 1 && this.role !== 'leader') this.becomeProspective();
   }
 
   /** The role after a restart, from quorum-state: a leader cannot resume (its in-memory state is gone). */

@@ -162,6 +162,11 @@ export class RaftNode {
     return leadership.propose(this.core, data);
   }
 
+  /** Appends several entries as one batch, committed all together (see leadership.proposeBatch). */
+  proposeBatch(datas: readonly Uint8Array[]): ProposeResult {
+    return leadership.proposeBatch(this.core, datas);
+  }
+
   addVoter(voterId: number): ProposeResult {
     return leadership.addVoter(this.core, voterId);
   }

@@ -36,6 +36,11 @@ export interface VotersRecord {
 interface EntryBase {
   offset: number;
   epoch: number;
+  /**
+   * Set on every entry of a multi-entry batch but its last (proposeBatch). A batch is stored and sent
+   * whole (it is one Kafka record batch), so it is committed and applied all or nothing.
+   */
+  batchContinues?: true;
 }
 export interface DataEntry extends EntryBase {
   kind: 'data';
@@ -253,6 +258,15 @@ export interface RaftConfig {
   snapshotChunkBytesMax?: number;
   /** propose() refuses once this many entries are uncommitted. */
   uncommittedEntriesMax?: number;
+  /** How snapshots travel in FetchSnapshot chunks (default: encodeSnapshot/decodeSnapshot). */
+  snapshotCodec?: SnapshotCodec;
+}
+
+/** Snapshot bytes on the wire; a driver may use its storage format (KRaft sends the checkpoint file). */
+export interface SnapshotCodec {
+  encode(snapshot: Snapshot): Uint8Array;
+  /** null when the bytes are not a snapshot of `id`. */
+  decode(id: SnapshotId, bytes: Uint8Array): Snapshot | null;
 }
 
 export type ResolvedConfig = Required<RaftConfig>;
@@ -269,7 +283,12 @@ export type RaftError =
   | 'INVALID_REQUEST';
 
 export type ProposeResult =
-  | { ok: true; offset: number; epoch: number }
+  | {
+      ok: true;
+      offset: number;
+      epoch: number /** Last offset of a batch (= offset for one entry). */;
+      lastOffset?: number;
+    }
   | { ok: false; error: RaftError; leaderId: number; leaderEpoch: number };
 
 export interface ReplicaStatus {
