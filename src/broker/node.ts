@@ -247,7 +247,6 @@ export class BrokerNode {
       server,
       listenerNames: brokerListeners(config).map((l) => l.name),
       isActiveController: () => true, // a standalone node is its own controller
-      minInsyncReplicas: (topic) => topicConfigs.topicConfig(topic).minInsyncReplicas,
     });
     if (options.metrics) registry.requestStats = metrics.instrument(HANDLERS.map((h) => h.apiKey));
     await controller.load();

@@ -15,6 +15,8 @@ export const LOG_COMPONENTS = [
   'storage',
   'controller',
   'replicas',
+  'replica-fetcher',
+  'alter-partition',
   'group-coordinator',
   'registry',
   'server',

@@ -70,7 +70,10 @@ function onAnswer(p: Partition, pending: IsrState, proposed: ProposedIsr, outcom
   // The partition's state moved on (new metadata, new leadership): this answer is stale.
   if (!state || state.isr !== pending || pending.kind === 'committed') return;
   if (outcome.kind === 'ok') {
-    if (outcome.leaderEpoch !== p.leaderEpoch || outcome.partitionEpoch < p.partitionEpoch) return;
+    if (outcome.leaderEpoch !== p.leaderEpoch || outcome.partitionEpoch < p.partitionEpoch) {
+      p.host.onIsrChanged(p, 'failed');
+      return;
+    }
     state.isr = committedIsr(outcome.isr);
     p.partitionEpoch = outcome.partitionEpoch;
     p.host.log.info('ISR updated', {
@@ -84,6 +87,7 @@ function onAnswer(p: Partition, pending: IsrState, proposed: ProposedIsr, outcom
     if (!p.maybeIncrementHighWatermark()) p.host.onHighWatermark(p); // acks=all waits see the new ISR
     return;
   }
+  p.host.onIsrChanged(p, 'failed');
   switch (outcome.errorCode) {
     case ErrorCode.OPERATION_NOT_ATTEMPTED:
     case ErrorCode.INELIGIBLE_REPLICA:

@@ -90,8 +90,8 @@ export interface ReplicaHost {
   onHighWatermark(p: Partition): void;
   /** Records were appended: wakes followers' parked fetches. */
   onAppend(p: Partition): void;
-  /** The controller accepted an ISR change this leader proposed (metrics). */
-  onIsrChanged(p: Partition, change: 'shrink' | 'expand'): void;
+  /** The controller accepted (or refused: 'failed') an ISR change this leader proposed (metrics). */
+  onIsrChanged(p: Partition, change: 'shrink' | 'expand' | 'failed'): void;
   readonly log: Logger;
 }
 
@@ -100,6 +100,10 @@ export const STANDALONE_HOST_DEFAULTS = {
   replicaLagTimeMaxMs: 30_000,
   internalWriteTimeoutMs: 5_000,
 };
+
+function sameMembers(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((x) => b.includes(x));
+}
 
 /** Entries kept to tell how many bytes a high-watermark move made readable (coarser beyond). */
 const READABLE_MARKS_MAX = 4096;
@@ -224,7 +228,17 @@ export class Partition {
     const state =
       this.leaderState ?? new LeaderState(this.host.nodeId, info.replicas, info.isr, this.log.logEndOffset);
     state.setReplicas(info.replicas);
+    const pending = state.isr;
     state.isr = committedIsr(info.isr);
+    // The metadata brought the change this leader proposed before the controller's answer did.
+    if (
+      pending.kind !== 'committed' &&
+      sameMembers(
+        pending.proposed.isr.map((m) => m.brokerId),
+        info.isr,
+      )
+    )
+      this.host.onIsrChanged(this, pending.kind === 'pending-expand' ? 'expand' : 'shrink');
     this.leaderState = state;
     this.info = info;
     this.partitionEpoch = info.partitionEpoch;

@@ -89,6 +89,8 @@ export class ReplicaManager {
   /** ISR changes of partitions led here (Kafka's IsrShrinksPerSec and IsrExpandsPerSec). */
   isrShrinks = 0;
   isrExpands = 0;
+  /** ISR changes refused by the controller or failed (Kafka's FailedIsrUpdatesPerSec). */
+  failedIsrUpdates = 0;
   readonly settings: ReplicationSettings;
   readonly fetchers: ReplicaFetcherManager;
   readonly alterPartitions: AlterPartitionManager;
@@ -124,7 +126,7 @@ export class ReplicaManager {
       { ...this.settings, nodeId: this.nodeId, brokerEpoch: epoch },
       options.links ?? NO_LINKS,
       clock,
-      this.log.child('fetcher'),
+      this.log.child('replica-fetcher'),
     );
     this.host = this.makeHost();
     this.scheduleIsrCheck();
@@ -158,7 +160,8 @@ export class ReplicaManager {
       onAppend: (p) => this.fetchPurgatory.wake(p.key),
       onIsrChanged: (_p, change) => {
         if (change === 'shrink') this.isrShrinks++;
-        else this.isrExpands++;
+        else if (change === 'expand') this.isrExpands++;
+        else this.failedIsrUpdates++;
       },
       log: this.log,
     };

@@ -4,18 +4,18 @@
 // controller would. Broker-to-broker requests are encoded, dispatched through the target broker's
 // registry (the real handlers) and decoded, so the wire format is exercised; a stopped broker does
 // not answer. A broker can crash (its memory file system loses what was not fsynced) and restart.
-import { Logger } from '../../../src/broker/logger.js';
+
 import { HANDLERS } from '../../../src/broker/handlers/index.js';
 import { Registry } from '../../../src/broker/handlers/registry.js';
 import type { BrokerServices } from '../../../src/broker/handlers/services.js';
+import { Logger } from '../../../src/broker/logger.js';
 import type { BrokerLinks, ControllerLink, LinkResult } from '../../../src/broker/replica/links.js';
 import {
-  type ReplicaManager as RM,
   ReplicaManager,
   type ReplicationSettings,
+  type ReplicaManager as RM,
 } from '../../../src/broker/replica/replica-manager.js';
-import { Deferred } from '../../../src/broker/server/connection.js';
-import { type Connection } from '../../../src/broker/server/connection.js';
+import { type Connection, Deferred } from '../../../src/broker/server/connection.js';
 import { DEVELOPER_DEFAULTS, loadBrokerConfig, type TopicConfig } from '../../../src/config/index.js';
 import { createTopics } from '../../../src/metadata/controller.js';
 import { EMPTY_IMAGE, type MetadataImage, replay } from '../../../src/metadata/image.js';
@@ -339,7 +339,7 @@ export class TestCluster {
       ): Promise<LinkResult<Res>> => {
         const target = this.brokers.find((b) => b.id === to);
         const source = this.broker(from);
-        if (!target || !target.alive || target.isolated || !source.alive || source.isolated)
+        if (!target?.alive || target.isolated || !source.alive || source.isolated)
           return { kind: 'failed', reason: `broker ${to} unreachable` };
         try {
           return { kind: 'ok', response: await target.call<Res>(apiKey, version, request) };
