@@ -29,6 +29,7 @@ import type { ConsumerLag } from './metrics/consumer-lag.js';
 import { ProducerIdManager } from './producer-ids.js';
 import { LocalMetadataLog } from './raft-io/local-metadata-log.js';
 import { toLogConfig } from './replica/log-config.js';
+import { type LogDir, LogDirs } from './replica/log-dirs.js';
 import { ReplicaManager, type ReplicationSettings } from './replica/replica-manager.js';
 import { type BoundListener, type ListenerSpec, SocketServer } from './server/listener.js';
 
@@ -135,32 +136,33 @@ export class BrokerNode {
     const fs =
       options.fs ?? (options.storage === 'memory' ? new MemoryFileSystem({ now }) : new RealFileSystem());
     const logDir = config.logDirs[0];
-    // Partitions live in the first log dir; spreading them over several is not done yet, so say so
-    // rather than let an operator believe the other dirs share the load.
-    if (config.logDirs.length > 1) {
-      log.warn('only the first log dir holds partitions; the others are not used yet', {
-        used: logDir,
-        unused: config.logDirs.slice(1),
-      });
-    }
     const storageLog = log.child('storage');
     let configs: BrokerConfigService | null = null;
-    const opened = await LogManager.open(logDir, {
-      fs,
-      now,
-      timers: timeline,
-      codec: STORAGE_CODEC,
-      config: { retentionCheckIntervalMs: config.logRetentionCheckIntervalMs },
-      topicConfig: (topic) => (configs ? toLogConfig(configs.topicConfig(topic)) : undefined),
-      onLogOffline: (tp, err) =>
-        storageLog.error('partition log went offline', {
-          topic: tp.topic,
-          partition: tp.partition,
-          err: String(err),
-        }),
-      onEvent: (message) => storageLog.info(message),
-    });
-    if (opened.kind === 'failed') throw new Error(opened.error.message);
+    // One log manager per log dir (JBOD): partitions spread over them, the metadata log in the first.
+    const dirs: LogDir[] = [];
+    for (const path of config.logDirs) {
+      const opened = await LogManager.open(path, {
+        fs,
+        now,
+        timers: timeline,
+        codec: STORAGE_CODEC,
+        config: { retentionCheckIntervalMs: config.logRetentionCheckIntervalMs },
+        topicConfig: (topic) => (configs ? toLogConfig(configs.topicConfig(topic)) : undefined),
+        onLogOffline: (tp, err) =>
+          storageLog.error('partition log went offline', {
+            topic: tp.topic,
+            partition: tp.partition,
+            err: String(err),
+          }),
+        onEvent: (message) => storageLog.info(message),
+      });
+      if (opened.kind === 'failed') {
+        for (const d of dirs) await d.manager.close().catch(() => {});
+        throw new Error(opened.error.message);
+      }
+      dirs.push({ path, manager: opened.manager });
+    }
+    const logDirs = new LogDirs(dirs);
     metrics.readiness.logsRecovered = true;
     const metadataLog =
       options.metadataLog ?? (await LocalMetadataLog.open(config.metadataLogDir || logDir, fs, now));
@@ -177,7 +179,7 @@ export class BrokerNode {
     configs = new BrokerConfigService(config, controller);
     const topicConfigs = configs;
     const replicas = new ReplicaManager({
-      logs: opened.manager,
+      logs: logDirs,
       nodeId: config.nodeId,
       topicConfig: (topic) => topicConfigs.topicConfig(topic),
       log: log.child('replicas'),
@@ -221,7 +223,7 @@ export class BrokerNode {
       producerIds: new ProducerIdManager(controller, config.nodeId),
       replicas,
       logDir,
-      diskSpace: () => diskSpace(logDir, options.storage === 'memory'),
+      diskSpace: (dir = logDir) => diskSpace(dir, options.storage === 'memory'),
       groups,
     };
     const registry = new Registry(HANDLERS, services, log.child('registry'));
@@ -358,6 +360,7 @@ function replicationSettings(config: BrokerConfig): ReplicationSettings {
     socketTimeoutMs: n('replica.socket.timeout.ms'),
     numFetchers: n('num.replica.fetchers'),
     internalWriteTimeoutMs: n('offsets.commit.timeout.ms'),
+    alterLogDirsBytesPerSecondMax: n('replica.alter.log.dirs.io.max.bytes.per.second'),
   };
 }
 

@@ -21,6 +21,7 @@ import { initProducerId } from './22-init-producer-id.js';
 import { offsetForLeaderEpoch } from './23-offset-for-leader-epoch.js';
 import { describeConfigs } from './32-describe-configs.js';
 import { alterConfigs } from './33-alter-configs.js';
+import { alterReplicaLogDirs } from './34-alter-replica-log-dirs.js';
 import { describeLogDirs } from './35-describe-log-dirs.js';
 import { createPartitions } from './37-create-partitions.js';
 import { deleteGroups } from './42-delete-groups.js';
@@ -53,6 +54,7 @@ export const HANDLERS: readonly Handler[] = [
   offsetForLeaderEpoch,
   describeConfigs,
   alterConfigs,
+  alterReplicaLogDirs,
   describeLogDirs,
   createPartitions,
   deleteGroups,

@@ -36,9 +36,10 @@ export interface BrokerServices {
   readonly configs: BrokerConfigService;
   readonly producerIds: ProducerIdManager;
   readonly replicas: ReplicaManager;
-  /** The log dir partitions live in (DescribeLogDirs). */
+  /** The first log dir (where the metadata log lives); every dir is in `replicas.logs`. */
   readonly logDir: string;
-  diskSpace(): Promise<{ totalBytes: number; usableBytes: number }>;
+  /** Total and usable bytes of the disk holding a log dir (default: the first). */
+  diskSpace(dir?: string): Promise<{ totalBytes: number; usableBytes: number }>;
   /** The classic consumer-group coordinator (JoinGroup, OffsetCommit, ...). */
   readonly groups: GroupCoordinator;
 }

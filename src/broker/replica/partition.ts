@@ -137,7 +137,7 @@ export class Partition {
     readonly topic: string,
     readonly index: number,
     readonly topicId: string,
-    readonly log: PartitionLog,
+    public log: PartitionLog,
     public info: PartitionInfo,
     public config: TopicConfig,
     readonly host: ReplicaHost,
@@ -581,33 +581,50 @@ export class Partition {
 
   /** Removes everything at or after `offset` (a diverged tail); appends wait until it is done. */
   truncateTo(offset: number): Promise<void> {
-    return this.exclusively(() => this.log.truncateTo(offset), offset);
+    return this.exclusively(async () => {
+      await this.log.truncateTo(offset);
+      this.truncated();
+    });
   }
 
   /** Empties the log and restarts it at `offset` (the leader's log starts past this replica's end). */
   truncateFullyAndStartAt(offset: number): Promise<void> {
-    return this.exclusively(() => this.log.truncateFullyAndStartAt(offset), offset);
+    return this.exclusively(async () => {
+      await this.log.truncateFullyAndStartAt(offset);
+      this.truncated();
+    });
   }
 
-  private async exclusively(work: () => Promise<void>, offset: number): Promise<void> {
-    while (this.truncation) await this.truncation.catch(() => {});
-    const run = work();
-    this.truncation = run;
+  private truncated(): void {
+    this.forgetAppendsFrom(this.log.logEndOffset);
+    this.host.log.info('truncated', { topic: this.topic, partition: this.index, offset: this.log.logEndOffset });
+  }
+
+  /**
+   * Runs `work` with every append held off (leader and follower appends are refused meanwhile):
+   * truncations, and the switch to a log moved to another log dir.
+   */
+  async exclusively(work: () => Promise<void>): Promise<void> {
+    while (this.truncation) await this.truncation;
+    let release = () => {};
+    this.truncation = new Promise<void>((resolve) => {
+      release = resolve;
+    });
     try {
-      await run;
-      this.forgetAppendsFrom(offset);
-      this.host.log.info('truncated', {
-        topic: this.topic,
-        partition: this.index,
-        offset: this.log.logEndOffset,
-      });
+      await work();
     } finally {
       this.truncation = null;
+      release();
       if (this.leaderEpochStartPending) {
         this.startLeaderEpoch();
         this.maybeIncrementHighWatermark();
       }
     }
+  }
+
+  /** The log moved to another log dir: from now on it is this one. */
+  replaceLog(log: PartitionLog): void {
+    this.log = log;
   }
 
   /** The bound a reader with this isolation may read up to (exclusive). */

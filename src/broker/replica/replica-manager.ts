@@ -16,6 +16,8 @@ import type { ProposedIsr } from './isr-state.js';
 import type { BrokerView } from './leader-state.js';
 import type { BrokerLinks, ControllerLink } from './links.js';
 import { toLogConfig } from './log-config.js';
+import { LogDirMover } from './log-dir-mover.js';
+import { LogDirs } from './log-dirs.js';
 import { Partition, type ReplicaHost } from './partition.js';
 import { Purgatory } from './purgatory.js';
 
@@ -44,6 +46,8 @@ export interface ReplicationSettings {
   numFetchers: number;
   /** offsets.commit.timeout.ms: how long a coordinator's write may wait for its replicas. */
   internalWriteTimeoutMs: number;
+  /** replica.alter.log.dirs.io.max.bytes.per.second: copying between log dirs. */
+  alterLogDirsBytesPerSecondMax: number;
 }
 
 export const DEFAULT_REPLICATION: ReplicationSettings = {
@@ -56,10 +60,12 @@ export const DEFAULT_REPLICATION: ReplicationSettings = {
   socketTimeoutMs: 30_000,
   numFetchers: 1,
   internalWriteTimeoutMs: 5000,
+  alterLogDirsBytesPerSecondMax: Number.MAX_SAFE_INTEGER,
 };
 
 export interface ReplicaManagerOptions {
-  logs: LogManager;
+  /** The broker's log dirs (or its one log dir's manager). */
+  logs: LogManager | LogDirs;
   nodeId: number;
   topicConfig: (topic: string) => TopicConfig;
   log: Logger;
@@ -94,18 +100,20 @@ export class ReplicaManager {
   readonly settings: ReplicationSettings;
   readonly fetchers: ReplicaFetcherManager;
   readonly alterPartitions: AlterPartitionManager;
+  /** Replicas moving between this broker's log dirs (AlterReplicaLogDirs). */
+  readonly mover: LogDirMover;
   private image: MetadataImage = EMPTY_IMAGE;
   private readonly host: ReplicaHost;
   private isrTimer: TimerHandle | null = null;
   private closed = false;
-  private readonly logs: LogManager;
+  readonly logs: LogDirs;
   private readonly nodeId: number;
   private readonly topicConfig: (topic: string) => TopicConfig;
   private readonly log: Logger;
   private readonly clock: Clock;
 
   constructor(options: ReplicaManagerOptions) {
-    this.logs = options.logs;
+    this.logs = options.logs instanceof LogDirs ? options.logs : LogDirs.single(options.logs);
     this.nodeId = options.nodeId;
     this.topicConfig = options.topicConfig;
     this.log = options.log;
@@ -127,6 +135,13 @@ export class ReplicaManager {
       options.links ?? NO_LINKS,
       clock,
       this.log.child('replica-fetcher'),
+    );
+    this.mover = new LogDirMover(
+      this.logs,
+      this.logs.dirs[0].manager.fs,
+      clock,
+      this.log,
+      () => this.settings.alterLogDirsBytesPerSecondMax,
     );
     this.host = this.makeHost();
     this.scheduleIsrCheck();
@@ -243,9 +258,7 @@ export class ReplicaManager {
     const tp = { topic: topic.name, partition: info.partition };
     let log: PartitionLog;
     try {
-      log =
-        this.logs.getLog(tp) ??
-        (await this.logs.createLog(tp, { topicId: topic.id, config: toLogConfig(config) }));
+      log = await this.logs.create(tp, { topicId: topic.id, config: toLogConfig(config) });
     } catch (err) {
       this.log.error('could not open a partition log', { ...tp, err: String(err) });
       return null;
@@ -260,12 +273,13 @@ export class ReplicaManager {
   /** This broker is no longer a replica of `p` (a reassignment moved it away): stop and delete it. */
   private async removeReplica(p: Partition): Promise<void> {
     this.fetchers.unfollow(p);
+    this.mover.cancel(p);
     p.detach();
     this.byKey.delete(p.key);
     const hosted = this.byTopicId.get(p.topicId);
     if (hosted) delete hosted[p.index];
     this.fetchPurgatory.wake(p.key);
-    await this.logs.deleteLog({ topic: p.topic, partition: p.index });
+    await this.logs.delete({ topic: p.topic, partition: p.index });
     this.log.info('replica removed', { topic: p.topic, partition: p.index });
   }
 
@@ -273,10 +287,11 @@ export class ReplicaManager {
     for (const p of this.byTopicId.get(topic.id) ?? []) {
       if (!p) continue;
       this.fetchers.unfollow(p);
+      this.mover.cancel(p);
       p.detach();
       this.byKey.delete(p.key);
       this.fetchPurgatory.wake(p.key);
-      await this.logs.deleteLog({ topic: p.topic, partition: p.index });
+      await this.logs.delete({ topic: p.topic, partition: p.index });
     }
     this.byTopicId.delete(topic.id);
     this.topicStats.remove(topic.name);
@@ -307,6 +322,7 @@ export class ReplicaManager {
     this.closed = true;
     this.isrTimer?.cancel();
     this.alterPartitions.close();
+    this.mover.close();
     await this.fetchers.close();
     this.fetchPurgatory.expireAll();
     this.producePurgatory.expireAll();
