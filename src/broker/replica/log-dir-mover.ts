@@ -50,7 +50,10 @@ export class LogDirMover {
     if (existing && existing.target === target) return ErrorCode.NONE;
     if (existing) this.cancel(p);
     if (current === target) return ErrorCode.NONE;
-    const futureDir = path.join(target.path, `${p.topic}-${p.index}.${randomUUID().replaceAll('-', '')}-future`);
+    const futureDir = path.join(
+      target.path,
+      `${p.topic}-${p.index}.${randomUUID().replaceAll('-', '')}-future`,
+    );
     const move: Move = { partition: p, target, futureDir, future: null, cancelled: false };
     this.moves.set(p.key, move);
     this.run(move).catch((err: unknown) => {
@@ -93,7 +96,11 @@ export class LogDirMover {
       topicPartition: { topic: p.topic, partition: p.index },
       topicId: p.topicId,
     });
-    this.log.info('moving a replica to another log dir', { topic: p.topic, partition: p.index, to: m.target.path });
+    this.log.info('moving a replica to another log dir', {
+      topic: p.topic,
+      partition: p.index,
+      to: m.target.path,
+    });
     while (!m.cancelled) {
       const copied = await this.copySome(m);
       if (m.cancelled) break;
@@ -109,7 +116,11 @@ export class LogDirMover {
 
   private caughtUp(m: Move): boolean {
     const src = m.partition.log;
-    return m.future !== null && m.future.logEndOffset === src.logEndOffset && src.writtenEndOffset === src.logEndOffset;
+    return (
+      m.future !== null &&
+      m.future.logEndOffset === src.logEndOffset &&
+      src.writtenEndOffset === src.logEndOffset
+    );
   }
 
   /** Copies the next chunk of the current log into the future log; the bytes copied. */
@@ -173,7 +184,11 @@ export class LogDirMover {
     });
     if (done) {
       this.moves.delete(p.key);
-      this.log.info('replica moved to another log dir', { topic: p.topic, partition: p.index, to: m.target.path });
+      this.log.info('replica moved to another log dir', {
+        topic: p.topic,
+        partition: p.index,
+        to: m.target.path,
+      });
     }
     return done;
   }

@@ -597,7 +597,11 @@ export class Partition {
 
   private truncated(): void {
     this.forgetAppendsFrom(this.log.logEndOffset);
-    this.host.log.info('truncated', { topic: this.topic, partition: this.index, offset: this.log.logEndOffset });
+    this.host.log.info('truncated', {
+      topic: this.topic,
+      partition: this.index,
+      offset: this.log.logEndOffset,
+    });
   }
 
   /**
