@@ -30,6 +30,7 @@ import { ProducerIdManager } from './producer-ids.js';
 import { LocalMetadataLog } from './raft-io/local-metadata-log.js';
 import { toLogConfig } from './replica/log-config.js';
 import { type LogDir, LogDirs } from './replica/log-dirs.js';
+import { selectorOf } from './replica/read-replica-selector.js';
 import { ReplicaManager, type ReplicationSettings } from './replica/replica-manager.js';
 import { type BoundListener, type ListenerSpec, SocketServer } from './server/listener.js';
 
@@ -361,6 +362,7 @@ function replicationSettings(config: BrokerConfig): ReplicationSettings {
     numFetchers: n('num.replica.fetchers'),
     internalWriteTimeoutMs: n('offsets.commit.timeout.ms'),
     alterLogDirsBytesPerSecondMax: n('replica.alter.log.dirs.io.max.bytes.per.second'),
+    replicaSelector: selectorOf(config.get('replica.selector.class')?.value as string | null),
   };
 }
 

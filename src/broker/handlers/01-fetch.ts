@@ -26,6 +26,8 @@ interface Wanted {
   fetchOffset: number;
   partitionMaxBytes: number;
   currentLeaderEpoch: number;
+  /** KIP-392: the replica this consumer should fetch from instead (-1: here). */
+  preferredReadReplica: number;
 }
 
 interface TopicPlan {
@@ -75,6 +77,10 @@ function planFetch(ctx: RequestContext, req: FetchRequest): TopicPlan[] {
       // A follower serves consumers only from v11 (KIP-392: fetching from the closest replica).
       if (errorCode === ErrorCode.NONE && partition && !partition.isLeader && ctx.version < 11)
         errorCode = ErrorCode.NOT_LEADER_OR_FOLLOWER;
+      const preferred =
+        errorCode === ErrorCode.NONE && partition && ctx.version >= 11
+          ? replicas.preferredReadReplica(partition, req.rackId ?? '', p.fetchOffset)
+          : -1;
       return {
         partition,
         errorCode,
@@ -82,6 +88,7 @@ function planFetch(ctx: RequestContext, req: FetchRequest): TopicPlan[] {
         fetchOffset: p.fetchOffset,
         partitionMaxBytes: p.partitionMaxBytes,
         currentLeaderEpoch: p.currentLeaderEpoch ?? -1,
+        preferredReadReplica: preferred,
       };
     });
     return { topic: name, topicId: t.topicId ?? topicInfo?.id ?? ZERO_UUID, parts };
@@ -92,19 +99,26 @@ interface Gathered {
   responses: FetchResponseFetchableTopicResponse[];
   bytes: number;
   errors: boolean;
+  /** A partition was answered with a preferred read replica: the consumer is told at once. */
+  redirected: boolean;
 }
 
 async function gather(plan: TopicPlan[], readCommitted: boolean, maxBytes: number): Promise<Gathered> {
   let budget = maxBytes;
   let bytes = 0;
   let errors = false;
+  let redirected = false;
   const responses: FetchResponseFetchableTopicResponse[] = [];
   for (const t of plan) {
     const partitions: FetchResponsePartitionData[] = [];
     for (const w of t.parts) {
       let errorCode = w.errorCode;
       let entry: FetchResponsePartitionData = emptyPartition(w.index, errorCode);
-      if (errorCode === ErrorCode.NONE && w.partition) {
+      if (errorCode === ErrorCode.NONE && w.partition && w.preferredReadReplica >= 0) {
+        entry = { ...redirect(w.partition, readCommitted), partitionIndex: w.index };
+        entry.preferredReadReplica = w.preferredReadReplica;
+        redirected = true;
+      } else if (errorCode === ErrorCode.NONE && w.partition) {
         const limit = Math.min(w.partitionMaxBytes, budget);
         const r = await w.partition.read(w.fetchOffset, Math.max(limit, 0), readCommitted, bytes === 0);
         errorCode = r.errorCode;
@@ -126,7 +140,21 @@ async function gather(plan: TopicPlan[], readCommitted: boolean, maxBytes: numbe
     }
     responses.push({ topic: t.topic, topicId: t.topicId, partitions });
   }
-  return { responses, bytes, errors };
+  return { responses, bytes, errors, redirected };
+}
+
+/** A partition answered with where to fetch it instead (KIP-392): offsets, no records. */
+function redirect(p: Partition, readCommitted: boolean): FetchResponsePartitionData {
+  return {
+    partitionIndex: p.index,
+    errorCode: ErrorCode.NONE,
+    highWatermark: p.log.highWatermark,
+    lastStableOffset: p.log.lastStableOffset,
+    logStartOffset: p.log.logStartOffset,
+    abortedTransactions: readCommitted ? [] : null,
+    preferredReadReplica: -1,
+    records: [],
+  };
 }
 
 function emptyPartition(index: number, errorCode: number): FetchResponsePartitionData {
@@ -180,7 +208,13 @@ async function fetchWithWait(
     .filter((p): p is Partition => p !== null);
   const seen = watched.map((p) => p.readableBytes);
   const first = await gather(plan, readCommitted, maxBytes);
-  if (first.errors || first.bytes >= req.minBytes || req.maxWaitMs <= 0 || watched.length === 0)
+  if (
+    first.errors ||
+    first.redirected ||
+    first.bytes >= req.minBytes ||
+    req.maxWaitMs <= 0 ||
+    watched.length === 0
+  )
     return respond(plan, first);
   return new Promise<FetchResponse>((resolve) => {
     const finish = () => {

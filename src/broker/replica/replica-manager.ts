@@ -20,6 +20,7 @@ import { LogDirMover } from './log-dir-mover.js';
 import { LogDirs } from './log-dirs.js';
 import { Partition, type ReplicaHost } from './partition.js';
 import { Purgatory } from './purgatory.js';
+import { preferredReadReplica, type RackView, type ReplicaSelector } from './read-replica-selector.js';
 
 /** Parked fetches at most; beyond that, fetches are answered at once with what they have. */
 export const PARKED_FETCHES_MAX = 10_000;
@@ -48,6 +49,8 @@ export interface ReplicationSettings {
   internalWriteTimeoutMs: number;
   /** replica.alter.log.dirs.io.max.bytes.per.second: copying between log dirs. */
   alterLogDirsBytesPerSecondMax: number;
+  /** replica.selector.class, as the selector it names (KIP-392). */
+  replicaSelector: ReplicaSelector;
 }
 
 export const DEFAULT_REPLICATION: ReplicationSettings = {
@@ -61,6 +64,7 @@ export const DEFAULT_REPLICATION: ReplicationSettings = {
   numFetchers: 1,
   internalWriteTimeoutMs: 5000,
   alterLogDirsBytesPerSecondMax: Number.MAX_SAFE_INTEGER,
+  replicaSelector: null,
 };
 
 export interface ReplicaManagerOptions {
@@ -180,6 +184,24 @@ export class ReplicaManager {
       },
       log: this.log,
     };
+  }
+
+  /** The replica a consumer in `clientRack` should fetch `p` from instead of this leader, or -1. */
+  preferredReadReplica(p: Partition, clientRack: string, fetchOffset: number): number {
+    const racks: RackView = {
+      rackOf: (id) => {
+        const b = this.image.brokers.get(id);
+        return b && !b.fenced ? b.rack : undefined;
+      },
+    };
+    return preferredReadReplica(
+      p,
+      this.settings.replicaSelector,
+      clientRack,
+      fetchOffset,
+      racks,
+      this.clock.now(),
+    );
   }
 
   get partitionCount(): number {

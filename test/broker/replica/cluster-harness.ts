@@ -142,6 +142,8 @@ export class TestCluster {
   /** Per-topic config overrides (min.insync.replicas, ...). */
   readonly topicOverrides = new Map<string, Record<string, string>>();
   private readonly base = loadBrokerConfig({ base: DEVELOPER_DEFAULTS, env: {} });
+  /** broker.rack of each broker (KIP-392 tests). */
+  readonly racks = new Map<number, string>();
   /** AlterPartition requests seen by the controller (tests look at them). */
   alterPartitionRequests = 0;
   /** Every timer of the brokers is unref'd: this keeps the test process up while the cluster runs. */
@@ -156,8 +158,13 @@ export class TestCluster {
     for (let i = 1; i <= count; i++) this.brokers.push(new TestBroker(i, this));
   }
 
-  static async start(count: number, replication?: Partial<ReplicationSettings>): Promise<TestCluster> {
+  static async start(
+    count: number,
+    replication?: Partial<ReplicationSettings>,
+    racks: readonly string[] = [],
+  ): Promise<TestCluster> {
     const c = new TestCluster(count, replication);
+    racks.forEach((rack, i) => c.racks.set(i + 1, rack));
     for (const b of c.brokers) await c.startBroker(b.id);
     return c;
   }
@@ -197,7 +204,7 @@ export class TestCluster {
         brokerEpoch: b.epoch,
         endPoints: [],
         features: [],
-        rack: null,
+        rack: this.racks.get(id) ?? null,
         fenced: false,
       }),
     ]);

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, test } from 'node:test';
 import { ErrorCode } from '../../../src/protocol/errors.js';
 import { buildBatch, readRecords } from '../../../src/protocol/records/record.js';
-import { type TestBroker, TestCluster, until } from './cluster-harness.js';
+import { TEST_REPLICATION, type TestBroker, TestCluster, until } from './cluster-harness.js';
 
 let cluster: TestCluster | null = null;
 
@@ -265,3 +265,65 @@ test('a retried idempotent batch reaching the new leader is written once', async
   assert.equal(next.baseOffset, 4);
   assert.equal(leo(leader, 't'), 6);
 });
+
+test('KIP-392: a rack-aware leader sends a consumer to the in-sync replica in its rack, which serves it', async () => {
+  cluster = await TestCluster.start(3, { ...TEST_REPLICATION, replicaSelector: 'rack-aware' }, [
+    'r1',
+    'r2',
+    'r3',
+  ]);
+  await cluster.createTopic('t', 1, 3);
+  const info = cluster.partitionInfo('t', 0);
+  const leader = cluster.broker(info.leader);
+  assert.equal((await produce(leader, 't', batch(4, 'x'))).errorCode, 0);
+  await until(() => cluster!.brokers.every((b) => hw(b, 't') === 4), 'every replica has the high watermark');
+  const topicId = cluster.image.topicsByName.get('t')!.id;
+  const fetch = (b: TestBroker, rackId: string) =>
+    // biome-ignore lint/suspicious/noExplicitAny: fields read one by one
+    b.call<any>(1, 12, {
+      replicaId: -1,
+      maxWaitMs: 0,
+      minBytes: 1,
+      maxBytes: 1 << 20,
+      isolationLevel: 0,
+      sessionId: 0,
+      sessionEpoch: -1,
+      topics: [
+        {
+          topic: 't',
+          topicId,
+          partitions: [
+            {
+              partition: 0,
+              fetchOffset: 0,
+              partitionMaxBytes: 1 << 20,
+              currentLeaderEpoch: -1,
+              logStartOffset: -1,
+              lastFetchedEpoch: -1,
+            },
+          ],
+        },
+      ],
+      forgottenTopicsData: [],
+      rackId,
+    });
+  const follower = info.replicas.find((r) => r !== info.leader)!;
+  const rackOf = (id: number) => `r${id}`;
+  const sent = (await fetch(leader, rackOf(follower))).responses[0].partitions[0];
+  assert.equal(sent.preferredReadReplica, follower);
+  assert.equal(recordCount(sent.records), 0, 'no records with a redirect');
+  const served = (await fetch(cluster.broker(follower), rackOf(follower))).responses[0].partitions[0];
+  assert.equal(served.errorCode, 0);
+  assert.equal(served.preferredReadReplica, -1);
+  assert.equal(recordCount(served.records), 4);
+  for (const rack of [rackOf(info.leader), '', 'elsewhere']) {
+    const stay = (await fetch(leader, rack)).responses[0].partitions[0];
+    assert.equal(stay.preferredReadReplica, -1, `rack '${rack}' stays on the leader`);
+    assert.equal(recordCount(stay.records), 4);
+  }
+});
+
+function recordCount(records: Buffer | Buffer[] | null): number {
+  if (!records) return 0;
+  return valuesOf(Buffer.isBuffer(records) ? records : Buffer.concat(records)).length;
+}
