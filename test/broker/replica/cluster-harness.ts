@@ -164,7 +164,7 @@ export class TestCluster {
     racks: readonly string[] = [],
   ): Promise<TestCluster> {
     const c = new TestCluster(count, replication);
-    racks.forEach((rack, i) => c.racks.set(i + 1, rack));
+    for (const [i, rack] of racks.entries()) c.racks.set(i + 1, rack);
     for (const b of c.brokers) await c.startBroker(b.id);
     return c;
   }
