@@ -186,6 +186,13 @@ export class BrokerNode {
       log: log.child('replicas'),
       clock: timeline,
       replication: replicationSettings(config),
+      throttleRates: () => {
+        const current = topicConfigs.current;
+        return {
+          leader: Number(current.get('leader.replication.throttled.rate')?.value),
+          follower: Number(current.get('follower.replication.throttled.rate')?.value),
+        };
+      },
     });
     controller.onImage((image, previous) => replicas.onImage(image, previous));
     // Group coordinator: follows the metadata to load the __consumer_offsets partitions this node
@@ -363,6 +370,8 @@ function replicationSettings(config: BrokerConfig): ReplicationSettings {
     internalWriteTimeoutMs: n('offsets.commit.timeout.ms'),
     alterLogDirsBytesPerSecondMax: n('replica.alter.log.dirs.io.max.bytes.per.second'),
     replicaSelector: selectorOf(config.get('replica.selector.class')?.value as string | null),
+    quotaWindows: n('replication.quota.window.num'),
+    quotaWindowMs: n('replication.quota.window.size.seconds') * 1000,
   };
 }
 

@@ -6,6 +6,7 @@
 import { ErrorCode } from '../../protocol/errors.js';
 import { maybeExpandIsr } from './isr-changes.js';
 import type { Partition } from './partition.js';
+import { listsReplica } from './replication-quota.js';
 
 export interface FollowerFetch {
   replicaId: number;
@@ -85,11 +86,21 @@ export async function readForFollower(p: Partition, f: FollowerFetch): Promise<F
   recordProgress(p, f, leaderEnd);
   const base = failed(p, ErrorCode.NONE);
   if (f.fetchOffset === leaderEnd) return base;
+  const throttled = isThrottled(p, f.replicaId);
+  if (throttled && p.host.leaderQuota?.isExceeded()) return base;
   const r = await p.log.read(f.fetchOffset, f.maxBytes, { maxOffset: leaderEnd, minOneBatch: f.minOneBatch });
   if (r.kind === 'out-of-range') return failed(p, ErrorCode.OFFSET_OUT_OF_RANGE);
   if (r.kind === 'offline') return failed(p, ErrorCode.KAFKA_STORAGE_ERROR);
   if (r.sizeBytes > 0) p.stats.replicationSent(r.sizeBytes);
+  if (throttled) p.host.leaderQuota?.record(r.sizeBytes);
   return { ...base, records: r.records, sizeBytes: r.sizeBytes };
+}
+
+/** A replica outside the ISR named in leader.replication.throttled.replicas, while a throttle is set. */
+function isThrottled(p: Partition, replicaId: number): boolean {
+  const quota = p.host.leaderQuota;
+  if (!quota?.enabled || p.isr.includes(replicaId)) return false;
+  return listsReplica(p.config.leaderReplicationThrottledReplicas, p.index, p.host.nodeId);
 }
 
 /** The follower's fetch offset is its log end: its state, then the ISR and the high watermark. */

@@ -17,6 +17,7 @@ import type { AlterOutcome } from './alter-partition-manager.js';
 import { committedIsr, type ProposedIsr } from './isr-state.js';
 import { type BrokerView, LeaderState } from './leader-state.js';
 import type { Purgatory } from './purgatory.js';
+import type { ReplicationQuota } from './replication-quota.js';
 
 /** Why a coordinator write will not be acknowledged (the coordinator runtime's WriteFailure names). */
 export class InternalWriteError extends Error {
@@ -90,6 +91,8 @@ export interface ReplicaHost {
   onHighWatermark(p: Partition): void;
   /** Records were appended: wakes followers' parked fetches. */
   onAppend(p: Partition): void;
+  /** What leaders here may send to throttled replicas (leader.replication.throttled.*). */
+  readonly leaderQuota?: ReplicationQuota;
   /** The controller accepted (or refused: 'failed') an ISR change this leader proposed (metrics). */
   onIsrChanged(p: Partition, change: 'shrink' | 'expand' | 'failed'): void;
   readonly log: Logger;

@@ -38,10 +38,13 @@ export interface FetcherSettings {
   fetchBackoffMs: number;
   /** replica.socket.timeout.ms */
   socketTimeoutMs: number;
-  /** Whether a partition's fetch should wait for the follower throttle (follower.replication.throttled.*). */
-  throttled?(p: Partition): boolean;
-  /** Told of bytes fetched for a throttled partition. */
-  recordThrottled?(bytes: number): void;
+  /** The follower throttle (follower.replication.throttled.*), when the broker has one. */
+  throttle?: {
+    /** Whether the partition is a throttled replica here (listed, and not in the ISR). */
+    listed(p: Partition): boolean;
+    exceeded(): boolean;
+    record(bytes: number): void;
+  };
 }
 
 /** A partition this fetcher follows. */
@@ -140,7 +143,7 @@ export class ReplicaFetcher {
       for (const s of this.states.values()) {
         if (s.partition.truncation) nextMs = Math.min(nextMs, nowMs + 10);
         else if (s.delayUntilMs > nowMs) nextMs = Math.min(nextMs, s.delayUntilMs);
-        else if (this.settings.throttled?.(s.partition)) nextMs = Math.min(nextMs, nowMs + 100);
+        else if (this.isThrottledNow(s.partition)) nextMs = Math.min(nextMs, nowMs + 100);
         else ready.push(s);
       }
       if (ready.length === 0) {
@@ -158,6 +161,12 @@ export class ReplicaFetcher {
         this.delay(ready);
       }
     }
+  }
+
+  /** A throttled replica while the follower quota is exceeded is left out of the next fetch. */
+  private isThrottledNow(p: Partition): boolean {
+    const t = this.settings.throttle;
+    return t !== undefined && t.listed(p) && t.exceeded();
   }
 
   private delay(states: FetchState[]): void {
@@ -262,7 +271,7 @@ export class ReplicaFetcher {
     }
     const records = recordsBuffer(pd.records);
     if (records && records.length > 0) {
-      if (this.settings.throttled?.(p)) this.settings.recordThrottled?.(records.length);
+      if (this.settings.throttle?.listed(p)) this.settings.throttle.record(records.length);
       const r = p.appendAsFollower(records);
       if (r.kind === 'rejected') {
         this.log.warn('follower append refused', { topic: p.topic, partition: p.index, detail: r.detail });

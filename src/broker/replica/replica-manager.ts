@@ -20,6 +20,7 @@ import { LogDirMover } from './log-dir-mover.js';
 import { LogDirs } from './log-dirs.js';
 import { Partition, type ReplicaHost } from './partition.js';
 import { Purgatory } from './purgatory.js';
+import { listsReplica, ReplicationQuota, UNTHROTTLED } from './replication-quota.js';
 import { preferredReadReplica, type RackView, type ReplicaSelector } from './read-replica-selector.js';
 
 /** Parked fetches at most; beyond that, fetches are answered at once with what they have. */
@@ -51,6 +52,9 @@ export interface ReplicationSettings {
   alterLogDirsBytesPerSecondMax: number;
   /** replica.selector.class, as the selector it names (KIP-392). */
   replicaSelector: ReplicaSelector;
+  /** replication.quota.window.num and replication.quota.window.size.seconds (in ms). */
+  quotaWindows: number;
+  quotaWindowMs: number;
 }
 
 export const DEFAULT_REPLICATION: ReplicationSettings = {
@@ -65,6 +69,8 @@ export const DEFAULT_REPLICATION: ReplicationSettings = {
   internalWriteTimeoutMs: 5000,
   alterLogDirsBytesPerSecondMax: Number.MAX_SAFE_INTEGER,
   replicaSelector: null,
+  quotaWindows: 11,
+  quotaWindowMs: 1000,
 };
 
 export interface ReplicaManagerOptions {
@@ -79,6 +85,8 @@ export interface ReplicaManagerOptions {
   links?: BrokerLinks;
   /** Requests to the active controller (AlterPartition); absent on a standalone node. */
   controller?: ControllerLink;
+  /** leader/follower.replication.throttled.rate, read when used (dynamic broker configs). */
+  throttleRates?: () => { leader: number; follower: number };
 }
 
 const NO_LINKS: BrokerLinks = {
@@ -106,6 +114,9 @@ export class ReplicaManager {
   readonly alterPartitions: AlterPartitionManager;
   /** Replicas moving between this broker's log dirs (AlterReplicaLogDirs). */
   readonly mover: LogDirMover;
+  /** Replication throttles: what leaders here send, what followers here fetch, for throttled replicas. */
+  readonly leaderQuota: ReplicationQuota;
+  readonly followerQuota: ReplicationQuota;
   private image: MetadataImage = EMPTY_IMAGE;
   private readonly host: ReplicaHost;
   private isrTimer: TimerHandle | null = null;
@@ -127,6 +138,11 @@ export class ReplicaManager {
     this.fetchPurgatory = new Purgatory('fetch', PARKED_FETCHES_MAX, () => clock.now(), clock);
     this.producePurgatory = new Purgatory('produce', PARKED_PRODUCES_MAX, () => clock.now(), clock);
     const epoch = () => this.image.brokers.get(this.nodeId)?.epoch ?? -1;
+    const rates = options.throttleRates ?? (() => ({ leader: UNTHROTTLED, follower: UNTHROTTLED }));
+    const now = () => clock.now();
+    const { quotaWindows, quotaWindowMs } = this.settings;
+    this.leaderQuota = new ReplicationQuota(() => rates().leader, now, quotaWindows, quotaWindowMs);
+    this.followerQuota = new ReplicationQuota(() => rates().follower, now, quotaWindows, quotaWindowMs);
     this.alterPartitions = new AlterPartitionManager(
       options.controller ?? NO_CONTROLLER,
       this.nodeId,
@@ -134,8 +150,22 @@ export class ReplicaManager {
       clock,
       this.log.child('alter-partition'),
     );
+    const followerQuota = this.followerQuota;
+    const nodeId = this.nodeId;
     this.fetchers = new ReplicaFetcherManager(
-      { ...this.settings, nodeId: this.nodeId, brokerEpoch: epoch },
+      {
+        ...this.settings,
+        nodeId: this.nodeId,
+        brokerEpoch: epoch,
+        throttle: {
+          listed: (p) =>
+            followerQuota.enabled &&
+            !p.info.isr.includes(nodeId) &&
+            listsReplica(p.config.followerReplicationThrottledReplicas, p.index, nodeId),
+          exceeded: () => followerQuota.isExceeded(),
+          record: (bytes) => followerQuota.record(bytes),
+        },
+      },
       options.links ?? NO_LINKS,
       clock,
       this.log.child('replica-fetcher'),
@@ -177,6 +207,7 @@ export class ReplicaManager {
         this.producePurgatory.wake(p.key);
       },
       onAppend: (p) => this.fetchPurgatory.wake(p.key),
+      leaderQuota: this.leaderQuota,
       onIsrChanged: (_p, change) => {
         if (change === 'shrink') this.isrShrinks++;
         else if (change === 'expand') this.isrExpands++;

@@ -68,6 +68,7 @@ export class TestBroker {
       replication: this.cluster.replication,
       links: this.cluster.linksFrom(this.id),
       controller: this.cluster.controllerLinkFrom(this.id),
+      throttleRates: () => this.cluster.throttleRates,
     });
     const services = {
       nodeId: this.id,
@@ -142,6 +143,8 @@ export class TestCluster {
   /** Per-topic config overrides (min.insync.replicas, ...). */
   readonly topicOverrides = new Map<string, Record<string, string>>();
   private readonly base = loadBrokerConfig({ base: DEVELOPER_DEFAULTS, env: {} });
+  /** leader/follower.replication.throttled.rate of every broker (bytes/s). */
+  throttleRates = { leader: Number.MAX_SAFE_INTEGER, follower: Number.MAX_SAFE_INTEGER };
   /** broker.rack of each broker (KIP-392 tests). */
   readonly racks = new Map<number, string>();
   /** AlterPartition requests seen by the controller (tests look at them). */
@@ -269,6 +272,12 @@ export class TestCluster {
       }
     }
     await this.commit(records);
+  }
+
+  /** Sets a partition's replicas (a reassignment step, as the controller writes it). */
+  async setReplicas(topic: string, partition: number, replicas: number[], isr?: number[]): Promise<void> {
+    const t = this.image.topicsByName.get(topic)!;
+    await this.commit([record('PartitionChange', { partitionId: partition, topicId: t.id, replicas, isr })]);
   }
 
   /** Moves leadership of a partition to `to` (a preferred election or a controlled move). */

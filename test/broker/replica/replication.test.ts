@@ -327,3 +327,44 @@ function recordCount(records: Buffer | Buffer[] | null): number {
   if (!records) return 0;
   return valuesOf(Buffer.isBuffer(records) ? records : Buffer.concat(records)).length;
 }
+
+test('replication throttles: a new replica outside the ISR catches up at about the throttled rate, the ISR is not slowed', async () => {
+  cluster = await TestCluster.start(3, {
+    ...TEST_REPLICATION,
+    quotaWindows: 2,
+    quotaWindowMs: 100,
+    fetchMaxBytes: 10_000,
+  });
+  await cluster.createTopic('t', 1, 2, {
+    'leader.replication.throttled.replicas': '*',
+    'follower.replication.throttled.replicas': '*',
+  });
+  const info = cluster.partitionInfo('t', 0);
+  const leader = cluster.broker(info.leader);
+  const big = 'x'.repeat(1000);
+  for (let i = 0; i < 60; i++) {
+    const b = buildBatch(Array.from({ length: 5 }, () => ({ key: null, value: big })));
+    assert.equal((await produce(leader, 't', b)).errorCode, 0);
+  }
+  const bytes = leader.replicas.get('t', 0)!.log.sizeBytes;
+  cluster.throttleRates = { leader: 100_000, follower: Number.MAX_SAFE_INTEGER };
+  // Throttled or not, the ISR members take writes at full speed.
+  const t0 = Date.now();
+  assert.equal((await produce(leader, 't', batch(1, 'isr'))).errorCode, 0);
+  assert.ok(Date.now() - t0 < 1000, 'acks=all through the ISR is not throttled');
+  const newcomer = [1, 2, 3].find((id) => !info.replicas.includes(id))!;
+  const started = Date.now();
+  await cluster.setReplicas('t', 0, [...info.replicas, newcomer]);
+  await until(
+    () => leo(cluster!.broker(newcomer), 't') === leo(leader, 't'),
+    'the new replica catches up',
+    20_000,
+  );
+  const tookMs = Date.now() - started;
+  const expectedMs = (bytes / 100_000) * 1000;
+  assert.ok(
+    tookMs > expectedMs * 0.5,
+    `caught up in ${tookMs} ms; ${bytes} bytes at 100 KB/s take about ${expectedMs} ms`,
+  );
+  cluster.throttleRates = { leader: Number.MAX_SAFE_INTEGER, follower: Number.MAX_SAFE_INTEGER };
+});
