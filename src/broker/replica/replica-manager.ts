@@ -20,8 +20,8 @@ import { LogDirMover } from './log-dir-mover.js';
 import { LogDirs } from './log-dirs.js';
 import { Partition, type ReplicaHost } from './partition.js';
 import { Purgatory } from './purgatory.js';
-import { listsReplica, ReplicationQuota, UNTHROTTLED } from './replication-quota.js';
 import { preferredReadReplica, type RackView, type ReplicaSelector } from './read-replica-selector.js';
+import { listsReplica, ReplicationQuota, UNTHROTTLED } from './replication-quota.js';
 
 /** Parked fetches at most; beyond that, fetches are answered at once with what they have. */
 export const PARKED_FETCHES_MAX = 10_000;
