@@ -15,6 +15,10 @@ export type {
   LogDirDescription,
   NewTopic,
   OffsetQuery,
+  PartitionReassignment,
+  ReassignmentResult,
+  ReassignmentTarget,
+  ReplicaLogDirTarget,
   TopicDescription,
 } from './admin.js';
 export { Admin } from './admin.js';
