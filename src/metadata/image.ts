@@ -26,6 +26,10 @@ export interface PartitionInfo {
   leader: number;
   leaderEpoch: number;
   partitionEpoch: number;
+  /** 0 RECOVERED, 1 RECOVERING (after an unclean election). */
+  leaderRecoveryState?: number;
+  addingReplicas?: readonly number[];
+  removingReplicas?: readonly number[];
 }
 
 export interface TopicInfo {
@@ -151,20 +155,26 @@ function apply(d: Draft, r: MetadataRecord): void {
         leader: r.data.leader,
         leaderEpoch: r.data.leaderEpoch,
         partitionEpoch: r.data.partitionEpoch,
+        addingReplicas: r.data.addingReplicas,
+        removingReplicas: r.data.removingReplicas,
       }));
       return;
     case 'PartitionChange':
       applyPartition(d, r.data.topicId, r.data.partitionId, (old) => {
         if (!old) return null;
         const x = r.data;
-        const leader = x.leader === undefined || x.leader === -2 ? old.leader : x.leader;
+        const named = x.leader !== undefined && x.leader !== -2;
+        const leader = named ? (x.leader as number) : old.leader;
         return {
           partition: old.partition,
           replicas: x.replicas ?? old.replicas,
           isr: x.isr ?? old.isr,
           leader,
-          leaderEpoch: leader !== old.leader ? old.leaderEpoch + 1 : old.leaderEpoch,
+          // As KRaft: a record naming a leader (even the same one) starts a new leader epoch.
+          leaderEpoch: named ? old.leaderEpoch + 1 : old.leaderEpoch,
           partitionEpoch: old.partitionEpoch + 1,
+          addingReplicas: x.addingReplicas ?? old.addingReplicas,
+          removingReplicas: x.removingReplicas ?? old.removingReplicas,
         };
       });
       return;

@@ -26,6 +26,8 @@ import { describeLogDirs } from './35-describe-log-dirs.js';
 import { createPartitions } from './37-create-partitions.js';
 import { deleteGroups } from './42-delete-groups.js';
 import { incrementalAlterConfigs } from './44-incremental-alter-configs.js';
+import { alterPartitionReassignmentsHandler } from './45-alter-partition-reassignments.js';
+import { listPartitionReassignmentsHandler } from './46-list-partition-reassignments.js';
 import { offsetDelete } from './47-offset-delete.js';
 import { describeCluster } from './60-describe-cluster.js';
 import { describeProducers } from './61-describe-producers.js';
@@ -59,6 +61,8 @@ export const HANDLERS: readonly Handler[] = [
   createPartitions,
   deleteGroups,
   incrementalAlterConfigs,
+  alterPartitionReassignmentsHandler,
+  listPartitionReassignmentsHandler,
   offsetDelete,
   describeCluster,
   describeProducers,

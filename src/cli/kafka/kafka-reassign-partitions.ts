@@ -219,7 +219,7 @@ async function generate(admin: Admin, args: ParsedArgs): Promise<void> {
       parts[0]?.replicas.length ?? 1,
       !args.has('disable-rack-aware'),
     );
-    layout.forEach((replicas, partition) => proposed.push({ topic, partition, replicas }));
+    for (const [partition, replicas] of layout.entries()) proposed.push({ topic, partition, replicas });
   }
   println('Current partition replica assignment');
   println(reassignmentJson(currentTargets));

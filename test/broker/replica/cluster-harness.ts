@@ -19,6 +19,7 @@ import { type Connection, Deferred } from '../../../src/broker/server/connection
 import { DEVELOPER_DEFAULTS, loadBrokerConfig, type TopicConfig } from '../../../src/config/index.js';
 import { createTopics } from '../../../src/metadata/controller.js';
 import { EMPTY_IMAGE, type MetadataImage, replay } from '../../../src/metadata/image.js';
+import { alterPartitionReassignments, completeReassignment } from '../../../src/metadata/reassignment.js';
 import { type MetadataRecord, record } from '../../../src/metadata/records.js';
 import { ErrorCode } from '../../../src/protocol/errors.js';
 import { decodeResponseFrame, encodeRequestFrame } from '../../../src/protocol/frame.js';
@@ -274,6 +275,13 @@ export class TestCluster {
     await this.commit(records);
   }
 
+  /** AlterPartitionReassignments at the controller. */
+  async reassign(items: { topic: string; partition: number; replicas: number[] | null }[]) {
+    const out = alterPartitionReassignments({ image: this.image, uncleanLeaderElection: () => false }, items);
+    await this.commit(out.records);
+    return out.results;
+  }
+
   /** Sets a partition's replicas (a reassignment step, as the controller writes it). */
   async setReplicas(topic: string, partition: number, replicas: number[], isr?: number[]): Promise<void> {
     const t = this.image.topicsByName.get(topic)!;
@@ -331,13 +339,20 @@ export class TestCluster {
           if (!b || b.fenced || (m.brokerEpoch !== -1 && m.brokerEpoch !== b.epoch))
             return fail(ErrorCode.INELIGIBLE_REPLICA);
         }
-        records.push(record('PartitionChange', { partitionId: pd.partitionIndex, topicId: topic.id, isr }));
+        // The ISR change may complete a reassignment (and then move the leadership away).
+        const done = completeReassignment(this.image, topic, p, isr);
+        const change =
+          done ?? record('PartitionChange', { partitionId: pd.partitionIndex, topicId: topic.id, isr });
+        records.push(change);
+        const named = (change.data as { leader?: number }).leader;
+        if (named !== undefined && named !== -2 && named !== req.brokerId)
+          return fail(ErrorCode.NEW_LEADER_ELECTED);
         return {
           partitionIndex: pd.partitionIndex,
           errorCode: 0,
           leaderId: p.leader,
-          leaderEpoch: p.leaderEpoch,
-          isr,
+          leaderEpoch: named !== undefined && named !== -2 ? p.leaderEpoch + 1 : p.leaderEpoch,
+          isr: (change.data as { isr?: number[] }).isr ?? isr,
           partitionEpoch: p.partitionEpoch + 1,
         };
       }),

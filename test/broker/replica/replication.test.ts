@@ -368,3 +368,58 @@ test('replication throttles: a new replica outside the ISR catches up at about t
   );
   cluster.throttleRates = { leader: Number.MAX_SAFE_INTEGER, follower: Number.MAX_SAFE_INTEGER };
 });
+
+test('a reassignment onto a new broker: it catches up, joins the ISR, the old replica leaves and deletes its log', async () => {
+  cluster = await TestCluster.start(4);
+  await cluster.createTopic('t', 1, 3, { 'min.insync.replicas': '2' });
+  const info = cluster.partitionInfo('t', 0);
+  const leader = cluster.broker(info.leader);
+  for (let i = 0; i < 10; i++) assert.equal((await produce(leader, 't', batch(10, `r${i}`))).errorCode, 0);
+  const fourth = [1, 2, 3, 4].find((id) => !info.replicas.includes(id))!;
+  // Move the leader's replica away: leadership must move too.
+  const target = [...info.replicas.filter((r) => r !== info.leader), fourth];
+  const results = await cluster.reassign([{ topic: 't', partition: 0, replicas: target }]);
+  assert.equal(results[0].errorCode, 0);
+  const during = cluster.partitionInfo('t', 0);
+  assert.deepEqual(during.addingReplicas, [fourth]);
+  assert.deepEqual(during.removingReplicas, [info.leader]);
+  await until(
+    () => {
+      const p = cluster!.partitionInfo('t', 0);
+      return (p.addingReplicas ?? []).length === 0 && p.replicas.join() === target.join();
+    },
+    'the reassignment completes',
+    10_000,
+  );
+  const after = cluster.partitionInfo('t', 0);
+  assert.ok(target.includes(after.leader), 'the leader is one of the target replicas');
+  assert.ok(after.leaderEpoch > info.leaderEpoch);
+  await until(() => leader.replicas.get('t', 0) === undefined, 'the removed replica is gone from its broker');
+  assert.equal(await leader.fs.stat('/data/t-0'), null, "the removed replica's directory is deleted");
+  const newLeader = cluster.broker(after.leader);
+  assert.equal((await produce(newLeader, 't', batch(5, 'after'))).errorCode, 0);
+  await until(
+    () => target.every((id) => leo(cluster!.broker(id), 't') === 105),
+    'every target replica has it all',
+  );
+  const bytes = await Promise.all(target.map((id) => logBytes(cluster!.broker(id), 't')));
+  for (const other of bytes.slice(1)) assert.ok(bytes[0].equals(other), 'target replicas are identical');
+});
+
+test('cancelling a reassignment reverts to the original replicas', async () => {
+  cluster = await TestCluster.start(4);
+  await cluster.createTopic('t', 1, 2);
+  const info = cluster.partitionInfo('t', 0);
+  const others = [1, 2, 3, 4].filter((id) => !info.replicas.includes(id));
+  // The new replicas cannot catch up: they are cut off.
+  for (const id of others) cluster.isolate(id);
+  assert.equal((await cluster.reassign([{ topic: 't', partition: 0, replicas: others }]))[0].errorCode, 0);
+  assert.ok((cluster.partitionInfo('t', 0).addingReplicas ?? []).length === 2);
+  const cancelled = await cluster.reassign([{ topic: 't', partition: 0, replicas: null }]);
+  assert.equal(cancelled[0].errorCode, 0);
+  const p = cluster.partitionInfo('t', 0);
+  assert.deepEqual([...p.replicas], [...info.replicas]);
+  assert.deepEqual(p.addingReplicas, []);
+  const again = await cluster.reassign([{ topic: 't', partition: 0, replicas: null }]);
+  assert.equal(again[0].errorCode, ErrorCode.NO_REASSIGNMENT_IN_PROGRESS);
+});
