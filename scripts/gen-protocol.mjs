@@ -174,6 +174,10 @@ function writeTs(path, body) {
   writeFileSync(path, `${HEADER}import type { ${types} } from '../schema/declaration.js';\n\n${body}`);
 }
 
+// Schemas taken from the newer (Kafka 4.0) snapshot in ../newer/message, where Samsa needs their new
+// versions: Vote v2 carries KIP-996's PreVote, which the controllers' Raft uses.
+const NEWER = new Set(['VoteRequest.json', 'VoteResponse.json']);
+
 function generateMessages() {
   const dir = join(oracle, 'message');
   const outDir = join(root, 'src', 'protocol', 'messages');
@@ -184,7 +188,7 @@ function generateMessages() {
   for (const file of readdirSync(dir)
     .filter((f) => f.endsWith('.json'))
     .sort()) {
-    const schema = readSchema(join(dir, file));
+    const schema = readSchema(NEWER.has(file) ? join(oracle, 'newer', 'message', file) : join(dir, file));
     if (schema.type === 'request' || schema.type === 'response') {
       const entry = apis.get(schema.apiKey) ?? {};
       entry[schema.type] = schema;

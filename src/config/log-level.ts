@@ -21,6 +21,13 @@ export const LOG_COMPONENTS = [
   'registry',
   'server',
   'metrics',
+  'metadata',
+  'raft',
+  'quorum',
+  'lifecycle',
+  'controller-channel',
+  'controller-registry',
+  'forwarding',
 ] as const;
 
 export interface LogLevels {

@@ -21,6 +21,8 @@ export interface ReplicaProgress {
   /** The replica's log matches ours below this offset; -1 until it fetches in this epoch. */
   matchedOffset: number;
   lastFetchTick: number;
+  /** When it last fetched from the leader's log end (KRaft's lastCaughtUpTimestamp); -1 never. */
+  lastCaughtUpTick: number;
   /** Highest high watermark already told to it, so an idle fetch can be parked instead of answered. */
   lastSentHwm: number;
   /** Set by a BeginQuorumEpoch ack or a fetch in this epoch: no need to announce the epoch again. */

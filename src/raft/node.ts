@@ -102,13 +102,47 @@ export class RaftNode {
     const core = this.core;
     const leader = { leaderId: core.knownLeader(), leaderEpoch: core.epoch };
     const code = ErrorCode.INCONSISTENT_CLUSTER_ID;
-    if (msg.body.kind === 'FetchRequest') core.send(msg.from, core.fetchError(code), msg.correlationId);
-    else if (msg.body.kind === 'VoteRequest') {
-      core.send(
-        msg.from,
-        { kind: 'VoteResponse', errorCode: code, ...leader, voteGranted: false },
-        msg.correlationId,
-      );
+    // Every request gets an answer: over a connection that answers in order, silence would stall the rest.
+    switch (msg.body.kind) {
+      case 'FetchRequest':
+        core.send(msg.from, core.fetchError(code), msg.correlationId);
+        break;
+      case 'VoteRequest':
+        core.send(
+          msg.from,
+          { kind: 'VoteResponse', errorCode: code, ...leader, voteGranted: false },
+          msg.correlationId,
+        );
+        break;
+      case 'BeginQuorumEpochRequest':
+        core.send(
+          msg.from,
+          { kind: 'BeginQuorumEpochResponse', errorCode: code, ...leader },
+          msg.correlationId,
+        );
+        break;
+      case 'EndQuorumEpochRequest':
+        core.send(
+          msg.from,
+          { kind: 'EndQuorumEpochResponse', errorCode: code, ...leader },
+          msg.correlationId,
+        );
+        break;
+      case 'FetchSnapshotRequest':
+        core.send(
+          msg.from,
+          {
+            kind: 'FetchSnapshotResponse',
+            errorCode: code,
+            snapshotId: { ...msg.body.snapshotId },
+            currentLeader: leader,
+            size: -1,
+            position: -1,
+            unalignedRecords: new Uint8Array(0),
+          },
+          msg.correlationId,
+        );
+        break;
     }
     return true;
   }
@@ -272,10 +306,13 @@ export class RaftNode {
   replicaStatuses(): ReplicaStatus[] {
     const leader = this.core.leader;
     if (!leader) return [];
+    const now = this.core.nowTicks;
     return [...leader.replicas].map(([replicaId, p]) => ({
       replicaId,
       logEndOffset: p.matchedOffset,
       lastFetchTick: p.lastFetchTick,
+      ticksSinceFetch: p.lastFetchTick < 0 ? -1 : now - p.lastFetchTick,
+      ticksSinceCaughtUp: p.lastCaughtUpTick < 0 ? -1 : now - p.lastCaughtUpTick,
     }));
   }
 

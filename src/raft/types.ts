@@ -296,6 +296,9 @@ export interface ReplicaStatus {
   /** The offset up to which the replica's log is known to match the leader's; -1 when unknown. */
   logEndOffset: number;
   lastFetchTick: number;
+  /** Ticks since its last fetch, and since it last fetched from the leader's log end (-1: never). */
+  ticksSinceFetch: number;
+  ticksSinceCaughtUp: number;
 }
 
 export interface Status {

@@ -141,14 +141,13 @@ class Run {
     const res = count === 1 ? l.node.propose(datas[0]) : l.node.proposeBatch(datas);
     const r = this.cluster.replicas.get(l.id)!;
     if (res.ok)
-      ids.forEach((id, i) =>
+      for (const [i, id] of ids.entries())
         this.cluster.pending.set(id, {
           nodeId: l.id,
           incarnation: r.incarnation,
           offset: res.offset + i,
           epoch: res.epoch,
-        }),
-      );
+        });
     this.cluster.afterInput(r);
     return res.ok ? ids[ids.length - 1] : null;
   }

@@ -4,6 +4,7 @@
 // not run yet: they are answered with COORDINATOR_NOT_AVAILABLE.
 import { ErrorCode } from '../../protocol/errors.js';
 import type { InitProducerIdRequest, InitProducerIdResponse } from '../../protocol/messages/index.js';
+import { ProducerIdsUnavailable } from '../producer-ids.js';
 import { handler } from './handler.js';
 
 export const initProducerId = handler<InitProducerIdRequest, InitProducerIdResponse>({
@@ -19,7 +20,18 @@ export const initProducerId = handler<InitProducerIdRequest, InitProducerIdRespo
         producerEpoch: -1,
       };
     }
-    const producerId = await ctx.services.producerIds.nextId();
-    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId, producerEpoch: 0 };
+    try {
+      const producerId = await ctx.services.producerIds.nextId();
+      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId, producerEpoch: 0 };
+    } catch (err) {
+      // No block of ids from the controller: retriable for the client (Kafka answers the same).
+      if (!(err instanceof ProducerIdsUnavailable)) throw err;
+      return {
+        throttleTimeMs: 0,
+        errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS,
+        producerId: -1,
+        producerEpoch: -1,
+      };
+    }
   },
 });

@@ -1,5 +1,6 @@
 // ListPartitionReassignments, version 0: the partitions being reassigned (all, or those asked for),
-// with their full replica list during the move and the replicas being added and removed.
+// with their full replica list during the move and the replicas being added and removed, as the
+// active controller knows them (brokers forward it there).
 
 import { listPartitionReassignments } from '../../metadata/reassignment.js';
 import { ErrorCode } from '../../protocol/errors.js';
@@ -8,14 +9,17 @@ import type {
   ListPartitionReassignmentsResponse,
 } from '../../protocol/messages/index.js';
 import { handler } from './handler.js';
+import type { CommonServices } from './services.js';
 
 export const listPartitionReassignmentsHandler = handler<
   ListPartitionReassignmentsRequest,
-  ListPartitionReassignmentsResponse
+  ListPartitionReassignmentsResponse,
+  CommonServices
 >({
   apiKey: 46,
   minVersion: 0,
   maxVersion: 0,
+  forwardable: true,
   handle(ctx, req) {
     const wanted = req.topics?.map((t) => ({ topic: t.name, partitions: t.partitionIndexes })) ?? null;
     const ongoing = listPartitionReassignments(ctx.services.metadata(), wanted);

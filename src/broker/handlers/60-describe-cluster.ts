@@ -1,31 +1,69 @@
-// DescribeCluster, versions 0-1: the cluster id, the controller and the live brokers, as admin
-// clients show them. Endpoint type (v1) is always "brokers"; authorized operations are not computed.
+// DescribeCluster, versions 0-1. On a broker listener: the cluster id, a controller id and the live
+// brokers (endpoint type 1). On the controller listener (kafka-metadata-quorum.sh and the admin client
+// with --bootstrap-controller, endpoint type 2): the controllers and the active one. Asking a listener
+// for the other kind answers MISMATCHED_ENDPOINT_TYPE (controller listener) or UNSUPPORTED_ENDPOINT_TYPE
+// (broker listener), as Kafka does. Authorized operations are not computed.
+import { ErrorCode } from '../../protocol/errors.js';
 import type { DescribeClusterRequest, DescribeClusterResponse } from '../../protocol/messages/index.js';
 import { brokerEntries, NOT_REQUESTED } from './cluster-view.js';
 import { handler } from './handler.js';
+import type { CommonServices } from './services.js';
 
 const ENDPOINT_TYPE_BROKER = 1;
+const ENDPOINT_TYPE_CONTROLLER = 2;
 
-export const describeCluster = handler<DescribeClusterRequest, DescribeClusterResponse>({
+export const describeCluster = handler<DescribeClusterRequest, DescribeClusterResponse, CommonServices>({
   apiKey: 60,
   minVersion: 0,
   maxVersion: 1,
-  handle(ctx) {
-    const image = ctx.services.metadata();
-    return {
+  handle(ctx, req) {
+    const s = ctx.services;
+    const asked = req.endpointType ?? ENDPOINT_TYPE_BROKER;
+    const base = {
       throttleTimeMs: 0,
-      errorCode: 0,
       errorMessage: null,
+      clusterId: s.clusterId,
+      clusterAuthorizedOperations: NOT_REQUESTED,
+    };
+    if (s.endpointType === 'controller') {
+      if (asked !== ENDPOINT_TYPE_CONTROLLER)
+        return {
+          ...base,
+          errorCode: ErrorCode.MISMATCHED_ENDPOINT_TYPE,
+          endpointType: asked,
+          controllerId: -1,
+          brokers: [],
+        };
+      return {
+        ...base,
+        errorCode: ErrorCode.NONE,
+        endpointType: ENDPOINT_TYPE_CONTROLLER,
+        controllerId: s.quorum.status().leaderId,
+        brokers: s.quorum
+          .controllerEndpoints()
+          .map((c) => ({ brokerId: c.id, host: c.host, port: c.port, rack: null })),
+      };
+    }
+    if (asked !== ENDPOINT_TYPE_BROKER)
+      return {
+        ...base,
+        errorCode: ErrorCode.UNSUPPORTED_ENDPOINT_TYPE,
+        endpointType: asked,
+        controllerId: -1,
+        brokers: [],
+      };
+    const image = s.metadata();
+    return {
+      ...base,
+      errorCode: ErrorCode.NONE,
       endpointType: ENDPOINT_TYPE_BROKER,
-      clusterId: ctx.services.clusterId,
-      controllerId: ctx.services.nodeId,
+      controllerId: s.nodeId,
       brokers: brokerEntries(ctx, image).map((b) => ({
         brokerId: b.nodeId,
         host: b.host,
         port: b.port,
         rack: b.rack,
       })),
-      clusterAuthorizedOperations: NOT_REQUESTED,
     };
   },
 });

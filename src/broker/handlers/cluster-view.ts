@@ -4,6 +4,7 @@
 import type { MetadataImage, PartitionInfo } from '../../metadata/image.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import type { RequestContext } from './handler.js';
+import type { CommonServices } from './services.js';
 
 /** "Authorized operations were not requested" (Kafka's INT32_MIN). */
 export const NOT_REQUESTED = -2147483648;
@@ -40,7 +41,7 @@ export function partitionEntry(image: MetadataImage, p: PartitionInfo): Partitio
 }
 
 /** Live brokers with their address on the listener the request came through. */
-export function brokerEntries(ctx: RequestContext, image: MetadataImage): BrokerView[] {
+export function brokerEntries(ctx: RequestContext<CommonServices>, image: MetadataImage): BrokerView[] {
   const out: BrokerView[] = [];
   for (const b of image.brokers.values()) {
     if (b.fenced) continue;
@@ -52,7 +53,7 @@ export function brokerEntries(ctx: RequestContext, image: MetadataImage): Broker
 }
 
 /** A listener bound to every interface advertises the address this client reached. */
-function advertisedHost(ctx: RequestContext, brokerId: number, host: string): string {
+function advertisedHost(ctx: RequestContext<CommonServices>, brokerId: number, host: string): string {
   if (brokerId === ctx.services.nodeId && (host === '' || host === '0.0.0.0' || host === '::')) {
     return ctx.conn.info.localAddress || 'localhost';
   }

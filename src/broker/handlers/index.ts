@@ -25,12 +25,16 @@ import { alterReplicaLogDirs } from './34-alter-replica-log-dirs.js';
 import { describeLogDirs } from './35-describe-log-dirs.js';
 import { createPartitions } from './37-create-partitions.js';
 import { deleteGroups } from './42-delete-groups.js';
+import { electLeaders } from './43-elect-leaders.js';
 import { incrementalAlterConfigs } from './44-incremental-alter-configs.js';
 import { alterPartitionReassignmentsHandler } from './45-alter-partition-reassignments.js';
 import { listPartitionReassignmentsHandler } from './46-list-partition-reassignments.js';
 import { offsetDelete } from './47-offset-delete.js';
+import { describeQuorum } from './55-describe-quorum.js';
+import { updateFeatures } from './57-update-features.js';
 import { describeCluster } from './60-describe-cluster.js';
 import { describeProducers } from './61-describe-producers.js';
+import { unregisterBroker } from './64-unregister-broker.js';
 import { describeTopicPartitions } from './75-describe-topic-partitions.js';
 import type { Handler } from './handler.js';
 
@@ -60,11 +64,15 @@ export const HANDLERS: readonly Handler[] = [
   describeLogDirs,
   createPartitions,
   deleteGroups,
+  electLeaders,
   incrementalAlterConfigs,
   alterPartitionReassignmentsHandler,
   listPartitionReassignmentsHandler,
   offsetDelete,
+  describeQuorum,
+  updateFeatures,
   describeCluster,
   describeProducers,
+  unregisterBroker,
   describeTopicPartitions,
 ] as Handler[];

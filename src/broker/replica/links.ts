@@ -14,6 +14,8 @@ export interface BrokerLinks {
     request: Req,
     timeoutMs: number,
   ): Promise<LinkResult<Res>>;
+  /** Closes the connections (at shutdown). */
+  close?(): void;
 }
 
 /** Requests to the active controller, wherever it is now. */

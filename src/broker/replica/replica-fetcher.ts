@@ -196,6 +196,8 @@ export class ReplicaFetcher {
       sent.set(`${p.topicId}:${p.index}`, { state: s, fetchOffset });
     }
     const request: FetchRequest = {
+      // ReplicaState from v15, ReplicaId before: the connection picks the version, the codec the field.
+      replicaId: this.settings.nodeId,
       replicaState: { replicaId: this.settings.nodeId, replicaEpoch: this.settings.brokerEpoch() },
       maxWaitMs: this.settings.fetchWaitMaxMs,
       minBytes: this.settings.fetchMinBytes,

@@ -126,6 +126,7 @@ export class ReplicaManager {
   private readonly topicConfig: (topic: string) => TopicConfig;
   private readonly log: Logger;
   private readonly clock: Clock;
+  private readonly links: BrokerLinks;
 
   constructor(options: ReplicaManagerOptions) {
     this.logs = options.logs instanceof LogDirs ? options.logs : LogDirs.single(options.logs);
@@ -133,6 +134,7 @@ export class ReplicaManager {
     this.topicConfig = options.topicConfig;
     this.log = options.log;
     this.clock = options.clock;
+    this.links = options.links ?? NO_LINKS;
     const clock = options.clock;
     this.settings = { ...DEFAULT_REPLICATION, ...options.replication };
     this.fetchPurgatory = new Purgatory('fetch', PARKED_FETCHES_MAX, () => clock.now(), clock);
@@ -166,7 +168,7 @@ export class ReplicaManager {
           record: (bytes) => followerQuota.record(bytes),
         },
       },
-      options.links ?? NO_LINKS,
+      this.links,
       clock,
       this.log.child('replica-fetcher'),
     );
@@ -377,6 +379,7 @@ export class ReplicaManager {
     this.alterPartitions.close();
     this.mover.close();
     await this.fetchers.close();
+    this.links.close?.();
     this.fetchPurgatory.expireAll();
     this.producePurgatory.expireAll();
     await this.logs.close();

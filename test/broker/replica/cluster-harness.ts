@@ -226,6 +226,7 @@ export class TestCluster {
         deleteTopicEnable: true,
         validateTopicConfigs: () => null,
         randomUuid: () => Buffer.from(`topic-${name}`.padEnd(16, '-').slice(0, 16)).toString('base64url'),
+        randomInt: () => 0,
       },
       [{ name, numPartitions: partitions, replicationFactor: rf, assignments: [], configs: [] }],
     );

@@ -1,0 +1,107 @@
+// The replication parts of the composition root (node.ts): the broker's log dirs (one log manager
+// each), Kafka's replica.* settings, the replication throttles from the dynamic broker configs, and
+// the replica layer's links to other brokers (replica fetches on the inter-broker listener) and to the
+// active controller (AlterPartition), backed by the node's own connections (net/).
+import type { BrokerConfig } from '../config/index.js';
+import type { MetadataImage } from '../metadata/image.js';
+import { type FileSystem, LogManager, type LogManagerOptions } from '../storage/index.js';
+import type { BrokerConfigService } from './config-service.js';
+import type { Logger } from './logger.js';
+import { ConnectionPool, type ControllerChannel, type DeadlineTimer, type NetResult } from './net/index.js';
+import type { BrokerLinks, ControllerLink, LinkResult } from './replica/links.js';
+import { type LogDir, LogDirs } from './replica/log-dirs.js';
+import { selectorOf } from './replica/read-replica-selector.js';
+import type { ReplicationSettings } from './replica/replica-manager.js';
+
+/** Opens every log dir of log.dirs (partitions spread over them; the metadata log stays in its own). */
+export async function openLogDirs(
+  paths: readonly string[],
+  options: Omit<LogManagerOptions, 'fs'> & { fs: FileSystem },
+): Promise<LogDirs> {
+  const dirs: LogDir[] = [];
+  for (const path of paths) {
+    const opened = await LogManager.open(path, options);
+    if (opened.kind === 'failed') {
+      for (const d of dirs) await d.manager.close().catch(() => {});
+      throw new Error(opened.error.message);
+    }
+    dirs.push({ path, manager: opened.manager });
+  }
+  return new LogDirs(dirs);
+}
+
+/** Kafka's replica.* settings (and offsets.commit.timeout.ms for coordinator writes). */
+export function replicationSettings(config: BrokerConfig): ReplicationSettings {
+  const n = (name: string) => Number(config.get(name)?.value);
+  return {
+    replicaLagTimeMaxMs: n('replica.lag.time.max.ms'),
+    fetchMaxBytes: n('replica.fetch.max.bytes'),
+    fetchWaitMaxMs: n('replica.fetch.wait.max.ms'),
+    fetchMinBytes: n('replica.fetch.min.bytes'),
+    fetchResponseMaxBytes: n('replica.fetch.response.max.bytes'),
+    fetchBackoffMs: n('replica.fetch.backoff.ms'),
+    socketTimeoutMs: n('replica.socket.timeout.ms'),
+    numFetchers: n('num.replica.fetchers'),
+    internalWriteTimeoutMs: n('offsets.commit.timeout.ms'),
+    alterLogDirsBytesPerSecondMax: n('replica.alter.log.dirs.io.max.bytes.per.second'),
+    replicaSelector: selectorOf(config.get('replica.selector.class')?.value as string | null),
+    quotaWindows: n('replication.quota.window.num'),
+    quotaWindowMs: n('replication.quota.window.size.seconds') * 1000,
+  };
+}
+
+/** leader/follower.replication.throttled.rate as they are now (dynamic broker configs). */
+export function throttleRates(configs: BrokerConfigService): () => { leader: number; follower: number } {
+  return () => {
+    const current = configs.current;
+    return {
+      leader: Number(current.get('leader.replication.throttled.rate')?.value),
+      follower: Number(current.get('follower.replication.throttled.rate')?.value),
+    };
+  };
+}
+
+function toLink<T>(r: NetResult<T>): LinkResult<T> {
+  return r.ok
+    ? { kind: 'ok', response: r.body }
+    : { kind: 'failed', reason: `${r.error.code}: ${r.error.message}` };
+}
+
+/**
+ * Requests to other brokers on the inter-broker listener (inter.broker.listener.name), addresses from
+ * the metadata image. Each connection keeps its requests in order, so replica fetchers of one leader
+ * share one connection as Kafka's fetcher threads share theirs per fetcher.
+ */
+export function brokerLinks(
+  config: BrokerConfig,
+  image: () => MetadataImage,
+  timer: DeadlineTimer,
+  log: Logger,
+): BrokerLinks & { close(): void } {
+  const listener = config.interBrokerListenerName;
+  const pool = new ConnectionPool({
+    clientId: `replica-fetcher-${config.nodeId}`,
+    log,
+    timer,
+    resolve: (id) => {
+      const b = image().brokers.get(id);
+      const ep = b?.endpoints.find((e) => e.name === listener) ?? b?.endpoints[0];
+      return ep ? { host: ep.host, port: ep.port } : null;
+    },
+  });
+  return {
+    async send<Req, Res>(brokerId: number, apiKey: number, version: number, request: Req, timeoutMs: number) {
+      return toLink(await pool.send<Res>(brokerId, apiKey, request, { maxVersion: version, timeoutMs }));
+    },
+    close: () => pool.close(),
+  };
+}
+
+/** Requests to the active controller (AlterPartition), through the node's controller channel. */
+export function controllerLink(channel: ControllerChannel): ControllerLink {
+  return {
+    async send<Req, Res>(apiKey: number, version: number, request: Req, timeoutMs: number) {
+      return toLink(await channel.send<Res>(apiKey, request, { maxVersion: version, timeoutMs }));
+    },
+  };
+}
