@@ -193,6 +193,19 @@ function fillClusterFields(
       // "All topics": every topic carries the error.
       response.topics = cluster.topicNames().map((name) => ({ name, errorCode: options.errorCode }));
     }
+  } else if (apiKey === 34) {
+    // AlterReplicaLogDirs answers per topic what the request asked per dir.
+    const dirs = asObj(request)?.dirs;
+    const topics = Array.isArray(dirs)
+      ? dirs.flatMap((d) => (asObj(d)?.topics as Obj[] | undefined) ?? [])
+      : [];
+    response.results = topics.map((t) => ({
+      topicName: t.name,
+      partitions: ((t.partitions as number[] | undefined) ?? []).map((partitionIndex) => ({
+        partitionIndex,
+        errorCode: options.errorCode,
+      })),
+    }));
   } else if (apiKey === 35) {
     // One log dir carrying the error (before v3 there is no top-level error code to carry it).
     response.results = [{ errorCode: options.errorCode, logDir: cluster.logDir, topics: [] }];
