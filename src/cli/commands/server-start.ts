@@ -163,10 +163,12 @@ export async function startServer(options: StartOptions): Promise<number> {
       return fail(`${message}; choose another with --metrics-port N (or metrics.port), or 0 to turn it off`);
     return fail(message);
   }
-  const l = node.listeners[0];
+  // A controller-only node has no client listener: it names its controller listener.
+  const l = node.listeners[0] ?? node.controllerListeners[0];
+  const role = node.isBroker ? 'broker' : 'controller';
   const elapsedMs = Math.round(performance.now() - startedMs);
   console.log(
-    `Samsa broker ${config.nodeId} ready on ${l.name}://${l.host || '0.0.0.0'}:${l.boundPort} (cluster ${clusterId}${options.memory ? ', in memory' : ''}) in ${elapsedMs} ms`,
+    `Samsa ${role} ${config.nodeId} ready on ${l.name}://${l.host || '0.0.0.0'}:${l.boundPort} (cluster ${clusterId}${options.memory ? ', in memory' : ''}) in ${elapsedMs} ms`,
   );
   const m = node.metricsAddress;
   if (m) console.log(`Metrics on http://${m.host || '0.0.0.0'}:${m.port}/metrics (health: /health, /ready)`);
