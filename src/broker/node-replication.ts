@@ -105,3 +105,58 @@ export function controllerLink(channel: ControllerChannel): ControllerLink {
     },
   };
 }
+
+/**
+ * Whether this broker may act as a partition leader right now. A broker whose process stood still
+ * (SIGSTOP, a long stall) for longer than broker.session.timeout.ms may have been fenced and replaced
+ * meanwhile without knowing it: until the controller has answered a heartbeat sent after the stall,
+ * and while the controller says it is fenced, it takes no writes as leader (the client gets
+ * NOT_LEADER_OR_FOLLOWER and looks for the new leader), so a stale leader never appends what the new
+ * one will not have. A controller that is merely unreachable does not stop the data path (no stall).
+ */
+export class StallGuard {
+  private lastTickMs = Date.now();
+  private stalledAtMs = 0;
+  private readonly ticker: NodeJS.Timeout;
+
+  constructor(
+    private readonly sessionTimeoutMs: number,
+    private readonly lifecycle: () => { state: string; lastAnsweredSentAtMs: number } | null,
+    private readonly log: Logger,
+    tickMs = 100,
+  ) {
+    this.ticker = setInterval(() => this.check(), tickMs);
+    this.ticker.unref();
+  }
+
+  private check(): void {
+    const now = Date.now();
+    if (now - this.lastTickMs > this.sessionTimeoutMs && this.stalledAtMs < this.lastTickMs) {
+      this.stalledAtMs = this.lastTickMs;
+      this.log.warn(
+        'the process stood still longer than the broker session timeout; leading nothing until the controller answers',
+        {
+          stalledMs: now - this.lastTickMs,
+        },
+      );
+    }
+    this.lastTickMs = now;
+  }
+
+  mayLead(): boolean {
+    this.check();
+    const l = this.lifecycle();
+    if (!l) return true;
+    if (l.state === 'fenced') return false;
+    if (this.stalledAtMs === 0) return true;
+    if (l.lastAnsweredSentAtMs > this.stalledAtMs) {
+      this.stalledAtMs = 0;
+      return true;
+    }
+    return false;
+  }
+
+  close(): void {
+    clearInterval(this.ticker);
+  }
+}

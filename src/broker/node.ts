@@ -54,6 +54,7 @@ import {
   controllerLink,
   openLogDirs,
   replicationSettings,
+  StallGuard,
   throttleRates,
 } from './node-replication.js';
 import { ProducerIdManager } from './producer-ids.js';
@@ -322,6 +323,9 @@ export class BrokerNode {
           ? undefined
           : brokerLinks(config, () => publisher.image, netTimer, log.child('replica-fetcher')),
         controller: channel ? controllerLink(channel) : undefined,
+        leadGuard: config.standalone
+          ? undefined
+          : new StallGuard(config.brokerSessionTimeoutMs, () => lifecycle, log.child('replicas')),
       });
       controller.onImage((image, previous) => replicas.onImage(image, previous));
       const groups = new GroupCoordinator({

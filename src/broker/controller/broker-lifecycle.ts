@@ -38,6 +38,8 @@ export class BrokerLifecycle {
   readonly incarnationId: string;
   brokerEpoch = -1;
   state: LifecycleState = 'starting';
+  /** When the last heartbeat the controller answered was sent (0: none yet). */
+  lastAnsweredSentAtMs = 0;
   private wantShutDown = false;
   private timer: NodeJS.Timeout | null = null;
   private inFlight: Promise<void> | null = null;
@@ -128,6 +130,7 @@ export class BrokerLifecycle {
   }
 
   private async heartbeat(): Promise<void> {
+    const sentAtMs = Date.now();
     const image = this.o.publisher.image;
     const r = await this.o.channel.send<BrokerHeartbeatResponse>(
       API.BrokerHeartbeat,
@@ -160,6 +163,7 @@ export class BrokerLifecycle {
       return;
     }
     if (res.errorCode !== ErrorCode.NONE) return;
+    this.lastAnsweredSentAtMs = sentAtMs;
     if (res.shouldShutDown) {
       this.state = 'stopped';
       for (const w of this.shutdownWaiters.splice(0)) w();

@@ -83,6 +83,8 @@ export interface ReplicaHost {
   readonly brokers: BrokerView;
   /** This broker's epoch (from its registration). */
   localBrokerEpoch(): number;
+  /** Whether this broker may act as a leader now (false after a stall past its session timeout). */
+  mayLead(): boolean;
   /** Sends an ISR change to the controller. */
   submitIsr(p: Partition, proposed: ProposedIsr): Promise<AlterOutcome>;
   /** acks=all produces (and coordinator writes) waiting for the high watermark. */
@@ -199,7 +201,8 @@ export class Partition {
 
   /** Why this replica cannot take a leader's write now, or null. */
   private notLeader(): ProduceOutcome | null {
-    if (this.leaderState && !this.truncation && !this.leaderEpochStartPending) return null;
+    if (this.leaderState && !this.truncation && !this.leaderEpochStartPending && this.host.mayLead())
+      return null;
     return this.fail(
       ErrorCode.NOT_LEADER_OR_FOLLOWER,
       `This server is not the leader for partition ${this.key}.`,

@@ -87,6 +87,8 @@ export interface ReplicaManagerOptions {
   controller?: ControllerLink;
   /** leader/follower.replication.throttled.rate, read when used (dynamic broker configs). */
   throttleRates?: () => { leader: number; follower: number };
+  /** Whether this broker may act as a leader now (node-replication.ts StallGuard); default always. */
+  leadGuard?: { mayLead(): boolean; close?(): void };
 }
 
 const NO_LINKS: BrokerLinks = {
@@ -127,6 +129,7 @@ export class ReplicaManager {
   private readonly log: Logger;
   private readonly clock: Clock;
   private readonly links: BrokerLinks;
+  private readonly leadGuard: { mayLead(): boolean; close?(): void } | null;
 
   constructor(options: ReplicaManagerOptions) {
     this.logs = options.logs instanceof LogDirs ? options.logs : LogDirs.single(options.logs);
@@ -135,6 +138,7 @@ export class ReplicaManager {
     this.log = options.log;
     this.clock = options.clock;
     this.links = options.links ?? NO_LINKS;
+    this.leadGuard = options.leadGuard ?? null;
     const clock = options.clock;
     this.settings = { ...DEFAULT_REPLICATION, ...options.replication };
     this.fetchPurgatory = new Purgatory('fetch', PARKED_FETCHES_MAX, () => clock.now(), clock);
@@ -201,6 +205,7 @@ export class ReplicaManager {
       internalWriteTimeoutMs: this.settings.internalWriteTimeoutMs,
       brokers,
       localBrokerEpoch: () => this.image.brokers.get(this.nodeId)?.epoch ?? -1,
+      mayLead: () => this.leadGuard?.mayLead() ?? true,
       submitIsr: (p: Partition, proposed: ProposedIsr): Promise<AlterOutcome> =>
         this.alterPartitions.submit(p.topicId, p.index, proposed),
       producePurgatory: this.producePurgatory,
@@ -376,6 +381,7 @@ export class ReplicaManager {
   async close(): Promise<void> {
     this.closed = true;
     this.isrTimer?.cancel();
+    this.leadGuard?.close?.();
     this.alterPartitions.close();
     this.mover.close();
     await this.fetchers.close();
