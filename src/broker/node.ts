@@ -530,16 +530,19 @@ export class BrokerNode {
 
   private async shutdown(timeoutMs: number): Promise<void> {
     this.metrics.stopping = true; // /ready answers 503 while the node drains
+    // A broker first hands its leaderships over (controlled shutdown), while everything still runs.
     const lifecycle = this.brokerParts?.lifecycle;
     if (lifecycle && this.config.controlledShutdownEnable)
       await lifecycle.controlledShutdown(Math.max(1000, timeoutMs / 2));
     lifecycle?.stop();
+    // Then the quorum: a leader resigns so the other voters elect at once; what it still had in
+    // flight fails (NOT_CONTROLLER) instead of waiting for a commit that cannot come.
+    await this.quorum.driver.close();
+    await this.controller.close();
     await this.server.stop(timeoutMs);
     this.brokerParts?.groups.close();
     await this.brokerParts?.replicas.close();
     this.channel?.close();
-    await this.controller.close();
-    await this.quorum.driver.close();
     this.netTimer.stop();
     await this.metrics.close();
     this.log.info('stopped');

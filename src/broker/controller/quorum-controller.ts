@@ -382,6 +382,7 @@ export class QuorumController {
   async close(): Promise<void> {
     this.closed = true;
     this.stopTimers();
+    this.activeEpoch = -1;
     await this.chain;
   }
 }

@@ -71,7 +71,7 @@ function appendOne(
   acks: number,
   nowMs: number,
 ): ProduceOutcome | Promise<ProduceOutcome> {
-  const partition = ctx.services.replicas.get(topic, index);
+  const partition = ctx.services.replicas.leader(topic, index);
   if (!partition) {
     const known = ctx.services.metadata().topicsByName.get(topic)?.partitions[index];
     return refusal(known ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null);

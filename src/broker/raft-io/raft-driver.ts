@@ -296,8 +296,11 @@ export class RaftDriver {
     if (this.node.status().role === 'leader' && !this.failed) {
       this.node.resign();
       this.kick();
+      // Until the EndQuorumEpoch requests are written and answered (or the grace is over).
       const until = Date.now() + graceMs;
-      while (this.running && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
+      await new Promise((r) => setTimeout(r, 1));
+      while ((this.running || this.o.transport.outstandingRequests > 0) && Date.now() < until)
+        await new Promise((r) => setTimeout(r, 5));
     }
     this.closed = true;
     if (this.ticker) clearInterval(this.ticker);
