@@ -54,6 +54,7 @@ import { type MetadataQuorum, openMetadataQuorum } from './raft-io/metadata-quor
 import { toLogConfig } from './replica/log-config.js';
 import { ReplicaManager } from './replica/replica-manager.js';
 import { type BoundListener, type ListenerSpec, SocketServer } from './server/listener.js';
+import { readBootstrapFeatures } from './storage-format.js';
 
 const INTERNAL_TOPICS = new Set([OFFSETS_TOPIC, '__transaction_state']);
 
@@ -249,7 +250,10 @@ export class BrokerNode {
             brokerSessionTimeoutMs: config.standalone ? 0 : config.brokerSessionTimeoutMs,
             autoLeaderRebalanceEnable: config.autoLeaderRebalanceEnable && !config.standalone,
             leaderImbalanceCheckIntervalMs: config.leaderImbalanceCheckIntervalMs,
-            bootstrapFeatures: new Map(),
+            bootstrapFeatures:
+              options.storage === 'memory' || options.fs
+                ? new Map()
+                : await readBootstrapFeatures(config.metadataLogDir || logDir),
           },
           log.child('controller'),
         )

@@ -82,6 +82,11 @@ export class RaftDriver {
         this.kick();
       },
       () => this.closed,
+      (peer) => {
+        if (this.closed) return;
+        this.node.peerUnreachable(peer);
+        this.kick();
+      },
     );
   }
 
