@@ -187,7 +187,15 @@ export class RaftDriver {
           this.failFrom(rd.truncateFromOffset, 'the entry was replaced by a new leader');
         // Durable: the messages may leave now.
         for (const m of rd.messages) this.o.transport.send(m);
-        if (rd.snapshotToApply) this.queueRestore(rd.snapshotToApply);
+        if (rd.snapshotToApply) {
+          // A snapshot both stored and applied in one ready came from the leader (FetchSnapshot).
+          if (rd.snapshot)
+            this.o.log.info('installed a metadata snapshot from the leader', {
+              endOffset: rd.snapshotToApply.id.endOffset,
+              epoch: rd.snapshotToApply.id.epoch,
+            });
+          this.queueRestore(rd.snapshotToApply);
+        }
         if (rd.committed.length > 0) this.queueApply(rd.committed);
         this.node.advance();
         this.noticeStatus();

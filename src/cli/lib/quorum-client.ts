@@ -81,9 +81,7 @@ export class QuorumClient {
   }
 
   /** The cluster as DescribeCluster tells it (brokers, or controllers with --bootstrap-controller). */
-  async describeCluster(
-    conn: Connection,
-  ): Promise<{
+  async describeCluster(conn: Connection): Promise<{
     clusterId: string;
     controllerId: number;
     nodes: { id: number; host: string; port: number }[];
