@@ -528,20 +528,30 @@ export class BrokerNode {
   }
 
   stop(timeoutMs = 4000): Promise<void> {
-    if (!this.stopping) this.stopping = this.shutdown(timeoutMs);
+    if (!this.stopping) this.stopping = this.shutdown(timeoutMs, false);
     return this.stopping;
   }
 
-  private async shutdown(timeoutMs: number): Promise<void> {
+  /**
+   * Stops as a crashed process would look to the others: no controlled shutdown, no resignation,
+   * connections dropped. (The embedded cluster's killController; data already written is kept.)
+   */
+  kill(): Promise<void> {
+    if (!this.stopping) this.stopping = this.shutdown(0, true);
+    return this.stopping;
+  }
+
+  private async shutdown(timeoutMs: number, abrupt: boolean): Promise<void> {
     this.metrics.stopping = true; // /ready answers 503 while the node drains
     // A broker first hands its leaderships over (controlled shutdown), while everything still runs.
     const lifecycle = this.brokerParts?.lifecycle;
-    if (lifecycle && this.config.controlledShutdownEnable)
+    if (!abrupt && lifecycle && this.config.controlledShutdownEnable)
       await lifecycle.controlledShutdown(Math.max(1000, timeoutMs / 2));
     lifecycle?.stop();
+    if (abrupt) this.server.dropConnections();
     // Then the quorum: a leader resigns so the other voters elect at once; what it still had in
     // flight fails (NOT_CONTROLLER) instead of waiting for a commit that cannot come.
-    await this.quorum.driver.close();
+    await this.quorum.driver.close(abrupt ? 0 : 500, !abrupt);
     await this.controller.close();
     await this.server.stop(timeoutMs);
     this.brokerParts?.groups.close();

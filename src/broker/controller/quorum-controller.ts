@@ -270,7 +270,9 @@ export class QuorumController {
 
   // ---- brokers ----
 
+  /** As KRaft's BrokerHeartbeatManager: a fenced broker has no session (it may register again at once). */
   private hasValidSession = (brokerId: number): boolean => {
+    if (this.publisher.image.brokers.get(brokerId)?.fenced !== false) return false;
     const last = this.sessions.get(brokerId);
     return (
       last !== undefined &&

@@ -304,9 +304,9 @@ export class RaftDriver {
   }
 
   /** A leader hands over before a clean shutdown, so the others elect without waiting out a timeout. */
-  async close(graceMs = 500): Promise<void> {
+  async close(graceMs = 500, resign = true): Promise<void> {
     if (this.closed) return;
-    if (this.node.status().role === 'leader' && !this.failed) {
+    if (resign && this.node.status().role === 'leader' && !this.failed) {
       this.node.resign();
       this.kick();
       // Until the EndQuorumEpoch requests are written and answered (or the grace is over).
