@@ -62,6 +62,7 @@ import { type MetadataQuorum, openMetadataQuorum } from './raft-io/metadata-quor
 import { toLogConfig } from './replica/log-config.js';
 import { ReplicaManager } from './replica/replica-manager.js';
 import { type BoundListener, type ListenerSpec, SocketServer } from './server/listener.js';
+import { readBootstrapFeatures } from './storage-format.js';
 
 const INTERNAL_TOPICS = new Set([OFFSETS_TOPIC, '__transaction_state']);
 
@@ -251,7 +252,10 @@ export class BrokerNode {
             brokerSessionTimeoutMs: config.standalone ? 0 : config.brokerSessionTimeoutMs,
             autoLeaderRebalanceEnable: config.autoLeaderRebalanceEnable && !config.standalone,
             leaderImbalanceCheckIntervalMs: config.leaderImbalanceCheckIntervalMs,
-            bootstrapFeatures: new Map(),
+            bootstrapFeatures:
+              options.storage === 'memory' || options.fs
+                ? new Map()
+                : await readBootstrapFeatures(config.metadataLogDir || logDir),
           },
           log.child('controller'),
         )
@@ -533,22 +537,35 @@ export class BrokerNode {
   }
 
   stop(timeoutMs = 4000): Promise<void> {
-    if (!this.stopping) this.stopping = this.shutdown(timeoutMs);
+    if (!this.stopping) this.stopping = this.shutdown(timeoutMs, false);
     return this.stopping;
   }
 
-  private async shutdown(timeoutMs: number): Promise<void> {
+  /**
+   * Stops as a crashed process would look to the others: no controlled shutdown, no resignation,
+   * connections dropped. (The embedded cluster's killController; data already written is kept.)
+   */
+  kill(): Promise<void> {
+    if (!this.stopping) this.stopping = this.shutdown(0, true);
+    return this.stopping;
+  }
+
+  private async shutdown(timeoutMs: number, abrupt: boolean): Promise<void> {
     this.metrics.stopping = true; // /ready answers 503 while the node drains
+    // A broker first hands its leaderships over (controlled shutdown), while everything still runs.
     const lifecycle = this.brokerParts?.lifecycle;
-    if (lifecycle && this.config.controlledShutdownEnable)
+    if (!abrupt && lifecycle && this.config.controlledShutdownEnable)
       await lifecycle.controlledShutdown(Math.max(1000, timeoutMs / 2));
     lifecycle?.stop();
+    if (abrupt) this.server.dropConnections();
+    // Then the quorum: a leader resigns so the other voters elect at once; what it still had in
+    // flight fails (NOT_CONTROLLER) instead of waiting for a commit that cannot come.
+    await this.quorum.driver.close(abrupt ? 0 : 500, !abrupt);
+    await this.controller.close();
     await this.server.stop(timeoutMs);
     this.brokerParts?.groups.close();
     await this.brokerParts?.replicas.close();
     this.channel?.close();
-    await this.controller.close();
-    await this.quorum.driver.close();
     this.netTimer.stop();
     await this.metrics.close();
     this.log.info('stopped');

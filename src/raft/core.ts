@@ -90,6 +90,7 @@ export interface ElectionRound {
 export const DEFAULTS = {
   clusterId: null,
   electionTimeoutTicks: 10,
+  startupElectionTimeoutTicks: -1,
   fetchTimeoutTicks: 20,
   checkQuorumTicks: 30,
   fetchMaxWaitTicks: 5,
@@ -102,6 +103,8 @@ export const DEFAULTS = {
 
 function resolve(config: RaftConfig): ResolvedConfig {
   const c = { ...DEFAULTS, ...config } as ResolvedConfig;
+  if (c.startupElectionTimeoutTicks < 1 || c.startupElectionTimeoutTicks > c.electionTimeoutTicks)
+    c.startupElectionTimeoutTicks = c.electionTimeoutTicks;
   if (c.initialVoters.length === 0) throw new Error('raft: initialVoters must not be empty');
   if (c.electionTimeoutTicks < 1 || c.fetchTimeoutTicks < 1 || c.requestTimeoutTicks < 1) {
     throw new Error('raft: timeouts must be at least one tick');
@@ -176,6 +179,10 @@ export class RaftCore {
     // The only voter needs nobody's vote: it leads at once instead of waiting out an election timeout
     // (as KRaft's client does when it starts as the sole voter).
     if (this.isVoter() && this.voters().length === 1 && this.role !== 'leader') this.becomeProspective();
+    else if (this.role === 'unattached' && this.isVoter()) {
+      const base = this.cfg.startupElectionTimeoutTicks;
+      this.electionTimeoutTicks = base + this.cfg.rng.nextInt(base);
+    }
   }
 
   /** The role after a restart, from quorum-state: a leader cannot resume (its in-memory state is gone). */

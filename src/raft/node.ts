@@ -12,6 +12,7 @@ import {
   flushParkedFetches,
   handleFetchRequest,
   handleFetchResponse,
+  peerUnreachable,
   tickDiscovery,
   tickFollower,
   updateHighWatermark,
@@ -145,6 +146,11 @@ export class RaftNode {
         break;
     }
     return true;
+  }
+
+  /** The transport could not reach `peer` (its process is gone): see replication.peerUnreachable. */
+  peerUnreachable(peer: number): void {
+    peerUnreachable(this.core, peer);
   }
 
   /** Advances logical time by one tick. */

@@ -293,3 +293,16 @@ export function tickDiscovery(core: RaftCore): void {
   if (voters.length === 0) return;
   sendFetch(core, voters[core.cfg.rng.nextInt(voters.length)]);
 }
+
+/**
+ * The transport could not reach `peer` at all (connection refused or reset: the process is gone).
+ * A follower that loses its leader this way stops trusting it (it grants pre-votes) and stands after a
+ * short random wait instead of the whole fetch timeout; an observer looks for the leader again. Only
+ * liveness depends on this: pre-vote and the vote rules keep elections safe whatever triggers them.
+ */
+export function peerUnreachable(core: RaftCore, peer: number): void {
+  if (core.role !== 'follower' || core.leaderId !== peer) return;
+  core.hasFetchedFromLeader = false;
+  const soon = 1 + core.cfg.rng.nextInt(Math.max(1, core.cfg.electionTimeoutTicks >> 2));
+  core.fetchElapsedTicks = Math.max(core.fetchElapsedTicks, core.fetchTimeoutDrawnTicks - soon);
+}

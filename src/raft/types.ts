@@ -244,6 +244,13 @@ export interface RaftConfig {
   /** Base election timeout; each wait is drawn from [base, 2 * base). */
   electionTimeoutTicks?: number;
   /**
+   * Base of the first wait of a voter that starts without a leader (a new cluster, or a restart):
+   * shorter than an election timeout so a fresh quorum elects quickly. Pre-vote keeps a restarted
+   * replica from disturbing a healthy leader, so only liveness depends on it. Default: the election
+   * timeout.
+   */
+  startupElectionTimeoutTicks?: number;
+  /**
    * A follower that has not fetched successfully for this long (plus a random part of an election timeout)
    * starts an election (voter) or looks for the leader again (observer).
    */

@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { ProcessCluster } from '../helpers/cluster-process.js';
 import { repoRoot } from '../helpers/paths.js';
+import { ProcessCluster } from '../helpers/process-cluster.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { hasPythonModule, run, runPython } from '../helpers/tools.js';
 

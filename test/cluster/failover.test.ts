@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { ErrorCode } from '../../src/protocol/errors.js';
 import { buildBatch } from '../../src/protocol/records/record.js';
-import { ProcessCluster } from '../helpers/cluster-process.js';
 import { repoRoot } from '../helpers/paths.js';
+import { ProcessCluster } from '../helpers/process-cluster.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { DEBIAN_PYTHON, hasCommand, hasPythonModule, run } from '../helpers/tools.js';
 

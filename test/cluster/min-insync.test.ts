@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { ProcessCluster } from '../helpers/cluster-process.js';
 import { repoRoot } from '../helpers/paths.js';
+import { ProcessCluster } from '../helpers/process-cluster.js';
 import { hasPythonModule, run, runPython } from '../helpers/tools.js';
 
 let cluster: ProcessCluster;

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { ProcessCluster } from '../helpers/cluster-process.js';
 import { repoRoot } from '../helpers/paths.js';
+import { ProcessCluster } from '../helpers/process-cluster.js';
 import { hasCommand, run } from '../helpers/tools.js';
 
 let cluster: ProcessCluster;

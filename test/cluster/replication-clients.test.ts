@@ -7,8 +7,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import kafkajs from 'kafkajs';
-import { ProcessCluster } from '../helpers/cluster-process.js';
 import { repoRoot } from '../helpers/paths.js';
+import { ProcessCluster } from '../helpers/process-cluster.js';
 import { hasCommand, hasPythonModule, run, runPython } from '../helpers/tools.js';
 
 const { Kafka, logLevel } = kafkajs;

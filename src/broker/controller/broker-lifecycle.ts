@@ -186,7 +186,7 @@ export class BrokerLifecycle {
     this.state = 'shutting-down';
     const agreed = new Promise<boolean>((resolve) => {
       this.shutdownWaiters.push(() => resolve(true));
-      setTimeout(() => resolve(false), timeoutMs).unref();
+      setTimeout(() => resolve(false), timeoutMs);
     });
     this.heartbeatNow();
     const ok = await agreed;

@@ -270,7 +270,9 @@ export class QuorumController {
 
   // ---- brokers ----
 
+  /** As KRaft's BrokerHeartbeatManager: a fenced broker has no session (it may register again at once). */
   private hasValidSession = (brokerId: number): boolean => {
+    if (this.publisher.image.brokers.get(brokerId)?.fenced !== false) return false;
     const last = this.sessions.get(brokerId);
     return (
       last !== undefined &&
@@ -382,6 +384,7 @@ export class QuorumController {
   async close(): Promise<void> {
     this.closed = true;
     this.stopTimers();
+    this.activeEpoch = -1;
     await this.chain;
   }
 }

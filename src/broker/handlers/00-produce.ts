@@ -74,7 +74,7 @@ function appendOne(
   nowMs: number,
   timeoutMs: number,
 ): ProduceOutcome | Promise<ProduceOutcome> {
-  const partition = ctx.services.replicas.get(topic, index);
+  const partition = ctx.services.replicas.leader(topic, index);
   if (!partition) {
     const known = ctx.services.metadata().topicsByName.get(topic)?.partitions[index];
     return refusal(known ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null);

@@ -3,9 +3,9 @@ import { ErrorCode } from '../../protocol/errors.js';
 import type { Partition } from '../replica/partition.js';
 import type { RequestContext } from './handler.js';
 
-/** The hosted partition, or the error code for a topic or partition this broker cannot serve. */
+/** The partition this broker leads, or the error code for one it cannot serve (NOT_LEADER_OR_FOLLOWER when another broker leads it). */
 export function partitionOrError(ctx: RequestContext, topic: string, index: number): Partition | number {
-  const p = ctx.services.replicas.get(topic, index);
+  const p = ctx.services.replicas.leader(topic, index);
   if (p) return p;
   const known = ctx.services.metadata().topicsByName.get(topic)?.partitions[index];
   return known ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;

@@ -85,6 +85,8 @@ export async function openMetadataQuorum(o: QuorumOptions): Promise<MetadataQuor
       rng: new SeededRng(randomBytes(4).readUInt32BE(0)),
       clusterId: o.clusterId,
       electionTimeoutTicks: ticks(o.electionTimeoutMs),
+      // A voter without a leader at start stands after 200-400 ms, not 1-2 s: a new cluster is ready fast.
+      startupElectionTimeoutTicks: Math.max(1, Math.ceil(ticks(o.electionTimeoutMs) / 5)),
       fetchTimeoutTicks: ticks(o.fetchTimeoutMs),
       checkQuorumTicks: ticks(o.fetchTimeoutMs * 1.5),
       fetchMaxWaitTicks: ticks(FETCH_MAX_WAIT_MS),

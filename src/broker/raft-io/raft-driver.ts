@@ -82,6 +82,11 @@ export class RaftDriver {
         this.kick();
       },
       () => this.closed,
+      (peer) => {
+        if (this.closed) return;
+        this.node.peerUnreachable(peer);
+        this.kick();
+      },
     );
   }
 
@@ -182,7 +187,15 @@ export class RaftDriver {
           this.failFrom(rd.truncateFromOffset, 'the entry was replaced by a new leader');
         // Durable: the messages may leave now.
         for (const m of rd.messages) this.o.transport.send(m);
-        if (rd.snapshotToApply) this.queueRestore(rd.snapshotToApply);
+        if (rd.snapshotToApply) {
+          // A snapshot both stored and applied in one ready came from the leader (FetchSnapshot).
+          if (rd.snapshot)
+            this.o.log.info('installed a metadata snapshot from the leader', {
+              endOffset: rd.snapshotToApply.id.endOffset,
+              epoch: rd.snapshotToApply.id.epoch,
+            });
+          this.queueRestore(rd.snapshotToApply);
+        }
         if (rd.committed.length > 0) this.queueApply(rd.committed);
         this.node.advance();
         this.noticeStatus();
@@ -291,13 +304,16 @@ export class RaftDriver {
   }
 
   /** A leader hands over before a clean shutdown, so the others elect without waiting out a timeout. */
-  async close(graceMs = 500): Promise<void> {
+  async close(graceMs = 500, resign = true): Promise<void> {
     if (this.closed) return;
-    if (this.node.status().role === 'leader' && !this.failed) {
+    if (resign && this.node.status().role === 'leader' && !this.failed) {
       this.node.resign();
       this.kick();
+      // Until the EndQuorumEpoch requests are written and answered (or the grace is over).
       const until = Date.now() + graceMs;
-      while (this.running && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
+      await new Promise((r) => setTimeout(r, 1));
+      while ((this.running || this.o.transport.outstandingRequests > 0) && Date.now() < until)
+        await new Promise((r) => setTimeout(r, 5));
     }
     this.closed = true;
     if (this.ticker) clearInterval(this.ticker);

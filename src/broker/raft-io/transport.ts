@@ -40,6 +40,7 @@ export interface TransportOptions {
 
 export class RaftTransport {
   private deliver: ((msg: Message) => void) | null = null;
+  private unreachable: ((peer: number) => void) | null = null;
   private isClosed: () => boolean = () => false;
   private readonly inbound = new Map<number, Inbound>();
   private nextInbound = 1;
@@ -49,9 +50,14 @@ export class RaftTransport {
   constructor(private readonly o: TransportOptions) {}
 
   /** The driver plugs the core in here. */
-  attach(deliver: (msg: Message) => void, isClosed: () => boolean): void {
+  attach(
+    deliver: (msg: Message) => void,
+    isClosed: () => boolean,
+    unreachable: (peer: number) => void,
+  ): void {
     this.deliver = deliver;
     this.isClosed = isClosed;
+    this.unreachable = unreachable;
   }
 
   /** Requests sent and not yet answered (a stopping leader waits for its EndQuorumEpoch to leave). */
@@ -79,6 +85,8 @@ export class RaftTransport {
         if (this.closed || this.isClosed()) return;
         if (!r.ok) {
           this.o.log.debug('quorum request failed', { to: msg.to, api: wire.apiKey, err: r.error.message });
+          // A connection refused or reset: the peer's process is gone (not merely slow).
+          if (r.error.code === 'DISCONNECTED') this.unreachable?.(msg.to);
           return;
         }
         const body = responseFromWire(wire.apiKey, r.body, this.o.wire);

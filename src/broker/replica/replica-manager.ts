@@ -265,6 +265,15 @@ export class ReplicaManager {
     return this.byTopicId.get(topicId)?.[index];
   }
 
+  /**
+   * The partition when this broker leads it: what clients may produce to and fetch from. A replica
+   * that does not lead answers NOT_LEADER_OR_FOLLOWER (the caller checks `get` for that).
+   */
+  leader(topic: string, index: number): Partition | undefined {
+    const p = this.byKey.get(`${topic}-${index}`);
+    return p && p.info.leader === this.nodeId ? p : undefined;
+  }
+
   /** Brings the hosted replicas in line with a new image. */
   async onImage(image: MetadataImage, previous: MetadataImage): Promise<void> {
     this.image = image;
