@@ -102,7 +102,11 @@ test('two of three replicas down: acks=all gets NOT_ENOUGH_REPLICAS, acks=1 stil
     (d) => d.isr.length === 1 && d.leader === leader,
     'the ISR to shrink to the leader',
     30_000,
-  );
+  ).catch((err) => {
+    if (process.env.SAMSA_TEST_VERBOSE)
+      for (const n of cluster.nodes.values()) console.log(`==== node ${n.id}\n${n.output.slice(-6000)}`);
+    throw err;
+  });
   const PROBE = `
 import sys
 from confluent_kafka import Producer

@@ -39,7 +39,7 @@ import {
 } from '../../metadata/controller.js';
 import { type ElectLeadersOutcome, electLeaders, rebalanceLeaders } from '../../metadata/elect-leaders.js';
 import { METADATA_VERSION, SUPPORTED_FEATURES } from '../../metadata/features.js';
-import type { MetadataImage } from '../../metadata/image.js';
+import { type MetadataImage, replay } from '../../metadata/image.js';
 import { encodeMetadataRecord, type MetadataRecord, record } from '../../metadata/records.js';
 import type { Status } from '../../raft/index.js';
 import type { Logger } from '../logger.js';
@@ -342,7 +342,8 @@ export class QuorumController {
         });
         const rs = fenceBroker(view, b.id, this.settings.uncleanLeaderElection);
         records.push(...rs);
-        view = { ...view, brokers: new Map(view.brokers).set(b.id, { ...current, fenced: true }) };
+        // The next broker's changes build on these (two fenced at once must both leave the ISR).
+        view = replay(view, rs, view.offset);
       }
       return { records, result: null };
     });

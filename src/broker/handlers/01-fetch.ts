@@ -66,7 +66,8 @@ function planFetch(ctx: RequestContext, req: FetchRequest): TopicPlan[] {
       : image.topicsByName.get(t.topic ?? '');
     const name = byId ? (topicInfo?.name ?? '') : (t.topic ?? '');
     const parts = t.partitions.map((p): Wanted => {
-      const partition = topicInfo ? (replicas.leader(topicInfo.name, p.partition) ?? null) : null;
+      // Followers too: from v11 a follower serves consumers (KIP-392); before, the check below refuses.
+      const partition = topicInfo ? (replicas.get(topicInfo.name, p.partition) ?? null) : null;
       let errorCode: number = ErrorCode.NONE;
       if (!topicInfo) errorCode = byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
       else if (!partition)

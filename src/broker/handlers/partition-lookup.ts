@@ -3,9 +3,12 @@ import { ErrorCode } from '../../protocol/errors.js';
 import type { Partition } from '../replica/partition.js';
 import type { RequestContext } from './handler.js';
 
-/** The partition this broker leads, or the error code for one it cannot serve (NOT_LEADER_OR_FOLLOWER when another broker leads it). */
+/**
+ * The partition when this broker hosts a replica of it (leader or follower), or the error code for one
+ * it does not host (NOT_LEADER_OR_FOLLOWER when another broker does). Most APIs want `leaderOrError`.
+ */
 export function partitionOrError(ctx: RequestContext, topic: string, index: number): Partition | number {
-  const p = ctx.services.replicas.leader(topic, index);
+  const p = ctx.services.replicas.get(topic, index);
   if (p) return p;
   const known = ctx.services.metadata().topicsByName.get(topic)?.partitions[index];
   return known ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;

@@ -266,12 +266,12 @@ export class ReplicaManager {
   }
 
   /**
-   * The partition when this broker leads it: what clients may produce to and fetch from. A replica
-   * that does not lead answers NOT_LEADER_OR_FOLLOWER (the caller checks `get` for that).
+   * The partition when this replica leads it (as its own state says: it may lead before a metadata
+   * change reaches every listener, and stops leading the moment it follows): what clients produce to.
    */
   leader(topic: string, index: number): Partition | undefined {
     const p = this.byKey.get(`${topic}-${index}`);
-    return p && p.info.leader === this.nodeId ? p : undefined;
+    return p?.isLeader ? p : undefined;
   }
 
   /** Brings the hosted replicas in line with a new image. */
