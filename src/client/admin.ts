@@ -256,6 +256,24 @@ export class Admin {
       .sort();
   }
 
+  /** Every topic with its partitions, from one Metadata request. */
+  async describeAllTopics(options: { includeInternal?: boolean } = {}): Promise<TopicDescription[]> {
+    const res = await this.allTopicsMetadata();
+    const out: TopicDescription[] = [];
+    for (const t of res.topics) {
+      if (t.errorCode !== 0 || t.name === null || (t.isInternal && !options.includeInternal)) continue;
+      const info = this.cluster.topics.get(t.name);
+      if (!info) continue;
+      out.push({
+        name: info.name,
+        topicId: info.topicId,
+        isInternal: info.isInternal,
+        partitions: info.partitions.map(({ errorCode: _e, ...p }) => p),
+      });
+    }
+    return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
   async describeTopics(
     names: readonly string[],
     options: AdminCallOptions = {},
