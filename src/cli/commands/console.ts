@@ -67,7 +67,8 @@ export async function run(args: string[]): Promise<number> {
   try {
     running = await startConsole(parsed.value);
   } catch (err) {
-    console.error(`samsa console: ${(err as Error).message}`);
+    const message = (err as Error).message;
+    console.error(`samsa ${message}${message.endsWith('in use') ? '; choose another with --port N' : ''}`);
     return 1;
   }
   console.log(

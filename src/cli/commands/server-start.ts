@@ -216,7 +216,8 @@ async function startWebConsole(
   try {
     return await startConsole(parsed.value);
   } catch (err) {
-    return { error: (err as Error).message };
+    const message = (err as Error).message;
+    return { error: `${message}${message.endsWith('in use') ? '; choose another with --override console.port=N' : ''}` };
   }
 }
 
