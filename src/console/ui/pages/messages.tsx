@@ -47,6 +47,7 @@ export function MessagesTab({
   });
   const [format, setFormat] = useState<ByteFormat>('text');
   const [page, setPage] = useState<RecordPage | null>(null);
+  const [loads, setLoads] = useState(0);
   const [records, setRecords] = useState<ShownRecord[]>([]);
   const [tailing, setTailing] = useState(false);
   const [producing, setProducing] = useState(false);
@@ -56,6 +57,7 @@ export function MessagesTab({
       const p = await api<RecordPage>(`/api/topics/${enc(topic)}/records?${queryString(q, cursor)}`);
       setPage(p);
       setRecords((old) => (cursor ? [...old, ...p.records] : p.records));
+      setLoads((n) => n + 1);
     });
   useEffect(() => {
     load();
@@ -193,7 +195,7 @@ export function MessagesTab({
           : page &&
             `${records.length} record(s)${q.filter ? `, ${page.scanned} looked at` : ''} in ${page.elapsedMs} ms`}
       </p>
-      <RecordTable records={records} format={format} ready={!act.busy && page !== null} />
+      <RecordTable records={records} format={format} ready={!act.busy && page !== null} loads={loads} />
       {page?.more && !tailing && (
         <button type="button" onClick={() => load(page.next)} disabled={act.busy}>
           Load more
@@ -207,14 +209,21 @@ function RecordTable({
   records,
   format,
   ready,
+  loads,
 }: {
   records: ShownRecord[];
   format: ByteFormat;
   ready: boolean;
+  loads: number;
 }) {
   const [open, setOpen] = useState<string | null>(null);
   return (
-    <table class="records" data-ready={ready ? 'records' : undefined} data-rows={records.length}>
+    <table
+      class="records"
+      data-ready={ready ? 'records' : undefined}
+      data-rows={records.length}
+      data-loads={loads}
+    >
       <thead>
         <tr>
           <th class="num">partition</th>

@@ -4,7 +4,7 @@ import { useMemo, useState } from 'preact/hooks';
 import type { ConfigDoc, SessionInfo, TopicList, TopicRow } from '../../api-types';
 import { api } from '../api';
 import { ErrorBox, Loading, Modal, Spacer, useAction, useData, useWindow } from '../components';
-import { bytes, count, rate } from '../format';
+import { bytes, count, rate, time } from '../format';
 import { go, href } from '../router';
 
 type SortKey = 'name' | 'partitions' | 'replicationFactor' | 'sizeBytes' | 'records' | 'recordsPerSec';
@@ -62,7 +62,8 @@ export function TopicsPage({ session }: { session: SessionInfo }) {
         </label>
         {data && (
           <span class="muted">
-            {count(rows.length)} of {count(data.topics.length)} topics, {count(data.partitions)} partitions
+            {count(rows.length)} of {count(data.topics.length)} topics, {count(data.partitions)} partitions,
+            as of {time(data.sampledAtMs).slice(11, 19)}
           </span>
         )}
       </div>
