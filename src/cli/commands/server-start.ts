@@ -217,7 +217,9 @@ async function startWebConsole(
     return await startConsole(parsed.value);
   } catch (err) {
     const message = (err as Error).message;
-    return { error: `${message}${message.endsWith('in use') ? '; choose another with --override console.port=N' : ''}` };
+    return {
+      error: `${message}${message.endsWith('in use') ? '; choose another with --override console.port=N' : ''}`,
+    };
   }
 }
 
