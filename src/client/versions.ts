@@ -32,6 +32,7 @@ export const API = {
   AlterPartitionReassignments: 45,
   ListPartitionReassignments: 46,
   OffsetDelete: 47,
+  DescribeQuorum: 55,
   DescribeCluster: 60,
 } as const;
 
@@ -64,5 +65,6 @@ export const CLIENT_VERSIONS: ReadonlyMap<number, readonly [number, number]> = n
   [API.AlterPartitionReassignments, [0, 0]],
   [API.ListPartitionReassignments, [0, 0]],
   [API.OffsetDelete, [0, 0]],
+  [API.DescribeQuorum, [0, 2]],
   [API.DescribeCluster, [0, 1]],
 ] as const);
