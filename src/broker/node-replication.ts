@@ -108,7 +108,7 @@ export function controllerLink(channel: ControllerChannel): ControllerLink {
 
 /**
  * Whether this broker may act as a partition leader right now. A broker whose process stood still
- * (SIGSTOP, a long stall) for longer than broker.session.timeout.ms may have been fenced and replaced
+ * (SIGSTOP, a long stall) for nearly broker.session.timeout.ms may have been fenced and replaced
  * meanwhile without knowing it: until the controller has answered a heartbeat sent after the stall,
  * and while the controller says it is fenced, it takes no writes as leader (the client gets
  * NOT_LEADER_OR_FOLLOWER and looks for the new leader), so a stale leader never appends what the new
@@ -118,21 +118,30 @@ export class StallGuard {
   private lastTickMs = Date.now();
   private stalledAtMs = 0;
   private readonly ticker: NodeJS.Timeout;
+  /**
+   * How long a stall may be before the controller could have fenced this broker: its session timeout
+   * less a heartbeat interval (the last heartbeat may have left that long before the stall began).
+   */
+  private readonly stallMsMax: number;
 
   constructor(
-    private readonly sessionTimeoutMs: number,
+    sessionTimeoutMs: number,
+    heartbeatIntervalMs: number,
     private readonly lifecycle: () => { state: string; lastAnsweredSentAtMs: number } | null,
     private readonly log: Logger,
     tickMs = 100,
   ) {
+    this.stallMsMax = Math.max(250, sessionTimeoutMs - heartbeatIntervalMs - tickMs);
     this.ticker = setInterval(() => this.check(), tickMs);
     this.ticker.unref();
   }
 
   private check(): void {
     const now = Date.now();
-    if (now - this.lastTickMs > this.sessionTimeoutMs && this.stalledAtMs < this.lastTickMs) {
-      this.stalledAtMs = this.lastTickMs;
+    if (now - this.lastTickMs > this.stallMsMax) {
+      // Only a heartbeat sent from now on counts: one sent before the stall may have been answered
+      // before the controller fenced this broker (the answer waited in the socket meanwhile).
+      this.stalledAtMs = now;
       this.log.warn(
         'the process stood still longer than the broker session timeout; leading nothing until the controller answers',
         {

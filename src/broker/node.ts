@@ -329,7 +329,12 @@ export class BrokerNode {
         controller: channel ? controllerLink(channel) : undefined,
         leadGuard: config.standalone
           ? undefined
-          : new StallGuard(config.brokerSessionTimeoutMs, () => lifecycle, log.child('replicas')),
+          : new StallGuard(
+              config.brokerSessionTimeoutMs,
+              config.brokerHeartbeatIntervalMs,
+              () => lifecycle,
+              log.child('replicas'),
+            ),
       });
       controller.onImage((image, previous) => replicas.onImage(image, previous));
       const groups = new GroupCoordinator({

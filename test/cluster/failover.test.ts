@@ -7,7 +7,7 @@
 // record it wrote alone is truncated away when it follows the new leader.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { ErrorCode } from '../../src/protocol/errors.js';
@@ -29,6 +29,7 @@ before(async () => {
       'broker.session.timeout.ms': String(SESSION_TIMEOUT_MS),
       'broker.heartbeat.interval.ms': '500',
       'replica.lag.time.max.ms': '5000',
+      ...(process.env.SAMSA_TEST_VERBOSE ? { 'log.level': 'info,replicas=debug' } : {}),
     },
   });
 });
@@ -317,6 +318,11 @@ test('SIGSTOP of a leader past the session timeout, then SIGCONT: it is fenced, 
   assert.equal(staleAll, ErrorCode.NOT_LEADER_OR_FOLLOWER, 'acks=all on the fenced leader');
   assert.equal(staleOne, ErrorCode.NOT_LEADER_OR_FOLLOWER, 'acks=1 on the fenced leader');
   const result = await producer.done;
+  if (result.code !== 0 && process.env.SAMSA_TEST_VERBOSE)
+    writeFileSync(
+      '/tmp/failover-stop-logs.txt',
+      [...cluster.nodes.values()].map((n) => `==== node ${n.id}\n${n.output}`).join('\n'),
+    );
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stdout, /left 0/, result.stdout);
   const { acked } = await checkExactlyOnceInOrder('failover-stop', producer.ackFile);

@@ -341,6 +341,14 @@ export class Partition {
     });
     if (result.kind === 'rejected') {
       this.stats.produceFailed(result.problem === 'too-large' ? records.length : 0);
+      this.host.log.debug('produce refused', {
+        topic: this.topic,
+        partition: this.index,
+        problem: result.problem,
+        detail: result.detail,
+        leaderEpoch: this.leaderEpoch,
+        logEndOffset: this.log.logEndOffset,
+      });
       return this.fail(PROBLEM_CODES[result.problem], result.detail);
     }
     if (this.log.active !== active) this.onSegmentRolled?.(this, this.log.active.baseOffset);

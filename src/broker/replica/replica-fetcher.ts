@@ -274,7 +274,15 @@ export class ReplicaFetcher {
     const records = recordsBuffer(pd.records);
     if (records && records.length > 0) {
       if (this.settings.throttle?.listed(p)) this.settings.throttle.record(records.length);
-      const r = p.appendAsFollower(records);
+      let r = p.appendAsFollower(records);
+      if (
+        r.kind === 'rejected' &&
+        r.problem === 'offset-out-of-order' &&
+        (await this.restartAtBatch(p, records))
+      ) {
+        if (this.states.get(p.key) !== state || p.isLeader) return;
+        r = p.appendAsFollower(records);
+      }
       if (r.kind === 'rejected') {
         this.log.warn('follower append refused', { topic: p.topic, partition: p.index, detail: r.detail });
         this.delay([state]);
@@ -295,6 +303,23 @@ export class ReplicaFetcher {
     if (leaderStart > p.log.logStartOffset && leaderStart <= p.log.highWatermark)
       p.log.deleteRecordsBefore(leaderStart);
     state.lag = Math.max(0, pd.highWatermark - p.log.logEndOffset);
+  }
+
+  /**
+   * An empty log starting inside the leader's first batch (the leader's log start moved into a batch,
+   * DeleteRecords): it restarts at that batch's base offset, so the batch can be taken whole.
+   */
+  private async restartAtBatch(p: Partition, records: Buffer): Promise<boolean> {
+    if (records.length < 8 || p.log.logEndOffset !== p.log.logStartOffset) return false;
+    const base = Number(records.readBigInt64BE(0));
+    if (!(base < p.log.logEndOffset)) return false;
+    this.log.info("starting the empty log at the base offset of the leader's first batch", {
+      topic: p.topic,
+      partition: p.index,
+      at: base,
+    });
+    await p.truncateFullyAndStartAt(base);
+    return true;
   }
 
   /**

@@ -423,3 +423,34 @@ test('cancelling a reassignment reverts to the original replicas', async () => {
   const again = await cluster.reassign([{ topic: 't', partition: 0, replicas: null }]);
   assert.equal(again[0].errorCode, ErrorCode.NO_REASSIGNMENT_IN_PROGRESS);
 });
+
+test("a new replica of a log whose start is inside a batch (DeleteRecords) starts at that batch's base offset", async () => {
+  cluster = await TestCluster.start(3);
+  await cluster.createTopic('t', 1, 2);
+  const info = cluster.partitionInfo('t', 0);
+  const leader = cluster.broker(info.leader);
+  for (let i = 0; i < 10; i++) assert.equal((await produce(leader, 't', batch(10, `d${i}`))).errorCode, 0);
+  // biome-ignore lint/suspicious/noExplicitAny: the response is looked at field by field
+  const deleted = await leader.call<any>(21, 2, {
+    topics: [{ name: 't', partitions: [{ partitionIndex: 0, offset: 35 }] }],
+    timeoutMs: 5000,
+  });
+  assert.equal(deleted.topics[0].partitions[0].lowWatermark, 35);
+  const third = [1, 2, 3].find((id) => !info.replicas.includes(id))!;
+  const target = [...info.replicas, third];
+  assert.equal((await cluster.reassign([{ topic: 't', partition: 0, replicas: target }]))[0].errorCode, 0);
+  await until(
+    () => cluster!.partitionInfo('t', 0).isr.includes(third),
+    'the new replica catches up and joins the ISR',
+    10_000,
+  );
+  const added = cluster.broker(third);
+  assert.equal(leo(added, 't'), 100);
+  const p = added.replicas.get('t', 0)!;
+  assert.equal(p.log.logStartOffset, 35, "the leader's log start offset, as Kafka's follower takes it");
+  const bytes = await logBytes(added, 't');
+  assert.equal(Number(bytes.readBigInt64BE(0)), 30, 'the first batch is kept whole from its base offset');
+  const values = valuesOf(bytes);
+  assert.equal(values[0], 'd3-0');
+  assert.equal(values.length, 70);
+});
