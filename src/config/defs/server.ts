@@ -133,8 +133,8 @@ const NODE: ConfigDefinition[] = [
   }),
   def('max.incremental.fetch.session.cache.slots', 'int', '1000', {
     doc: 'How many incremental fetch sessions the broker keeps.',
+    impl: true,
     min: 0,
-    note: 'Samsa answers every fetch without a session (session id 0).',
   }),
   def('fetch.max.bytes', 'int', '57671680', {
     doc: 'Most bytes returned for one Fetch request.',
