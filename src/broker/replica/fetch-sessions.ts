@@ -185,7 +185,8 @@ export class FetchSessionCache {
   ): number {
     if (this.options.slotsMax <= 0) return NO_SESSION;
     const now = this.options.now();
-    if (this.sessions.size >= this.options.slotsMax && !this.tryEvict(privileged, size, now)) return NO_SESSION;
+    if (this.sessions.size >= this.options.slotsMax && !this.tryEvict(privileged, size, now))
+      return NO_SESSION;
     const session = new FetchSession(this.newSessionId(), privileged, usesTopicIds, now);
     fill(session);
     this.sessions.set(session.id, session);
@@ -276,7 +277,11 @@ function newCached(topic: FetchRequestFetchTopic, p: FetchRequestFetchPartition)
 function forEachAnswer(
   topics: readonly FetchRequestFetchTopic[],
   response: FetchResponse,
-  fn: (topic: FetchRequestFetchTopic, p: FetchRequestFetchPartition, answer: FetchResponsePartitionData) => void,
+  fn: (
+    topic: FetchRequestFetchTopic,
+    p: FetchRequestFetchPartition,
+    answer: FetchResponsePartitionData,
+  ) => void,
 ): void {
   topics.forEach((topic, t) => {
     const answers = response.responses[t]?.partitions ?? [];
@@ -308,7 +313,8 @@ function noteAnswer(cached: CachedPartition, answer: FetchResponsePartitionData)
     cached.highWatermark = -1;
     send = true;
   }
-  if ((answer.divergingEpoch?.epoch ?? -1) !== -1 || (answer.divergingEpoch?.endOffset ?? -1) !== -1) send = true;
+  if ((answer.divergingEpoch?.epoch ?? -1) !== -1 || (answer.divergingEpoch?.endOffset ?? -1) !== -1)
+    send = true;
   return send;
 }
 
@@ -353,8 +359,7 @@ function incrementalContext(session: FetchSession): FetchContext {
       const out: FetchResponse['responses'] = [];
       const moved: CachedPartition[] = [];
       let i = 0;
-      topics.forEach((topic, t) => {
-        const given = response.responses[t];
+      for (const given of response.responses) {
         const kept = given.partitions.filter((answer) => {
           const c = cached[i++];
           if (!noteAnswer(c, answer)) return false;
@@ -362,7 +367,7 @@ function incrementalContext(session: FetchSession): FetchContext {
           return true;
         });
         if (kept.length > 0) out.push({ ...given, partitions: kept });
-      });
+      }
       // Partitions that returned records go to the back of the line, so the others are read first next time.
       for (const c of moved) {
         const key = session.key(c.topic, c.topicId, c.partition);
