@@ -214,7 +214,7 @@ export class BrokerNode {
       settings: config,
       log,
       now,
-      metadata: () => controller.image,
+      metadata: () => controller.publishedImage,
       isInternalTopic: (name) => INTERNAL_TOPICS.has(name),
       controller,
       configs,
