@@ -21,6 +21,9 @@ test('kcat lists the broker as controller and auto-creates a topic', async (t) =
   const all = await run('kcat', ['-b', broker.bootstrap, '-L']);
   assert.equal(all.code, 0, all.stderr);
   assert.match(all.stdout, /broker 1 at 127\.0\.0\.1:\d+ \(controller\)/);
+  // The request that creates the topic is answered "leader not available" for it, as Kafka does.
+  const first = await run('kcat', ['-b', broker.bootstrap, '-L', '-t', 'kcat-auto']);
+  assert.match(first.stdout, /topic "kcat-auto" with 0 partitions: Broker: Leader not available/);
   const one = await run('kcat', ['-b', broker.bootstrap, '-L', '-t', 'kcat-auto']);
   assert.match(
     one.stdout,

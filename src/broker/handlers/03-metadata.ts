@@ -1,9 +1,11 @@
 // Metadata, versions 0-12. All topics for a null list (v1+) or an empty one (v0); topics by id from
 // v10 (UNKNOWN_TOPIC_ID when unknown). Unknown topics are created when the request allows it (v4+,
-// always before) and auto.create.topics.enable is on; creation completes before the answer, so the
-// new topic comes back with its leaders. Brokers are listed with their endpoint on the listener the
-// request came through. Not implemented: authorized operations (always "not requested").
-import { topicNameProblem } from '../../metadata/controller.js';
+// always before) and auto.create.topics.enable is on: the request that starts the creation (and any
+// other while it runs) gets LEADER_NOT_AVAILABLE for the topic, without partitions, and the next one
+// the partitions, as Kafka has answered since its ZooKeeper days (KRaft brokers answer
+// UNKNOWN_TOPIC_OR_PARTITION there; clients retry both). Brokers are listed with their endpoint on the
+// listener the request came through. Not implemented: authorized operations (always "not requested").
+import { type CreatableTopic, topicNameProblem } from '../../metadata/controller.js';
 import type { MetadataImage, TopicInfo } from '../../metadata/image.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import type {
@@ -12,6 +14,8 @@ import type {
   MetadataResponseTopic,
 } from '../../protocol/messages/index.js';
 import { ZERO_UUID } from '../../protocol/schema/codec.js';
+import { OFFSETS_TOPIC } from '../coordinator/group/settings.js';
+import { createInBackground } from './auto-create.js';
 import { brokerEntries, NOT_REQUESTED, partitionEntry } from './cluster-view.js';
 import { handler, type RequestContext } from './handler.js';
 
@@ -33,22 +37,25 @@ export const metadata = handler<MetadataRequest, MetadataResponse>({
       (ctx.version < 4 || req.allowAutoTopicCreation !== false) &&
       ctx.services.settings.autoCreateTopicsEnable;
     if (missing.length === 0 || !allowCreate) return respond(ctx, image, requested(ctx, image, req));
-    return ctx.services.controller
-      .createTopics(
-        missing.map((name) => ({
-          name,
-          numPartitions: -1,
-          replicationFactor: -1,
-          assignments: [],
-          configs: [],
-        })),
-      )
-      .then(() => {
-        const after = ctx.services.metadata();
-        return respond(ctx, after, requested(ctx, after, req));
-      });
+    createInBackground(
+      ctx.services,
+      missing.map((name) => creatable(ctx, image, name)),
+    );
+    return respond(ctx, image, requested(ctx, image, req, new Set(missing)));
   },
 });
+
+/** A topic to create with the broker's defaults; `__consumer_offsets` as its coordinator wants it. */
+function creatable(ctx: RequestContext, image: MetadataImage, name: string): CreatableTopic {
+  if (name === OFFSETS_TOPIC) {
+    const live = [...image.brokers.values()].filter((b) => !b.fenced).length;
+    return ctx.services.groups.offsetsTopicSpec(live);
+  }
+  return { name, numPartitions: -1, replicationFactor: -1, assignments: [], configs: [] };
+}
+
+/** What the request that triggers a creation, and any other until it is done, is told of the topic. */
+const BEING_CREATED = ErrorCode.LEADER_NOT_AVAILABLE;
 
 function missingTopics(image: MetadataImage, req: MetadataRequest): string[] {
   const names = new Set<string>();
@@ -58,7 +65,12 @@ function missingTopics(image: MetadataImage, req: MetadataRequest): string[] {
   return [...names];
 }
 
-function requested(ctx: RequestContext, image: MetadataImage, req: MetadataRequest): MetadataResponseTopic[] {
+function requested(
+  ctx: RequestContext,
+  image: MetadataImage,
+  req: MetadataRequest,
+  creating: ReadonlySet<string> = new Set(),
+): MetadataResponseTopic[] {
   return (req.topics ?? []).map((t) => {
     if (t.name === null || t.name === '') {
       const byId = t.topicId ? image.topicsById.get(t.topicId) : undefined;
@@ -68,6 +80,7 @@ function requested(ctx: RequestContext, image: MetadataImage, req: MetadataReque
     }
     const topic = image.topicsByName.get(t.name);
     if (topic) return topicEntry(ctx, image, topic);
+    if (creating.has(t.name)) return errorTopic(t.name, ZERO_UUID, BEING_CREATED);
     const code = topicNameProblem(t.name)
       ? ErrorCode.INVALID_TOPIC_EXCEPTION
       : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;

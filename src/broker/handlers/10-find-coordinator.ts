@@ -10,9 +10,9 @@ import type { MetadataImage } from '../../metadata/image.js';
 import { ErrorCode, errorInfo } from '../../protocol/errors.js';
 import type { FindCoordinatorRequest, FindCoordinatorResponse } from '../../protocol/messages/index.js';
 import { OFFSETS_TOPIC } from '../coordinator/group/settings.js';
+import { createInBackground } from './auto-create.js';
 import { brokerEntries } from './cluster-view.js';
 import { handler, type RequestContext } from './handler.js';
-import type { BrokerServices } from './services.js';
 
 const KEY_TYPE_GROUP = 0;
 const KEY_TYPE_TRANSACTION = 1;
@@ -29,37 +29,12 @@ export const findCoordinator = handler<FindCoordinatorRequest, FindCoordinatorRe
       keys.length > 0 &&
       !ctx.services.metadata().topicsByName.has(OFFSETS_TOPIC)
     ) {
-      createOffsetsTopic(ctx.services);
+      const live = [...ctx.services.metadata().brokers.values()].filter((b) => !b.fenced).length;
+      createInBackground(ctx.services, [ctx.services.groups.offsetsTopicSpec(live)]);
     }
     return respond(ctx, keyType, keys);
   },
 });
-
-/** The creation of `__consumer_offsets` under way, per node: requests meanwhile start no other. */
-const creating = new WeakMap<BrokerServices, Promise<void>>();
-
-function createOffsetsTopic(services: BrokerServices): void {
-  if (creating.has(services)) return;
-  const image = services.metadata();
-  const live = [...image.brokers.values()].filter((b) => !b.fenced).length;
-  const done = services.controller.createTopics([services.groups.offsetsTopicSpec(live)]).then(
-    ([result]) => {
-      if (
-        result &&
-        result.errorCode !== ErrorCode.NONE &&
-        result.errorCode !== ErrorCode.TOPIC_ALREADY_EXISTS
-      ) {
-        services.log.warn('could not create __consumer_offsets', {
-          errorCode: result.errorCode,
-          message: result.errorMessage,
-        });
-      }
-    },
-    (err: unknown) => services.log.error('could not create __consumer_offsets', { err: String(err) }),
-  );
-  creating.set(services, done);
-  void done.finally(() => creating.delete(services));
-}
 
 function respond(ctx: RequestContext, keyType: number, keys: string[]): FindCoordinatorResponse {
   const image = ctx.services.metadata();

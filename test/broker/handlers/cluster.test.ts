@@ -29,14 +29,27 @@ after(async () => {
   await node.stop();
 });
 
-test('Metadata creates an unknown topic when allowed, and answers with its leaders', async () => {
-  const r = await client.request(3, 12, {
-    topics: [{ topicId: 'AAAAAAAAAAAAAAAAAAAAAA', name: 'auto' }],
-    allowAutoTopicCreation: true,
-    includeTopicAuthorizedOperations: false,
-  });
+test('Metadata creates an unknown topic when allowed: LEADER_NOT_AVAILABLE first, then its leaders', async () => {
+  const ask = () =>
+    client.request(3, 12, {
+      topics: [{ topicId: 'AAAAAAAAAAAAAAAAAAAAAA', name: 'auto' }],
+      allowAutoTopicCreation: true,
+      includeTopicAuthorizedOperations: false,
+    });
+  const first = await ask();
+  assert.deepEqual(
+    [first.topics[0].errorCode, first.topics[0].name, first.topics[0].partitions],
+    [ErrorCode.LEADER_NOT_AVAILABLE, 'auto', []],
+  );
+  let r = await ask();
+  for (let i = 0; r.topics[0].errorCode !== ErrorCode.NONE; i++) {
+    assert.equal(r.topics[0].errorCode, ErrorCode.LEADER_NOT_AVAILABLE, 'while it is created');
+    assert.ok(i < 1000);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+    r = await ask();
+  }
   const t = r.topics[0];
-  assert.equal(t.errorCode, 0);
+  assert.equal(node.controller.image.topicsByName.get('auto')?.id, t.topicId, 'created once');
   assert.equal(t.partitions.length, 2, 'num.partitions');
   assert.ok(t.partitions.every((p: { leaderId: number }) => p.leaderId === 1));
   assert.notEqual(t.topicId, 'AAAAAAAAAAAAAAAAAAAAAA');
