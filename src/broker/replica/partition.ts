@@ -4,26 +4,10 @@
 import type { TopicConfig } from '../../config/index.js';
 import type { PartitionInfo } from '../../metadata/image.js';
 import { ErrorCode } from '../../protocol/errors.js';
-import { DecodeError } from '../../protocol/primitives/decode-error.js';
 import { ATTR_CONTROL, batchBounds, readBatchHeader } from '../../protocol/records/batch.js';
-import { readRecords } from '../../protocol/records/record.js';
 import type { AppendProblem, OffsetLookup, PartitionLog } from '../../storage/index.js';
 import { DETACHED_TOPIC_STATS, type TopicStats } from '../metrics/topic-stats.js';
-
-/**
- * Whether a batch for a compacted topic holds a record without a key (Kafka refuses those). A
- * compressed batch is checked once the codecs have loaded (a moment after start-up); before that,
- * and for a batch that does not parse, the check is left to the log's own validation.
- */
-function hasKeylessRecord(batch: Buffer): boolean {
-  try {
-    for (const r of readRecords(batch)) if (r.key === null) return true;
-    return false;
-  } catch (err) {
-    if (err instanceof DecodeError) return false;
-    throw err;
-  }
-}
+import { checkRecords, type RecordError } from './record-checks.js';
 
 export interface ProduceOutcome {
   errorCode: number;
@@ -31,6 +15,8 @@ export interface ProduceOutcome {
   logAppendTimeMs: number;
   logStartOffset: number;
   errorMessage: string | null;
+  /** The records that made the batch invalid, by index in the batch (Produce v8+). */
+  recordErrors?: RecordError[];
 }
 
 const PROBLEM_CODES: Record<AppendProblem, number> = {
@@ -180,23 +166,25 @@ export class Partition {
       );
     if (header.attributes & ATTR_CONTROL)
       return this.fail(ErrorCode.INVALID_RECORD, 'Clients may not produce control batches.');
-    if (this.config.cleanupPolicy.compact && hasKeylessRecord(records)) {
-      return this.fail(
-        ErrorCode.INVALID_RECORD,
-        `Compacted topic cannot accept a record without a key (topic ${this.topic}, partition ${this.index}).`,
-      );
-    }
-    if (this.config.messageTimestampType === 'CreateTime') {
-      if (
-        header.maxTimestamp > nowMs + this.config.messageTimestampAfterMaxMs ||
-        header.baseTimestamp < nowMs - this.config.messageTimestampBeforeMaxMs
-      ) {
-        return this.fail(
-          ErrorCode.INVALID_TIMESTAMP,
-          'A record timestamp is outside the range message.timestamp.before.max.ms / after.max.ms allows.',
-        );
-      }
-    }
+    const refused = checkRecords(
+      records,
+      header,
+      {
+        topicPartition: this.key,
+        compacted: this.config.cleanupPolicy.compact,
+        timestampType: this.config.messageTimestampType,
+        timestampBeforeMaxMs: this.config.messageTimestampBeforeMaxMs,
+        timestampAfterMaxMs: this.config.messageTimestampAfterMaxMs,
+      },
+      nowMs,
+    );
+    // As Kafka answers a batch refused for its records: the log start offset, each bad record.
+    if (refused)
+      return {
+        ...this.fail(refused.errorCode, refused.errorMessage),
+        logStartOffset: this.log.logStartOffset,
+        recordErrors: refused.recordErrors,
+      };
     return null;
   }
 
