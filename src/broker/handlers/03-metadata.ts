@@ -4,7 +4,8 @@
 // other while it runs) gets LEADER_NOT_AVAILABLE for the topic, without partitions, and the next one
 // the partitions, as Kafka has answered since its ZooKeeper days (KRaft brokers answer
 // UNKNOWN_TOPIC_OR_PARTITION there; clients retry both). Brokers are listed with their endpoint on the
-// listener the request came through. Not implemented: authorized operations (always "not requested").
+// listener the request came through. Authorized operations (v8+) when asked: every operation of the
+// topic (and, v8-10, of the cluster) that the requester may perform (security/authorized-operations.ts).
 import { type CreatableTopic, topicNameProblem } from '../../metadata/controller.js';
 import type { MetadataImage, TopicInfo } from '../../metadata/image.js';
 import { ErrorCode } from '../../protocol/errors.js';
@@ -14,6 +15,11 @@ import type {
   MetadataResponseTopic,
 } from '../../protocol/messages/index.js';
 import { ZERO_UUID } from '../../protocol/schema/codec.js';
+import {
+  authorizedOperations,
+  clusterAuthorizedOperations,
+  OPERATIONS_NOT_REQUESTED,
+} from '../../security/authorized-operations.js';
 import { OFFSETS_TOPIC } from '../coordinator/group/settings.js';
 import { createInBackground } from './auto-create.js';
 import { brokerEntries, NOT_REQUESTED, partitionEntry } from './cluster-view.js';
@@ -31,17 +37,18 @@ export const metadata = handler<MetadataRequest, MetadataResponse>({
         ctx,
         image,
         [...image.topicsByName.values()].map((t) => topicEntry(ctx, image, t)),
+        req,
       );
     const missing = missingTopics(image, req);
     const allowCreate =
       (ctx.version < 4 || req.allowAutoTopicCreation !== false) &&
       ctx.services.settings.autoCreateTopicsEnable;
-    if (missing.length === 0 || !allowCreate) return respond(ctx, image, requested(ctx, image, req));
+    if (missing.length === 0 || !allowCreate) return respond(ctx, image, requested(ctx, image, req), req);
     createInBackground(
       ctx.services,
       missing.map((name) => creatable(ctx, image, name)),
     );
-    return respond(ctx, image, requested(ctx, image, req, new Set(missing)));
+    return respond(ctx, image, requested(ctx, image, req, new Set(missing)), req);
   },
 });
 
@@ -114,13 +121,22 @@ function respond(
   ctx: RequestContext,
   image: MetadataImage,
   topics: MetadataResponseTopic[],
+  req: MetadataRequest,
 ): MetadataResponse {
+  const v = ctx.version;
+  // As Kafka: every topic answered, but not the ids it does not know.
+  if (v >= 8 && req.includeTopicAuthorizedOperations === true) {
+    for (const t of topics)
+      if (t.errorCode !== ErrorCode.UNKNOWN_TOPIC_ID)
+        t.topicAuthorizedOperations = authorizedOperations('topic');
+  }
+  const withCluster = v >= 8 && v <= 10 && req.includeClusterAuthorizedOperations === true;
   return {
     throttleTimeMs: 0,
     brokers: brokerEntries(ctx, image),
     clusterId: ctx.services.clusterId,
     controllerId: ctx.services.nodeId,
     topics,
-    clusterAuthorizedOperations: NOT_REQUESTED,
+    clusterAuthorizedOperations: withCluster ? clusterAuthorizedOperations() : OPERATIONS_NOT_REQUESTED,
   };
 }

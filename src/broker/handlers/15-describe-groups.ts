@@ -1,12 +1,10 @@
 // DescribeGroups, versions 0-5. An unknown group is described as Dead without error, as Kafka does;
 // member metadata is shown only for a Stable group. v3 may ask for the authorized operations: with no
-// authorizer every group operation is allowed (READ, DELETE, DESCRIBE).
+// authorizer every group operation is allowed (security/authorized-operations.ts).
 import { ErrorCode } from '../../protocol/errors.js';
 import type { DescribeGroupsRequest, DescribeGroupsResponse } from '../../protocol/messages/index.js';
+import { authorizedOperations, OPERATIONS_NOT_REQUESTED } from '../../security/authorized-operations.js';
 import { handler, later } from './handler.js';
-
-const NOT_REQUESTED = -2147483648;
-const GROUP_OPERATIONS = (1 << 3) | (1 << 6) | (1 << 8);
 
 export const describeGroups = handler<DescribeGroupsRequest, DescribeGroupsResponse>({
   apiKey: 15,
@@ -21,7 +19,9 @@ export const describeGroups = handler<DescribeGroupsRequest, DescribeGroupsRespo
         groups: groups.map((g) => ({
           ...g,
           authorizedOperations:
-            withOperations && g.errorCode === ErrorCode.NONE ? GROUP_OPERATIONS : NOT_REQUESTED,
+            withOperations && g.errorCode === ErrorCode.NONE
+              ? authorizedOperations('group')
+              : OPERATIONS_NOT_REQUESTED,
         })),
       })),
     );

@@ -1,6 +1,8 @@
 // DescribeCluster, versions 0-1: the cluster id, the controller and the live brokers, as admin
-// clients show them. Endpoint type (v1) is always "brokers"; authorized operations are not computed.
+// clients show them. Endpoint type (v1) is always "brokers". Authorized operations when asked: every
+// cluster operation the requester may perform (security/authorized-operations.ts).
 import type { DescribeClusterRequest, DescribeClusterResponse } from '../../protocol/messages/index.js';
+import { clusterAuthorizedOperations } from '../../security/authorized-operations.js';
 import { brokerEntries, NOT_REQUESTED } from './cluster-view.js';
 import { handler } from './handler.js';
 
@@ -10,7 +12,7 @@ export const describeCluster = handler<DescribeClusterRequest, DescribeClusterRe
   apiKey: 60,
   minVersion: 0,
   maxVersion: 1,
-  handle(ctx) {
+  handle(ctx, req) {
     const image = ctx.services.metadata();
     return {
       throttleTimeMs: 0,
@@ -25,7 +27,9 @@ export const describeCluster = handler<DescribeClusterRequest, DescribeClusterRe
         port: b.port,
         rack: b.rack,
       })),
-      clusterAuthorizedOperations: NOT_REQUESTED,
+      clusterAuthorizedOperations: req.includeClusterAuthorizedOperations
+        ? clusterAuthorizedOperations()
+        : NOT_REQUESTED,
     };
   },
 });

@@ -3,10 +3,11 @@
 // the listener a request came through.
 import type { MetadataImage, PartitionInfo } from '../../metadata/image.js';
 import { ErrorCode } from '../../protocol/errors.js';
+import { OPERATIONS_NOT_REQUESTED } from '../../security/authorized-operations.js';
 import type { RequestContext } from './handler.js';
 
 /** "Authorized operations were not requested" (Kafka's INT32_MIN). */
-export const NOT_REQUESTED = -2147483648;
+export const NOT_REQUESTED = OPERATIONS_NOT_REQUESTED;
 
 export interface PartitionView {
   errorCode: number;
