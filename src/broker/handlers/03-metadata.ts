@@ -1,4 +1,4 @@
-// Metadata, versions 0-12. All topics for a null list (v1+) or an empty one (v0); topics by id from
+// Metadata, versions 0-13 (v13 adds a top-level error code, for REBOOTSTRAP_REQUIRED: always 0 here). All topics for a null list (v1+) or an empty one (v0); topics by id from
 // v10 (UNKNOWN_TOPIC_ID when unknown). Unknown topics are created when the request allows it (v4+,
 // always before) and auto.create.topics.enable is on: the request that starts the creation (and any
 // other while it runs) gets LEADER_NOT_AVAILABLE for the topic, without partitions, and the next one
@@ -28,7 +28,7 @@ import { handler, type RequestContext } from './handler.js';
 export const metadata = handler<MetadataRequest, MetadataResponse>({
   apiKey: 3,
   minVersion: 0,
-  maxVersion: 12,
+  maxVersion: 13,
   handle(ctx, req) {
     const image = ctx.services.metadata();
     const all = req.topics === null || (ctx.version === 0 && req.topics.length === 0);
@@ -138,5 +138,6 @@ function respond(
     controllerId: ctx.services.nodeId,
     topics,
     clusterAuthorizedOperations: withCluster ? clusterAuthorizedOperations() : OPERATIONS_NOT_REQUESTED,
+    errorCode: ErrorCode.NONE,
   };
 }

@@ -95,7 +95,7 @@ test('ApiVersions advertises every group API from version 0', async () => {
       [0, 4],
       [0, 5],
       [0, 5],
-      [0, 5],
+      [0, 6],
       [0, 5],
       [0, 2],
       [0, 0],
@@ -294,7 +294,7 @@ test('DescribeGroups, ListGroups, DeleteGroups, OffsetDelete, LeaveGroup (batche
     },
   ]);
 
-  for (let v = 0; v <= 5; v++) {
+  for (let v = 0; v <= 6; v++) {
     const d = await client.request<Body>(15, v, {
       groups: ['admin', 'ghost'],
       includeAuthorizedOperations: true,
@@ -305,7 +305,13 @@ test('DescribeGroups, ListGroups, DeleteGroups, OffsetDelete, LeaveGroup (batche
       ['Stable', 'consumer', 'range', 'wire-test'],
     );
     assert.equal(admin.members[0].clientHost, '/127.0.0.1');
-    assert.deepEqual([ghost.errorCode, ghost.groupState], [E.NONE, 'Dead']);
+    // An unknown group: Dead without error up to v5; GROUP_ID_NOT_FOUND with a message from v6 (KIP-1043).
+    if (v < 6) assert.deepEqual([ghost.errorCode, ghost.groupState], [E.NONE, 'Dead']);
+    else
+      assert.deepEqual(
+        [ghost.errorCode, ghost.errorMessage, ghost.groupState, ghost.authorizedOperations],
+        [E.GROUP_ID_NOT_FOUND, 'Group ghost not found.', '', -2147483648],
+      );
     // READ, DELETE, DESCRIBE, DESCRIBE_CONFIGS and ALTER_CONFIGS: bits 3, 6, 8, 10, 11.
     if (v >= 3) assert.equal(admin.authorizedOperations, 3400);
   }
