@@ -7,6 +7,7 @@ import { ErrorCode } from '../../protocol/errors.js';
 import { ATTR_CONTROL, batchBounds, readBatchHeader } from '../../protocol/records/batch.js';
 import type { AppendProblem, OffsetLookup, PartitionLog } from '../../storage/index.js';
 import { DETACHED_TOPIC_STATS, type TopicStats } from '../metrics/topic-stats.js';
+import { codecsLoaded, codecsReady, needsRecompression, recompress } from './recompress.js';
 import { checkRecords, type RecordError } from './record-checks.js';
 
 export interface ProduceOutcome {
@@ -47,6 +48,8 @@ export class Partition {
   readableBytes = 0;
   /** The topic's BrokerTopicMetrics (set by the replica manager). */
   stats: TopicStats = DETACHED_TOPIC_STATS;
+  /** Set while the codec libraries load for a recompression; appends wait behind it. */
+  private codecGate: Promise<void> | null = null;
   /** Told when an append rolled the log to a new segment (for the log line). */
   onSegmentRolled: ((p: Partition, baseOffset: number) => void) | null = null;
 
@@ -85,13 +88,49 @@ export class Partition {
    * otherwise once the bytes are written, when the high watermark has moved past them.
    */
   append(records: Buffer, acks: number, nowMs: number): ProduceOutcome | Promise<ProduceOutcome> {
+    // Appends wait behind one that waits for the codecs, so that they keep their order.
+    if (this.codecGate) return this.codecGate.then(() => this.append(records, acks, nowMs));
     const refused = this.validate(records, nowMs);
     if (refused) {
       this.stats.produceFailed(0);
       return refused;
     }
+    const stored = this.inTopicCodec(records);
+    if (stored === 'wait') return this.append(records, acks, nowMs);
+    if ('errorCode' in stored) {
+      this.stats.produceFailed(0);
+      return stored;
+    }
+    return this.appendValid(records, stored, acks, nowMs);
+  }
+
+  /** The batch as the topic stores it (compression.type), a refusal, or 'wait' while the codecs load. */
+  private inTopicCodec(records: Buffer): Buffer | ProduceOutcome | 'wait' {
+    const header = readBatchHeader(records);
+    if (!needsRecompression(header, this.config)) return records;
+    if (!codecsLoaded()) {
+      this.codecGate = codecsReady().then(() => {
+        this.codecGate = null;
+      });
+      return 'wait';
+    }
+    const r = recompress(records, header, this.config);
+    if (r.ok) return r.batch;
+    const code = r.reason === 'too-large' ? ErrorCode.MESSAGE_TOO_LARGE : ErrorCode.CORRUPT_MESSAGE;
+    return this.fail(
+      code,
+      `The batch could not be recompressed to ${this.config.compressionType}: ${r.detail}`,
+    );
+  }
+
+  private appendValid(
+    records: Buffer,
+    stored: Buffer,
+    acks: number,
+    nowMs: number,
+  ): ProduceOutcome | Promise<ProduceOutcome> {
     const active = this.log.active;
-    const result = this.log.append(records, {
+    const result = this.log.append(stored, {
       leaderEpoch: this.leaderEpoch,
       now: nowMs,
       timestampType: this.config.messageTimestampType,
@@ -113,7 +152,7 @@ export class Partition {
     this.stats.produced(records.length, result.lastOffset - result.baseOffset + 1);
     const written = result.written.then(
       () => {
-        this.readableBytes += records.length;
+        this.readableBytes += stored.length;
         this.advanceHighWatermark();
         return ok;
       },

@@ -68,12 +68,13 @@ const NODE: ConfigDefinition[] = [
   def('compression.type', 'string', 'producer', {
     doc: 'Codec topics store batches with: producer keeps what the producer sent, uncompressed stores them plain.',
     imp: 'high',
+    impl: true,
     dyn: 'cluster',
     oneOf: COMPRESSION_TYPES,
-    note: 'Samsa stores batches as the producer sent them (the producer behaviour).',
   }),
   def('compression.gzip.level', 'int', '-1', {
     doc: 'gzip level used when the broker compresses with gzip.',
+    impl: true,
     dyn: 'cluster',
     check: GZIP_LEVEL,
   }),
@@ -85,6 +86,7 @@ const NODE: ConfigDefinition[] = [
   }),
   def('compression.zstd.level', 'int', '3', {
     doc: 'zstd level used when the broker compresses with zstd.',
+    impl: true,
     dyn: 'cluster',
     min: -131072,
     max: 22,
