@@ -115,6 +115,7 @@ test('a new topic shows in Metadata only once it takes Produce, ListOffsets and 
           timeoutMs: 10_000,
           validateOnly: false,
         });
+        created.catch(() => {}); // awaited below; a failure before that must not hide the first error
         // Poll Metadata as a client waiting for the topic would, and use it the moment it shows.
         let listed = null;
         for (let i = 0; !listed; i++) {
