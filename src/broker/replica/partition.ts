@@ -4,7 +4,14 @@
 import type { TopicConfig } from '../../config/index.js';
 import type { PartitionInfo } from '../../metadata/image.js';
 import { ErrorCode } from '../../protocol/errors.js';
-import { ATTR_CONTROL, batchBounds, readBatchHeader } from '../../protocol/records/batch.js';
+import {
+  ATTR_COMPRESSION_MASK,
+  ATTR_CONTROL,
+  BATCH_HEADER_BYTES,
+  BATCH_OFFSET_ATTRIBUTES,
+  batchBounds,
+  readBatchHeader,
+} from '../../protocol/records/batch.js';
 import type { AppendProblem, OffsetLookup, PartitionLog } from '../../storage/index.js';
 import { DETACHED_TOPIC_STATS, type TopicStats } from '../metrics/topic-stats.js';
 import { codecsLoaded, codecsReady, needsRecompression, recompress } from './recompress.js';
@@ -48,7 +55,7 @@ export class Partition {
   readableBytes = 0;
   /** The topic's BrokerTopicMetrics (set by the replica manager). */
   stats: TopicStats = DETACHED_TOPIC_STATS;
-  /** Set while the codec libraries load for a recompression; appends wait behind it. */
+  /** Set while the codec libraries load for a batch that needs them; appends wait behind it. */
   private codecGate: Promise<void> | null = null;
   /** Told when an append rolled the log to a new segment (for the log line). */
   onSegmentRolled: ((p: Partition, baseOffset: number) => void) | null = null;
@@ -88,32 +95,35 @@ export class Partition {
    * otherwise once the bytes are written, when the high watermark has moved past them.
    */
   append(records: Buffer, acks: number, nowMs: number): ProduceOutcome | Promise<ProduceOutcome> {
-    // Appends wait behind one that waits for the codecs, so that they keep their order.
+    // The codec libraries load a moment after start-up; a batch that needs them before then (to
+    // check its records, or to store it in the topic's codec) waits, and appends behind it too, so
+    // that they keep their order.
     if (this.codecGate) return this.codecGate.then(() => this.append(records, acks, nowMs));
-    const refused = this.validate(records, nowMs);
-    if (refused) {
-      this.stats.produceFailed(0);
-      return refused;
+    if (this.needsCodecs(records) && !codecsLoaded()) {
+      this.codecGate = codecsReady().then(() => {
+        this.codecGate = null;
+      });
+      return this.append(records, acks, nowMs);
     }
-    const stored = this.inTopicCodec(records);
-    if (stored === 'wait') return this.append(records, acks, nowMs);
-    if ('errorCode' in stored) {
+    const refused = this.validate(records, nowMs);
+    const stored = refused ?? this.inTopicCodec(records);
+    if (!Buffer.isBuffer(stored)) {
       this.stats.produceFailed(0);
       return stored;
     }
     return this.appendValid(records, stored, acks, nowMs);
   }
 
-  /** The batch as the topic stores it (compression.type), a refusal, or 'wait' while the codecs load. */
-  private inTopicCodec(records: Buffer): Buffer | ProduceOutcome | 'wait' {
+  private needsCodecs(records: Buffer): boolean {
+    if (records.length < BATCH_HEADER_BYTES) return false;
+    const compressed = (records.readInt16BE(BATCH_OFFSET_ATTRIBUTES) & ATTR_COMPRESSION_MASK) !== 0;
+    return compressed || this.config.compressionType !== 'producer';
+  }
+
+  /** The batch as the topic stores it (compression.type), or a refusal. */
+  private inTopicCodec(records: Buffer): Buffer | ProduceOutcome {
     const header = readBatchHeader(records);
     if (!needsRecompression(header, this.config)) return records;
-    if (!codecsLoaded()) {
-      this.codecGate = codecsReady().then(() => {
-        this.codecGate = null;
-      });
-      return 'wait';
-    }
     const r = recompress(records, header, this.config);
     if (r.ok) return r.batch;
     const code = r.reason === 'too-large' ? ErrorCode.MESSAGE_TOO_LARGE : ErrorCode.CORRUPT_MESSAGE;

@@ -5,8 +5,8 @@
 // the batch its producer id, epoch, sequence and flags; the header's codec bits, length and CRC are
 // rewritten. A batch already in the topic's codec is stored untouched (no copy).
 //
-// The codec libraries load a moment after start-up (node.ts); `codecsReady` loads them for the rare
-// recompression asked for before that.
+// The codec libraries load a moment after start-up (node.ts); `codecsReady` loads them for a batch
+// that needs them before that (the partition holds its appends meanwhile).
 import {
   ATTR_COMPRESSION_MASK,
   BATCH_HEADER_BYTES,

@@ -85,7 +85,7 @@ export function checkRecords(
   };
 }
 
-/** Every record, or null when they cannot be read (malformed: the log's own checks answer; codecs not loaded yet). */
+/** Every record, or null when they cannot be read (malformed: the log's own checks answer). */
 function decode(batch: Buffer): KafkaRecord[] | null {
   try {
     return [...readRecords(batch)];
