@@ -12,7 +12,7 @@ import { RawClient } from '../helpers/raw-client.js';
 import { allRecords, produce } from '../helpers/raw-ops.js';
 import { needs, runPython } from '../helpers/tools.js';
 
-const TRIES = 4;
+const TRIES = 3;
 
 async function withFreshBroker(fn: (broker: BrokerProcess) => Promise<void>): Promise<void> {
   const broker = await startBrokerProcess();
