@@ -72,6 +72,11 @@ export const TOOLS = {
     present: () => JAVA_CODEC_JARS.every((j) => existsSync(j)),
   },
   strace: { what: 'strace', packages: ['strace'], present: command('strace') },
+  chromium: {
+    what: 'chromium (/usr/bin/chromium)',
+    packages: ['chromium'],
+    present: () => existsSync('/usr/bin/chromium'),
+  },
 } satisfies Record<string, ToolSpec>;
 
 export type Tool = keyof typeof TOOLS;
@@ -112,18 +117,33 @@ export function strictTools(): boolean {
  * install it (and false is returned: the test returns at once), or, under CI=true, fails.
  */
 export function needs(t: SkippableTest, ...tools: Tool[]): boolean {
+  const message = missingMessage(t.name, tools);
+  if (message === null) return true;
+  t.skip(message);
+  return false;
+}
+
+/**
+ * For a whole suite (`describe(name, { skip: skipUnless(name, 'chromium') }, ...)`): false when every
+ * tool is here, else the skip message (logged as for `needs`); under CI=true it throws instead.
+ */
+export function skipUnless(suite: string, ...tools: Tool[]): string | false {
+  return missingMessage(suite, tools) ?? false;
+}
+
+/** null when every tool is here; else the skip is logged and its message returned (CI=true: thrown). */
+function missingMessage(name: string, tools: Tool[]): string | null {
   const missing = tools.filter((tool) => !hasTool(tool));
-  if (missing.length === 0) return true;
+  if (missing.length === 0) return null;
   const what = missing.map((tool) => `${TOOLS[tool].what} is missing (install: ${installHint(tool)})`);
   const message = `${what.join('; ')}; every test tool: npm run setup:test-tools`;
   if (strictTools()) throw new Error(`CI=true and a test tool is missing: ${message}`);
-  t.skip(message);
   const log = process.env.SAMSA_TEST_SKIP_LOG;
   if (log) {
-    const line = JSON.stringify({ test: t.name, file: process.argv[1] ?? '', tools: missing });
+    const line = JSON.stringify({ test: name, file: process.argv[1] ?? '', tools: missing });
     appendFileSync(log, `${line}\n`);
   }
-  return false;
+  return message;
 }
 
 function onPath(name: string): boolean {
