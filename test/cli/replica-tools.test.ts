@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { type BrokerProcess, removeDataDir, startBrokerProcess } from '../helpers/broker-process.js';
-import { hasCommand, run } from '../helpers/tools.js';
+import { needs, run } from '../helpers/tools.js';
 import { tool } from './cli-helpers.js';
 
 let broker: BrokerProcess;
@@ -91,11 +91,7 @@ test('kafka-log-dirs.sh --describe prints every log dir of the broker and where 
 });
 
 test('kafka-reassign-partitions.sh moves a replica to the other log dir; --verify reports it done; the records survive a restart', async (t) => {
-  if (!hasCommand('kcat')) {
-    if (process.env.CI) assert.fail('kcat is missing (Debian package kcat)');
-    t.skip('kcat is not installed');
-    return;
-  }
+  if (!needs(t, 'kcat')) return;
   const records = Array.from({ length: 50 }, (_, i) => `record-${i}`).join('\n');
   const produced = await run('kcat', ['-b', broker.bootstrap, '-P', '-t', 'moving', '-p', '0'], {
     input: `${records}\n`,

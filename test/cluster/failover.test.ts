@@ -15,7 +15,7 @@ import { buildBatch } from '../../src/protocol/records/record.js';
 import { repoRoot } from '../helpers/paths.js';
 import { ProcessCluster } from '../helpers/process-cluster.js';
 import { RawClient } from '../helpers/raw-client.js';
-import { DEBIAN_PYTHON, hasCommand, hasPythonModule, run } from '../helpers/tools.js';
+import { DEBIAN_PYTHON, needs, run } from '../helpers/tools.js';
 
 const RECORDS = 200_000;
 const SESSION_TIMEOUT_MS = 2000;
@@ -37,14 +37,6 @@ before(async () => {
 after(async () => {
   await cluster?.close();
 });
-
-function requireTools(): void {
-  assert.ok(hasCommand('kcat'), 'kcat is not installed (Debian package kcat)');
-  assert.ok(
-    hasPythonModule('confluent_kafka'),
-    'confluent-kafka is not installed (Debian package python3-confluent-kafka)',
-  );
-}
 
 const PATH_ENV = { PATH: `${join(process.execPath, '..')}:${process.env.PATH ?? ''}` };
 
@@ -201,8 +193,8 @@ async function checkExactlyOnceInOrder(
 
 test('SIGKILL of a leader during an idempotent acks=all produce of 200,000 records: every acknowledged record exactly once, in order', {
   timeout: 240_000,
-}, async () => {
-  requireTools();
+}, async (t) => {
+  if (!needs(t, 'kcat', 'confluent-kafka')) return;
   await topics([
     '--create',
     '--topic',
@@ -251,8 +243,8 @@ test('SIGKILL of a leader during an idempotent acks=all produce of 200,000 recor
 
 test('SIGSTOP of a leader past the session timeout, then SIGCONT: it is fenced, its divergent tail truncated; nothing acknowledged is lost', {
   timeout: 240_000,
-}, async () => {
-  requireTools();
+}, async (t) => {
+  if (!needs(t, 'kcat', 'confluent-kafka')) return;
   await topics([
     '--create',
     '--topic',

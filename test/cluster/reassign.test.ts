@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { repoRoot } from '../helpers/paths.js';
 import { ProcessCluster } from '../helpers/process-cluster.js';
-import { hasCommand, run } from '../helpers/tools.js';
+import { needs, run } from '../helpers/tools.js';
 
 let cluster: ProcessCluster;
 
@@ -45,8 +45,8 @@ function segmentBytes(node: number, topic: string, partition: number): Buffer {
 
 test('a fourth broker joins; kafka-reassign-partitions.sh moves a topic onto it; --verify reports completion; the old replicas are deleted', {
   timeout: 180_000,
-}, async () => {
-  assert.ok(hasCommand('kcat'), 'kcat is not installed (Debian package kcat)');
+}, async (t) => {
+  if (!needs(t, 'kcat')) return;
   await tool('kafka-topics.sh', [
     '--create',
     '--topic',

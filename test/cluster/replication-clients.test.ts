@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import kafkajs from 'kafkajs';
 import { repoRoot } from '../helpers/paths.js';
 import { ProcessCluster } from '../helpers/process-cluster.js';
-import { hasCommand, hasPythonModule, run, runPython } from '../helpers/tools.js';
+import { needs, run, runPython } from '../helpers/tools.js';
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -30,12 +30,6 @@ before(async () => {
 after(async () => {
   await cluster?.close();
 });
-
-function requireTools(): void {
-  if (!hasCommand('kcat')) assert.fail('kcat is not installed (Debian package kcat)');
-  if (!hasPythonModule('confluent_kafka'))
-    assert.fail('confluent-kafka is not installed (Debian package python3-confluent-kafka)');
-}
 
 async function topics(args: string[]): Promise<string> {
   const out = await run(
@@ -102,8 +96,8 @@ print('acked', acked)
 
 test('kcat, confluent-kafka and kafkajs produce with acks=all; every replica of every partition ends byte-identical', {
   timeout: 120_000,
-}, async () => {
-  requireTools();
+}, async (t) => {
+  if (!needs(t, 'kcat', 'confluent-kafka')) return;
   await topics([
     '--create',
     '--topic',

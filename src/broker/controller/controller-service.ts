@@ -56,8 +56,18 @@ export class ControllerService {
     return new ControllerService(this.publisher, this.quorum, null, this.log, true);
   }
 
+  /** The latest committed image (what components are applying, or have applied). */
   get image(): MetadataImage {
     return this.publisher.image;
+  }
+
+  /**
+   * The latest image every listener has applied: what requests are answered from. A topic therefore
+   * shows in Metadata, FindCoordinator or Produce only once its logs exist and its coordinator
+   * partitions are loading, never in between.
+   */
+  get publishedImage(): MetadataImage {
+    return this.publisher.publishedImage;
   }
 
   onImage(listener: ImageListener): void {

@@ -29,6 +29,8 @@ export type LeaderChangeListener = (leaderId: number, epoch: number, offset: num
 
 export class MetadataPublisher implements StateMachine {
   private current: MetadataImage = EMPTY_IMAGE;
+  /** The latest image every listener has applied (requests are answered from it). */
+  private published: MetadataImage = EMPTY_IMAGE;
   private readonly listeners: ImageListener[] = [];
   private readonly leaderChangeListeners: LeaderChangeListener[] = [];
   private waiters: { pred: (image: MetadataImage) => boolean; resolve: (ok: boolean) => void }[] = [];
@@ -48,6 +50,11 @@ export class MetadataPublisher implements StateMachine {
 
   get image(): MetadataImage {
     return this.current;
+  }
+
+  /** The latest image every listener has applied: what requests are answered from. */
+  get publishedImage(): MetadataImage {
+    return this.published;
   }
 
   onImage(listener: ImageListener): void {
@@ -115,7 +122,12 @@ export class MetadataPublisher implements StateMachine {
   private async publish(image: MetadataImage): Promise<void> {
     const previous = this.current;
     this.current = image;
-    for (const l of this.listeners) await l(image, previous);
+    try {
+      for (const l of this.listeners) await l(image, previous);
+    } finally {
+      // Even when a component failed to apply it (it logs why): the image stays the truth.
+      this.published = image;
+    }
     if (this.waiters.length > 0) {
       const still = [];
       for (const w of this.waiters) {

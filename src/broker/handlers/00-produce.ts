@@ -6,8 +6,9 @@
 // the client refreshes its metadata); acks=1 is answered once the bytes are written on the leader,
 // acks=-1 once the whole ISR has them (min.insync.replicas: NOT_ENOUGH_REPLICAS before the append,
 // NOT_ENOUGH_REPLICAS_AFTER_APPEND if the ISR shrank meanwhile, REQUEST_TIMED_OUT after timeout_ms);
-// a follower answers NOT_LEADER_OR_FOLLOWER. Not implemented: transactional produce (no transaction
-// coordinator yet), recompression to a topic's compression.type.
+// a follower answers NOT_LEADER_OR_FOLLOWER. A topic whose compression.type is not `producer` stores
+// the batch in its own codec (replica/recompress.ts). Not implemented: transactional produce (no
+// transaction coordinator yet).
 import { ErrorCode } from '../../protocol/errors.js';
 import type {
   ProduceRequest,

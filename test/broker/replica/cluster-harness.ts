@@ -9,6 +9,7 @@ import { HANDLERS } from '../../../src/broker/handlers/index.js';
 import { Registry } from '../../../src/broker/handlers/registry.js';
 import type { BrokerServices } from '../../../src/broker/handlers/services.js';
 import { Logger } from '../../../src/broker/logger.js';
+import { FetchSessionCache } from '../../../src/broker/replica/fetch-sessions.js';
 import type { BrokerLinks, ControllerLink, LinkResult } from '../../../src/broker/replica/links.js';
 import {
   ReplicaManager,
@@ -80,6 +81,11 @@ export class TestBroker {
       metadata: () => this.seen,
       isInternalTopic: () => false,
       replicas: this.replicas,
+      fetchSessions: new FetchSessionCache({
+        slotsMax: 100,
+        now: () => Date.now(),
+        randomId: () => 1 + Math.floor(Math.random() * 0x7ffffffe),
+      }),
       logDir: '/data',
       diskSpace: async () => ({ totalBytes: -1, usableBytes: -1 }),
     } as unknown as BrokerServices;
