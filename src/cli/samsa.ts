@@ -28,7 +28,16 @@ const COMMANDS: [string, string, Loader][] = [
     () => import('./commands/config-get.js'),
   ],
   ['config set', 'set or remove configs', () => import('./commands/config-set.js')],
-  ['cluster info', 'cluster id, controller and brokers', () => import('./commands/cluster-info.js')],
+  [
+    'cluster info',
+    'cluster id, controller, brokers and the metadata quorum',
+    () => import('./commands/cluster-info.js'),
+  ],
+  [
+    'dev cluster',
+    'a local cluster of N processes (Ctrl-C stops all)',
+    () => import('./commands/dev-cluster.js'),
+  ],
 ];
 
 const ALIASES: Record<string, string> = {

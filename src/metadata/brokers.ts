@@ -75,8 +75,18 @@ export function registerBroker(
       `Unable to register because the broker does not support finalized version ${mv} of ${METADATA_VERSION}. The broker wants a version between ${own.minSupportedVersion} and ${own.maxSupportedVersion}, inclusive.`,
     );
   const amending = existing?.incarnationId === req.incarnationId;
+  // A new incarnation of a broker still registered (its session gone, e.g. after a controller failover)
+  // lost what it had in memory: it leaves every ISR and leadership first (KIP-966's unclean-shutdown
+  // handling), so no partition is left led by a fenced broker.
+  const records: MetadataRecord[] =
+    existing && !amending
+      ? leaderAndIsrUpdates(image, partitionsWithBrokerInIsr(image, req.brokerId), {
+          remove: req.brokerId,
+          unclean: ctx.unclean,
+        })
+      : [];
   const brokerEpoch = amending ? existing.epoch : ctx.nextOffset;
-  const records: MetadataRecord[] = [
+  records.push(
     record('RegisterBroker', {
       brokerId: req.brokerId,
       isMigratingZkBroker: false,
@@ -89,7 +99,7 @@ export function registerBroker(
       inControlledShutdown: amending ? existing.inControlledShutdown : false,
       logDirs: [...req.logDirs],
     }),
-  ];
+  );
   return { errorCode: 0, records, brokerEpoch };
 }
 

@@ -60,7 +60,28 @@ export interface QuorumControllerSettings {
   leaderImbalanceCheckIntervalMs: number;
   /** Bootstrap feature levels for a new cluster (from the format step), name → level. */
   bootstrapFeatures: ReadonlyMap<string, number>;
+  /** Time and periodic timers (default: the wall clock and unref'd intervals; the simulator steps them). */
+  clock?: ControllerClock;
+  /** Randomness for placement (default Math.random; the simulator seeds it). */
+  randomInt?: (bound: number) => number;
+  /** New topic ids (default: random bytes; the simulator seeds them). */
+  randomUuid?: () => string;
 }
+
+export interface ControllerClock {
+  now(): number;
+  /** Calls `fn` every `ms`; returns how to stop. */
+  every(ms: number, fn: () => void): () => void;
+}
+
+const wallClock: ControllerClock = {
+  now: () => Date.now(),
+  every(ms, fn) {
+    const t = setInterval(fn, ms);
+    t.unref();
+    return () => clearInterval(t);
+  },
+};
 
 /** Why an operation did not run: this node is not (or no longer) the active controller. */
 export class NotController {
@@ -78,7 +99,7 @@ export function randomTopicId(): string {
   }
 }
 
-const randomInt = (bound: number) => Math.floor(Math.random() * bound);
+const mathRandomInt = (bound: number) => Math.floor(Math.random() * bound);
 const REBALANCE_PARTITIONS_MAX = 1000;
 
 export class QuorumController {
@@ -86,7 +107,8 @@ export class QuorumController {
   /** Epoch in which this node became the active controller; -1 when it is not. */
   private activeEpoch = -1;
   private readonly sessions = new Map<number, number>();
-  private timers: NodeJS.Timeout[] = [];
+  private timers: (() => void)[] = [];
+  private readonly clock: ControllerClock;
   private closed = false;
   private readonly activeListeners: ((active: boolean) => void)[] = [];
 
@@ -97,6 +119,7 @@ export class QuorumController {
     private readonly settings: QuorumControllerSettings,
     private readonly log: Logger,
   ) {
+    this.clock = settings.clock ?? wallClock;
     publisher.onLeaderChange((leaderId, epoch) => {
       if (leaderId === this.nodeId && epoch === this.driver.status().epoch) this.activate(epoch);
     });
@@ -134,7 +157,7 @@ export class QuorumController {
   private activate(epoch: number): void {
     if (this.closed || this.activeEpoch === epoch) return;
     this.activeEpoch = epoch;
-    const now = Date.now();
+    const now = this.clock.now();
     // Every broker starts a fresh session with a new controller.
     this.sessions.clear();
     for (const id of this.publisher.image.brokers.keys()) this.sessions.set(id, now);
@@ -171,20 +194,20 @@ export class QuorumController {
   private startTimers(): void {
     this.stopTimers();
     const session = this.settings.brokerSessionTimeoutMs;
-    if (session > 0) {
-      const t = setInterval(() => this.fenceStaleBrokers(), Math.max(50, Math.min(1000, session / 4)));
-      t.unref();
-      this.timers.push(t);
-    }
-    if (this.settings.autoLeaderRebalanceEnable) {
-      const t = setInterval(() => void this.rebalance(), this.settings.leaderImbalanceCheckIntervalMs);
-      t.unref();
-      this.timers.push(t);
-    }
+    if (session > 0)
+      this.timers.push(
+        this.clock.every(Math.max(1, Math.min(1000, Math.floor(session / 4))), () =>
+          this.fenceStaleBrokers(),
+        ),
+      );
+    if (this.settings.autoLeaderRebalanceEnable)
+      this.timers.push(
+        this.clock.every(this.settings.leaderImbalanceCheckIntervalMs, () => void this.rebalance()),
+      );
   }
 
   private stopTimers(): void {
-    for (const t of this.timers) clearInterval(t);
+    for (const stop of this.timers) stop();
     this.timers = [];
   }
 
@@ -217,8 +240,8 @@ export class QuorumController {
       defaultReplicationFactor: this.settings.defaultReplicationFactor,
       deleteTopicEnable: this.settings.deleteTopicEnable,
       validateTopicConfigs: this.settings.validateTopicConfigs,
-      randomUuid: randomTopicId,
-      randomInt,
+      randomUuid: this.settings.randomUuid ?? randomTopicId,
+      randomInt: this.settings.randomInt ?? mathRandomInt,
     };
   }
 
@@ -276,7 +299,8 @@ export class QuorumController {
     const last = this.sessions.get(brokerId);
     return (
       last !== undefined &&
-      (this.settings.brokerSessionTimeoutMs <= 0 || Date.now() - last < this.settings.brokerSessionTimeoutMs)
+      (this.settings.brokerSessionTimeoutMs <= 0 ||
+        this.clock.now() - last < this.settings.brokerSessionTimeoutMs)
     );
   };
 
@@ -288,7 +312,7 @@ export class QuorumController {
         hasValidSession: this.hasValidSession,
         unclean: this.settings.uncleanLeaderElection,
       });
-      if (r.errorCode === 0) this.sessions.set(req.brokerId, Date.now());
+      if (r.errorCode === 0) this.sessions.set(req.brokerId, this.clock.now());
       return { records: r.records, result: r };
     });
   }
@@ -296,7 +320,7 @@ export class QuorumController {
   brokerHeartbeat(req: HeartbeatRequest): Promise<HeartbeatReply | NotController> {
     return this.run((image) => {
       const reply = brokerHeartbeat(image, req, this.settings.uncleanLeaderElection);
-      if (reply.errorCode === 0) this.sessions.set(req.brokerId, Date.now());
+      if (reply.errorCode === 0) this.sessions.set(req.brokerId, this.clock.now());
       if (reply.next && reply.next !== stateOf(image, req.brokerId))
         this.log.info('broker state change', { broker: req.brokerId, state: reply.next });
       return { records: reply.records, result: reply };
@@ -317,7 +341,7 @@ export class QuorumController {
   private fenceStaleBrokers(): void {
     if (!this.isActive) return;
     const image = this.publisher.image;
-    const now = Date.now();
+    const now = this.clock.now();
     const stale = [...image.brokers.values()].filter((b) => {
       if (b.fenced) return false;
       const last = this.sessions.get(b.id);
@@ -335,7 +359,7 @@ export class QuorumController {
         const current = view.brokers.get(b.id);
         if (!current || current.fenced) continue;
         const last = this.sessions.get(b.id) ?? 0;
-        if (Date.now() - last < this.settings.brokerSessionTimeoutMs) continue;
+        if (this.clock.now() - last < this.settings.brokerSessionTimeoutMs) continue;
         this.log.info('fencing broker: its session expired', {
           broker: b.id,
           sessionTimeoutMs: this.settings.brokerSessionTimeoutMs,

@@ -156,8 +156,9 @@ export class MetadataLogStore {
       if (r.kind === 'rejected')
         throw new Error(`metadata log refused entries at ${entries[0].offset}: ${r.detail}`);
       if (r.kind === 'appended') await r.written;
-      await this.log.flush();
     }
+    // Truncations, snapshots and appends are all made durable here, before the driver sends anything.
+    if (truncateFromOffset !== null || snapshot || entries.length > 0) await this.log.flush();
   }
 
   /** Writes the checkpoint file, then drops the log below it (all of it, for a snapshot installed from the leader). */

@@ -19,7 +19,23 @@ import type {
 } from '../../raft/index.js';
 import type { Logger } from '../logger.js';
 import type { MetadataLogStore } from './metadata-log-store.js';
-import type { RaftTransport } from './transport.js';
+
+/** What carries the core's messages (RaftTransport over the Kafka wire; the simulator's network). */
+export interface QuorumTransport {
+  attach(deliver: (msg: Message) => void, isClosed: () => boolean, unreachable: (peer: number) => void): void;
+  send(msg: Message): void;
+  readonly outstandingRequests: number;
+  close(): void;
+}
+
+/** Calls `tick` every tick; returns how to stop. Default: an unref'd setInterval. */
+export type Ticker = (tickMs: number, tick: () => void) => () => void;
+
+const intervalTicker: Ticker = (tickMs, tick) => {
+  const t = setInterval(tick, tickMs);
+  t.unref();
+  return () => clearInterval(t);
+};
 
 /** What applies committed entries: the metadata image (controllers and brokers alike). */
 export interface StateMachine {
@@ -42,7 +58,7 @@ export type ProposeOutcome =
 export interface DriverOptions {
   node: RaftNode;
   store: MetadataLogStore;
-  transport: RaftTransport;
+  transport: QuorumTransport;
   stateMachine: StateMachine;
   log: Logger;
   /** Length of one tick of the core (controller.quorum timeouts are converted with it). */
@@ -51,6 +67,8 @@ export interface DriverOptions {
   voters: () => readonly number[];
   /** A write failed: the node cannot go on (Kafka halts). */
   onFatal: (err: unknown) => void;
+  /** Where ticks come from (the simulator steps them by hand). */
+  ticker?: Ticker;
 }
 
 interface PendingProposal {
@@ -63,7 +81,7 @@ export class RaftDriver {
   private readonly node: RaftNode;
   private running = false;
   private closed = false;
-  private ticker: NodeJS.Timeout | null = null;
+  private stopTicks: (() => void) | null = null;
   private applyChain: Promise<void> = Promise.resolve();
   private readonly pending = new Map<number, PendingProposal>();
   private readonly statusListeners: ((s: Status) => void)[] = [];
@@ -71,6 +89,8 @@ export class RaftDriver {
   /** End offset (exclusive) of what the state machine has applied. */
   appliedEnd = 0;
   private failed: unknown = null;
+  /** Batches queued for the state machine and not yet applied. */
+  private applying = 0;
 
   constructor(private readonly o: DriverOptions) {
     this.node = o.node;
@@ -92,17 +112,21 @@ export class RaftDriver {
 
   /** Starts the ticks and writes what the core wants written at start (a sole voter's election). */
   start(): void {
-    this.ticker = setInterval(() => {
+    this.stopTicks = (this.o.ticker ?? intervalTicker)(this.o.tickMs, () => {
       if (this.closed) return;
       this.node.tick();
       this.kick();
-    }, this.o.tickMs);
-    this.ticker.unref();
+    });
     this.kick();
   }
 
   get id(): number {
     return this.node.id;
+  }
+
+  /** Nothing to persist, send or apply right now (the simulator waits for this between steps). */
+  get idle(): boolean {
+    return !this.running && !this.node.hasReady() && this.applying === 0;
   }
 
   status(): Status {
@@ -215,9 +239,14 @@ export class RaftDriver {
   }
 
   private queueRestore(snapshot: Snapshot): void {
+    this.applying++;
     this.applyChain = this.applyChain.then(async () => {
-      await this.o.stateMachine.restore(snapshot);
-      this.appliedEnd = Math.max(this.appliedEnd, snapshot.id.endOffset);
+      try {
+        await this.o.stateMachine.restore(snapshot);
+        this.appliedEnd = Math.max(this.appliedEnd, snapshot.id.endOffset);
+      } finally {
+        this.applying--;
+      }
     });
     this.watch();
   }
@@ -234,13 +263,18 @@ export class RaftDriver {
       }
     }
     if (current.length > 0) batches.push(current);
+    this.applying++;
     this.applyChain = this.applyChain.then(async () => {
-      for (const batch of batches) {
-        if (this.closed) return;
-        await this.o.stateMachine.apply(batch);
-        const last = batch[batch.length - 1];
-        this.appliedEnd = last.offset + 1;
-        this.settle(last);
+      try {
+        for (const batch of batches) {
+          if (this.closed) return;
+          await this.o.stateMachine.apply(batch);
+          const last = batch[batch.length - 1];
+          this.appliedEnd = last.offset + 1;
+          this.settle(last);
+        }
+      } finally {
+        this.applying--;
       }
     });
     this.watch();
@@ -316,7 +350,7 @@ export class RaftDriver {
         await new Promise((r) => setTimeout(r, 5));
     }
     this.closed = true;
-    if (this.ticker) clearInterval(this.ticker);
+    this.stopTicks?.();
     this.failAll('the node is stopping');
     while (this.running) await new Promise((r) => setTimeout(r, 5));
     this.o.transport.close();
