@@ -20,7 +20,7 @@ import {
 import kafkajs from 'kafkajs';
 import { Admin, Consumer, Producer } from '../../src/client/index.js';
 import { type ClusterProcesses, startClusterProcesses } from '../helpers/cluster-process.js';
-import { DEBIAN_PYTHON, hasCommand, hasPythonModule, run } from '../helpers/tools.js';
+import { DEBIAN_PYTHON, hasTool, run } from '../helpers/tools.js';
 
 const CLIENTS = ['kcat', 'confluent', 'kafkajs', 'platformatic', 'samsa'] as const;
 type Client = (typeof CLIENTS)[number];
@@ -274,9 +274,9 @@ async function leaders(topic: string): Promise<number[]> {
 }
 
 before(async () => {
-  assert.ok(hasCommand('kcat'), 'kcat is not installed (Debian package kcat)');
+  assert.ok(hasTool('kcat'), 'kcat is not installed (Debian package kcat)');
   assert.ok(
-    hasPythonModule('confluent_kafka'),
+    hasTool('confluent-kafka'),
     'confluent-kafka is not installed (Debian package python3-confluent-kafka)',
   );
   cluster = await startClusterProcesses(['broker,controller', 'broker,controller', 'broker,controller'], {
