@@ -106,17 +106,32 @@ export function controllerLink(channel: ControllerChannel): ControllerLink {
   };
 }
 
+/** What the stall guard asks to know that this node's metadata has caught up after a stall. */
+export interface MetadataCatchUp {
+  /** The metadata log's high watermark as the active controller knows it now; null if not answered. */
+  quorumHighWatermark(): Promise<number | null>;
+  /** The offset of the last metadata record this node's image has applied. */
+  appliedOffset(): number;
+}
+
 /**
  * Whether this broker may act as a partition leader right now. A broker whose process stood still
  * (SIGSTOP, a long stall) for nearly broker.session.timeout.ms may have been fenced and replaced
- * meanwhile without knowing it: until the controller has answered a heartbeat sent after the stall,
- * and while the controller says it is fenced, it takes no writes as leader (the client gets
- * NOT_LEADER_OR_FOLLOWER and looks for the new leader), so a stale leader never appends what the new
- * one will not have. A controller that is merely unreachable does not stop the data path (no stall).
+ * meanwhile without knowing it. After such a stall it takes no writes as leader (the client gets
+ * NOT_LEADER_OR_FOLLOWER and looks for the new leader) until
+ *  1. the controller has answered a heartbeat sent after the stall, and not fenced it, and
+ *  2. its metadata image has applied everything the controller had committed by then (the leader
+ *     changes made while it stood still among them): the high watermark is asked of the active
+ *     controller (DescribeQuorum), and the image must reach it,
+ * so a stale leader never appends what the new one will not have. A controller that is merely
+ * unreachable does not stop the data path (no stall).
  */
 export class StallGuard {
   private lastTickMs = Date.now();
   private stalledAtMs = 0;
+  /** Phase 2: the metadata offset to reach (null: none; -1: asking; -2: ask again at retryAtMs). */
+  private catchUpTo: number | null = null;
+  private retryAtMs = 0;
   private readonly ticker: NodeJS.Timeout;
   /**
    * How long a stall may be before the controller could have fenced this broker: its session timeout
@@ -129,6 +144,7 @@ export class StallGuard {
     heartbeatIntervalMs: number,
     private readonly lifecycle: () => { state: string; lastAnsweredSentAtMs: number } | null,
     private readonly log: Logger,
+    private readonly catchUp: MetadataCatchUp | null = null,
     tickMs = 100,
   ) {
     this.stallMsMax = Math.max(250, sessionTimeoutMs - heartbeatIntervalMs - tickMs);
@@ -142,6 +158,7 @@ export class StallGuard {
       // Only a heartbeat sent from now on counts: one sent before the stall may have been answered
       // before the controller fenced this broker (the answer waited in the socket meanwhile).
       this.stalledAtMs = now;
+      this.catchUpTo = null;
       this.log.warn(
         'the process stood still longer than the broker session timeout; leading nothing until the controller answers',
         {
@@ -157,15 +174,64 @@ export class StallGuard {
     const l = this.lifecycle();
     if (!l) return true;
     if (l.state === 'fenced') return false;
-    if (this.stalledAtMs === 0) return true;
-    if (l.lastAnsweredSentAtMs > this.stalledAtMs) {
+    if (this.stalledAtMs !== 0) {
+      if (l.lastAnsweredSentAtMs <= this.stalledAtMs) return false;
       this.stalledAtMs = 0;
-      return true;
+      if (!this.catchUp) return true;
+      this.ask();
+      return false;
     }
-    return false;
+    if (this.catchUpTo === null) return true;
+    if (this.catchUpTo === -2 && Date.now() >= this.retryAtMs) this.ask();
+    if (this.catchUpTo < 0) return false;
+    const applied = this.catchUp?.appliedOffset() ?? Number.MAX_SAFE_INTEGER;
+    if (applied < this.catchUpTo - 1) return false;
+    this.log.info('metadata caught up after the stall; leading again', { metadataOffset: applied });
+    this.catchUpTo = null;
+    return true;
+  }
+
+  private ask(): void {
+    const catchUp = this.catchUp;
+    if (!catchUp) return;
+    this.catchUpTo = -1;
+    const stalledAt = this.stalledAtMs;
+    catchUp.quorumHighWatermark().then(
+      (hw) => this.answered(hw, stalledAt),
+      () => this.answered(null, stalledAt),
+    );
+  }
+
+  private answered(hw: number | null, stalledAt: number): void {
+    // A newer stall started over meanwhile: its own heartbeat comes first.
+    if (this.stalledAtMs !== stalledAt || this.catchUpTo !== -1) return;
+    if (hw === null || hw < 0) {
+      this.catchUpTo = -2;
+      this.retryAtMs = Date.now() + 200;
+      return;
+    }
+    this.catchUpTo = hw;
   }
 
   close(): void {
     clearInterval(this.ticker);
   }
+}
+
+/** The active controller's metadata high watermark (DescribeQuorum over the controller channel). */
+export function quorumHighWatermark(channel: ControllerChannel, timeoutMs: number): Promise<number | null> {
+  return channel
+    .send<{
+      errorCode: number;
+      topics: { partitions: { errorCode: number; highWatermark: number; leaderId: number }[] }[];
+    }>(
+      55,
+      { topics: [{ topicName: '__cluster_metadata', partitions: [{ partitionIndex: 0 }] }] },
+      { timeoutMs },
+    )
+    .then((res) => {
+      if (!res.ok || res.body.errorCode !== 0) return null;
+      const p = res.body.topics[0]?.partitions[0];
+      return p && p.errorCode === 0 && p.leaderId >= 0 ? p.highWatermark : null;
+    });
 }

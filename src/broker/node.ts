@@ -53,6 +53,7 @@ import {
   brokerLinks,
   controllerLink,
   openLogDirs,
+  quorumHighWatermark,
   replicationSettings,
   StallGuard,
   throttleRates,
@@ -335,6 +336,12 @@ export class BrokerNode {
               config.brokerHeartbeatIntervalMs,
               () => lifecycle,
               log.child('replicas'),
+              channel
+                ? {
+                    quorumHighWatermark: () => quorumHighWatermark(channel, config.brokerHeartbeatIntervalMs),
+                    appliedOffset: () => publisher.publishedImage.offset,
+                  }
+                : null,
             ),
       });
       controller.onImage((image, previous) => replicas.onImage(image, previous));
@@ -342,6 +349,8 @@ export class BrokerNode {
         settings: {
           offsetsTopicPartitions: config.offsetsTopicPartitions,
           offsetsTopicReplicationFactor: config.offsetsTopicReplicationFactor,
+          // A cluster waits for enough brokers, as Kafka; a standalone node makes do with itself.
+          offsetsTopicReplicationFactorLowered: config.standalone,
           offsetsTopicSegmentBytes: config.offsetsTopicSegmentBytes,
           offsetsRetentionMs: config.offsetsRetentionMs,
           offsetsRetentionCheckIntervalMs: config.offsetsRetentionCheckIntervalMs,

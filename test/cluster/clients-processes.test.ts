@@ -5,9 +5,8 @@
 // (kcat, being a command, runs again with the same bootstrap list) follow the leader: they produce
 // again and read from the new leader without being told anything but the three addresses.
 //
-// Partition data is not replicated between brokers yet (the replication work adds it): the new leader of
-// partition 0 starts from its own, empty, log, so after the move partition 0 reads back what was written
-// after the move, while partition 1, whose leader stayed, reads back both batches.
+// Partition data is replicated (RF 3): the new leader of partition 0 has what node 1 was sent before
+// the move, so both partitions read back both batches.
 import assert from 'node:assert/strict';
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { after, before, test } from 'node:test';
@@ -333,8 +332,11 @@ test('SIGTERM of node 1: controlled shutdown moves every partition 0 to node 2, 
 for (const client of CLIENTS) {
   test(`${client}: the same client follows the moved leader, produces again and reads the new leader`, async () => {
     for (const p of [0, 1]) await produce(client, p, batch(client, 'after', p));
-    // Partition 0's new leader has only what was written to it (no replication yet); partition 1 has both.
-    assert.deepEqual(await consume(client, 0, PER_PARTITION), batch(client, 'after', 0));
+    // Partition 0's new leader has both batches: the first came to it by replication.
+    assert.deepEqual(await consume(client, 0, 2 * PER_PARTITION), [
+      ...batch(client, 'before', 0),
+      ...batch(client, 'after', 0),
+    ]);
     assert.deepEqual(await consume(client, 1, 2 * PER_PARTITION), [
       ...batch(client, 'before', 1),
       ...batch(client, 'after', 1),

@@ -422,6 +422,8 @@ export class Partition {
       if (code !== ErrorCode.NONE) return this.fail(code, 'the write failed');
       if (acks === 1) return ok;
       if (this.leadership !== leadership) return this.fail(ErrorCode.NOT_LEADER_OR_FOLLOWER, null);
+      // Already committed (an ISR of one): answered now, before the fetches the append woke.
+      if (this.log.highWatermark > result.lastOffset && this.isr.length >= this.effectiveMinIsr) return ok;
       return this.waitForReplicas(result.lastOffset + 1, nowMs + timeoutMs, leadership, true).then((c) =>
         c === ErrorCode.NONE ? ok : this.fail(c, null),
       );
