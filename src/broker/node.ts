@@ -357,6 +357,7 @@ export class BrokerNode {
           channel,
           () => controller.isActiveHere(),
           log.child('forwarding'),
+          (apiKey, request, response) => controller.awaitForwardedVisible(apiKey, request, response),
         );
       brokerParts = { replicas, groups, lifecycle: null };
       for (const spec of brokerListenerSpecs(config)) listenerSpecs.push({ ...spec, dispatcher: registry });
@@ -471,6 +472,8 @@ export class BrokerNode {
       if (!(await quorum.whenActive(30_000)))
         throw new Error('the metadata quorum of this node did not start');
       await this.registerStandalone();
+      // Ready once the partitions of the log replayed so far exist here.
+      await this.publisher.whenPublished(60_000);
       return;
     }
     if (!parts || !channel) return;

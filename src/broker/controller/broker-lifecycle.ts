@@ -128,7 +128,8 @@ export class BrokerLifecycle {
   }
 
   private async heartbeat(): Promise<void> {
-    const image = this.o.publisher.image;
+    // How far this broker has caught up: what its components have applied (Kafka: the published offset).
+    const image = this.o.publisher.published;
     const r = await this.o.channel.send<BrokerHeartbeatResponse>(
       API.BrokerHeartbeat,
       {

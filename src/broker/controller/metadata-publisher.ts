@@ -1,8 +1,15 @@
 // The metadata image of this node, built by replaying the committed metadata log — the same on the
 // active controller, on other controllers and on brokers (observers). It is the Raft driver's state
-// machine: each committed batch is decoded and replayed into a new image, and every component that
-// follows the metadata (replica manager, group coordinator, configs) reacts to (image, previous)
-// before the next batch is applied. Now and then it snapshots the image so the log can be compacted.
+// machine, in two steps, as Kafka's MetadataLoader and its publishers:
+//   - replay: each committed batch is decoded and replayed into a new image at once (`latest`); the
+//     controller computes against it, and a proposal is answered once its batch is replayed;
+//   - publication: as Kafka's BrokerMetadataPublisher, the image is shown first (`image`: what this
+//     node's Metadata answers), then the components that follow the metadata (replica manager, group
+//     coordinator, configs) react to (image, previous), one publication at a time; `published` is the
+//     image they have all caught up with. When they are slower than the log, the images in between are
+//     skipped (`previous` is the last one they saw). A partition shown before its log exists here is
+//     answered NOT_LEADER_OR_FOLLOWER for that moment, and clients retry, as with Kafka.
+// Now and then it snapshots the replayed image so the log can be compacted.
 import { EMPTY_IMAGE, type MetadataImage, replay } from '../../metadata/image.js';
 import { imageRecords } from '../../metadata/image-records.js';
 import { decodeMetadataRecord, encodeMetadataRecord, type MetadataRecord } from '../../metadata/records.js';
@@ -27,9 +34,19 @@ export interface SnapshotPolicy {
 /** A LeaderChange entry was applied: the leader of `epoch` has everything committed before it. */
 export type LeaderChangeListener = (leaderId: number, epoch: number, offset: number) => void;
 
+/** Called with every replayed image, in order, synchronously (nothing skipped). */
+export type ReplayListener = (image: MetadataImage, previous: MetadataImage) => void;
+
 export class MetadataPublisher implements StateMachine {
-  private current: MetadataImage = EMPTY_IMAGE;
+  /** The last image replayed. */
+  private replayed: MetadataImage = EMPTY_IMAGE;
+  /** The image being published (shown to clients). */
+  private shown: MetadataImage = EMPTY_IMAGE;
+  /** The last image every listener has reacted to. */
+  private settled: MetadataImage = EMPTY_IMAGE;
+  private publishing: Promise<void> | null = null;
   private readonly listeners: ImageListener[] = [];
+  private readonly replayListeners: ReplayListener[] = [];
   private readonly leaderChangeListeners: LeaderChangeListener[] = [];
   private waiters: { pred: (image: MetadataImage) => boolean; resolve: (ok: boolean) => void }[] = [];
   private bytesSinceSnapshot = 0;
@@ -46,21 +63,42 @@ export class MetadataPublisher implements StateMachine {
     this.lastSnapshotMs = now();
   }
 
+  /** The image this node shows (Metadata): the one being published, or the last one. */
   get image(): MetadataImage {
-    return this.current;
+    return this.shown;
+  }
+
+  /** The last image this node's components have all caught up with. */
+  get published(): MetadataImage {
+    return this.settled;
+  }
+
+  /** The last replayed image (the controller's view); publication may still be on its way. */
+  get latest(): MetadataImage {
+    return this.replayed;
   }
 
   onImage(listener: ImageListener): void {
     this.listeners.push(listener);
   }
 
+  onReplay(listener: ReplayListener): void {
+    this.replayListeners.push(listener);
+  }
+
+  /** Resolves true once everything replayed up to now is published, false after `timeoutMs`. */
+  whenPublished(timeoutMs: number): Promise<boolean> {
+    const offset = this.replayed.offset;
+    return this.waitFor((img) => img.offset >= offset, timeoutMs);
+  }
+
   onLeaderChange(listener: LeaderChangeListener): void {
     this.leaderChangeListeners.push(listener);
   }
 
-  /** Resolves true once the image satisfies `pred`, false after `timeoutMs`. */
+  /** Resolves true once the published image satisfies `pred`, false after `timeoutMs`. */
   waitFor(pred: (image: MetadataImage) => boolean, timeoutMs: number): Promise<boolean> {
-    if (pred(this.current)) return Promise.resolve(true);
+    if (pred(this.settled)) return Promise.resolve(true);
     return new Promise((resolve) => {
       const waiter = {
         pred,
@@ -86,7 +124,7 @@ export class MetadataPublisher implements StateMachine {
     }
     this.bytesSinceSnapshot = 0;
     this.lastSnapshotMs = this.now();
-    await this.publish(replay(EMPTY_IMAGE, records, snapshot.id.endOffset - 1));
+    this.replayedTo(replay(EMPTY_IMAGE, records, snapshot.id.endOffset - 1));
   }
 
   async apply(batch: readonly Entry[]): Promise<void> {
@@ -105,24 +143,48 @@ export class MetadataPublisher implements StateMachine {
     // A control entry moves the offset only: no need to copy the image's maps.
     const next =
       records.length > 0
-        ? replay(this.current, records, last.offset)
-        : { ...this.current, offset: last.offset };
-    await this.publish(next);
+        ? replay(this.replayed, records, last.offset)
+        : { ...this.replayed, offset: last.offset };
+    this.replayedTo(next);
     this.maybeSnapshot();
   }
 
-  /** Sets the image directly (a standalone node's registration before the log is followed). */
-  private async publish(image: MetadataImage): Promise<void> {
-    const previous = this.current;
-    this.current = image;
-    for (const l of this.listeners) await l(image, previous);
-    if (this.waiters.length > 0) {
-      const still = [];
-      for (const w of this.waiters) {
-        if (w.pred(image)) w.resolve(true);
-        else still.push(w);
+  private replayedTo(image: MetadataImage): void {
+    const previous = this.replayed;
+    this.replayed = image;
+    for (const l of this.replayListeners) l(image, previous);
+    if (!this.publishing) this.publishing = this.publishLoop();
+  }
+
+  /** Publishes the latest replayed image until the listeners have caught up with the log. */
+  private async publishLoop(): Promise<void> {
+    try {
+      while (this.settled !== this.replayed) {
+        const image = this.replayed;
+        const previous = this.settled;
+        this.shown = image;
+        for (const l of this.listeners) {
+          try {
+            await l(image, previous);
+          } catch (err) {
+            this.log.error('a metadata listener failed', {
+              offset: image.offset,
+              err: String((err as Error)?.stack ?? err),
+            });
+          }
+        }
+        this.settled = image;
+        if (this.waiters.length > 0) {
+          const still = [];
+          for (const w of this.waiters) {
+            if (w.pred(image)) w.resolve(true);
+            else still.push(w);
+          }
+          this.waiters = still;
+        }
       }
-      this.waiters = still;
+    } finally {
+      this.publishing = null;
     }
   }
 
@@ -139,14 +201,14 @@ export class MetadataPublisher implements StateMachine {
 
   /** Snapshots the current image (everything applied so far). */
   snapshotNow(): boolean {
-    if (!this.compact || this.current.offset < 0) return false;
+    if (!this.compact || this.replayed.offset < 0) return false;
     this.snapshotting = true;
     try {
-      const ok = this.compact(this.current.offset + 1, encodeImage(this.current, this.now()));
+      const ok = this.compact(this.replayed.offset + 1, encodeImage(this.replayed, this.now()));
       if (ok) {
         this.bytesSinceSnapshot = 0;
         this.lastSnapshotMs = this.now();
-        this.log.info('metadata snapshot taken', { endOffset: this.current.offset + 1 });
+        this.log.info('metadata snapshot taken', { endOffset: this.replayed.offset + 1 });
       }
       return ok;
     } finally {

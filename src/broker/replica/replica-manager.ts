@@ -3,13 +3,16 @@
 // and wakes parked fetches when a partition's high watermark moves.
 import type { TopicConfig } from '../../config/index.js';
 import type { MetadataImage, TopicInfo } from '../../metadata/image.js';
-import type { LogManager } from '../../storage/index.js';
+import type { LogManager, PartitionLog } from '../../storage/index.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import { BrokerTopicStats } from '../metrics/topic-stats.js';
 import { toLogConfig } from './log-config.js';
 import { Partition } from './partition.js';
 import { Purgatory } from './purgatory.js';
+
+/** New partition logs created at once when a topic arrives. */
+const LOG_CREATION_CONCURRENCY = 16;
 
 /** Parked fetches at most; beyond that, fetches are answered at once with what they have. */
 export const PARKED_FETCHES_MAX = 10_000;
@@ -74,6 +77,25 @@ export class ReplicaManager {
   private async syncTopic(topic: TopicInfo): Promise<void> {
     const config = this.topicConfig(topic.name);
     const hosted = this.byTopicId.get(topic.id) ?? [];
+    // New replicas' logs are created several at a time: each costs a few fsyncs, and a topic may bring
+    // thousands of partitions.
+    const logs = new Map<number, PartitionLog>();
+    const missing = topic.partitions.filter(
+      (info) => info?.replicas.includes(this.nodeId) && !hosted[info.partition],
+    );
+    let next = 0;
+    const createNext = async (): Promise<void> => {
+      while (next < missing.length) {
+        const info = missing[next++];
+        const tp = { topic: topic.name, partition: info.partition };
+        logs.set(
+          info.partition,
+          this.logs.getLog(tp) ??
+            (await this.logs.createLog(tp, { topicId: topic.id, config: toLogConfig(config) })),
+        );
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(LOG_CREATION_CONCURRENCY, missing.length) }, createNext));
     for (const info of topic.partitions) {
       if (!info?.replicas.includes(this.nodeId)) continue;
       const existing = hosted[info.partition];
@@ -87,10 +109,7 @@ export class ReplicaManager {
         existing.info = info;
         continue;
       }
-      const tp = { topic: topic.name, partition: info.partition };
-      const log =
-        this.logs.getLog(tp) ??
-        (await this.logs.createLog(tp, { topicId: topic.id, config: toLogConfig(config) }));
+      const log = logs.get(info.partition) as PartitionLog;
       if (info.leader === this.nodeId && log.latestEpoch < info.leaderEpoch)
         log.assignEpoch(info.leaderEpoch);
       const p = new Partition(topic.name, info.partition, topic.id, log, info, config, (q) =>
