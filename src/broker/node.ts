@@ -8,7 +8,7 @@
 // (BrokerLifecycle), serves clients on its listeners and forwards what needs the controller. Without
 // process.roles the node is Samsa's standalone combined node: a one-voter quorum of itself with no
 // network between its parts, ready as fast as a single process can be.
-import { randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import { statfs } from 'node:fs/promises';
 import type { BrokerConfig } from '../config/index.js';
 import { record } from '../metadata/records.js';
@@ -51,6 +51,7 @@ import {
 } from './node-quorum.js';
 import { ProducerIdManager } from './producer-ids.js';
 import { type MetadataQuorum, openMetadataQuorum } from './raft-io/metadata-quorum.js';
+import { FetchSessionCache } from './replica/fetch-sessions.js';
 import { toLogConfig } from './replica/log-config.js';
 import { ReplicaManager } from './replica/replica-manager.js';
 import { type BoundListener, type ListenerSpec, SocketServer } from './server/listener.js';
@@ -347,6 +348,11 @@ export class BrokerNode {
         ...common,
         producerIds: new ProducerIdManager(controller, config.nodeId),
         replicas,
+        fetchSessions: new FetchSessionCache({
+          slotsMax: config.fetchSessionCacheSlotsMax,
+          now,
+          randomId: () => randomInt(1, 0x7fffffff),
+        }),
         logDir,
         diskSpace: () => diskSpace(logDir, options.storage === 'memory'),
         groups,

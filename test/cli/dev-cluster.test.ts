@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { test } from 'node:test';
-import { hasCommand, run } from '../helpers/tools.js';
+import { needs, run } from '../helpers/tools.js';
 import { start } from './cli-helpers.js';
 
 /** The first of `n` consecutive ports free on 127.0.0.1 right now (the dev cluster numbers its nodes' ports). */
@@ -24,8 +24,8 @@ async function consecutiveFreePorts(n: number): Promise<number> {
   throw new Error(`no ${n} consecutive free ports found`);
 }
 
-test('samsa dev cluster --nodes 3: ports printed, three brokers, Ctrl-C stops every node', async () => {
-  assert.ok(hasCommand('kcat'), 'kcat is not installed (Debian package kcat)');
+test('samsa dev cluster --nodes 3: ports printed, three brokers, Ctrl-C stops every node', async (t) => {
+  if (!needs(t, 'kcat')) return;
   const port = await consecutiveFreePorts(6);
   const dev = start('samsa', [
     'dev',

@@ -20,11 +20,14 @@ import {
 import kafkajs from 'kafkajs';
 import { Admin, Consumer, Producer } from '../../src/client/index.js';
 import { type ClusterProcesses, startClusterProcesses } from '../helpers/cluster-process.js';
-import { DEBIAN_PYTHON, hasCommand, hasPythonModule, run } from '../helpers/tools.js';
+import { DEBIAN_PYTHON, hasTool, needs, run, type Tool } from '../helpers/tools.js';
 
 const CLIENTS = ['kcat', 'confluent', 'kafkajs', 'platformatic', 'samsa'] as const;
 type Client = (typeof CLIENTS)[number];
 const PER_PARTITION = 5;
+/** The third-party tools a client needs (the Node.js clients are dependencies). */
+const TOOL_OF = (client: Client): Tool[] =>
+  client === 'kcat' ? ['kcat'] : client === 'confluent' ? ['confluent-kafka'] : [];
 
 let cluster: ClusterProcesses;
 let bootstrap: string;
@@ -274,11 +277,6 @@ async function leaders(topic: string): Promise<number[]> {
 }
 
 before(async () => {
-  assert.ok(hasCommand('kcat'), 'kcat is not installed (Debian package kcat)');
-  assert.ok(
-    hasPythonModule('confluent_kafka'),
-    'confluent-kafka is not installed (Debian package python3-confluent-kafka)',
-  );
   cluster = await startClusterProcesses(['broker,controller', 'broker,controller', 'broker,controller'], {
     'broker.session.timeout.ms': '4000',
     'broker.heartbeat.interval.ms': '500',
@@ -304,7 +302,7 @@ before(async () => {
     serializers: stringSerializers,
   });
   samsaProducer = new Producer({ bootstrapServers: bootstrap });
-  python = new PythonClient(bootstrap);
+  if (hasTool('confluent-kafka')) python = new PythonClient(bootstrap);
 });
 
 after(async () => {
@@ -317,7 +315,8 @@ after(async () => {
 });
 
 for (const client of CLIENTS) {
-  test(`${client}: produces to both leaders (nodes 1 and 2) and reads both partitions back`, async () => {
+  test(`${client}: produces to both leaders (nodes 1 and 2) and reads both partitions back`, async (t) => {
+    if (!needs(t, ...TOOL_OF(client))) return;
     for (const p of [0, 1]) await produce(client, p, batch(client, 'before', p));
     for (const p of [0, 1])
       assert.deepEqual(await consume(client, p, PER_PARTITION), batch(client, 'before', p));
@@ -331,7 +330,8 @@ test('SIGTERM of node 1: controlled shutdown moves every partition 0 to node 2, 
 });
 
 for (const client of CLIENTS) {
-  test(`${client}: the same client follows the moved leader, produces again and reads the new leader`, async () => {
+  test(`${client}: the same client follows the moved leader, produces again and reads the new leader`, async (t) => {
+    if (!needs(t, ...TOOL_OF(client))) return;
     for (const p of [0, 1]) await produce(client, p, batch(client, 'after', p));
     // Partition 0's new leader has only what was written to it (no replication yet); partition 1 has both.
     assert.deepEqual(await consume(client, 0, PER_PARTITION), batch(client, 'after', 0));

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { type ClusterProcesses, startClusterProcesses, tool } from '../helpers/cluster-process.js';
-import { hasCommand, run } from '../helpers/tools.js';
+import { run, skipUnless } from '../helpers/tools.js';
 
 let cluster: ClusterProcesses;
 
@@ -82,9 +82,9 @@ test('three kafka-server-start.sh processes form a quorum that kafka-metadata-qu
     );
 });
 
-test('kcat -L against any node lists three brokers; a 6-partition RF3 topic created through any node spreads its leaders', {
-  skip: !hasCommand('kcat') && !process.env.CI ? 'kcat is not installed (Debian package kcat)' : false,
-}, async () => {
+const KCAT_TEST =
+  'kcat -L against any node lists three brokers; a 6-partition RF3 topic created through any node spreads its leaders';
+test(KCAT_TEST, { skip: skipUnless(KCAT_TEST, 'kcat') }, async () => {
   for (const id of [1, 2, 3]) assert.deepEqual((await kcatMetadata(node(id))).brokers, [1, 2, 3]);
   const created = tool('kafka-topics', [
     '--bootstrap-server',

@@ -56,7 +56,13 @@ export class ControllerService {
     return new ControllerService(this.publisher, this.quorum, null, this.log, true);
   }
 
+  /** The image every component of this node has applied: what requests are answered from. */
   get image(): MetadataImage {
+    return this.publisher.image;
+  }
+
+  /** The same (the name the single-node controller used). */
+  get publishedImage(): MetadataImage {
     return this.publisher.image;
   }
 

@@ -3,12 +3,11 @@
 // machine, in two steps, as Kafka's MetadataLoader and its publishers:
 //   - replay: each committed batch is decoded and replayed into a new image at once (`latest`); the
 //     controller computes against it, and a proposal is answered once its batch is replayed;
-//   - publication: as Kafka's BrokerMetadataPublisher, the image is shown first (`image`: what this
-//     node's Metadata answers), then the components that follow the metadata (replica manager, group
-//     coordinator, configs) react to (image, previous), one publication at a time; `published` is the
-//     image they have all caught up with. When they are slower than the log, the images in between are
-//     skipped (`previous` is the last one they saw). A partition shown before its log exists here is
-//     answered NOT_LEADER_OR_FOLLOWER for that moment, and clients retry, as with Kafka.
+//   - publication: the components that follow the metadata (replica manager, group coordinator,
+//     configs) react to (image, previous), one publication at a time; when they are slower than the
+//     log, the images in between are skipped (`previous` is the last one they saw). `image` is the last
+//     image they have all applied, and the only one requests are answered from: a topic shows in
+//     Metadata, FindCoordinator or Produce only once its logs exist here.
 // Now and then it snapshots the replayed image so the log can be compacted.
 import { EMPTY_IMAGE, type MetadataImage, replay } from '../../metadata/image.js';
 import { imageRecords } from '../../metadata/image-records.js';
@@ -40,8 +39,6 @@ export type ReplayListener = (image: MetadataImage, previous: MetadataImage) => 
 export class MetadataPublisher implements StateMachine {
   /** The last image replayed. */
   private replayed: MetadataImage = EMPTY_IMAGE;
-  /** The image being published (shown to clients). */
-  private shown: MetadataImage = EMPTY_IMAGE;
   /** The last image every listener has reacted to. */
   private settled: MetadataImage = EMPTY_IMAGE;
   private publishing: Promise<void> | null = null;
@@ -63,13 +60,8 @@ export class MetadataPublisher implements StateMachine {
     this.lastSnapshotMs = now();
   }
 
-  /** The image this node shows (Metadata): the one being published, or the last one. */
+  /** The last image this node's components have all applied: what requests are answered from. */
   get image(): MetadataImage {
-    return this.shown;
-  }
-
-  /** The last image this node's components have all caught up with. */
-  get published(): MetadataImage {
     return this.settled;
   }
 
@@ -162,7 +154,6 @@ export class MetadataPublisher implements StateMachine {
       while (this.settled !== this.replayed) {
         const image = this.replayed;
         const previous = this.settled;
-        this.shown = image;
         for (const l of this.listeners) {
           try {
             await l(image, previous);

@@ -1,10 +1,13 @@
-// DescribeCluster, versions 0-1. On a broker listener: the cluster id, a controller id and the live
-// brokers (endpoint type 1). On the controller listener (kafka-metadata-quorum.sh and the admin client
-// with --bootstrap-controller, endpoint type 2): the controllers and the active one. Asking a listener
-// for the other kind answers MISMATCHED_ENDPOINT_TYPE (controller listener) or UNSUPPORTED_ENDPOINT_TYPE
-// (broker listener), as Kafka does. Authorized operations are not computed.
+// DescribeCluster, versions 0-2. On a broker listener: the cluster id, a controller id and the live
+// brokers (endpoint type 1); v2 may ask for the fenced brokers too, each marked (KIP-1073). On the
+// controller listener (kafka-metadata-quorum.sh and the admin client with --bootstrap-controller,
+// endpoint type 2): the controllers and the active one. Asking a listener for the other kind answers
+// MISMATCHED_ENDPOINT_TYPE (controller listener) or UNSUPPORTED_ENDPOINT_TYPE (broker listener), as Kafka
+// does. Authorized operations when asked: every cluster operation the requester may perform
+// (security/authorized-operations.ts).
 import { ErrorCode } from '../../protocol/errors.js';
 import type { DescribeClusterRequest, DescribeClusterResponse } from '../../protocol/messages/index.js';
+import { clusterAuthorizedOperations } from '../../security/authorized-operations.js';
 import { brokerEntries, NOT_REQUESTED } from './cluster-view.js';
 import { handler } from './handler.js';
 import type { CommonServices } from './services.js';
@@ -15,7 +18,7 @@ const ENDPOINT_TYPE_CONTROLLER = 2;
 export const describeCluster = handler<DescribeClusterRequest, DescribeClusterResponse, CommonServices>({
   apiKey: 60,
   minVersion: 0,
-  maxVersion: 1,
+  maxVersion: 2,
   handle(ctx, req) {
     const s = ctx.services;
     const asked = req.endpointType ?? ENDPOINT_TYPE_BROKER;
@@ -23,7 +26,9 @@ export const describeCluster = handler<DescribeClusterRequest, DescribeClusterRe
       throttleTimeMs: 0,
       errorMessage: null,
       clusterId: s.clusterId,
-      clusterAuthorizedOperations: NOT_REQUESTED,
+      clusterAuthorizedOperations: req.includeClusterAuthorizedOperations
+        ? clusterAuthorizedOperations()
+        : NOT_REQUESTED,
     };
     if (s.endpointType === 'controller') {
       if (asked !== ENDPOINT_TYPE_CONTROLLER)
@@ -41,7 +46,7 @@ export const describeCluster = handler<DescribeClusterRequest, DescribeClusterRe
         controllerId: s.quorum.status().leaderId,
         brokers: s.quorum
           .controllerEndpoints()
-          .map((c) => ({ brokerId: c.id, host: c.host, port: c.port, rack: null })),
+          .map((c) => ({ brokerId: c.id, host: c.host, port: c.port, rack: null, isFenced: false })),
       };
     }
     if (asked !== ENDPOINT_TYPE_BROKER)
@@ -58,11 +63,12 @@ export const describeCluster = handler<DescribeClusterRequest, DescribeClusterRe
       errorCode: ErrorCode.NONE,
       endpointType: ENDPOINT_TYPE_BROKER,
       controllerId: s.nodeId,
-      brokers: brokerEntries(ctx, image).map((b) => ({
+      brokers: brokerEntries(ctx, image, ctx.version >= 2 && req.includeFencedBrokers === true).map((b) => ({
         brokerId: b.nodeId,
         host: b.host,
         port: b.port,
         rack: b.rack,
+        isFenced: b.fenced,
       })),
     };
   },

@@ -10,6 +10,7 @@ import type { Logger } from '../logger.js';
 import type { ProducerIdManager } from '../producer-ids.js';
 import type { RaftTransport } from '../raft-io/transport.js';
 import type { VoterInfo } from '../raft-io/voter-directory.js';
+import type { FetchSessionCache } from '../replica/fetch-sessions.js';
 import type { ReplicaManager } from '../replica/replica-manager.js';
 
 export interface AdvertisedListener {
@@ -74,6 +75,8 @@ export interface VoterChanges {
 export interface BrokerServices extends CommonServices {
   readonly producerIds: ProducerIdManager;
   readonly replicas: ReplicaManager;
+  /** Incremental fetch sessions (KIP-227). */
+  readonly fetchSessions: FetchSessionCache;
   /** The log dir partitions live in (DescribeLogDirs). */
   readonly logDir: string;
   diskSpace(): Promise<{ totalBytes: number; usableBytes: number }>;
