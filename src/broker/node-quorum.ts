@@ -114,7 +114,7 @@ export function quorumView(quorum: MetadataQuorum, publisher: MetadataPublisher)
     tickMs: 50,
     voter: (id) => quorum.directory.get(id),
     controllerEndpoints: () => {
-      const registered = [...publisher.image.controllers.values()];
+      const registered = [...publisher.latest.controllers.values()];
       if (registered.length > 0)
         return registered
           .map((c) => ({ id: c.id, host: c.endpoints[0]?.host ?? '', port: c.endpoints[0]?.port ?? 0 }))

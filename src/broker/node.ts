@@ -291,7 +291,7 @@ export class BrokerNode {
       settings: config,
       log,
       now,
-      metadata: () => publisher.publishedImage,
+      metadata: () => publisher.image,
       isInternalTopic: (name) => INTERNAL_TOPICS.has(name),
       controller,
       configs,
@@ -339,7 +339,7 @@ export class BrokerNode {
               channel
                 ? {
                     quorumHighWatermark: () => quorumHighWatermark(channel, config.brokerHeartbeatIntervalMs),
-                    appliedOffset: () => publisher.publishedImage.offset,
+                    appliedOffset: () => publisher.image.offset,
                   }
                 : null,
             ),
@@ -387,6 +387,7 @@ export class BrokerNode {
           channel,
           () => controller.isActiveHere(),
           log.child('forwarding'),
+          (apiKey, request, response) => controller.awaitForwardedVisible(apiKey, request, response),
         );
       brokerParts = { replicas, groups, lifecycle: null };
       for (const spec of brokerListenerSpecs(config)) listenerSpecs.push({ ...spec, dispatcher: registry });
@@ -500,6 +501,8 @@ export class BrokerNode {
       if (!(await quorum.whenActive(30_000)))
         throw new Error('the metadata quorum of this node did not start');
       await this.registerStandalone();
+      // Ready once the partitions of the log replayed so far exist here.
+      await this.publisher.whenPublished(60_000);
       return;
     }
     if (!parts || !channel) return;

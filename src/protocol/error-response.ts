@@ -220,3 +220,14 @@ function fillClusterFields(
     response.controllerId = cluster.controllerId;
   }
 }
+
+/** Whether any `errorCode` field in a decoded response equals `code` (responses nest them per item). */
+export function hasErrorCode(value: unknown, code: number, depth = 0): boolean {
+  if (depth > 6 || value === null || typeof value !== 'object' || Buffer.isBuffer(value)) return false;
+  if (Array.isArray(value)) return value.some((v) => hasErrorCode(v, code, depth + 1));
+  const record = value as Record<string, unknown>;
+  if (record.errorCode === code) return true;
+  for (const v of Object.values(record))
+    if (typeof v === 'object' && hasErrorCode(v, code, depth + 1)) return true;
+  return false;
+}

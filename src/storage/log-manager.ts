@@ -73,6 +73,9 @@ export interface TimerSource {
   setTimer(delayMs: number, fn: () => void): { cancel(): void };
 }
 
+/** Logs opened at once when the log dir is loaded. */
+const LOAD_CONCURRENCY = 16;
+
 const SYSTEM_TIMERS: TimerSource = {
   setTimer(delayMs, fn) {
     const t = setTimeout(fn, Math.max(0, delayMs));
@@ -140,6 +143,7 @@ export class LogManager {
     );
     for (const [k, v] of cleaner) this.cleanerCheckpoints.set(k, v);
     const skip = new Set(this.options.skipDirs ?? DEFAULT_SKIPPED_DIRS);
+    const toOpen: { name: string; tp: TopicPartition }[] = [];
     for (const name of await this.fs.readdir(this.dir)) {
       const full = path.join(this.dir, name);
       if (name.endsWith(DELETE_DIR_SUFFIX)) {
@@ -149,15 +153,40 @@ export class LogManager {
       }
       const tp = parsePartitionDirName(name);
       if (tp === null || skip.has(name)) continue;
-      const st = await this.fs.stat(full);
-      if (!st?.isDirectory) continue;
-      const key = tpKey(tp);
-      const log = await this.openLog(tp, {
-        recoveryPoint: recovery.get(key) ?? 0,
-        logStartOffset: starts.get(key) ?? 0,
-        highWatermark: hwms.get(key) ?? 0,
-        cleanShutdown: this.hadCleanShutdown,
-      });
+      toOpen.push({ name, tp });
+    }
+    // Several logs at once (each open is mostly waiting on the disk); they are kept in directory order.
+    const opened: (PartitionLog | null)[] = new Array(toOpen.length).fill(null);
+    let next = 0;
+    const openNext = async (): Promise<void> => {
+      while (next < toOpen.length) {
+        const i = next++;
+        const { name, tp } = toOpen[i];
+        const st = await this.fs.stat(path.join(this.dir, name));
+        if (!st?.isDirectory) continue;
+        const key = tpKey(tp);
+        opened[i] = await this.openLog(
+          tp,
+          {
+            recoveryPoint: recovery.get(key) ?? 0,
+            logStartOffset: starts.get(key) ?? 0,
+            highWatermark: hwms.get(key) ?? 0,
+            cleanShutdown: this.hadCleanShutdown,
+          },
+          false,
+        );
+      }
+    };
+    const workers = Array.from({ length: Math.min(LOAD_CONCURRENCY, toOpen.length) }, openNext);
+    const failed = (await Promise.allSettled(workers)).find((r) => r.status === 'rejected');
+    if (failed) {
+      for (const log of opened) await log?.closeWithoutFlush().catch(() => {});
+      throw failed.reason;
+    }
+    for (const [i, log] of opened.entries()) {
+      if (!log) continue;
+      const { name, tp } = toOpen[i];
+      this.logsByKey.set(tpKey(tp), log);
       const rec = log.recovery;
       if (rec && (rec.bytesTruncated > 0 || rec.segmentsDeleted > 0)) {
         this.event(
@@ -207,6 +236,7 @@ export class LogManager {
       topicId?: string;
       config?: Partial<LogConfig>;
     },
+    register = true,
   ): Promise<PartitionLog> {
     const log = await PartitionLog.open(
       path.join(this.dir, partitionDirName(tp)),
@@ -229,7 +259,7 @@ export class LogManager {
         },
       },
     );
-    this.logsByKey.set(tpKey(tp), log);
+    if (register) this.logsByKey.set(tpKey(tp), log);
     return log;
   }
 

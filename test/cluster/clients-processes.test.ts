@@ -19,11 +19,14 @@ import {
 import kafkajs from 'kafkajs';
 import { Admin, Consumer, Producer } from '../../src/client/index.js';
 import { type ClusterProcesses, startClusterProcesses } from '../helpers/cluster-process.js';
-import { DEBIAN_PYTHON, hasTool, run } from '../helpers/tools.js';
+import { DEBIAN_PYTHON, hasTool, needs, run, type Tool } from '../helpers/tools.js';
 
 const CLIENTS = ['kcat', 'confluent', 'kafkajs', 'platformatic', 'samsa'] as const;
 type Client = (typeof CLIENTS)[number];
 const PER_PARTITION = 5;
+/** The third-party tools a client needs (the Node.js clients are dependencies). */
+const TOOL_OF = (client: Client): Tool[] =>
+  client === 'kcat' ? ['kcat'] : client === 'confluent' ? ['confluent-kafka'] : [];
 
 let cluster: ClusterProcesses;
 let bootstrap: string;
@@ -273,11 +276,6 @@ async function leaders(topic: string): Promise<number[]> {
 }
 
 before(async () => {
-  assert.ok(hasTool('kcat'), 'kcat is not installed (Debian package kcat)');
-  assert.ok(
-    hasTool('confluent-kafka'),
-    'confluent-kafka is not installed (Debian package python3-confluent-kafka)',
-  );
   cluster = await startClusterProcesses(['broker,controller', 'broker,controller', 'broker,controller'], {
     'broker.session.timeout.ms': '4000',
     'broker.heartbeat.interval.ms': '500',
@@ -303,7 +301,7 @@ before(async () => {
     serializers: stringSerializers,
   });
   samsaProducer = new Producer({ bootstrapServers: bootstrap });
-  python = new PythonClient(bootstrap);
+  if (hasTool('confluent-kafka')) python = new PythonClient(bootstrap);
 });
 
 after(async () => {
@@ -316,7 +314,8 @@ after(async () => {
 });
 
 for (const client of CLIENTS) {
-  test(`${client}: produces to both leaders (nodes 1 and 2) and reads both partitions back`, async () => {
+  test(`${client}: produces to both leaders (nodes 1 and 2) and reads both partitions back`, async (t) => {
+    if (!needs(t, ...TOOL_OF(client))) return;
     for (const p of [0, 1]) await produce(client, p, batch(client, 'before', p));
     for (const p of [0, 1])
       assert.deepEqual(await consume(client, p, PER_PARTITION), batch(client, 'before', p));
@@ -330,7 +329,8 @@ test('SIGTERM of node 1: controlled shutdown moves every partition 0 to node 2, 
 });
 
 for (const client of CLIENTS) {
-  test(`${client}: the same client follows the moved leader, produces again and reads the new leader`, async () => {
+  test(`${client}: the same client follows the moved leader, produces again and reads the new leader`, async (t) => {
+    if (!needs(t, ...TOOL_OF(client))) return;
     for (const p of [0, 1]) await produce(client, p, batch(client, 'after', p));
     // Partition 0's new leader has both batches: the first came to it by replication.
     assert.deepEqual(await consume(client, 0, 2 * PER_PARTITION), [

@@ -82,9 +82,9 @@ test('three kafka-server-start.sh processes form a quorum that kafka-metadata-qu
     );
 });
 
-test('kcat -L against any node lists three brokers; a 6-partition RF3 topic created through any node spreads its leaders', {
-  skip: skipUnless('combined processes: kcat -L', 'kcat'),
-}, async () => {
+const KCAT_TEST =
+  'kcat -L against any node lists three brokers; a 6-partition RF3 topic created through any node spreads its leaders';
+test(KCAT_TEST, { skip: skipUnless(KCAT_TEST, 'kcat') }, async () => {
   for (const id of [1, 2, 3]) assert.deepEqual((await kcatMetadata(node(id))).brokers, [1, 2, 3]);
   const created = tool('kafka-topics', [
     '--bootstrap-server',

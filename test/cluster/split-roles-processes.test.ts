@@ -23,7 +23,7 @@ after(async () => {
 });
 
 const broker = (id: number) => `127.0.0.1:${cluster.nodes.get(id)?.port}`;
-const noKcat = skipUnless('split roles: kcat', 'kcat');
+const noKcat = skipUnless('kcat in the split-roles cluster tests', 'kcat');
 
 async function until<T>(
   what: string,

@@ -27,6 +27,8 @@ export interface NodeProcess {
 export interface ClusterProcesses {
   clusterId: string;
   nodes: Map<number, NodeProcess>;
+  /** From spawning the first process to every node's ready line, at start-up (formatting excluded). */
+  readyMs: number;
   /** "127.0.0.1:port,..." of the brokers that are running. */
   bootstrap(): string;
   controllerBootstrap(): string;
@@ -64,9 +66,21 @@ export function tool(
   return { code: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
 }
 
+export interface ClusterProcessOptions {
+  /**
+   * 'static' (default): controller.quorum.voters names every controller. 'dynamic' (KIP-853):
+   * controller.quorum.bootstrap.servers names them; the first controller is formatted --standalone (the
+   * only voter), the other controllers --no-initial-controllers (observers until added).
+   */
+  quorum?: 'static' | 'dynamic';
+  /** Ids of nodes not started by startClusterProcesses (start them with `start(id)`). */
+  deferred?: number[];
+}
+
 export async function startClusterProcesses(
   roles: Role[],
   overrides: Record<string, string> = {},
+  options: ClusterProcessOptions = {},
 ): Promise<ClusterProcesses> {
   const clusterId = (tool('kafka-storage', ['random-uuid']).stdout || '').trim();
   const root = mkdtempSync(join(tmpdir(), 'samsa-cluster-'));
@@ -85,10 +99,17 @@ export async function startClusterProcesses(
       output: '',
     });
   });
-  const voters = [...nodes.values()]
-    .filter((n) => n.role.includes('controller'))
-    .map((n) => `${n.id}@127.0.0.1:${n.controllerPort}`)
-    .join(',');
+  const controllers = [...nodes.values()].filter((n) => n.role.includes('controller'));
+  const dynamic = options.quorum === 'dynamic';
+  const quorum: Record<string, string> = dynamic
+    ? {
+        'controller.quorum.bootstrap.servers': controllers
+          .map((n) => `127.0.0.1:${n.controllerPort}`)
+          .join(','),
+      }
+    : {
+        'controller.quorum.voters': controllers.map((n) => `${n.id}@127.0.0.1:${n.controllerPort}`).join(','),
+      };
   for (const n of nodes.values()) {
     const listeners = [
       ...(n.role.includes('broker') ? [`PLAINTEXT://127.0.0.1:${n.port}`] : []),
@@ -97,7 +118,7 @@ export async function startClusterProcesses(
     const props: Record<string, string> = {
       'process.roles': n.role,
       'node.id': String(n.id),
-      'controller.quorum.voters': voters,
+      ...quorum,
       'controller.listener.names': 'CONTROLLER',
       listeners,
       ...(n.role.includes('broker') ? { 'inter.broker.listener.name': 'PLAINTEXT' } : {}),
@@ -115,13 +136,19 @@ export async function startClusterProcesses(
         .map(([k, v]) => `${k}=${v}`)
         .join('\n')}\n`,
     );
-    const f = tool('kafka-storage', ['format', '-t', clusterId, '-c', n.file]);
+    const quorumFlags =
+      dynamic && n.role.includes('controller')
+        ? [n === controllers[0] ? '--standalone' : '--no-initial-controllers']
+        : [];
+    const f = tool('kafka-storage', ['format', '-t', clusterId, '-c', n.file, ...quorumFlags]);
     if (f.code !== 0) throw new Error(`format of node ${n.id} failed: ${f.stderr}${f.stdout}`);
   }
   const exits = new Map<number, Promise<void>>();
   const start = (id: number, readyTimeoutMs = 30_000) => {
     const n = nodes.get(id) as NodeProcess;
-    const child = spawn(process.execPath, [bin('kafka-server-start'), n.file], {
+    // SAMSA_NODE_ARGS: extra node flags for every node (e.g. --cpu-prof while looking into something).
+    const nodeArgs = (process.env.SAMSA_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const child = spawn(process.execPath, [...nodeArgs, bin('kafka-server-start'), n.file], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     n.child = child;
@@ -159,6 +186,7 @@ export async function startClusterProcesses(
   const cluster: ClusterProcesses = {
     clusterId,
     nodes,
+    readyMs: 0,
     bootstrap: () =>
       running((n) => n.role.includes('broker'))
         .map((n) => `127.0.0.1:${n.port}`)
@@ -186,7 +214,14 @@ export async function startClusterProcesses(
     },
   };
   try {
-    await Promise.all([...nodes.keys()].map((id) => start(id)));
+    const t0 = performance.now();
+    const first = [...nodes.keys()].filter((id) => !options.deferred?.includes(id));
+    if (dynamic) {
+      // The one voter first: the others find the quorum through it.
+      await start(controllers[0].id);
+      await Promise.all(first.filter((id) => id !== controllers[0].id).map((id) => start(id)));
+    } else await Promise.all(first.map((id) => start(id)));
+    cluster.readyMs = performance.now() - t0;
   } catch (err) {
     await cluster.stopAll();
     throw err;

@@ -259,7 +259,7 @@ export class SimNode {
     // A snapshot that replaces an image the node already had came from the leader (FetchSnapshot).
     const restore = n.publisher.restore.bind(n.publisher);
     n.publisher.restore = (snapshot) => {
-      if (n.publisher.image.offset >= 0) n.snapshotInstalls++;
+      if (n.publisher.latest.offset >= 0) n.snapshotInstalls++;
       return restore(snapshot);
     };
     if (o.voters.includes(o.id)) {

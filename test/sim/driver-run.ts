@@ -213,7 +213,7 @@ class DriverRun {
     this.starting.delete(id);
     if (this.incarnations.get(id) !== incarnation) return;
     const lastEpochs = new Map<string, { leaderEpoch: number; partitionEpoch: number }>();
-    node.publisher.onImage((image, previous) => {
+    node.publisher.onReplay((image, previous) => {
       if (this.nodes.get(id) !== node) return;
       if (this.trace && !this.hashes.has(image.offset))
         this.trace(`t${this.nowTick} n${id} @${image.offset} ${describeChange(previous, image)}`);
@@ -347,7 +347,7 @@ class DriverRun {
       .brokerHeartbeat({
         brokerId: b.id,
         brokerEpoch: b.epoch,
-        currentMetadataOffset: active.publisher.image.offset,
+        currentMetadataOffset: active.publisher.latest.offset,
         wantFence: false,
         wantShutDown: b.wantShutDown,
       })
@@ -428,7 +428,7 @@ class DriverRun {
 
   /** A partition leader shrinks or expands its ISR (or, now and then, asks with a stale epoch). */
   private alterPartition(active: SimNode): void {
-    const image = active.publisher.image;
+    const image = active.publisher.latest;
     const topics = [...image.topicsById.values()];
     if (topics.length === 0) return;
     const t = topics[this.rng.nextInt(topics.length)];
@@ -565,7 +565,7 @@ class DriverRun {
       if (this.recovered(kept)) return;
     }
     const active = this.activeController();
-    const image = active?.publisher.image;
+    const image = active?.publisher.latest;
     const state = image
       ? [...image.brokers.values()].map((b) => `${b.id}${b.fenced ? 'F' : ''}`).join(',')
       : 'no active controller';
@@ -575,7 +575,7 @@ class DriverRun {
   private recovered(kept: SimBroker): boolean {
     const active = this.activeController();
     if (!active) return false;
-    const image = active.publisher.image;
+    const image = active.publisher.latest;
     for (const b of this.brokers) {
       const reg = image.brokers.get(b.id);
       if (b === kept) {
@@ -583,7 +583,7 @@ class DriverRun {
       } else if (!reg || reg.fenced) return false;
     }
     // Every node has applied the same metadata.
-    const offsets = new Set([...this.nodes.values()].map((n) => n?.publisher.image.offset));
+    const offsets = new Set([...this.nodes.values()].map((n) => n?.publisher.latest.offset));
     return offsets.size === 1;
   }
 }

@@ -131,6 +131,7 @@ export class BrokerLifecycle {
 
   private async heartbeat(): Promise<void> {
     const sentAtMs = Date.now();
+    // How far this broker has caught up: what its components have applied (Kafka: the published offset).
     const image = this.o.publisher.image;
     const r = await this.o.channel.send<BrokerHeartbeatResponse>(
       API.BrokerHeartbeat,

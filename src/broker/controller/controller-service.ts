@@ -56,18 +56,14 @@ export class ControllerService {
     return new ControllerService(this.publisher, this.quorum, null, this.log, true);
   }
 
-  /** The latest committed image (what components are applying, or have applied). */
+  /** The latest committed image this node has replayed (what its components are applying, or have). */
   get image(): MetadataImage {
-    return this.publisher.image;
+    return this.publisher.latest;
   }
 
-  /**
-   * The latest image every listener has applied: what requests are answered from. A topic therefore
-   * shows in Metadata, FindCoordinator or Produce only once its logs exist and its coordinator
-   * partitions are loading, never in between.
-   */
+  /** The image every component of this node has applied: what requests are answered from. */
   get publishedImage(): MetadataImage {
-    return this.publisher.publishedImage;
+    return this.publisher.image;
   }
 
   onImage(listener: ImageListener): void {
@@ -88,6 +84,48 @@ export class ControllerService {
     return this.isActiveHere() || this.localOnly || !this.remote;
   }
 
+  /**
+   * A topic change forwarded to the active controller in an Envelope (CreateTopics, CreatePartitions,
+   * DeleteTopics) and answered: waits until this broker's image shows it (bounded).
+   */
+  async awaitForwardedVisible(apiKey: number, request: unknown, response: unknown): Promise<void> {
+    const req = request as { validateOnly?: boolean; topics?: { name: string; count?: number }[] };
+    if (req.validateOnly) return;
+    const ok = (x: { errorCode: number }) => x.errorCode === ErrorCode.NONE;
+    let pred: ((img: MetadataImage) => boolean) | null = null;
+    if (apiKey === API.CreateTopics) {
+      const made = (response as CreateTopicsResponse).topics.filter(ok);
+      if (made.length > 0)
+        pred = (img) =>
+          made.every(
+            (t) => (img.topicsByName.get(t.name)?.partitions.length ?? -1) >= (t.numPartitions ?? 0),
+          );
+    } else if (apiKey === API.CreatePartitions) {
+      const grown = (response as CreatePartitionsResponse).results.filter(ok);
+      const counts = new Map((req.topics ?? []).map((t) => [t.name, t.count ?? 0]));
+      if (grown.length > 0)
+        pred = (img) =>
+          grown.every(
+            (t) => (img.topicsByName.get(t.name)?.partitions.length ?? -1) >= (counts.get(t.name) ?? 0),
+          );
+    } else if (apiKey === API.DeleteTopics) {
+      const gone = (response as DeleteTopicsResponse).responses.filter(ok);
+      if (gone.length > 0)
+        pred = (img) =>
+          gone.every((t) => (t.name ? !img.topicsByName.has(t.name) : !img.topicsById.has(t.topicId ?? '')));
+    }
+    if (pred) await this.publisher.waitFor(pred, VISIBLE_WAIT_MS);
+  }
+
+  /**
+   * A change made here is answered once this node's components have caught up with it (the published
+   * image), so the broker that made it shows it at once; the controller listener answers at commit.
+   */
+  private async visible<T>(result: T): Promise<T> {
+    if (!this.localOnly) await this.publisher.whenPublished(VISIBLE_WAIT_MS);
+    return result;
+  }
+
   private notController<T extends object>(items: readonly T[], nc: NotController): (T & ItemError)[] {
     return items.map((t) => ({ ...t, errorCode: ErrorCode.NOT_CONTROLLER, errorMessage: nc.detail }));
   }
@@ -101,7 +139,7 @@ export class ControllerService {
       const r = this.quorum
         ? await this.quorum.createTopics(topics, validateOnly)
         : new NotController(-1, 'no controller here');
-      if (!(r instanceof NotController)) return r;
+      if (!(r instanceof NotController)) return this.visible(r);
       return topics.map((t) => ({
         name: t.name,
         topicId: '',
@@ -153,7 +191,7 @@ export class ControllerService {
       const r = this.quorum
         ? await this.quorum.deleteTopics(refs)
         : new NotController(-1, 'no controller here');
-      if (!(r instanceof NotController)) return r;
+      if (!(r instanceof NotController)) return this.visible(r);
       return refs.map((ref) => ({
         name: ref.name,
         topicId: ref.topicId ?? '',
@@ -207,7 +245,7 @@ export class ControllerService {
       const r = this.quorum
         ? await this.quorum.createPartitions(items, validateOnly)
         : new NotController(-1, 'no controller here');
-      if (!(r instanceof NotController)) return r;
+      if (!(r instanceof NotController)) return this.visible(r);
       return this.notController(
         items.map((i) => ({ name: i.name })),
         r,
@@ -283,7 +321,7 @@ export class ControllerService {
     const r = this.quorum
       ? await this.quorum.apply(compute)
       : new NotController(-1, 'this node has no controller role');
-    if (!(r instanceof NotController)) return r;
+    if (!(r instanceof NotController)) return this.visible(r);
     if (otherwise) return otherwise(r);
     throw new Error(`metadata change refused: ${r.detail}`);
   }

@@ -2,7 +2,8 @@
 // broker; a broker that is not the active controller wraps the request as it arrived in an Envelope
 // (with the client's principal and address) and sends it to the active controller over the controller
 // channel, then relays the answer, decoded in the client's version. When the controller cannot be
-// reached in time the client gets the request's error answer with REQUEST_TIMED_OUT, and retries.
+// reached in time the client gets the request's error answer with REQUEST_TIMED_OUT, and retries. A
+// topic created, grown or deleted this way is answered once this broker's own image shows it.
 
 import { errorResponse } from '../../protocol/error-response.js';
 import { ErrorCode } from '../../protocol/errors.js';
@@ -32,10 +33,17 @@ function addressBytes(address: string): Buffer {
   return out;
 }
 
+/**
+ * After a forwarded change is answered: waits (a bounded time) until this broker's own metadata shows
+ * it, so the client that made it through this broker sees it at once in its Metadata.
+ */
+export type AwaitVisible = (apiKey: number, request: unknown, response: unknown) => Promise<void>;
+
 export function envelopeForwarding<S>(
   channel: ControllerChannel,
   isActiveHere: () => boolean,
   log: Logger,
+  awaitVisible: AwaitVisible = async () => {},
 ): Forwarding<S> {
   return {
     shouldForward: () => !isActiveHere(),
@@ -69,14 +77,17 @@ export function envelopeForwarding<S>(
           r.body.errorCode || ErrorCode.UNKNOWN_SERVER_ERROR,
           'the controller refused the forwarded request',
         );
+      let response: unknown;
       try {
-        return decodeResponseFrame(ctx.apiKey, ctx.version, r.body.responseData).body;
+        response = decodeResponseFrame(ctx.apiKey, ctx.version, r.body.responseData).body;
       } catch (err) {
         return fail(
           ErrorCode.UNKNOWN_SERVER_ERROR,
           `undecodable answer from the controller: ${(err as Error).message}`,
         );
       }
+      await awaitVisible(ctx.apiKey, request, response);
+      return response;
     },
   };
 }

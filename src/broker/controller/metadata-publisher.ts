@@ -1,8 +1,14 @@
 // The metadata image of this node, built by replaying the committed metadata log — the same on the
 // active controller, on other controllers and on brokers (observers). It is the Raft driver's state
-// machine: each committed batch is decoded and replayed into a new image, and every component that
-// follows the metadata (replica manager, group coordinator, configs) reacts to (image, previous)
-// before the next batch is applied. Now and then it snapshots the image so the log can be compacted.
+// machine, in two steps, as Kafka's MetadataLoader and its publishers:
+//   - replay: each committed batch is decoded and replayed into a new image at once (`latest`); the
+//     controller computes against it, and a proposal is answered once its batch is replayed;
+//   - publication: the components that follow the metadata (replica manager, group coordinator,
+//     configs) react to (image, previous), one publication at a time; when they are slower than the
+//     log, the images in between are skipped (`previous` is the last one they saw). `image` is the last
+//     image they have all applied, and the only one requests are answered from: a topic shows in
+//     Metadata, FindCoordinator or Produce only once its logs exist here.
+// Now and then it snapshots the replayed image so the log can be compacted.
 import { EMPTY_IMAGE, type MetadataImage, replay } from '../../metadata/image.js';
 import { imageRecords } from '../../metadata/image-records.js';
 import { decodeMetadataRecord, encodeMetadataRecord, type MetadataRecord } from '../../metadata/records.js';
@@ -27,11 +33,17 @@ export interface SnapshotPolicy {
 /** A LeaderChange entry was applied: the leader of `epoch` has everything committed before it. */
 export type LeaderChangeListener = (leaderId: number, epoch: number, offset: number) => void;
 
+/** Called with every replayed image, in order, synchronously (nothing skipped). */
+export type ReplayListener = (image: MetadataImage, previous: MetadataImage) => void;
+
 export class MetadataPublisher implements StateMachine {
-  private current: MetadataImage = EMPTY_IMAGE;
-  /** The latest image every listener has applied (requests are answered from it). */
-  private published: MetadataImage = EMPTY_IMAGE;
+  /** The last image replayed. */
+  private replayed: MetadataImage = EMPTY_IMAGE;
+  /** The last image every listener has reacted to. */
+  private settled: MetadataImage = EMPTY_IMAGE;
+  private publishing: Promise<void> | null = null;
   private readonly listeners: ImageListener[] = [];
+  private readonly replayListeners: ReplayListener[] = [];
   private readonly leaderChangeListeners: LeaderChangeListener[] = [];
   private waiters: { pred: (image: MetadataImage) => boolean; resolve: (ok: boolean) => void }[] = [];
   private bytesSinceSnapshot = 0;
@@ -48,26 +60,37 @@ export class MetadataPublisher implements StateMachine {
     this.lastSnapshotMs = now();
   }
 
+  /** The last image this node's components have all applied: what requests are answered from. */
   get image(): MetadataImage {
-    return this.current;
+    return this.settled;
   }
 
-  /** The latest image every listener has applied: what requests are answered from. */
-  get publishedImage(): MetadataImage {
-    return this.published;
+  /** The last replayed image (the controller's view); publication may still be on its way. */
+  get latest(): MetadataImage {
+    return this.replayed;
   }
 
   onImage(listener: ImageListener): void {
     this.listeners.push(listener);
   }
 
+  onReplay(listener: ReplayListener): void {
+    this.replayListeners.push(listener);
+  }
+
+  /** Resolves true once everything replayed up to now is published, false after `timeoutMs`. */
+  whenPublished(timeoutMs: number): Promise<boolean> {
+    const offset = this.replayed.offset;
+    return this.waitFor((img) => img.offset >= offset, timeoutMs);
+  }
+
   onLeaderChange(listener: LeaderChangeListener): void {
     this.leaderChangeListeners.push(listener);
   }
 
-  /** Resolves true once the image satisfies `pred`, false after `timeoutMs`. */
+  /** Resolves true once the published image satisfies `pred`, false after `timeoutMs`. */
   waitFor(pred: (image: MetadataImage) => boolean, timeoutMs: number): Promise<boolean> {
-    if (pred(this.current)) return Promise.resolve(true);
+    if (pred(this.settled)) return Promise.resolve(true);
     return new Promise((resolve) => {
       const waiter = {
         pred,
@@ -93,7 +116,7 @@ export class MetadataPublisher implements StateMachine {
     }
     this.bytesSinceSnapshot = 0;
     this.lastSnapshotMs = this.now();
-    await this.publish(replay(EMPTY_IMAGE, records, snapshot.id.endOffset - 1));
+    this.replayedTo(replay(EMPTY_IMAGE, records, snapshot.id.endOffset - 1));
   }
 
   async apply(batch: readonly Entry[]): Promise<void> {
@@ -112,29 +135,47 @@ export class MetadataPublisher implements StateMachine {
     // A control entry moves the offset only: no need to copy the image's maps.
     const next =
       records.length > 0
-        ? replay(this.current, records, last.offset)
-        : { ...this.current, offset: last.offset };
-    await this.publish(next);
+        ? replay(this.replayed, records, last.offset)
+        : { ...this.replayed, offset: last.offset };
+    this.replayedTo(next);
     this.maybeSnapshot();
   }
 
-  /** Sets the image directly (a standalone node's registration before the log is followed). */
-  private async publish(image: MetadataImage): Promise<void> {
-    const previous = this.current;
-    this.current = image;
+  private replayedTo(image: MetadataImage): void {
+    const previous = this.replayed;
+    this.replayed = image;
+    for (const l of this.replayListeners) l(image, previous);
+    if (!this.publishing) this.publishing = this.publishLoop();
+  }
+
+  /** Publishes the latest replayed image until the listeners have caught up with the log. */
+  private async publishLoop(): Promise<void> {
     try {
-      for (const l of this.listeners) await l(image, previous);
-    } finally {
-      // Even when a component failed to apply it (it logs why): the image stays the truth.
-      this.published = image;
-    }
-    if (this.waiters.length > 0) {
-      const still = [];
-      for (const w of this.waiters) {
-        if (w.pred(image)) w.resolve(true);
-        else still.push(w);
+      while (this.settled !== this.replayed) {
+        const image = this.replayed;
+        const previous = this.settled;
+        for (const l of this.listeners) {
+          try {
+            await l(image, previous);
+          } catch (err) {
+            this.log.error('a metadata listener failed', {
+              offset: image.offset,
+              err: String((err as Error)?.stack ?? err),
+            });
+          }
+        }
+        this.settled = image;
+        if (this.waiters.length > 0) {
+          const still = [];
+          for (const w of this.waiters) {
+            if (w.pred(image)) w.resolve(true);
+            else still.push(w);
+          }
+          this.waiters = still;
+        }
       }
-      this.waiters = still;
+    } finally {
+      this.publishing = null;
     }
   }
 
@@ -151,14 +192,14 @@ export class MetadataPublisher implements StateMachine {
 
   /** Snapshots the current image (everything applied so far). */
   snapshotNow(): boolean {
-    if (!this.compact || this.current.offset < 0) return false;
+    if (!this.compact || this.replayed.offset < 0) return false;
     this.snapshotting = true;
     try {
-      const ok = this.compact(this.current.offset + 1, encodeImage(this.current, this.now()));
+      const ok = this.compact(this.replayed.offset + 1, encodeImage(this.replayed, this.now()));
       if (ok) {
         this.bytesSinceSnapshot = 0;
         this.lastSnapshotMs = this.now();
-        this.log.info('metadata snapshot taken', { endOffset: this.current.offset + 1 });
+        this.log.info('metadata snapshot taken', { endOffset: this.replayed.offset + 1 });
       }
       return ok;
     } finally {

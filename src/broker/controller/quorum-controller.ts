@@ -160,10 +160,10 @@ export class QuorumController {
     const now = this.clock.now();
     // Every broker starts a fresh session with a new controller.
     this.sessions.clear();
-    for (const id of this.publisher.image.brokers.keys()) this.sessions.set(id, now);
+    for (const id of this.publisher.latest.brokers.keys()) this.sessions.set(id, now);
     this.log.debug('active controller', { epoch });
     this.startTimers();
-    if (!this.publisher.image.features.has(METADATA_VERSION)) void this.bootstrap();
+    if (!this.publisher.latest.features.has(METADATA_VERSION)) void this.bootstrap();
     for (const l of this.activeListeners) l(true);
   }
 
@@ -221,8 +221,14 @@ export class QuorumController {
     compute: (image: MetadataImage, nextOffset: number) => { records: MetadataRecord[]; result: R },
   ): Promise<R | NotController> {
     const op = async (): Promise<R | NotController> => {
-      if (!this.isActive) return new NotController(this.leaderId, 'this node is not the active controller');
-      const { records, result } = compute(this.publisher.image, this.driver.status().logEndOffset);
+      if (!this.isActive) {
+        const s = this.driver.status();
+        return new NotController(
+          this.leaderId,
+          `node ${this.nodeId} is not the active controller (${s.role} in epoch ${s.epoch}${this.activeEpoch >= 0 ? `, active in ${this.activeEpoch}` : ''})`,
+        );
+      }
+      const { records, result } = compute(this.publisher.latest, this.driver.status().logEndOffset);
       if (records.length === 0) return result;
       const outcome = await this.driver.propose(records.map(encodeMetadataRecord));
       if (!outcome.ok) return new NotController(outcome.leaderId, outcome.detail);
@@ -235,7 +241,7 @@ export class QuorumController {
 
   private context(): ControllerContext {
     return {
-      image: this.publisher.image,
+      image: this.publisher.latest,
       defaultPartitions: this.settings.numPartitions,
       defaultReplicationFactor: this.settings.defaultReplicationFactor,
       deleteTopicEnable: this.settings.deleteTopicEnable,
@@ -295,7 +301,7 @@ export class QuorumController {
 
   /** As KRaft's BrokerHeartbeatManager: a fenced broker has no session (it may register again at once). */
   private hasValidSession = (brokerId: number): boolean => {
-    if (this.publisher.image.brokers.get(brokerId)?.fenced !== false) return false;
+    if (this.publisher.latest.brokers.get(brokerId)?.fenced !== false) return false;
     const last = this.sessions.get(brokerId);
     return (
       last !== undefined &&
@@ -340,7 +346,7 @@ export class QuorumController {
   /** Fences every unfenced broker whose heartbeats stopped for broker.session.timeout.ms. */
   private fenceStaleBrokers(): void {
     if (!this.isActive) return;
-    const image = this.publisher.image;
+    const image = this.publisher.latest;
     const now = this.clock.now();
     const stale = [...image.brokers.values()].filter((b) => {
       if (b.fenced) return false;

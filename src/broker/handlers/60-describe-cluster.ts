@@ -1,9 +1,10 @@
 // DescribeCluster, versions 0-2. On a broker listener: the cluster id, a controller id and the live
-// brokers (endpoint type 1); v2 may ask for the fenced brokers too, each marked (KIP-1073). On the controller listener (kafka-metadata-quorum.sh and the admin client
-// with --bootstrap-controller, endpoint type 2): the controllers and the active one. Asking a listener
-// for the other kind answers MISMATCHED_ENDPOINT_TYPE (controller listener) or UNSUPPORTED_ENDPOINT_TYPE
-// (broker listener), as Kafka does. Authorized operations when asked: every cluster operation the
-// requester may perform (security/authorized-operations.ts).
+// brokers (endpoint type 1); v2 may ask for the fenced brokers too, each marked (KIP-1073). On the
+// controller listener (kafka-metadata-quorum.sh and the admin client with --bootstrap-controller,
+// endpoint type 2): the controllers and the active one. Asking a listener for the other kind answers
+// MISMATCHED_ENDPOINT_TYPE (controller listener) or UNSUPPORTED_ENDPOINT_TYPE (broker listener), as Kafka
+// does. Authorized operations when asked: every cluster operation the requester may perform
+// (security/authorized-operations.ts).
 import { ErrorCode } from '../../protocol/errors.js';
 import type { DescribeClusterRequest, DescribeClusterResponse } from '../../protocol/messages/index.js';
 import { clusterAuthorizedOperations } from '../../security/authorized-operations.js';

@@ -18,7 +18,17 @@ export interface RequestContext<S = BrokerServices> {
    * Handles a request carried inside another (Envelope): its whole frame in, its whole response frame
    * out (header included, no size prefix), or null when it gets no answer.
    */
-  readonly inner: (frame: Buffer) => Promise<Buffer | null>;
+  readonly inner: (frame: Buffer) => Promise<InnerAnswer | null>;
+}
+
+/**
+ * The answer to a request carried in an Envelope. `notController`: it says NOT_CONTROLLER somewhere
+ * (NOT_LEADER_OR_FOLLOWER for DescribeQuorum), which Kafka reports in the envelope itself so the
+ * forwarding broker looks for the active controller again instead of passing the error on.
+ */
+export interface InnerAnswer {
+  frame: Buffer;
+  notController: boolean;
 }
 
 export interface ApiRange {

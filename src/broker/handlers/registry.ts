@@ -1,6 +1,7 @@
 // Dispatch by API key: checks the version against what the handler implements, decodes, calls the
 // handler and encodes its response in the request's version. ApiVersions is computed from this same
 // table, so what is advertised is exactly what is implemented (DESIGN.md §1.2, §6).
+import { hasErrorCode } from '../../protocol/error-response.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import {
   API_KEY_API_VERSIONS,
@@ -20,7 +21,17 @@ import {
   deferred,
   type Reply,
 } from '../server/connection.js';
-import { type ApiRange, type Handler, Later, NO_RESPONSE, type RequestContext } from './handler.js';
+import {
+  type ApiRange,
+  type Handler,
+  type InnerAnswer,
+  Later,
+  NO_RESPONSE,
+  type RequestContext,
+} from './handler.js';
+
+const API_KEY_DESCRIBE_QUORUM = 55;
+
 import type { BrokerServices } from './services.js';
 
 /**
@@ -176,7 +187,7 @@ export class Registry<S = BrokerServices> implements Dispatcher {
    * A request inside an Envelope: decoded and handled as if it had arrived on `conn` (no interception,
    * no forwarding), answered with its whole response frame (header included, no size prefix).
    */
-  private async handleInner(conn: Connection, frame: Buffer): Promise<Buffer | null> {
+  private async handleInner(conn: Connection, frame: Buffer): Promise<InnerAnswer | null> {
     let header: ReturnType<typeof readRequestHeader>['header'];
     let bodyOffset: number;
     try {
@@ -207,7 +218,11 @@ export class Registry<S = BrokerServices> implements Dispatcher {
     else if (result instanceof Promise) result = await result;
     if (result === NO_RESPONSE || result instanceof CloseConnection) return null;
     const chunks = encodeResponseFrame(ctx.apiKey, ctx.version, header.correlationId, result);
-    return Buffer.concat(chunks).subarray(4);
+    const notController =
+      ctx.apiKey === API_KEY_DESCRIBE_QUORUM
+        ? hasErrorCode(result, ErrorCode.NOT_LEADER_OR_FOLLOWER)
+        : hasErrorCode(result, ErrorCode.NOT_CONTROLLER);
+    return { frame: Buffer.concat(chunks).subarray(4), notController };
   }
 
   /** Kafka answers an ApiVersions version it does not know with a v0 body: error 35 and its own range. */

@@ -4,6 +4,7 @@
 // (from the metadata log it follows, or by trying the other controllers in turn), until the caller's
 // deadline. Used for broker registration and heartbeats, AlterPartition, forwarded admin requests
 // (Envelope), producer id blocks and anything else only the active controller may answer.
+import { hasErrorCode } from '../../protocol/error-response.js';
 import type { Logger } from '../logger.js';
 import { ConnectionPool } from './connection-pool.js';
 import type { DeadlineTimer } from './deadline-timer.js';
@@ -130,13 +131,4 @@ export class ControllerChannel {
   }
 }
 
-/** Whether any `errorCode` field in a decoded response equals `code` (responses nest them per item). */
-export function hasErrorCode(value: unknown, code: number, depth: number): boolean {
-  if (depth > 6 || value === null || typeof value !== 'object' || Buffer.isBuffer(value)) return false;
-  if (Array.isArray(value)) return value.some((v) => hasErrorCode(v, code, depth + 1));
-  const record = value as Record<string, unknown>;
-  if (record.errorCode === code) return true;
-  for (const v of Object.values(record))
-    if (typeof v === 'object' && hasErrorCode(v, code, depth + 1)) return true;
-  return false;
-}
+export { hasErrorCode };

@@ -127,9 +127,14 @@ export async function openMetadataQuorum(o: QuorumOptions): Promise<MetadataQuor
     onForeignCluster: (peer) => {
       if (foreignReported) return;
       foreignReported = true;
+      const at = directory.addressOf(peer);
+      const who =
+        peer >= 0
+          ? `controller ${peer}`
+          : `the controller at ${at ? `${at.host}:${at.port}` : 'a bootstrap address'}`;
       o.onFatal(
         new Error(
-          `node ${o.nodeId} was formatted for cluster ${o.clusterId}, but controller ${peer} belongs to another cluster; format this node's log dirs with the cluster's id (kafka-storage.sh format -t <cluster-id>)`,
+          `node ${o.nodeId} was formatted for cluster ${o.clusterId}, but ${who} belongs to another cluster; format this node's log dirs with the cluster's id (kafka-storage.sh format -t <cluster-id>)`,
         ),
       );
     },

@@ -14,6 +14,8 @@ const keyOf = (tp: TopicPartition) => `${tp.topic}-${tp.partition}`;
 export class LogDirs {
   /** Dirs asked for replicas that did not exist yet (AlterReplicaLogDirs), used when they are created. */
   private readonly preferred = new Map<string, string>();
+  /** Logs being created now, per dir. */
+  private readonly creating = new Map<LogDir, number>();
 
   constructor(readonly dirs: readonly LogDir[]) {
     if (dirs.length === 0) throw new RangeError('at least one log dir');
@@ -53,12 +55,19 @@ export class LogDirs {
     const wanted = this.preferred.get(keyOf(tp));
     this.preferred.delete(keyOf(tp));
     const dir = (wanted && this.byPath(wanted)) || this.leastUsed();
-    return dir.manager.createLog(tp, options);
+    // Counted while it is being made, so logs created at the same time spread over the dirs.
+    this.creating.set(dir, (this.creating.get(dir) ?? 0) + 1);
+    try {
+      return await dir.manager.createLog(tp, options);
+    } finally {
+      this.creating.set(dir, (this.creating.get(dir) ?? 1) - 1);
+    }
   }
 
   private leastUsed(): LogDir {
+    const used = (d: LogDir) => d.manager.logs.length + (this.creating.get(d) ?? 0);
     let best = this.dirs[0];
-    for (const d of this.dirs) if (d.manager.logs.length < best.manager.logs.length) best = d;
+    for (const d of this.dirs) if (used(d) < used(best)) best = d;
     return best;
   }
 

@@ -23,6 +23,9 @@ import { Purgatory } from './purgatory.js';
 import { preferredReadReplica, type RackView, type ReplicaSelector } from './read-replica-selector.js';
 import { listsReplica, ReplicationQuota, UNTHROTTLED } from './replication-quota.js';
 
+/** New partition logs created at once when a topic arrives. */
+const LOG_CREATION_CONCURRENCY = 16;
+
 /** Parked fetches at most; beyond that, fetches are answered at once with what they have. */
 export const PARKED_FETCHES_MAX = 10_000;
 /** acks=all produces (and coordinator writes) waiting at most; beyond that they time out at once. */
@@ -290,6 +293,20 @@ export class ReplicaManager {
   private async syncTopic(topic: TopicInfo): Promise<void> {
     let hosted = this.byTopicId.get(topic.id);
     const config = this.topicConfig(topic.name);
+    // New replicas' partitions are opened several at a time: each log costs a few fsyncs, and a topic
+    // may bring thousands of partitions.
+    const opened = new Map<number, Partition | null>();
+    const missing = topic.partitions.filter(
+      (info) => info?.replicas.includes(this.nodeId) && !hosted?.[info.partition],
+    );
+    let next = 0;
+    const openNext = async (): Promise<void> => {
+      while (next < missing.length) {
+        const info = missing[next++];
+        opened.set(info.partition, await this.openPartition(topic, info, config));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(LOG_CREATION_CONCURRENCY, missing.length) }, openNext));
     for (const info of topic.partitions) {
       if (!info) continue;
       const existing = hosted?.[info.partition];
@@ -301,7 +318,7 @@ export class ReplicaManager {
         if (existing.info !== info) this.applyInfo(existing, info);
         continue;
       }
-      const p = await this.openPartition(topic, info, config);
+      const p = opened.get(info.partition);
       if (!p) continue;
       hosted = this.byTopicId.get(topic.id) ?? [];
       hosted[info.partition] = p;

@@ -10,6 +10,9 @@ import { parseKafkaArgs } from '../lib/kafka-tool.js';
 import { parseServers, QuorumClient } from '../lib/quorum-client.js';
 import { println, runTool } from '../tool.js';
 
+const NOT_LEADER_OR_FOLLOWER = 6;
+const NOT_CONTROLLER = 41;
+
 const NAME = 'kafka-metadata-quorum.sh';
 const METADATA_TOPIC = '__cluster_metadata';
 const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
@@ -75,7 +78,22 @@ interface Quorum {
   nodes: Map<number, { name?: string; host?: string; port?: number }[]>;
 }
 
+/** DescribeQuorum of the quorum leader; asked again for a few seconds while leadership is moving. */
 async function describeQuorum(client: QuorumClient): Promise<Quorum> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      return await describeQuorumOnce(client);
+    } catch (err) {
+      if (!(err instanceof NotLeader) || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
+class NotLeader extends CommandError {}
+
+async function describeQuorumOnce(client: QuorumClient): Promise<Quorum> {
   const conn = await client.forController();
   const r = await client.send<{
     errorCode: number;
@@ -95,13 +113,13 @@ async function describeQuorum(client: QuorumClient): Promise<Quorum> {
     topics: [{ topicName: METADATA_TOPIC, partitions: [{ partitionIndex: 0 }] }],
   });
   if (r.errorCode !== 0)
-    throw new CommandError(
+    throw new (r.errorCode === NOT_CONTROLLER ? NotLeader : CommandError)(
       `DescribeQuorum failed: error ${r.errorCode}${r.errorMessage ? ` (${r.errorMessage})` : ''}`,
     );
   const p = r.topics[0]?.partitions[0];
   if (!p) throw new CommandError('DescribeQuorum answered without the metadata partition');
   if (p.errorCode !== 0)
-    throw new CommandError(
+    throw new (p.errorCode === NOT_LEADER_OR_FOLLOWER ? NotLeader : CommandError)(
       `DescribeQuorum failed: error ${p.errorCode} (the node asked is not the quorum leader)`,
     );
   return {

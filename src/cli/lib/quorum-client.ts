@@ -110,11 +110,27 @@ export class QuorumClient {
   async forController(): Promise<Connection> {
     const conn = await this.any();
     if (!this.target.controllers) return conn;
-    const cluster = await this.describeCluster(conn);
-    const leader = cluster.nodes.find((n) => n.id === cluster.controllerId);
-    if (!leader) return conn;
-    const here = conn.label === `${leader.host}:${leader.port}`;
-    return here ? conn : this.connect(leader.host, leader.port);
+    // The first controller that knows the leader says where it is (one just started may not yet).
+    for (const s of this.target.servers) {
+      let asked: Connection;
+      try {
+        asked =
+          conn.label === `${s.host}:${s.port}`
+            ? conn
+            : (this.byLabel(s) ?? (await this.connect(s.host, s.port)));
+      } catch {
+        continue;
+      }
+      const cluster = await this.describeCluster(asked).catch(() => null);
+      const leader = cluster?.nodes.find((n) => n.id === cluster.controllerId);
+      if (!leader) continue;
+      return this.byLabel(leader) ?? this.connect(leader.host, leader.port);
+    }
+    return conn;
+  }
+
+  private byLabel(s: { host: string; port: number }): Connection | undefined {
+    return this.open.find((c) => c.label === `${s.host}:${s.port}`);
   }
 
   close(): void {
