@@ -4,7 +4,7 @@
 // Only facts carry over: names, types, version ranges, defaults. No `about` text is copied.
 // The output is committed; the project never reads the schemas at run time.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
@@ -174,6 +174,31 @@ function writeTs(path, body) {
   writeFileSync(path, `${HEADER}import type { ${types} } from '../schema/declaration.js';\n\n${body}`);
 }
 
+/**
+ * The schemas whose Kafka 4.0 versions (`newer/message`, see its README) are taken: Produce v12 and
+ * TxnOffsetCommit v5 (transactions V2, KIP-890). Others join the list when their handlers serve them.
+ */
+const NEWER = new Set([
+  'ProduceRequest.json',
+  'ProduceResponse.json',
+  'TxnOffsetCommitRequest.json',
+  'TxnOffsetCommitResponse.json',
+]);
+
+/**
+ * A schema of `NEWER`: its fields from `newer/message` with the lower bound of the main snapshot, so
+ * the versions Kafka 4.0 removed stay decodable (old clients still send them) and the added ones exist.
+ */
+function withNewerVersions(schema, file) {
+  const path = join(oracle, 'newer', 'message', file);
+  if (!NEWER.has(file) || !existsSync(path)) return schema;
+  const newer = readSchema(path);
+  const [low, high] = parseRange(schema.validVersions, 0x7fff);
+  const [, newerHigh] = parseRange(newer.validVersions, 0x7fff);
+  if (newerHigh <= high) return schema;
+  return { ...newer, validVersions: `${low}-${newerHigh}` };
+}
+
 function generateMessages() {
   const dir = join(oracle, 'message');
   const outDir = join(root, 'src', 'protocol', 'messages');
@@ -184,7 +209,7 @@ function generateMessages() {
   for (const file of readdirSync(dir)
     .filter((f) => f.endsWith('.json'))
     .sort()) {
-    const schema = readSchema(join(dir, file));
+    const schema = withNewerVersions(readSchema(join(dir, file)), file);
     if (schema.type === 'request' || schema.type === 'response') {
       const entry = apis.get(schema.apiKey) ?? {};
       entry[schema.type] = schema;
