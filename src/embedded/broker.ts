@@ -52,6 +52,8 @@ export const EMBEDDED_DEFAULTS: Readonly<Record<string, string>> = {
   ...DEVELOPER_DEFAULTS,
   // One __consumer_offsets partition: created on the first group in a few ms instead of fifty logs.
   'offsets.topic.num.partitions': '1',
+  // Likewise one __transaction_state partition, created on the first transactional producer.
+  'transaction.state.log.num.partitions': '1',
 };
 
 const INTERNAL_TOPICS = new Set([OFFSETS_TOPIC, '__transaction_state']);

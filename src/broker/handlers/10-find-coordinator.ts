@@ -1,13 +1,14 @@
 // FindCoordinator, versions 0-6 (one key up to v3, a batch of keys from v4). Groups (key type 0): the
-// leader of the group's `__consumer_offsets` partition, the topic being created on first use (with
-// the partition count and a replication factor clamped to the live brokers; Kafka answers
-// COORDINATOR_NOT_AVAILABLE until it exists, we answer once it does). Not implemented: transactions
-// (key type 1 answers COORDINATOR_NOT_AVAILABLE until a transaction coordinator exists) and share
-// groups (key type 2: INVALID_REQUEST, as a broker without a share coordinator).
+// leader of the group's `__consumer_offsets` partition; transactions (key type 1): the leader of the
+// transactional id's `__transaction_state` partition. Each topic is created on first use (with the
+// partition count and a replication factor clamped to the live brokers; Kafka answers
+// COORDINATOR_NOT_AVAILABLE until it exists, we answer once it does). Not implemented: share groups
+// (key type 2: INVALID_REQUEST, as a broker without a share coordinator).
 import type { MetadataImage } from '../../metadata/image.js';
 import { ErrorCode, errorInfo } from '../../protocol/errors.js';
 import type { FindCoordinatorRequest, FindCoordinatorResponse } from '../../protocol/messages/index.js';
 import { OFFSETS_TOPIC } from '../coordinator/group/settings.js';
+import { TRANSACTION_STATE_TOPIC } from '../coordinator/txn/settings.js';
 import { brokerEntries } from './cluster-view.js';
 import { handler, later, type RequestContext } from './handler.js';
 
@@ -21,23 +22,24 @@ export const findCoordinator = handler<FindCoordinatorRequest, FindCoordinatorRe
   handle(ctx, req) {
     const keyType = req.keyType ?? KEY_TYPE_GROUP;
     const keys = ctx.version >= 4 ? (req.coordinatorKeys ?? []) : [req.key ?? ''];
-    if (
-      keyType === KEY_TYPE_GROUP &&
-      keys.length > 0 &&
-      !ctx.services.metadata().topicsByName.has(OFFSETS_TOPIC)
-    ) {
-      return later(createOffsetsTopic(ctx).then(() => respond(ctx, keyType, keys)));
+    const topic = keyType === KEY_TYPE_GROUP ? OFFSETS_TOPIC : keyType === KEY_TYPE_TRANSACTION ? TRANSACTION_STATE_TOPIC : null;
+    if (topic && keys.length > 0 && !ctx.services.metadata().topicsByName.has(topic)) {
+      return later(createInternalTopic(ctx, topic).then(() => respond(ctx, keyType, keys)));
     }
     return respond(ctx, keyType, keys);
   },
 });
 
-async function createOffsetsTopic(ctx: RequestContext): Promise<void> {
+async function createInternalTopic(ctx: RequestContext, topic: string): Promise<void> {
   const image = ctx.services.metadata();
   const live = [...image.brokers.values()].filter((b) => !b.fenced).length;
-  const [result] = await ctx.services.controller.createTopics([ctx.services.groups.offsetsTopicSpec(live)]);
+  const spec =
+    topic === OFFSETS_TOPIC
+      ? ctx.services.groups.offsetsTopicSpec(live)
+      : ctx.services.txns.transactionTopicSpec(live);
+  const [result] = await ctx.services.controller.createTopics([spec]);
   if (result && result.errorCode !== ErrorCode.NONE && result.errorCode !== ErrorCode.TOPIC_ALREADY_EXISTS) {
-    ctx.services.log.warn('could not create __consumer_offsets', {
+    ctx.services.log.warn(`could not create ${topic}`, {
       errorCode: result.errorCode,
       message: result.errorMessage,
     });
@@ -70,10 +72,10 @@ interface Located {
 
 function locate(ctx: RequestContext, image: MetadataImage, keyType: number, key: string): Located {
   const none = (errorCode: number) => ({ nodeId: -1, host: '', port: -1, errorCode, errorMessage: null });
-  if (keyType === KEY_TYPE_TRANSACTION) return none(ErrorCode.COORDINATOR_NOT_AVAILABLE);
-  if (keyType !== KEY_TYPE_GROUP) return none(ErrorCode.INVALID_REQUEST);
-  const topic = image.topicsByName.get(OFFSETS_TOPIC);
-  const index = ctx.services.groups.partitionFor(key);
+  if (keyType !== KEY_TYPE_GROUP && keyType !== KEY_TYPE_TRANSACTION) return none(ErrorCode.INVALID_REQUEST);
+  const txn = keyType === KEY_TYPE_TRANSACTION;
+  const topic = image.topicsByName.get(txn ? TRANSACTION_STATE_TOPIC : OFFSETS_TOPIC);
+  const index = txn ? ctx.services.txns.partitionFor(key) : ctx.services.groups.partitionFor(key);
   const partition = topic?.partitions.find((p) => p.partition === index);
   const broker = partition && brokerEntries(ctx, image).find((b) => b.nodeId === partition.leader);
   if (!broker) return none(ErrorCode.COORDINATOR_NOT_AVAILABLE);
