@@ -4,8 +4,8 @@ import { statfs } from 'node:fs/promises';
 import type { BrokerConfig } from '../config/index.js';
 import { record } from '../metadata/records.js';
 import { DecompressionError } from '../protocol/records/codec-error.js';
-import type { TxnMarker } from '../protocol/records/control.js';
 import { codecsFor } from '../protocol/records/codecs.js';
+import type { TxnMarker } from '../protocol/records/control.js';
 import {
   type FileSystem,
   LogManager,
@@ -224,7 +224,8 @@ export class BrokerNode {
     const localMarkers = {
       partition: (topic: string, index: number) => replicas.get(topic, index),
       metadata: () => controller.image,
-      completeGroupTransaction: (partition: number, marker: TxnMarker) => groups.completeTransaction(partition, marker),
+      completeGroupTransaction: (partition: number, marker: TxnMarker) =>
+        groups.completeTransaction(partition, marker),
       onMarker: (key: string, producerId: number) => txnVerification.onMarker(key, producerId),
       now,
     };

@@ -87,7 +87,9 @@ function* storedRecords(batch: Buffer, from: number): Generator<StoredRecord> {
     return;
   }
   const producer =
-    h.attributes & ATTR_TRANSACTIONAL ? { producerId: h.producerId, producerEpoch: h.producerEpoch } : undefined;
+    h.attributes & ATTR_TRANSACTIONAL
+      ? { producerId: h.producerId, producerEpoch: h.producerEpoch }
+      : undefined;
   for (const rec of readRecords(batch)) {
     if (rec.offset < from) continue;
     yield { offset: rec.offset, key: rec.key, value: rec.value, ...(producer ? { producer } : {}) };

@@ -112,7 +112,9 @@ async function gather(plan: TopicPlan[], readCommitted: boolean, maxBytes: numbe
           highWatermark: r.highWatermark,
           lastStableOffset: r.lastStableOffset,
           logStartOffset: r.logStartOffset,
-          abortedTransactions: readCommitted ? await abortedTransactionsFor(w.partition, w.fetchOffset, r.records) : null,
+          abortedTransactions: readCommitted
+            ? await abortedTransactionsFor(w.partition, w.fetchOffset, r.records)
+            : null,
           preferredReadReplica: -1,
           records: r.records,
         };

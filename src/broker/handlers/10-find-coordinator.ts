@@ -22,7 +22,12 @@ export const findCoordinator = handler<FindCoordinatorRequest, FindCoordinatorRe
   handle(ctx, req) {
     const keyType = req.keyType ?? KEY_TYPE_GROUP;
     const keys = ctx.version >= 4 ? (req.coordinatorKeys ?? []) : [req.key ?? ''];
-    const topic = keyType === KEY_TYPE_GROUP ? OFFSETS_TOPIC : keyType === KEY_TYPE_TRANSACTION ? TRANSACTION_STATE_TOPIC : null;
+    const topic =
+      keyType === KEY_TYPE_GROUP
+        ? OFFSETS_TOPIC
+        : keyType === KEY_TYPE_TRANSACTION
+          ? TRANSACTION_STATE_TOPIC
+          : null;
     if (topic && keys.length > 0 && !ctx.services.metadata().topicsByName.has(topic)) {
       return later(createInternalTopic(ctx, topic).then(() => respond(ctx, keyType, keys)));
     }

@@ -21,7 +21,9 @@ export const initProducerId = handler<InitProducerIdRequest, InitProducerIdRespo
         producerEpoch: req.producerEpoch ?? -1,
       });
       const errorCode =
-        ctx.version < 4 && r.errorCode === ErrorCode.PRODUCER_FENCED ? ErrorCode.INVALID_PRODUCER_EPOCH : r.errorCode;
+        ctx.version < 4 && r.errorCode === ErrorCode.PRODUCER_FENCED
+          ? ErrorCode.INVALID_PRODUCER_EPOCH
+          : r.errorCode;
       return { throttleTimeMs: 0, errorCode, producerId: r.producerId, producerEpoch: r.producerEpoch };
     }
     const producerId = await ctx.services.producerIds.nextId();

@@ -24,7 +24,13 @@ export const addPartitionsToTxn = handler<AddPartitionsToTxnRequest, AddPartitio
   async handle(ctx, req) {
     if (ctx.version < 4) {
       const topics = req.v3AndBelowTopics ?? [];
-      const results = await addForClient(ctx, req.v3AndBelowTransactionalId ?? '', req.v3AndBelowProducerId ?? -1, req.v3AndBelowProducerEpoch ?? -1, topics);
+      const results = await addForClient(
+        ctx,
+        req.v3AndBelowTransactionalId ?? '',
+        req.v3AndBelowProducerId ?? -1,
+        req.v3AndBelowProducerEpoch ?? -1,
+        topics,
+      );
       return { throttleTimeMs: 0, resultsByTopicV3AndBelow: results };
     }
     const resultsByTransaction = await Promise.all(
@@ -40,7 +46,10 @@ export const addPartitionsToTxn = handler<AddPartitionsToTxnRequest, AddPartitio
 function uniform(topics: Topic[], errorOf: (topic: string, partition: number) => number): TopicResult[] {
   return topics.map((t) => ({
     name: t.name,
-    resultsByPartition: t.partitions.map((p) => ({ partitionIndex: p, partitionErrorCode: errorOf(t.name, p) })),
+    resultsByPartition: t.partitions.map((p) => ({
+      partitionIndex: p,
+      partitionErrorCode: errorOf(t.name, p),
+    })),
   }));
 }
 
@@ -64,7 +73,8 @@ async function addForClient(
     producerEpoch,
     partitions: topics.map((t) => ({ topic: t.name, partitions: t.partitions })),
   });
-  if (ctx.version < 2 && errorCode === ErrorCode.PRODUCER_FENCED) errorCode = ErrorCode.INVALID_PRODUCER_EPOCH;
+  if (ctx.version < 2 && errorCode === ErrorCode.PRODUCER_FENCED)
+    errorCode = ErrorCode.INVALID_PRODUCER_EPOCH;
   return uniform(topics, () => errorCode);
 }
 

@@ -18,7 +18,8 @@ export const addOffsetsToTxn = handler<AddOffsetsToTxnRequest, AddOffsetsToTxnRe
       producerEpoch: req.producerEpoch,
       partitions: [{ topic: OFFSETS_TOPIC, partitions: [ctx.services.groups.partitionFor(req.groupId)] }],
     });
-    if (ctx.version < 2 && errorCode === ErrorCode.PRODUCER_FENCED) errorCode = ErrorCode.INVALID_PRODUCER_EPOCH;
+    if (ctx.version < 2 && errorCode === ErrorCode.PRODUCER_FENCED)
+      errorCode = ErrorCode.INVALID_PRODUCER_EPOCH;
     return { throttleTimeMs: 0, errorCode };
   },
 });

@@ -20,7 +20,9 @@ export const endTxn = handler<EndTxnRequest, EndTxnResponse>({
       clientTransactionVersion: ctx.version >= 5 ? 2 : 0,
     });
     const errorCode =
-      ctx.version < 2 && r.errorCode === ErrorCode.PRODUCER_FENCED ? ErrorCode.INVALID_PRODUCER_EPOCH : r.errorCode;
+      ctx.version < 2 && r.errorCode === ErrorCode.PRODUCER_FENCED
+        ? ErrorCode.INVALID_PRODUCER_EPOCH
+        : r.errorCode;
     return { throttleTimeMs: 0, errorCode, producerId: r.producerId, producerEpoch: r.producerEpoch };
   },
 });

@@ -2,8 +2,9 @@
 // to write COMMIT/ABORT markers. Each partition answers on its own: NONE once written, the log's refusal
 // (INVALID_PRODUCER_EPOCH, TRANSACTION_COORDINATOR_FENCED), NOT_LEADER_OR_FOLLOWER or
 // UNKNOWN_TOPIC_OR_PARTITION. Not checked: CLUSTER_ACTION authorization (no authorizer yet).
-import type { WriteTxnMarkersRequest, WriteTxnMarkersResponse } from '../../protocol/messages/index.js';
+
 import { ErrorCode } from '../../protocol/errors.js';
+import type { WriteTxnMarkersRequest, WriteTxnMarkersResponse } from '../../protocol/messages/index.js';
 import { tpKey } from '../coordinator/txn/markers.js';
 import { handler } from './handler.js';
 

@@ -44,7 +44,9 @@ export const txnOffsetCommit = handler<TxnOffsetCommitRequest, TxnOffsetCommitRe
         topics,
       });
     }
-    const byTopic = new Map(results.map((t) => [t.name, new Map(t.partitions.map((p) => [p.partition, p.errorCode]))]));
+    const byTopic = new Map(
+      results.map((t) => [t.name, new Map(t.partitions.map((p) => [p.partition, p.errorCode]))]),
+    );
     return {
       throttleTimeMs: 0,
       topics: req.topics.map((t) => ({
@@ -60,6 +62,12 @@ export const txnOffsetCommit = handler<TxnOffsetCommitRequest, TxnOffsetCommitRe
   },
 });
 
-function sameError(topics: { name: string; partitions: { partition: number }[] }[], errorCode: number): TopicErrors[] {
-  return topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partition: p.partition, errorCode })) }));
+function sameError(
+  topics: { name: string; partitions: { partition: number }[] }[],
+  errorCode: number,
+): TopicErrors[] {
+  return topics.map((t) => ({
+    name: t.name,
+    partitions: t.partitions.map((p) => ({ partition: p.partition, errorCode })),
+  }));
 }

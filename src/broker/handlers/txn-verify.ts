@@ -3,7 +3,12 @@
 // coordinator, and the guards checked right before the writes (replica/txn-verification.ts).
 import { ErrorCode } from '../../protocol/errors.js';
 import type { ProduceRequest } from '../../protocol/messages/index.js';
-import { ATTR_TRANSACTIONAL, BATCH_OFFSET_ATTRIBUTES, BATCH_OFFSET_PRODUCER_EPOCH, readInt64 } from '../../protocol/records/batch.js';
+import {
+  ATTR_TRANSACTIONAL,
+  BATCH_OFFSET_ATTRIBUTES,
+  BATCH_OFFSET_PRODUCER_EPOCH,
+  readInt64,
+} from '../../protocol/records/batch.js';
 import { recordsBuffer } from '../../protocol/schema/declaration.js';
 import { OFFSETS_TOPIC } from '../coordinator/group/settings.js';
 import { produceVerificationError, tpKey } from '../replica/txn-verification.js';
@@ -30,7 +35,11 @@ export function verifyProduce(ctx: RequestContext, req: ProduceRequest): Promise
   for (const t of req.topicData) {
     for (const pd of t.partitionData) {
       const bytes = recordsBuffer(pd.records);
-      if (!bytes || bytes.length < 61 || (bytes.readInt16BE(BATCH_OFFSET_ATTRIBUTES) & ATTR_TRANSACTIONAL) === 0)
+      if (
+        !bytes ||
+        bytes.length < 61 ||
+        (bytes.readInt16BE(BATCH_OFFSET_ATTRIBUTES) & ATTR_TRANSACTIONAL) === 0
+      )
         continue;
       const p = ctx.services.replicas.get(t.name, pd.index);
       if (!p) continue; // answered by the append
@@ -38,7 +47,11 @@ export function verifyProduce(ctx: RequestContext, req: ProduceRequest): Promise
       const producerEpoch = bytes.readInt16BE(BATCH_OFFSET_PRODUCER_EPOCH);
       producer ??= { producerId, producerEpoch };
       if (!verification.needsVerification(p, producerId, producerEpoch)) continue;
-      guards.set(tpKey(t.name, pd.index), { partitionKey: p.key, producerId, guard: verification.begin(p.key, producerId) });
+      guards.set(tpKey(t.name, pd.index), {
+        partitionKey: p.key,
+        producerId,
+        guard: verification.begin(p.key, producerId),
+      });
       wanted.set(t.name, [...(wanted.get(t.name) ?? []), pd.index]);
     }
   }
@@ -62,7 +75,12 @@ export function verifyProduce(ctx: RequestContext, req: ProduceRequest): Promise
 }
 
 /** The verification outcome of one partition right before its append: NONE to go ahead. */
-export function verifiedError(ctx: RequestContext, v: ProduceVerification | null, topic: string, index: number): number {
+export function verifiedError(
+  ctx: RequestContext,
+  v: ProduceVerification | null,
+  topic: string,
+  index: number,
+): number {
   if (!v) return ErrorCode.NONE;
   const key = tpKey(topic, index);
   const error = v.errors.get(key);
@@ -70,7 +88,9 @@ export function verifiedError(ctx: RequestContext, v: ProduceVerification | null
   const g = v.guards.get(key);
   if (!g) return ErrorCode.NONE;
   // A marker of this producer came in between: the transaction it verified against has ended.
-  return ctx.services.txnVerification.take(g.partitionKey, g.producerId, g.guard) ? ErrorCode.NONE : ErrorCode.INVALID_TXN_STATE;
+  return ctx.services.txnVerification.take(g.partitionKey, g.producerId, g.guard)
+    ? ErrorCode.NONE
+    : ErrorCode.INVALID_TXN_STATE;
 }
 
 /**
@@ -95,7 +115,10 @@ export async function verifyOffsetCommit(
     add: ctx.version >= 5,
   });
   const code = answers.get(tpKey(OFFSETS_TOPIC, partition)) ?? ErrorCode.UNKNOWN_SERVER_ERROR;
-  return { errorCode: offsetVerificationError(code, ctx.version), take: () => verification.take(key, req.producerId, guard) };
+  return {
+    errorCode: offsetVerificationError(code, ctx.version),
+    take: () => verification.take(key, req.producerId, guard),
+  };
 }
 
 /** Kafka's translation of a verification answer into a TxnOffsetCommit error. */

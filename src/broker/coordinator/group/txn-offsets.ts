@@ -92,7 +92,8 @@ export function replayTxnMarker(shard: GroupShard, marker: TxnMarker): void {
   const byKey = txn.pending.get(marker.producerId);
   txn.pending.delete(marker.producerId);
   if (!byKey || !marker.commit) return;
-  for (const p of byKey.values()) shard.replayOffset(p.groupId, p.topic, p.partition, p.record.value, p.recordKey);
+  for (const p of byKey.values())
+    shard.replayOffset(p.groupId, p.topic, p.partition, p.record.value, p.recordKey);
 }
 
 /** The same error for every partition of a request. */
@@ -110,7 +111,8 @@ export function txnErrors(topics: TxnCommitRequest['topics'], errorCode: number)
  */
 export function commitTxnOffsets(shard: GroupShard, ctx: Ctx, req: TxnCommitRequest): TopicErrors[] {
   const known = shard.txnOffsets.producerEpochs.get(req.producerId);
-  if (known !== undefined && req.producerEpoch < known) return txnErrors(req.topics, ErrorCode.INVALID_PRODUCER_EPOCH);
+  if (known !== undefined && req.producerEpoch < known)
+    return txnErrors(req.topics, ErrorCode.INVALID_PRODUCER_EPOCH);
   const group = shard.groups.get(req.groupId);
   const error = group ? groupError(group, req) : req.generationId >= 0 ? ErrorCode.ILLEGAL_GENERATION : null;
   if (error !== null) return txnErrors(req.topics, error);

@@ -1,7 +1,7 @@
 // DescribeTransactions and ListTransactions (KIP-664) over one shard: read-only views of its ids.
 import { ErrorCode } from '../../../protocol/errors.js';
 import type { TxnShard } from './shard.js';
-import { partitionList, TXN_STATE_NAMES, type TopicPartitions } from './state.js';
+import { partitionList, type TopicPartitions, TXN_STATE_NAMES } from './state.js';
 
 export interface DescribedTxn {
   errorCode: number;

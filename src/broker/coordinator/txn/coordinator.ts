@@ -5,7 +5,12 @@
 import type { MetadataImage } from '../../../metadata/image.js';
 import { ErrorCode } from '../../../protocol/errors.js';
 import type { Logger } from '../../logger.js';
-import { CoordinatorFailure, CoordinatorRuntime, type CoordinatorWriter, type Scheduler } from '../runtime.js';
+import {
+  CoordinatorFailure,
+  CoordinatorRuntime,
+  type CoordinatorWriter,
+  type Scheduler,
+} from '../runtime.js';
 import {
   type DescribedTxn,
   describedError,
@@ -73,7 +78,10 @@ export interface TransactionTopicSpec {
 }
 
 /** A hook that sees each marker write first (fault injection): a result replaces the write. */
-export type MarkerHook = (nodeId: number, marker: WritableMarker) => MarkerResult | null | Promise<MarkerResult | null>;
+export type MarkerHook = (
+  nodeId: number,
+  marker: WritableMarker,
+) => MarkerResult | null | Promise<MarkerResult | null>;
 
 export class TxnCoordinator {
   readonly settings: TxnCoordinatorSettings;
@@ -117,7 +125,10 @@ export class TxnCoordinator {
 
   /** The topic to create, its replication factor clamped to the live brokers (Kafka's topic configs). */
   transactionTopicSpec(liveBrokers: number): TransactionTopicSpec {
-    const replicationFactor = Math.max(1, Math.min(this.settings.transactionStateLogReplicationFactor, liveBrokers));
+    const replicationFactor = Math.max(
+      1,
+      Math.min(this.settings.transactionStateLogReplicationFactor, liveBrokers),
+    );
     return {
       name: TRANSACTION_STATE_TOPIC,
       numPartitions: this.settings.transactionStateLogPartitions,
@@ -184,7 +195,9 @@ export class TxnCoordinator {
       return m;
     };
     if (req.transactionalId === '') return all(ErrorCode.INVALID_REQUEST);
-    const r = await this.runtime.run(this.partitionFor(req.transactionalId), (shard) => verifyPartitions(shard, req));
+    const r = await this.runtime.run(this.partitionFor(req.transactionalId), (shard) =>
+      verifyPartitions(shard, req),
+    );
     return r instanceof CoordinatorFailure ? all(r.errorCode) : r;
   }
 
@@ -217,7 +230,11 @@ export class TxnCoordinator {
     const unknownStateFilters = filters.states.filter((s) => !KNOWN_STATES.has(s));
     const partitions = this.runtime.partitions();
     if (partitions.some((p) => this.runtime.status(p) === 'loading'))
-      return { errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, unknownStateFilters, transactionStates: [] };
+      return {
+        errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS,
+        unknownStateFilters,
+        transactionStates: [],
+      };
     const results = await Promise.all(
       partitions.map((p) => this.runtime.run(p, (shard, ctx) => listTxns(shard, filters, ctx.now))),
     );

@@ -33,14 +33,21 @@ export async function writeMarkersLocally(deps: LocalMarkerDeps, m: WritableMark
   for (const t of m.topics) {
     for (const index of t.partitions) {
       const key = tpKey(t.topic, index);
-      writes.push(writeOne(deps, t.topic, index, marker).then((errorCode) => void result.set(key, errorCode)));
+      writes.push(
+        writeOne(deps, t.topic, index, marker).then((errorCode) => void result.set(key, errorCode)),
+      );
     }
   }
   await Promise.all(writes);
   return result;
 }
 
-async function writeOne(deps: LocalMarkerDeps, topic: string, index: number, marker: TxnMarker): Promise<number> {
+async function writeOne(
+  deps: LocalMarkerDeps,
+  topic: string,
+  index: number,
+  marker: TxnMarker,
+): Promise<number> {
   if (topic === OFFSETS_TOPIC) {
     deps.onMarker(`${topic}-${index}`, marker.producerId);
     const errorCode = await deps.completeGroupTransaction(index, marker);

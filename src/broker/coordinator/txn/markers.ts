@@ -95,7 +95,8 @@ export class TxnMarkerManager {
     this.cancel(job.transactionalId);
     const remaining = new Map<string, { topic: string; partition: number }>();
     for (const t of job.partitions)
-      for (const partition of t.partitions) remaining.set(tpKey(t.topic, partition), { topic: t.topic, partition });
+      for (const partition of t.partitions)
+        remaining.set(tpKey(t.topic, partition), { topic: t.topic, partition });
     const run: Running = { job, remaining, timer: null, cancelled: false };
     this.running.set(job.transactionalId, run);
     this.attempt(run);
@@ -122,31 +123,27 @@ export class TxnMarkerManager {
   private attempt(run: Running): void {
     if (run.cancelled) return;
     const byLeader = new Map<number, { topic: string; partition: number }[]>();
-    let waiting = false;
     for (const [key, tp] of run.remaining) {
       const leader = this.deps.leaderOf(tp.topic, tp.partition);
       if (leader === null) {
         run.remaining.delete(key); // the topic is gone: nothing to mark
         continue;
       }
-      if (leader < 0) {
-        waiting = true;
-        continue;
-      }
+      if (leader < 0) continue; // no leader now: tried again after the backoff
       const list = byLeader.get(leader) ?? [];
       list.push(tp);
       byLeader.set(leader, list);
     }
-    if (run.remaining.size === 0) return this.finish(run);
+    if (run.remaining.size === 0) {
+      this.finish(run);
+      return;
+    }
     const sends = [...byLeader].map(([leader, tps]) => this.sendTo(run, leader, tps));
     Promise.all(sends).then((outcomes) => {
       if (run.cancelled) return;
-      if (outcomes.includes('stop')) {
-        this.cancel(run.job.transactionalId);
-        return;
-      }
-      if (run.remaining.size === 0) return this.finish(run);
-      if (waiting || outcomes.includes('retry') || run.remaining.size > 0) this.retryLater(run);
+      if (outcomes.includes('stop')) this.cancel(run.job.transactionalId);
+      else if (run.remaining.size === 0) this.finish(run);
+      else this.retryLater(run);
     });
   }
 
@@ -177,7 +174,10 @@ export class TxnMarkerManager {
       const key = tpKey(tp.topic, tp.partition);
       const error = result.get(key) ?? ErrorCode.UNKNOWN_SERVER_ERROR;
       if (error === ErrorCode.NONE) run.remaining.delete(key);
-      else if (error === ErrorCode.INVALID_PRODUCER_EPOCH || error === ErrorCode.TRANSACTION_COORDINATOR_FENCED) {
+      else if (
+        error === ErrorCode.INVALID_PRODUCER_EPOCH ||
+        error === ErrorCode.TRANSACTION_COORDINATOR_FENCED
+      ) {
         this.deps.log.info('a newer producer or coordinator owns the transaction; its markers stop', {
           transactionalId: job.transactionalId,
           topic: tp.topic,
@@ -189,7 +189,11 @@ export class TxnMarkerManager {
         if (outcome === 'ok') outcome = 'retry';
       } else {
         // Anything else (an invalid request, a corrupt log) will not heal by itself either: retry slowly.
-        this.deps.log.warn('writing a marker failed', { topic: tp.topic, partition: tp.partition, errorCode: error });
+        this.deps.log.warn('writing a marker failed', {
+          topic: tp.topic,
+          partition: tp.partition,
+          errorCode: error,
+        });
         if (outcome === 'ok') outcome = 'retry';
       }
     }

@@ -79,7 +79,12 @@ export function initProducerId(shard: TxnShard, ctx: Ctx, req: InitRequest): Pro
   }
 }
 
-function newMetadata(transactionalId: string, producerId: number, timeoutMs: number, now: number): TxnMetadata {
+function newMetadata(
+  transactionalId: string,
+  producerId: number,
+  timeoutMs: number,
+  now: number,
+): TxnMetadata {
   return {
     transactionalId,
     producerId,
@@ -246,9 +251,13 @@ export function endTransaction(shard: TxnShard, ctx: Ctx, req: EndRequest): Prod
   if (!m) return failed(ErrorCode.INVALID_PRODUCER_ID_MAPPING);
   const v2 = m.clientTransactionVersion >= 2;
   const retryOnOverflow =
-    v2 && m.previousProducerId === req.producerId && req.producerEpoch === EPOCH_MAX - 1 && m.producerEpoch === 0;
+    v2 &&
+    m.previousProducerId === req.producerId &&
+    req.producerEpoch === EPOCH_MAX - 1 &&
+    m.producerEpoch === 0;
   const retryOnBump = v2 && m.producerEpoch === req.producerEpoch + 1;
-  if (m.producerId !== req.producerId && !retryOnOverflow) return failed(ErrorCode.INVALID_PRODUCER_ID_MAPPING);
+  if (m.producerId !== req.producerId && !retryOnOverflow)
+    return failed(ErrorCode.INVALID_PRODUCER_ID_MAPPING);
   if (!endEpochValid(m, req, v2, retryOnBump, retryOnOverflow)) return failed(ErrorCode.PRODUCER_FENCED);
   const current = { errorCode: ErrorCode.NONE, producerId: m.producerId, producerEpoch: m.producerEpoch };
   switch (m.state) {
@@ -311,7 +320,8 @@ function prepareEnd(shard: TxnShard, ctx: Ctx, m: TxnMetadata, req: EndRequest):
   transit(shard, ctx, next);
   sendMarkersFor(shard, ctx, next);
   // A V2 client starts its next transaction with what it is given: the rotated id once the epoch ran out.
-  if (nextProducerId !== NO_PRODUCER_ID) return { errorCode: ErrorCode.NONE, producerId: nextProducerId, producerEpoch: 0 };
+  if (nextProducerId !== NO_PRODUCER_ID)
+    return { errorCode: ErrorCode.NONE, producerId: nextProducerId, producerEpoch: 0 };
   return { errorCode: ErrorCode.NONE, producerId: next.producerId, producerEpoch: next.producerEpoch };
 }
 
@@ -327,7 +337,12 @@ export interface CompletedMarkers {
 export function completeTransaction(shard: TxnShard, ctx: Ctx, done: CompletedMarkers): void {
   const m = shard.txns.get(done.transactionalId);
   const prepared = done.commit ? 'PrepareCommit' : 'PrepareAbort';
-  if (!m || m.state !== prepared || m.producerId !== done.producerId || m.producerEpoch !== done.producerEpoch)
+  if (
+    !m ||
+    m.state !== prepared ||
+    m.producerId !== done.producerId ||
+    m.producerEpoch !== done.producerEpoch
+  )
     return;
   const rotate = m.clientTransactionVersion >= 2 && m.nextProducerId !== NO_PRODUCER_ID;
   transit(shard, ctx, {
@@ -366,7 +381,10 @@ export function abortTimedOutTransactions(shard: TxnShard, ctx: Ctx): void {
 export function expireTransactionalIds(shard: TxnShard, ctx: Ctx): void {
   const records = [];
   for (const m of shard.txns.values()) {
-    if (isExpirationAllowed(m.state) && m.txnLastUpdateTimestamp + shard.settings.transactionalIdExpirationMs <= ctx.now)
+    if (
+      isExpirationAllowed(m.state) &&
+      m.txnLastUpdateTimestamp + shard.settings.transactionalIdExpirationMs <= ctx.now
+    )
       records.push(txnTombstone(m.transactionalId));
   }
   if (records.length === 0) return;

@@ -16,7 +16,10 @@ import {
 
 const KEY_VERSION = 0;
 const keyCodec = codecFor(TransactionLogKey, KEY_VERSION);
-const valueCodecs: Codec<TransactionLogValue>[] = [codecFor(TransactionLogValue, 0), codecFor(TransactionLogValue, 1)];
+const valueCodecs: Codec<TransactionLogValue>[] = [
+  codecFor(TransactionLogValue, 0),
+  codecFor(TransactionLogValue, 1),
+];
 
 /** A record read back (or just built): the id and its state, null for a tombstone. */
 export interface TxnRecord {
@@ -72,7 +75,8 @@ function toValue(m: TxnMetadata): TransactionLogValue {
 export function decodeTxnRecord(key: Buffer, value: Buffer | null): TxnRecord {
   const r = new Reader(key);
   const keyVersion = r.int16();
-  if (keyVersion !== KEY_VERSION) throw new DecodeError('unsupported', `transaction log key version ${keyVersion}`, 0);
+  if (keyVersion !== KEY_VERSION)
+    throw new DecodeError('unsupported', `transaction log key version ${keyVersion}`, 0);
   const { transactionalId } = keyCodec.decode(r);
   if (value === null) return { transactionalId, metadata: null };
   const vr = new Reader(value);
