@@ -81,7 +81,9 @@ function lines(child: ChildProcess): { next(prefix: string): Promise<string> } {
   };
 }
 
-test('a broker restart in the middle of transactions: each is committed or aborted whole', { timeout: 180_000 }, async () => {
+test('a broker restart in the middle of transactions: each is committed or aborted whole', {
+  timeout: 180_000,
+}, async () => {
   assert.ok(
     hasPythonModule('confluent_kafka'),
     'confluent-kafka is not installed (Debian package python3-confluent-kafka)',
@@ -108,7 +110,11 @@ test('a broker restart in the middle of transactions: each is committed or abort
     const out = lines(producer);
     await out.next('produced c');
     await restart();
-    assert.deepEqual(await read('read_committed'), [], 'the open transaction is not visible after the restart');
+    assert.deepEqual(
+      await read('read_committed'),
+      [],
+      'the open transaction is not visible after the restart',
+    );
     producer.stdin?.write('go\n');
     assert.equal(await out.next('ended c').catch((e) => String(e)), 'ended c');
     const committed = Array.from({ length: 30 }, (_, i) => `c-${i}`).sort();
