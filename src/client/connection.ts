@@ -47,6 +47,8 @@ export interface SendOptions {
   timeoutMs?: number;
   /** Requests without a response (Produce with acks=0): resolves once written. */
   noResponse?: boolean;
+  /** The highest version to use, below the negotiated one (Produce v11 for a transactions-V1 producer). */
+  maxVersion?: number;
 }
 
 /** One timer for the deadlines of every request of a client. */
@@ -97,6 +99,8 @@ export class Connection {
   private readonly closeListeners: ((err: KafkaError | null) => void)[] = [];
   /** Broker ranges from ApiVersions: apiKey -> [min, max]. */
   readonly brokerVersions = new Map<number, [number, number]>();
+  /** Finalized feature levels from ApiVersions v3+ (`transaction.version` -> 2). */
+  readonly finalizedFeatures = new Map<string, number>();
   lastUsedMs = Date.now();
 
   constructor(private readonly options: ConnectionOptions) {
@@ -225,6 +229,8 @@ export class Connection {
         if (max >= Math.max(mine[0], k.minVersion)) this.versions.set(k.apiKey, max);
       }
       if (!this.versions.has(API_KEY_API_VERSIONS)) this.versions.set(API_KEY_API_VERSIONS, version);
+      for (const f of res.finalizedFeatures ?? [])
+        if (f.name !== undefined) this.finalizedFeatures.set(f.name, f.maxVersionLevel ?? 0);
       return;
     }
     throw this.fail('CONNECTION_FAILED', 'ApiVersions negotiation failed');
@@ -233,7 +239,7 @@ export class Connection {
   /** Sends a request; `build` gets the negotiated version and returns the body. */
   async send<T>(apiKey: number, build: (version: number) => unknown, options: SendOptions = {}): Promise<T> {
     if (!this.isReady) await this.ready();
-    const version = this.version(apiKey);
+    const version = Math.min(this.version(apiKey), options.maxVersion ?? Number.POSITIVE_INFINITY);
     return this.sendAt(apiKey, version, build(version), options) as Promise<T>;
   }
 

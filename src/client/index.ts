@@ -47,5 +47,13 @@ export {
   partitionForKey,
   toPositive,
 } from './partitioner.js';
-export { Producer, type ProducerRecord, type RecordHeaders, type RecordMetadata } from './producer.js';
+export {
+  type GroupMetadata,
+  type OffsetToSend,
+  Producer,
+  type ProducerRecord,
+  type RecordHeaders,
+  type RecordMetadata,
+  type Transaction,
+} from './producer.js';
 export type { CommittedOffset, ListedOffset, OffsetToCommit, TopicPartition } from './requests.js';
