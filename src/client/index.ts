@@ -1,6 +1,7 @@
 // The public surface of the client.
 
 export type {
+  AbortTransactionSpec,
   AdminCallOptions,
   AlterConfigOp,
   BrokerApiVersions,
@@ -12,10 +13,14 @@ export type {
   CreatedTopic,
   GroupDescription,
   GroupListing,
+  ListTransactionsOptions,
   LogDirDescription,
   NewTopic,
   OffsetQuery,
+  ProducerState,
   TopicDescription,
+  TransactionDescription,
+  TransactionListing,
 } from './admin.js';
 export { Admin } from './admin.js';
 export {

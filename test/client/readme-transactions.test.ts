@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { after, before, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import { Admin, Consumer, Producer } from '../../src/index.js';
 import { type BrokerProcess, removeDataDir, startBrokerProcess } from '../helpers/broker-process.js';
 import { repoRoot } from '../helpers/paths.js';
@@ -39,7 +39,9 @@ test('the README transactions example works as written', { timeout: 60_000 }, as
   ]);
   await admin.close();
   const input = new Producer({ bootstrapServers: broker.bootstrap });
-  await input.sendBatch(Array.from({ length: 60 }, (_, i) => ({ topic: 'orders', key: `k${i}`, value: `order-${i}` })));
+  await input.sendBatch(
+    Array.from({ length: 60 }, (_, i) => ({ topic: 'orders', key: `k${i}`, value: `order-${i}` })),
+  );
   await input.close();
 
   const code = exampleAfter('### Transactions')
@@ -56,7 +58,11 @@ test('the README transactions example works as written', { timeout: 60_000 }, as
     rmSync(dir, { recursive: true, force: true });
   }
 
-  const reader = new Consumer({ bootstrapServers: broker.bootstrap, isolationLevel: 'read_committed', fetchMaxWaitMs: 50 });
+  const reader = new Consumer({
+    bootstrapServers: broker.bootstrap,
+    isolationLevel: 'read_committed',
+    fetchMaxWaitMs: 50,
+  });
   reader.assign([0, 1, 2].map((partition) => ({ topic: 'orders-enriched', partition, offset: 0 })));
   const seen: string[] = [];
   for (let polls = 0; seen.length < 60 && polls < 100; polls++)
@@ -66,7 +72,9 @@ test('the README transactions example works as written', { timeout: 60_000 }, as
 
   const check = new Admin({ bootstrapServers: broker.bootstrap });
   const committed = await check.listGroupOffsets('enricher');
-  const ends = await check.listOffsets([0, 1, 2].map((partition) => ({ topic: 'orders', partition, at: 'latest' as const })));
+  const ends = await check.listOffsets(
+    [0, 1, 2].map((partition) => ({ topic: 'orders', partition, at: 'latest' as const })),
+  );
   await check.close();
   assert.deepEqual(
     committed.map((o) => [o.partition, o.offset]).sort(),
