@@ -182,16 +182,27 @@ test('a new producer with the same id aborts the open transaction of the old one
   assert.equal(h.state('app')?.producerEpoch, 1);
   assert.equal(h.sent.at(-1)?.marker.commit, false);
   assert.equal(h.sent.at(-1)?.marker.producerEpoch, 1);
-  // Still aborting: the new producer is told to wait; the old one is fenced.
-  assert.equal((await init(h, 'app')).errorCode, E.CONCURRENT_TRANSACTIONS);
+  // Still aborting: the new producer's InitProducerId waits for the abort, and is told
+  // CONCURRENT_TRANSACTIONS after concurrentTransactionsWaitMs (100 ms); the old one is fenced.
+  const waited = init(h, 'app');
+  await settle();
+  h.clock.advance(100);
+  await settle();
+  assert.equal((await waited).errorCode, E.CONCURRENT_TRANSACTIONS);
   assert.equal((await end(h, 'app', a.producerId, 0, true)).errorCode, E.PRODUCER_FENCED);
-  // The markers land on the retry; the abort completes and the new producer gets epoch 2.
+  // A new wait is answered as soon as the markers land on their retry and the abort completes.
+  const b = init(h, 'app');
+  let answered = false;
+  void b.then(() => {
+    answered = true;
+  });
+  await settle();
+  assert.equal(answered, false);
   h.answer = () => E.NONE;
   h.clock.advance(60);
   await settle();
-  assert.equal(h.state('app')?.state, 'CompleteAbort');
-  const b = await init(h, 'app');
-  assert.deepEqual([b.errorCode, b.producerEpoch], [E.NONE, 2]);
+  assert.equal(h.state('app')?.state, 'Empty');
+  assert.deepEqual([(await b).errorCode, (await b).producerEpoch], [E.NONE, 2]);
 });
 
 test('a transaction open past its timeout is aborted with a bumped epoch', async () => {

@@ -114,7 +114,7 @@ export class TxnCoordinator {
       scheduler: deps.scheduler,
       writerFor: deps.logFor,
       createShard: (partition) => new TxnShard(partition, shardDeps),
-      parkedResponsesMax: 0,
+      parkedResponsesMax: this.settings.waitingRequestsMax,
       log: deps.log,
     });
   }

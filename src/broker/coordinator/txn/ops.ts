@@ -4,9 +4,9 @@
 // written). A transaction ends in two writes: PrepareCommit/PrepareAbort, after which the client is
 // answered and the markers go out, and CompleteCommit/CompleteAbort once every marker is written.
 import { ErrorCode } from '../../../protocol/errors.js';
-import type { OperationContext } from '../runtime.js';
+import type { OperationContext, Parked } from '../runtime.js';
 import { txnRecord, txnTombstone } from './records.js';
-import { sendMarkersFor, type TxnShard } from './shard.js';
+import { sendMarkersFor, type TxnShard, type Waiter } from './shard.js';
 import {
   containsAll,
   EPOCH_MAX,
@@ -33,6 +33,65 @@ const failed = (errorCode: number): ProducerResult => ({
   producerEpoch: NO_PRODUCER_EPOCH,
 });
 
+/** What an operation answers when the id's previous transaction is still writing its markers. */
+const BUSY: unique symbol = Symbol('busy');
+type Busy = typeof BUSY;
+
+function busyState(m: TxnMetadata): boolean {
+  return m.state === 'PrepareCommit' || m.state === 'PrepareAbort';
+}
+
+const waitTimer = (transactionalId: string) => `wait:${transactionalId}`;
+
+/**
+ * Runs `attempt`; if the id's previous transaction is still writing its markers (BUSY), the request
+ * waits (parked) until it completes and is then attempted again, or, after concurrentTransactionsWaitMs,
+ * answered `busy` (CONCURRENT_TRANSACTIONS), which clients retry after a backoff.
+ */
+function parkWhileBusy<R>(
+  shard: TxnShard,
+  ctx: Ctx,
+  transactionalId: string,
+  attempt: (s: TxnShard, c: Ctx) => R | Busy,
+  busy: R,
+): R | Parked<R> {
+  const r = attempt(shard, ctx);
+  if (r !== BUSY) return r;
+  const parked = ctx.park<R>();
+  if (!parked) return busy;
+  addWaiter(shard, ctx, transactionalId, { retry: attempt, parked: parked as Parked<unknown>, busy });
+  return parked;
+}
+
+function addWaiter(shard: TxnShard, ctx: Ctx, transactionalId: string, w: Waiter): void {
+  let list = shard.waiters.get(transactionalId);
+  if (!list) {
+    list = [];
+    shard.waiters.set(transactionalId, list);
+    ctx.schedule(waitTimer(transactionalId), shard.settings.concurrentTransactionsWaitMs, (s, c) =>
+      releaseWaiters(s, c, transactionalId, true),
+    );
+  }
+  list.push(w);
+}
+
+/** The id's transaction completed (or the wait timed out): the waiting requests go on. */
+function releaseWaiters(shard: TxnShard, ctx: Ctx, transactionalId: string, timedOut: boolean): void {
+  const list = shard.waiters.get(transactionalId);
+  if (!list) return;
+  shard.waiters.delete(transactionalId);
+  ctx.cancel(waitTimer(transactionalId));
+  for (const w of list) {
+    if (timedOut) {
+      ctx.complete(w.parked, w.busy);
+      continue;
+    }
+    const r = w.retry(shard, ctx);
+    if (r === BUSY) addWaiter(shard, ctx, transactionalId, w);
+    else ctx.complete(w.parked, r);
+  }
+}
+
 /** Writes `m` as the id's new state. */
 function transit(shard: TxnShard, ctx: Ctx, m: TxnMetadata): void {
   const valueVersion = shard.settings.transactionVersion >= 1 ? 1 : 0;
@@ -54,7 +113,21 @@ export interface InitRequest {
  * (fencing the producer that had it); an open transaction is aborted first (CONCURRENT_TRANSACTIONS
  * tells the client to retry once it is).
  */
-export function initProducerId(shard: TxnShard, ctx: Ctx, req: InitRequest): ProducerResult {
+export function initProducerId(
+  shard: TxnShard,
+  ctx: Ctx,
+  req: InitRequest,
+): ProducerResult | Parked<ProducerResult> {
+  return parkWhileBusy(
+    shard,
+    ctx,
+    req.transactionalId,
+    (s, c) => initOnce(s, c, req),
+    failed(ErrorCode.CONCURRENT_TRANSACTIONS),
+  );
+}
+
+function initOnce(shard: TxnShard, ctx: Ctx, req: InitRequest): ProducerResult | Busy {
   let m = shard.txns.get(req.transactionalId);
   if (!m) {
     const producerId = shard.deps.takeProducerId();
@@ -66,7 +139,7 @@ export function initProducerId(shard: TxnShard, ctx: Ctx, req: InitRequest): Pro
   switch (m.state) {
     case 'PrepareCommit':
     case 'PrepareAbort':
-      return failed(ErrorCode.CONCURRENT_TRANSACTIONS);
+      return BUSY;
     case 'Ongoing':
       fenceAndAbort(shard, ctx, m);
       return failed(ErrorCode.CONCURRENT_TRANSACTIONS);
@@ -193,11 +266,21 @@ function producerError(m: TxnMetadata | undefined, producerId: number, epoch: nu
 }
 
 /** Adds partitions to the transaction, starting it when none is open. One error for all. */
-export function addPartitions(shard: TxnShard, ctx: Ctx, req: AddRequest): number {
+export function addPartitions(shard: TxnShard, ctx: Ctx, req: AddRequest): number | Parked<number> {
+  return parkWhileBusy(
+    shard,
+    ctx,
+    req.transactionalId,
+    (s, c) => addOnce(s, c, req),
+    ErrorCode.CONCURRENT_TRANSACTIONS,
+  );
+}
+
+function addOnce(shard: TxnShard, ctx: Ctx, req: AddRequest): number | Busy {
   const m = shard.txns.get(req.transactionalId);
   const error = producerError(m, req.producerId, req.producerEpoch);
   if (error !== null || !m) return error ?? ErrorCode.INVALID_PRODUCER_ID_MAPPING;
-  if (m.state === 'PrepareCommit' || m.state === 'PrepareAbort') return ErrorCode.CONCURRENT_TRANSACTIONS;
+  if (busyState(m)) return BUSY;
   if (m.state === 'Ongoing' && containsAll(m.partitions, req.partitions)) return ErrorCode.NONE;
   const starting = m.state !== 'Ongoing';
   transit(shard, ctx, {
@@ -246,7 +329,21 @@ export interface EndRequest {
  * EndTxn: an Ongoing transaction moves to PrepareCommit/PrepareAbort (the client is answered once that
  * is written, and the markers go out); a retry of a finished end is answered as it was.
  */
-export function endTransaction(shard: TxnShard, ctx: Ctx, req: EndRequest): ProducerResult {
+export function endTransaction(
+  shard: TxnShard,
+  ctx: Ctx,
+  req: EndRequest,
+): ProducerResult | Parked<ProducerResult> {
+  return parkWhileBusy(
+    shard,
+    ctx,
+    req.transactionalId,
+    (s, c) => endOnce(s, c, req),
+    failed(ErrorCode.CONCURRENT_TRANSACTIONS),
+  );
+}
+
+function endOnce(shard: TxnShard, ctx: Ctx, req: EndRequest): ProducerResult | Busy {
   const m = shard.txns.get(req.transactionalId);
   if (!m) return failed(ErrorCode.INVALID_PRODUCER_ID_MAPPING);
   const v2 = m.clientTransactionVersion >= 2;
@@ -268,9 +365,9 @@ export function endTransaction(shard: TxnShard, ctx: Ctx, req: EndRequest): Prod
     case 'CompleteAbort':
       return req.commit ? failed(ErrorCode.INVALID_TXN_STATE) : current;
     case 'PrepareCommit':
-      return failed(req.commit ? ErrorCode.CONCURRENT_TRANSACTIONS : ErrorCode.INVALID_TXN_STATE);
+      return req.commit ? BUSY : failed(ErrorCode.INVALID_TXN_STATE);
     case 'PrepareAbort':
-      return failed(req.commit ? ErrorCode.INVALID_TXN_STATE : ErrorCode.CONCURRENT_TRANSACTIONS);
+      return req.commit ? failed(ErrorCode.INVALID_TXN_STATE) : BUSY;
     default:
       return failed(ErrorCode.INVALID_TXN_STATE);
   }
@@ -356,6 +453,7 @@ export function completeTransaction(shard: TxnShard, ctx: Ctx, done: CompletedMa
     partitions: new Map(),
     txnLastUpdateTimestamp: ctx.now,
   });
+  releaseWaiters(shard, ctx, done.transactionalId, false);
 }
 
 // ---- timers ---------------------------------------------------------------------------------------

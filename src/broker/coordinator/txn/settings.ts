@@ -27,6 +27,14 @@ export interface TxnCoordinatorSettings {
   transactionVersion: number;
   /** Backoff between attempts to write a marker that failed with a retriable error. */
   markerRetryBackoffMs: number;
+  /**
+   * How long a request that finds the previous transaction still writing its markers waits for it to
+   * complete before answering CONCURRENT_TRANSACTIONS (which clients retry after a backoff). On one
+   * node the markers take a millisecond or two: waiting spares the client its backoff.
+   */
+  concurrentTransactionsWaitMs: number;
+  /** Requests one partition's coordinator holds waiting at once (beyond: CONCURRENT_TRANSACTIONS now). */
+  waitingRequestsMax: number;
 }
 
 export const DEFAULT_TXN_COORDINATOR_SETTINGS: Readonly<TxnCoordinatorSettings> = {
@@ -40,6 +48,8 @@ export const DEFAULT_TXN_COORDINATOR_SETTINGS: Readonly<TxnCoordinatorSettings> 
   removeExpiredTransactionalIdsIntervalMs: 3_600_000,
   transactionVersion: 2,
   markerRetryBackoffMs: 100,
+  concurrentTransactionsWaitMs: 100,
+  waitingRequestsMax: 10_000,
 };
 
 export const TRANSACTION_STATE_TOPIC = '__transaction_state';

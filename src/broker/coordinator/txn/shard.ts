@@ -4,7 +4,7 @@
 // past their timeout and forget ids idle past transactional.id.expiration.ms.
 import { DecodeError } from '../../../protocol/index.js';
 import type { Logger } from '../../logger.js';
-import type { CoordinatorShard, OperationContext } from '../runtime.js';
+import type { CoordinatorShard, OperationContext, Parked } from '../runtime.js';
 import type { MarkerJob } from './markers.js';
 import { abortTimedOutTransactions, expireTransactionalIds } from './ops.js';
 import { decodeTxnRecord, type TxnRecord } from './records.js';
@@ -23,8 +23,18 @@ export interface TxnShardDeps {
 export const ABORT_TIMER = 'abort-timed-out-transactions';
 export const EXPIRE_TIMER = 'expire-transactional-ids';
 
+/** A request waiting for a transaction's markers (ops.ts, parkWhileBusy). */
+export interface Waiter {
+  retry(shard: TxnShard, ctx: OperationContext<TxnShard>): unknown;
+  parked: Parked<unknown>;
+  /** The answer when the wait times out. */
+  busy: unknown;
+}
+
 export class TxnShard implements CoordinatorShard<TxnShard> {
   readonly txns = new Map<string, TxnMetadata>();
+  /** Requests waiting for a transactional id's PrepareCommit/PrepareAbort to complete (soft state). */
+  readonly waiters = new Map<string, Waiter[]>();
 
   constructor(
     readonly partition: number,
