@@ -46,6 +46,8 @@ export class TxnOffsets {
   readonly pending = new Map<number, Map<string, PendingOffset>>();
   /** producer id → the highest epoch seen in its writes and markers */
   readonly producerEpochs = new Map<number, number>();
+  /** Groups that have committed offsets in a transaction: exactly-once consumers, reading committed data. */
+  readonly transactionalGroups = new Set<string>();
 
   hasPending(groupId: string, topic: string, partition: number): boolean {
     const key = pendingKey(groupId, topic, partition);
@@ -92,8 +94,10 @@ export function replayTxnMarker(shard: GroupShard, marker: TxnMarker): void {
   const byKey = txn.pending.get(marker.producerId);
   txn.pending.delete(marker.producerId);
   if (!byKey || !marker.commit) return;
-  for (const p of byKey.values())
+  for (const p of byKey.values()) {
     shard.replayOffset(p.groupId, p.topic, p.partition, p.record.value, p.recordKey);
+    txn.transactionalGroups.add(p.groupId);
+  }
 }
 
 /** The same error for every partition of a request. */
