@@ -130,7 +130,6 @@ export class TransactionManager {
    * `transaction.timeout.ms`-bounded `default.api.timeout.ms` runs out.
    */
   private async toCoordinator<T>(
-    api: string,
     key: string,
     keyType: number,
     fn: (conn: Connection) => Promise<T>,
@@ -176,23 +175,18 @@ export class TransactionManager {
     if (this.state !== 'uninitialized' && this.state !== 'abortable' && this.state !== 'ready')
       throw this.illegal('initTransactions');
     const current = this.host.identity();
-    const res = await this.toCoordinator(
-      'InitProducerId',
-      this.transactionalId,
-      KEY_TYPE_TRANSACTION,
-      async (conn) => {
-        const r = await conn.send<InitProducerIdResponse>(API.InitProducerId, () => ({
-          transactionalId: this.transactionalId,
-          transactionTimeoutMs: this.config.transactionTimeoutMs,
-          // KIP-360: a producer that had an epoch asks for a bump of it rather than a fresh start.
-          producerId: current.producerId,
-          producerEpoch: current.producerEpoch,
-        }));
-        this.check(r.errorCode, 'InitProducerId');
-        this.transactionVersion = this.supportsV2(conn) ? 2 : 0;
-        return r;
-      },
-    ).catch((e: KafkaError) => this.failWith(e));
+    const res = await this.toCoordinator(this.transactionalId, KEY_TYPE_TRANSACTION, async (conn) => {
+      const r = await conn.send<InitProducerIdResponse>(API.InitProducerId, () => ({
+        transactionalId: this.transactionalId,
+        transactionTimeoutMs: this.config.transactionTimeoutMs,
+        // KIP-360: a producer that had an epoch asks for a bump of it rather than a fresh start.
+        producerId: current.producerId,
+        producerEpoch: current.producerEpoch,
+      }));
+      this.check(r.errorCode, 'InitProducerId');
+      this.transactionVersion = this.supportsV2(conn) ? 2 : 0;
+      return r;
+    }).catch((e: KafkaError) => this.failWith(e));
     this.host.setIdentity(res.producerId, res.producerEpoch);
     this.state = 'ready';
     this.lastError = null;
@@ -252,27 +246,22 @@ export class TransactionManager {
     for (const tp of batch) byTopic.set(tp.topic, [...(byTopic.get(tp.topic) ?? []), tp.partition]);
     const { producerId, producerEpoch } = this.host.identity();
     try {
-      await this.toCoordinator(
-        'AddPartitionsToTxn',
-        this.transactionalId,
-        KEY_TYPE_TRANSACTION,
-        async (conn) => {
-          const r = await conn.send<AddPartitionsToTxnResponse>(API.AddPartitionsToTxn, () => ({
-            v3AndBelowTransactionalId: this.transactionalId,
-            v3AndBelowProducerId: producerId,
-            v3AndBelowProducerEpoch: producerEpoch,
-            v3AndBelowTopics: [...byTopic].map(([name, partitions]) => ({ name, partitions })),
-          }));
-          let first = E.NONE as number;
-          for (const t of r.resultsByTopicV3AndBelow ?? []) {
-            for (const p of t.resultsByPartition) {
-              if (p.partitionErrorCode === E.NONE) this.registered.add(`${t.name}\u0000${p.partitionIndex}`);
-              else if (first === E.NONE || first === E.OPERATION_NOT_ATTEMPTED) first = p.partitionErrorCode;
-            }
+      await this.toCoordinator(this.transactionalId, KEY_TYPE_TRANSACTION, async (conn) => {
+        const r = await conn.send<AddPartitionsToTxnResponse>(API.AddPartitionsToTxn, () => ({
+          v3AndBelowTransactionalId: this.transactionalId,
+          v3AndBelowProducerId: producerId,
+          v3AndBelowProducerEpoch: producerEpoch,
+          v3AndBelowTopics: [...byTopic].map(([name, partitions]) => ({ name, partitions })),
+        }));
+        let first = E.NONE as number;
+        for (const t of r.resultsByTopicV3AndBelow ?? []) {
+          for (const p of t.resultsByPartition) {
+            if (p.partitionErrorCode === E.NONE) this.registered.add(`${t.name}\u0000${p.partitionIndex}`);
+            else if (first === E.NONE || first === E.OPERATION_NOT_ATTEMPTED) first = p.partitionErrorCode;
           }
-          this.check(first, 'AddPartitionsToTxn');
-        },
-      );
+        }
+        this.check(first, 'AddPartitionsToTxn');
+      });
       this.started = true;
     } catch (e) {
       this.started = true; // the coordinator may have added some: the transaction must be ended
@@ -288,20 +277,15 @@ export class TransactionManager {
     const { producerId, producerEpoch } = this.host.identity();
     try {
       if (this.transactionVersion < 2 && !this.groupsAdded.has(group.groupId)) {
-        await this.toCoordinator(
-          'AddOffsetsToTxn',
-          this.transactionalId,
-          KEY_TYPE_TRANSACTION,
-          async (conn) => {
-            const r = await conn.send<AddOffsetsToTxnResponse>(API.AddOffsetsToTxn, () => ({
-              transactionalId: this.transactionalId,
-              producerId,
-              producerEpoch,
-              groupId: group.groupId,
-            }));
-            this.check(r.errorCode, 'AddOffsetsToTxn');
-          },
-        );
+        await this.toCoordinator(this.transactionalId, KEY_TYPE_TRANSACTION, async (conn) => {
+          const r = await conn.send<AddOffsetsToTxnResponse>(API.AddOffsetsToTxn, () => ({
+            transactionalId: this.transactionalId,
+            producerId,
+            producerEpoch,
+            groupId: group.groupId,
+          }));
+          this.check(r.errorCode, 'AddOffsetsToTxn');
+        });
         this.groupsAdded.add(group.groupId);
       }
       this.started = true;
@@ -319,7 +303,7 @@ export class TransactionManager {
   ): Promise<void> {
     const byTopic = new Map<string, OffsetToSend[]>();
     for (const o of offsets) byTopic.set(o.topic, [...(byTopic.get(o.topic) ?? []), o]);
-    await this.toCoordinator('TxnOffsetCommit', group.groupId, KEY_TYPE_GROUP, async (conn) => {
+    await this.toCoordinator(group.groupId, KEY_TYPE_GROUP, async (conn) => {
       const r = await conn.send<TxnOffsetCommitResponse>(
         API.TxnOffsetCommit,
         () => ({
@@ -384,7 +368,7 @@ export class TransactionManager {
 
   private async endTxn(commit: boolean): Promise<void> {
     const { producerId, producerEpoch } = this.host.identity();
-    const r = await this.toCoordinator('EndTxn', this.transactionalId, KEY_TYPE_TRANSACTION, async (conn) => {
+    const r = await this.toCoordinator(this.transactionalId, KEY_TYPE_TRANSACTION, async (conn) => {
       const res = await conn.send<EndTxnResponse>(
         API.EndTxn,
         () => ({ transactionalId: this.transactionalId, producerId, producerEpoch, committed: commit }),

@@ -89,16 +89,29 @@ test('a transaction across a segment roll; a commit is not in the index; stale m
   append(log, marker(7, true, 3), 'coordinator');
   await settle(log);
   assert.equal(log.lastStableOffset, log.logEndOffset);
-  assert.deepEqual(await log.abortedTransactions(0, log.logEndOffset), [], 'a commit is not an aborted transaction');
+  assert.deepEqual(
+    await log.abortedTransactions(0, log.logEndOffset),
+    [],
+    'a commit is not an aborted transaction',
+  );
   append(log, txn(7, 1, ['z']));
   const stale = log.append(marker(7, false, 2), { leaderEpoch: 0, origin: 'coordinator' });
-  assert.deepEqual([stale.kind, stale.kind === 'rejected' && stale.problem], ['rejected', 'coordinator-fenced']);
+  assert.deepEqual(
+    [stale.kind, stale.kind === 'rejected' && stale.problem],
+    ['rejected', 'coordinator-fenced'],
+  );
   // A producer epoch older than the one the log knows is refused, marker or data.
   append(log, marker(7, false, 3, 1), 'coordinator'); // epoch 1 aborts it
   const zombie = log.append(txn(7, 2, ['late'], 0), { leaderEpoch: 0 });
-  assert.deepEqual([zombie.kind, zombie.kind === 'rejected' && zombie.problem], ['rejected', 'invalid-producer-epoch']);
+  assert.deepEqual(
+    [zombie.kind, zombie.kind === 'rejected' && zombie.problem],
+    ['rejected', 'invalid-producer-epoch'],
+  );
   // Clients may not write markers.
   const forged = log.append(marker(9, true), { leaderEpoch: 0 });
-  assert.deepEqual([forged.kind, forged.kind === 'rejected' && forged.problem], ['rejected', 'invalid-record']);
+  assert.deepEqual(
+    [forged.kind, forged.kind === 'rejected' && forged.problem],
+    ['rejected', 'invalid-record'],
+  );
   await log.close();
 });

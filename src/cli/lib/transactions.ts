@@ -143,7 +143,7 @@ export async function findHanging(
   return candidates.filter((c) => {
     const id = idOf.get(c.producer.producerId);
     const inTxn = id === undefined ? null : described.get(id);
-    return !inTxn || !inTxn.has(`${c.tp.topic}-${c.tp.partition}`);
+    return !inTxn?.has(`${c.tp.topic}-${c.tp.partition}`);
   });
 }
 
