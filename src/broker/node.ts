@@ -36,7 +36,7 @@ import { ProducerIdManager } from './producer-ids.js';
 import { LocalMetadataLog } from './raft-io/local-metadata-log.js';
 import { toLogConfig } from './replica/log-config.js';
 import { ReplicaManager } from './replica/replica-manager.js';
-import { TxnVerification } from './replica/txn-verification.js';
+import { TxnVerification, type TxnVerifier } from './replica/txn-verification.js';
 import { type BoundListener, type ListenerSpec, SocketServer } from './server/listener.js';
 
 const INTERNAL_TOPICS = new Set([OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC]);
@@ -66,6 +66,11 @@ export interface NodeOptions {
    * cluster provides it). Markers for partitions led here are written locally either way.
    */
   remoteMarkers?: MarkerChannel;
+  /**
+   * Asks the transaction coordinator on another node to verify (or add) the partitions of a
+   * transactional write (AddPartitionsToTxn v4/v5 over the wire; the cluster provides it).
+   */
+  remoteTxnVerifier?: TxnVerifier;
   /**
    * Metrics. Absent, the node keeps its plain counters but times no request, runs no process monitor
    * and serves no HTTP (in-process nodes). Present, requests are timed and, when `port` is given,
@@ -259,7 +264,7 @@ export class BrokerNode {
     });
     controller.onImage((image, previous) => txns.onMetadataImage(image, previous, config.nodeId));
     const txnVerification = new TxnVerification(
-      localTxnVerifier(txns, config.nodeId, () => controller.image),
+      localTxnVerifier(txns, config.nodeId, () => controller.image, options.remoteTxnVerifier),
       () => config.transactionPartitionVerificationEnable,
     );
     const services: BrokerServices = {
