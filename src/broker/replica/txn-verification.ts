@@ -49,9 +49,11 @@ export class TxnVerification {
     return this.enabled();
   }
 
-  /** Whether a transactional batch of this producer needs verification before it is appended. */
+  /**
+   * Whether a transactional batch of this producer needs verification (or, V2, adding) before it is
+   * appended: not when the partition already has the producer's transaction open at this epoch.
+   */
   needsVerification(p: Partition, producerId: number, producerEpoch: number): boolean {
-    if (!this.enabled()) return false;
     const e = p.log.producerState.producers.get(producerId);
     return !(e && e.currentTxnFirstOffset >= 0 && e.producerEpoch === producerEpoch);
   }
