@@ -77,3 +77,33 @@ test('TxnOffsetCommit: an older producer epoch is refused; the group metadata is
   const emptyGroup = await h.coordinator.commitTxnOffsets({ ...commit(3, 12), groupId: '' });
   assert.equal(emptyGroup[0].partitions[0].errorCode, E.INVALID_GROUP_ID);
 });
+
+test('a plain commit after a transactional one wins when the transaction commits later, as in Kafka', async () => {
+  const h = await harness();
+  await h.coordinator.commitTxnOffsets(commit(0, 10));
+  const plain = await h.coordinator.commitOffsets({
+    groupId: 'g',
+    generationId: -1,
+    memberId: '',
+    groupInstanceId: null,
+    retentionTimeMs: -1,
+    apiVersion: 8,
+    topics: [
+      {
+        name: 'orders',
+        partitions: [{ partition: 0, offset: 15, leaderEpoch: -1, metadata: '', commitTimestamp: -1 }],
+      },
+    ],
+  });
+  assert.equal(plain[0].partitions[0].errorCode, E.NONE);
+  await h.coordinator.completeTransaction(0, marker(true));
+  assert.deepEqual(await offsetOf(h), [15, E.NONE]);
+  // The same order after a restart.
+  const h2 = await h.restart();
+  await settle();
+  assert.deepEqual(await offsetOf(h2), [15, E.NONE]);
+  // A transaction that starts after the plain commit does replace it.
+  await h2.coordinator.commitTxnOffsets(commit(0, 20));
+  await h2.coordinator.completeTransaction(0, marker(true));
+  assert.deepEqual(await offsetOf(h2), [20, E.NONE]);
+});

@@ -67,9 +67,10 @@ export class GroupShard implements CoordinatorShard<GroupShard> {
       return;
     }
     if (record.kind === 'offset' && producer) replayPendingOffset(this, producer, record, key);
-    else if (record.kind === 'offset')
+    else if (record.kind === 'offset') {
+      this.txnOffsets.notePlainCommit(record.group, record.topic, record.partition);
       this.replayOffset(record.group, record.topic, record.partition, record.value, key);
-    else if (record.kind === 'group') this.replayGroup(record.group, record.value);
+    } else if (record.kind === 'group') this.replayGroup(record.group, record.value);
   }
 
   replayEndTransaction(marker: TxnMarker): void {

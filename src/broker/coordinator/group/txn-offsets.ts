@@ -38,6 +38,8 @@ export interface PendingOffset {
   partition: number;
   record: Extract<DecodedRecord, { kind: 'offset' }>;
   recordKey: Buffer;
+  /** Where it was in the log, in replay order. */
+  order: number;
 }
 
 /** The transactional state of a group shard: pending offsets and the last epoch of each producer. */
@@ -48,6 +50,32 @@ export class TxnOffsets {
   readonly producerEpochs = new Map<number, number>();
   /** Groups that have committed offsets in a transaction: exactly-once consumers, reading committed data. */
   readonly transactionalGroups = new Set<string>();
+  /** Replay order of offset records; (group, topic, partition) → order of its last plain commit. */
+  private order = 0;
+  private readonly plainCommits = new Map<string, number>();
+
+  /** A plain (non-transactional) commit or tombstone of a partition's offset was replayed. */
+  notePlainCommit(groupId: string, topic: string, partition: number): void {
+    if (this.pending.size > 0) this.plainCommits.set(pendingKey(groupId, topic, partition), this.order++);
+  }
+
+  nextOrder(): number {
+    return this.order++;
+  }
+
+  /**
+   * Whether a pending offset, once committed, replaces the committed one: as in Kafka, a plain commit
+   * that came later in the log wins over a transaction that commits after it.
+   */
+  supersedes(p: PendingOffset): boolean {
+    const plain = this.plainCommits.get(pendingKey(p.groupId, p.topic, p.partition));
+    return plain === undefined || plain < p.order;
+  }
+
+  /** Forgets plain commits no pending offset can be older than. */
+  trim(): void {
+    if (this.pending.size === 0) this.plainCommits.clear();
+  }
 
   hasPending(groupId: string, topic: string, partition: number): boolean {
     const key = pendingKey(groupId, topic, partition);
@@ -84,6 +112,7 @@ export function replayPendingOffset(
     partition: record.partition,
     record,
     recordKey,
+    order: txn.nextOrder(),
   });
 }
 
@@ -93,11 +122,13 @@ export function replayTxnMarker(shard: GroupShard, marker: TxnMarker): void {
   txn.noteEpoch(marker.producerId, marker.producerEpoch);
   const byKey = txn.pending.get(marker.producerId);
   txn.pending.delete(marker.producerId);
-  if (!byKey || !marker.commit) return;
-  for (const p of byKey.values()) {
-    shard.replayOffset(p.groupId, p.topic, p.partition, p.record.value, p.recordKey);
-    txn.transactionalGroups.add(p.groupId);
+  if (byKey && marker.commit) {
+    for (const p of byKey.values()) {
+      if (txn.supersedes(p)) shard.replayOffset(p.groupId, p.topic, p.partition, p.record.value, p.recordKey);
+      txn.transactionalGroups.add(p.groupId);
+    }
   }
+  txn.trim();
 }
 
 /** The same error for every partition of a request. */
