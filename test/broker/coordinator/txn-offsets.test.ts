@@ -76,6 +76,19 @@ test('TxnOffsetCommit: an older producer epoch is refused; the group metadata is
   assert.equal(withGeneration[0].partitions[0].errorCode, E.ILLEGAL_GENERATION);
   const emptyGroup = await h.coordinator.commitTxnOffsets({ ...commit(3, 12), groupId: '' });
   assert.equal(emptyGroup[0].partitions[0].errorCode, E.INVALID_GROUP_ID);
+  // Markers from an older coordinator, or for an older producer epoch, are refused.
+  assert.equal(
+    await h.coordinator.completeTransaction(0, { ...marker(true, 3), coordinatorEpoch: 5 }),
+    E.NONE,
+  );
+  assert.equal(
+    await h.coordinator.completeTransaction(0, { ...marker(true, 3), coordinatorEpoch: 4 }),
+    E.TRANSACTION_COORDINATOR_FENCED,
+  );
+  assert.equal(
+    await h.coordinator.completeTransaction(0, { ...marker(false, 2), coordinatorEpoch: 5 }),
+    E.INVALID_PRODUCER_EPOCH,
+  );
 });
 
 test('a plain commit after a transactional one wins when the transaction commits later, as in Kafka', async () => {

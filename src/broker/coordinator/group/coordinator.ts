@@ -238,7 +238,7 @@ export class GroupCoordinator {
    */
   async completeTransaction(partition: number, marker: TxnMarker): Promise<number> {
     const r = await this.runtime.run(partition, (shard, ctx) => writeTxnMarker(shard, ctx, marker));
-    return r instanceof CoordinatorFailure ? r.errorCode : ErrorCode.NONE;
+    return r instanceof CoordinatorFailure ? r.errorCode : r;
   }
 
   async deleteOffsets(

@@ -48,6 +48,8 @@ export class TxnOffsets {
   readonly pending = new Map<number, Map<string, PendingOffset>>();
   /** producer id → the highest epoch seen in its writes and markers */
   readonly producerEpochs = new Map<number, number>();
+  /** producer id → the highest coordinator epoch of its markers */
+  readonly coordinatorEpochs = new Map<number, number>();
   /** Groups that have committed offsets in a transaction: exactly-once consumers, reading committed data. */
   readonly transactionalGroups = new Set<string>();
   /** Replay order of offset records; (group, topic, partition) → order of its last plain commit. */
@@ -120,6 +122,8 @@ export function replayPendingOffset(
 export function replayTxnMarker(shard: GroupShard, marker: TxnMarker): void {
   const txn = shard.txnOffsets;
   txn.noteEpoch(marker.producerId, marker.producerEpoch);
+  if ((txn.coordinatorEpochs.get(marker.producerId) ?? -1) < marker.coordinatorEpoch)
+    txn.coordinatorEpochs.set(marker.producerId, marker.coordinatorEpoch);
   const byKey = txn.pending.get(marker.producerId);
   txn.pending.delete(marker.producerId);
   if (byKey && marker.commit) {
@@ -192,9 +196,18 @@ function groupError(group: ClassicGroup, req: TxnCommitRequest): number | null {
   return null;
 }
 
-/** Writes a marker for `marker.producerId`'s offsets (WriteTxnMarkers to `__consumer_offsets`). */
-export function writeTxnMarker(_shard: GroupShard, ctx: Ctx, marker: TxnMarker): void {
+/**
+ * Writes a marker for `marker.producerId`'s offsets (WriteTxnMarkers to `__consumer_offsets`); one from
+ * an older coordinator or producer epoch is refused here, as the log would refuse it.
+ */
+export function writeTxnMarker(shard: GroupShard, ctx: Ctx, marker: TxnMarker): number {
+  const txn = shard.txnOffsets;
+  if (marker.coordinatorEpoch < (txn.coordinatorEpochs.get(marker.producerId) ?? -1))
+    return ErrorCode.TRANSACTION_COORDINATOR_FENCED;
+  if (marker.producerEpoch < (txn.producerEpochs.get(marker.producerId) ?? -1))
+    return ErrorCode.INVALID_PRODUCER_EPOCH;
   ctx.appendEndTransaction(marker);
+  return ErrorCode.NONE;
 }
 
 /** OffsetFetch with require_stable: partitions with a pending transactional offset are not stable yet. */
