@@ -66,10 +66,15 @@ export function verifyProduce(ctx: RequestContext, req: ProduceRequest): Promise
       partitions: [...wanted].map(([topic, partitions]) => ({ topic, partitions })),
       add: version >= 12,
     })
+    .catch(() => unreachable([...guards.keys()]))
     .then((answers) => {
       const errors = new Map<string, number>();
       for (const [key, code] of answers) {
-        if (code !== ErrorCode.NONE) errors.set(key, produceVerificationError(code, version));
+        if (code === ErrorCode.NONE) continue;
+        errors.set(key, produceVerificationError(code, version));
+        // No append follows: the guard goes now.
+        const g = guards.get(key);
+        if (g) verification.take(g.partitionKey, g.producerId, g.guard);
       }
       return { errors, guards };
     });
@@ -108,18 +113,19 @@ export async function verifyOffsetCommit(
   const partition = ctx.services.groups.partitionFor(req.groupId);
   const key = `${OFFSETS_TOPIC}-${partition}`;
   const guard = verification.begin(key, req.producerId);
-  const answers = await verification.verifier.verify({
-    transactionalId: req.transactionalId,
-    producerId: req.producerId,
-    producerEpoch: req.producerEpoch,
-    partitions: [{ topic: OFFSETS_TOPIC, partitions: [partition] }],
-    add: ctx.version >= 5,
-  });
+  const answers = await verification.verifier
+    .verify({
+      transactionalId: req.transactionalId,
+      producerId: req.producerId,
+      producerEpoch: req.producerEpoch,
+      partitions: [{ topic: OFFSETS_TOPIC, partitions: [partition] }],
+      add: ctx.version >= 5,
+    })
+    .catch(() => unreachable([tpKey(OFFSETS_TOPIC, partition)]));
   const code = answers.get(tpKey(OFFSETS_TOPIC, partition)) ?? ErrorCode.UNKNOWN_SERVER_ERROR;
-  return {
-    errorCode: offsetVerificationError(code, ctx.version),
-    take: () => verification.take(key, req.producerId, guard),
-  };
+  const take = () => verification.take(key, req.producerId, guard);
+  if (code !== ErrorCode.NONE) take();
+  return { errorCode: offsetVerificationError(code, ctx.version), take };
 }
 
 /** Kafka's translation of a verification answer into a TxnOffsetCommit error. */
@@ -138,4 +144,9 @@ function offsetVerificationError(code: number, version: number): number {
     default:
       return code;
   }
+}
+
+/** The answer when the coordinator could not be asked (a remote one unreachable): retriable. */
+function unreachable(keys: readonly string[]): Map<string, number> {
+  return new Map(keys.map((k) => [k, ErrorCode.NETWORK_EXCEPTION]));
 }
