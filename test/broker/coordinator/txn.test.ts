@@ -179,9 +179,10 @@ test('a new producer with the same id aborts the open transaction of the old one
   assert.equal(fence.errorCode, E.CONCURRENT_TRANSACTIONS);
   await settle();
   assert.equal(h.state('app')?.state, 'PrepareAbort');
-  assert.equal(h.state('app')?.producerEpoch, 1);
+  // Fenced (epoch 1), then aborted at the broker's transaction version 2 (epoch 2).
+  assert.equal(h.state('app')?.producerEpoch, 2);
   assert.equal(h.sent.at(-1)?.marker.commit, false);
-  assert.equal(h.sent.at(-1)?.marker.producerEpoch, 1);
+  assert.equal(h.sent.at(-1)?.marker.producerEpoch, 2);
   // Still aborting: the new producer's InitProducerId waits for the abort, and is told
   // CONCURRENT_TRANSACTIONS after concurrentTransactionsWaitMs (100 ms); the old one is fenced.
   const waited = init(h, 'app');
@@ -202,7 +203,7 @@ test('a new producer with the same id aborts the open transaction of the old one
   h.clock.advance(60);
   await settle();
   assert.equal(h.state('app')?.state, 'Empty');
-  assert.deepEqual([(await b).errorCode, (await b).producerEpoch], [E.NONE, 2]);
+  assert.deepEqual([(await b).errorCode, (await b).producerEpoch], [E.NONE, 3]);
 });
 
 test('a transaction open past its timeout is aborted with a bumped epoch', async () => {
@@ -215,13 +216,14 @@ test('a transaction open past its timeout is aborted with a bumped epoch', async
   h.clock.advance(3000);
   await settle();
   assert.equal(h.state('app')?.state, 'CompleteAbort');
-  assert.equal(h.state('app')?.producerEpoch, 1);
+  assert.equal(h.state('app')?.producerEpoch, 2);
   assert.deepEqual(
     h.sent.map((s) => [s.marker.commit, s.marker.producerEpoch]),
-    [[false, 1]],
+    [[false, 2]],
   );
-  // The producer that let it time out is fenced.
+  // The producer that let it time out is fenced, whether it ends with V1 or V2.
   assert.equal((await end(h, 'app', a.producerId, 0, true)).errorCode, E.PRODUCER_FENCED);
+  assert.equal((await end(h, 'app', a.producerId, 0, false, 2)).errorCode, E.PRODUCER_FENCED);
 });
 
 test('transactional ids idle past transactional.id.expiration.ms are forgotten; open ones are not', async () => {

@@ -235,13 +235,19 @@ function initEpoch(
 
 /**
  * Fences the producer of an open transaction (epoch + 1, never given to any client) and aborts the
- * transaction with that epoch, so that the old producer's writes and markers are refused.
+ * transaction with that epoch, so that the old producer's writes and markers are refused. As in Kafka,
+ * the abort is the coordinator's own, at the broker's transaction version: with V2 it bumps the epoch
+ * once more, so that the fenced producer's EndTxn cannot pass for a retry of this one.
  */
 function fenceAndAbort(shard: TxnShard, ctx: Ctx, m: TxnMetadata): void {
+  const v2 = shard.settings.transactionVersion >= 2;
+  const fenced = m.producerEpoch < EPOCH_MAX ? m.producerEpoch + 1 : m.producerEpoch;
+  const bumped = v2 && fenced < EPOCH_MAX;
   const next: TxnMetadata = {
     ...m,
-    producerEpoch: m.producerEpoch < EPOCH_MAX ? m.producerEpoch + 1 : m.producerEpoch,
-    lastProducerEpoch: NO_PRODUCER_EPOCH,
+    producerEpoch: bumped ? fenced + 1 : fenced,
+    lastProducerEpoch: bumped ? fenced : NO_PRODUCER_EPOCH,
+    clientTransactionVersion: v2 ? 2 : m.clientTransactionVersion,
     state: 'PrepareAbort',
     txnLastUpdateTimestamp: ctx.now,
   };
