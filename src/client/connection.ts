@@ -99,8 +99,12 @@ export class Connection {
   private readonly closeListeners: ((err: KafkaError | null) => void)[] = [];
   /** Broker ranges from ApiVersions: apiKey -> [min, max]. */
   readonly brokerVersions = new Map<number, [number, number]>();
-  /** Finalized feature levels from ApiVersions v3+ (`transaction.version` -> 2). */
-  readonly finalizedFeatures = new Map<string, number>();
+  /** Features from ApiVersions v3+ (metadata.version, kraft.version, ...): what the broker supports and what is finalized. */
+  features: {
+    supported: { name: string; minVersion: number; maxVersion: number }[];
+    finalized: { name: string; minVersionLevel: number; maxVersionLevel: number }[];
+    finalizedEpoch: number;
+  } = { supported: [], finalized: [], finalizedEpoch: -1 };
   lastUsedMs = Date.now();
 
   constructor(private readonly options: ConnectionOptions) {
@@ -229,8 +233,19 @@ export class Connection {
         if (max >= Math.max(mine[0], k.minVersion)) this.versions.set(k.apiKey, max);
       }
       if (!this.versions.has(API_KEY_API_VERSIONS)) this.versions.set(API_KEY_API_VERSIONS, version);
-      for (const f of res.finalizedFeatures ?? [])
-        if (f.name !== undefined) this.finalizedFeatures.set(f.name, f.maxVersionLevel ?? 0);
+      this.features = {
+        supported: (res.supportedFeatures ?? []).map((f) => ({
+          name: f.name ?? '',
+          minVersion: f.minVersion ?? 0,
+          maxVersion: f.maxVersion ?? 0,
+        })),
+        finalized: (res.finalizedFeatures ?? []).map((f) => ({
+          name: f.name ?? '',
+          minVersionLevel: f.minVersionLevel ?? 0,
+          maxVersionLevel: f.maxVersionLevel ?? 0,
+        })),
+        finalizedEpoch: res.finalizedFeaturesEpoch ?? -1,
+      };
       return;
     }
     throw this.fail('CONNECTION_FAILED', 'ApiVersions negotiation failed');

@@ -194,7 +194,7 @@ export class TransactionManager {
 
   private supportsV2(conn: Connection): boolean {
     return (
-      (conn.finalizedFeatures.get('transaction.version') ?? 0) >= 2 &&
+      (conn.features.finalized.find((f) => f.name === 'transaction.version')?.maxVersionLevel ?? 0) >= 2 &&
       (conn.versionOf(API.EndTxn) ?? 0) >= 5 &&
       (conn.versionOf(API.Produce) ?? 0) >= 12 &&
       (conn.versionOf(API.TxnOffsetCommit) ?? 0) >= 5

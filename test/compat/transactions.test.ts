@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import kafkajs from 'kafkajs';
 import { Admin } from '../../src/client/index.js';
 import { type BrokerProcess, removeDataDir, startBrokerProcess } from '../helpers/broker-process.js';
-import { DEBIAN_PYTHON, hasCommand, hasPythonModule, run, runPython } from '../helpers/tools.js';
+import { DEBIAN_PYTHON, needs, run, runPython } from '../helpers/tools.js';
 
 let broker: BrokerProcess;
 let admin: Admin;
@@ -26,13 +26,6 @@ after(async () => {
   await broker.stop();
   removeDataDir(broker.dataDir);
 });
-
-function needConfluent(): void {
-  assert.ok(
-    hasPythonModule('confluent_kafka'),
-    'confluent-kafka is not installed (Debian package python3-confluent-kafka)',
-  );
-}
 
 /** The values of a topic's records, read to the end by librdkafka with the given isolation level. */
 const READ_ALL = `
@@ -106,8 +99,8 @@ print('done')
 
 test('confluent-kafka: consume-transform-produce, one transaction committed and one aborted across 3 partitions', {
   timeout: 120_000,
-}, async () => {
-  needConfluent();
+}, async (t) => {
+  if (!needs(t, 'confluent-kafka', 'kcat')) return;
   await admin.createTopics([
     { name: 'ctp-in', numPartitions: 3 },
     { name: 'ctp-out', numPartitions: 3 },
@@ -144,8 +137,8 @@ test('confluent-kafka: consume-transform-produce, one transaction committed and 
 // transaction.timeout.ms; either way it must never become visible to read_committed.
 test('kcat -X transactional.id: closing stdin commits; an interrupted kcat is aborted at its timeout', {
   timeout: 90_000,
-}, async () => {
-  assert.ok(hasCommand('kcat'), 'kcat is not installed (Debian package kcat)');
+}, async (t) => {
+  if (!needs(t, 'kcat', 'confluent-kafka')) return;
   await admin.createTopics([{ name: 'kcat-txn', numPartitions: 3 }]);
   const producer = (txnId: string) => [
     '-b',
@@ -250,7 +243,8 @@ const { Kafka, logLevel } = kafkajs;
 
 test('kafkajs: transactions with sendOffsets; commit and abort; read_committed consumers', {
   timeout: 90_000,
-}, async () => {
+}, async (t) => {
+  if (!needs(t, 'confluent-kafka')) return;
   const kafka = new Kafka({
     clientId: 'txn-compat',
     brokers: [broker.bootstrap],
@@ -339,8 +333,8 @@ print(json.dumps(out))
 
 test('zombie fencing: a second producer with the same transactional.id fences the first', {
   timeout: 90_000,
-}, async () => {
-  needConfluent();
+}, async (t) => {
+  if (!needs(t, 'confluent-kafka')) return;
   await admin.createTopics([{ name: 'zombie-out', numPartitions: 1 }]);
   const r = await runPython(ZOMBIE, [broker.bootstrap, 'zombie-out'], 60_000);
   assert.equal(r.code, 0, r.stderr);
@@ -382,8 +376,8 @@ sys.stdin.readline()
 
 test('a transaction left open past transaction.timeout.ms is aborted and the LSO moves on', {
   timeout: 60_000,
-}, async () => {
-  needConfluent();
+}, async (t) => {
+  if (!needs(t, 'confluent-kafka')) return;
   await admin.createTopics([{ name: 'left-open', numPartitions: 1 }]);
   const child: ChildProcess = spawn(DEBIAN_PYTHON, ['-c', LEFT_OPEN, broker.bootstrap, 'left-open'], {
     stdio: ['pipe', 'pipe', 'pipe'],

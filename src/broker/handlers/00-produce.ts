@@ -6,7 +6,8 @@
 // verified with its transaction coordinator first (KIP-890; v12, transactions V2, adds the partition
 // to the transaction instead). acks=0 gets no answer (an error then closes the connection, as Kafka
 // does, so the client refreshes its metadata); acks=1 and -1 are answered once the bytes are written —
-// with one replica, -1 means written too. Not implemented: recompression to a topic's compression.type.
+// with one replica, -1 means written too. A topic whose compression.type is not `producer` stores the
+// batch in its own codec (replica/recompress.ts).
 import { ErrorCode } from '../../protocol/errors.js';
 import type {
   ProduceRequest,

@@ -8,6 +8,7 @@ import type { TxnCoordinator } from '../coordinator/txn/coordinator.js';
 import type { MarkerResult, WritableMarker } from '../coordinator/txn/markers.js';
 import type { Logger } from '../logger.js';
 import type { ProducerIdManager } from '../producer-ids.js';
+import type { FetchSessionCache } from '../replica/fetch-sessions.js';
 import type { ReplicaManager } from '../replica/replica-manager.js';
 import type { TxnVerification } from '../replica/txn-verification.js';
 
@@ -39,6 +40,8 @@ export interface BrokerServices {
   readonly configs: BrokerConfigService;
   readonly producerIds: ProducerIdManager;
   readonly replicas: ReplicaManager;
+  /** Incremental fetch sessions (KIP-227). */
+  readonly fetchSessions: FetchSessionCache;
   /** The log dir partitions live in (DescribeLogDirs). */
   readonly logDir: string;
   diskSpace(): Promise<{ totalBytes: number; usableBytes: number }>;

@@ -9,6 +9,7 @@ import {
   CoordinatorFailure,
   CoordinatorRuntime,
   type CoordinatorWriter,
+  type Operation,
   type Scheduler,
 } from '../runtime.js';
 import {
@@ -91,6 +92,9 @@ export class TxnCoordinator {
   markerHook: MarkerHook | null = null;
   private readonly log: Logger;
   private partitionCount: number;
+  /** The leader of each `__transaction_state` partition (none while the topic does not exist). */
+  private readonly leaders = new Map<number, number>();
+  private nodeId = -1;
 
   constructor(private readonly deps: TxnCoordinatorDeps) {
     this.settings = { ...DEFAULT_TXN_COORDINATOR_SETTINGS, ...deps.settings };
@@ -151,9 +155,12 @@ export class TxnCoordinator {
   onMetadataImage(image: MetadataImage, _previous: MetadataImage | null, nodeId: number): void {
     const topic = image.topicsByName.get(TRANSACTION_STATE_TOPIC);
     const led = new Set<number>();
+    this.nodeId = nodeId;
+    this.leaders.clear();
     if (topic) {
       this.partitionCount = topic.partitions.length;
       for (const p of topic.partitions) {
+        this.leaders.set(p.partition, p.leader);
         if (p.leader !== nodeId) continue;
         led.add(p.partition);
         this.runtime.load(p.partition, p.leaderEpoch);
@@ -174,14 +181,14 @@ export class TxnCoordinator {
     const partition = this.partitionFor(req.transactionalId);
     if (this.runtime.status(partition) !== 'active') return producerError(this.statusError(partition));
     await this.deps.producerIds.ensureAvailable();
-    const r = await this.runtime.run(partition, (shard, ctx) => initProducerId(shard, ctx, req));
+    const r = await this.runOn(partition, (shard, ctx) => initProducerId(shard, ctx, req));
     return r instanceof CoordinatorFailure ? producerError(r.errorCode) : r;
   }
 
   /** AddPartitionsToTxn (client form, and the broker form without verify_only): one error for all. */
   async addPartitions(req: AddRequest): Promise<number> {
     if (req.transactionalId === '') return ErrorCode.INVALID_REQUEST;
-    const r = await this.runtime.run(this.partitionFor(req.transactionalId), (shard, ctx) =>
+    const r = await this.runOn(this.partitionFor(req.transactionalId), (shard, ctx) =>
       addPartitions(shard, ctx, req),
     );
     return r instanceof CoordinatorFailure ? r.errorCode : r;
@@ -195,7 +202,7 @@ export class TxnCoordinator {
       return m;
     };
     if (req.transactionalId === '') return all(ErrorCode.INVALID_REQUEST);
-    const r = await this.runtime.run(this.partitionFor(req.transactionalId), (shard) =>
+    const r = await this.runOn(this.partitionFor(req.transactionalId), (shard) =>
       verifyPartitions(shard, req),
     );
     return r instanceof CoordinatorFailure ? all(r.errorCode) : r;
@@ -206,7 +213,7 @@ export class TxnCoordinator {
     if (req.transactionalId === '') return producerError(ErrorCode.INVALID_REQUEST);
     // A V2 end may rotate an exhausted producer id.
     if (req.clientTransactionVersion >= 2) await this.deps.producerIds.ensureAvailable();
-    const r = await this.runtime.run(this.partitionFor(req.transactionalId), (shard, ctx) =>
+    const r = await this.runOn(this.partitionFor(req.transactionalId), (shard, ctx) =>
       endTransaction(shard, ctx, req),
     );
     return r instanceof CoordinatorFailure ? producerError(r.errorCode) : r;
@@ -217,7 +224,7 @@ export class TxnCoordinator {
     return Promise.all(
       transactionalIds.map(async (id) => {
         if (id === '') return describedError(id, ErrorCode.INVALID_REQUEST);
-        const r = await this.runtime.run(this.partitionFor(id), (shard) => describeTxn(shard, id));
+        const r = await this.runOn(this.partitionFor(id), (shard) => describeTxn(shard, id));
         return r instanceof CoordinatorFailure ? describedError(id, r.errorCode) : r;
       }),
     );
@@ -250,9 +257,25 @@ export class TxnCoordinator {
   }
 
   private statusError(partition: number): number {
-    return this.runtime.status(partition) === 'loading'
-      ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS
-      : ErrorCode.NOT_COORDINATOR;
+    if (this.runtime.status(partition) === 'loading') return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
+    return this.elsewhere(partition) ? ErrorCode.NOT_COORDINATOR : ErrorCode.COORDINATOR_NOT_AVAILABLE;
+  }
+
+  /** Whether another node leads a partition this node has no shard for. */
+  private elsewhere(partition: number): boolean {
+    const leader = this.leaders.get(partition);
+    return leader !== undefined && leader >= 0 && leader !== this.nodeId;
+  }
+
+  /**
+   * Runs `op` on a partition's shard. As the group coordinator: NOT_COORDINATOR only when another node
+   * leads the partition; with no leader anywhere (the topic not created yet, a shard that failed to
+   * load) COORDINATOR_NOT_AVAILABLE, which clients also retry after finding the coordinator again.
+   */
+  private runOn<R>(partition: number, op: Operation<TxnShard, R>): Promise<R | CoordinatorFailure> {
+    if (this.runtime.status(partition) === 'absent' && !this.elsewhere(partition))
+      return Promise.resolve(new CoordinatorFailure(ErrorCode.COORDINATOR_NOT_AVAILABLE));
+    return this.runtime.run(partition, op);
   }
 
   private async writeMarkers(nodeId: number, marker: WritableMarker): Promise<MarkerResult> {
