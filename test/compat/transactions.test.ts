@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import kafkajs from 'kafkajs';
-import { Admin } from '../../src/client/index.js';
+import { Admin, Consumer, type ConsumerRecord, type KafkaError, Producer } from '../../src/client/index.js';
 import { type BrokerProcess, removeDataDir, startBrokerProcess } from '../helpers/broker-process.js';
 import { DEBIAN_PYTHON, needs, run, runPython } from '../helpers/tools.js';
 
@@ -300,6 +300,119 @@ test('kafkajs: transactions with sendOffsets; commit and abort; read_committed c
     await consumer.disconnect();
   }
   assert.deepEqual(await readAll('kjs-out', 2, 'read_uncommitted'), ['a0', 'a1', 'c0', 'c1', 'c2', 'c3']);
+});
+
+/** Every record of a topic's partitions from offset 0, read by Samsa's consumer with an isolation level. */
+async function samsaReadAll(
+  topic: string,
+  partitions: number,
+  isolationLevel: 'read_committed' | 'read_uncommitted',
+  expected: number,
+): Promise<string[]> {
+  const reader = new Consumer({ bootstrapServers: broker.bootstrap, isolationLevel, fetchMaxWaitMs: 50 });
+  reader.assign(Array.from({ length: partitions }, (_, partition) => ({ topic, partition, offset: 0 })));
+  const seen: string[] = [];
+  try {
+    for (let polls = 0; seen.length < expected && polls < 200; polls++)
+      for (const r of await reader.poll(100)) seen.push(String(r.value));
+    for (const r of await reader.poll(300)) seen.push(String(r.value)); // nothing more arrives
+  } finally {
+    await reader.close();
+  }
+  return seen.sort();
+}
+
+// The confluent-kafka scenario with Samsa's own client: a group consumer reads 30 records of 3
+// partitions; one transaction writes c-* for offsets 0-4 and commits the group's offsets (5, 5, 5)
+// with them, the next writes a-* for offsets 5-9 with offsets 10 and aborts; then a second producer
+// with the same transactional.id fences the first.
+test("Samsa's client: consume-transform-produce, commit and abort with the group's offsets; fencing", {
+  timeout: 90_000,
+}, async () => {
+  await admin.createTopics([
+    { name: 'sam-in', numPartitions: 3 },
+    { name: 'sam-out', numPartitions: 3 },
+  ]);
+  const seed = new Producer({ bootstrapServers: broker.bootstrap });
+  await seed.sendBatch(
+    [0, 1, 2].flatMap((partition) =>
+      Array.from({ length: 10 }, (_, i) => ({ topic: 'sam-in', partition, value: `in-${partition}-${i}` })),
+    ),
+  );
+  await seed.close();
+
+  const consumer = new Consumer({
+    bootstrapServers: broker.bootstrap,
+    groupId: 'sam-group',
+    isolationLevel: 'read_committed',
+    autoOffsetReset: 'earliest',
+    enableAutoCommit: false,
+    fetchMaxWaitMs: 50,
+  });
+  const producer = new Producer({
+    bootstrapServers: broker.bootstrap,
+    transactionalId: 'sam-txn',
+    lingerMs: 1,
+  });
+  try {
+    await consumer.subscribe(['sam-in']);
+    const input: ConsumerRecord[] = [];
+    for (let polls = 0; input.length < 30 && polls < 300; polls++) input.push(...(await consumer.poll(100)));
+    assert.equal(input.length, 30);
+    await producer.initTransactions();
+    const transform = (records: ConsumerRecord[], prefix: string) =>
+      records.map((r) => ({
+        topic: 'sam-out',
+        partition: r.partition,
+        value: `${prefix}-${r.partition}-${r.offset}`,
+      }));
+    const offsetsAt = (offset: number) =>
+      [0, 1, 2].map((partition) => ({ topic: 'sam-in', partition, offset }));
+    await producer.transaction(async (tx) => {
+      await Promise.all(
+        transform(
+          input.filter((r) => r.offset < 5),
+          'c',
+        ).map((r) => tx.send(r)),
+      );
+      await tx.sendOffsets(offsetsAt(5), consumer);
+    });
+    producer.beginTransaction();
+    await Promise.all(
+      transform(
+        input.filter((r) => r.offset >= 5),
+        'a',
+      ).map((r) => producer.send(r)),
+    );
+    await producer.sendOffsetsToTransaction(offsetsAt(10), consumer);
+    await producer.abortTransaction();
+  } finally {
+    await consumer.close();
+  }
+  assert.deepEqual(await committed('sam-group', 'sam-in'), [5, 5, 5], "the committed transaction's offsets");
+  const expectCommitted = [0, 1, 2].flatMap((p) => [0, 1, 2, 3, 4].map((o) => `c-${p}-${o}`)).sort();
+  const expectAborted = [0, 1, 2].flatMap((p) => [5, 6, 7, 8, 9].map((o) => `a-${p}-${o}`)).sort();
+  assert.deepEqual(await samsaReadAll('sam-out', 3, 'read_committed', 15), expectCommitted);
+  assert.deepEqual(
+    await samsaReadAll('sam-out', 3, 'read_uncommitted', 30),
+    [...expectAborted, ...expectCommitted].sort(),
+  );
+
+  // Fencing: a new producer with the same transactional.id aborts the open transaction of the old one.
+  producer.beginTransaction();
+  await producer.send({ topic: 'sam-out', partition: 0, value: 'zombie' });
+  const next = new Producer({ bootstrapServers: broker.bootstrap, transactionalId: 'sam-txn', lingerMs: 1 });
+  await next.initTransactions();
+  await next.transaction(async (tx) => {
+    await tx.send({ topic: 'sam-out', partition: 0, value: 'next' });
+  });
+  await assert.rejects(producer.commitTransaction(), (e: KafkaError) => {
+    assert.ok(['PRODUCER_FENCED', 'INVALID_PRODUCER_EPOCH'].includes(e.code), e.message);
+    return true;
+  });
+  await Promise.all([producer.close(), next.close()]);
+  const after = await samsaReadAll('sam-out', 3, 'read_committed', 16);
+  assert.deepEqual(after, [...expectCommitted, 'next'].sort());
 });
 
 // A producer opens a transaction; a second producer with the same transactional.id initializes (which
