@@ -14,6 +14,7 @@ import type { BrokerConfig } from '../config/index.js';
 import { record } from '../metadata/records.js';
 import { DecompressionError } from '../protocol/records/codec-error.js';
 import { codecsFor } from '../protocol/records/codecs.js';
+import type { TxnMarker } from '../protocol/records/control.js';
 import {
   type FileSystem,
   LogManager,
@@ -32,6 +33,11 @@ import { GroupCoordinator } from './coordinator/group/coordinator.js';
 import { OFFSETS_TOPIC } from './coordinator/group/settings.js';
 import { PartitionWriter } from './coordinator/partition-writer.js';
 import type { CoordinatorWriter } from './coordinator/runtime.js';
+import { TxnCoordinator } from './coordinator/txn/coordinator.js';
+import { writeMarkersLocally } from './coordinator/txn/local-markers.js';
+import type { MarkerChannel } from './coordinator/txn/markers.js';
+import { TRANSACTION_STATE_TOPIC } from './coordinator/txn/settings.js';
+import { localTxnVerifier } from './coordinator/txn/verifier.js';
 import { CONTROLLER_HANDLERS } from './handlers/controller-index.js';
 import { HANDLERS } from './handlers/index.js';
 import { Registry } from './handlers/registry.js';
@@ -63,10 +69,11 @@ import { type MetadataQuorum, openMetadataQuorum } from './raft-io/metadata-quor
 import { FetchSessionCache } from './replica/fetch-sessions.js';
 import { toLogConfig } from './replica/log-config.js';
 import { ReplicaManager } from './replica/replica-manager.js';
+import { TxnVerification, type TxnVerifier } from './replica/txn-verification.js';
 import { type BoundListener, type ListenerSpec, SocketServer } from './server/listener.js';
 import { readBootstrapFeatures } from './storage-format.js';
 
-const INTERNAL_TOPICS = new Set([OFFSETS_TOPIC, '__transaction_state']);
+const INTERNAL_TOPICS = new Set([OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC]);
 
 export interface NodeOptions {
   config: BrokerConfig;
@@ -82,6 +89,16 @@ export interface NodeOptions {
   /** The log of a `__consumer_offsets` partition (default: in memory, lost when the process exits). */
   groupLogFor?: (partition: number) => CoordinatorWriter;
   /**
+   * Delivers transaction markers to partitions led by other nodes (WriteTxnMarkers over the wire; the
+   * cluster provides it). Markers for partitions led here are written locally either way.
+   */
+  remoteMarkers?: MarkerChannel;
+  /**
+   * Asks the transaction coordinator on another node to verify (or add) the partitions of a
+   * transactional write (AddPartitionsToTxn v4/v5 over the wire; the cluster provides it).
+   */
+  remoteTxnVerifier?: TxnVerifier;
+  /**
    * Metrics. Absent, the node keeps its plain counters but times no request, runs no process monitor
    * and serves no HTTP (in-process nodes). Present, requests are timed and, when `port` is given,
    * /metrics, /health, /ready and /lag are served on host:port (port 0: a free port). The CLI maps
@@ -96,6 +113,7 @@ export interface NodeOptions {
 interface BrokerParts {
   replicas: ReplicaManager;
   groups: GroupCoordinator;
+  txns: TxnCoordinator;
   lifecycle: BrokerLifecycle | null;
 }
 
@@ -131,6 +149,11 @@ export class BrokerNode {
   get groups(): GroupCoordinator {
     if (!this.brokerParts) throw new Error(`node ${this.config.nodeId} has no broker role`);
     return this.brokerParts.groups;
+  }
+
+  get txns(): TxnCoordinator {
+    if (!this.brokerParts) throw new Error(`node ${this.config.nodeId} has no broker role`);
+    return this.brokerParts.txns;
   }
 
   get isBroker(): boolean {
@@ -368,9 +391,52 @@ export class BrokerNode {
         log: log.child('group-coordinator'),
       });
       controller.onImage((image, previous) => groups.onMetadataImage(image, previous, config.nodeId));
+      const producerIds = new ProducerIdManager(controller, config.nodeId);
+      const localMarkers = {
+        partition: (topic: string, index: number) => replicas.get(topic, index),
+        metadata: () => controller.image,
+        completeGroupTransaction: (partition: number, marker: TxnMarker) =>
+          groups.completeTransaction(partition, marker),
+        onMarker: (key: string, producerId: number) => txnVerification.onMarker(key, producerId),
+        now,
+      };
+      // Transaction coordinator: loads the __transaction_state partitions this node leads; markers for
+      // partitions led here are written locally, the others go through `remoteMarkers`.
+      const txns = new TxnCoordinator({
+        settings: {
+          transactionStateLogPartitions: config.transactionStateLogPartitions,
+          transactionStateLogReplicationFactor: config.transactionStateLogReplicationFactor,
+          transactionStateLogMinIsr: config.transactionStateLogMinIsr,
+          transactionStateLogSegmentBytes: config.transactionStateLogSegmentBytes,
+          transactionTimeoutMsMax: config.transactionMaxTimeoutMs,
+          transactionalIdExpirationMs: config.transactionalIdExpirationMs,
+          abortTimedOutTransactionsIntervalMs: config.transactionAbortTimedOutTransactionCleanupIntervalMs,
+          removeExpiredTransactionalIdsIntervalMs:
+            config.transactionRemoveExpiredTransactionCleanupIntervalMs,
+        },
+        scheduler: timeline,
+        logFor: (partition) => new PartitionWriter(() => replicas.get(TRANSACTION_STATE_TOPIC, partition)),
+        producerIds,
+        markers: {
+          writeMarkers: (nodeId, marker) =>
+            nodeId === config.nodeId || !options.remoteMarkers
+              ? writeMarkersLocally(localMarkers, marker)
+              : options.remoteMarkers.writeMarkers(nodeId, marker),
+        },
+        leaderOf: (topic, partition) => {
+          const p = controller.image.topicsByName.get(topic)?.partitions[partition];
+          return p ? p.leader : null;
+        },
+        log: log.child('txn-coordinator'),
+      });
+      controller.onImage((image, previous) => txns.onMetadataImage(image, previous, config.nodeId));
+      const txnVerification = new TxnVerification(
+        localTxnVerifier(txns, config.nodeId, () => controller.image, options.remoteTxnVerifier),
+        () => config.transactionPartitionVerificationEnable,
+      );
       const services: BrokerServices = {
         ...common,
-        producerIds: new ProducerIdManager(controller, config.nodeId),
+        producerIds,
         replicas,
         fetchSessions: new FetchSessionCache({
           slotsMax: config.fetchSessionCacheSlotsMax,
@@ -380,6 +446,9 @@ export class BrokerNode {
         logDir,
         diskSpace: (dir = logDir) => diskSpace(dir, options.storage === 'memory'),
         groups,
+        txns,
+        txnVerification,
+        writeMarkers: (marker) => writeMarkersLocally(localMarkers, marker),
       };
       registry = new Registry(HANDLERS, services, log.child('registry'));
       if (channel)
@@ -389,7 +458,7 @@ export class BrokerNode {
           log.child('forwarding'),
           (apiKey, request, response) => controller.awaitForwardedVisible(apiKey, request, response),
         );
-      brokerParts = { replicas, groups, lifecycle: null };
+      brokerParts = { replicas, groups, txns, lifecycle: null };
       for (const spec of brokerListenerSpecs(config)) listenerSpecs.push({ ...spec, dispatcher: registry });
     }
     metrics.readiness.logsRecovered = true;
@@ -586,6 +655,7 @@ export class BrokerNode {
     await this.quorum.driver.close(abrupt ? 0 : 500, !abrupt);
     await this.controller.close();
     await this.server.stop(timeoutMs);
+    this.brokerParts?.txns.close();
     this.brokerParts?.groups.close();
     await this.brokerParts?.replicas.close();
     this.channel?.close();

@@ -1,6 +1,7 @@
 // The public surface of the client.
 
 export type {
+  AbortTransactionSpec,
   AdminCallOptions,
   AlterConfigOp,
   BrokerApiVersions,
@@ -13,11 +14,13 @@ export type {
   CreatedTopic,
   GroupDescription,
   GroupListing,
+  ListTransactionsOptions,
   LogDirDescription,
   NewTopic,
   OffsetQuery,
   PartitionRead,
   PartitionReassignment,
+  ProducerState,
   QuorumDescription,
   QuorumReplica,
   ReadFrom,
@@ -26,6 +29,8 @@ export type {
   ReassignmentTarget,
   ReplicaLogDirTarget,
   TopicDescription,
+  TransactionDescription,
+  TransactionListing,
 } from './admin.js';
 export { Admin } from './admin.js';
 export {
@@ -57,5 +62,13 @@ export {
   partitionForKey,
   toPositive,
 } from './partitioner.js';
-export { Producer, type ProducerRecord, type RecordHeaders, type RecordMetadata } from './producer.js';
+export {
+  type GroupMetadata,
+  type OffsetToSend,
+  Producer,
+  type ProducerRecord,
+  type RecordHeaders,
+  type RecordMetadata,
+  type Transaction,
+} from './producer.js';
 export type { CommittedOffset, ListedOffset, OffsetToCommit, TopicPartition } from './requests.js';

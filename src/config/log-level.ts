@@ -18,6 +18,7 @@ export const LOG_COMPONENTS = [
   'replica-fetcher',
   'alter-partition',
   'group-coordinator',
+  'txn-coordinator',
   'registry',
   'server',
   'metrics',

@@ -47,6 +47,7 @@ import type {
   ResetOptions,
   StartClusterOptions,
   TopicSpec,
+  TransactionDescription,
   WaitForGroupOptions,
   WaitOptions,
 } from './types.js';
@@ -421,6 +422,30 @@ class MultiCluster implements EmbeddedMultiCluster {
 
   describeGroup(groupId: string): Promise<GroupDescription> {
     return describeGroupOf(this.coordinatorOf(groupId).groups, groupId);
+  }
+
+  /** The transactional id as the node coordinating it describes it (null: unknown). */
+  async describeTransaction(transactionalId: string): Promise<TransactionDescription | null> {
+    for (const node of this.running()) {
+      const [d] = await node.txns.describe([transactionalId]);
+      if (d.errorCode === ErrorCode.NOT_COORDINATOR || d.errorCode === ErrorCode.COORDINATOR_NOT_AVAILABLE)
+        continue;
+      if (d.errorCode === ErrorCode.TRANSACTIONAL_ID_NOT_FOUND) return null;
+      if (d.errorCode !== ErrorCode.NONE) {
+        const name = errorInfo(d.errorCode).name;
+        throw new EmbeddedBrokerError(`describing transactional id ${transactionalId} failed: ${name}`, name);
+      }
+      return {
+        transactionalId,
+        state: d.transactionState as TransactionDescription['state'],
+        producerId: d.producerId,
+        producerEpoch: d.producerEpoch,
+        timeoutMs: d.transactionTimeoutMs,
+        startTimeMs: d.transactionStartTimeMs,
+        partitions: Object.fromEntries(d.topics.map((t) => [t.topic, t.partitions])),
+      };
+    }
+    return null;
   }
 
   waitForGroup(groupId: string, options: WaitForGroupOptions = {}): Promise<GroupDescription> {

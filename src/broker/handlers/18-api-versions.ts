@@ -2,13 +2,17 @@
 // APIs and versions this broker implements. v3+ requests carry the client's software name and version,
 // checked against Kafka's pattern (INVALID_REQUEST otherwise, after which clients retry with v0).
 // From v3 the answer carries the features this release supports and the cluster's finalized levels
-// (kafka-features.sh describe reads them), with the metadata offset as their epoch.
+// (kafka-features.sh describe reads them), with the metadata offset as their epoch;
+// `transaction.version` (0-2 supported) is finalized at the transaction coordinator's level (2 tells a
+// Kafka 4 client to use transactions V2, KIP-890).
 
 import { SUPPORTED_FEATURES } from '../../metadata/features.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import type { ApiVersionsRequest, ApiVersionsResponse } from '../../protocol/messages/index.js';
 import { handler } from './handler.js';
-import type { CommonServices } from './services.js';
+import type { BrokerServices, CommonServices } from './services.js';
+
+const TRANSACTION_VERSION = 'transaction.version';
 
 const SOFTWARE = /^[a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])?$/;
 
@@ -26,6 +30,10 @@ export const apiVersions = handler<ApiVersionsRequest, ApiVersionsResponse, Comm
       }
       ctx.conn.state.clientSoftware = `${name}/${version}`;
       const image = ctx.services.metadata();
+      const finalized = new Map(image.features);
+      // A broker's transaction coordinator finalizes transaction.version (the controller listener has none).
+      const txns = (ctx.services as Partial<BrokerServices>).txns;
+      if (txns) finalized.set(TRANSACTION_VERSION, txns.settings.transactionVersion);
       return {
         errorCode: ErrorCode.NONE,
         apiKeys,
@@ -33,11 +41,11 @@ export const apiVersions = handler<ApiVersionsRequest, ApiVersionsResponse, Comm
         supportedFeatures: SUPPORTED_FEATURES.map((f) => ({
           name: f.name,
           minVersion: f.minVersion,
-          maxVersion: f.maxVersion,
+          maxVersion: f.name === TRANSACTION_VERSION ? Math.max(f.maxVersion, 2) : f.maxVersion,
         })),
         finalizedFeaturesEpoch: image.offset,
-        finalizedFeatures: [...image.features]
-          .filter(([, level]) => level > 0)
+        finalizedFeatures: [...finalized]
+          .filter(([name, level]) => level > 0 || (name === TRANSACTION_VERSION && txns))
           .map(([name, level]) => ({ name, maxVersionLevel: level, minVersionLevel: level })),
         zkMigrationReady: false,
       };

@@ -439,8 +439,8 @@ export class Partition {
     batch: Buffer,
   ):
     | { lastOffset: number; written: Promise<void> }
-    | { error: 'too-large' | 'offline' | 'refused' | 'not-leader' } {
-    if (this.notLeader()) return { error: 'not-leader' };
+    | { error: 'too-large' | 'offline' | 'refused' | 'not-leader'; errorCode: number } {
+    if (this.notLeader()) return { error: 'not-leader', errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
     const active = this.log.active;
     const result = this.log.append(batch, { leaderEpoch: this.leaderEpoch, origin: 'coordinator' });
     if (this.log.active !== active) this.onSegmentRolled?.(this, this.log.active.baseOffset);
@@ -448,6 +448,7 @@ export class Partition {
       return {
         error:
           result.problem === 'too-large' ? 'too-large' : result.problem === 'offline' ? 'offline' : 'refused',
+        errorCode: PROBLEM_CODES[result.problem],
       };
     if (result.kind === 'duplicate') return { lastOffset: result.lastOffset, written: Promise.resolve() };
     this.noteAppend(batch.length, result.lastOffset + 1);
