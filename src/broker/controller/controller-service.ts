@@ -56,12 +56,12 @@ export class ControllerService {
     return new ControllerService(this.publisher, this.quorum, null, this.log, true);
   }
 
-  /** The image every component of this node has applied: what requests are answered from. */
+  /** The latest committed image this node has replayed (what its components are applying, or have). */
   get image(): MetadataImage {
-    return this.publisher.image;
+    return this.publisher.latest;
   }
 
-  /** The same (the name the single-node controller used). */
+  /** The image every component of this node has applied: what requests are answered from. */
   get publishedImage(): MetadataImage {
     return this.publisher.image;
   }
