@@ -175,6 +175,9 @@ export async function startServer(options: StartOptions): Promise<number> {
     });
   } catch (err) {
     signals.release();
+    // Already said in one line (the start failed because of it): exit without a second one.
+    if (fatalError) return 1;
+    fatalError = err as Error;
     const message = (err as Error).message;
     if (message.startsWith('metrics endpoint:'))
       return fail(`${message}; choose another with --metrics-port N (or metrics.port), or 0 to turn it off`);
