@@ -16,4 +16,5 @@ export { UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from './leader-epoch.js';
 export * from './log-manager.js';
 export * from './partition-log.js';
 export type { BatchMetadata, ProducerEntry } from './producer-state.js';
+export * from './read-buffers.js';
 export { DEFAULT_RECORD_CODEC, type RecordCodec } from './records.js';

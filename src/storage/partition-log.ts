@@ -53,6 +53,7 @@ import {
   type ProducerEntry,
   ProducerStateManager,
 } from './producer-state.js';
+import { type ReadBufferPool, sharedReadBuffers } from './read-buffers.js';
 import { DEFAULT_RECORD_CODEC, type RecordCodec } from './records.js';
 import { LogSegment } from './segment.js';
 import { TailCache } from './tail-cache.js';
@@ -139,6 +140,8 @@ export interface PartitionLogOptions {
   codec?: RecordCodec;
   /** Called once when the log goes offline after a failed write. */
   onOffline?: (log: PartitionLog, error: unknown) => void;
+  /** Where segment reads get their buffers (default: the process-wide pool). */
+  readBuffers?: ReadBufferPool;
 }
 
 export class PartitionLog {
@@ -147,6 +150,7 @@ export class PartitionLog {
   readonly fs: FileSystem;
   readonly now: () => number;
   readonly codec: RecordCodec;
+  readonly readBuffers: ReadBufferPool;
   config: LogConfig;
   /** Sorted by base offset; the last one is active. */
   segments: LogSegment[] = [];
@@ -194,6 +198,7 @@ export class PartitionLog {
     this.fs = options.fs;
     this.now = options.now ?? Date.now;
     this.codec = options.codec ?? DEFAULT_RECORD_CODEC;
+    this.readBuffers = options.readBuffers ?? sharedReadBuffers;
     this.config = config;
     const tp = options.topicPartition ?? parsePartitionDirName(path.basename(dir));
     if (!tp) throw new RangeError(`'${dir}' is not named <topic>-<partition>`);

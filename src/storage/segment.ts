@@ -60,6 +60,12 @@ export class LogSegment {
   deleted = false;
   /** Appended to every file name: '.cleaned' or '.swap' while the cleaner builds the segment. */
   suffix = '';
+  /**
+   * Where recent reads ended: [offset, position] pairs, the batch that follows a read starting there.
+   * A consumer's next fetch usually asks for exactly that offset. Checked when used (see log-read.ts).
+   */
+  private readonly readHints: number[] = [-1, -1, -1, -1, -1, -1, -1, -1];
+  private nextHint = 0;
   private pins = 0;
   private closeWhenUnpinned = false;
   private loadingIndexes: Promise<void> | null = null;
@@ -151,6 +157,22 @@ export class LogSegment {
   async create(): Promise<void> {
     this.handle = await this.fs.open(this.logPath, 'create');
     this.dirDirty = true;
+  }
+
+  /** The position a recent read left off at `offset`, or -1. */
+  hintedPosition(offset: number, limit: number): number {
+    const h = this.readHints;
+    for (let i = 0; i < h.length; i += 2) if (h[i] === offset && h[i + 1] < limit) return h[i + 1];
+    return -1;
+  }
+
+  /** Remembers that the batch after a read, holding `offset`, starts at `position`. */
+  hintRead(offset: number, position: number): void {
+    const h = this.readHints;
+    for (let i = 0; i < h.length; i += 2) if (h[i] === offset) return;
+    h[this.nextHint] = offset;
+    h[this.nextHint + 1] = position;
+    this.nextHint = (this.nextHint + 2) % h.length;
   }
 
   /** Keeps the file handle open while an operation uses it. */

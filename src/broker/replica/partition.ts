@@ -53,6 +53,8 @@ export interface ReadOutcome {
   logStartOffset: number;
   records: Buffer[];
   sizeBytes: number;
+  /** Gives the read buffer back once the records were sent (see PartitionLog.read); null when none. */
+  release: (() => void) | null;
 }
 
 export class Partition {
@@ -234,14 +236,15 @@ export class Partition {
       fetchOffset <= this.log.logEndOffset &&
       fetchOffset >= this.log.logStartOffset
     ) {
-      return { ...base, errorCode: ErrorCode.NONE, records: [], sizeBytes: 0 };
+      return { ...base, errorCode: ErrorCode.NONE, records: [], sizeBytes: 0, release: null };
     }
     const r = await this.log.read(fetchOffset, maxBytes, { maxOffset: bound, minOneBatch });
     if (r.kind === 'out-of-range')
-      return { ...base, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, records: [], sizeBytes: 0 };
+      return { ...base, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, records: [], sizeBytes: 0, release: null };
     if (r.kind === 'offline')
-      return { ...base, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, records: [], sizeBytes: 0 };
-    return { ...base, errorCode: ErrorCode.NONE, records: r.records, sizeBytes: r.sizeBytes };
+      return { ...base, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, records: [], sizeBytes: 0, release: null };
+    const { records, sizeBytes, release } = r;
+    return { ...base, errorCode: ErrorCode.NONE, records, sizeBytes, release };
   }
 
   /** ListOffsets' lookups; null when no record qualifies. */
