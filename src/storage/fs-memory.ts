@@ -311,7 +311,7 @@ export class MemoryFileSystem implements FileSystem {
     this.writevSync(handle, data, position);
   }
 
-  writevSync(handle: FileHandle, data: readonly Uint8Array[], position: number): void {
+  writevSync(handle: FileHandle, data: readonly Uint8Array[], position: number): boolean {
     const h = this.handle(handle, 'write');
     if (!h.writable) throw new FsError('EBADF', 'write', h.path);
     let total = 0;
@@ -323,6 +323,7 @@ export class MemoryFileSystem implements FileSystem {
       pos += b.length;
     }
     h.file.mtimeMs = this.now();
+    return true;
   }
 
   private reserve(h: MemHandle, end: number): void {

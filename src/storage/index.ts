@@ -9,6 +9,7 @@ export {
   type TopicPartition,
 } from './files.js';
 export * from './fs.js';
+export * from './fs-bounded.js';
 export * from './fs-memory.js';
 export * from './fs-real.js';
 export type { AbortedTxn } from './indexes.js';

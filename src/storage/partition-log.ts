@@ -27,7 +27,12 @@ import type { AbortedTxn } from './indexes.js';
 import { IoQueue, type WriteOp } from './io-queue.js';
 import { LeaderEpochCache } from './leader-epoch.js';
 import { checkLeaderBatch, splitFollowerBatches } from './log-append-checks.js';
-import { applyProducerBatch, producerBatchOf, scheduleSnapshot } from './log-producers.js';
+import {
+  applyProducerBatch,
+  producerBatchOf,
+  producerReplayBytes,
+  scheduleSnapshot,
+} from './log-producers.js';
 import {
   collectAbortedTransactions,
   lookupMaxTimestamp,
@@ -59,6 +64,11 @@ import { LogSegment } from './segment.js';
 import { TailCache } from './tail-cache.js';
 
 const INT32_MAX = 0x7fffffff;
+/**
+ * A clean shutdown leaves a log so that its next open scans at most this much of it (rebuilding the
+ * active segment's indexes, replaying producer state) instead of writing more files on the way down.
+ */
+export const RESTART_SCAN_BYTES_MAX = 4 * 1024 * 1024;
 
 export type TimestampType = 'CreateTime' | 'LogAppendTime';
 
@@ -134,6 +144,8 @@ export interface PartitionLogOptions {
   highWatermark?: number;
   /** The log dir was shut down cleanly: skip recovery. */
   cleanShutdown?: boolean;
+  /** The directory is known to exist (the log manager found it): skip making sure of it. */
+  dirExists?: boolean;
   /** Written to partition.metadata when given. */
   topicId?: string;
   /** Decompression for record-level work (compaction, timestamp lookups). */
@@ -527,8 +539,7 @@ export class PartitionLog {
   private performWriteSync(op: WriteOp): boolean {
     const h = op.seg.handle;
     if (!h || !this.fs.writevSync) return false;
-    this.fs.writevSync(h, op.bufs, op.position);
-    return true;
+    return this.fs.writevSync(h, op.bufs, op.position);
   }
 
   /** A write finished, and every earlier one did: the log may now count its bytes as written. */
@@ -733,21 +744,26 @@ export class PartitionLog {
   // Close and delete.
 
   /**
-   * Flushes everything, writes a producer snapshot at the log end and the final indexes, and closes
-   * the files. The log refuses appends afterwards.
+   * Flushes the data (fsync), writes what makes the next open quick, and closes the files; the log
+   * refuses appends afterwards. Only the data needs to be durable for a clean shutdown: a producer
+   * snapshot at the log end and the active segment's indexes spare the next open a scan of the log,
+   * so they are written (without fsync) only when that scan would exceed RESTART_SCAN_BYTES_MAX.
    */
   async close(): Promise<void> {
     if (this.closed) return;
     const offline = this.offlineError !== null;
     if (!offline) {
       await this.flush().catch(() => {});
-      if (!this.offlineError && this.leo > (this.snapshotOffsets[this.snapshotOffsets.length - 1] ?? -1)) {
-        scheduleSnapshot(this, this.leo, this.producerState.entries());
+      if (!this.offlineError && producerReplayBytes(this) > RESTART_SCAN_BYTES_MAX) {
+        scheduleSnapshot(this, this.leo, this.producerState.entries(), false);
       }
       await this.queue
         .task(async () => {
-          this.active.sealTimeIndex();
-          await this.active.persistIndexes();
+          const active = this.active;
+          active.sealTimeIndex();
+          const skip =
+            active.size <= RESTART_SCAN_BYTES_MAX && !active.txnIndexDirty && active.indexFilesArePrefix;
+          if (!skip) await active.persistIndexes(false);
         })
         .catch((err) => this.goOffline(err));
       await this.meta;
