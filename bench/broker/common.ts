@@ -77,19 +77,31 @@ export class Pipe {
         continue;
       }
       if (this.assembly.length < size) this.assembly = Buffer.allocUnsafe(size);
-      let skip = 4;
+      this.skip(4); // the size prefix, which may itself span chunks
       let filled = 0;
       while (filled < size) {
         const c = this.chunks[0];
-        const n = Math.min(c.length - skip, size - filled);
-        c.copy(this.assembly, filled, skip, skip + n);
+        const n = Math.min(c.length, size - filled);
+        c.copy(this.assembly, filled, 0, n);
         filled += n;
-        if (skip + n === c.length) this.chunks.shift();
-        else this.chunks[0] = c.subarray(skip + n);
-        skip = 0;
+        if (n === c.length) this.chunks.shift();
+        else this.chunks[0] = c.subarray(n);
       }
-      this.buffered -= 4 + size;
+      this.buffered -= size;
       this.waiters.shift()?.(this.assembly.subarray(0, size), true);
+    }
+  }
+  private skip(bytes: number): void {
+    this.buffered -= bytes;
+    while (bytes > 0) {
+      const c = this.chunks[0];
+      if (c.length <= bytes) {
+        bytes -= c.length;
+        this.chunks.shift();
+      } else {
+        this.chunks[0] = c.subarray(bytes);
+        bytes = 0;
+      }
     }
   }
   static open(port: number): Promise<Pipe> {
