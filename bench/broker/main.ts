@@ -4,7 +4,7 @@
 // shared, so compare the ratios, not the absolute figures.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeResponseFrame, encodeRequestFrame } from '../../src/protocol/frame.js';
@@ -282,7 +282,9 @@ const ONLY = new Set(process.argv.slice(2));
 const wants = (part: string) => ONLY.size === 0 || ONLY.has(part);
 
 async function main(): Promise<void> {
-  console.log(`bench:broker (node ${process.version}, ${ROUNDS} rounds of ${ROUND_MS} ms, medians)\n`);
+  console.log(
+    `bench:broker (node ${process.version}, ${ROUNDS} rounds of ${ROUND_MS} ms, medians; load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores)\n`,
+  );
   const dir = mkdtempSync(join(tmpdir(), 'samsa-bench-broker-'));
   const ceilingFile = join(dir, 'ceiling.bin');
   const broker = await spawnReady(
