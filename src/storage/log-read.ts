@@ -47,6 +47,29 @@ export interface OffsetLookup {
   leaderEpoch: number;
 }
 
+/**
+ * The part of PartitionLog.read that needs no file: an answer when the log is offline, the offset out
+ * of range, nothing readable yet, or the tail cache reaching back to the offset; null when a segment
+ * file must be read (readLog). Synchronous, so a Fetch of many partitions that keep up costs no
+ * promise per partition.
+ */
+export function readLogCached(
+  log: PartitionLog,
+  fetchOffset: number,
+  maxBytes: number,
+  options: ReadOptions,
+): ReadResult | null {
+  if (log.offlineError !== null) return { kind: 'offline', detail: log.offlineReason ?? 'offline' };
+  if (fetchOffset < log.logStart || fetchOffset > log.leo) {
+    return { kind: 'out-of-range', logStartOffset: log.logStart, logEndOffset: log.leo };
+  }
+  const maxOffset = Math.min(options.maxOffset ?? log.leo, log.leo);
+  if (fetchOffset >= maxOffset) return NOTHING;
+  const ci = log.cache.indexOf(fetchOffset);
+  if (ci >= 0) return readCache(log.cache, ci, maxBytes, maxOffset, options.minOneBatch ?? true);
+  return null;
+}
+
 /** PartitionLog.read: see there. Retries (up to `retry` times) when a segment is deleted under it. */
 export async function readLog(
   log: PartitionLog,
@@ -55,15 +78,10 @@ export async function readLog(
   options: ReadOptions,
   retry: number,
 ): Promise<ReadResult> {
-  if (log.offlineError !== null) return { kind: 'offline', detail: log.offlineReason ?? 'offline' };
-  if (fetchOffset < log.logStart || fetchOffset > log.leo) {
-    return { kind: 'out-of-range', logStartOffset: log.logStart, logEndOffset: log.leo };
-  }
+  const cached = readLogCached(log, fetchOffset, maxBytes, options);
+  if (cached !== null) return cached;
   const maxOffset = Math.min(options.maxOffset ?? log.leo, log.leo);
   const minOne = options.minOneBatch ?? true;
-  if (fetchOffset >= maxOffset) return NOTHING;
-  const ci = log.cache.indexOf(fetchOffset);
-  if (ci >= 0) return readCache(log.cache, ci, maxBytes, maxOffset, minOne);
   for (let i = Math.max(0, log.floorIndex(fetchOffset)); i < log.segments.length; i++) {
     const seg = log.segments[i];
     if (seg.baseOffset >= maxOffset) break;

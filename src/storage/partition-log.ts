@@ -41,6 +41,7 @@ import {
   type ReadOptions,
   type ReadResult,
   readLog,
+  readLogCached,
 } from './log-read.js';
 import { loadLog, type RecoveryReport } from './log-recovery.js';
 import {
@@ -613,6 +614,14 @@ export class PartitionLog {
    */
   read(fetchOffset: number, maxBytes: number, options: ReadOptions = {}, retry = 16): Promise<ReadResult> {
     return readLog(this, fetchOffset, maxBytes, options, retry);
+  }
+
+  /**
+   * As read, when the answer needs no file (offline, out of range, nothing to read yet, or all from
+   * the tail cache): synchronously. Null when read must be called.
+   */
+  readCached(fetchOffset: number, maxBytes: number, options: ReadOptions = {}): ReadResult | null {
+    return readLogCached(this, fetchOffset, maxBytes, options);
   }
 
   /** ListOffsets -2: the log start offset. */

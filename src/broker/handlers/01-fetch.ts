@@ -107,7 +107,8 @@ async function gather(plan: TopicPlan[], readCommitted: boolean, maxBytes: numbe
       let entry: FetchResponsePartitionData = emptyPartition(w.index, errorCode);
       if (errorCode === ErrorCode.NONE && w.partition) {
         const limit = Math.min(w.partitionMaxBytes, budget);
-        const r = await w.partition.read(w.fetchOffset, Math.max(limit, 0), readCommitted, bytes === 0);
+        const read = w.partition.read(w.fetchOffset, Math.max(limit, 0), readCommitted, bytes === 0);
+        const r = read instanceof Promise ? await read : read;
         errorCode = r.errorCode;
         if (r.release) releases.push(r.release);
         budget -= r.sizeBytes;
