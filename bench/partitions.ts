@@ -246,8 +246,9 @@ function row(label: string, value: string, goal = ''): void {
 async function main(): Promise<void> {
   const total = TOPICS * PARTITIONS;
   console.log(
-    `bench:partitions (node ${process.version}): ${TOPICS} topics x ${PARTITIONS} partitions, ulimit -n ${FD_LIMIT}\n`,
+    `bench:partitions (node ${process.version}): ${TOPICS} topics x ${PARTITIONS} partitions, ulimit -n ${FD_LIMIT}, load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores`,
   );
+  console.log('(on a busy machine wall times stretch; the CPU times beside them much less)\n');
   const dir = mkdtempSync(join(tmpdir(), 'samsa-bench-partitions-'));
   let broker: Broker | null = null;
   try {

@@ -82,6 +82,8 @@ class BoundedHandle implements FileHandle {
   prev: BoundedHandle | null = null;
   next: BoundedHandle | null = null;
   list: LruList | null = null;
+  /** The keys it is registered under (its path and the directories above it). */
+  keys: string[] = [];
 
   constructor(
     public path: string,
@@ -351,7 +353,8 @@ export class BoundedFileSystem implements FileSystem {
   }
 
   private register(h: BoundedHandle): void {
-    for (const k of selfAndAncestors(h.path)) {
+    h.keys = selfAndAncestors(h.path);
+    for (const k of h.keys) {
       let set = this.byPath.get(k);
       if (!set) {
         set = new Set();
@@ -362,12 +365,13 @@ export class BoundedFileSystem implements FileSystem {
   }
 
   private unregister(h: BoundedHandle): void {
-    for (const k of selfAndAncestors(h.path)) {
+    for (const k of h.keys) {
       const set = this.byPath.get(k);
       if (!set) continue;
       set.delete(h);
       if (set.size === 0) this.byPath.delete(k);
     }
+    h.keys = [];
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -482,6 +486,12 @@ export class BoundedFileSystem implements FileSystem {
 
   syncDir(p: string): Promise<void> {
     return this.transient(() => this.inner.syncDir(p));
+  }
+
+  /** The whole file system: no descriptor of ours (the sync runs in a process of its own). */
+  get syncFileSystem(): ((p: string) => Promise<boolean>) | undefined {
+    const inner = this.inner;
+    return inner.syncFileSystem ? (p) => inner.syncFileSystem!(p) : undefined;
   }
 
   /** Only with a slot free now: a synchronous call cannot wait for one. */

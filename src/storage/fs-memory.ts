@@ -431,6 +431,21 @@ export class MemoryFileSystem implements FileSystem {
     return { size: node.size, isDirectory: false, mtimeMs: node.mtimeMs };
   }
 
+  /** Every file and directory becomes durable (syncfs); false once crashed. */
+  async syncFileSystem(_path: string): Promise<boolean> {
+    if (this.generation !== this.shared.generation) return false;
+    const syncTree = (dir: MemDir) => {
+      dir.durableEntries = new Map(dir.entries);
+      dir.dirty = false;
+      for (const node of dir.entries.values()) {
+        if (node.kind === 'dir') syncTree(node);
+        else node.sync();
+      }
+    };
+    syncTree(this.shared.root);
+    return true;
+  }
+
   async syncDir(path: string): Promise<void> {
     this.check('syncDir', path);
     const node = this.lookup(path);

@@ -1,5 +1,6 @@
 // RealFileSystem: the FileSystem of fs.ts on node:fs, through libuv's thread pool (positional reads and
 // writes, fdatasync for fsync). Errors become FsError with the errno code.
+import { execFile } from 'node:child_process';
 import * as nodeFs from 'node:fs';
 import { errorCode, type FileHandle, type FileStat, type FileSystem, FsError, type OpenMode } from './fs.js';
 
@@ -202,6 +203,17 @@ export class RealFileSystem implements FileSystem {
     } catch (err) {
       throw new FsError(errorCode(err) ?? 'EIO', 'readdir', path, (err as Error).message);
     }
+  }
+
+  /**
+   * syncfs(2) through coreutils' `sync -f` (Node has no binding for it): Linux only; false when the
+   * command is missing or fails (syncfs reports writeback errors since Linux 5.8).
+   */
+  syncFileSystem(path: string): Promise<boolean> {
+    if (process.platform !== 'linux') return Promise.resolve(false);
+    return new Promise((resolve) => {
+      execFile('sync', ['-f', path], { timeout: 60_000 }, (err) => resolve(err === null));
+    });
   }
 
   async syncDir(path: string): Promise<void> {

@@ -131,6 +131,12 @@ export type { OffsetLookup, ReadOptions, ReadResult } from './log-read.js';
 export type { RecoveryReport } from './log-recovery.js';
 export type { DeleteRecordsResult } from './log-truncation.js';
 
+/** What a file-system-wide sync covers of one log: see PartitionLog.syncPoint. */
+export interface SyncPoint {
+  sizes: { seg: LogSegment; size: number; dirDirty: boolean }[];
+  dirVersion: number;
+}
+
 export interface PartitionLogOptions {
   fs: FileSystem;
   /** Clock (ms). Default Date.now. */
@@ -603,6 +609,33 @@ export class PartitionLog {
       this.unflushedMessages = 0;
       this.firstUnflushedMs = -1;
     }
+  }
+
+  /**
+   * For a sync of the whole file system (LogManager.close): waits for the writes in flight, then
+   * returns what such a sync would make durable, to pass to `synced` once it did.
+   */
+  async syncPoint(): Promise<SyncPoint> {
+    await this.queue.idle();
+    return {
+      sizes: this.segments.map((seg) => ({ seg, size: seg.writtenSize, dirDirty: seg.dirDirty })),
+      dirVersion: this.dirVersion,
+    };
+  }
+
+  /** A sync of the whole file system that began after `point` was taken has finished. */
+  synced(point: SyncPoint): void {
+    for (const { seg, size, dirDirty } of point.sizes) {
+      seg.syncedSize = Math.max(seg.syncedSize, size);
+      if (dirDirty) seg.dirDirty = false;
+    }
+    this.dirSyncedVersion = Math.max(this.dirSyncedVersion, point.dirVersion);
+  }
+
+  /** Whether some written bytes or directory entries are not known durable. */
+  get hasUnsyncedData(): boolean {
+    if (this.dirSyncedVersion < this.dirVersion) return true;
+    return this.segments.some((s) => s.syncedSize < s.writtenSize || s.dirDirty);
   }
 
   // ---------------------------------------------------------------------------------------------
