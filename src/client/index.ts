@@ -1,6 +1,7 @@
 // The public surface of the client.
 
 export type {
+  AbortTransactionSpec,
   AdminCallOptions,
   AlterConfigOp,
   BrokerApiVersions,
@@ -13,15 +14,19 @@ export type {
   CreatedTopic,
   GroupDescription,
   GroupListing,
+  ListTransactionsOptions,
   LogDirDescription,
   NewTopic,
   OffsetQuery,
   PartitionRead,
+  ProducerState,
   QuorumDescription,
   QuorumReplica,
   ReadFrom,
   ReadOptions,
   TopicDescription,
+  TransactionDescription,
+  TransactionListing,
 } from './admin.js';
 export { Admin } from './admin.js';
 export {
@@ -53,5 +58,13 @@ export {
   partitionForKey,
   toPositive,
 } from './partitioner.js';
-export { Producer, type ProducerRecord, type RecordHeaders, type RecordMetadata } from './producer.js';
+export {
+  type GroupMetadata,
+  type OffsetToSend,
+  Producer,
+  type ProducerRecord,
+  type RecordHeaders,
+  type RecordMetadata,
+  type Transaction,
+} from './producer.js';
 export type { CommittedOffset, ListedOffset, OffsetToCommit, TopicPartition } from './requests.js';
