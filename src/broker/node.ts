@@ -7,9 +7,12 @@ import { DecompressionError } from '../protocol/records/codec-error.js';
 import { codecsFor } from '../protocol/records/codecs.js';
 import type { TxnMarker } from '../protocol/records/control.js';
 import {
+  BoundedFileSystem,
   type FileSystem,
   LogManager,
   MemoryFileSystem,
+  openFilesBound,
+  processOpenFilesLimit,
   RealFileSystem,
   type RecordCodec,
 } from '../storage/index.js';
@@ -152,7 +155,7 @@ export class BrokerNode {
     const now = options.now ?? (() => clock.now());
     const timeline: Clock = { now, setTimer: (ms, fn) => clock.setTimer(ms, fn) };
     const fs =
-      options.fs ?? (options.storage === 'memory' ? new MemoryFileSystem({ now }) : new RealFileSystem());
+      options.fs ?? (options.storage === 'memory' ? new MemoryFileSystem({ now }) : boundedDisk(config, log));
     const logDir = config.logDirs[0];
     // Partitions live in the first log dir; spreading them over several is not done yet, so say so
     // rather than let an operator believe the other dirs share the load.
@@ -316,6 +319,7 @@ export class BrokerNode {
       listenerNames: brokerListeners(config).map((l) => l.name),
       isActiveController: () => true, // a standalone node is its own controller
       minInsyncReplicas: (topic) => topicConfigs.topicConfig(topic).minInsyncReplicas,
+      ...(fs instanceof BoundedFileSystem && { openFiles: () => fs.stats }),
     });
     if (options.metrics) registry.requestStats = metrics.instrument(HANDLERS.map((h) => h.apiKey));
     await controller.load();
@@ -379,6 +383,21 @@ export class BrokerNode {
     await this.metrics.close();
     this.log.info('stopped');
   }
+}
+
+/** The disk, through a cache that bounds the descriptors the logs hold (log.open.files.max). */
+function boundedDisk(config: BrokerConfig, log: Logger): BoundedFileSystem {
+  const processLimit = processOpenFilesLimit();
+  const openFilesMax = openFilesBound(config.logOpenFilesMax, processLimit);
+  const fields = {
+    openFilesMax,
+    configured: config.logOpenFilesMax,
+    processLimit: processLimit ?? 'unknown',
+  };
+  if (openFilesMax < config.logOpenFilesMax)
+    log.info('log.open.files.max lowered to half the process limit on open files', fields);
+  else log.debug('log files held open at most', fields);
+  return new BoundedFileSystem(new RealFileSystem(), { openFilesMax });
 }
 
 /** Total and usable bytes of the disk holding `dir` (-1 when unknown, as Kafka reports it). */

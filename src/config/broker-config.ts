@@ -66,6 +66,8 @@ export interface BrokerSettings {
   readonly logRetentionCheckIntervalMs: number;
   readonly logFlushSchedulerIntervalMs: number;
   readonly metricsPort: number;
+  /** log.open.files.max: descriptors the logs may hold (before the process limit lowers it). */
+  readonly logOpenFilesMax: number;
   /** The default log level (the first part of log.level). */
   readonly logLevel: LogLevel;
   /** Per-component levels from log.level (`info,replicas=debug` gives { replicas: 'debug' }). */
@@ -148,6 +150,7 @@ function typedSettings(v: Values) {
     logRetentionCheckIntervalMs: n('log.retention.check.interval.ms'),
     logFlushSchedulerIntervalMs: n('log.flush.scheduler.interval.ms'),
     metricsPort: n('metrics.port'),
+    logOpenFilesMax: n('log.open.files.max'),
     ...logLevelsOf(s('log.level')),
     logFormat: s('log.format') as 'json' | 'text' | 'auto',
   };

@@ -20,7 +20,14 @@ import {
   deferred,
   type Reply,
 } from '../server/connection.js';
-import { type ApiRange, type Handler, Later, NO_RESPONSE, type RequestContext } from './handler.js';
+import {
+  type ApiRange,
+  afterWriteOf,
+  type Handler,
+  Later,
+  NO_RESPONSE,
+  type RequestContext,
+} from './handler.js';
 import type { BrokerServices } from './services.js';
 
 /**
@@ -141,7 +148,10 @@ export class Registry implements Dispatcher {
       stats.record(ctx.apiKey, ctx.version, request, answered, nowMs - startMs, nowMs);
     }
     if (response === NO_RESPONSE) return null;
-    return encodeResponseFrame(ctx.apiKey, ctx.version, ctx.header.correlationId, response);
+    const chunks: Chunks = encodeResponseFrame(ctx.apiKey, ctx.version, ctx.header.correlationId, response);
+    const after = afterWriteOf(response);
+    if (after) chunks.afterWrite = after;
+    return chunks;
   }
 
   /** Kafka answers an ApiVersions version it does not know with a v0 body: error 35 and its own range. */
