@@ -16,9 +16,12 @@ import { DecompressionError } from '../protocol/records/codec-error.js';
 import { codecsFor } from '../protocol/records/codecs.js';
 import type { TxnMarker } from '../protocol/records/control.js';
 import {
+  BoundedFileSystem,
   type FileSystem,
   LogManager,
   MemoryFileSystem,
+  openFilesBound,
+  processOpenFilesLimit,
   RealFileSystem,
   type RecordCodec,
 } from '../storage/index.js';
@@ -218,7 +221,7 @@ export class BrokerNode {
     const now = options.now ?? (() => clock.now());
     const timeline: Clock = { now, setTimer: (ms, fn) => clock.setTimer(ms, fn) };
     const fs =
-      options.fs ?? (options.storage === 'memory' ? new MemoryFileSystem({ now }) : new RealFileSystem());
+      options.fs ?? (options.storage === 'memory' ? new MemoryFileSystem({ now }) : boundedDisk(config, log));
     const isBroker = config.processRoles.includes('broker');
     const isController = config.processRoles.includes('controller');
     const logDir = config.logDirs[0];
@@ -511,6 +514,7 @@ export class BrokerNode {
         server,
         listenerNames: brokerListenerSpecs(config).map((l) => l.name),
         isActiveController: () => controller.isActiveHere(),
+        ...(fs instanceof BoundedFileSystem && { openFiles: () => fs.stats }),
       });
       if (options.metrics) fallback.requestStats = metrics.instrument(HANDLERS.map((h) => h.apiKey));
     }
@@ -670,6 +674,21 @@ function brokerFeatures() {
     { name: 'metadata.version', minSupportedVersion: 7, maxSupportedVersion: 25 },
     { name: 'kraft.version', minSupportedVersion: 0, maxSupportedVersion: 1 },
   ];
+}
+
+/** The disk, through a cache that bounds the descriptors the logs hold (log.open.files.max). */
+function boundedDisk(config: BrokerConfig, log: Logger): BoundedFileSystem {
+  const processLimit = processOpenFilesLimit();
+  const openFilesMax = openFilesBound(config.logOpenFilesMax, processLimit);
+  const fields = {
+    openFilesMax,
+    configured: config.logOpenFilesMax,
+    processLimit: processLimit ?? 'unknown',
+  };
+  if (openFilesMax < config.logOpenFilesMax)
+    log.info('log.open.files.max lowered to half the process limit on open files', fields);
+  else log.debug('log files held open at most', fields);
+  return new BoundedFileSystem(new RealFileSystem(), { openFilesMax });
 }
 
 /** Total and usable bytes of the disk holding `dir` (-1 when unknown, as Kafka reports it). */

@@ -81,6 +81,8 @@ export interface BrokerSettings {
   readonly metadataLogMaxRecordBytesBetweenSnapshots: number;
   readonly metadataLogMaxSnapshotIntervalMs: number;
   readonly metadataMaxIdleIntervalMs: number;
+  /** log.open.files.max: descriptors the logs may hold (before the process limit lowers it). */
+  readonly logOpenFilesMax: number;
   /** The default log level (the first part of log.level). */
   readonly logLevel: LogLevel;
   /** Per-component levels from log.level (`info,replicas=debug` gives { replicas: 'debug' }). */
@@ -178,6 +180,7 @@ function typedSettings(v: Values) {
     metadataLogMaxRecordBytesBetweenSnapshots: n('metadata.log.max.record.bytes.between.snapshots'),
     metadataLogMaxSnapshotIntervalMs: n('metadata.log.max.snapshot.interval.ms'),
     metadataMaxIdleIntervalMs: n('metadata.max.idle.interval.ms'),
+    logOpenFilesMax: n('log.open.files.max'),
     ...logLevelsOf(s('log.level')),
     logFormat: s('log.format') as 'json' | 'text' | 'auto',
   };

@@ -20,7 +20,7 @@ import { ZERO_UUID } from '../../protocol/schema/codec.js';
 import type { Partition } from '../replica/partition.js';
 import { abortedTransactionsFor } from './fetch-aborted.js';
 import { fetchForFollower, fetchReplicaId } from './fetch-follower.js';
-import { handler, later, type RequestContext } from './handler.js';
+import { afterWrite, handler, later, type RequestContext } from './handler.js';
 
 interface Wanted {
   partition: Partition | null;
@@ -122,6 +122,8 @@ interface Gathered {
   errors: boolean;
   /** A partition was answered with a preferred read replica: the consumer is told at once. */
   redirected: boolean;
+  /** Give the pooled read buffers back, once the response is written (or when it is not sent). */
+  releases: (() => void)[];
 }
 
 async function gather(plan: TopicPlan[], readCommitted: boolean, maxBytes: number): Promise<Gathered> {
@@ -130,6 +132,7 @@ async function gather(plan: TopicPlan[], readCommitted: boolean, maxBytes: numbe
   let errors = false;
   let redirected = false;
   const responses: FetchResponseFetchableTopicResponse[] = [];
+  const releases: (() => void)[] = [];
   for (const t of plan) {
     const partitions: FetchResponsePartitionData[] = [];
     for (const w of t.parts) {
@@ -141,8 +144,10 @@ async function gather(plan: TopicPlan[], readCommitted: boolean, maxBytes: numbe
         redirected = true;
       } else if (errorCode === ErrorCode.NONE && w.partition) {
         const limit = Math.min(w.partitionMaxBytes, budget);
-        const r = await w.partition.read(w.fetchOffset, Math.max(limit, 0), readCommitted, bytes === 0);
+        const read = w.partition.read(w.fetchOffset, Math.max(limit, 0), readCommitted, bytes === 0);
+        const r = read instanceof Promise ? await read : read;
         errorCode = r.errorCode;
+        if (r.release) releases.push(r.release);
         budget -= r.sizeBytes;
         bytes += r.sizeBytes;
         entry = {
@@ -163,7 +168,7 @@ async function gather(plan: TopicPlan[], readCommitted: boolean, maxBytes: numbe
     }
     responses.push({ topic: t.topic, topicId: t.topicId, partitions });
   }
-  return { responses, bytes, errors, redirected };
+  return { responses, bytes, errors, redirected, releases };
 }
 
 /** A partition answered with where to fetch it instead (KIP-392): offsets, no records. */
@@ -195,7 +200,13 @@ function emptyPartition(index: number, errorCode: number): FetchResponsePartitio
 
 function respond(plan: TopicPlan[], g: Gathered): FetchResponse {
   countFetch(plan, g);
-  return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses: g.responses };
+  const response = { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses: g.responses };
+  return g.releases.length === 0 ? response : afterWrite(response, () => releaseAll(g));
+}
+
+function releaseAll(g: Gathered): void {
+  for (const release of g.releases) release();
+  g.releases.length = 0;
 }
 
 /** BrokerTopicMetrics of the partitions hosted here: one fetch each, and the record bytes sent. */
@@ -242,7 +253,10 @@ async function fetchWithWait(
   return new Promise<FetchResponse>((resolve) => {
     const finish = () => {
       gather(plan, readCommitted, maxBytes).then(
-        (g) => resolve(respond(plan, g)),
+        (g) => {
+          releaseAll(first);
+          resolve(respond(plan, g));
+        },
         () => resolve(respond(plan, first)),
       );
     };

@@ -73,3 +73,21 @@ export interface Handler<Req = unknown, Res = unknown, S = BrokerServices> {
 export function handler<Req, Res, S = BrokerServices>(h: Handler<Req, Res, S>): Handler<Req, Res, S> {
   return h;
 }
+
+const AFTER_WRITE = Symbol('after write');
+
+/**
+ * Has `fn` run once the encoded response has been written to the socket, and not at all if the
+ * connection closes first (a Fetch gives back its pooled read buffers). Returns `response`.
+ */
+export function afterWrite<R extends object>(response: R, fn: () => void): R {
+  (response as { [AFTER_WRITE]?: () => void })[AFTER_WRITE] = fn;
+  return response;
+}
+
+/** What `afterWrite` attached to a response, if anything. */
+export function afterWriteOf(response: unknown): (() => void) | undefined {
+  return typeof response === 'object' && response !== null
+    ? (response as { [AFTER_WRITE]?: () => void })[AFTER_WRITE]
+    : undefined;
+}

@@ -23,16 +23,16 @@ import {
 } from '../server/connection.js';
 import {
   type ApiRange,
+  afterWriteOf,
   type Handler,
   type InnerAnswer,
   Later,
   NO_RESPONSE,
   type RequestContext,
 } from './handler.js';
+import type { BrokerServices } from './services.js';
 
 const API_KEY_DESCRIBE_QUORUM = 55;
-
-import type { BrokerServices } from './services.js';
 
 /**
  * What an interceptor decided: the request to handle (maybe rewritten), or a response to send instead
@@ -180,7 +180,10 @@ export class Registry<S = BrokerServices> implements Dispatcher {
       stats.record(ctx.apiKey, ctx.version, request, answered, nowMs - startMs, nowMs);
     }
     if (response === NO_RESPONSE) return null;
-    return encodeResponseFrame(ctx.apiKey, ctx.version, ctx.header.correlationId, response);
+    const chunks: Chunks = encodeResponseFrame(ctx.apiKey, ctx.version, ctx.header.correlationId, response);
+    const after = afterWriteOf(response);
+    if (after) chunks.afterWrite = after;
+    return chunks;
   }
 
   /**

@@ -13,6 +13,7 @@ import {
   ProcessMetrics,
 } from '../../metrics/index.js';
 import { errorInfo } from '../../protocol/errors.js';
+import type { OpenFileStats } from '../../storage/index.js';
 import type { ControllerService } from '../controller/controller-service.js';
 import type { GroupCoordinator } from '../coordinator/group/coordinator.js';
 import type { Logger } from '../logger.js';
@@ -69,6 +70,8 @@ export interface MetricSources {
   listenerNames: readonly string[];
   /** Whether this node is the active controller (a standalone node always is). */
   isActiveController(): boolean;
+  /** The log files' descriptor cache (log.open.files.max); absent for logs kept in memory. */
+  openFiles?: () => OpenFileStats;
 }
 
 export interface BrokerMetricsOptions {
@@ -428,9 +431,57 @@ export class BrokerMetrics {
     }
   }
 
+  /** The descriptor cache of the log files (Samsa's own: Kafka leaves this to ulimit -n). */
+  private collectOpenFiles(w: Exposition, o: OpenFileStats | undefined): void {
+    if (!o) return;
+    w.single(
+      'samsa_log_open_files',
+      'gauge',
+      'Descriptors the logs hold now (segments, indexes, checkpoints).',
+      o.open,
+    );
+    w.single(
+      'samsa_log_open_files_max',
+      'gauge',
+      'The bound on them: log.open.files.max, or half the process limit.',
+      o.openFilesMax,
+    );
+    w.single(
+      'samsa_log_open_files_pinned',
+      'gauge',
+      'Of those, descriptors kept for files unlinked while in use.',
+      o.pinned,
+    );
+    w.single(
+      'samsa_log_files_opened_total',
+      'counter',
+      'Log files opened, first opens and reopens after an eviction.',
+      o.opened,
+    );
+    w.single(
+      'samsa_log_open_file_evictions_total',
+      'counter',
+      'Descriptors closed to make room for another file.',
+      o.evictions,
+    );
+    w.single(
+      'samsa_log_open_file_idle_closes_total',
+      'counter',
+      'Descriptors closed after a minute unused.',
+      o.idleCloses,
+    );
+    w.single(
+      'samsa_log_open_file_waits_total',
+      'counter',
+      'File operations that waited for a free descriptor.',
+      o.waits,
+    );
+  }
+
   private collectLogs(w: Exposition): void {
     const s = this.sources;
     if (!s) return;
+    this.collectOpenFiles(w, s.openFiles?.());
     const parts = [...s.replicas.partitions()].sort((a, b) =>
       a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.index - b.index,
     );

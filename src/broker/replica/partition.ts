@@ -15,7 +15,13 @@ import {
   batchBounds,
   readBatchHeader,
 } from '../../protocol/records/batch.js';
-import type { AppendProblem, FollowerAppendResult, OffsetLookup, PartitionLog } from '../../storage/index.js';
+import type {
+  AppendProblem,
+  FollowerAppendResult,
+  OffsetLookup,
+  PartitionLog,
+  ReadResult,
+} from '../../storage/index.js';
 import type { Logger } from '../logger.js';
 import { DETACHED_TOPIC_STATS, type TopicStats } from '../metrics/topic-stats.js';
 import type { AlterOutcome } from './alter-partition-manager.js';
@@ -64,6 +70,20 @@ export interface ReadOutcome {
   logStartOffset: number;
   records: Buffer[];
   sizeBytes: number;
+  /** Gives the read buffer back once the records were sent (see PartitionLog.read); null when none. */
+  release: (() => void) | null;
+}
+
+function readOutcome(
+  base: { highWatermark: number; lastStableOffset: number; logStartOffset: number },
+  r: ReadResult,
+): ReadOutcome {
+  if (r.kind === 'out-of-range')
+    return { ...base, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, records: [], sizeBytes: 0, release: null };
+  if (r.kind === 'offline')
+    return { ...base, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, records: [], sizeBytes: 0, release: null };
+  const { records, sizeBytes, release } = r;
+  return { ...base, errorCode: ErrorCode.NONE, records, sizeBytes, release };
 }
 
 /** What a partition needs from the broker around it (the replica manager supplies it). */
@@ -691,13 +711,16 @@ export class Partition {
     return readCommitted ? this.log.lastStableOffset : this.log.highWatermark;
   }
 
-  /** Whole batches from `fetchOffset`, bounded by the high watermark (or last stable offset). */
-  async read(
+  /**
+   * Whole batches from `fetchOffset`, bounded by the high watermark (or last stable offset). An answer
+   * the tail cache gives comes synchronously (no promise per partition of a large Fetch).
+   */
+  read(
     fetchOffset: number,
     maxBytes: number,
     readCommitted: boolean,
     minOneBatch: boolean,
-  ): Promise<ReadOutcome> {
+  ): ReadOutcome | Promise<ReadOutcome> {
     const base = {
       highWatermark: this.log.highWatermark,
       lastStableOffset: this.log.lastStableOffset,
@@ -709,14 +732,12 @@ export class Partition {
       fetchOffset <= this.log.logEndOffset &&
       fetchOffset >= this.log.logStartOffset
     ) {
-      return { ...base, errorCode: ErrorCode.NONE, records: [], sizeBytes: 0 };
+      return { ...base, errorCode: ErrorCode.NONE, records: [], sizeBytes: 0, release: null };
     }
-    const r = await this.log.read(fetchOffset, maxBytes, { maxOffset: bound, minOneBatch });
-    if (r.kind === 'out-of-range')
-      return { ...base, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, records: [], sizeBytes: 0 };
-    if (r.kind === 'offline')
-      return { ...base, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, records: [], sizeBytes: 0 };
-    return { ...base, errorCode: ErrorCode.NONE, records: r.records, sizeBytes: r.sizeBytes };
+    const options = { maxOffset: bound, minOneBatch };
+    const cached = this.log.readCached(fetchOffset, maxBytes, options);
+    if (cached) return readOutcome(base, cached);
+    return this.log.read(fetchOffset, maxBytes, options).then((r) => readOutcome(base, r));
   }
 
   /** ListOffsets' lookups; null when no record qualifies. */

@@ -497,6 +497,16 @@ const SAMSA: ConfigDefinition[] = [
     samsa: true,
     oneOf: ['json', 'text', 'auto'],
   }),
+  def('log.open.files.max', 'int', '10000', {
+    doc:
+      'Samsa: the most file descriptors the broker holds for its logs (segments, indexes, checkpoints), ' +
+      'whatever the number of partitions: files are opened on demand, the least recently used closed ' +
+      'first, and those idle for a minute closed. Lowered to half the process limit (ulimit -n) when ' +
+      'that is lower, leaving the rest to connections.',
+    impl: true,
+    samsa: true,
+    min: 16,
+  }),
 ];
 
 /** The web console started with `samsa server start --console` (the same keys `samsa console` reads). */
