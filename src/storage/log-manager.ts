@@ -370,6 +370,31 @@ export class LogManager {
     return true;
   }
 
+  /**
+   * Moves a complete, closed partition directory (a replica copied from another log dir, Kafka's
+   * "future" log) into this log dir under its normal name and opens it. The caller then deletes the
+   * partition from the log dir it came from; if it crashes before, both dirs hold the same log.
+   */
+  async adoptLog(
+    tp: TopicPartition,
+    fromDir: string,
+    extra: { recoveryPoint: number; logStartOffset: number; highWatermark: number; topicId?: string },
+  ): Promise<PartitionLog> {
+    if (this.closed) throw new Error(`log manager for ${this.dir} is closed`);
+    if (this.getLog(tp)) throw new Error(`log ${tpKey(tp)} already exists in ${this.dir}`);
+    const to = path.join(this.dir, partitionDirName(tp));
+    try {
+      await this.fs.rename(fromDir, to);
+      await this.fs.syncDir(this.dir);
+    } catch (err) {
+      throw new LogDirError(this.dir, `adopt ${tpKey(tp)}`, err);
+    }
+    const log = await this.openLog(tp, { ...extra, cleanShutdown: true });
+    await this.checkpointAll();
+    this.event(`moved ${tpKey(tp)} in`);
+    return log;
+  }
+
   /** Applies new topic overrides to the open logs of `topic` (next roll, retention and cleaning use them). */
   updateTopicConfig(topic: string, overrides: Partial<LogConfig>): void {
     for (const log of this.logs) {

@@ -6,7 +6,8 @@
 // purgatory until enough arrives or max_wait_ms passes, while the connection goes on with the next
 // requests (answers still leave in order). Fetch sessions (KIP-227): replica/fetch-sessions.ts decides
 // what a request reads (an incremental fetch reads its whole session) and what its answer keeps.
-// Not implemented: follower fetches (one replica), preferred read replicas.
+// Followers' fetches (replica id >= 0) are served by fetch-follower.ts, sessionless. From v11 a
+// follower replica serves consumers too, up to its own high watermark (KIP-392).
 import { ErrorCode } from '../../protocol/errors.js';
 import type {
   FetchRequest,
@@ -18,6 +19,7 @@ import type {
 import { ZERO_UUID } from '../../protocol/schema/codec.js';
 import type { Partition } from '../replica/partition.js';
 import { abortedTransactionsFor } from './fetch-aborted.js';
+import { fetchForFollower, fetchReplicaId } from './fetch-follower.js';
 import { afterWrite, handler, later, type RequestContext } from './handler.js';
 
 interface Wanted {
@@ -27,6 +29,8 @@ interface Wanted {
   fetchOffset: number;
   partitionMaxBytes: number;
   currentLeaderEpoch: number;
+  /** KIP-392: the replica this consumer should fetch from instead (-1: here). */
+  preferredReadReplica: number;
 }
 
 interface TopicPlan {
@@ -42,6 +46,17 @@ export const fetch = handler<FetchRequest, FetchResponse>({
   minVersion: 4,
   maxVersion: 17,
   handle(ctx, req) {
+    if (fetchReplicaId(req) >= 0) {
+      // A follower's fetch is sessionless: a full fetch without a session id gets no session.
+      const sessionId = req.sessionId ?? 0;
+      const sessionEpoch = req.sessionEpoch ?? -1;
+      if (sessionId !== 0 || sessionEpoch > 0) {
+        const errorCode =
+          sessionId !== 0 ? ErrorCode.FETCH_SESSION_ID_NOT_FOUND : ErrorCode.INVALID_FETCH_SESSION_EPOCH;
+        return { throttleTimeMs: 0, errorCode, sessionId: 0, responses: [] };
+      }
+      return later(fetchForFollower(ctx, req));
+    }
     const session = ctx.services.fetchSessions.open({
       version: ctx.version,
       sessionId: req.sessionId ?? 0,
@@ -52,12 +67,16 @@ export const fetch = handler<FetchRequest, FetchResponse>({
     });
     if ('errorCode' in session)
       return { throttleTimeMs: 0, errorCode: session.errorCode, sessionId: 0, responses: [] };
-    const plan = planFetch(ctx, session.topics);
+    const plan = planFetch(ctx, session.topics, req.rackId ?? '');
     return later(fetchWithWait(ctx, req, plan).then((r) => session.complete(r)));
   },
 });
 
-function planFetch(ctx: RequestContext, topics: readonly FetchRequestFetchTopic[]): TopicPlan[] {
+function planFetch(
+  ctx: RequestContext,
+  topics: readonly FetchRequestFetchTopic[],
+  rackId: string,
+): TopicPlan[] {
   const replicas = ctx.services.replicas;
   const image = ctx.services.metadata();
   const byId = ctx.version >= 13;
@@ -67,6 +86,7 @@ function planFetch(ctx: RequestContext, topics: readonly FetchRequestFetchTopic[
       : image.topicsByName.get(t.topic ?? '');
     const name = byId ? (topicInfo?.name ?? '') : (t.topic ?? '');
     const parts = t.partitions.map((p): Wanted => {
+      // Followers too: from v11 a follower serves consumers (KIP-392); before, the check below refuses.
       const partition = topicInfo ? (replicas.get(topicInfo.name, p.partition) ?? null) : null;
       let errorCode: number = ErrorCode.NONE;
       if (!topicInfo) errorCode = byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
@@ -75,6 +95,13 @@ function planFetch(ctx: RequestContext, topics: readonly FetchRequestFetchTopic[
           ? ErrorCode.NOT_LEADER_OR_FOLLOWER
           : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
       else errorCode = partition.checkLeaderEpoch(p.currentLeaderEpoch);
+      // A follower serves consumers only from v11 (KIP-392: fetching from the closest replica).
+      if (errorCode === ErrorCode.NONE && partition && !partition.isLeader && ctx.version < 11)
+        errorCode = ErrorCode.NOT_LEADER_OR_FOLLOWER;
+      const preferred =
+        errorCode === ErrorCode.NONE && partition && ctx.version >= 11
+          ? replicas.preferredReadReplica(partition, rackId, p.fetchOffset)
+          : -1;
       return {
         partition,
         errorCode,
@@ -82,6 +109,7 @@ function planFetch(ctx: RequestContext, topics: readonly FetchRequestFetchTopic[
         fetchOffset: p.fetchOffset,
         partitionMaxBytes: p.partitionMaxBytes,
         currentLeaderEpoch: p.currentLeaderEpoch ?? -1,
+        preferredReadReplica: preferred,
       };
     });
     return { topic: name, topicId: t.topicId ?? topicInfo?.id ?? ZERO_UUID, parts };
@@ -92,6 +120,8 @@ interface Gathered {
   responses: FetchResponseFetchableTopicResponse[];
   bytes: number;
   errors: boolean;
+  /** A partition was answered with a preferred read replica: the consumer is told at once. */
+  redirected: boolean;
   /** Give the pooled read buffers back, once the response is written (or when it is not sent). */
   releases: (() => void)[];
 }
@@ -100,6 +130,7 @@ async function gather(plan: TopicPlan[], readCommitted: boolean, maxBytes: numbe
   let budget = maxBytes;
   let bytes = 0;
   let errors = false;
+  let redirected = false;
   const responses: FetchResponseFetchableTopicResponse[] = [];
   const releases: (() => void)[] = [];
   for (const t of plan) {
@@ -107,7 +138,11 @@ async function gather(plan: TopicPlan[], readCommitted: boolean, maxBytes: numbe
     for (const w of t.parts) {
       let errorCode = w.errorCode;
       let entry: FetchResponsePartitionData = emptyPartition(w.index, errorCode);
-      if (errorCode === ErrorCode.NONE && w.partition) {
+      if (errorCode === ErrorCode.NONE && w.partition && w.preferredReadReplica >= 0) {
+        entry = { ...redirect(w.partition, readCommitted), partitionIndex: w.index };
+        entry.preferredReadReplica = w.preferredReadReplica;
+        redirected = true;
+      } else if (errorCode === ErrorCode.NONE && w.partition) {
         const limit = Math.min(w.partitionMaxBytes, budget);
         const read = w.partition.read(w.fetchOffset, Math.max(limit, 0), readCommitted, bytes === 0);
         const r = read instanceof Promise ? await read : read;
@@ -133,7 +168,21 @@ async function gather(plan: TopicPlan[], readCommitted: boolean, maxBytes: numbe
     }
     responses.push({ topic: t.topic, topicId: t.topicId, partitions });
   }
-  return { responses, bytes, errors, releases };
+  return { responses, bytes, errors, redirected, releases };
+}
+
+/** A partition answered with where to fetch it instead (KIP-392): offsets, no records. */
+function redirect(p: Partition, readCommitted: boolean): FetchResponsePartitionData {
+  return {
+    partitionIndex: p.index,
+    errorCode: ErrorCode.NONE,
+    highWatermark: p.log.highWatermark,
+    lastStableOffset: p.log.lastStableOffset,
+    logStartOffset: p.log.logStartOffset,
+    abortedTransactions: readCommitted ? [] : null,
+    preferredReadReplica: -1,
+    records: [],
+  };
 }
 
 function emptyPartition(index: number, errorCode: number): FetchResponsePartitionData {
@@ -193,7 +242,13 @@ async function fetchWithWait(
     .filter((p): p is Partition => p !== null);
   const seen = watched.map((p) => p.readableBytes);
   const first = await gather(plan, readCommitted, maxBytes);
-  if (first.errors || first.bytes >= req.minBytes || req.maxWaitMs <= 0 || watched.length === 0)
+  if (
+    first.errors ||
+    first.redirected ||
+    first.bytes >= req.minBytes ||
+    req.maxWaitMs <= 0 ||
+    watched.length === 0
+  )
     return respond(plan, first);
   return new Promise<FetchResponse>((resolve) => {
     const finish = () => {

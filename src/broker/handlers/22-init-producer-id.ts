@@ -6,6 +6,7 @@
 // Clients before v4 do not know PRODUCER_FENCED: they get INVALID_PRODUCER_EPOCH, as Kafka answers them.
 import { ErrorCode } from '../../protocol/errors.js';
 import type { InitProducerIdRequest, InitProducerIdResponse } from '../../protocol/messages/index.js';
+import { ProducerIdsUnavailable } from '../producer-ids.js';
 import { handler } from './handler.js';
 
 export const initProducerId = handler<InitProducerIdRequest, InitProducerIdResponse>({
@@ -26,7 +27,18 @@ export const initProducerId = handler<InitProducerIdRequest, InitProducerIdRespo
           : r.errorCode;
       return { throttleTimeMs: 0, errorCode, producerId: r.producerId, producerEpoch: r.producerEpoch };
     }
-    const producerId = await ctx.services.producerIds.nextId();
-    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId, producerEpoch: 0 };
+    try {
+      const producerId = await ctx.services.producerIds.nextId();
+      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId, producerEpoch: 0 };
+    } catch (err) {
+      // No block of ids from the controller: retriable for the client (Kafka answers the same).
+      if (!(err instanceof ProducerIdsUnavailable)) throw err;
+      return {
+        throttleTimeMs: 0,
+        errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS,
+        producerId: -1,
+        producerEpoch: -1,
+      };
+    }
   },
 });

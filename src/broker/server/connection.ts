@@ -246,6 +246,12 @@ export class Connection {
     if (!this.closed) {
       this.teardown();
       this.socket.end();
+      // A paused socket would never read the peer's FIN (and keeps nothing alive that would): read
+      // again so it closes, and destroy it if the peer does not close its side in time.
+      this.socket.resume();
+      const socket = this.socket;
+      const timer = setTimeout(() => socket.destroy(), 1000);
+      socket.once('close', () => clearTimeout(timer));
     }
   }
 
