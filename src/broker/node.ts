@@ -12,6 +12,7 @@ import {
   RealFileSystem,
   type RecordCodec,
 } from '../storage/index.js';
+import { withChaosUnsafe } from './chaos-unsafe.js';
 import { type Clock, systemClock } from './clock.js';
 import { BrokerConfigService } from './config-service.js';
 import { ControllerService } from './controller/controller-service.js';
@@ -132,8 +133,10 @@ export class BrokerNode {
     const clock = options.clock ?? systemClock;
     const now = options.now ?? (() => clock.now());
     const timeline: Clock = { now, setTimer: (ms, fn) => clock.setTimer(ms, fn) };
-    const fs =
-      options.fs ?? (options.storage === 'memory' ? new MemoryFileSystem({ now }) : new RealFileSystem());
+    const fs = withChaosUnsafe(
+      options.fs ?? (options.storage === 'memory' ? new MemoryFileSystem({ now }) : new RealFileSystem()),
+      log,
+    );
     const logDir = config.logDirs[0];
     // Partitions live in the first log dir; spreading them over several is not done yet, so say so
     // rather than let an operator believe the other dirs share the load.
