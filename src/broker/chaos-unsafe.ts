@@ -5,11 +5,14 @@
 //                     and is issued only UNSAFE_WRITE_DELAY_MS later, so a produce is acknowledged
 //                     before its bytes reach the page cache, and a SIGKILL in between loses
 //                     acknowledged records
+//   ack-before-replication  a leader answers an acks=all produce once its own log has the records,
+//                     without waiting for the followers (as acks=1 does), so losing the leader
+//                     loses acknowledged records (with one replica it changes nothing)
 import type { FileHandle, FileStat, FileSystem, OpenMode } from '../storage/index.js';
 import type { Logger } from './logger.js';
 
 export const CHAOS_UNSAFE_ENV = 'SAMSA_CHAOS_UNSAFE';
-export const CHAOS_UNSAFE_MODES = ['ack-before-write'] as const;
+export const CHAOS_UNSAFE_MODES = ['ack-before-write', 'ack-before-replication'] as const;
 export type ChaosUnsafeMode = (typeof CHAOS_UNSAFE_MODES)[number];
 
 /** How long a write waits before it is issued in ack-before-write mode. */
@@ -23,7 +26,10 @@ export function chaosUnsafeMode(env: NodeJS.ProcessEnv = process.env): ChaosUnsa
   throw new Error(`${CHAOS_UNSAFE_ENV}=${value} is not a known mode (${CHAOS_UNSAFE_MODES.join(', ')})`);
 }
 
-/** The file system the broker should use: `fs` itself unless an unsafe mode is set. */
+/** Whether a leader acknowledges acks=all produces before its followers have them (read once). */
+export const ACK_BEFORE_REPLICATION = process.env[CHAOS_UNSAFE_ENV] === 'ack-before-replication';
+
+/** The file system the broker should use: `fs` itself unless ack-before-write is set. */
 export function withChaosUnsafe(
   fs: FileSystem,
   log: Logger,
@@ -34,7 +40,7 @@ export function withChaosUnsafe(
   log.warn(
     `${CHAOS_UNSAFE_ENV}=${mode}: acknowledged writes can be lost; this setting is for the chaos lab only`,
   );
-  return new LateWriteFileSystem(fs, UNSAFE_WRITE_DELAY_MS);
+  return mode === 'ack-before-write' ? new LateWriteFileSystem(fs, UNSAFE_WRITE_DELAY_MS) : fs;
 }
 
 /** Acknowledges writes at once and performs them later, in order per file; reads wait for them. */

@@ -20,7 +20,7 @@ test('unset or empty, the broker keeps its own file system', () => {
 test('an unknown mode is refused, naming the known ones', () => {
   assert.throws(
     () => chaosUnsafeMode({ [CHAOS_UNSAFE_ENV]: 'ack-before-wirte' }),
-    /not a known mode \(ack-before-write\)/,
+    /not a known mode \(ack-before-write, ack-before-replication\)/,
   );
 });
 
