@@ -79,6 +79,8 @@ describe('chaos checker', () => {
     assert.equal(r.stats.sent, 6);
     assert.equal(r.stats.acked, 6);
     assert.equal(r.stats.readLive, 6);
+    assert.equal(r.stats.unresolved, 0);
+    assert.deepEqual(r.stats.failures, {});
     assert.deepEqual(r.stats.readDrain, { 'drain-samsa': 6, 'drain-kcat': 6 });
   });
 

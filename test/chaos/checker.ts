@@ -41,6 +41,10 @@ export interface CheckStats {
   acked: number;
   failedDefinite: number;
   indeterminate: number;
+  /** Sends with neither an acknowledgement nor a failure (part of `indeterminate`). */
+  unresolved: number;
+  /** Failures by error (the text before the first colon). */
+  failures: Record<string, number>;
   readLive: number;
   readDrain: Record<string, number>;
   commits: number;
@@ -171,6 +175,12 @@ function completeDrains(
   return { complete, why };
 }
 
+function countBy(keys: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const k of keys) out[k] = (out[k] ?? 0) + 1;
+  return out;
+}
+
 /** `${worker}.${session}.${seq}` -> its parts; null for a value the lab did not make. */
 export function parseValue(v: string): { producer: string; seq: number } | null {
   const m = /^(.+)\.(\d+)$/.exec(v);
@@ -223,6 +233,8 @@ export function checkHistory(events: readonly HistoryEvent[], config?: RunConfig
     acked: ix.acks.size,
     failedDefinite: fails.filter((f) => f.definite && !ix.acks.has(f.v)).length,
     indeterminate: [...ix.sends.keys()].filter((v) => !ix.acks.has(v) && !ix.fails.get(v)?.definite).length,
+    unresolved: [...ix.sends.keys()].filter((v) => !ix.acks.has(v) && !ix.fails.has(v)).length,
+    failures: countBy(fails.map((f) => f.err.split(':')[0])),
     readLive: ix.liveReads.length,
     readDrain,
     commits: ix.commits.filter((c) => c.ok).length,

@@ -1,10 +1,12 @@
 // `npm run chaos -- [options]`: runs the chaos lab, one line per run on stdout, an HTML report per run,
 // and a summary table (summary.md, index.html) in the output dir. Exit code 0 only if every run passed.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { checkHistory } from './checker.js';
 import { killAllChildren } from './children.js';
+import { type HistoryEvent, parseHistory } from './history.js';
 import { type RunOptions, type RunOutcome, runOnce } from './run.js';
 import { FAULT_KINDS, parseFaultKinds } from './schedule.js';
 import type { ClientKind } from './worker.js';
@@ -34,6 +36,7 @@ Options:
   --bootstrap H:P       run the workload and checks against a cluster the lab did not start (no faults)
   --out DIR             where reports go (default chaos-out)
   --keep                keep history, logs and data of passing runs too (failing runs keep theirs)
+  --check FILE          check a kept history.jsonl again and print its violations (no run)
   -h, --help`;
 
 export function parseDuration(text: string): number {
@@ -58,7 +61,7 @@ export interface Cli {
   argv: string[];
 }
 
-export function parseCli(argv: string[]): Cli | 'help' {
+export function parseCli(argv: string[]): Cli | 'help' | { check: string } {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -78,12 +81,14 @@ export function parseCli(argv: string[]): Cli | 'help' {
       bootstrap: { type: 'string' },
       out: { type: 'string' },
       keep: { type: 'boolean' },
+      check: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
     allowPositionals: false,
   });
   if (values.help) return 'help';
+  if (values.check) return { check: values.check };
   const nodes = positive('nodes', values.nodes, 1);
   const workload = (values.workload ?? 'queue') as WorkloadName;
   if (!WORKLOADS.includes(workload))
@@ -149,7 +154,7 @@ export function summaryLine(i: number, runs: number, o: RunOutcome, base: Cli['b
   const why = o.ok
     ? ''
     : ` ${[counts, ...o.check.inconclusive.slice(0, 2), ...o.problems.slice(0, 2).map((p) => p.split('\n')[0])].filter(Boolean).join('; ')}`;
-  return `chaos ${i + 1}/${runs} seed=${o.seed} nodes=${base.bootstrap ? 'external' : base.nodes} ${base.workload} faults=${base.faults.join(',') || 'none'}(${o.faults.length}) ${(base.durationMs / 1000).toFixed(0)}s: sent ${s.sent} acked ${s.acked} indeterminate ${s.indeterminate} read ${s.readLive} drained ${Object.values(s.readDrain).join('/')} — ${verdict}${why} [${(o.elapsedMs / 1000).toFixed(0)} s, load ${o.loadAvg[0].toFixed(2)}] ${o.report}`;
+  return `chaos ${i + 1}/${runs} seed=${o.seed} nodes=${base.bootstrap ? 'external' : base.nodes} ${base.workload} faults=${base.faults.join(',') || 'none'}(${o.faults.length}) ${(base.durationMs / 1000).toFixed(0)}s: sent ${s.sent} acked ${s.acked} indeterminate ${s.indeterminate} (${s.unresolved} no outcome) read ${s.readLive} drained ${Object.values(s.readDrain).join('/')} — ${verdict}${why} [${(o.elapsedMs / 1000).toFixed(0)} s, load ${o.loadAvg[0].toFixed(2)}] ${o.report}`;
 }
 
 function summaryTable(outcomes: RunOutcome[], base: Cli['base']): string {
@@ -184,8 +189,32 @@ function indexHtml(table: string, outcomes: RunOutcome[]): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>chaos runs</title></head><body style="font:14px system-ui;margin:24px"><pre>${esc(table)}</pre><ul>${links}</ul></body></html>\n`;
 }
 
+/** Checks a kept history again: one line per violation, then the counts. */
+function recheck(path: string): number {
+  let events: HistoryEvent[];
+  try {
+    events = parseHistory(readFileSync(path, 'utf8'));
+  } catch (err) {
+    console.error(
+      `chaos: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
+    return 2;
+  }
+  const result = checkHistory(events);
+  for (const v of result.violations) console.log(`${v.kind}: ${v.message}`);
+  for (const why of result.inconclusive) console.log(`inconclusive: ${why}`);
+  const counts =
+    Object.entries(result.counts)
+      .map(([k, n]) => `${k}=${n}`)
+      .join(' ') || 'no violations';
+  console.log(
+    `${result.ok ? 'PASS' : 'FAIL'}: ${counts}; ${result.stats.acked} acknowledged of ${result.stats.sent} sent`,
+  );
+  return result.ok ? 0 : 1;
+}
+
 async function main(): Promise<number> {
-  let cli: Cli | 'help';
+  let cli: ReturnType<typeof parseCli>;
   try {
     cli = parseCli(process.argv.slice(2));
   } catch (err) {
@@ -196,6 +225,7 @@ async function main(): Promise<number> {
     console.log(HELP);
     return 0;
   }
+  if ('check' in cli) return recheck(cli.check);
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {
       killAllChildren();

@@ -14,6 +14,8 @@ export interface ReportInput {
   schedule: readonly ScheduledFault[];
   replay: string;
   ok: boolean;
+  /** Connections the proxy carried, by the party that opened them (absent: no proxy). */
+  connections?: Record<string, number>;
 }
 
 const VIOLATIONS_SHOWN_MAX = 40;
@@ -329,11 +331,25 @@ code{background:#f4f4f4;padding:1px 4px}.kind{color:#c62828;font-family:ui-monos
 <tr><th>cluster</th><td>${config.bootstrap ? `external: ${esc(config.bootstrap)}` : `${config.nodes} node(s) started by the lab`}; replication factor ${config.replicationFactor}, min.insync.replicas ${config.minInsyncReplicas}${config.unsafe ? `; <b>SAMSA_CHAOS_UNSAFE=${esc(config.unsafe)}</b>` : ''}</td></tr>
 <tr><th>clients</th><td>${esc(config.clients.join(', '))}; acks=${config.acks === -1 ? 'all' : config.acks}, idempotence ${config.idempotence ? 'on' : 'off'}</td></tr>
 <tr><th>faults</th><td>${esc(config.faults.join(', ') || 'none')}; ${r.schedule.length} scheduled over ${(config.durationMs / 1000).toFixed(0)} s</td></tr>
-<tr><th>operations</th><td>${s.sent} sent, ${s.acked} acknowledged, ${s.indeterminate} indeterminate, ${s.failedDefinite} failed; ${s.readLive} read by the group; final reads: ${esc(
+${
+  r.connections
+    ? `<tr><th>proxied connections</th><td>by opener: ${esc(
+        Object.entries(r.connections)
+          .map(([k, n]) => `${k} ${n}`)
+          .join(', '),
+      )}</td></tr>`
+    : ''
+}
+<tr><th>operations</th><td>${s.sent} sent, ${s.acked} acknowledged, ${s.indeterminate} indeterminate (${s.unresolved} without any outcome), ${s.failedDefinite} failed; ${s.readLive} read by the group; final reads: ${esc(
     Object.entries(s.readDrain)
       .map(([k, n]) => `${k} ${n}`)
       .join(', '),
   )}; ${s.commits} commits (${s.commitsFailed} failed)</td></tr>
+<tr><th>send failures</th><td>${esc(
+    Object.entries(s.failures)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ') || 'none',
+  )}</td></tr>
 <tr><th>violations</th><td>${esc(kinds)}</td></tr>
 <tr><th>allowed anomalies</th><td>${esc(allowed)}</td></tr>
 ${check.inconclusive.length ? `<tr><th>inconclusive</th><td>${check.inconclusive.map(esc).join('<br>')}</td></tr>` : ''}

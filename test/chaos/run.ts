@@ -267,6 +267,7 @@ export async function runOnce(o: RunOptions): Promise<RunOutcome> {
         rate: o.rate,
         seed: o.seed,
         durationMs: o.durationMs,
+        group,
         signal: end.signal,
       }),
       runner?.run(schedule, workloadStart, end.signal),
@@ -337,7 +338,16 @@ export async function runOnce(o: RunOptions): Promise<RunOutcome> {
     elapsedMs: Date.now() - started,
     loadAvg: (await import('node:os')).loadavg(),
   };
-  writeReport(outcome.report, { events, config, check, problems, schedule, replay: o.replay, ok });
+  writeReport(outcome.report, {
+    events,
+    config,
+    check,
+    problems,
+    schedule,
+    replay: o.replay,
+    ok,
+    connections: net ? { ...net.stats.identified } : undefined,
+  });
   if (ok && !o.keep) {
     rmSync(historyDir, { recursive: true, force: true });
     rmSync(dataDir, { recursive: true, force: true });

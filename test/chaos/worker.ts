@@ -93,25 +93,38 @@ const STUCK_AFTER_MS = DELIVERY_TIMEOUT_MS + 15_000;
 /** What Samsa's sender holds (private fields, read for the diagnosis of a stuck producer). */
 function senderState(producer: Producer): string {
   const sender = (producer as unknown as { sender: Record<string, unknown> }).sender;
-  const parts = [
-    'totalInFlight',
-    'bumpNeeded',
-    'bumping',
-    'producerId',
-    'producerEpoch',
-    'drainScheduled',
-  ].map((k) => `${k}=${String(sender?.[k])}`);
+  const keys = ['totalInFlight', 'bumpNeeded', 'bumping', 'producerId', 'producerEpoch', 'drainScheduled'];
+  const parts = [...keys, 'metadataRefreshing'].map((k) => `${k}=${String(sender?.[k])}`);
+  parts.push(`retryTimer=${sender?.retryTimer ? 'set' : 'none'}`);
+  parts.push(
+    `inFlightByNode=${JSON.stringify([...((sender?.inFlightByNode as Map<number, number>) ?? [])])}`,
+  );
+  const cluster = sender?.cluster as { leaderOf?: (t: string, p: number) => number } | undefined;
   const host = sender?.host as {
     partitions?: Map<string, ({ queue: unknown[]; inFlight: number; retrying: boolean } | undefined)[]>;
   };
   const queues: string[] = [];
   for (const [topic, list] of host?.partitions ?? []) {
     list.forEach((ps, i) => {
-      if (ps)
-        queues.push(
-          `${topic}-${i}: queued ${ps.queue.length}, in flight ${ps.inFlight}, retrying ${ps.retrying}`,
-        );
+      if (!ps) return;
+      const leader = cluster?.leaderOf?.(topic, i);
+      queues.push(
+        `${topic}-${i}: queued ${ps.queue.length}, in flight ${ps.inFlight}, retrying ${ps.retrying}, leader ${leader}`,
+      );
     });
+  }
+  const p = producer as unknown as { fatal?: { message?: string } | null; closed?: boolean };
+  parts.push(`fatal=${p.fatal ? p.fatal.message : 'none'} closed=${p.closed}`);
+  const head = [...(host?.partitions?.values() ?? [])][0]?.[0]?.queue[0] as
+    | Record<string, unknown>
+    | undefined;
+  if (head) {
+    const fields = ['id', 'attempts', 'baseSequence', 'everSent', 'count'].map(
+      (k) => `${k}=${String(head[k])}`,
+    );
+    const age = Date.now() - Number(head.createdMs);
+    fields.push(`age=${age}ms`, `retryIn=${Number(head.retryAfterMs) - Date.now()}ms`);
+    parts.push(`head of partition 0: ${fields.join(' ')}`);
   }
   return `${parts.join(' ')}; ${queues.join('; ')}`;
 }
@@ -208,7 +221,12 @@ function kafkajsClient(spec: WorkerSpec, clientId: string): Kafka {
   });
 }
 
-/** kafkajs: one send call (one Produce request per leader) at a time, each carrying what is due. */
+/**
+ * kafkajs: every tick, one send call per partition (so one Produce request per partition), the
+ * partitions' calls concurrently. Not one call for all partitions: kafkajs 2.2.4 retries a failed
+ * multi-partition send whole, re-sending the partitions that had succeeded under new sequence
+ * numbers, which stores them twice (seen in this lab; see README.md).
+ */
 async function kafkajsProducer(spec: WorkerSpec): Promise<void> {
   const pacer = new Pacer(spec.ratePerSec ?? 200, spec.outstandingMax ?? 2000);
   let session = 0;
@@ -238,41 +256,56 @@ async function kafkajsProducer(spec: WorkerSpec): Promise<void> {
       await sleep(10);
       continue;
     }
-    const batch: { p: number; v: string }[] = [];
-    for (let i = 0; i < n; i++)
-      batch.push({ p: seq % spec.partitions, v: `${spec.name}.${session}.${seq++}` });
+    const byPartition = new Map<number, string[]>();
+    for (let i = 0; i < n; i++) {
+      const p = seq % spec.partitions;
+      const list = byPartition.get(p) ?? [];
+      list.push(`${spec.name}.${session}.${seq++}`);
+      byPartition.set(p, list);
+    }
     const t0 = nowMs();
-    for (const m of batch) history.record<SendEvent>({ type: 'send', p: m.p, v: m.v, t: t0 });
+    for (const [p, values] of byPartition) {
+      for (const v of values) history.record<SendEvent>({ type: 'send', p, v, t: t0 });
+    }
     pacer.issued += n;
     pacer.outstanding += n;
-    try {
-      const res = await producer.send({
-        topic: spec.topic,
-        acks: spec.acks ?? -1,
-        timeout: REQUEST_TIMEOUT_MS,
-        messages: batch.map((m) => ({ partition: m.p, value: m.v })),
-      });
-      for (const r of res) {
-        if (r.errorCode !== 0) continue;
-        const base = Number(r.baseOffset);
-        batch
-          .filter((m) => m.p === r.partition)
-          .forEach((m, i) => {
-            history.record<AckEvent>({ type: 'ack', p: m.p, v: m.v, o: base + i, t0 });
+    const current = producer;
+    const results = await Promise.allSettled(
+      [...byPartition].map(async ([p, values]) => {
+        try {
+          const res = await current.send({
+            topic: spec.topic,
+            acks: spec.acks ?? -1,
+            timeout: REQUEST_TIMEOUT_MS,
+            messages: values.map((v) => ({ partition: p, value: v })),
           });
-      }
-    } catch (err) {
-      const e = errText(err);
-      for (const m of batch)
-        history.record<FailEvent>({ type: 'fail', p: m.p, v: m.v, err: e, definite: false, t0 });
+          const base = Number(
+            res.find((r) => r.partition === p && r.errorCode === 0)?.baseOffset ?? Number.NaN,
+          );
+          if (Number.isNaN(base)) throw new Error(`no offset in the response for partition ${p}`);
+          values.forEach((v, i) => {
+            history.record<AckEvent>({ type: 'ack', p, v, o: base + i, t0 });
+          });
+        } catch (err) {
+          const e = errText(err);
+          for (const v of values)
+            history.record<FailEvent>({ type: 'fail', p, v, err: e, definite: false, t0 });
+          throw err;
+        }
+      }),
+    );
+    pacer.outstanding -= n;
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) {
       // kafkajs keeps no epoch bump after a failed idempotent send: start a new producer session.
-      workerEvent('error', `send failed, new producer session: ${e}`);
-      const old = producer;
+      workerEvent(
+        'error',
+        `send failed, new producer session: ${errText((failed as PromiseRejectedResult).reason)}`,
+      );
       producer = null;
       session++;
-      void old.disconnect().catch(() => {});
+      void current.disconnect().catch(() => {});
     }
-    pacer.outstanding -= n;
   }
   await producer?.disconnect().catch(() => {});
 }

@@ -125,12 +125,15 @@ export interface WorkloadContext {
   rate: number;
   seed: number;
   durationMs: number;
+  /** The consumer group (unique per run against an external cluster). */
+  group: string;
   /** Aborted when the workload phase ends. */
   signal: AbortSignal;
 }
 
 export interface Workload {
   name: WorkloadName;
+  /** The consumer group's name (a run against an external cluster adds the seed and time). */
   group: string;
   /** Starts the workers and runs whatever the workload does to its clients until `signal` aborts. */
   run(ctx: WorkloadContext): Promise<void>;
@@ -160,8 +163,8 @@ const queue: Workload = {
   async run(ctx) {
     startProducers(ctx, ctx.rate);
     // Two of Samsa's consumers and one of each other client share the group.
-    startConsumer(ctx, 'samsa', this.group);
-    for (const client of ctx.clients) startConsumer(ctx, client, this.group);
+    startConsumer(ctx, 'samsa', ctx.group);
+    for (const client of ctx.clients) startConsumer(ctx, client, ctx.group);
   },
 };
 
@@ -172,7 +175,7 @@ const groups: Workload = {
   async run(ctx) {
     const rng = new Rng((ctx.seed ^ 0x5bd1e995) >>> 0);
     startProducers(ctx, Math.max(1, Math.floor(ctx.rate / 2)));
-    for (const client of ctx.clients) startConsumer(ctx, client, this.group);
+    for (const client of ctx.clients) startConsumer(ctx, client, ctx.group);
     while (!ctx.signal.aborted) {
       await sleep(rng.int(1500, 5000), undefined, { signal: ctx.signal }).catch(() => {});
       if (ctx.signal.aborted) break;
@@ -183,7 +186,7 @@ const groups: Workload = {
           : members.length >= 4
             ? rng.pick(['crash', 'leave'])
             : rng.pick(['join', 'crash', 'leave']);
-      if (action === 'join') startConsumer(ctx, rng.pick(ctx.clients), this.group);
+      if (action === 'join') startConsumer(ctx, rng.pick(ctx.clients), ctx.group);
       else {
         const victim = rng.pick(members).spec.name;
         if (action === 'crash') await ctx.pool.kill(victim);
@@ -191,7 +194,7 @@ const groups: Workload = {
       }
     }
     // Someone must be left to read what remains.
-    if (ctx.pool.list('consumer').length === 0) startConsumer(ctx, 'samsa', this.group);
+    if (ctx.pool.list('consumer').length === 0) startConsumer(ctx, 'samsa', ctx.group);
   },
 };
 
