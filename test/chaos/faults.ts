@@ -23,14 +23,25 @@ export class FaultRunner {
     this.history.record<FaultEvent>({ type: 'fault', id: f.id, kind: f.kind, target: f.target, phase });
   }
 
-  /** Runs every fault of `schedule` (times from `startMs`) until done or `signal` aborts. */
-  async run(schedule: readonly ScheduledFault[], startMs: number, signal: AbortSignal): Promise<void> {
-    const running: Promise<void>[] = [];
+  /**
+   * Runs every fault of `schedule` (times from `startMs`) until done or `signal` aborts. A fault's
+   * time is the earliest it starts: with `concurrency` faults under way (a restart that is slow to
+   * come back, say), the next one waits for one of them to end, so faults never pile up.
+   */
+  async run(
+    schedule: readonly ScheduledFault[],
+    startMs: number,
+    signal: AbortSignal,
+    concurrency = 1,
+  ): Promise<void> {
+    const running = new Set<Promise<void>>();
     for (const f of schedule) {
       const wait = startMs + f.atMs - Date.now();
       if (wait > 0) await sleep(wait, undefined, { signal }).catch(() => {});
+      while (running.size >= concurrency && !signal.aborted) await Promise.race(running);
       if (signal.aborted) break;
-      running.push(this.one(f, signal));
+      const p: Promise<void> = this.one(f, signal).finally(() => running.delete(p));
+      running.add(p);
     }
     await Promise.all(running);
   }

@@ -359,7 +359,7 @@ ${r.problems.length ? `<tr><th>problems</th><td>${r.problems.map((p) => `<pre>${
 <h2>Over time</h2>
 ${chart('Throughput (per second)', 'per second', ts.series, windows, seconds)}
 ${chart('Acknowledgement latency (send to ack)', 'ms (log)', ts.latency, windows, seconds, true)}
-<h2>Faults</h2><table><tr><th>#</th><th>kind</th><th>target</th><th>at (s)</th><th>for (s)</th><th>how</th></tr>${faults}</table>
+<h2>Faults</h2><table><tr><th>#</th><th>kind</th><th>target</th><th>scheduled at (s)</th><th>for (s)</th><th>how</th></tr>${faults}</table>
 <h2>Violations</h2>${violations.length ? violations.join('\n') : '<p>None.</p>'}
 ${check.violations.length > VIOLATIONS_SHOWN_MAX ? `<p>… and ${check.violations.length - VIOLATIONS_SHOWN_MAX} more (the history file has them all).</p>` : ''}
 </body></html>

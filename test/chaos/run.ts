@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Admin } from '../../src/client/index.js';
 import { type CheckResult, checkHistory } from './checker.js';
 import { track } from './children.js';
+import { explainDuplicates } from './evidence.js';
 import { FaultRunner } from './faults.js';
 import {
   type CommittedEvent,
@@ -270,7 +271,7 @@ export async function runOnce(o: RunOptions): Promise<RunOutcome> {
         group,
         signal: end.signal,
       }),
-      runner?.run(schedule, workloadStart, end.signal),
+      runner?.run(schedule, workloadStart, end.signal, o.concurrency),
       new Promise((r) => end.signal.addEventListener('abort', r)),
     ]);
     clearTimeout(stopAt);
@@ -326,6 +327,12 @@ export async function runOnce(o: RunOptions): Promise<RunOutcome> {
   }
   const check = checkHistory(events, config);
   const ok = check.ok && problems.length === 0;
+  // Who stored a duplicate twice, from the batch headers in the data dirs (when they are still there).
+  if (cluster) {
+    const names = cluster.nodes.map((n) => n.name);
+    for (const [v, why] of explainDuplicates(check.violations, dataDir, names, topic))
+      v.message += ` — ${why}`;
+  }
   const outcome: RunOutcome = {
     seed: o.seed,
     ok,

@@ -398,7 +398,7 @@ async function kafkajsConsumer(spec: WorkerSpec): Promise<void> {
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
-        eachBatch: (payload) => kafkajsBatch(consumer, spec, group, payload),
+        eachBatch: (payload) => kafkajsBatch(consumer, spec, group, payload, () => stopping || crashed),
       });
       while (!stopping && !crashed) await sleep(50);
     } catch (err) {
@@ -418,7 +418,20 @@ type EachBatch = Parameters<
     : never
 >[0];
 
-async function kafkajsBatch(consumer: KafkajsConsumer, spec: WorkerSpec, group: string, payload: EachBatch) {
+/**
+ * kafkajs 2.2.4 resolves commitOffsets as if it succeeded when an attempt fails after the consumer
+ * stopped running (runner.js: "consumer not running, exiting"), so a commit that completes once this
+ * consumer is stopping or crashed has an unknown outcome, not a successful one.
+ */
+const KAFKAJS_UNSURE = 'unknown: kafkajs resolves a failed commit once its consumer stops';
+
+async function kafkajsBatch(
+  consumer: KafkajsConsumer,
+  spec: WorkerSpec,
+  group: string,
+  payload: EachBatch,
+  notRunning: () => boolean,
+) {
   const { batch, resolveOffset, heartbeat } = payload;
   if (batch.messages.length === 0) return;
   for (const m of batch.messages) {
@@ -435,7 +448,9 @@ async function kafkajsBatch(consumer: KafkajsConsumer, spec: WorkerSpec, group: 
   const t0 = nowMs();
   try {
     await consumer.commitOffsets([{ topic: spec.topic, partition: batch.partition, offset: String(o) }]);
-    history.record<CommitEvent>({ type: 'commit', g: group, p: batch.partition, o, ok: true, t0 });
+    const sure = !notRunning();
+    const err = sure ? undefined : KAFKAJS_UNSURE;
+    history.record<CommitEvent>({ type: 'commit', g: group, p: batch.partition, o, ok: sure, err, t0 });
   } catch (err) {
     const e = errText(err);
     history.record<CommitEvent>({ type: 'commit', g: group, p: batch.partition, o, ok: false, err: e, t0 });
