@@ -86,7 +86,10 @@ describe('chaos fault proxy', () => {
     // The lab's own connection still passes while n2's bytes are dropped.
     const s = await open(port);
     assert.equal(await probe(s, 'lab-ok', 2000), 'lab-ok');
-    await sleep(1200);
+    // Wait until the child's bytes reached the proxy (and were dropped), however slow it starts.
+    for (let waited = 0; !net.stats.dropped.n2 && waited < 20_000; waited += 50) await sleep(50);
+    assert.ok(net.stats.dropped.n2 > 0, 'the child sent its line');
+    await sleep(300);
     assert.equal(out, '', 'n2 got no echo while its bytes to n1 were dropped');
     assert.ok((net.stats.identified.n2 ?? 0) >= 1, JSON.stringify(net.stats.identified));
     // Healing resets the connection that lost bytes (its stream is corrupt), so the child sees it end.

@@ -60,6 +60,8 @@ class Pump {
     const rule = this.rule;
     if (rule.mode === 'drop') {
       this.conn.tainted = true;
+      const dropped = this.conn.net.stats.dropped;
+      dropped[this.fromParty] = (dropped[this.fromParty] ?? 0) + chunk.length;
       return;
     }
     this.queue.push({ due: Date.now() + rule.delayMs, chunk });
@@ -131,6 +133,8 @@ export interface FaultNetStats {
   connections: number;
   resets: number;
   identified: Record<string, number>;
+  /** Bytes discarded by drop rules, by the party that sent them. */
+  dropped: Record<string, number>;
 }
 
 export class FaultNet {
@@ -141,7 +145,7 @@ export class FaultNet {
   readonly processes = new Map<string, number>();
   /** Parties that `clients` stands for. */
   readonly clientParties = new Set<string>();
-  readonly stats: FaultNetStats = { connections: 0, resets: 0, identified: {} };
+  readonly stats: FaultNetStats = { connections: 0, resets: 0, identified: {}, dropped: {} };
 
   /** Opens a proxy port for `party`'s listener at `target`; returns the port to advertise. */
   async listen(party: string, target: { host: string; port: number }): Promise<number> {
