@@ -5,7 +5,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readBatchHeader } from '../../src/protocol/records/batch.js';
-import type { Violation } from './checker.js';
+import { getOrMake, type Violation } from './checker.js';
 
 export interface StoredBatch {
   node: string;
@@ -70,9 +70,10 @@ export function explainDuplicates(
     if (!offsets || v.p === undefined) continue;
     const found: StoredBatch[] = [];
     for (const node of nodes) {
-      const key = `${node}/${v.p}`;
-      let batches = cache.get(key);
-      if (!batches) cache.set(key, (batches = readBatches(node, join(dataDir, node, `${topic}-${v.p}`))));
+      const p = v.p;
+      const batches = getOrMake(cache, `${node}/${p}`, () =>
+        readBatches(node, join(dataDir, node, `${topic}-${p}`)),
+      );
       for (const o of offsets) {
         const b = batches.find((x) => x.baseOffset <= o && o <= x.lastOffset);
         if (b) found.push(b);
