@@ -299,7 +299,7 @@ function checkDrainLogs(ix: Indexed, complete: Map<number, string[]>, out: Colle
         if (last && parsed.seq < last.seq) {
           out.add(`${p}:${parsed.producer}`, {
             kind: 'reordered',
-            message: `partition ${p}: ${v} at offset ${o} comes after ${last.v} at offset ${last.o}, though it was sent first (${reader})`,
+            message: `partition ${p}: ${v} at offset ${o} comes after ${last.v} at offset ${last.o}, though it was sent first (${reader})${(log.offsetsOf.get(v)?.length ?? 0) > 1 ? '; it is a second copy of a duplicated value' : ''}`,
             p,
             o,
             v,

@@ -11,6 +11,8 @@ export class FaultRunner {
   /** Faults that started and have not ended. */
   private readonly active = new Map<number, ScheduledFault>();
   readonly skipped: ScheduledFault[] = [];
+  /** Faults whose time came after the workload ended (pushed back by slow ones before them). */
+  readonly notRun: ScheduledFault[] = [];
   readonly problems: string[] = [];
 
   constructor(
@@ -35,12 +37,25 @@ export class FaultRunner {
     concurrency = 1,
   ): Promise<void> {
     const running = new Set<Promise<void>>();
+    // How late the faults run: a fault that ended after its scheduled end (a slow restart) pushes the
+    // ones after it back as much, so the calm gaps of the schedule stay calm.
+    let lateMs = 0;
     for (const f of schedule) {
-      const wait = startMs + f.atMs - Date.now();
-      if (wait > 0) await sleep(wait, undefined, { signal }).catch(() => {});
-      while (running.size >= concurrency && !signal.aborted) await Promise.race(running);
-      if (signal.aborted) break;
-      const p: Promise<void> = this.one(f, signal).finally(() => running.delete(p));
+      for (;;) {
+        const wait = startMs + f.atMs + lateMs - Date.now();
+        if (wait > 0) await sleep(wait, undefined, { signal }).catch(() => {});
+        if (running.size < concurrency || signal.aborted) break;
+        await Promise.race(running);
+      }
+      if (signal.aborted) {
+        this.notRun.push(f);
+        continue;
+      }
+      const scheduledEnd = startMs + f.atMs + lateMs + f.durationMs;
+      const p: Promise<void> = this.one(f, signal).finally(() => {
+        running.delete(p);
+        lateMs = Math.max(lateMs, Date.now() - scheduledEnd);
+      });
       running.add(p);
     }
     await Promise.all(running);

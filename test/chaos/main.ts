@@ -154,7 +154,7 @@ export function summaryLine(i: number, runs: number, o: RunOutcome, base: Cli['b
   const why = o.ok
     ? ''
     : ` ${[counts, ...o.check.inconclusive.slice(0, 2), ...o.problems.slice(0, 2).map((p) => p.split('\n')[0])].filter(Boolean).join('; ')}`;
-  return `chaos ${i + 1}/${runs} seed=${o.seed} nodes=${base.bootstrap ? 'external' : base.nodes} ${base.workload} faults=${base.faults.join(',') || 'none'}(${o.faults.length}) ${(base.durationMs / 1000).toFixed(0)}s: sent ${s.sent} acked ${s.acked} indeterminate ${s.indeterminate} (${s.unresolved} no outcome) read ${s.readLive} drained ${Object.values(s.readDrain).join('/')} — ${verdict}${why} [${(o.elapsedMs / 1000).toFixed(0)} s, load ${o.loadAvg[0].toFixed(2)}] ${o.report}`;
+  return `chaos ${i + 1}/${runs} seed=${o.seed} nodes=${base.bootstrap ? 'external' : base.nodes} ${base.workload} faults=${base.faults.join(',') || 'none'}(${o.faultsRun} of ${o.faults.length}) ${(base.durationMs / 1000).toFixed(0)}s: sent ${s.sent} acked ${s.acked} indeterminate ${s.indeterminate} (${s.unresolved} no outcome) read ${s.readLive} drained ${Object.values(s.readDrain).join('/')} — ${verdict}${why} [${(o.elapsedMs / 1000).toFixed(0)} s, load ${o.loadAvg[0].toFixed(2)}] ${o.report}`;
 }
 
 function summaryTable(outcomes: RunOutcome[], base: Cli['base']): string {
@@ -165,13 +165,13 @@ function summaryTable(outcomes: RunOutcome[], base: Cli['base']): string {
         .map(([k, n]) => `${k}=${n}`)
         .join(' ') || '0';
     const verdict = o.ok ? 'PASS' : o.check.violations.length > 0 ? 'FAIL' : 'UNKNOWN';
-    return `| ${o.seed} | ${verdict} | ${o.faults.length} | ${s.sent} | ${s.acked} | ${s.indeterminate} | ${s.readLive} | ${Object.values(s.readDrain).join(' / ')} | ${counts} | ${o.loadAvg[0].toFixed(2)} |`;
+    return `| ${o.seed} | ${verdict} | ${o.faultsRun} | ${s.sent} | ${s.acked} | ${s.indeterminate} | ${s.readLive} | ${Object.values(s.readDrain).join(' / ')} | ${counts} | ${o.loadAvg[0].toFixed(2)} |`;
   });
   const passed = outcomes.filter((o) => o.ok).length;
   return [
     `Chaos: ${outcomes.length} run(s) of ${(base.durationMs / 1000).toFixed(0)} s, ${base.bootstrap ? `external cluster ${base.bootstrap}` : `${base.nodes} node(s)`}, workload ${base.workload}, faults ${base.faults.join(',') || 'none'}${base.unsafe ? `, SAMSA_CHAOS_UNSAFE=${base.unsafe}` : ''}: ${passed} passed, ${outcomes.length - passed} did not.`,
     '',
-    '| seed | verdict | faults | sent | acked | indeterminate | read (group) | drained (samsa / kcat) | violations | load (1 min) |',
+    '| seed | verdict | faults run | sent | acked | indeterminate | read (group) | drained (samsa / kcat) | violations | load (1 min) |',
     '|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
   ].join('\n');

@@ -60,6 +60,8 @@ export interface RunOutcome {
   /** Lab-level problems: a node that crashed on its own or did not come back, a stuck client. */
   problems: string[];
   faults: ScheduledFault[];
+  /** Faults that ran (skipped ones hit a node another fault held; late ones fell after the end). */
+  faultsRun: number;
   skippedFaults: number;
   runDir: string;
   report: string;
@@ -339,6 +341,7 @@ export async function runOnce(o: RunOptions): Promise<RunOutcome> {
     check,
     problems,
     faults: schedule,
+    faultsRun: schedule.length - (runner?.skipped.length ?? 0) - (runner?.notRun.length ?? 0),
     skippedFaults: runner?.skipped.length ?? 0,
     runDir,
     report: join(runDir, 'report.html'),

@@ -182,15 +182,17 @@ async function samsaProducer(spec: WorkerSpec): Promise<void> {
       const settle = () => {
         if (mine.delete(v)) pacer.outstanding--;
       };
+      // Outcomes of an older session's sends (failed when it was replaced) do not count for this one.
+      const sessionOfSend = session;
       producer.send({ topic: spec.topic, partition: p, value: v }).then(
         (meta) => {
           settle();
-          failedInRow = 0;
+          if (sessionOfSend === session) failedInRow = 0;
           history.record<AckEvent>({ type: 'ack', p: meta.partition, v, o: meta.offset, t0 });
         },
         (err: { code?: string; message?: string }) => {
           settle();
-          failedInRow++;
+          if (sessionOfSend === session) failedInRow++;
           // Only a send refused before it was batched cannot have been written.
           const definite = err?.code === 'CLIENT_CLOSED' && /is closed/.test(err.message ?? '');
           history.record<FailEvent>({ type: 'fail', p, v, err: errText(err), definite, t0 });
@@ -214,7 +216,7 @@ function kafkajsClient(spec: WorkerSpec, clientId: string): Kafka {
   return new Kafka({
     clientId,
     brokers: spec.bootstrap.split(','),
-    logLevel: logLevel.NOTHING,
+    logLevel: logLevel.ERROR,
     requestTimeout: REQUEST_TIMEOUT_MS,
     connectionTimeout: 3000,
     retry: { retries: 8, initialRetryTime: 100, maxRetryTime: 2000 },
