@@ -29,6 +29,8 @@ const COMMANDS: [string, string, Loader][] = [
   ],
   ['config set', 'set or remove configs', () => import('./commands/config-set.js')],
   ['cluster info', 'cluster id, controller and brokers', () => import('./commands/cluster-info.js')],
+  ['mirror', 'mirror topics to another cluster (MirrorMaker 2)', () => import('./commands/mirror-start.js')],
+  ['mirror status', 'lag and state of a running mirror', () => import('./commands/mirror-status.js')],
 ];
 
 const ALIASES: Record<string, string> = {

@@ -1,6 +1,12 @@
 // The public surface of the client.
 
 export type {
+  AclBinding,
+  AclFilter,
+  AclOperation,
+  AclPatternType,
+  AclPermissionType,
+  AclResourceType,
   AdminCallOptions,
   AlterConfigOp,
   BrokerApiVersions,
