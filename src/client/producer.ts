@@ -19,6 +19,8 @@ import { type ProducerConfig, type ResolvedProducer, resolveProducerConfig } fro
 import { clientError, type KafkaError, kafkaError } from './errors.js';
 import { type Partitioner, partitionForKey, StickyPartitions } from './partitioner.js';
 import {
+  type Delivered,
+  type Failed,
   headerList,
   ProducerBatch,
   type RecordHeaders,
@@ -43,8 +45,9 @@ export interface ProducerRecord {
 
 interface Waiting {
   record: ProducerRecord;
-  resolve: (m: RecordMetadata) => void;
-  reject: (e: KafkaError) => void;
+  resolve: Delivered;
+  reject: Failed;
+  token: unknown;
   sinceMs: number;
 }
 
@@ -115,12 +118,32 @@ export class Producer {
   send(record: ProducerRecord): Promise<RecordMetadata> {
     if (this.closed) return Promise.reject(clientError('CLIENT_CLOSED', 'the producer is closed'));
     if (this.fatal) return Promise.reject(this.fatal);
-    return new Promise<RecordMetadata>((resolve, reject) => {
-      if (this.waiting.length > 0 || !this.tryAppend(record, resolve, reject)) {
-        this.waiting.push({ record, resolve, reject, sinceMs: Date.now() });
-        this.pumpWaiting();
-      }
-    });
+    return new Promise<RecordMetadata>((resolve, reject) => this.enqueue(record, resolve, reject, undefined));
+  }
+
+  /**
+   * Sends one record without a promise: `onDelivered(metadata, token)` or `onFailed(error, token)` is
+   * called once (`onFailed` possibly before this returns, for a record refused at once). For loops
+   * that send many records (a mirror, a pipe), where a promise and its continuation per record cost
+   * more than the send itself: pass the same two functions every time and tell records apart by
+   * `token`.
+   */
+  sendWithCallbacks<T>(
+    record: ProducerRecord,
+    token: T,
+    onDelivered: (m: RecordMetadata, token: T) => void,
+    onFailed: (e: KafkaError, token: T) => void,
+  ): void {
+    if (this.closed) onFailed(clientError('CLIENT_CLOSED', 'the producer is closed'), token);
+    else if (this.fatal) onFailed(this.fatal, token);
+    else this.enqueue(record, onDelivered, onFailed, token);
+  }
+
+  private enqueue(record: ProducerRecord, resolve: Delivered, reject: Failed, token: unknown): void {
+    if (this.waiting.length > 0 || !this.tryAppend(record, resolve, reject, token)) {
+      this.waiting.push({ record, resolve, reject, token, sinceMs: Date.now() });
+      this.pumpWaiting();
+    }
   }
 
   /** Sends several records; resolves with their metadata in the same order. */
@@ -132,11 +155,7 @@ export class Producer {
    * Appends synchronously when the topic's metadata is known and memory allows; false means the
    * record must wait. Throws nothing: a bad record rejects its own promise.
    */
-  private tryAppend(
-    record: ProducerRecord,
-    resolve: (m: RecordMetadata) => void,
-    reject: (e: KafkaError) => void,
-  ): boolean {
+  private tryAppend(record: ProducerRecord, resolve: Delivered, reject: Failed, token: unknown): boolean {
     const { topic } = record;
     const info = this.cluster.topics.get(topic);
     if (!info || info.partitions.length === 0) return false;
@@ -155,6 +174,7 @@ export class Producer {
           { topic },
           `a record of about ${sizeBound} bytes exceeds max.request.size / buffer.memory`,
         ),
+        token,
       );
       return true;
     }
@@ -182,6 +202,7 @@ export class Producer {
           `partition ${partition} does not exist (the topic has ${partitionCount})`,
           { topic, partition },
         ),
+        token,
       );
       return true;
     }
@@ -200,6 +221,7 @@ export class Producer {
     }
     batch.resolvers.push(resolve);
     batch.rejecters.push(reject);
+    batch.tokens.push(token);
     if (stickyChoice) this.sticky.appended(topic, used, partitionCount, this.availablePartitions(topic));
     // A batch that cannot take another record of this size is ready now.
     if (batch.pos + used > batch.capacity || this.config.lingerMs === 0) {
@@ -298,7 +320,7 @@ export class Producer {
       const w = this.waiting.peek() as Waiting;
       if (this.fatal) {
         this.waiting.shift();
-        w.reject(this.fatal);
+        w.reject(this.fatal, w.token);
         continue;
       }
       const info = this.cluster.topics.get(w.record.topic);
@@ -306,7 +328,7 @@ export class Producer {
         this.awaitMetadata(w.record.topic);
         return;
       }
-      if (!this.tryAppend(w.record, w.resolve, w.reject)) {
+      if (!this.tryAppend(w.record, w.resolve, w.reject, w.token)) {
         // Out of buffer memory: send what is there and wait for a batch to complete.
         this.sealAll();
         this.sender.scheduleDrain();
@@ -334,6 +356,7 @@ export class Producer {
               `no buffer memory for ${this.config.maxBlockMs} ms (buffer.memory)`,
               { topic: w.record.topic, retriable: true },
             ),
+            w.token,
           );
         }
         if (this.waiting.length > 0) this.armBlockTimeout();
@@ -355,7 +378,7 @@ export class Producer {
         (err: KafkaError) => {
           this.metadataWaits.delete(topic);
           // Every record waiting for this topic fails; the others keep their order.
-          for (const w of this.waiting.removeWhere((x) => x.record.topic === topic)) w.reject(err);
+          for (const w of this.waiting.removeWhere((x) => x.record.topic === topic)) w.reject(err, w.token);
           this.pumpWaiting();
         },
       );
@@ -416,7 +439,7 @@ export class Producer {
     this.closed = true;
     this.closedHard = true;
     const err = clientError('CLIENT_CLOSED', 'the producer closed before the record was sent');
-    for (const w of this.waiting.clear()) w.reject(err);
+    for (const w of this.waiting.clear()) w.reject(err, w.token);
     this.fail(err);
     if (this.lingerTimer) clearTimeout(this.lingerTimer);
     this.sender.stop();

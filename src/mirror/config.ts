@@ -274,6 +274,9 @@ function clientProps(
     out['enable.auto.commit'] = 'false';
     out['auto.offset.reset'] ??= 'earliest';
   }
+  // Records reach the producer a fetch response at a time, appended in one go: waiting longer for
+  // more only adds latency.
+  if (kind === 'producer') out['linger.ms'] ??= '1';
   // Remote topics are created by the mirror with the source's partition count, never on first use.
   out['allow.auto.create.topics'] = 'false';
   return out;

@@ -9,12 +9,18 @@
 //   exactly after the last committed transaction. Progress then names the records *sent* in the
 //   transaction, and acknowledgements arrive when it commits. This needs transactions in Samsa's
 //   client; until they exist, asking for it is an error rather than a silent downgrade.
-import type { Producer, ProducerRecord, RecordMetadata } from '../client/index.js';
+import type { KafkaError, Producer, ProducerRecord, RecordMetadata } from '../client/index.js';
 
 export interface Delivery {
   /** Which records progress may claim: acknowledged ones, or every one sent in the transaction. */
   readonly basis: 'acknowledged' | 'sent';
-  send(record: ProducerRecord): Promise<RecordMetadata>;
+  /** Sends a mirrored record; one of the callbacks gets `token` back (no promise per record). */
+  send(
+    record: ProducerRecord,
+    token: number,
+    onDelivered: (m: RecordMetadata, token: number) => void,
+    onFailed: (e: KafkaError, token: number) => void,
+  ): void;
   /** Writes progress records; resolves once they are durable (with the records they cover). */
   commit(progress: readonly ProducerRecord[]): Promise<void>;
   /** Waits for everything sent so far. */
@@ -25,8 +31,13 @@ export class AtLeastOnceDelivery implements Delivery {
   readonly basis = 'acknowledged' as const;
   constructor(private readonly producer: Producer) {}
 
-  send(record: ProducerRecord): Promise<RecordMetadata> {
-    return this.producer.send(record);
+  send(
+    record: ProducerRecord,
+    token: number,
+    onDelivered: (m: RecordMetadata, token: number) => void,
+    onFailed: (e: KafkaError, token: number) => void,
+  ): void {
+    this.producer.sendWithCallbacks(record, token, onDelivered, onFailed);
   }
 
   async commit(progress: readonly ProducerRecord[]): Promise<void> {

@@ -78,9 +78,17 @@ export class OffsetSyncWriter {
     private readonly onError: (err: unknown) => void,
   ) {}
 
-  /** A record the target acknowledged, in the partition's order. */
-  acknowledged(topic: string, partition: number, upstream: number, downstream: number): void {
-    const key = `${topic}\u0000${partition}`;
+  /**
+   * A record the target acknowledged, in the partition's order. `key` names the partition (the
+   * caller's own string, so no key is built per record).
+   */
+  acknowledged(
+    topic: string,
+    partition: number,
+    upstream: number,
+    downstream: number,
+    key = `${topic}\u0000${partition}`,
+  ): void {
     let rule = this.rules.get(key);
     if (!rule) {
       rule = new SyncRule(this.offsetLagMax);

@@ -23,6 +23,21 @@ export interface ReplicatedPartition {
   remoteTopic: string;
 }
 
+/** Tokens: a record's index in its partition (modulo 2^32) and its copy's generation (modulo 2^21). */
+const INDEX_WRAP = 2 ** 32;
+export const GENERATIONS = 2 ** 21;
+
+export interface AckListener {
+  completed(
+    pc: PartitionCopy,
+    sourceOffset: number,
+    targetOffset: number,
+    timestamp: number,
+    bytes: number,
+    nowMs: number,
+  ): void;
+}
+
 /** One source partition being copied. */
 export class PartitionCopy {
   readonly key: string;
@@ -35,7 +50,7 @@ export class PartitionCopy {
   private head = 0;
   /** Index (since start) of `offsets[0]`. */
   private baseIndex = 0;
-  /** Index (since start) of the next record sent. */
+  /** Index (since this copy started) of the next record sent. */
   sent = 0;
   /** Source offset of the last record acknowledged in order; -1 before the first. */
   lastAcked = -1;
@@ -52,12 +67,15 @@ export class PartitionCopy {
     readonly partition: number,
     readonly remoteTopic: string,
     startOffset: number | null,
+    /** Tells this copy's acknowledgements from those of an earlier copy of the same partition. */
+    readonly generation = 0,
   ) {
     this.key = tpKey(topic, partition);
     this.metrics = new PartitionMetrics(topic, remoteTopic, partition);
     this.startOffset = startOffset;
   }
 
+  /** Records a record sent; returns its token: (index mod 2^32) · 2^21 + generation. */
   push(offset: number, timestamp: number, bytes: number): number {
     if (this.startOffset === null) this.startOffset = offset;
     this.offsets.push(offset);
@@ -65,7 +83,7 @@ export class PartitionCopy {
     this.sizes.push(bytes);
     this.downstream.push(-1);
     this.lastSent = offset;
-    return this.sent++;
+    return (this.sent++ % INDEX_WRAP) * GENERATIONS + this.generation;
   }
 
   get inFlight(): number {
@@ -78,13 +96,14 @@ export class PartitionCopy {
     return this.startOffset;
   }
 
-  /** Marks record `index` acknowledged; calls `each` for every record that completes the head, in order. */
-  ack(
-    index: number,
-    targetOffset: number,
-    each: (sourceOffset: number, targetOffset: number, timestamp: number, bytes: number) => void,
-  ): number {
-    const i = index - this.baseIndex;
+  /**
+   * Marks record `index` acknowledged; every record that completes the head, in order, is reported to
+   * `to.completed` (a method call, not a closure per acknowledgement). Returns the bytes freed.
+   */
+  ack(token: number, targetOffset: number, to: AckListener, nowMs: number): number {
+    const index32 = Math.floor(token / GENERATIONS);
+    // Records in flight are fewer than 2^32, so the index modulo 2^32 finds the record.
+    const i = (index32 - (this.baseIndex % INDEX_WRAP) + INDEX_WRAP) % INDEX_WRAP;
     if (i < this.head || i >= this.offsets.length) return 0;
     this.downstream[i] = targetOffset;
     let freed = 0;
@@ -92,7 +111,7 @@ export class PartitionCopy {
       const h = this.head++;
       this.lastAcked = this.offsets[h];
       freed += this.sizes[h];
-      each(this.offsets[h], this.downstream[h], this.timestamps[h], this.sizes[h]);
+      to.completed(this, this.offsets[h], this.downstream[h], this.timestamps[h], this.sizes[h], nowMs);
     }
     if (this.head > 4096 && this.head * 2 > this.offsets.length) this.compact();
     return freed;
@@ -133,8 +152,13 @@ function recordBytes(r: ConsumerRecord): number {
   return n;
 }
 
-export class Replicator {
+export class Replicator implements AckListener {
   readonly partitions = new Map<string, PartitionCopy>();
+  /** The same copies by remote topic and partition, as acknowledgements name them. */
+  private readonly byRemote = new Map<string, PartitionCopy[]>();
+  /** Copies no longer assigned, until their records in flight are acknowledged (by generation). */
+  private readonly retired = new Map<number, PartitionCopy>();
+  private generation = 0;
   private inFlightBytes = 0;
   private drained: (() => void) | null = null;
   private loop: Promise<void> | null = null;
@@ -152,6 +176,9 @@ export class Replicator {
       if (keep.has(k)) continue;
       pc.removed = true;
       this.partitions.delete(k);
+      const list = this.byRemote.get(pc.remoteTopic);
+      if (list?.[pc.partition] === pc) delete list[pc.partition];
+      if (pc.inFlight > 0) this.retired.set(pc.generation, pc);
       this.o.syncs?.forget(pc.topic, pc.partition);
     }
     const assignment: { topic: string; partition: number; offset?: number }[] = [];
@@ -163,7 +190,15 @@ export class Replicator {
         continue;
       }
       const start = next.get(k) ?? null;
-      this.partitions.set(k, new PartitionCopy(p.topic, p.partition, p.remoteTopic, start));
+      this.generation = (this.generation + 1) % GENERATIONS;
+      const pc = new PartitionCopy(p.topic, p.partition, p.remoteTopic, start, this.generation);
+      this.partitions.set(k, pc);
+      let byPartition = this.byRemote.get(p.remoteTopic);
+      if (!byPartition) {
+        byPartition = [];
+        this.byRemote.set(p.remoteTopic, byPartition);
+      }
+      byPartition[p.partition] = pc;
       assignment.push(start === null ? { topic: p.topic, partition: p.partition } : { ...p, offset: start });
     }
     this.o.consumer.assign(assignment);
@@ -205,31 +240,38 @@ export class Replicator {
       const index = pc.push(r.offset, r.timestamp, bytes);
       this.inFlightBytes += bytes;
       pc.metrics.recordAge.record(now - r.timestamp, now);
-      delivery
-        .send({
+      delivery.send(
+        {
           topic: pc.remoteTopic,
           partition: pc.partition,
           key: r.key,
           value: r.value,
           headers: r.headers,
           timestamp: r.timestamp,
-        })
-        .then(
-          (meta: RecordMetadata) => this.acked(pc, index, meta.offset),
-          (err: KafkaError) => this.fail(err),
-        );
+        },
+        index,
+        this.onDelivered,
+        this.onFailed,
+      );
     }
   }
 
-  private acked(pc: PartitionCopy, index: number, targetOffset: number): void {
-    const now = Date.now();
-    const freed = pc.ack(index, targetOffset, (source, target, timestamp, bytes) => {
-      const latency = now - timestamp;
-      pc.metrics.replicated(latency, bytes, now);
-      this.o.latency.observe(latency, now);
-      if (!pc.removed) this.o.syncs?.acknowledged(pc.topic, pc.partition, source, target);
-    });
-    this.inFlightBytes -= freed;
+  /** Shared by every record (a closure per record would cost more than the copy). */
+  private readonly onDelivered = (meta: RecordMetadata, token: number): void => {
+    const generation = token % GENERATIONS;
+    let pc = this.byRemote.get(meta.topic)?.[meta.partition];
+    if (!pc || pc.generation !== generation) {
+      pc = this.retired.get(generation);
+      if (!pc) return;
+    }
+    this.acked(pc, token, meta.offset);
+    if (pc.removed && pc.inFlight === 0) this.retired.delete(pc.generation);
+  };
+
+  private readonly onFailed = (err: KafkaError): void => this.fail(err);
+
+  private acked(pc: PartitionCopy, token: number, targetOffset: number): void {
+    this.inFlightBytes -= pc.ack(token, targetOffset, this, Date.now());
     if (this.drained && this.inFlightBytes <= this.o.inFlightBytesMax / 2) {
       const d = this.drained;
       this.drained = null;
@@ -237,27 +279,46 @@ export class Replicator {
     }
   }
 
+  /** A record of `pc` is on the target, and so is every earlier one. */
+  completed(
+    pc: PartitionCopy,
+    source: number,
+    target: number,
+    timestamp: number,
+    bytes: number,
+    nowMs: number,
+  ): void {
+    const latency = nowMs - timestamp;
+    pc.metrics.replicated(latency, bytes, nowMs);
+    this.o.latency.observe(latency, nowMs);
+    if (!pc.removed) this.o.syncs?.acknowledged(pc.topic, pc.partition, source, target, pc.key);
+  }
+
   /** Writes the progress of every partition that moved, then sends the delayed offset syncs. */
   flush(): Promise<void> {
-    if (this.flushing) return this.flushing;
-    this.flushing = (async () => {
-      try {
-        const basisSent = this.o.delivery.basis === 'sent';
-        const moved = [...this.partitions.values()]
-          .map((pc) => ({ pc, upTo: basisSent ? pc.lastSent : pc.lastAcked }))
-          .filter(({ pc, upTo }) => upTo >= 0 && upTo > pc.lastCommitted);
-        if (moved.length > 0) {
-          await this.o.delivery.commit(
-            moved.map(({ pc, upTo }) => this.o.progress.record(pc.topic, pc.partition, upTo)),
-          );
-          for (const { pc, upTo } of moved) pc.lastCommitted = Math.max(pc.lastCommitted, upTo);
-        }
-        this.o.syncs?.promoteDelayed();
-      } finally {
-        this.flushing = null;
-      }
-    })();
+    if (!this.flushing) {
+      const p = this.writeProgress();
+      this.flushing = p;
+      // Cleared only once settled (a flush with nothing to write settles at once, after this line).
+      p.finally(() => {
+        if (this.flushing === p) this.flushing = null;
+      }).catch(() => {});
+    }
     return this.flushing;
+  }
+
+  private async writeProgress(): Promise<void> {
+    const basisSent = this.o.delivery.basis === 'sent';
+    const moved = [...this.partitions.values()]
+      .map((pc) => ({ pc, upTo: basisSent ? pc.lastSent : pc.lastAcked }))
+      .filter(({ pc, upTo }) => upTo >= 0 && upTo > pc.lastCommitted);
+    if (moved.length > 0) {
+      await this.o.delivery.commit(
+        moved.map(({ pc, upTo }) => this.o.progress.record(pc.topic, pc.partition, upTo)),
+      );
+      for (const { pc, upTo } of moved) pc.lastCommitted = Math.max(pc.lastCommitted, upTo);
+    }
+    this.o.syncs?.promoteDelayed();
   }
 
   /** Next source offset to copy: acknowledged progress, else where the consumer stands. */

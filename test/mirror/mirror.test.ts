@@ -9,6 +9,17 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Admin, Consumer, type ConsumerRecord, Producer } from '../../src/client/index.js';
+import {
+  type Checkpoint,
+  decodeCheckpoint,
+  decodeHeartbeat,
+  decodeOffsetSync,
+  decodeProgress,
+  encodeProgressKey,
+  type Heartbeat,
+  type OffsetSync,
+  type SourcePartitionKey,
+} from '../../src/mirror/formats.js';
 import { type BrokerProcess, removeDataDir, startBrokerProcess } from '../helpers/broker-process.js';
 import { repoRoot } from '../helpers/paths.js';
 import { type MirrorProcess, readAll, startMirror, waitFor } from './mirror-process.js';
@@ -291,6 +302,60 @@ test('a group that read half a topic on A resumes on B: nothing missed, at most 
       `partition ${p}: every record after`,
     );
   }
+});
+
+/** Every record of a topic's partitions, read to their current ends. */
+async function readTopic(bootstrap: string, admin: Admin, topic: string): Promise<ConsumerRecord[]> {
+  const [d] = await admin.describeTopics([topic]);
+  const ends = await admin.listOffsets(
+    d.partitions.map((p) => ({ topic, partition: p.partition, at: 'latest' as const })),
+  );
+  const read = await readAll(
+    bootstrap,
+    ends.map((o) => ({ topic, partition: o.partition, end: o.offset })),
+  );
+  return [...read.values()].flat();
+}
+
+test("the internal topics hold MirrorMaker 2's records", async () => {
+  const syncs = (await readTopic(a.bootstrap, adminA, 'mm2-offset-syncs.B.internal'))
+    .map((r) => decodeOffsetSync(r.key, r.value))
+    .filter((x): x is OffsetSync => !('error' in x) && x.topic === 'm0' && x.partition === 0);
+  assert.ok(syncs.length > 10, `offset syncs of m0-0 on A: ${syncs.length}`);
+  assert.deepEqual(syncs[0], { topic: 'm0', partition: 0, upstreamOffset: 0, downstreamOffset: 0 });
+  for (let i = 1; i < syncs.length; i++) assert.ok(syncs[i].upstreamOffset > syncs[i - 1].upstreamOffset);
+
+  const checkpoints = (await readTopic(b.bootstrap, adminB, 'A.checkpoints.internal'))
+    .map((r) => decodeCheckpoint(r.key, r.value))
+    .filter((x): x is Checkpoint => !('error' in x) && x.group === GROUP && x.topic === 'A.m0');
+  const last = checkpoints.filter((c) => c.partition === 0).at(-1);
+  assert.equal(last?.upstreamOffset, half.get(0), 'the checkpoint carries the group offset on A');
+  assert.ok(
+    (last?.downstreamOffset ?? -1) <= (half.get(0) ?? 0),
+    'and a translated offset on B that skips nothing',
+  );
+
+  const progress = (await readTopic(b.bootstrap, adminB, 'mm2-offsets.A.internal'))
+    .map((r) => decodeProgress(r.key, r.value))
+    .filter((p) => p?.key.topic === 'm0' && p.key.partition === 0);
+  const [end0] = await ends(adminA, 'm0', PARTITIONS);
+  assert.equal(progress.at(-1)?.offset, end0 - 1, "Connect's offsets topic says where m0-0 is");
+  assert.equal(
+    progress.at(-1) && encodeProgressKey(progress.at(-1)?.key as SourcePartitionKey).toString(),
+    '["MirrorSourceConnector",{"cluster":"A","partition":0,"topic":"m0"}]',
+  );
+
+  const beats = async (topic: string) =>
+    (await readTopic(b.bootstrap, adminB, topic))
+      .map((r) => decodeHeartbeat(r.key, r.value))
+      .filter((h): h is Heartbeat => !('error' in h));
+  assert.ok(
+    (await beats('heartbeats')).some((h) => h.sourceClusterAlias === 'A' && h.targetClusterAlias === 'B'),
+  );
+  // B->A emits into A's heartbeats; A->B brings them over as A.heartbeats.
+  assert.ok(
+    (await beats('A.heartbeats')).some((h) => h.sourceClusterAlias === 'B' && h.targetClusterAlias === 'A'),
+  );
 });
 
 test('/metrics has MirrorMaker 2 names per partition, and samsa mirror status shows the lag', async () => {
