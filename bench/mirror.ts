@@ -102,7 +102,13 @@ async function preload(bootstrap: string): Promise<void> {
  * (a) The plain loop: consume everything from A, produce each record to the same partition on B,
  * with send() (a promise per record), or with `callbacks` through sendWithCallbacks as the mirror does.
  */
-async function plainLoop(a: string, b: string, adminB: Admin, target: string, callbacks = false): Promise<Rate> {
+async function plainLoop(
+  a: string,
+  b: string,
+  adminB: Admin,
+  target: string,
+  callbacks = false,
+): Promise<Rate> {
   await adminB.createTopics([{ name: target, numPartitions: PARTITIONS }]);
   const consumer = new Consumer({ 'bootstrap.servers': a, 'auto.offset.reset': 'earliest' });
   // The mirror's producer settings (linger.ms=1), so the two differ only in what they do per record.
@@ -113,15 +119,18 @@ async function plainLoop(a: string, b: string, adminB: Admin, target: string, ca
     );
     let copied = 0;
     for await (const batch of consumer.batches()) {
-      for (const r of batch.records)
-        producer.send({
+      for (const r of batch.records) {
+        const record = {
           topic: target,
           partition: r.partition,
           key: r.key,
           value: r.value,
           headers: r.headers,
           timestamp: r.timestamp,
-        });
+        };
+        if (callbacks) producer.sendWithCallbacks(record, 0, ignore, ignore);
+        else producer.send(record);
+      }
       copied += batch.records.length;
       if (copied >= N) break;
     }
@@ -180,7 +189,11 @@ async function latencyRun(a: string, b: string, adminA: Admin): Promise<void> {
     'replication.factor': '1',
   });
   const e2e: number[] = [];
-  const consumer = new Consumer({ 'bootstrap.servers': b, 'auto.offset.reset': 'earliest', 'fetch.max.wait.ms': 100 });
+  const consumer = new Consumer({
+    'bootstrap.servers': b,
+    'auto.offset.reset': 'earliest',
+    'fetch.max.wait.ms': 100,
+  });
   const total = RATE * SECONDS;
   const warmupMs = 1000;
   const started = Date.now();
@@ -190,7 +203,8 @@ async function latencyRun(a: string, b: string, adminA: Admin): Promise<void> {
     consumer.assign([0, 1, 2].map((partition) => ({ topic: `L.${topic}`, partition, offset: 0 })));
     for await (const batch of consumer.batches()) {
       const now = Date.now();
-      for (const r of batch.records as ConsumerRecord[]) if (r.timestamp - started >= warmupMs) e2e.push(now - r.timestamp);
+      for (const r of batch.records as ConsumerRecord[])
+        if (r.timestamp - started >= warmupMs) e2e.push(now - r.timestamp);
       seen += batch.records.length;
       if (seen >= total) break;
     }
@@ -202,7 +216,8 @@ async function latencyRun(a: string, b: string, adminA: Admin): Promise<void> {
     const due = started + tick * tickMs;
     if (due > Date.now()) await sleep(due - Date.now());
     const want = Math.min(total, Math.floor(((Date.now() - started) / 1000) * RATE));
-    for (; sent < want; sent++) producer.send({ topic, partition: sent % 3, key: `k${sent}`, value }).catch(() => {});
+    for (; sent < want; sent++)
+      producer.send({ topic, partition: sent % 3, key: `k${sent}`, value }).catch(() => {});
   }
   await producer.flush();
   await Promise.race([reading, sleep(30_000)]);
@@ -233,7 +248,8 @@ async function main(): Promise<void> {
     const loop: Rate[] = [];
     const lean: Rate[] = [];
     const mirror: Rate[] = [];
-    const fmt = (r: Rate) => `${Math.round(r.perSec)} records/s (${r.cpuMsPer100k.toFixed(0)} CPU ms per 100k)`;
+    const fmt = (r: Rate) =>
+      `${Math.round(r.perSec)} records/s (${r.cpuMsPer100k.toFixed(0)} CPU ms per 100k)`;
     await plainLoop(brokerA.bootstrap, brokerB.bootstrap, adminB, 'loop-warmup');
     await mirrorRun(brokerA.bootstrap, brokerB.bootstrap, adminB, 'W');
     for (let round = 0; round < ROUNDS; round++) {

@@ -93,7 +93,8 @@ for (const file of files.filter((f) => f.endsWith('.ts'))) {
       const bad = rule.noImport.find((f) => importViolates(spec, file, f));
       if (bad)
         problems.push(`${relative(root, file)}: imports '${spec}', which ${rule.readme} forbids (${bad})`);
-      const outside = rule.onlyImport.length > 0 ? outsideAllowed(spec, file, rule.scope, rule.onlyImport) : null;
+      const outside =
+        rule.onlyImport.length > 0 ? outsideAllowed(spec, file, rule.scope, rule.onlyImport) : null;
       if (outside)
         problems.push(
           `${relative(root, file)}: imports '${spec}' (${outside}), outside what ${rule.readme} allows (${rule.onlyImport.join(', ')})`,
