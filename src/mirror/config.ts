@@ -326,14 +326,8 @@ function flowClients(props: Props, source: string, target: string, syncsOn: stri
   };
 }
 
-function resolveFlow(
-  props: Props,
-  source: string,
-  target: string,
-  enabled: boolean,
-  errors: string[],
-): FlowConfig {
-  const l = new Lookup(props, source, target);
+/** The flow's replication policy; checks that only the filters MirrorMaker ships are named. */
+function policyOf(l: Lookup, source: string, errors: string[]): ReplicationPolicy {
   const policyClass = l.string('replication.policy.class');
   const policy = replicationPolicy(policyClass, {
     separator: l.string('replication.policy.separator'),
@@ -353,7 +347,35 @@ function resolveFlow(
   ]) {
     if (l.string(key).split('.').pop() !== known) errors.push(`${key}: only ${known} is supported`);
   }
-  const p = policy ?? (replicationPolicy(DEFAULT_POLICY) as ReplicationPolicy);
+  return policy ?? (replicationPolicy(DEFAULT_POLICY) as ReplicationPolicy);
+}
+
+function configPropertyFilter(l: Lookup, errors: string[]): NameFilter {
+  const f = compilePatterns(l.list('config.properties.exclude'), 'config.properties.exclude');
+  if (!('error' in f)) return f;
+  errors.push(f.error);
+  return { matches: () => true };
+}
+
+function checkBounds(flow: FlowConfig, errors: string[]): void {
+  for (const [k, v, min] of [
+    ['offset.lag.max', flow.offsetLagMax, 0],
+    ['offset.storage.partitions', flow.offsetStoragePartitions, 1],
+    ['offset.flush.interval.ms', flow.offsetFlushIntervalMs, 1],
+  ] as const) {
+    if (v < min) errors.push(`${k}: ${v} is too small (at least ${min})`);
+  }
+}
+
+function resolveFlow(
+  props: Props,
+  source: string,
+  target: string,
+  enabled: boolean,
+  errors: string[],
+): FlowConfig {
+  const l = new Lookup(props, source, target);
+  const p = policyOf(l, source, errors);
   const location = l.choice('offset-syncs.topic.location', ['source', 'target'] as const);
   const eos = l.workerString('exactly.once.source.support');
   if (!['enabled', 'disabled', 'preparing'].includes(eos))
@@ -366,14 +388,7 @@ function resolveFlow(
     policy: p,
     topicFilter: l.filter('topics', 'topics.exclude'),
     groupFilter: l.filter('groups', 'groups.exclude'),
-    configPropertyFilter: (() => {
-      const f = compilePatterns(l.list('config.properties.exclude'), 'config.properties.exclude');
-      if ('error' in f) {
-        errors.push(f.error);
-        return { matches: () => true };
-      }
-      return f;
-    })(),
+    configPropertyFilter: configPropertyFilter(l, errors),
     useDefaultsFrom: l.choice('use.defaults.from', ['target', 'source'] as const),
     replicationFactor: l.long('replication.factor'),
     refreshTopicsIntervalMs: l.interval('refresh.topics'),
@@ -402,13 +417,7 @@ function resolveFlow(
     exactlyOnce: eos === 'enabled',
     clients: flowClients(props, source, target, location === 'source' ? source : target),
   };
-  for (const [k, v] of [
-    ['offset.lag.max', flow.offsetLagMax],
-    ['offset.storage.partitions', flow.offsetStoragePartitions],
-    ['offset.flush.interval.ms', flow.offsetFlushIntervalMs],
-  ] as const) {
-    if (v < (k === 'offset.lag.max' ? 0 : 1)) errors.push(`${k}: ${v} is too small`);
-  }
+  checkBounds(flow, errors);
   errors.push(...l.errors);
   return flow;
 }

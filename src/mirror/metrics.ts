@@ -129,79 +129,87 @@ const SOURCE = 'kafka_connect_mirror_mirrorsourceconnector_';
 const CHECKPOINT = 'kafka_connect_mirror_mirrorcheckpointconnector_';
 
 type Row = { labels: [string, string][]; m: PartitionMetrics; lag: number | null };
+type RowStats = {
+  r: Row;
+  age: ReturnType<WindowStat['summary']>;
+  lat: ReturnType<WindowStat['summary']>;
+  bytes: number;
+};
+
+/** MirrorSourceConnector's attributes: name (as the exporter writes it), type, help, value. */
+const SOURCE_FAMILIES: [string, 'untyped' | 'gauge', string, (s: RowStats) => number][] = [
+  [
+    'record_count',
+    'untyped',
+    'Number of source records replicated to the target cluster.',
+    (s) => s.r.m.recordCount,
+  ],
+  [
+    'record_rate',
+    'gauge',
+    'Average number of source records replicated to the target cluster per second.',
+    (s) => s.lat.ratePerSec,
+  ],
+  [
+    'record_age_ms',
+    'gauge',
+    'The age of incoming source records when replicated to the target cluster.',
+    (s) => s.r.m.recordAge.last,
+  ],
+  [
+    'record_age_ms_min',
+    'gauge',
+    'The min age of incoming source records when replicated to the target cluster.',
+    (s) => s.age.min,
+  ],
+  [
+    'record_age_ms_max',
+    'gauge',
+    'The max age of incoming source records when replicated to the target cluster.',
+    (s) => s.age.max,
+  ],
+  [
+    'record_age_ms_avg',
+    'gauge',
+    'The average age of incoming source records when replicated to the target cluster.',
+    (s) => s.age.avg,
+  ],
+  ['byte_count', 'untyped', 'Number of bytes replicated to the target cluster.', (s) => s.r.m.byteCount],
+  ['byte_rate', 'gauge', 'Average number of bytes replicated per second.', (s) => s.bytes],
+  [
+    'replication_latency_ms',
+    'gauge',
+    'Time it takes records to replicate from source to target cluster.',
+    (s) => s.r.m.latency.last,
+  ],
+  [
+    'replication_latency_ms_min',
+    'gauge',
+    'Min time it takes records to replicate from source to target cluster.',
+    (s) => s.lat.min,
+  ],
+  [
+    'replication_latency_ms_max',
+    'gauge',
+    'Max time it takes records to replicate from source to target cluster.',
+    (s) => s.lat.max,
+  ],
+  [
+    'replication_latency_ms_avg',
+    'gauge',
+    'Average time it takes records to replicate from source to target cluster.',
+    (s) => s.lat.avg,
+  ],
+];
 
 function sourceFamilies(w: Exposition, rows: Row[], nowMs: number): void {
-  const stats = rows.map((r) => ({
+  const stats: RowStats[] = rows.map((r) => ({
     r,
     age: r.m.recordAge.summary(nowMs),
     lat: r.m.latency.summary(nowMs),
     bytes: r.m.bytes.sumRate(nowMs),
   }));
-  const families: [string, 'untyped' | 'gauge', string, (s: (typeof stats)[number]) => number][] = [
-    [
-      'record_count',
-      'untyped',
-      'Number of source records replicated to the target cluster.',
-      (s) => s.r.m.recordCount,
-    ],
-    [
-      'record_rate',
-      'gauge',
-      'Average number of source records replicated to the target cluster per second.',
-      (s) => s.lat.ratePerSec,
-    ],
-    [
-      'record_age_ms',
-      'gauge',
-      'The age of incoming source records when replicated to the target cluster.',
-      (s) => s.r.m.recordAge.last,
-    ],
-    [
-      'record_age_ms_min',
-      'gauge',
-      'The min age of incoming source records when replicated to the target cluster.',
-      (s) => s.age.min,
-    ],
-    [
-      'record_age_ms_max',
-      'gauge',
-      'The max age of incoming source records when replicated to the target cluster.',
-      (s) => s.age.max,
-    ],
-    [
-      'record_age_ms_avg',
-      'gauge',
-      'The average age of incoming source records when replicated to the target cluster.',
-      (s) => s.age.avg,
-    ],
-    ['byte_count', 'untyped', 'Number of bytes replicated to the target cluster.', (s) => s.r.m.byteCount],
-    ['byte_rate', 'gauge', 'Average number of bytes replicated per second.', (s) => s.bytes],
-    [
-      'replication_latency_ms',
-      'gauge',
-      'Time it takes records to replicate from source to target cluster.',
-      (s) => s.r.m.latency.last,
-    ],
-    [
-      'replication_latency_ms_min',
-      'gauge',
-      'Min time it takes records to replicate from source to target cluster.',
-      (s) => s.lat.min,
-    ],
-    [
-      'replication_latency_ms_max',
-      'gauge',
-      'Max time it takes records to replicate from source to target cluster.',
-      (s) => s.lat.max,
-    ],
-    [
-      'replication_latency_ms_avg',
-      'gauge',
-      'Average time it takes records to replicate from source to target cluster.',
-      (s) => s.lat.avg,
-    ],
-  ];
-  for (const [name, type, help, value] of families) {
+  for (const [name, type, help, value] of SOURCE_FAMILIES) {
     w.family(`${SOURCE}${name}`, type, help);
     for (const s of stats) w.sample(s.r.labels, value(s));
   }
