@@ -276,7 +276,13 @@ function clientProps(
   }
   // Records reach the producer a fetch response at a time, appended in one go: waiting longer for
   // more only adds latency.
-  if (kind === 'producer') out['linger.ms'] ??= '1';
+  if (kind === 'producer') {
+    out['linger.ms'] ??= '1';
+    // Without idempotence, order survives retries only with one request in flight (Connect's choice).
+    const acks = (out.acks ?? 'all').trim();
+    if (out['enable.idempotence']?.trim() === 'false' || (acks !== 'all' && acks !== '-1'))
+      out['max.in.flight.requests.per.connection'] ??= '1';
+  }
   // Remote topics are created by the mirror with the source's partition count, never on first use.
   out['allow.auto.create.topics'] = 'false';
   return out;

@@ -105,9 +105,10 @@ export class PartitionCopy {
     // Records in flight are fewer than 2^32, so the index modulo 2^32 finds the record.
     const i = (index32 - (this.baseIndex % INDEX_WRAP) + INDEX_WRAP) % INDEX_WRAP;
     if (i < this.head || i >= this.offsets.length) return 0;
-    this.downstream[i] = targetOffset;
+    // -1 marks a record not acknowledged yet; with acks=0 the target names no offset (-2: acknowledged).
+    this.downstream[i] = targetOffset < 0 ? -2 : targetOffset;
     let freed = 0;
-    while (this.head < this.offsets.length && this.downstream[this.head] >= 0) {
+    while (this.head < this.offsets.length && this.downstream[this.head] !== -1) {
       const h = this.head++;
       this.lastAcked = this.offsets[h];
       freed += this.sizes[h];
@@ -291,7 +292,7 @@ export class Replicator implements AckListener {
     const latency = nowMs - timestamp;
     pc.metrics.replicated(latency, bytes, nowMs);
     this.o.latency.observe(latency, nowMs);
-    if (!pc.removed) this.o.syncs?.acknowledged(pc.topic, pc.partition, source, target, pc.key);
+    if (!pc.removed && target >= 0) this.o.syncs?.acknowledged(pc.topic, pc.partition, source, target, pc.key);
   }
 
   /** Writes the progress of every partition that moved, then sends the delayed offset syncs. */

@@ -95,6 +95,15 @@ test('client settings: the cluster, then A->B.consumer.*, then A.consumer.*', ()
   );
   assert.equal(ab.consumerPollTimeoutMs, 500);
   assert.equal(c['poll.timeout.ms'], undefined);
+  assert.equal(p['linger.ms'], '7', "the user's linger.ms");
+  assert.equal(p['max.in.flight.requests.per.connection'], undefined);
+  const [nonIdempotent] = flows({ ...BASE, 'B.producer.acks': '1' });
+  assert.equal(nonIdempotent.clients.targetProducer['linger.ms'], '1', "the mirror's default linger.ms");
+  assert.equal(
+    nonIdempotent.clients.targetProducer['max.in.flight.requests.per.connection'],
+    '1',
+    'without idempotence, one request in flight keeps the order',
+  );
 });
 
 test('worker settings come from the target cluster', () => {
