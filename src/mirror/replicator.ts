@@ -292,7 +292,8 @@ export class Replicator implements AckListener {
     const latency = nowMs - timestamp;
     pc.metrics.replicated(latency, bytes, nowMs);
     this.o.latency.observe(latency, nowMs);
-    if (!pc.removed && target >= 0) this.o.syncs?.acknowledged(pc.topic, pc.partition, source, target, pc.key);
+    if (!pc.removed && target >= 0)
+      this.o.syncs?.acknowledged(pc.topic, pc.partition, source, target, pc.key);
   }
 
   /** Writes the progress of every partition that moved, then sends the delayed offset syncs. */
