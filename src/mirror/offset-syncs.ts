@@ -6,9 +6,9 @@
 // when it is the partition's first record since the mirror started, when the translation of the next
 // offsets would be `offset.lag.max` or more records behind (downstream − (last sync's downstream + 1)
 // ≥ offset.lag.max), when the upstream offsets skipped (compaction, transactions, retention), or when
-// the downstream offsets went backwards. A due sync is sent at once; the other records leave a
-// "delayed" sync per partition, sent at the next progress flush, so a quiet partition's end translates
-// exactly too.
+// the downstream offsets went backwards. A due sync is sent at once (up to OUTSTANDING_SYNCS_MAX in
+// flight); the other records leave a "delayed" sync per partition, sent at the next progress flush, so
+// a quiet partition's end translates exactly too.
 //
 // Translating an upstream group offset g: take the latest sync s with s.upstream ≤ g. If g equals
 // s.upstream the answer is s.downstream; otherwise s.downstream + 1, since records after s may have
@@ -60,16 +60,21 @@ export interface SyncTarget {
   downstreamOffset: number;
 }
 
+/** Syncs in flight at most; beyond, a partition's newer due sync replaces its older waiting one. */
+export const OUTSTANDING_SYNCS_MAX = 10_000;
+
 /**
  * Decides which syncs leave and when; `send` writes one (through a producer, which batches them).
- * Unlike MirrorMaker, which keeps at most 10 syncs in flight and lets a newer due sync of a partition
- * replace one still waiting, every due sync is sent: under load MirrorMaker's syncs thin out to a few
- * per partition and translations fall far behind, while these cost about one small record per
- * offset.lag.max records copied.
+ * MirrorMaker keeps at most 10 syncs in flight and lets a newer due sync of a partition replace one
+ * still waiting, so under load its syncs thin out to a few per partition and translations fall far
+ * behind. Here up to OUTSTANDING_SYNCS_MAX are in flight (about one small record per offset.lag.max
+ * records copied), and only beyond that do waiting syncs give way to newer ones.
  */
 export class OffsetSyncWriter {
   private readonly rules = new Map<string, SyncRule>();
   private readonly delayed = new Map<string, SyncTarget>();
+  /** Due syncs waiting for room in flight, newest per partition. */
+  private readonly pending = new Map<string, SyncTarget>();
   private outstanding = 0;
 
   constructor(
@@ -97,7 +102,8 @@ export class OffsetSyncWriter {
     const sync = { topic, partition, upstreamOffset: upstream, downstreamOffset: downstream };
     if (rule.update(upstream, downstream)) {
       this.delayed.delete(key);
-      this.fire(sync);
+      if (this.outstanding < OUTSTANDING_SYNCS_MAX && this.pending.size === 0) this.fire(sync);
+      else this.pending.set(key, sync);
     } else {
       this.delayed.set(key, sync);
     }
@@ -105,9 +111,17 @@ export class OffsetSyncWriter {
 
   /** At a progress flush: the latest record of every partition becomes a sync. */
   promoteDelayed(): void {
-    const list = [...this.delayed.values()];
+    for (const [k, s] of this.delayed) if (!this.pending.has(k)) this.pending.set(k, s);
     this.delayed.clear();
-    for (const s of list) this.fire(s);
+    this.firePending();
+  }
+
+  private firePending(): void {
+    for (const [k, s] of this.pending) {
+      if (this.outstanding >= OUTSTANDING_SYNCS_MAX) return;
+      this.pending.delete(k);
+      this.fire(s);
+    }
   }
 
   /** Forgets a partition (no longer replicated). */
@@ -115,6 +129,7 @@ export class OffsetSyncWriter {
     const key = `${topic}\u0000${partition}`;
     this.rules.delete(key);
     this.delayed.delete(key);
+    this.pending.delete(key);
   }
 
   private fire(sync: SyncTarget): void {
@@ -122,17 +137,19 @@ export class OffsetSyncWriter {
     this.send(sync).then(
       () => {
         this.outstanding--;
+        if (this.pending.size > 0) this.firePending();
       },
       (err) => {
         this.outstanding--;
         this.onError(err);
+        if (this.pending.size > 0) this.firePending();
       },
     );
   }
 
-  /** Syncs sent and not yet acknowledged. */
+  /** Syncs sent and not yet acknowledged, and due ones waiting for room. */
   get waiting(): number {
-    return this.outstanding;
+    return this.outstanding + this.pending.size;
   }
 }
 

@@ -6,6 +6,7 @@ import {
   DENSE_SYNCS,
   OffsetSyncStore,
   OffsetSyncWriter,
+  OUTSTANDING_SYNCS_MAX,
   SyncRule,
   THINNING,
 } from '../../src/mirror/offset-syncs.js';
@@ -38,6 +39,30 @@ test('due syncs go out at once, every one of them; delayed ones at a flush', asy
   assert.equal(sent.at(-1), 't-0@250:250');
   w.promoteDelayed();
   assert.equal(sent.length, 15, 'a delayed sync goes out once');
+});
+
+test('syncs in flight are bounded: beyond the bound, a newer due sync replaces a waiting one', async () => {
+  const sent: string[] = [];
+  const waiting: (() => void)[] = [];
+  const w = new OffsetSyncWriter(
+    0, // every record is due
+    (s) =>
+      new Promise<void>((resolve) => {
+        sent.push(`${s.partition}@${s.upstreamOffset}`);
+        waiting.push(resolve);
+      }),
+    (e) => assert.fail(String(e)),
+  );
+  for (let up = 0; up < OUTSTANDING_SYNCS_MAX / 2 + 50; up++)
+    for (const p of [0, 1]) w.acknowledged('t', p, up, up);
+  assert.equal(sent.length, OUTSTANDING_SYNCS_MAX);
+  assert.equal(w.waiting, OUTSTANDING_SYNCS_MAX + 2, 'one waiting sync per partition');
+  for (const r of waiting.splice(0, 2)) r();
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(sent.slice(-2), [
+    `0@${OUTSTANDING_SYNCS_MAX / 2 + 49}`,
+    `1@${OUTSTANDING_SYNCS_MAX / 2 + 49}`,
+  ]);
 });
 
 test('translation: exact at a sync, one past it otherwise, none behind the first or before the read', () => {
