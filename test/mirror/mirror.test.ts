@@ -224,7 +224,7 @@ test('a topic created on the source later is mirrored within the refresh interva
     `A.m-late mirrored ${elapsedMs} ms after it was created (refresh interval ${REFRESH_SECONDS} s)`,
   );
   // The refresh runs every interval after the previous one ends; allow a few seconds of a busy machine.
-  assert.ok(elapsedMs < REFRESH_SECONDS * 1000 + 5000, `took ${elapsedMs} ms`);
+  assert.ok(elapsedMs < REFRESH_SECONDS * 1000 + 7000, `took ${elapsedMs} ms`);
 });
 
 test('a topic config change on the source is synced to the remote topic', async () => {
