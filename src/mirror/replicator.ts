@@ -23,6 +23,9 @@ export interface ReplicatedPartition {
   remoteTopic: string;
 }
 
+/** Records copied between turns of the event loop at most. */
+const YIELD_EVERY_RECORDS = 2000;
+
 /** Tokens: a record's index in its partition (modulo 2^32) and its copy's generation (modulo 2^21). */
 const INDEX_WRAP = 2 ** 32;
 export const GENERATIONS = 2 ** 21;
@@ -220,11 +223,20 @@ export class Replicator implements AckListener {
   }
 
   private async run(): Promise<void> {
+    let sinceYield = 0;
     for await (const batch of this.o.consumer.batches()) {
       if (this.stopped || this.failure) break;
       const pc = this.partitions.get(tpKey(batch.topic, batch.partition));
       if (!pc) continue;
       this.copy(pc, batch.records);
+      // Buffered batches come one after another without an I/O turn: let the producer send and the
+      // acknowledgements in every so often, or a large backlog is copied in one burst while nothing
+      // leaves and no progress is counted.
+      sinceYield += batch.records.length;
+      if (sinceYield >= YIELD_EVERY_RECORDS) {
+        sinceYield = 0;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
       if (this.inFlightBytes > this.o.inFlightBytesMax) {
         await new Promise<void>((resolve) => {
           this.drained = resolve;
