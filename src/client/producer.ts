@@ -63,6 +63,8 @@ export class Producer {
   private readonly waiting = new Queue<Waiting>();
   private blockTimer: NodeJS.Timeout | null = null;
   private readonly metadataWaits = new Map<string, Promise<void>>();
+  /** When each topic's metadata was last refreshed for a partition it did not know. */
+  private readonly partitionRefreshMs = new Map<string, number>();
   private readonly pool: Buffer[] = [];
   private usedBytes = 0;
   private readonly outstanding = new Set<ProducerBatch>();
@@ -153,13 +155,22 @@ export class Producer {
 
   /**
    * Appends synchronously when the topic's metadata is known and memory allows; false means the
-   * record must wait. Throws nothing: a bad record rejects its own promise.
+   * record must wait. An explicit partition beyond the known ones waits too (the metadata may predate
+   * new partitions, as the Java producer assumes) unless `final`. Throws nothing: a bad record rejects
+   * its own promise.
    */
-  private tryAppend(record: ProducerRecord, resolve: Delivered, reject: Failed, token: unknown): boolean {
+  private tryAppend(
+    record: ProducerRecord,
+    resolve: Delivered,
+    reject: Failed,
+    token: unknown,
+    final = false,
+  ): boolean {
     const { topic } = record;
     const info = this.cluster.topics.get(topic);
     if (!info || info.partitions.length === 0) return false;
     const partitionCount = info.partitions.length;
+    if (!final && record.partition !== undefined && record.partition >= partitionCount) return false;
     const key = record.key ?? null;
     const value = record.value ?? null;
     const keyBytes = key === null ? -1 : typeof key === 'string' ? Buffer.byteLength(key) : key.length;
@@ -328,7 +339,14 @@ export class Producer {
         this.awaitMetadata(w.record.topic);
         return;
       }
-      if (!this.tryAppend(w.record, w.resolve, w.reject, w.token)) {
+      // A partition the metadata does not know yet: refresh until it appears or max.block.ms passes.
+      const p = w.record.partition;
+      const unknownPartition = p !== undefined && Number.isInteger(p) && p >= info.partitions.length;
+      if (unknownPartition && Date.now() - w.sinceMs < this.config.maxBlockMs) {
+        this.awaitPartitions(w.record.topic);
+        return;
+      }
+      if (!this.tryAppend(w.record, w.resolve, w.reject, w.token, unknownPartition)) {
         // Out of buffer memory: send what is there and wait for a batch to complete.
         this.sealAll();
         this.sender.scheduleDrain();
@@ -382,6 +400,24 @@ export class Producer {
           this.pumpWaiting();
         },
       );
+    this.metadataWaits.set(topic, p);
+  }
+
+  /** Refreshes a topic's metadata (again, after retry.backoff.ms), then moves the waiting records on. */
+  private awaitPartitions(topic: string): void {
+    if (this.metadataWaits.has(topic)) return;
+    const last = this.partitionRefreshMs.get(topic) ?? 0;
+    const delayMs = Math.max(0, last + this.config.retryBackoffMs - Date.now());
+    const p = new Promise((r) => setTimeout(r, delayMs))
+      .then(() => {
+        this.partitionRefreshMs.set(topic, Date.now());
+        return this.cluster.refreshMetadata([topic], { autoCreate: false });
+      })
+      .catch(() => {})
+      .then(() => {
+        this.metadataWaits.delete(topic);
+        this.pumpWaiting();
+      });
     this.metadataWaits.set(topic, p);
   }
 

@@ -202,6 +202,7 @@ test('100,000 records in 5 topics x 3 partitions: same records per partition, in
 });
 
 test('a topic created on the source later is mirrored within the refresh interval', async (t) => {
+  const created = Date.now();
   await adminA.createTopics([{ name: 'm-late', numPartitions: 2 }]);
   const producer = new Producer({ 'bootstrap.servers': a.bootstrap });
   await Promise.all(
@@ -210,7 +211,6 @@ test('a topic created on the source later is mirrored within the refresh interva
     ),
   );
   await producer.close();
-  const created = Date.now();
   await waitFor(
     () => `A.m-late on B with every record; the mirror's log:\n${mirror?.logs().slice(-4000)}`,
     60_000,
@@ -225,6 +225,32 @@ test('a topic created on the source later is mirrored within the refresh interva
   );
   // The refresh runs every interval after the previous one ends; allow a few seconds of a busy machine.
   assert.ok(elapsedMs < REFRESH_SECONDS * 1000 + 7000, `took ${elapsedMs} ms`);
+});
+
+test('partitions added on the source are added on the target and copied', async () => {
+  await adminA.createPartitions({ m2: 5 });
+  const producer = new Producer({ 'bootstrap.servers': a.bootstrap });
+  await Promise.all(
+    Array.from({ length: 20 }, (_, i) =>
+      producer.send({ topic: 'm2', partition: 3 + (i % 2), value: `new-${i}` }),
+    ),
+  );
+  await producer.close();
+  await waitFor(
+    () => `A.m2 with 5 partitions and the new records; the mirror's log:\n${mirror?.logs().slice(-3000)}`,
+    60_000,
+    async () => {
+      const [d] = await adminB.describeTopics(['A.m2']);
+      if (d.partitions.length !== 5) return undefined;
+      const got = await ends(adminB, 'A.m2', 5);
+      return got[3] === 10 && got[4] === 10 ? true : undefined;
+    },
+  );
+  const copied = await readAll(b.bootstrap, [{ topic: 'A.m2', partition: 3, end: 10 }]);
+  assert.deepEqual(
+    copied.get('A.m2/3')?.map((r) => r.value?.toString()),
+    Array.from({ length: 10 }, (_, i) => `new-${i * 2}`),
+  );
 });
 
 test('a topic config change on the source is synced to the remote topic', async () => {
