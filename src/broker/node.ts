@@ -1,5 +1,5 @@
 // The composition root: the only place the broker's services are constructed and wired together.
-import { randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import { statfs } from 'node:fs/promises';
 import type { BrokerConfig } from '../config/index.js';
 import { record } from '../metadata/records.js';
@@ -28,6 +28,7 @@ import { BrokerMetrics } from './metrics/broker-metrics.js';
 import type { ConsumerLag } from './metrics/consumer-lag.js';
 import { ProducerIdManager } from './producer-ids.js';
 import { LocalMetadataLog } from './raft-io/local-metadata-log.js';
+import { FetchSessionCache } from './replica/fetch-sessions.js';
 import { toLogConfig } from './replica/log-config.js';
 import { ReplicaManager } from './replica/replica-manager.js';
 import { type BoundListener, type ListenerSpec, SocketServer } from './server/listener.js';
@@ -213,12 +214,17 @@ export class BrokerNode {
       settings: config,
       log,
       now,
-      metadata: () => controller.image,
+      metadata: () => controller.publishedImage,
       isInternalTopic: (name) => INTERNAL_TOPICS.has(name),
       controller,
       configs,
       producerIds: new ProducerIdManager(controller, config.nodeId),
       replicas,
+      fetchSessions: new FetchSessionCache({
+        slotsMax: config.fetchSessionCacheSlotsMax,
+        now,
+        randomId: () => randomInt(1, 0x7fffffff),
+      }),
       logDir,
       diskSpace: () => diskSpace(logDir, options.storage === 'memory'),
       groups,

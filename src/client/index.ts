@@ -10,6 +10,7 @@ export type {
   AdminCallOptions,
   AlterConfigOp,
   BrokerApiVersions,
+  BrokerFeatures,
   ClusterDescription,
   ConfigDescription,
   ConfigEntry,
@@ -21,6 +22,11 @@ export type {
   LogDirDescription,
   NewTopic,
   OffsetQuery,
+  PartitionRead,
+  QuorumDescription,
+  QuorumReplica,
+  ReadFrom,
+  ReadOptions,
   TopicDescription,
 } from './admin.js';
 export { Admin } from './admin.js';

@@ -1,9 +1,12 @@
-// Metadata, versions 0-12. All topics for a null list (v1+) or an empty one (v0); topics by id from
+// Metadata, versions 0-13 (v13 adds a top-level error code, for REBOOTSTRAP_REQUIRED: always 0 here). All topics for a null list (v1+) or an empty one (v0); topics by id from
 // v10 (UNKNOWN_TOPIC_ID when unknown). Unknown topics are created when the request allows it (v4+,
-// always before) and auto.create.topics.enable is on; creation completes before the answer, so the
-// new topic comes back with its leaders. Brokers are listed with their endpoint on the listener the
-// request came through. Not implemented: authorized operations (always "not requested").
-import { topicNameProblem } from '../../metadata/controller.js';
+// always before) and auto.create.topics.enable is on: the request that starts the creation (and any
+// other while it runs) gets LEADER_NOT_AVAILABLE for the topic, without partitions, and the next one
+// the partitions, as Kafka has answered since its ZooKeeper days (KRaft brokers answer
+// UNKNOWN_TOPIC_OR_PARTITION there; clients retry both). Brokers are listed with their endpoint on the
+// listener the request came through. Authorized operations (v8+) when asked: every operation of the
+// topic (and, v8-10, of the cluster) that the requester may perform (security/authorized-operations.ts).
+import { type CreatableTopic, topicNameProblem } from '../../metadata/controller.js';
 import type { MetadataImage, TopicInfo } from '../../metadata/image.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import type {
@@ -12,13 +15,20 @@ import type {
   MetadataResponseTopic,
 } from '../../protocol/messages/index.js';
 import { ZERO_UUID } from '../../protocol/schema/codec.js';
+import {
+  authorizedOperations,
+  clusterAuthorizedOperations,
+  OPERATIONS_NOT_REQUESTED,
+} from '../../security/authorized-operations.js';
+import { OFFSETS_TOPIC } from '../coordinator/group/settings.js';
+import { createInBackground } from './auto-create.js';
 import { brokerEntries, NOT_REQUESTED, partitionEntry } from './cluster-view.js';
 import { handler, type RequestContext } from './handler.js';
 
 export const metadata = handler<MetadataRequest, MetadataResponse>({
   apiKey: 3,
   minVersion: 0,
-  maxVersion: 12,
+  maxVersion: 13,
   handle(ctx, req) {
     const image = ctx.services.metadata();
     const all = req.topics === null || (ctx.version === 0 && req.topics.length === 0);
@@ -27,28 +37,32 @@ export const metadata = handler<MetadataRequest, MetadataResponse>({
         ctx,
         image,
         [...image.topicsByName.values()].map((t) => topicEntry(ctx, image, t)),
+        req,
       );
     const missing = missingTopics(image, req);
     const allowCreate =
       (ctx.version < 4 || req.allowAutoTopicCreation !== false) &&
       ctx.services.settings.autoCreateTopicsEnable;
-    if (missing.length === 0 || !allowCreate) return respond(ctx, image, requested(ctx, image, req));
-    return ctx.services.controller
-      .createTopics(
-        missing.map((name) => ({
-          name,
-          numPartitions: -1,
-          replicationFactor: -1,
-          assignments: [],
-          configs: [],
-        })),
-      )
-      .then(() => {
-        const after = ctx.services.metadata();
-        return respond(ctx, after, requested(ctx, after, req));
-      });
+    if (missing.length === 0 || !allowCreate) return respond(ctx, image, requested(ctx, image, req), req);
+    createInBackground(
+      ctx.services,
+      missing.map((name) => creatable(ctx, image, name)),
+    );
+    return respond(ctx, image, requested(ctx, image, req, new Set(missing)), req);
   },
 });
+
+/** A topic to create with the broker's defaults; `__consumer_offsets` as its coordinator wants it. */
+function creatable(ctx: RequestContext, image: MetadataImage, name: string): CreatableTopic {
+  if (name === OFFSETS_TOPIC) {
+    const live = [...image.brokers.values()].filter((b) => !b.fenced).length;
+    return ctx.services.groups.offsetsTopicSpec(live);
+  }
+  return { name, numPartitions: -1, replicationFactor: -1, assignments: [], configs: [] };
+}
+
+/** What the request that triggers a creation, and any other until it is done, is told of the topic. */
+const BEING_CREATED = ErrorCode.LEADER_NOT_AVAILABLE;
 
 function missingTopics(image: MetadataImage, req: MetadataRequest): string[] {
   const names = new Set<string>();
@@ -58,7 +72,12 @@ function missingTopics(image: MetadataImage, req: MetadataRequest): string[] {
   return [...names];
 }
 
-function requested(ctx: RequestContext, image: MetadataImage, req: MetadataRequest): MetadataResponseTopic[] {
+function requested(
+  ctx: RequestContext,
+  image: MetadataImage,
+  req: MetadataRequest,
+  creating: ReadonlySet<string> = new Set(),
+): MetadataResponseTopic[] {
   return (req.topics ?? []).map((t) => {
     if (t.name === null || t.name === '') {
       const byId = t.topicId ? image.topicsById.get(t.topicId) : undefined;
@@ -68,6 +87,7 @@ function requested(ctx: RequestContext, image: MetadataImage, req: MetadataReque
     }
     const topic = image.topicsByName.get(t.name);
     if (topic) return topicEntry(ctx, image, topic);
+    if (creating.has(t.name)) return errorTopic(t.name, ZERO_UUID, BEING_CREATED);
     const code = topicNameProblem(t.name)
       ? ErrorCode.INVALID_TOPIC_EXCEPTION
       : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
@@ -101,13 +121,23 @@ function respond(
   ctx: RequestContext,
   image: MetadataImage,
   topics: MetadataResponseTopic[],
+  req: MetadataRequest,
 ): MetadataResponse {
+  const v = ctx.version;
+  // As Kafka: every topic answered, but not the ids it does not know.
+  if (v >= 8 && req.includeTopicAuthorizedOperations === true) {
+    for (const t of topics)
+      if (t.errorCode !== ErrorCode.UNKNOWN_TOPIC_ID)
+        t.topicAuthorizedOperations = authorizedOperations('topic');
+  }
+  const withCluster = v >= 8 && v <= 10 && req.includeClusterAuthorizedOperations === true;
   return {
     throttleTimeMs: 0,
     brokers: brokerEntries(ctx, image),
     clusterId: ctx.services.clusterId,
     controllerId: ctx.services.nodeId,
     topics,
-    clusterAuthorizedOperations: NOT_REQUESTED,
+    clusterAuthorizedOperations: withCluster ? clusterAuthorizedOperations() : OPERATIONS_NOT_REQUESTED,
+    errorCode: ErrorCode.NONE,
   };
 }

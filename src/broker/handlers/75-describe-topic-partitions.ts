@@ -1,6 +1,8 @@
 // DescribeTopicPartitions, version 0 (what kafka-topics.sh --describe uses since Kafka 3.8): topics
 // by name, or all topics for an empty list, in name order, paged by `responsePartitionLimit` with a
-// cursor (topic, first partition) to continue from. Not implemented: eligible leader replicas (always empty).
+// cursor (topic, first partition) to continue from. Every topic answered carries its authorized
+// operations (the request has no flag for them: Kafka always fills them). Not implemented: eligible
+// leader replicas (always empty).
 import type { TopicInfo } from '../../metadata/image.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import type {
@@ -9,7 +11,8 @@ import type {
   DescribeTopicPartitionsResponseTopic,
 } from '../../protocol/messages/index.js';
 import { ZERO_UUID } from '../../protocol/schema/codec.js';
-import { NOT_REQUESTED, partitionEntry } from './cluster-view.js';
+import { authorizedOperations } from '../../security/authorized-operations.js';
+import { partitionEntry } from './cluster-view.js';
 import { handler } from './handler.js';
 
 /** Kafka's cap on partitions per response (max.request.partition.size.limit default). */
@@ -69,7 +72,7 @@ function unknownTopic(name: string): DescribeTopicPartitionsResponseTopic {
     topicId: ZERO_UUID,
     isInternal: false,
     partitions: [],
-    topicAuthorizedOperations: NOT_REQUESTED,
+    topicAuthorizedOperations: authorizedOperations('topic'),
   };
 }
 
@@ -86,6 +89,6 @@ function topicEntry(
     // Kafka sends empty lists when there are no eligible leader replicas; its admin client reads them
     // without a null check.
     partitions: partitions.map((p) => ({ ...p, eligibleLeaderReplicas: [], lastKnownElr: [] })),
-    topicAuthorizedOperations: NOT_REQUESTED,
+    topicAuthorizedOperations: authorizedOperations('topic'),
   };
 }
