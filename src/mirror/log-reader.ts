@@ -8,6 +8,9 @@ import { describeError, type MirrorLogger } from './logger.js';
 
 export type RecordHandler = (record: ConsumerRecord) => void;
 
+/** Wait before reading again after a failure. */
+const RETRY_MS = 5_000;
+
 async function partitionsOf(admin: Admin, topic: string): Promise<number[]> {
   const [d] = await admin.describeTopics([topic]);
   return d.partitions.map((p) => p.partition);
@@ -40,9 +43,35 @@ export class LogTail {
   async start(): Promise<void> {
     const partitions = await partitionsOf(this.admin, this.topic);
     const ends = await endOffsets(this.admin, this.topic, partitions);
+    if ([...ends.values()].every((e) => e <= 0)) this.reachedEnd();
+    const next = new Map<number, number>();
+    this.loop = (async () => {
+      // A failed consumer (the cluster went away for longer than the client retries) is replaced,
+      // resuming after the last record handed over, until stop().
+      while (!this.stopped) {
+        try {
+          await this.read(partitions, ends, next);
+        } catch (err) {
+          if (this.stopped) break;
+          this.log.error(`reading ${this.topic} failed: ${describeError(err)}; again in ${RETRY_MS} ms`);
+          await this.consumer?.close().catch(() => {});
+          await new Promise((r) => setTimeout(r, RETRY_MS));
+        }
+      }
+    })();
+  }
+
+  private async read(
+    partitions: number[],
+    ends: Map<number, number>,
+    next: Map<number, number>,
+  ): Promise<void> {
     const consumer = new Consumer({ ...this.consumerProps, 'auto.offset.reset': 'earliest' });
     this.consumer = consumer;
-    consumer.assign(partitions.map((partition) => ({ topic: this.topic, partition })));
+    if (this.stopped) return;
+    consumer.assign(
+      partitions.map((partition) => ({ topic: this.topic, partition, offset: next.get(partition) })),
+    );
     const check = () => {
       const done = partitions.every(
         (p) => (consumer.position({ topic: this.topic, partition: p }) ?? -1) >= (ends.get(p) ?? 0),
@@ -50,23 +79,21 @@ export class LogTail {
       if (done) this.reachedEnd();
       return done;
     };
-    if ([...ends.values()].every((e) => e <= 0)) this.reachedEnd();
     const timer = setInterval(() => {
       if (check()) clearInterval(timer);
     }, 50);
     timer.unref();
-    this.loop = (async () => {
-      try {
-        for await (const batch of consumer.batches()) {
-          for (const r of batch.records) this.onRecord(r);
-          check();
+    try {
+      for await (const batch of consumer.batches()) {
+        for (const r of batch.records) {
+          this.onRecord(r);
+          next.set(r.partition, r.offset + 1);
         }
-      } catch (err) {
-        if (!this.stopped) this.log.error(`reading ${this.topic} failed: ${describeError(err)}`);
-      } finally {
-        clearInterval(timer);
+        check();
       }
-    })();
+    } finally {
+      clearInterval(timer);
+    }
   }
 
   async stop(): Promise<void> {
