@@ -22,6 +22,7 @@ import {
 } from '../../src/mirror/formats.js';
 import { type BrokerProcess, removeDataDir, startBrokerProcess } from '../helpers/broker-process.js';
 import { repoRoot } from '../helpers/paths.js';
+import { needs, run } from '../helpers/tools.js';
 import { type MirrorProcess, readAll, startMirror, waitFor } from './mirror-process.js';
 
 const TOPICS = ['m0', 'm1', 'm2', 'm3', 'm4'];
@@ -382,6 +383,19 @@ test("the internal topics hold MirrorMaker 2's records", async () => {
   assert.ok(
     (await beats('A.heartbeats')).some((h) => h.sourceClusterAlias === 'B' && h.targetClusterAlias === 'A'),
   );
+});
+
+test('promtool finds nothing in /metrics but the _ms of the names MirrorMaker 2 dashboards query', async (t) => {
+  if (!needs(t, 'promtool')) return;
+  const text = await (await fetch(`http://127.0.0.1:${mirror?.metricsPort}/metrics`)).text();
+  const r = await run('promtool', ['check', 'metrics'], { input: text });
+  const problems = `${r.stdout}${r.stderr}`
+    .split('\n')
+    .filter(
+      (l) =>
+        l.trim() !== '' && !/_ms(_min|_max|_avg)? metric names should not contain abbreviated units$/.test(l),
+    );
+  assert.deepEqual(problems, []);
 });
 
 test('/metrics has MirrorMaker 2 names per partition, and samsa mirror status shows the lag', async () => {
