@@ -114,6 +114,10 @@ export const command: Command = {
       help: 'Metrics and status host (default: all interfaces)',
     },
   ],
+  notes: [
+    '-X key=value sets any MirrorMaker 2 property (offset.lag.max=50, B.offset.flush.interval.ms=10000,',
+    'A.consumer.fetch.min.bytes=1024, ...); --brokers does not apply: the clusters are --from and --to.',
+  ],
   examples: [
     "samsa mirror --from A=localhost:9092 --to B=localhost:19092 --topics 'orders.*'",
     'samsa mirror --from A=kafka-a:9092 --to B=kafka-b:9092 --sync-group-offsets -X offset.lag.max=50',

@@ -60,6 +60,7 @@ export const command: Command = {
     },
     { name: 'all', short: 'a', help: 'Every partition (default: the first 50 of each flow)' },
   ],
+  notes: ['--brokers and -X do not apply: the mirror answers at --url.'],
   examples: ['samsa mirror status', 'samsa mirror status --url localhost:19405 --json'],
   async run(args: ParsedArgs, ctx: Context): Promise<number> {
     const url = statusUrl(args.get('url'));
