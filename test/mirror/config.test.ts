@@ -148,3 +148,31 @@ test('mistakes are readable errors; unknown keys are warnings', () => {
     "The configuration 'A->B.refresh.topic.interval.seconds' was supplied but isn't a known config.",
   ]);
 });
+
+test('an active/active setup with every internal topic at replication factor 1 parses without warnings', () => {
+  const r = parseMirrorConfig({
+    clusters: 'A, B',
+    'A.bootstrap.servers': 'a1:9092, a2:9092',
+    'B.bootstrap.servers': 'b1:9092, b2:9092',
+    'A->B.enabled': 'true',
+    'A->B.topics': '.*',
+    'B->A.enabled': 'true',
+    'B->A.topics': '.*',
+    'replication.factor': '1',
+    'checkpoints.topic.replication.factor': '1',
+    'heartbeats.topic.replication.factor': '1',
+    'offset-syncs.topic.replication.factor': '1',
+    'offset.storage.replication.factor': '1',
+    'status.storage.replication.factor': '1',
+    'config.storage.replication.factor': '1',
+  });
+  assert.ok(r.ok);
+  assert.deepEqual(r.config.warnings, []);
+  assert.deepEqual(
+    r.config.flows.map(
+      (f) => `${f.source}->${f.target} ${f.enabled} rf=${f.checkpointsTopicReplicationFactor}`,
+    ),
+    ['A->B true rf=1', 'B->A true rf=1'],
+  );
+  assert.deepEqual(r.config.flows[0].clients.sourceConsumer['bootstrap.servers'], 'a1:9092, a2:9092');
+});
