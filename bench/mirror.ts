@@ -13,7 +13,7 @@
 //     replication latency per record (its timestamp to the target's acknowledgement, MirrorMaker's
 //     replication-latency-ms) and end to end (to a consumer on B), p50/p99/max after a warm-up second.
 // Sizes: BENCH_MIRROR_RECORDS (400000), BENCH_MIRROR_ROUNDS (5), BENCH_MIRROR_RATE (5000),
-// BENCH_MIRROR_SECONDS (20).
+// BENCH_MIRROR_SECONDS (20); BENCH_MIRROR_PARTS (throughput,latency) runs only some parts.
 import { cpus, loadavg } from 'node:os';
 import { Admin, Consumer, type ConsumerRecord, Producer } from '../src/client/index.js';
 import { createLogger, MirrorMaker, parseMirrorConfig } from '../src/mirror/index.js';
@@ -24,6 +24,7 @@ const N = Number(process.env.BENCH_MIRROR_RECORDS ?? 400_000);
 const ROUNDS = Number(process.env.BENCH_MIRROR_ROUNDS ?? 5);
 const RATE = Number(process.env.BENCH_MIRROR_RATE ?? 5000);
 const SECONDS = Number(process.env.BENCH_MIRROR_SECONDS ?? 20);
+const PARTS = (process.env.BENCH_MIRROR_PARTS ?? 'throughput,latency').split(',');
 const PARTITIONS = 6;
 const SOURCE = 'bench-src';
 
@@ -235,43 +236,46 @@ async function latencyRun(a: string, b: string, adminA: Admin): Promise<void> {
   );
 }
 
+async function throughput(a: string, b: string, adminA: Admin, adminB: Admin): Promise<void> {
+  await adminA.createTopics([{ name: SOURCE, numPartitions: PARTITIONS }]);
+  await preload(a);
+  console.log(
+    `throughput: ${N} records (100-byte values, keys, 2 headers) in ${PARTITIONS} partitions, A -> B`,
+  );
+  const loop: Rate[] = [];
+  const lean: Rate[] = [];
+  const mirror: Rate[] = [];
+  const fmt = (r: Rate) => `${Math.round(r.perSec)} records/s (${r.cpuMsPer100k.toFixed(0)} CPU ms per 100k)`;
+  await plainLoop(a, b, adminB, 'loop-warmup');
+  await mirrorRun(a, b, adminB, 'W');
+  for (let round = 0; round < ROUNDS; round++) {
+    loop.push(await plainLoop(a, b, adminB, `loop-${round}`));
+    mirror.push(await mirrorRun(a, b, adminB, `M${round}`));
+    lean.push(await plainLoop(a, b, adminB, `lean-${round}`, true));
+    console.log(
+      `  round ${round + 1}: loop ${fmt(loop[round])}; mirror ${fmt(mirror[round])}; loop with callbacks ${fmt(lean[round])}`,
+    );
+  }
+  const rate = (rs: Rate[]) => median(rs.map((r) => r.perSec));
+  const cpu = (rs: Rate[]) => median(rs.map((r) => r.cpuMsPer100k));
+  console.log(
+    `  median: loop ${Math.round(rate(loop))} records/s, mirror ${Math.round(rate(mirror))} records/s: mirror/loop ${(rate(mirror) / rate(loop)).toFixed(2)} (goal >= 0.8)`,
+  );
+  console.log(
+    `  against the loop with sendWithCallbacks (no promise per record, as the mirror sends): ${Math.round(rate(lean))} records/s, mirror/loop ${(rate(mirror) / rate(lean)).toFixed(2)}`,
+  );
+  console.log(
+    `  median CPU per 100k records: loop ${cpu(loop).toFixed(0)} ms, loop with callbacks ${cpu(lean).toFixed(0)} ms, mirror ${cpu(mirror).toFixed(0)} ms  (load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores)`,
+  );
+}
+
 async function main(): Promise<void> {
   const [brokerA, brokerB] = await Promise.all([startBrokerProcess(), startBrokerProcess()]);
   const adminA = new Admin({ 'bootstrap.servers': brokerA.bootstrap, 'allow.auto.create.topics': false });
   const adminB = new Admin({ 'bootstrap.servers': brokerB.bootstrap, 'allow.auto.create.topics': false });
   try {
-    await adminA.createTopics([{ name: SOURCE, numPartitions: PARTITIONS }]);
-    await preload(brokerA.bootstrap);
-    console.log(
-      `throughput: ${N} records (100-byte values, keys, 2 headers) in ${PARTITIONS} partitions, A -> B`,
-    );
-    const loop: Rate[] = [];
-    const lean: Rate[] = [];
-    const mirror: Rate[] = [];
-    const fmt = (r: Rate) =>
-      `${Math.round(r.perSec)} records/s (${r.cpuMsPer100k.toFixed(0)} CPU ms per 100k)`;
-    await plainLoop(brokerA.bootstrap, brokerB.bootstrap, adminB, 'loop-warmup');
-    await mirrorRun(brokerA.bootstrap, brokerB.bootstrap, adminB, 'W');
-    for (let round = 0; round < ROUNDS; round++) {
-      loop.push(await plainLoop(brokerA.bootstrap, brokerB.bootstrap, adminB, `loop-${round}`));
-      mirror.push(await mirrorRun(brokerA.bootstrap, brokerB.bootstrap, adminB, `M${round}`));
-      lean.push(await plainLoop(brokerA.bootstrap, brokerB.bootstrap, adminB, `lean-${round}`, true));
-      console.log(
-        `  round ${round + 1}: loop ${fmt(loop[round])}; mirror ${fmt(mirror[round])}; loop with callbacks ${fmt(lean[round])}`,
-      );
-    }
-    const rate = (rs: Rate[]) => median(rs.map((r) => r.perSec));
-    const cpu = (rs: Rate[]) => median(rs.map((r) => r.cpuMsPer100k));
-    console.log(
-      `  median: loop ${Math.round(rate(loop))} records/s, mirror ${Math.round(rate(mirror))} records/s: mirror/loop ${(rate(mirror) / rate(loop)).toFixed(2)} (goal >= 0.8)`,
-    );
-    console.log(
-      `  against the loop with sendWithCallbacks (no promise per record, as the mirror sends): ${Math.round(rate(lean))} records/s, mirror/loop ${(rate(mirror) / rate(lean)).toFixed(2)}`,
-    );
-    console.log(
-      `  median CPU per 100k records: loop ${cpu(loop).toFixed(0)} ms, loop with callbacks ${cpu(lean).toFixed(0)} ms, mirror ${cpu(mirror).toFixed(0)} ms  (load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores)`,
-    );
-    await latencyRun(brokerA.bootstrap, brokerB.bootstrap, adminA);
+    if (PARTS.includes('throughput')) await throughput(brokerA.bootstrap, brokerB.bootstrap, adminA, adminB);
+    if (PARTS.includes('latency')) await latencyRun(brokerA.bootstrap, brokerB.bootstrap, adminA);
   } finally {
     await Promise.all([adminA.close(), adminB.close()]);
     await Promise.all([brokerA.stop(), brokerB.stop()]);
