@@ -28,7 +28,21 @@ const COMMANDS: [string, string, Loader][] = [
     () => import('./commands/config-get.js'),
   ],
   ['config set', 'set or remove configs', () => import('./commands/config-set.js')],
-  ['cluster info', 'cluster id, controller and brokers', () => import('./commands/cluster-info.js')],
+  ['txn list', 'list transactional ids and their state', () => import('./commands/txn-list.js')],
+  ['txn describe', 'state and partitions of transactional ids', () => import('./commands/txn-describe.js')],
+  ['txn producers', "active producers of a topic's partitions", () => import('./commands/txn-producers.js')],
+  ['txn hanging', 'find transactions no coordinator will end', () => import('./commands/txn-hanging.js')],
+  ['txn abort', 'abort a hanging transaction', () => import('./commands/txn-abort.js')],
+  [
+    'cluster info',
+    'cluster id, controller, brokers and the metadata quorum',
+    () => import('./commands/cluster-info.js'),
+  ],
+  [
+    'dev cluster',
+    'a local cluster of N processes (Ctrl-C stops all)',
+    () => import('./commands/dev-cluster.js'),
+  ],
   ['mirror', 'mirror topics to another cluster (MirrorMaker 2)', () => import('./commands/mirror-start.js')],
   ['mirror status', 'lag and state of a running mirror', () => import('./commands/mirror-status.js')],
 ];
@@ -39,6 +53,7 @@ const ALIASES: Record<string, string> = {
   'topic ls': 'topic list',
   'group ls': 'group list',
   'group seek': 'group reset',
+  'txn ls': 'txn list',
 };
 
 const USAGE = `Usage: samsa <command> [options]

@@ -28,6 +28,8 @@ import * as configs from './admin-configs.js';
 import type { GroupDescription, GroupListing } from './admin-groups.js';
 import * as groups from './admin-groups.js';
 import { type PartitionRead, type ReadFrom, type ReadOptions, readRecords } from './admin-records.js';
+import * as replicas from './admin-replicas.js';
+import * as txns from './admin-txns.js';
 import { Cluster, sleep, type TopicInfo } from './cluster.js';
 import { type AdminConfig, resolveAdminConfig } from './config.js';
 import { clientError, combineErrors, type KafkaError, kafkaError } from './errors.js';
@@ -62,6 +64,19 @@ export type {
 } from './admin-configs.js';
 export type { GroupDescription, GroupListing, GroupMemberDescription } from './admin-groups.js';
 export type { PartitionRead, ReadFrom, ReadOptions } from './admin-records.js';
+export type {
+  PartitionReassignment,
+  ReassignmentResult,
+  ReassignmentTarget,
+  ReplicaLogDirTarget,
+} from './admin-replicas.js';
+export type {
+  AbortTransactionSpec,
+  ListTransactionsOptions,
+  ProducerState,
+  TransactionDescription,
+  TransactionListing,
+} from './admin-txns.js';
 
 export interface NewTopic {
   name: string;
@@ -370,6 +385,37 @@ export class Admin {
     return acls.createAcls(this.cluster, bindings, this.timeout(options));
   }
 
+  /** Starts (or, with replicas null, cancels) partition reassignments; a result per partition. */
+  alterPartitionReassignments(
+    targets: readonly replicas.ReassignmentTarget[],
+    options: AdminCallOptions = {},
+  ): Promise<replicas.ReassignmentResult[]> {
+    return replicas.alterPartitionReassignments(
+      (api, key, build, t) => this.toController(api, key, build, t),
+      targets,
+      this.timeout(options),
+    );
+  }
+
+  /** The ongoing partition reassignments (of the given partitions, or all). */
+  listPartitionReassignments(
+    partitions: readonly { topic: string; partition: number }[] | null = null,
+    options: AdminCallOptions = {},
+  ): Promise<replicas.PartitionReassignment[]> {
+    return replicas.listPartitionReassignments(
+      (api, key, build, t) => this.toController(api, key, build, t),
+      partitions,
+      this.timeout(options),
+    );
+  }
+
+  /** Moves replicas to other log dirs of their brokers; an error per replica, or null. */
+  alterReplicaLogDirs(
+    targets: readonly replicas.ReplicaLogDirTarget[],
+  ): Promise<(replicas.ReplicaLogDirTarget & { error: KafkaError | null })[]> {
+    return replicas.alterReplicaLogDirs(this.cluster, targets);
+  }
+
   /** Groups known to every broker. */
   listGroups(options: { states?: string[]; types?: string[] } = {}): Promise<GroupListing[]> {
     return groups.listGroups(this.cluster, options);
@@ -398,6 +444,26 @@ export class Admin {
 
   deleteGroupOffsets(groupId: string, partitions: readonly TopicPartition[]): Promise<void> {
     return groups.deleteGroupOffsets(this.cluster, groupId, partitions);
+  }
+
+  /** The transactions every broker coordinates (filtered by state, producer id, running time). */
+  listTransactions(options: txns.ListTransactionsOptions = {}): Promise<txns.TransactionListing[]> {
+    return txns.listTransactions(this.cluster, options);
+  }
+
+  /** The state of transactional ids, from their coordinators. */
+  describeTransactions(transactionalIds: readonly string[]): Promise<txns.TransactionDescription[]> {
+    return txns.describeTransactions(this.cluster, transactionalIds);
+  }
+
+  /** The active producers of a partition (idempotent and transactional), on its leader or `brokerId`. */
+  describeProducers(tp: TopicPartition, options: { brokerId?: number } = {}): Promise<txns.ProducerState[]> {
+    return txns.describeProducers(this.cluster, tp, options.brokerId);
+  }
+
+  /** Aborts a producer's open (hanging) transaction on one partition by writing its ABORT marker. */
+  abortTransaction(spec: txns.AbortTransactionSpec): Promise<void> {
+    return txns.abortTransaction(this.cluster, spec);
   }
 
   /** Offsets by time (a timestamp in ms) or the earliest / latest / max-timestamp offsets. */

@@ -27,6 +27,7 @@ export type ClientErrorCode =
   | 'PROTOCOL_ERROR'
   | 'NO_OFFSET'
   | 'ILLEGAL_STATE'
+  | 'TRANSACTION_ABORTED'
   | 'INVALID_ARGUMENT'
   | 'MULTIPLE_ERRORS';
 

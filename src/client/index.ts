@@ -1,6 +1,7 @@
 // The public surface of the client.
 
 export type {
+  AbortTransactionSpec,
   AclBinding,
   AclFilter,
   AclOperation,
@@ -19,15 +20,23 @@ export type {
   CreatedTopic,
   GroupDescription,
   GroupListing,
+  ListTransactionsOptions,
   LogDirDescription,
   NewTopic,
   OffsetQuery,
   PartitionRead,
+  PartitionReassignment,
+  ProducerState,
   QuorumDescription,
   QuorumReplica,
   ReadFrom,
   ReadOptions,
+  ReassignmentResult,
+  ReassignmentTarget,
+  ReplicaLogDirTarget,
   TopicDescription,
+  TransactionDescription,
+  TransactionListing,
 } from './admin.js';
 export { Admin } from './admin.js';
 export {
@@ -59,5 +68,13 @@ export {
   partitionForKey,
   toPositive,
 } from './partitioner.js';
-export { Producer, type ProducerRecord, type RecordHeaders, type RecordMetadata } from './producer.js';
+export {
+  type GroupMetadata,
+  type OffsetToSend,
+  Producer,
+  type ProducerRecord,
+  type RecordHeaders,
+  type RecordMetadata,
+  type Transaction,
+} from './producer.js';
 export type { CommittedOffset, ListedOffset, OffsetToCommit, TopicPartition } from './requests.js';

@@ -15,10 +15,20 @@ export const LOG_COMPONENTS = [
   'storage',
   'controller',
   'replicas',
+  'replica-fetcher',
+  'alter-partition',
   'group-coordinator',
+  'txn-coordinator',
   'registry',
   'server',
   'metrics',
+  'metadata',
+  'raft',
+  'quorum',
+  'lifecycle',
+  'controller-channel',
+  'controller-registry',
+  'forwarding',
 ] as const;
 
 export interface LogLevels {

@@ -53,6 +53,12 @@ export interface CreateTopicOptions {
 export interface ReadOptions {
   /** Only this partition. */
   partition?: number;
+  /**
+   * 'read_uncommitted' (default): every record up to the high watermark, as a consumer reading
+   * uncommitted data sees them. 'read_committed': up to the last stable offset, without the records of
+   * aborted transactions.
+   */
+  isolationLevel?: 'read_uncommitted' | 'read_committed';
 }
 
 export interface MemberDescription {
@@ -62,6 +68,26 @@ export interface MemberDescription {
   clientHost: string;
   /** The partitions assigned to the member, by topic (consumer groups once Stable), or null. */
   assignment: Record<string, number[]> | null;
+}
+
+export interface TransactionDescription {
+  transactionalId: string;
+  state:
+    | 'Empty'
+    | 'Ongoing'
+    | 'PrepareCommit'
+    | 'PrepareAbort'
+    | 'CompleteCommit'
+    | 'CompleteAbort'
+    | 'PrepareEpochFence';
+  producerId: number;
+  producerEpoch: number;
+  /** transaction.timeout.ms the producer asked for. */
+  timeoutMs: number;
+  /** When the current (or last) transaction started, -1 when none did. */
+  startTimeMs: number;
+  /** The partitions of the current transaction, by topic. */
+  partitions: Record<string, number[]>;
 }
 
 export type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead';
@@ -132,6 +158,8 @@ export interface EmbeddedCluster extends AsyncDisposable {
   readAll(topic: string, options?: ReadOptions & { encoding?: 'buffer' }): Promise<StoredRecord<Buffer>[]>;
   readAll(topic: string, options: ReadOptions & { encoding: 'utf8' }): Promise<StoredRecord<string>[]>;
   describeGroup(groupId: string): Promise<GroupDescription>;
+  /** The coordinator's state of a transactional id, or null when it does not know it. */
+  describeTransaction(transactionalId: string): Promise<TransactionDescription | null>;
   /** Resolves once the group is in `state` (default Stable); rejects after `timeoutMs` saying what it saw. */
   waitForGroup(groupId: string, options?: WaitForGroupOptions): Promise<GroupDescription>;
   committedOffsets(groupId: string): Promise<CommittedOffsets>;
@@ -151,6 +179,23 @@ export interface EmbeddedCluster extends AsyncDisposable {
   reset(options?: ResetOptions): Promise<void>;
   /** Stops the broker(s); with storage 'disk' and no `dataDir`, removes the temporary directory. */
   stop(): Promise<void>;
+}
+
+/** A cluster of real nodes (combined broker and controller each) started by `startCluster`. */
+export interface EmbeddedMultiCluster extends EmbeddedCluster {
+  /** Stops one node cleanly (controlled shutdown, quorum leadership handed over); its data is kept. */
+  stopBroker(nodeId: number): Promise<void>;
+  /** Starts a stopped (or killed) node again on its data; resolves once it is registered and unfenced. */
+  startBroker(nodeId: number): Promise<EmbeddedNode>;
+  /**
+   * Kills the active controller as a crashed process would go (no handover, connections dropped);
+   * resolves with its id. The others elect a new controller; `waitForController()` waits for it.
+   */
+  killController(): Promise<number>;
+  /** The active controller's id as the running nodes know it, -1 when there is none. */
+  controllerId(): number;
+  /** Resolves with the active controller's id once one is elected. */
+  waitForController(options?: WaitOptions): Promise<number>;
 }
 
 /** An embedded broker: a one-node cluster, and that node. */

@@ -10,6 +10,7 @@ import {
   PartitionRecord,
   ProducerIdsRecord,
   RegisterBrokerRecord,
+  RegisterControllerRecord,
   RemoveTopicRecord,
   TopicRecord,
   UnfenceBrokerRecord,
@@ -36,8 +37,9 @@ const KINDS = {
   RemoveTopic: { decl: RemoveTopicRecord, version: 0 },
   FeatureLevel: { decl: FeatureLevelRecord, version: 0 },
   ProducerIds: { decl: ProducerIdsRecord, version: 0 },
-  BrokerRegistrationChange: { decl: BrokerRegistrationChangeRecord, version: 0 },
+  BrokerRegistrationChange: { decl: BrokerRegistrationChangeRecord, version: 1 },
   NoOp: { decl: NoOpRecord, version: 0 },
+  RegisterController: { decl: RegisterControllerRecord, version: 0 },
 } as const;
 
 type Kinds = typeof KINDS;

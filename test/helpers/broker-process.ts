@@ -30,6 +30,8 @@ export interface BrokerProcessOptions {
   args?: string[];
   env?: NodeJS.ProcessEnv;
   readyTimeoutMs?: number;
+  /** Runs the broker under `ulimit -n fdLimit` (the process, not the shell, is `child`). */
+  fdLimit?: number;
 }
 
 export async function startBrokerProcess(options: BrokerProcessOptions = {}): Promise<BrokerProcess> {
@@ -48,7 +50,11 @@ export async function startBrokerProcess(options: BrokerProcessOptions = {}): Pr
     ...(options.args?.includes('--metrics-port') ? [] : ['--metrics-port', '0']),
     ...(options.args ?? []),
   ];
-  const child = spawn(process.execPath, args, {
+  const [command, argv] =
+    options.fdLimit === undefined
+      ? [process.execPath, args]
+      : ['sh', ['-c', `ulimit -n ${options.fdLimit} && exec "$0" "$@"`, process.execPath, ...args]];
+  const child = spawn(command, argv, {
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,11 +1,13 @@
 // Fetch, versions 4-17 (v0-3 need the old message format, which is not served). Whole batches from
 // the fetch offset, bounded by the high watermark (read_uncommitted) or the last stable offset
-// (read_committed), by partition_max_bytes and max_bytes (the first batch always whole, so consumers
+// (read_committed, with the aborted transactions of the range), by partition_max_bytes and max_bytes
+// (the first batch always whole, so consumers
 // make progress); topics by id from v13. A fetch that finds fewer than min_bytes waits in the fetch
 // purgatory until enough arrives or max_wait_ms passes, while the connection goes on with the next
 // requests (answers still leave in order). Fetch sessions (KIP-227): replica/fetch-sessions.ts decides
 // what a request reads (an incremental fetch reads its whole session) and what its answer keeps.
-// Not implemented: follower fetches (one replica), preferred read replicas.
+// Followers' fetches (replica id >= 0) are served by fetch-follower.ts, sessionless. From v11 a
+// follower replica serves consumers too, up to its own high watermark (KIP-392).
 import { ErrorCode } from '../../protocol/errors.js';
 import type {
   FetchRequest,
@@ -16,7 +18,9 @@ import type {
 } from '../../protocol/messages/index.js';
 import { ZERO_UUID } from '../../protocol/schema/codec.js';
 import type { Partition } from '../replica/partition.js';
-import { handler, later, type RequestContext } from './handler.js';
+import { abortedTransactionsFor } from './fetch-aborted.js';
+import { fetchForFollower, fetchReplicaId } from './fetch-follower.js';
+import { afterWrite, handler, later, type RequestContext } from './handler.js';
 
 interface Wanted {
   partition: Partition | null;
@@ -25,6 +29,8 @@ interface Wanted {
   fetchOffset: number;
   partitionMaxBytes: number;
   currentLeaderEpoch: number;
+  /** KIP-392: the replica this consumer should fetch from instead (-1: here). */
+  preferredReadReplica: number;
 }
 
 interface TopicPlan {
@@ -40,6 +46,17 @@ export const fetch = handler<FetchRequest, FetchResponse>({
   minVersion: 4,
   maxVersion: 17,
   handle(ctx, req) {
+    if (fetchReplicaId(req) >= 0) {
+      // A follower's fetch is sessionless: a full fetch without a session id gets no session.
+      const sessionId = req.sessionId ?? 0;
+      const sessionEpoch = req.sessionEpoch ?? -1;
+      if (sessionId !== 0 || sessionEpoch > 0) {
+        const errorCode =
+          sessionId !== 0 ? ErrorCode.FETCH_SESSION_ID_NOT_FOUND : ErrorCode.INVALID_FETCH_SESSION_EPOCH;
+        return { throttleTimeMs: 0, errorCode, sessionId: 0, responses: [] };
+      }
+      return later(fetchForFollower(ctx, req));
+    }
     const session = ctx.services.fetchSessions.open({
       version: ctx.version,
       sessionId: req.sessionId ?? 0,
@@ -50,12 +67,16 @@ export const fetch = handler<FetchRequest, FetchResponse>({
     });
     if ('errorCode' in session)
       return { throttleTimeMs: 0, errorCode: session.errorCode, sessionId: 0, responses: [] };
-    const plan = planFetch(ctx, session.topics);
+    const plan = planFetch(ctx, session.topics, req.rackId ?? '');
     return later(fetchWithWait(ctx, req, plan).then((r) => session.complete(r)));
   },
 });
 
-function planFetch(ctx: RequestContext, topics: readonly FetchRequestFetchTopic[]): TopicPlan[] {
+function planFetch(
+  ctx: RequestContext,
+  topics: readonly FetchRequestFetchTopic[],
+  rackId: string,
+): TopicPlan[] {
   const replicas = ctx.services.replicas;
   const image = ctx.services.metadata();
   const byId = ctx.version >= 13;
@@ -65,6 +86,7 @@ function planFetch(ctx: RequestContext, topics: readonly FetchRequestFetchTopic[
       : image.topicsByName.get(t.topic ?? '');
     const name = byId ? (topicInfo?.name ?? '') : (t.topic ?? '');
     const parts = t.partitions.map((p): Wanted => {
+      // Followers too: from v11 a follower serves consumers (KIP-392); before, the check below refuses.
       const partition = topicInfo ? (replicas.get(topicInfo.name, p.partition) ?? null) : null;
       let errorCode: number = ErrorCode.NONE;
       if (!topicInfo) errorCode = byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
@@ -73,6 +95,13 @@ function planFetch(ctx: RequestContext, topics: readonly FetchRequestFetchTopic[
           ? ErrorCode.NOT_LEADER_OR_FOLLOWER
           : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
       else errorCode = partition.checkLeaderEpoch(p.currentLeaderEpoch);
+      // A follower serves consumers only from v11 (KIP-392: fetching from the closest replica).
+      if (errorCode === ErrorCode.NONE && partition && !partition.isLeader && ctx.version < 11)
+        errorCode = ErrorCode.NOT_LEADER_OR_FOLLOWER;
+      const preferred =
+        errorCode === ErrorCode.NONE && partition && ctx.version >= 11
+          ? replicas.preferredReadReplica(partition, rackId, p.fetchOffset)
+          : -1;
       return {
         partition,
         errorCode,
@@ -80,6 +109,7 @@ function planFetch(ctx: RequestContext, topics: readonly FetchRequestFetchTopic[
         fetchOffset: p.fetchOffset,
         partitionMaxBytes: p.partitionMaxBytes,
         currentLeaderEpoch: p.currentLeaderEpoch ?? -1,
+        preferredReadReplica: preferred,
       };
     });
     return { topic: name, topicId: t.topicId ?? topicInfo?.id ?? ZERO_UUID, parts };
@@ -90,22 +120,34 @@ interface Gathered {
   responses: FetchResponseFetchableTopicResponse[];
   bytes: number;
   errors: boolean;
+  /** A partition was answered with a preferred read replica: the consumer is told at once. */
+  redirected: boolean;
+  /** Give the pooled read buffers back, once the response is written (or when it is not sent). */
+  releases: (() => void)[];
 }
 
 async function gather(plan: TopicPlan[], readCommitted: boolean, maxBytes: number): Promise<Gathered> {
   let budget = maxBytes;
   let bytes = 0;
   let errors = false;
+  let redirected = false;
   const responses: FetchResponseFetchableTopicResponse[] = [];
+  const releases: (() => void)[] = [];
   for (const t of plan) {
     const partitions: FetchResponsePartitionData[] = [];
     for (const w of t.parts) {
       let errorCode = w.errorCode;
       let entry: FetchResponsePartitionData = emptyPartition(w.index, errorCode);
-      if (errorCode === ErrorCode.NONE && w.partition) {
+      if (errorCode === ErrorCode.NONE && w.partition && w.preferredReadReplica >= 0) {
+        entry = { ...redirect(w.partition, readCommitted), partitionIndex: w.index };
+        entry.preferredReadReplica = w.preferredReadReplica;
+        redirected = true;
+      } else if (errorCode === ErrorCode.NONE && w.partition) {
         const limit = Math.min(w.partitionMaxBytes, budget);
-        const r = await w.partition.read(w.fetchOffset, Math.max(limit, 0), readCommitted, bytes === 0);
+        const read = w.partition.read(w.fetchOffset, Math.max(limit, 0), readCommitted, bytes === 0);
+        const r = read instanceof Promise ? await read : read;
         errorCode = r.errorCode;
+        if (r.release) releases.push(r.release);
         budget -= r.sizeBytes;
         bytes += r.sizeBytes;
         entry = {
@@ -114,7 +156,9 @@ async function gather(plan: TopicPlan[], readCommitted: boolean, maxBytes: numbe
           highWatermark: r.highWatermark,
           lastStableOffset: r.lastStableOffset,
           logStartOffset: r.logStartOffset,
-          abortedTransactions: readCommitted ? [] : null,
+          abortedTransactions: readCommitted
+            ? await abortedTransactionsFor(w.partition, w.fetchOffset, r.records)
+            : null,
           preferredReadReplica: -1,
           records: r.records,
         };
@@ -124,7 +168,21 @@ async function gather(plan: TopicPlan[], readCommitted: boolean, maxBytes: numbe
     }
     responses.push({ topic: t.topic, topicId: t.topicId, partitions });
   }
-  return { responses, bytes, errors };
+  return { responses, bytes, errors, redirected, releases };
+}
+
+/** A partition answered with where to fetch it instead (KIP-392): offsets, no records. */
+function redirect(p: Partition, readCommitted: boolean): FetchResponsePartitionData {
+  return {
+    partitionIndex: p.index,
+    errorCode: ErrorCode.NONE,
+    highWatermark: p.log.highWatermark,
+    lastStableOffset: p.log.lastStableOffset,
+    logStartOffset: p.log.logStartOffset,
+    abortedTransactions: readCommitted ? [] : null,
+    preferredReadReplica: -1,
+    records: [],
+  };
 }
 
 function emptyPartition(index: number, errorCode: number): FetchResponsePartitionData {
@@ -142,7 +200,13 @@ function emptyPartition(index: number, errorCode: number): FetchResponsePartitio
 
 function respond(plan: TopicPlan[], g: Gathered): FetchResponse {
   countFetch(plan, g);
-  return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses: g.responses };
+  const response = { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses: g.responses };
+  return g.releases.length === 0 ? response : afterWrite(response, () => releaseAll(g));
+}
+
+function releaseAll(g: Gathered): void {
+  for (const release of g.releases) release();
+  g.releases.length = 0;
 }
 
 /** BrokerTopicMetrics of the partitions hosted here: one fetch each, and the record bytes sent. */
@@ -178,12 +242,21 @@ async function fetchWithWait(
     .filter((p): p is Partition => p !== null);
   const seen = watched.map((p) => p.readableBytes);
   const first = await gather(plan, readCommitted, maxBytes);
-  if (first.errors || first.bytes >= req.minBytes || req.maxWaitMs <= 0 || watched.length === 0)
+  if (
+    first.errors ||
+    first.redirected ||
+    first.bytes >= req.minBytes ||
+    req.maxWaitMs <= 0 ||
+    watched.length === 0
+  )
     return respond(plan, first);
   return new Promise<FetchResponse>((resolve) => {
     const finish = () => {
       gather(plan, readCommitted, maxBytes).then(
-        (g) => resolve(respond(plan, g)),
+        (g) => {
+          releaseAll(first);
+          resolve(respond(plan, g));
+        },
         () => resolve(respond(plan, first)),
       );
     };

@@ -11,7 +11,7 @@ import type {
   ListOffsetsResponseListOffsetsPartitionResponse,
 } from '../../protocol/messages/index.js';
 import { handler, type RequestContext } from './handler.js';
-import { partitionOrError } from './partition-lookup.js';
+import { leaderOrError, partitionOrError } from './partition-lookup.js';
 
 type PartitionResponse = ListOffsetsResponseListOffsetsPartitionResponse;
 
@@ -26,7 +26,15 @@ export const listOffsets = handler<ListOffsetsRequest, ListOffsetsResponse>({
       const partitions = [];
       for (const p of t.partitions)
         partitions.push(
-          await lookup(ctx, t.name, p.partitionIndex, p.timestamp, p.currentLeaderEpoch, readCommitted),
+          await lookup(
+            ctx,
+            t.name,
+            p.partitionIndex,
+            p.timestamp,
+            p.currentLeaderEpoch,
+            readCommitted,
+            req.replicaId,
+          ),
         );
       topics.push({ name: t.name, partitions });
     }
@@ -41,6 +49,7 @@ async function lookup(
   timestamp: number,
   currentLeaderEpoch: number | undefined,
   readCommitted: boolean,
+  replicaId: number,
 ): Promise<PartitionResponse> {
   const none = (errorCode: number): PartitionResponse => ({
     partitionIndex: index,
@@ -50,7 +59,8 @@ async function lookup(
     offset: -1,
     leaderEpoch: -1,
   });
-  const p = partitionOrError(ctx, topic, index);
+  // Only the leader answers, except to a debugging tool (replica id -2).
+  const p = replicaId === -2 ? partitionOrError(ctx, topic, index) : leaderOrError(ctx, topic, index);
   if (typeof p === 'number') return none(p);
   const epochError = p.checkLeaderEpoch(currentLeaderEpoch);
   if (epochError !== ErrorCode.NONE) return none(epochError);
@@ -61,7 +71,9 @@ async function lookup(
   ) {
     return none(ErrorCode.UNSUPPORTED_VERSION);
   }
-  const found = await p.offsetFor(timestamp, readCommitted);
+  // A follower asking for the latest offset (replica id >= 0) gets the log end, not the high watermark.
+  const found =
+    replicaId >= 0 && timestamp === -1 ? p.log.latest() : await p.offsetFor(timestamp, readCommitted);
   if (!found) return { ...none(ErrorCode.NONE), leaderEpoch: -1 };
   return {
     partitionIndex: index,

@@ -3,11 +3,12 @@
 // checks without creating. v5+ answers carry the topic's effective configs; v7 the topic id.
 import type { CreateTopicsRequest, CreateTopicsResponse } from '../../protocol/messages/index.js';
 import { handler } from './handler.js';
-import type { ConfigEntry } from './services.js';
+import type { CommonServices, ConfigEntry } from './services.js';
 
-export const createTopics = handler<CreateTopicsRequest, CreateTopicsResponse>({
+export const createTopics = handler<CreateTopicsRequest, CreateTopicsResponse, CommonServices>({
   apiKey: 19,
   minVersion: 0,
+  forwardable: true,
   maxVersion: 7,
   async handle(ctx, req) {
     const results = await ctx.services.controller.createTopics(req.topics, req.validateOnly === true);

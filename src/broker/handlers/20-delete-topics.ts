@@ -3,10 +3,12 @@
 import type { DeleteTopicsRequest, DeleteTopicsResponse } from '../../protocol/messages/index.js';
 import { ZERO_UUID } from '../../protocol/schema/codec.js';
 import { handler } from './handler.js';
+import type { CommonServices } from './services.js';
 
-export const deleteTopics = handler<DeleteTopicsRequest, DeleteTopicsResponse>({
+export const deleteTopics = handler<DeleteTopicsRequest, DeleteTopicsResponse, CommonServices>({
   apiKey: 20,
   minVersion: 0,
+  forwardable: true,
   maxVersion: 6,
   async handle(ctx, req) {
     const refs =

@@ -4,7 +4,7 @@
 import { ErrorCode } from '../../protocol/errors.js';
 import type { DeleteRecordsRequest, DeleteRecordsResponse } from '../../protocol/messages/index.js';
 import { handler } from './handler.js';
-import { partitionOrError } from './partition-lookup.js';
+import { leaderOrError } from './partition-lookup.js';
 
 export const deleteRecords = handler<DeleteRecordsRequest, DeleteRecordsResponse>({
   apiKey: 21,
@@ -16,7 +16,7 @@ export const deleteRecords = handler<DeleteRecordsRequest, DeleteRecordsResponse
       topics: req.topics.map((t) => ({
         name: t.name,
         partitions: t.partitions.map((pr) => {
-          const p = partitionOrError(ctx, t.name, pr.partitionIndex);
+          const p = leaderOrError(ctx, t.name, pr.partitionIndex);
           if (typeof p === 'number')
             return { partitionIndex: pr.partitionIndex, lowWatermark: -1, errorCode: p };
           const offset = pr.offset === -1 ? p.highWatermark : pr.offset;

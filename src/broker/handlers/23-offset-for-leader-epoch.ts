@@ -7,7 +7,7 @@ import type {
   OffsetForLeaderEpochResponse,
 } from '../../protocol/messages/index.js';
 import { handler } from './handler.js';
-import { partitionOrError } from './partition-lookup.js';
+import { leaderOrError, partitionOrError } from './partition-lookup.js';
 
 export const offsetForLeaderEpoch = handler<OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse>({
   apiKey: 23,
@@ -19,7 +19,11 @@ export const offsetForLeaderEpoch = handler<OffsetForLeaderEpochRequest, OffsetF
       topics: req.topics.map((t) => ({
         topic: t.topic,
         partitions: t.partitions.map((pr) => {
-          const p = partitionOrError(ctx, t.topic, pr.partition);
+          // Only the leader answers, except to a debugging tool (replica id -2).
+          const p =
+            (req.replicaId ?? -2) === -2
+              ? partitionOrError(ctx, t.topic, pr.partition)
+              : leaderOrError(ctx, t.topic, pr.partition);
           const fail = (errorCode: number) => ({
             errorCode,
             partition: pr.partition,

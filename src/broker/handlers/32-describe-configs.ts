@@ -10,9 +10,9 @@ import type {
   DescribeConfigsResponseDescribeConfigsResult,
 } from '../../protocol/messages/index.js';
 import { handler, type RequestContext } from './handler.js';
-import type { ConfigEntry } from './services.js';
+import type { CommonServices, ConfigEntry } from './services.js';
 
-export const describeConfigs = handler<DescribeConfigsRequest, DescribeConfigsResponse>({
+export const describeConfigs = handler<DescribeConfigsRequest, DescribeConfigsResponse, CommonServices>({
   apiKey: 32,
   minVersion: 0,
   maxVersion: 4,
@@ -29,7 +29,7 @@ export const describeConfigs = handler<DescribeConfigsRequest, DescribeConfigsRe
 });
 
 function describeOne(
-  ctx: RequestContext,
+  ctx: RequestContext<CommonServices>,
   resourceType: number,
   resourceName: string,
   keys: string[] | null,

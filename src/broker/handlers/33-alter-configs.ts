@@ -2,10 +2,12 @@
 // or BROKER resource; `validate_only` checks without changing anything.
 import type { AlterConfigsRequest, AlterConfigsResponse } from '../../protocol/messages/index.js';
 import { handler } from './handler.js';
+import type { CommonServices } from './services.js';
 
-export const alterConfigs = handler<AlterConfigsRequest, AlterConfigsResponse>({
+export const alterConfigs = handler<AlterConfigsRequest, AlterConfigsResponse, CommonServices>({
   apiKey: 33,
   minVersion: 0,
+  forwardable: true,
   maxVersion: 2,
   async handle(ctx, req) {
     const responses = [];

@@ -3,7 +3,7 @@
 import { ErrorCode } from '../../protocol/errors.js';
 import type { DescribeProducersRequest, DescribeProducersResponse } from '../../protocol/messages/index.js';
 import { handler } from './handler.js';
-import { partitionOrError } from './partition-lookup.js';
+import { leaderOrError } from './partition-lookup.js';
 
 export const describeProducers = handler<DescribeProducersRequest, DescribeProducersResponse>({
   apiKey: 61,
@@ -15,7 +15,7 @@ export const describeProducers = handler<DescribeProducersRequest, DescribeProdu
       topics: req.topics.map((t) => ({
         name: t.name,
         partitions: t.partitionIndexes.map((index) => {
-          const p = partitionOrError(ctx, t.name, index);
+          const p = leaderOrError(ctx, t.name, index);
           if (typeof p === 'number')
             return { partitionIndex: index, errorCode: p, errorMessage: null, activeProducers: [] };
           const activeProducers = p.log.activeProducers().map((e) => ({

@@ -19,15 +19,29 @@ import { deleteTopics } from './20-delete-topics.js';
 import { deleteRecords } from './21-delete-records.js';
 import { initProducerId } from './22-init-producer-id.js';
 import { offsetForLeaderEpoch } from './23-offset-for-leader-epoch.js';
+import { addPartitionsToTxn } from './24-add-partitions-to-txn.js';
+import { addOffsetsToTxn } from './25-add-offsets-to-txn.js';
+import { endTxn } from './26-end-txn.js';
+import { writeTxnMarkers } from './27-write-txn-markers.js';
+import { txnOffsetCommit } from './28-txn-offset-commit.js';
 import { describeConfigs } from './32-describe-configs.js';
 import { alterConfigs } from './33-alter-configs.js';
+import { alterReplicaLogDirs } from './34-alter-replica-log-dirs.js';
 import { describeLogDirs } from './35-describe-log-dirs.js';
 import { createPartitions } from './37-create-partitions.js';
 import { deleteGroups } from './42-delete-groups.js';
+import { electLeaders } from './43-elect-leaders.js';
 import { incrementalAlterConfigs } from './44-incremental-alter-configs.js';
+import { alterPartitionReassignmentsHandler } from './45-alter-partition-reassignments.js';
+import { listPartitionReassignmentsHandler } from './46-list-partition-reassignments.js';
 import { offsetDelete } from './47-offset-delete.js';
+import { describeQuorum } from './55-describe-quorum.js';
+import { updateFeatures } from './57-update-features.js';
 import { describeCluster } from './60-describe-cluster.js';
 import { describeProducers } from './61-describe-producers.js';
+import { unregisterBroker } from './64-unregister-broker.js';
+import { describeTransactions } from './65-describe-transactions.js';
+import { listTransactions } from './66-list-transactions.js';
 import { describeTopicPartitions } from './75-describe-topic-partitions.js';
 import type { Handler } from './handler.js';
 
@@ -51,14 +65,28 @@ export const HANDLERS: readonly Handler[] = [
   deleteRecords,
   initProducerId,
   offsetForLeaderEpoch,
+  addPartitionsToTxn,
+  addOffsetsToTxn,
+  endTxn,
+  writeTxnMarkers,
+  txnOffsetCommit,
   describeConfigs,
   alterConfigs,
+  alterReplicaLogDirs,
   describeLogDirs,
   createPartitions,
   deleteGroups,
+  electLeaders,
   incrementalAlterConfigs,
+  alterPartitionReassignmentsHandler,
+  listPartitionReassignmentsHandler,
   offsetDelete,
+  describeQuorum,
+  updateFeatures,
   describeCluster,
   describeProducers,
+  unregisterBroker,
+  describeTransactions,
+  listTransactions,
   describeTopicPartitions,
 ] as Handler[];

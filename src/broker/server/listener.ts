@@ -9,6 +9,8 @@ export interface ListenerSpec {
   host: string;
   port: number;
   securityProtocol: string;
+  /** Who answers this listener's requests (the controller listener has its own); default: the server's. */
+  dispatcher?: Dispatcher;
 }
 
 export interface ServerOptions {
@@ -63,7 +65,8 @@ export class SocketServer {
           resolve(typeof address === 'object' && address ? address.port : spec.port);
         });
       });
-      this.bound.push({ ...spec, boundPort: port });
+      const { dispatcher: _, ...plain } = spec;
+      this.bound.push({ ...plain, boundPort: port });
     }
     const sweepMs = Math.max(50, Math.min(this.options.connectionIdleMsMax / 4, 10_000));
     this.idleTimer = setInterval(() => this.closeIdle(), sweepMs);
@@ -83,7 +86,7 @@ export class SocketServer {
     const conn = new Connection(
       socket,
       { id: this.nextId++, listenerName: spec.name, securityProtocol: spec.securityProtocol },
-      this.options.dispatcher,
+      spec.dispatcher ?? this.options.dispatcher,
       this.options.limits,
       this.options.log,
       this.options.now,
