@@ -77,10 +77,11 @@ export function brokerLinks(
   image: () => MetadataImage,
   timer: DeadlineTimer,
   log: Logger,
+  purpose: 'replica-fetcher' | 'txn' = 'replica-fetcher',
 ): BrokerLinks & { close(): void } {
   const listener = config.interBrokerListenerName;
   const pool = new ConnectionPool({
-    clientId: `replica-fetcher-${config.nodeId}`,
+    clientId: `${purpose}-${config.nodeId}`,
     log,
     timer,
     resolve: (id) => {

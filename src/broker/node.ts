@@ -68,6 +68,7 @@ import {
   StallGuard,
   throttleRates,
 } from './node-replication.js';
+import { remoteMarkers, remoteTxnVerifier } from './node-transactions.js';
 import { ProducerIdManager } from './producer-ids.js';
 import { type MetadataQuorum, openMetadataQuorum } from './raft-io/metadata-quorum.js';
 import { FetchSessionCache } from './replica/fetch-sessions.js';
@@ -119,6 +120,8 @@ interface BrokerParts {
   groups: GroupCoordinator;
   txns: TxnCoordinator;
   lifecycle: BrokerLifecycle | null;
+  /** The connections of transaction markers and verifications to other brokers. */
+  txnPeers: { close(): void } | null;
 }
 
 export class BrokerNode {
@@ -346,6 +349,17 @@ export class BrokerNode {
           }),
         onEvent: (message) => log.child('storage').info(message),
       });
+      // Requests to other brokers on the inter-broker listener: replica fetches on their own connections;
+      // transaction markers and the verification of transactional writes on others (as Kafka's separate
+      // channels): a peer answers the requests of one connection in order, and a marker waiting for its
+      // followers must not hold up their fetches behind it.
+      const peers = config.standalone
+        ? null
+        : brokerLinks(config, () => publisher.image, netTimer, log.child('replica-fetcher'));
+      const txnPeers = config.standalone
+        ? null
+        : brokerLinks(config, () => publisher.image, netTimer, log.child('txn-coordinator'), 'txn');
+      const interBrokerTimeoutMs = Number(config.get('request.timeout.ms')?.value);
       const replicas = new ReplicaManager({
         logs: logDirs,
         nodeId: config.nodeId,
@@ -354,9 +368,7 @@ export class BrokerNode {
         clock: timeline,
         replication: replicationSettings(config),
         throttleRates: throttleRates(topicConfigs),
-        links: config.standalone
-          ? undefined
-          : brokerLinks(config, () => publisher.image, netTimer, log.child('replica-fetcher')),
+        links: peers ?? undefined,
         controller: channel ? controllerLink(channel) : undefined,
         leadGuard: config.standalone
           ? undefined
@@ -406,6 +418,8 @@ export class BrokerNode {
         onMarker: (key: string, producerId: number) => txnVerification.onMarker(key, producerId),
         now,
       };
+      const markersToPeers =
+        options.remoteMarkers ?? (txnPeers ? remoteMarkers(txnPeers, interBrokerTimeoutMs) : undefined);
       // Transaction coordinator: loads the __transaction_state partitions this node leads; markers for
       // partitions led here are written locally, the others go through `remoteMarkers`.
       const txns = new TxnCoordinator({
@@ -425,9 +439,9 @@ export class BrokerNode {
         producerIds,
         markers: {
           writeMarkers: (nodeId, marker) =>
-            nodeId === config.nodeId || !options.remoteMarkers
+            nodeId === config.nodeId || !markersToPeers
               ? writeMarkersLocally(localMarkers, marker)
-              : options.remoteMarkers.writeMarkers(nodeId, marker),
+              : markersToPeers.writeMarkers(nodeId, marker),
         },
         leaderOf: (topic, partition) => {
           const p = controller.image.topicsByName.get(topic)?.partitions[partition];
@@ -437,7 +451,22 @@ export class BrokerNode {
       });
       controller.onImage((image, previous) => txns.onMetadataImage(image, previous, config.nodeId));
       const txnVerification = new TxnVerification(
-        localTxnVerifier(txns, config.nodeId, () => controller.image, options.remoteTxnVerifier),
+        localTxnVerifier(
+          txns,
+          config.nodeId,
+          () => controller.image,
+          options.remoteTxnVerifier ??
+            (txnPeers
+              ? remoteTxnVerifier(
+                  txnPeers,
+                  (id) =>
+                    controller.image.topicsByName.get(TRANSACTION_STATE_TOPIC)?.partitions[
+                      txns.partitionFor(id)
+                    ]?.leader ?? null,
+                  interBrokerTimeoutMs,
+                )
+              : undefined),
+        ),
         () => config.transactionPartitionVerificationEnable,
       );
       const services: BrokerServices = {
@@ -464,7 +493,7 @@ export class BrokerNode {
           log.child('forwarding'),
           (apiKey, request, response) => controller.awaitForwardedVisible(apiKey, request, response),
         );
-      brokerParts = { replicas, groups, txns, lifecycle: null };
+      brokerParts = { replicas, groups, txns, lifecycle: null, txnPeers };
       for (const spec of brokerListenerSpecs(config)) listenerSpecs.push({ ...spec, dispatcher: registry });
     }
     metrics.readiness.logsRecovered = true;
@@ -663,6 +692,7 @@ export class BrokerNode {
     await this.controller.close();
     await this.server.stop(timeoutMs);
     this.brokerParts?.txns.close();
+    this.brokerParts?.txnPeers?.close();
     this.brokerParts?.groups.close();
     await this.brokerParts?.replicas.close();
     this.channel?.close();
