@@ -137,6 +137,11 @@ async function gather(plan: TopicPlan[], readCommitted: boolean, maxBytes: numbe
     const partitions: FetchResponsePartitionData[] = [];
     for (const w of t.parts) {
       let errorCode = w.errorCode;
+      // A leader that may have been replaced during a stall answers nobody until the controller did
+      // (checked at each read: a fetch parked before the stall is answered after it): its high
+      // watermark may be behind what a new leader acknowledged, an early end of the partition.
+      if (errorCode === ErrorCode.NONE && w.partition?.isLeader && !w.partition.answersAsLeader)
+        errorCode = ErrorCode.NOT_LEADER_OR_FOLLOWER;
       let entry: FetchResponsePartitionData = emptyPartition(w.index, errorCode);
       if (errorCode === ErrorCode.NONE && w.partition && w.preferredReadReplica >= 0) {
         entry = { ...redirect(w.partition, readCommitted), partitionIndex: w.index };

@@ -52,6 +52,8 @@ export class TestBroker {
   epoch = 0;
   /** Cut off: no requests in or out, no metadata (a network partition around it). */
   isolated = false;
+  /** What its stall guard says (false: it stood still and may have been replaced meanwhile). */
+  mayLead = true;
 
   constructor(
     readonly id: number,
@@ -71,6 +73,7 @@ export class TestBroker {
       links: this.cluster.linksFrom(this.id),
       controller: this.cluster.controllerLinkFrom(this.id),
       throttleRates: () => this.cluster.throttleRates,
+      leadGuard: { mayLead: () => this.mayLead },
     });
     const services = {
       nodeId: this.id,
