@@ -8,6 +8,12 @@ import type { ConsoleOptions } from './options.js';
 export const CLIENT_ID = 'samsa-console';
 /** Calls the console makes on a page's behalf give up after this long. */
 export const CALL_TIMEOUT_MS = 15_000;
+/**
+ * How long a call to one named broker (its log dirs, versions, features) keeps retrying a broker it
+ * cannot reach: a node that died is listed until the controller fences it, and a page must not wait
+ * the full call timeout for it. A broker that answers slowly is not cut short by this.
+ */
+export const BROKER_RETRY_MS = 2_000;
 
 export class ConsoleContext {
   readonly admin: Admin;
