@@ -30,6 +30,9 @@ export class ConsoleContext {
       'client.id': CLIENT_ID,
       'default.api.timeout.ms': CALL_TIMEOUT_MS,
       ...this.options.client,
+      // Reading or producing never creates a topic: the producer's metadata refreshes (after a node
+      // went, say) would otherwise bring back a topic just deleted in the page, with the broker defaults.
+      'allow.auto.create.topics': false,
       'bootstrap.servers': this.options.brokers,
     };
   }
