@@ -115,7 +115,8 @@ export type OffsetQuery = 'earliest' | 'latest' | 'max-timestamp' | number;
 export interface ClusterDescription {
   clusterId: string | null;
   controllerId: number;
-  brokers: { nodeId: number; host: string; port: number; rack: string | null }[];
+  /** `fenced` only when asked for with includeFencedBrokers and the broker answers DescribeCluster v2. */
+  brokers: { nodeId: number; host: string; port: number; rack: string | null; fenced?: boolean }[];
 }
 
 export interface LogDirDescription {
@@ -416,9 +417,16 @@ export class Admin {
     return replicas.alterReplicaLogDirs(this.cluster, targets);
   }
 
-  /** Groups known to every broker. */
-  listGroups(options: { states?: string[]; types?: string[] } = {}): Promise<GroupListing[]> {
+  /** Groups known to every broker; fails when a broker does not answer. */
+  listGroups(options: groups.ListGroupsOptions = {}): Promise<GroupListing[]> {
     return groups.listGroups(this.cluster, options);
+  }
+
+  /** The groups of the brokers that answered, and an error for each broker that did not. */
+  listGroupsAnswered(
+    options: groups.ListGroupsOptions = {},
+  ): Promise<{ groups: GroupListing[]; errors: KafkaError[] }> {
+    return groups.listGroupsAnswered(this.cluster, options);
   }
 
   describeGroups(groupIds: readonly string[]): Promise<GroupDescription[]> {
@@ -545,20 +553,32 @@ export class Admin {
     return out;
   }
 
-  async describeCluster(): Promise<ClusterDescription> {
+  /**
+   * The cluster id, a controller id and the brokers. With includeFencedBrokers (KIP-1073, DescribeCluster
+   * v2) fenced brokers are listed too, each marked; older brokers list the unfenced ones only.
+   */
+  async describeCluster(options: { includeFencedBrokers?: boolean } = {}): Promise<ClusterDescription> {
     const conn = await this.cluster.anyConnection();
     if (conn.versionOf(API.DescribeCluster) !== undefined) {
+      const withFenced = options.includeFencedBrokers === true;
       const res = await this.cluster.withRetries('DescribeCluster', async () =>
         (await this.cluster.anyConnection()).send<DescribeClusterResponse>(API.DescribeCluster, () => ({
           includeClusterAuthorizedOperations: false,
           endpointType: 1,
+          includeFencedBrokers: withFenced,
         })),
       );
       if (res.errorCode !== 0) throw kafkaError(res.errorCode, { api: 'DescribeCluster' }, res.errorMessage);
       return {
         clusterId: res.clusterId,
         controllerId: res.controllerId,
-        brokers: res.brokers.map((b) => ({ nodeId: b.brokerId, host: b.host, port: b.port, rack: b.rack })),
+        brokers: res.brokers.map((b) => ({
+          nodeId: b.brokerId,
+          host: b.host,
+          port: b.port,
+          rack: b.rack,
+          ...(withFenced && b.isFenced !== undefined ? { fenced: b.isFenced } : {}),
+        })),
       };
     }
     await this.cluster.refreshMetadata();
@@ -573,14 +593,17 @@ export class Admin {
    * The API version ranges each broker of the cluster advertises in its ApiVersions answer (what
    * kafka-broker-api-versions.sh shows); a broker that cannot be reached has `error` instead.
    */
-  async brokerApiVersions(): Promise<BrokerApiVersions[]> {
+  async brokerApiVersions(options: AdminCallOptions = {}): Promise<BrokerApiVersions[]> {
+    const timeoutMs = this.timeout(options);
     await this.cluster.refreshMetadata();
     const brokers = [...this.cluster.brokers.values()].sort((a, b) => a.nodeId - b.nodeId);
     return Promise.all(
       brokers.map(async (b) => {
         try {
-          const conn = await this.cluster.withRetries('ApiVersions', () =>
-            this.cluster.connectionTo(b.nodeId),
+          const conn = await this.cluster.withRetries(
+            'ApiVersions',
+            () => this.cluster.connectionTo(b.nodeId),
+            timeoutMs,
           );
           const versions = [...conn.brokerVersions]
             .map(([apiKey, [minVersion, maxVersion]]) => ({ apiKey, minVersion, maxVersion }))
@@ -593,8 +616,15 @@ export class Admin {
     );
   }
 
-  /** Log dirs of the given brokers (default: all), with the size of each partition. */
-  async describeLogDirs(brokerIds?: readonly number[]): Promise<LogDirDescription[]> {
+  /**
+   * Log dirs of the given brokers (default: all), with the size of each partition. `timeoutMs` bounds
+   * the retries of a broker that cannot be reached.
+   */
+  async describeLogDirs(
+    brokerIds?: readonly number[],
+    options: AdminCallOptions = {},
+  ): Promise<LogDirDescription[]> {
+    const timeoutMs = this.timeout(options);
     if (!brokerIds) await this.cluster.refreshMetadata();
     const ids = brokerIds ?? [...this.cluster.brokers.keys()];
     const out: LogDirDescription[] = [];
@@ -602,10 +632,13 @@ export class Admin {
     await Promise.all(
       ids.map(async (broker) => {
         try {
-          const res = await this.cluster.withRetries('DescribeLogDirs', () =>
-            this.cluster.sendTo<DescribeLogDirsResponse>(broker, API.DescribeLogDirs, () => ({
-              topics: null,
-            })),
+          const res = await this.cluster.withRetries(
+            'DescribeLogDirs',
+            () =>
+              this.cluster.sendTo<DescribeLogDirsResponse>(broker, API.DescribeLogDirs, () => ({
+                topics: null,
+              })),
+            timeoutMs,
           );
           if (res.errorCode) throw kafkaError(res.errorCode, { broker, api: 'DescribeLogDirs' });
           for (const d of res.results) {
@@ -641,8 +674,8 @@ export class Admin {
   }
 
   /** The features each broker advertises (ApiVersions v3+). */
-  brokerFeatures(): Promise<BrokerFeatures[]> {
-    return brokerFeatures(this.cluster);
+  brokerFeatures(options: AdminCallOptions = {}): Promise<BrokerFeatures[]> {
+    return brokerFeatures(this.cluster, this.timeout(options));
   }
 
   /** Reads partitions once from the given offsets, without a group (see admin-records.ts). */

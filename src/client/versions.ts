@@ -84,7 +84,7 @@ export const CLIENT_VERSIONS: ReadonlyMap<number, readonly [number, number]> = n
   [API.ListPartitionReassignments, [0, 0]],
   [API.OffsetDelete, [0, 0]],
   [API.DescribeQuorum, [0, 2]],
-  [API.DescribeCluster, [0, 1]],
+  [API.DescribeCluster, [0, 2]],
   [API.DescribeProducers, [0, 0]],
   [API.DescribeTransactions, [0, 0]],
   [API.ListTransactions, [0, 1]],

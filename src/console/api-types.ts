@@ -28,6 +28,8 @@ export interface BrokerRow {
   controller: boolean;
   /** null when the cluster does not say (DescribeCluster before v2 lists unfenced brokers only). */
   fenced: boolean | null;
+  /** false when the console could not connect to it (down, but not fenced yet). */
+  reachable: boolean;
   leaderPartitions: number;
   replicaPartitions: number;
   /** Bytes of partition data in this broker's log dirs. */
