@@ -46,8 +46,11 @@ export class OAuthBearerServer implements SaslServer {
     if (this.state === 'done') return { kind: 'failed', reason: 'the OAUTHBEARER exchange is already over' };
     this.state = 'done';
     const text = input.toString('utf8');
-    const m = /^n,(a=[^,]*)?,\u0001(.*)\u0001\u0001$/s.exec(text);
-    if (!m) return { kind: 'failed', reason: 'invalid OAUTHBEARER client message' };
+    // gs2-header, then key=value pairs each ended by \x01, then one more \x01.
+    const header = /^n,(a=[^,]*)?,/.exec(text);
+    if (!header || !text.endsWith(SEP + SEP) || text[header[0].length] !== SEP)
+      return { kind: 'failed', reason: 'invalid OAUTHBEARER client message' };
+    const m = [header[0], header[1], text.slice(header[0].length + 1, -2)];
     let token: string | null = null;
     for (const pair of m[2].split(SEP)) {
       const eq = pair.indexOf('=');
