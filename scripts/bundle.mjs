@@ -3,7 +3,7 @@
 // instead of a few hundred is what lets a broker start in well under a second of a bare `node`.
 // Native and WASM packages stay external (they load their binaries at run time); code loaded with a
 // dynamic import (the compression codecs) becomes its own chunk, loaded only when needed.
-import { readdirSync, rmSync } from 'node:fs';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { build } from 'esbuild';
 
@@ -38,3 +38,29 @@ await build({
   logLevel: 'warning',
   legalComments: 'none',
 });
+
+// The web console's page: Preact components bundled for browsers, minified, with hashed names (the
+// server caches them for good) and a manifest that tells the server which names to serve.
+const uiDir = join(root, 'dist/console-ui');
+rmSync(uiDir, { recursive: true, force: true });
+const ui = await build({
+  entryPoints: { app: join(root, 'src/console/ui/main.tsx') },
+  outdir: uiDir,
+  entryNames: '[name]-[hash]',
+  bundle: true,
+  minify: true,
+  format: 'esm',
+  platform: 'browser',
+  target: ['chrome100', 'firefox100', 'safari15'],
+  jsx: 'automatic',
+  jsxImportSource: 'preact',
+  metafile: true,
+  logLevel: 'warning',
+  legalComments: 'none',
+});
+const outputs = Object.keys(ui.metafile.outputs).map((p) => p.slice(p.lastIndexOf('/') + 1));
+const manifest = {
+  js: outputs.find((f) => f.endsWith('.js')),
+  css: outputs.find((f) => f.endsWith('.css')),
+};
+writeFileSync(join(uiDir, 'manifest.json'), `${JSON.stringify(manifest)}\n`);

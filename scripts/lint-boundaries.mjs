@@ -69,7 +69,7 @@ function importViolates(spec, fromFile, forbidden) {
 }
 
 const problems = [];
-for (const file of files.filter((f) => f.endsWith('.ts'))) {
+for (const file of files.filter((f) => f.endsWith('.ts') || f.endsWith('.tsx'))) {
   const code = stripComments(readFileSync(file, 'utf8'));
   const applicable = rules.filter((r) => file.startsWith(`${r.scope}/`));
   if (applicable.length === 0) continue;
@@ -94,5 +94,5 @@ if (problems.length > 0) {
   process.exit(1);
 }
 console.log(
-  `lint-boundaries: ${files.filter((f) => f.endsWith('.ts')).length} files checked against ${rules.length} READMEs, clean`,
+  `lint-boundaries: ${files.filter((f) => f.endsWith('.ts') || f.endsWith('.tsx')).length} files checked against ${rules.length} READMEs, clean`,
 );

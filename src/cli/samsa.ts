@@ -45,6 +45,7 @@ Commands:
 ${[
   ...COMMANDS.map(([n, d]) => [n, d]),
   ['server start', 'run a Samsa broker (localhost:9092, data in ./data)'],
+  ['console', 'the web console (http://localhost:8080)'],
 ]
   .map(([n, d]) => `  ${n.padEnd(16)}${d}`)
   .join('\n')}
@@ -64,7 +65,7 @@ function findCommand(argv: readonly string[]): { name: string; rest: string[] } 
   for (const words of [2, 1]) {
     const name = argv.slice(0, words).join(' ');
     const target = ALIASES[name] ?? name;
-    if (COMMANDS.some(([n]) => n === target) || target === 'server start')
+    if (COMMANDS.some(([n]) => n === target) || target === 'server start' || target === 'console')
       return { name: target, rest: argv.slice(words) };
   }
   return null;
@@ -112,6 +113,10 @@ async function main(rawArgv: string[]): Promise<number> {
   }
   if (found.name === 'server start') {
     const { run } = await import('./commands/server-start.js');
+    return run(found.rest);
+  }
+  if (found.name === 'console') {
+    const { run } = await import('./commands/console.js');
     return run(found.rest);
   }
   const loader = COMMANDS.find(([n]) => n === found.name)?.[2] as Loader;

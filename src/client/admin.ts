@@ -10,6 +10,12 @@ import type {
   DescribeLogDirsResponse,
   MetadataResponse,
 } from '../protocol/index.js';
+import {
+  type BrokerFeatures,
+  brokerFeatures,
+  describeQuorum,
+  type QuorumDescription,
+} from './admin-cluster.js';
 import type {
   AlterConfigOp,
   ConfigDescription,
@@ -19,6 +25,7 @@ import type {
 import * as configs from './admin-configs.js';
 import type { GroupDescription, GroupListing } from './admin-groups.js';
 import * as groups from './admin-groups.js';
+import { type PartitionRead, type ReadFrom, type ReadOptions, readRecords } from './admin-records.js';
 import { Cluster, sleep, type TopicInfo } from './cluster.js';
 import { type AdminConfig, resolveAdminConfig } from './config.js';
 import { clientError, combineErrors, type KafkaError, kafkaError } from './errors.js';
@@ -34,6 +41,7 @@ import {
 } from './requests.js';
 import { API } from './versions.js';
 
+export type { BrokerFeatures, QuorumDescription, QuorumReplica } from './admin-cluster.js';
 export type {
   AlterConfigOp,
   ConfigDescription,
@@ -43,6 +51,7 @@ export type {
   ConfigSource,
 } from './admin-configs.js';
 export type { GroupDescription, GroupListing, GroupMemberDescription } from './admin-groups.js';
+export type { PartitionRead, ReadFrom, ReadOptions } from './admin-records.js';
 
 export interface NewTopic {
   name: string;
@@ -245,6 +254,24 @@ export class Admin {
       .filter((t) => t.errorCode === 0 && t.name !== null && (options.includeInternal || !t.isInternal))
       .map((t) => t.name as string)
       .sort();
+  }
+
+  /** Every topic with its partitions, from one Metadata request. */
+  async describeAllTopics(options: { includeInternal?: boolean } = {}): Promise<TopicDescription[]> {
+    const res = await this.allTopicsMetadata();
+    const out: TopicDescription[] = [];
+    for (const t of res.topics) {
+      if (t.errorCode !== 0 || t.name === null || (t.isInternal && !options.includeInternal)) continue;
+      const info = this.cluster.topics.get(t.name);
+      if (!info) continue;
+      out.push({
+        name: info.name,
+        topicId: info.topicId,
+        isInternal: info.isInternal,
+        partitions: info.partitions.map(({ errorCode: _e, ...p }) => p),
+      });
+    }
+    return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   async describeTopics(
@@ -518,6 +545,21 @@ export class Admin {
     );
     if (errors.length > 0) throw combineErrors(errors, 'DescribeLogDirs failed');
     return out;
+  }
+
+  /** The metadata quorum (DescribeQuorum); UNSUPPORTED_VERSION from a broker that does not serve it. */
+  describeQuorum(options: AdminCallOptions = {}): Promise<QuorumDescription> {
+    return describeQuorum(this.cluster, this.timeout(options));
+  }
+
+  /** The features each broker advertises (ApiVersions v3+). */
+  brokerFeatures(): Promise<BrokerFeatures[]> {
+    return brokerFeatures(this.cluster);
+  }
+
+  /** Reads partitions once from the given offsets, without a group (see admin-records.ts). */
+  readRecords(from: readonly ReadFrom[], options: ReadOptions = {}): Promise<PartitionRead[]> {
+    return readRecords(this.cluster, from, options);
   }
 
   /** Waits until `predicate` holds for the topic metadata (e.g. after a create). */

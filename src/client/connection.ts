@@ -97,6 +97,12 @@ export class Connection {
   private readonly closeListeners: ((err: KafkaError | null) => void)[] = [];
   /** Broker ranges from ApiVersions: apiKey -> [min, max]. */
   readonly brokerVersions = new Map<number, [number, number]>();
+  /** Features from ApiVersions v3+ (metadata.version, kraft.version, ...): what the broker supports and what is finalized. */
+  features: {
+    supported: { name: string; minVersion: number; maxVersion: number }[];
+    finalized: { name: string; minVersionLevel: number; maxVersionLevel: number }[];
+    finalizedEpoch: number;
+  } = { supported: [], finalized: [], finalizedEpoch: -1 };
   lastUsedMs = Date.now();
 
   constructor(private readonly options: ConnectionOptions) {
@@ -225,6 +231,19 @@ export class Connection {
         if (max >= Math.max(mine[0], k.minVersion)) this.versions.set(k.apiKey, max);
       }
       if (!this.versions.has(API_KEY_API_VERSIONS)) this.versions.set(API_KEY_API_VERSIONS, version);
+      this.features = {
+        supported: (res.supportedFeatures ?? []).map((f) => ({
+          name: f.name ?? '',
+          minVersion: f.minVersion ?? 0,
+          maxVersion: f.maxVersion ?? 0,
+        })),
+        finalized: (res.finalizedFeatures ?? []).map((f) => ({
+          name: f.name ?? '',
+          minVersionLevel: f.minVersionLevel ?? 0,
+          maxVersionLevel: f.maxVersionLevel ?? 0,
+        })),
+        finalizedEpoch: res.finalizedFeaturesEpoch ?? -1,
+      };
       return;
     }
     throw this.fail('CONNECTION_FAILED', 'ApiVersions negotiation failed');

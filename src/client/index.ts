@@ -4,6 +4,7 @@ export type {
   AdminCallOptions,
   AlterConfigOp,
   BrokerApiVersions,
+  BrokerFeatures,
   ClusterDescription,
   ConfigDescription,
   ConfigEntry,
@@ -15,6 +16,11 @@ export type {
   LogDirDescription,
   NewTopic,
   OffsetQuery,
+  PartitionRead,
+  QuorumDescription,
+  QuorumReplica,
+  ReadFrom,
+  ReadOptions,
   TopicDescription,
 } from './admin.js';
 export { Admin } from './admin.js';

@@ -29,6 +29,7 @@ export const API = {
   DeleteGroups: 42,
   IncrementalAlterConfigs: 44,
   OffsetDelete: 47,
+  DescribeQuorum: 55,
   DescribeCluster: 60,
 } as const;
 
@@ -58,5 +59,6 @@ export const CLIENT_VERSIONS: ReadonlyMap<number, readonly [number, number]> = n
   [API.DeleteGroups, [0, 2]],
   [API.IncrementalAlterConfigs, [0, 1]],
   [API.OffsetDelete, [0, 0]],
+  [API.DescribeQuorum, [0, 2]],
   [API.DescribeCluster, [0, 1]],
 ] as const);

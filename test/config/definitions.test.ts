@@ -33,7 +33,19 @@ test('Samsa keys are marked and have Samsa defaults', () => {
   assert.equal(BROKER_CONFIGS.get('log.level')?.defaultText, 'info');
   assert.equal(BROKER_CONFIGS.get('log.format')?.defaultText, 'auto');
   const samsa = [...BROKER_CONFIGS.values()].filter((d) => d.samsa).map((d) => d.name);
-  assert.deepEqual(samsa.sort(), ['log.format', 'log.level', 'metrics.port']);
+  assert.equal(BROKER_CONFIGS.get('console.port')?.defaultText, '8080');
+  assert.deepEqual(samsa.sort(), [
+    'console.auth',
+    'console.auth.token',
+    'console.auth.users',
+    'console.host',
+    'console.port',
+    'console.read.only',
+    'console.refresh.ms',
+    'log.format',
+    'log.level',
+    'metrics.port',
+  ]);
   for (const name of samsa) assert.ok(!kafkaKeys.includes(name));
 });
 

@@ -23,6 +23,8 @@ Options:
   --override KEY=VALUE  set any broker config key (repeatable)
   --metrics-port N      serve /metrics, /health and /ready on port N (default 9404, as
                         metrics.port; 0 turns the endpoint off)
+  --console             also run the web console (http://localhost:8080; console.port,
+                        console.auth, ... set it up, see 'samsa console --help')
   -h, --help            show this help
 
 KAFKA_* environment variables set config keys as in the apache/kafka container image
@@ -32,6 +34,7 @@ Examples:
   samsa server start
   samsa server start --port 19092 --data-dir /tmp/samsa
   samsa server start --memory --port 0
+  samsa server start --console
   samsa server start --override num.partitions=3 --override log.retention.hours=1
   samsa server start --config config/server.properties`;
 
@@ -42,6 +45,8 @@ export interface StartOptions {
   developerDefaults: boolean;
   /** Logs in memory (the embedded broker's storage): no log dir, no meta.properties, a new cluster id. */
   memory?: boolean;
+  /** Also run the web console, as a client of this broker. */
+  console?: boolean;
   commandName: string;
 }
 
@@ -76,6 +81,7 @@ export async function run(args: string[]): Promise<number> {
     developerDefaults: values.config === undefined,
     commandName: 'samsa server start',
     memory: values.memory,
+    console: values.console,
   });
 }
 
@@ -170,7 +176,51 @@ export async function startServer(options: StartOptions): Promise<number> {
   );
   const m = node.metricsAddress;
   if (m) console.log(`Metrics on http://${m.host || '0.0.0.0'}:${m.port}/metrics (health: /health, /ready)`);
-  return signals.stopOnSignal(node, config.nodeId);
+  const webConsole = options.console ? await startWebConsole(config, l.host, l.boundPort) : null;
+  if (webConsole && 'error' in webConsole) {
+    await node.stop(4000).catch(() => {});
+    signals.release();
+    return fail(webConsole.error);
+  }
+  if (webConsole) console.log(`Console on ${webConsole.url}`);
+  return signals.stopOnSignal(node, config.nodeId, webConsole ?? undefined);
+}
+
+/**
+ * The web console of --console: a client of this broker through its first listener, set up by the
+ * broker config's console.* keys.
+ */
+async function startWebConsole(
+  config: import('../../config/index.js').BrokerConfig,
+  listenerHost: string,
+  port: number,
+): Promise<{ url: string; close(): Promise<void> } | { error: string }> {
+  const { parseConsoleKeys, startConsole } = await import('../../console/index.js');
+  const keys: Record<string, string> = {};
+  for (const name of [
+    'console.port',
+    'console.host',
+    'console.auth',
+    'console.auth.users',
+    'console.auth.token',
+    'console.read.only',
+    'console.refresh.ms',
+  ]) {
+    const v = config.get(name)?.value;
+    if (v !== null && v !== undefined) keys[name] = String(v);
+  }
+  const host = !listenerHost || listenerHost === '0.0.0.0' ? 'localhost' : listenerHost;
+  keys['console.host'] ??= listenerHost || 'localhost';
+  const parsed = parseConsoleKeys(`${host.includes(':') ? `[${host}]` : host}:${port}`, keys);
+  if (!parsed.ok) return { error: parsed.error };
+  try {
+    return await startConsole(parsed.value);
+  } catch (err) {
+    const message = (err as Error).message;
+    return {
+      error: `${message}${message.endsWith('in use') ? '; choose another with --override console.port=N' : ''}`,
+    };
+  }
 }
 
 /** Catches SIGINT and SIGTERM from the start; once the node runs, the first one stops it. */
@@ -193,16 +243,19 @@ class SignalLatch {
     for (const { signal, handler } of this.handlers) process.off(signal, handler);
   }
 
-  stopOnSignal(node: BrokerNode, nodeId: number): Promise<number> {
+  stopOnSignal(node: BrokerNode, nodeId: number, webConsole?: { close(): Promise<void> }): Promise<number> {
     return new Promise<number>((resolve) => {
       const stop = (signal: string) => {
         console.log(`Samsa broker ${nodeId} stopping (${signal})`);
         const force = setTimeout(() => resolve(1), 5000);
         force.unref();
-        node.stop(4000).then(
-          () => resolve(0),
-          () => resolve(1),
-        );
+        // The console first: it is a client of this broker and would only see it go.
+        Promise.resolve(webConsole?.close().catch(() => {}))
+          .then(() => node.stop(4000))
+          .then(
+            () => resolve(0),
+            () => resolve(1),
+          );
       };
       if (this.received !== null) stop(this.received);
       else this.onSignal = stop;
@@ -221,6 +274,7 @@ function parse(args: string[]) {
       config: { type: 'string' },
       override: { type: 'string', multiple: true },
       'metrics-port': { type: 'string' },
+      console: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,

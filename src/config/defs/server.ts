@@ -486,6 +486,49 @@ const SAMSA: ConfigDefinition[] = [
   }),
 ];
 
+/** The web console started with `samsa server start --console` (the same keys `samsa console` reads). */
+const CONSOLE: ConfigDefinition[] = [
+  def('console.port', 'int', '8080', {
+    doc: 'Samsa: port of the web console (--console); 0 picks a free port.',
+    impl: true,
+    samsa: true,
+    min: 0,
+    max: 65535,
+  }),
+  def('console.host', 'string', null, {
+    doc: 'Samsa: host the web console listens on; by default the host of the first client listener.',
+    impl: true,
+    samsa: true,
+  }),
+  def('console.auth', 'string', 'none', {
+    doc: 'Samsa: how the web console asks people to log in: none, basic (console.auth.users) or token (console.auth.token).',
+    impl: true,
+    samsa: true,
+    oneOf: ['none', 'basic', 'token'],
+  }),
+  def('console.auth.users', 'password', null, {
+    doc: 'Samsa: the web console users for console.auth=basic, as user:password pairs separated by commas.',
+    impl: true,
+    samsa: true,
+  }),
+  def('console.auth.token', 'password', null, {
+    doc: 'Samsa: the token that logs in to the web console when console.auth=token.',
+    impl: true,
+    samsa: true,
+  }),
+  def('console.read.only', 'boolean', 'false', {
+    doc: 'Samsa: the web console shows the cluster but changes nothing.',
+    impl: true,
+    samsa: true,
+  }),
+  def('console.refresh.ms', 'int', '5000', {
+    doc: 'Samsa: how often the web console samples lag and throughput and its pages refresh.',
+    impl: true,
+    samsa: true,
+    min: 200,
+  }),
+];
+
 export const SERVER_DEFINITIONS: readonly ConfigDefinition[] = [
   ...NODE,
   ...SOCKETS,
@@ -493,4 +536,5 @@ export const SERVER_DEFINITIONS: readonly ConfigDefinition[] = [
   ...KRAFT,
   ...AUTHORIZER,
   ...SAMSA,
+  ...CONSOLE,
 ];

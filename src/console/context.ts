@@ -1,0 +1,46 @@
+// What every route of the console shares: one admin client (its connections pipelined), a producer
+// made on first use, the sampler of throughput and lag, and the options.
+import { Admin } from '../client/admin.js';
+import { Producer } from '../client/producer.js';
+import { Sampler } from './data/sampler.js';
+import type { ConsoleOptions } from './options.js';
+
+export const CLIENT_ID = 'samsa-console';
+/** Calls the console makes on a page's behalf give up after this long. */
+export const CALL_TIMEOUT_MS = 15_000;
+
+export class ConsoleContext {
+  readonly admin: Admin;
+  readonly sampler: Sampler;
+  private producerInstance: Producer | null = null;
+
+  constructor(readonly options: ConsoleOptions) {
+    this.admin = new Admin(this.clientConfig());
+    this.sampler = new Sampler(this);
+  }
+
+  clientConfig(): Record<string, string | number | boolean | string[]> {
+    return {
+      'client.id': CLIENT_ID,
+      'default.api.timeout.ms': CALL_TIMEOUT_MS,
+      ...this.options.client,
+      'bootstrap.servers': this.options.brokers,
+    };
+  }
+
+  /** A client of its own, for long polls that must not hold up the shared connections (a tail). */
+  privateAdmin(): Admin {
+    return new Admin(this.clientConfig());
+  }
+
+  producer(): Producer {
+    if (!this.producerInstance)
+      this.producerInstance = new Producer({ ...this.clientConfig(), 'linger.ms': 0 });
+    return this.producerInstance;
+  }
+
+  async close(): Promise<void> {
+    await this.sampler.stop();
+    await Promise.allSettled([this.admin.close(), this.producerInstance?.close()]);
+  }
+}
