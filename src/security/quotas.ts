@@ -56,9 +56,8 @@ export class QuotaTable {
 
   /** The quota in force for a connection, with the entity that set it; null when none is set. */
   resolve(user: string, clientId: string, kind: QuotaKind): { value: number; entity: QuotaEntity } | null {
-    // Unauthenticated connections have no user entity of their own in Kafka's quota lookup.
-    const entities = user === '' ? [{ clientId }, { clientId: null }] : precedence(user, clientId);
-    for (const entity of entities) {
+    // Unauthenticated connections are User:ANONYMOUS, a user like any other here, as in Kafka.
+    for (const entity of precedence(user, clientId)) {
       const value = this.byEntity.get(entityKey(entity))?.get(kind);
       if (value !== undefined) return { value, entity };
     }
@@ -112,25 +111,29 @@ export class SampledRate {
       }
   }
 
-  /** Usage per second. The elapsed time counts at least N-1 whole samples, as Kafka's Rate does. */
+  /** Usage per second over the window (see windowMs). */
   perSecond(now: number): number {
     this.roll(now);
     let total = 0;
-    let oldest = now;
-    for (let i = 0; i < this.window.samples; i++) {
-      total += this.totals[i];
-      if (this.starts[i] < oldest) oldest = this.starts[i];
-    }
-    const minElapsed = (this.window.samples - 1) * this.window.sampleMs;
-    const elapsedMs = Math.max(now - oldest, minElapsed);
+    for (let i = 0; i < this.window.samples; i++) total += this.totals[i];
+    const elapsedMs = this.windowMs(now);
     return elapsedMs <= 0 ? 0 : (total * 1000) / elapsedMs;
   }
 
-  /** The window's length as the throttle computation uses it. */
+  /**
+   * The window the rate is taken over, as Kafka's Rate.windowSize computes it: the time since the
+   * oldest sample began, plus one sample length for each of the N-1 whole samples not yet seen (so
+   * a new client is not measured over a few milliseconds).
+   */
   windowMs(now: number): number {
+    this.roll(now);
     let oldest = now;
     for (const s of this.starts) if (s < oldest) oldest = s;
-    return Math.max(now - oldest, (this.window.samples - 1) * this.window.sampleMs);
+    let elapsedMs = now - oldest;
+    const fullSamples = Math.floor(elapsedMs / this.window.sampleMs);
+    const minFullSamples = this.window.samples - 1;
+    if (fullSamples < minFullSamples) elapsedMs += (minFullSamples - fullSamples) * this.window.sampleMs;
+    return elapsedMs;
   }
 }
 

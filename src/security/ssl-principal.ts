@@ -61,27 +61,17 @@ export function mapPrincipalName(rules: readonly MappingRule[], dn: string): str
   return null;
 }
 
-const RFC2253_SPECIAL = /[,+"\\<>;]/g;
-
-function escapeValue(value: string): string {
-  let v = value.replace(RFC2253_SPECIAL, (c) => `\\${c}`);
-  if (v.startsWith('#') || v.startsWith(' ')) v = `\\${v}`;
-  if (v.endsWith(' ') && v.length > 1) v = `${v.slice(0, -1)}\\ `;
-  return v;
-}
-
 /**
- * An RFC 2253 name from Node's `X509Certificate.subject` (one `KEY=value` per line, in the
- * certificate's order, least specific first), so that mapping rules written for Kafka match.
+ * An RFC 2253 name from Node's `X509Certificate.subject` (one RDN per line, least specific first,
+ * values already escaped as RFC 2253 asks, a multi-valued RDN's parts joined by " + "), so that
+ * mapping rules written for Kafka (Java's X500Principal.getName()) match: most specific first,
+ * RDNs joined by ',', the parts of one RDN by '+'.
  */
 export function rfc2253FromSubject(subject: string): string {
   return subject
     .split('\n')
     .filter((line) => line.includes('='))
-    .map((line) => {
-      const eq = line.indexOf('=');
-      return `${line.slice(0, eq)}=${escapeValue(line.slice(eq + 1))}`;
-    })
+    .map((line) => line.replace(/ \+ (?=[A-Za-z0-9.]+=)/g, '+'))
     .reverse()
     .join(',');
 }

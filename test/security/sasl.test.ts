@@ -169,8 +169,10 @@ test('OAUTHBEARER with a JWKS: signature, issuer and audience are checked', () =
 });
 
 test("ssl.principal.mapping.rules: Kafka's rule syntax, first match wins, DEFAULT keeps the name", () => {
-  const dn = rfc2253FromSubject('C=US\nO=Acme, Inc\nOU=ServiceUsers\nCN=Alice');
+  // Node gives the subject with RFC 2253 escapes already in place and " + " inside multi-valued RDNs.
+  const dn = rfc2253FromSubject('C=US\nO=Acme\\, Inc\nOU=ServiceUsers\nCN=Alice');
   assert.equal(dn, 'CN=Alice,OU=ServiceUsers,O=Acme\\, Inc,C=US');
+  assert.equal(rfc2253FromSubject('C=US\nOU=eng + UID=7\nCN=a \\"b\\"'), 'CN=a \\"b\\",OU=eng+UID=7,C=US');
   const parsed = parseMappingRules(
     'RULE:^CN=(.*?),OU=ServiceUsers.*$/$1/L, RULE:^CN=([^,]*),.*$/$1@other/U,DEFAULT',
   );

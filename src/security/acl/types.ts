@@ -91,7 +91,13 @@ export const SUPPORTED_OPERATIONS: Readonly<Record<number, readonly AclOperation
     AclOperation.DESCRIBE_CONFIGS,
     AclOperation.ALTER_CONFIGS,
   ],
-  [ResourceType.GROUP]: [AclOperation.READ, AclOperation.DELETE, AclOperation.DESCRIBE],
+  [ResourceType.GROUP]: [
+    AclOperation.READ,
+    AclOperation.DESCRIBE,
+    AclOperation.DELETE,
+    AclOperation.DESCRIBE_CONFIGS,
+    AclOperation.ALTER_CONFIGS,
+  ],
   [ResourceType.CLUSTER]: [
     AclOperation.CREATE,
     AclOperation.CLUSTER_ACTION,

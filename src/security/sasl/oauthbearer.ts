@@ -223,16 +223,22 @@ export function jwksValidator(options: JwksOptions): TokenValidator {
     if (!key) return { ok: false, status: 'invalid_token', reason: 'signed with an unknown key' };
     const signed = Buffer.from(`${parts[0]}.${parts[1]}`, 'ascii');
     const signature = Buffer.from(parts[2], 'base64url');
-    const ok = verifySignature(
-      alg.hash,
-      signed,
-      alg.dsa
-        ? { key, dsaEncoding: 'ieee-p1363' }
-        : alg.pss
-          ? { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST }
-          : key,
-      signature,
-    );
+    let ok: boolean;
+    // A key of another type than the algorithm names (an EC key for RS256...) makes verify throw.
+    try {
+      ok = verifySignature(
+        alg.hash,
+        signed,
+        alg.dsa
+          ? { key, dsaEncoding: 'ieee-p1363' }
+          : alg.pss
+            ? { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST }
+            : key,
+        signature,
+      );
+    } catch {
+      ok = false;
+    }
     if (!ok) return { ok: false, status: 'invalid_token', reason: 'bad signature' };
     if (options.issuer !== undefined && payload.iss !== options.issuer)
       return { ok: false, status: 'invalid_token', reason: 'unexpected issuer' };
