@@ -30,6 +30,7 @@ import { ProducerIdManager } from './producer-ids.js';
 import { LocalMetadataLog } from './raft-io/local-metadata-log.js';
 import { toLogConfig } from './replica/log-config.js';
 import { ReplicaManager } from './replica/replica-manager.js';
+import { BrokerSecurity } from './security/broker-security.js';
 import { type BoundListener, type ListenerSpec, SocketServer } from './server/listener.js';
 
 const INTERNAL_TOPICS = new Set([OFFSETS_TOPIC, '__transaction_state']);
@@ -207,6 +208,11 @@ export class BrokerNode {
       log: log.child('group-coordinator'),
     });
     controller.onImage((image, previous) => groups.onMetadataImage(image, previous, config.nodeId));
+    // Listener security (TLS, SASL), the authorizer and quotas; a bad store or JAAS line stops the start.
+    const securityBuilt = BrokerSecurity.create(config, brokerListeners(config), () => controller.image, log);
+    if (!securityBuilt.ok) throw new Error(securityBuilt.error);
+    const security = securityBuilt.value;
+    controller.onImage((image) => security.onImage(image, topicConfigs.current));
     const services: BrokerServices = {
       nodeId: config.nodeId,
       clusterId: options.clusterId,
@@ -222,10 +228,13 @@ export class BrokerNode {
       logDir,
       diskSpace: () => diskSpace(logDir, options.storage === 'memory'),
       groups,
+      access: security.access,
+      security,
     };
     const registry = new Registry(HANDLERS, services, log.child('registry'));
     const server = new SocketServer({
-      listeners: brokerListeners(config),
+      listeners: security.specs(brokerListeners(config)),
+      authentication: security.authentication(),
       limits: {
         frameBytesMax: config.socketRequestBytesMax,
         pendingResponsesMax: 256,
@@ -233,12 +242,13 @@ export class BrokerNode {
       },
       connectionsMax: config.maxConnections,
       connectionIdleMsMax: config.connectionsIdleMsMax,
-      dispatcher: registry,
+      dispatcher: security.gate(registry),
       log: log.child('server'),
       // Sockets keep wall-clock time whatever the clock: idle sweeps and drains are about real connections.
       now: options.now ?? Date.now,
     });
     // Metrics read the components built above; requests are timed only when metrics are on.
+    security.attach(server);
     metrics.attach({
       replicas,
       controller,

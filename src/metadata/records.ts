@@ -1,7 +1,9 @@
 // KRaft metadata records as they sit in the metadata log: each record value is
 // uvarint frame version (1) | uvarint record type | uvarint record version | the record, flexible.
 import {
+  AccessControlEntryRecord,
   BrokerRegistrationChangeRecord,
+  ClientQuotaRecord,
   ConfigRecord,
   FeatureLevelRecord,
   FenceBrokerRecord,
@@ -10,10 +12,13 @@ import {
   PartitionRecord,
   ProducerIdsRecord,
   RegisterBrokerRecord,
+  RemoveAccessControlEntryRecord,
   RemoveTopicRecord,
+  RemoveUserScramCredentialRecord,
   TopicRecord,
   UnfenceBrokerRecord,
   UnregisterBrokerRecord,
+  UserScramCredentialRecord,
 } from '../protocol/internal/metadata-records.js';
 import { DecodeError } from '../protocol/primitives/decode-error.js';
 import { Reader } from '../protocol/primitives/reader.js';
@@ -38,6 +43,11 @@ const KINDS = {
   ProducerIds: { decl: ProducerIdsRecord, version: 0 },
   BrokerRegistrationChange: { decl: BrokerRegistrationChangeRecord, version: 0 },
   NoOp: { decl: NoOpRecord, version: 0 },
+  UserScramCredential: { decl: UserScramCredentialRecord, version: 0 },
+  RemoveUserScramCredential: { decl: RemoveUserScramCredentialRecord, version: 0 },
+  AccessControlEntry: { decl: AccessControlEntryRecord, version: 0 },
+  RemoveAccessControlEntry: { decl: RemoveAccessControlEntryRecord, version: 0 },
+  ClientQuota: { decl: ClientQuotaRecord, version: 0 },
 } as const;
 
 type Kinds = typeof KINDS;

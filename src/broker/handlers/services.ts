@@ -7,6 +7,8 @@ import type { GroupCoordinator } from '../coordinator/group/coordinator.js';
 import type { Logger } from '../logger.js';
 import type { ProducerIdManager } from '../producer-ids.js';
 import type { ReplicaManager } from '../replica/replica-manager.js';
+import type { AccessControl } from '../security/access-control.js';
+import type { BrokerSecurity } from '../security/broker-security.js';
 
 export interface AdvertisedListener {
   name: string;
@@ -41,6 +43,10 @@ export interface BrokerServices {
   diskSpace(): Promise<{ totalBytes: number; usableBytes: number }>;
   /** The classic consumer-group coordinator (JoinGroup, OffsetCommit, ...). */
   readonly groups: GroupCoordinator;
+  /** Authorization (authorizer.class.name, ACLs, super.users); allows everything without an authorizer. */
+  readonly access: AccessControl;
+  /** Listener security, client quotas and their counters. */
+  readonly security: BrokerSecurity;
 }
 
 /** One entry of a DescribeConfigs answer, in Kafka's terms. */

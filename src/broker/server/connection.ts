@@ -6,7 +6,9 @@
 // moves on to the next request while that response is pending, and still answers in order.
 import type { Socket } from 'node:net';
 import { FrameCutter } from '../../protocol/frame-cutter.js';
+import { ANONYMOUS, type KafkaPrincipal } from '../../security/principal.js';
 import type { Logger } from '../logger.js';
+import type { SaslSession } from './sasl-session.js';
 
 export type Chunks = Buffer[];
 
@@ -59,8 +61,16 @@ export class Connection {
   lastActivityMs: number;
   /** performance.now() when bytes last arrived: the receive time of the requests cut from them. */
   receivedAtMs = 0;
-  /** Per-connection state handlers may keep (SASL progress, the authenticated principal, ...). */
+  /** Per-connection state handlers may keep. */
   readonly state: Record<string, unknown> = {};
+  /** The SASL exchange of a SASL listener's connection (null on PLAINTEXT and SSL listeners). */
+  sasl: SaslSession | null = null;
+  /** The principal of a PLAINTEXT or SSL connection (the client certificate's, mapped). */
+  transportPrincipal: KafkaPrincipal = ANONYMOUS;
+  /** When the connection was accepted (the clock of `now`). */
+  readonly openedAtMs: number;
+  /** Set once the connection is to close after the responses already queued are written. */
+  private closingReason: string | null = null;
   private readonly cutter: FrameCutter;
   private readonly slots: Slot[] = [];
   private busy = false;
@@ -84,6 +94,7 @@ export class Connection {
       localPort: socket.localPort ?? 0,
     };
     this.lastActivityMs = now();
+    this.openedAtMs = this.lastActivityMs;
     this.cutter = new FrameCutter(limits.frameBytesMax);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -94,6 +105,45 @@ export class Connection {
 
   get isClosed(): boolean {
     return this.closed;
+  }
+
+  /** Who the client is: its SASL identity, else its certificate's, else User:ANONYMOUS. */
+  get principal(): KafkaPrincipal {
+    return this.sasl ? this.sasl.principal : this.transportPrincipal;
+  }
+
+  /** False while a SASL connection has not authenticated (or is re-authenticating, which keeps it). */
+  get authenticated(): boolean {
+    return this.sasl === null || this.sasl.authenticated;
+  }
+
+  /** The largest frame read from now on (sasl.server.max.receive.size before authentication). */
+  setFrameBytesMax(bytes: number, limitName: string): void {
+    this.cutter.frameBytesMax = bytes;
+    this.frameLimitName = limitName;
+  }
+
+  private frameLimitName = 'socket.request.max.bytes';
+
+  /** Reads nothing more, and closes once the responses already queued are written. */
+  closeAfterResponses(reason: string): void {
+    if (this.closingReason !== null || this.closed) return;
+    this.closingReason = reason;
+    this.socket.pause();
+    // Called from inside a handler: the answer is not queued yet; pump() closes once it is written.
+  }
+
+  private closeIfDone(): void {
+    if (this.closingReason === null || this.closed || this.slots.length > 0 || this.busy) return;
+    this.log.info('closing connection', {
+      conn: this.info.id,
+      remote: `${this.info.remoteAddress}:${this.info.remotePort}`,
+      reason: this.closingReason,
+    });
+    this.teardown();
+    this.socket.end();
+    // A peer that never reads its last answer does not keep the socket open.
+    setTimeout(() => this.socket.destroy(), 1000).unref();
   }
 
   get pendingResponses(): number {
@@ -108,7 +158,7 @@ export class Connection {
   }
 
   private pump(): void {
-    while (!this.busy && !this.closed) {
+    while (!this.busy && !this.closed && this.closingReason === null) {
       if (this.slots.length >= this.limits.pendingResponsesMax) {
         this.pause();
         return;
@@ -117,12 +167,13 @@ export class Connection {
       if (cut.kind === 'need-more') return;
       if (cut.kind === 'too-large') {
         this.close(
-          `frame of ${cut.sizeBytes} bytes exceeds socket.request.max.bytes (${this.limits.frameBytesMax})`,
+          `frame of ${cut.sizeBytes} bytes exceeds ${this.frameLimitName} (${this.cutter.frameBytesMax})`,
         );
         return;
       }
       this.process(cut.frame);
     }
+    this.closeIfDone();
   }
 
   private process(frame: Buffer): void {
@@ -158,6 +209,7 @@ export class Connection {
             return;
           }
           this.fill(slot, result);
+          this.closeIfDone();
           this.pump();
         },
         (err) => this.fail(err),
@@ -189,6 +241,10 @@ export class Connection {
     }
     this.socket.uncork();
     this.lastActivityMs = this.now();
+    if (this.closingReason !== null) {
+      this.closeIfDone();
+      return;
+    }
     if (this.socket.writableLength > this.limits.writeBufferBytesMax) this.pause();
     else this.maybeResume();
   }

@@ -172,7 +172,7 @@ export async function startServer(options: StartOptions): Promise<number> {
   const l = node.listeners[0];
   const elapsedMs = Math.round(performance.now() - startedMs);
   console.log(
-    `Samsa broker ${config.nodeId} ready on ${l.name}://${l.host || '0.0.0.0'}:${l.boundPort} (cluster ${clusterId}${options.memory ? ', in memory' : ''}) in ${elapsedMs} ms`,
+    `Samsa broker ${config.nodeId} ready on ${node.listeners.map((b) => `${b.name}://${b.host || '0.0.0.0'}:${b.boundPort}`).join(',')} (cluster ${clusterId}${options.memory ? ', in memory' : ''}) in ${elapsedMs} ms`,
   );
   const m = node.metricsAddress;
   if (m) console.log(`Metrics on http://${m.host || '0.0.0.0'}:${m.port}/metrics (health: /health, /ready)`);
