@@ -23,6 +23,15 @@ import type {
   ConfigResourceType,
 } from './admin-configs.js';
 import * as configs from './admin-configs.js';
+import * as security from './admin-security.js';
+import type {
+  AclBinding,
+  AclFilter,
+  QuotaEntity,
+  QuotaEntry,
+  ScramAlteration,
+  ScramUserDescription,
+} from './admin-security.js';
 import type { GroupDescription, GroupListing } from './admin-groups.js';
 import * as groups from './admin-groups.js';
 import { type PartitionRead, type ReadFrom, type ReadOptions, readRecords } from './admin-records.js';
@@ -51,6 +60,19 @@ export type {
   ConfigSource,
 } from './admin-configs.js';
 export type { GroupDescription, GroupListing, GroupMemberDescription } from './admin-groups.js';
+export type {
+  AclBinding,
+  AclFilter,
+  AclOperationName,
+  AclPatternType,
+  AclPermission,
+  AclResourceType,
+  QuotaEntity,
+  QuotaEntry,
+  ScramAlteration,
+  ScramMechanismName,
+  ScramUserDescription,
+} from './admin-security.js';
 export type { PartitionRead, ReadFrom, ReadOptions } from './admin-records.js';
 
 export interface NewTopic {
@@ -346,6 +368,58 @@ export class Admin {
     options: AdminCallOptions & { validateOnly?: boolean } = {},
   ): Promise<void> {
     return configs.incrementalAlterConfigs(this.cluster, changes, options, this.timeout(options));
+  }
+
+  /** Creates ACLs (needs ALTER on the cluster). */
+  createAcls(acls: readonly AclBinding[], options: AdminCallOptions = {}): Promise<void> {
+    return security.createAcls(this.cluster, acls, this.timeout(options));
+  }
+
+  /** The ACLs a filter selects (all of them for an empty filter). */
+  describeAcls(filter: AclFilter = {}, options: AdminCallOptions = {}): Promise<AclBinding[]> {
+    return security.describeAcls(this.cluster, filter, this.timeout(options));
+  }
+
+  /** Deletes the ACLs each filter selects; returns them, per filter. */
+  deleteAcls(filters: readonly AclFilter[], options: AdminCallOptions = {}): Promise<AclBinding[][]> {
+    return security.deleteAcls(this.cluster, filters, this.timeout(options));
+  }
+
+  /** Creates, replaces or deletes SCRAM credentials; passwords are salted and hashed before they leave. */
+  alterUserScramCredentials(
+    alterations: readonly ScramAlteration[],
+    options: AdminCallOptions = {},
+  ): Promise<void> {
+    return security.alterUserScramCredentials(this.cluster, alterations, this.timeout(options));
+  }
+
+  /** SCRAM mechanisms and iterations of the named users (every user without names). */
+  describeUserScramCredentials(
+    users?: readonly string[],
+    options: AdminCallOptions = {},
+  ): Promise<ScramUserDescription[]> {
+    return security.describeUserScramCredentials(this.cluster, users, this.timeout(options));
+  }
+
+  /** Sets (a number) or removes (null) client quotas of user and client-id entities. */
+  alterClientQuotas(
+    changes: readonly { entity: QuotaEntity; quotas: Record<string, number | null> }[],
+    options: AdminCallOptions = {},
+  ): Promise<void> {
+    return security.alterClientQuotas(this.cluster, changes, this.timeout(options));
+  }
+
+  /** Stored client quotas matching a filter (see QuotaEntity; `anyUser`/`anyClientId` match any name). */
+  describeClientQuotas(
+    filter: { user?: string | null; clientId?: string | null; anyUser?: boolean; anyClientId?: boolean } = {},
+    options: AdminCallOptions & { strict?: boolean } = {},
+  ): Promise<QuotaEntry[]> {
+    return security.describeClientQuotas(
+      this.cluster,
+      filter,
+      options.strict ?? false,
+      this.timeout(options),
+    );
   }
 
   /** Groups known to every broker. */

@@ -28,7 +28,9 @@ export type ClientErrorCode =
   | 'NO_OFFSET'
   | 'ILLEGAL_STATE'
   | 'INVALID_ARGUMENT'
-  | 'MULTIPLE_ERRORS';
+  | 'MULTIPLE_ERRORS'
+  | 'SASL_AUTHENTICATION_FAILED'
+  | 'SSL_AUTHENTICATION_FAILED';
 
 export class KafkaError extends Error {
   override readonly name = 'KafkaError';

@@ -104,6 +104,7 @@ export class ScramServer implements SaslServer {
   private gs2Header = '';
   private serverFirst = '';
   private nonce = '';
+  private clientNonce = '';
   /** Extensions of the client's first message (Kafka uses `tokenauth=true` for delegation tokens). */
   extensions = new Map<string, string>();
 
@@ -148,6 +149,7 @@ export class ScramServer implements SaslServer {
     this.credential = credential;
     this.clientFirstBare = m[3];
     this.gs2Header = text.slice(0, text.length - m[3].length);
+    this.clientNonce = clientNonce;
     this.nonce = clientNonce + this.serverNonce();
     this.serverFirst = `r=${this.nonce},s=${credential.salt.toString('base64')},i=${credential.iterations}`;
     this.state = 'final';
@@ -161,7 +163,11 @@ export class ScramServer implements SaslServer {
     const proofAt = text.lastIndexOf(',p=');
     if (!attrs || proofAt < 0 || attrs[0]?.[0] !== 'c' || attrs[1]?.[0] !== 'r' || attrs.at(-1)?.[0] !== 'p')
       return { kind: 'failed', reason: 'invalid SCRAM client-final message' };
-    if (attrs[1][1] !== this.nonce)
+    // The combined nonce, exactly (CVE-2024-56128 was a broker accepting any prefix before it). One
+    // other form is taken: librdkafka before 2.6.1 sends its own nonce again in front of the combined
+    // one (Debian's kcat 1.7 / librdkafka 2.0.2 does); the server's random part is still required.
+    const echoed = attrs[1][1];
+    if (echoed !== this.nonce && echoed !== this.clientNonce + this.nonce)
       return { kind: 'failed', reason: 'the nonce does not match the exchange' };
     // Without channel binding, c= carries the client-first message's gs2 header, base64-encoded.
     const binding = Buffer.from(attrs[0][1], 'base64').toString('utf8');
