@@ -19,6 +19,8 @@ export const LOG_COMPONENTS = [
   'registry',
   'server',
   'metrics',
+  'authenticator',
+  'authorizer',
 ] as const;
 
 export interface LogLevels {

@@ -43,7 +43,8 @@ const SOURCES: Record<string, readonly string[]> = {
   responses: ['topicData', 'topics', 'resources', 'topicNames'],
   partitionResponses: ['partitionData', 'partitions'],
   partitions: ['partitionIndexes', 'partitionData'],
-  results: ['resources', 'topics', 'groupsNames'],
+  results: ['resources', 'topics', 'groupsNames', 'creations', 'users', 'upsertions'],
+  filterResults: ['filters'],
   coordinators: ['coordinatorKeys'],
 };
 /** API-specific exceptions: response arrays that have no counterpart in the request. */

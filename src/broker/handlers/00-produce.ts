@@ -14,6 +14,7 @@ import type {
 } from '../../protocol/messages/index.js';
 import { recordsBuffer } from '../../protocol/schema/declaration.js';
 import type { ProduceOutcome } from '../replica/partition.js';
+import { AclOperation, allowed, allowedNames, ResourceType } from './authorize.js';
 import { CloseConnection, handler, later, NO_RESPONSE, type RequestContext } from './handler.js';
 
 type PartitionResult = ProduceResponsePartitionProduceResponse;
@@ -29,6 +30,18 @@ export const produce = handler<ProduceRequest, ProduceResponse>({
     const acksValid = req.acks === 0 || req.acks === 1 || req.acks === -1;
     const pending: Promise<unknown>[] = [];
     let failed = false;
+    // Authorization first: a transactional produce needs WRITE on its transactional id, every topic
+    // WRITE on the topic (CVE-2018-17196: every path that writes is checked).
+    const txnDenied =
+      req.transactionalId !== null &&
+      req.transactionalId !== undefined &&
+      !allowed(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId);
+    const writable = allowedNames(
+      ctx,
+      AclOperation.WRITE,
+      ResourceType.TOPIC,
+      req.topicData.map((t) => t.name),
+    );
     const responses = req.topicData.map((t) => ({
       name: t.name,
       partitionResponses: t.partitionData.map((pd) => {
@@ -41,9 +54,13 @@ export const produce = handler<ProduceRequest, ProduceResponse>({
           recordErrors: [],
           errorMessage: null,
         };
-        const outcome = acksValid
-          ? appendOne(ctx, t.name, pd.index, pd.records, req.acks, nowMs)
-          : refusal(ErrorCode.INVALID_REQUIRED_ACKS, `acks must be 0, 1 or -1, not ${req.acks}`);
+        const outcome = txnDenied
+          ? refusal(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, null)
+          : !writable.has(t.name)
+            ? refusal(ErrorCode.TOPIC_AUTHORIZATION_FAILED, null)
+            : acksValid
+              ? appendOne(ctx, t.name, pd.index, pd.records, req.acks, nowMs)
+              : refusal(ErrorCode.INVALID_REQUIRED_ACKS, `acks must be 0, 1 or -1, not ${req.acks}`);
         if (outcome instanceof Promise) pending.push(outcome.then((o) => Object.assign(entry, o)));
         else {
           Object.assign(entry, outcome);

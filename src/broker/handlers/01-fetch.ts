@@ -15,6 +15,7 @@ import type {
 } from '../../protocol/messages/index.js';
 import { ZERO_UUID } from '../../protocol/schema/codec.js';
 import type { Partition } from '../replica/partition.js';
+import { AclOperation, allowedNames, allowedOnCluster, ResourceType } from './authorize.js';
 import { handler, later, type RequestContext } from './handler.js';
 
 interface Wanted {
@@ -55,15 +56,19 @@ function planFetch(ctx: RequestContext, req: FetchRequest): TopicPlan[] {
   const replicas = ctx.services.replicas;
   const image = ctx.services.metadata();
   const byId = ctx.version >= 13;
+  const readable = readableTopics(ctx, req, image, byId);
   return req.topics.map((t) => {
     const topicInfo = byId
       ? image.topicsById.get(t.topicId ?? ZERO_UUID)
       : image.topicsByName.get(t.topic ?? '');
     const name = byId ? (topicInfo?.name ?? '') : (t.topic ?? '');
+    const denied = (topicInfo || !byId) && !readable(name);
     const parts = t.partitions.map((p): Wanted => {
-      const partition = topicInfo ? (replicas.get(topicInfo.name, p.partition) ?? null) : null;
+      const partition = topicInfo && !denied ? (replicas.get(topicInfo.name, p.partition) ?? null) : null;
       let errorCode: number = ErrorCode.NONE;
-      if (!topicInfo) errorCode = byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+      if (denied) errorCode = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+      else if (!topicInfo)
+        errorCode = byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
       else if (!partition)
         errorCode = topicInfo.partitions[p.partition]
           ? ErrorCode.NOT_LEADER_OR_FOLLOWER
@@ -80,6 +85,28 @@ function planFetch(ctx: RequestContext, req: FetchRequest): TopicPlan[] {
     });
     return { topic: name, topicId: t.topicId ?? topicInfo?.id ?? ZERO_UUID, parts };
   });
+}
+
+/**
+ * Which topics the request may read: a consumer needs READ on each topic; a fetch naming a replica id
+ * is a follower's and needs CLUSTER_ACTION instead (CVE-2018-1288: the field alone proves nothing).
+ */
+function readableTopics(
+  ctx: RequestContext,
+  req: FetchRequest,
+  image: ReturnType<RequestContext['services']['metadata']>,
+  byId: boolean,
+): (name: string) => boolean {
+  const replicaId = req.replicaState?.replicaId ?? req.replicaId ?? -1;
+  if (replicaId >= 0) {
+    const ok = allowedOnCluster(ctx, AclOperation.CLUSTER_ACTION);
+    return () => ok;
+  }
+  const names = req.topics.map((t) =>
+    byId ? (image.topicsById.get(t.topicId ?? ZERO_UUID)?.name ?? '') : (t.topic ?? ''),
+  );
+  const allowedSet = allowedNames(ctx, AclOperation.READ, ResourceType.TOPIC, names.filter(Boolean));
+  return (name) => allowedSet.has(name);
 }
 
 interface Gathered {

@@ -9,6 +9,7 @@ import type {
   ListOffsetsResponseListOffsetsPartitionResponse,
 } from '../../protocol/messages/index.js';
 import { handler, type RequestContext } from './handler.js';
+import { AclOperation, allowedNames, ResourceType } from './authorize.js';
 import { partitionOrError } from './partition-lookup.js';
 
 type PartitionResponse = ListOffsetsResponseListOffsetsPartitionResponse;
@@ -20,12 +21,20 @@ export const listOffsets = handler<ListOffsetsRequest, ListOffsetsResponse>({
   async handle(ctx, req) {
     const readCommitted = (req.isolationLevel ?? 0) === 1;
     const topics = [];
+    const describable = allowedNames(
+      ctx,
+      AclOperation.DESCRIBE,
+      ResourceType.TOPIC,
+      req.topics.map((t) => t.name),
+    );
     for (const t of req.topics) {
       const partitions = [];
       for (const p of t.partitions)
-        partitions.push(
-          await lookup(ctx, t.name, p.partitionIndex, p.timestamp, p.currentLeaderEpoch, readCommitted),
-        );
+        if (!describable.has(t.name)) partitions.push(deniedPartition(p.partitionIndex));
+        else
+          partitions.push(
+            await lookup(ctx, t.name, p.partitionIndex, p.timestamp, p.currentLeaderEpoch, readCommitted),
+          );
       topics.push({ name: t.name, partitions });
     }
     return { throttleTimeMs: 0, topics };
@@ -68,5 +77,16 @@ async function lookup(
     timestamp: found.timestamp,
     offset: found.offset,
     leaderEpoch: found.leaderEpoch,
+  };
+}
+
+function deniedPartition(index: number) {
+  return {
+    partitionIndex: index,
+    errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+    oldStyleOffsets: [],
+    timestamp: -1,
+    offset: -1,
+    leaderEpoch: -1,
   };
 }

@@ -10,6 +10,7 @@ import type { FindCoordinatorRequest, FindCoordinatorResponse } from '../../prot
 import { OFFSETS_TOPIC } from '../coordinator/group/settings.js';
 import { brokerEntries } from './cluster-view.js';
 import { handler, later, type RequestContext } from './handler.js';
+import { AclOperation, allowed, ResourceType, requester } from './authorize.js';
 
 const KEY_TYPE_GROUP = 0;
 const KEY_TYPE_TRANSACTION = 1;
@@ -21,9 +22,11 @@ export const findCoordinator = handler<FindCoordinatorRequest, FindCoordinatorRe
   handle(ctx, req) {
     const keyType = req.keyType ?? KEY_TYPE_GROUP;
     const keys = ctx.version >= 4 ? (req.coordinatorKeys ?? []) : [req.key ?? ''];
+    // Authorization before anything else, the creation of __consumer_offsets included.
+    const permitted = keys.filter((key) => mayDescribe(ctx, keyType, key));
     if (
       keyType === KEY_TYPE_GROUP &&
-      keys.length > 0 &&
+      permitted.length > 0 &&
       !ctx.services.metadata().topicsByName.has(OFFSETS_TOPIC)
     ) {
       return later(createOffsetsTopic(ctx).then(() => respond(ctx, keyType, keys)));
@@ -68,8 +71,31 @@ interface Located {
   errorMessage: string | null;
 }
 
+/** DESCRIBE on the group or the transactional id the key names. */
+function mayDescribe(ctx: RequestContext, keyType: number, key: string): boolean {
+  if (keyType === KEY_TYPE_GROUP) return allowed(ctx, AclOperation.DESCRIBE, ResourceType.GROUP, key);
+  if (keyType === KEY_TYPE_TRANSACTION)
+    return allowed(ctx, AclOperation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, key);
+  return true;
+}
+
 function locate(ctx: RequestContext, image: MetadataImage, keyType: number, key: string): Located {
   const none = (errorCode: number) => ({ nodeId: -1, host: '', port: -1, errorCode, errorMessage: null });
+  if (
+    ctx.services.access.enabled &&
+    !ctx.services.access.authorize(
+      requester(ctx),
+      AclOperation.DESCRIBE,
+      keyType === KEY_TYPE_GROUP ? ResourceType.GROUP : ResourceType.TRANSACTIONAL_ID,
+      key,
+      false,
+    )
+  )
+    return none(
+      keyType === KEY_TYPE_GROUP
+        ? ErrorCode.GROUP_AUTHORIZATION_FAILED
+        : ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+    );
   if (keyType === KEY_TYPE_TRANSACTION) return none(ErrorCode.COORDINATOR_NOT_AVAILABLE);
   if (keyType !== KEY_TYPE_GROUP) return none(ErrorCode.INVALID_REQUEST);
   const topic = image.topicsByName.get(OFFSETS_TOPIC);

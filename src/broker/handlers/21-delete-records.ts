@@ -4,6 +4,7 @@
 import { ErrorCode } from '../../protocol/errors.js';
 import type { DeleteRecordsRequest, DeleteRecordsResponse } from '../../protocol/messages/index.js';
 import { handler } from './handler.js';
+import { AclOperation, allowedNames, ResourceType } from './authorize.js';
 import { partitionOrError } from './partition-lookup.js';
 
 export const deleteRecords = handler<DeleteRecordsRequest, DeleteRecordsResponse>({
@@ -11,12 +12,20 @@ export const deleteRecords = handler<DeleteRecordsRequest, DeleteRecordsResponse
   minVersion: 0,
   maxVersion: 2,
   handle(ctx, req) {
+    const deletable = allowedNames(
+      ctx,
+      AclOperation.DELETE,
+      ResourceType.TOPIC,
+      req.topics.map((t) => t.name),
+    );
     return {
       throttleTimeMs: 0,
       topics: req.topics.map((t) => ({
         name: t.name,
         partitions: t.partitions.map((pr) => {
-          const p = partitionOrError(ctx, t.name, pr.partitionIndex);
+          const p = deletable.has(t.name)
+            ? partitionOrError(ctx, t.name, pr.partitionIndex)
+            : ErrorCode.TOPIC_AUTHORIZATION_FAILED;
           if (typeof p === 'number')
             return { partitionIndex: pr.partitionIndex, lowWatermark: -1, errorCode: p };
           const offset = pr.offset === -1 ? p.highWatermark : pr.offset;

@@ -7,6 +7,7 @@ import type {
   OffsetForLeaderEpochResponse,
 } from '../../protocol/messages/index.js';
 import { handler } from './handler.js';
+import { AclOperation, allowedNames, allowedOnCluster, ResourceType } from './authorize.js';
 import { partitionOrError } from './partition-lookup.js';
 
 export const offsetForLeaderEpoch = handler<OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse>({
@@ -14,12 +15,24 @@ export const offsetForLeaderEpoch = handler<OffsetForLeaderEpochRequest, OffsetF
   minVersion: 0,
   maxVersion: 4,
   handle(ctx, req) {
+    // Brokers ask with CLUSTER_ACTION; consumers (KIP-320) need DESCRIBE on the topic.
+    const describable = allowedOnCluster(ctx, AclOperation.CLUSTER_ACTION, false)
+      ? null
+      : allowedNames(
+          ctx,
+          AclOperation.DESCRIBE,
+          ResourceType.TOPIC,
+          req.topics.map((t) => t.topic),
+        );
     return {
       throttleTimeMs: 0,
       topics: req.topics.map((t) => ({
         topic: t.topic,
         partitions: t.partitions.map((pr) => {
-          const p = partitionOrError(ctx, t.topic, pr.partition);
+          const p =
+            describable && !describable.has(t.topic)
+              ? ErrorCode.TOPIC_AUTHORIZATION_FAILED
+              : partitionOrError(ctx, t.topic, pr.partition);
           const fail = (errorCode: number) => ({
             errorCode,
             partition: pr.partition,

@@ -2,6 +2,7 @@
 // or BROKER resource; `validate_only` checks without changing anything.
 import type { AlterConfigsRequest, AlterConfigsResponse } from '../../protocol/messages/index.js';
 import { handler } from './handler.js';
+import { AclOperation, configResourceDenied } from './authorize.js';
 
 export const alterConfigs = handler<AlterConfigsRequest, AlterConfigsResponse>({
   apiKey: 33,
@@ -10,6 +11,16 @@ export const alterConfigs = handler<AlterConfigsRequest, AlterConfigsResponse>({
   async handle(ctx, req) {
     const responses = [];
     for (const r of req.resources) {
+      const denied = configResourceDenied(ctx, AclOperation.ALTER_CONFIGS, r.resourceType, r.resourceName);
+      if (denied !== null) {
+        responses.push({
+          errorCode: denied,
+          errorMessage: null,
+          resourceType: r.resourceType,
+          resourceName: r.resourceName,
+        });
+        continue;
+      }
       const outcome = await ctx.services.configs.alter(
         r.resourceType,
         r.resourceName,

@@ -3,12 +3,15 @@
 import { ErrorCode } from '../../protocol/errors.js';
 import type { DescribeLogDirsRequest, DescribeLogDirsResponse } from '../../protocol/messages/index.js';
 import { handler } from './handler.js';
+import { AclOperation, allowedOnCluster } from './authorize.js';
 
 export const describeLogDirs = handler<DescribeLogDirsRequest, DescribeLogDirsResponse>({
   apiKey: 35,
   minVersion: 0,
   maxVersion: 4,
   async handle(ctx, req) {
+    if (!allowedOnCluster(ctx, AclOperation.DESCRIBE))
+      return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, results: [] };
     const wanted =
       req.topics === null ? null : new Map(req.topics.map((t) => [t.topic, new Set(t.partitions)]));
     const byTopic = new Map<

@@ -1,14 +1,30 @@
 // CreatePartitions, versions 0-3: raises a topic's partition count, with optional manual assignments;
 // `validate_only` checks without changing anything.
+import { ErrorCode } from '../../protocol/errors.js';
 import type { CreatePartitionsRequest, CreatePartitionsResponse } from '../../protocol/messages/index.js';
 import { handler } from './handler.js';
+import { AclOperation, allowedNames, ResourceType } from './authorize.js';
 
 export const createPartitions = handler<CreatePartitionsRequest, CreatePartitionsResponse>({
   apiKey: 37,
   minVersion: 0,
   maxVersion: 3,
   async handle(ctx, req) {
-    const results = await ctx.services.controller.createPartitions(req.topics, req.validateOnly);
+    const alterable = allowedNames(
+      ctx,
+      AclOperation.ALTER,
+      ResourceType.TOPIC,
+      req.topics.map((t) => t.name),
+    );
+    const done = await ctx.services.controller.createPartitions(
+      req.topics.filter((t) => alterable.has(t.name)),
+      req.validateOnly,
+    );
+    const results = req.topics.map((t) =>
+      alterable.has(t.name)
+        ? (done.shift() as (typeof done)[number])
+        : { name: t.name, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: null },
+    );
     return { throttleTimeMs: 0, results };
   },
 });

@@ -3,6 +3,7 @@
 import type { DescribeClusterRequest, DescribeClusterResponse } from '../../protocol/messages/index.js';
 import { brokerEntries, NOT_REQUESTED } from './cluster-view.js';
 import { handler } from './handler.js';
+import { clusterOperations } from './authorize.js';
 
 const ENDPOINT_TYPE_BROKER = 1;
 
@@ -10,7 +11,7 @@ export const describeCluster = handler<DescribeClusterRequest, DescribeClusterRe
   apiKey: 60,
   minVersion: 0,
   maxVersion: 1,
-  handle(ctx) {
+  handle(ctx, req) {
     const image = ctx.services.metadata();
     return {
       throttleTimeMs: 0,
@@ -25,7 +26,9 @@ export const describeCluster = handler<DescribeClusterRequest, DescribeClusterRe
         port: b.port,
         rack: b.rack,
       })),
-      clusterAuthorizedOperations: NOT_REQUESTED,
+      clusterAuthorizedOperations: req.includeClusterAuthorizedOperations
+        ? clusterOperations(ctx)
+        : NOT_REQUESTED,
     };
   },
 });

@@ -3,6 +3,7 @@
 import { ErrorCode } from '../../protocol/errors.js';
 import type { DescribeProducersRequest, DescribeProducersResponse } from '../../protocol/messages/index.js';
 import { handler } from './handler.js';
+import { AclOperation, allowedNames, ResourceType } from './authorize.js';
 import { partitionOrError } from './partition-lookup.js';
 
 export const describeProducers = handler<DescribeProducersRequest, DescribeProducersResponse>({
@@ -10,12 +11,20 @@ export const describeProducers = handler<DescribeProducersRequest, DescribeProdu
   minVersion: 0,
   maxVersion: 0,
   handle(ctx, req) {
+    const readable = allowedNames(
+      ctx,
+      AclOperation.READ,
+      ResourceType.TOPIC,
+      req.topics.map((t) => t.name),
+    );
     return {
       throttleTimeMs: 0,
       topics: req.topics.map((t) => ({
         name: t.name,
         partitions: t.partitionIndexes.map((index) => {
-          const p = partitionOrError(ctx, t.name, index);
+          const p = readable.has(t.name)
+            ? partitionOrError(ctx, t.name, index)
+            : ErrorCode.TOPIC_AUTHORIZATION_FAILED;
           if (typeof p === 'number')
             return { partitionIndex: index, errorCode: p, errorMessage: null, activeProducers: [] };
           const activeProducers = p.log.activeProducers().map((e) => ({

@@ -11,6 +11,7 @@ import type {
 import { ZERO_UUID } from '../../protocol/schema/codec.js';
 import { NOT_REQUESTED, partitionEntry } from './cluster-view.js';
 import { handler } from './handler.js';
+import { AclOperation, allowedNames, ResourceType } from './authorize.js';
 
 /** Kafka's cap on partitions per response (max.request.partition.size.limit default). */
 const PARTITIONS_PER_RESPONSE_MAX = 2000;
@@ -27,12 +28,19 @@ export const describeTopicPartitions = handler<
     const names =
       req.topics.length === 0 ? [...image.topicsByName.keys()] : [...new Set(req.topics.map((t) => t.name))];
     names.sort();
+    // A listing shows only DESCRIBE-able topics; a named topic the principal may not see is refused.
+    const listing = req.topics.length === 0;
+    const visible = allowedNames(ctx, AclOperation.DESCRIBE, ResourceType.TOPIC, names, !listing);
     const cursor = req.cursor;
     let budget = Math.min(Math.max(req.responsePartitionLimit, 1), PARTITIONS_PER_RESPONSE_MAX);
     const topics: DescribeTopicPartitionsResponseTopic[] = [];
     let nextCursor: DescribeTopicPartitionsResponse['nextCursor'] = null;
     for (const name of names) {
       if (cursor && name < cursor.topicName) continue;
+      if (!visible.has(name)) {
+        if (!listing) topics.push({ ...unknownTopic(name), errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED });
+        continue;
+      }
       const topic = image.topicsByName.get(name);
       if (!topic) {
         topics.push(unknownTopic(name));

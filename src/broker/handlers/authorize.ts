@@ -1,6 +1,7 @@
 // The one way handlers authorize (DESIGN.md §1.3: decode → authorize → validate → ...): who asks is the
 // connection's principal and address, never a field of the request (CVE-2018-1288) or its client id
 // (KIP-1246). Without an authorizer every call answers yes.
+import { ErrorCode } from '../../protocol/errors.js';
 import { API_DECLS } from '../../protocol/messages/index.js';
 import { AclOperation, CLUSTER_RESOURCE, ResourceType } from '../../security/acl/types.js';
 import type { Requester } from '../security/access-control.js';
@@ -67,4 +68,32 @@ export function authorizedOperations(
   resourceName: string,
 ): number {
   return ctx.services.access.authorizedOperations(requester(ctx), resourceType, resourceName);
+}
+
+/**
+ * Whether the principal may describe or alter a config resource (DescribeConfigs, AlterConfigs,
+ * IncrementalAlterConfigs): topics on the topic, brokers and broker loggers on the cluster, groups on
+ * the group. Null when allowed, else Kafka's error code.
+ */
+export function configResourceDenied(
+  ctx: RequestContext,
+  operation: AclOperation,
+  resourceType: number,
+  resourceName: string,
+): number | null {
+  if (resourceType === 2)
+    return allowed(ctx, operation, ResourceType.TOPIC, resourceName)
+      ? null
+      : ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+  if (resourceType === 32)
+    return allowed(ctx, operation, ResourceType.GROUP, resourceName)
+      ? null
+      : ErrorCode.GROUP_AUTHORIZATION_FAILED;
+  return allowedOnCluster(ctx, operation) ? null : ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
+}
+
+/** The cluster's authorized-operations field: 0 unless the principal may DESCRIBE the cluster. */
+export function clusterOperations(ctx: RequestContext): number {
+  if (!allowedOnCluster(ctx, AclOperation.DESCRIBE, false)) return 0;
+  return authorizedOperations(ctx, ResourceType.CLUSTER, CLUSTER_RESOURCE);
 }
