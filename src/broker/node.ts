@@ -232,6 +232,15 @@ export class BrokerNode {
       security,
     };
     const registry = new Registry(HANDLERS, services, log.child('registry'));
+    registry.onAnswer = (ctx, request, response) =>
+      security.answered({
+        apiKey: ctx.apiKey,
+        conn: ctx.conn,
+        clientId: ctx.header.clientId ?? '',
+        request,
+        response,
+        handlerMs: ctx.handlerMs ?? 0,
+      });
     const server = new SocketServer({
       listeners: security.specs(brokerListeners(config)),
       authentication: security.authentication(),

@@ -1,6 +1,12 @@
 // The public surface of the client.
 
 export type {
+  AclBinding,
+  AclFilter,
+  AclOperationName,
+  AclPatternType,
+  AclPermission,
+  AclResourceType,
   AdminCallOptions,
   AlterConfigOp,
   BrokerApiVersions,
@@ -19,8 +25,13 @@ export type {
   PartitionRead,
   QuorumDescription,
   QuorumReplica,
+  QuotaEntity,
+  QuotaEntry,
   ReadFrom,
   ReadOptions,
+  ScramAlteration,
+  ScramMechanismName,
+  ScramUserDescription,
   TopicDescription,
 } from './admin.js';
 export { Admin } from './admin.js';

@@ -12,6 +12,8 @@ export interface RequestContext {
   readonly services: BrokerServices;
   /** The API ranges this broker advertises (computed from the registry). */
   readonly supportedApis: readonly ApiRange[];
+  /** Time the handler ran synchronously (ms), set by the registry (request_percentage quotas). */
+  handlerMs?: number;
 }
 
 export interface ApiRange {

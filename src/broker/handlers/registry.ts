@@ -48,6 +48,9 @@ export class Registry implements Dispatcher {
   interceptor: RequestInterceptor | null = null;
   /** Per-API request counts, errors and total time; null when metrics are off. */
   requestStats: RequestStats | null = null;
+  /** Sees every answer before it is encoded (client quotas set its throttle time). */
+  onAnswer: ((ctx: RequestContext, request: unknown, response: unknown, elapsedMs: number) => void) | null =
+    null;
 
   constructor(
     handlers: readonly Handler[],
@@ -103,11 +106,11 @@ export class Registry implements Dispatcher {
 
   private run(h: Handler, ctx: RequestContext, request: unknown, startMs: number): Reply {
     const intercepted = this.interceptor?.intercept(ctx, request) ?? null;
-    if (intercepted === null) return this.toReply(ctx, request, h.handle(ctx, request), startMs);
+    if (intercepted === null) return this.toReply(ctx, request, timed(h, ctx, request), startMs);
     if (!(intercepted instanceof Promise) && !intercepted.delayMs)
       return this.answer(h, ctx, request, intercepted, startMs);
     return Promise.resolve(intercepted).then(async (decided) => {
-      if (decided === null) return settle(this.toReply(ctx, request, h.handle(ctx, request), startMs));
+      if (decided === null) return settle(this.toReply(ctx, request, timed(h, ctx, request), startMs));
       if (decided.delayMs) await new Promise((r) => setTimeout(r, decided.delayMs));
       return settle(this.answer(h, ctx, request, decided, startMs));
     });
@@ -121,7 +124,7 @@ export class Registry implements Dispatcher {
     startMs: number,
   ): Reply {
     if (decided.respond !== undefined) return this.toReply(ctx, request, decided.respond, startMs);
-    return this.toReply(ctx, request, h.handle(ctx, decided.request), startMs);
+    return this.toReply(ctx, request, timed(h, ctx, decided.request), startMs);
   }
 
   private toReply(ctx: RequestContext, request: unknown, result: unknown, startMs: number): Reply {
@@ -134,6 +137,7 @@ export class Registry implements Dispatcher {
   }
 
   private encode(ctx: RequestContext, request: unknown, response: unknown, startMs: number): Chunks | null {
+    this.onAnswer?.(ctx, request, response === NO_RESPONSE ? null : response, performance.now() - startMs);
     const stats = this.requestStats;
     if (stats) {
       const nowMs = performance.now();
@@ -158,4 +162,12 @@ export class Registry implements Dispatcher {
 /** A reply as the value a connection waits for (a deferred one is waited for here). */
 async function settle(reply: Reply): Promise<Chunks | null | CloseConnection> {
   return reply instanceof Deferred ? reply.promise : reply;
+}
+
+/** Runs a handler, noting the time it held the event loop (what a request quota charges). */
+function timed(h: Handler, ctx: RequestContext, request: unknown): unknown {
+  const t0 = performance.now();
+  const result = h.handle(ctx, request);
+  ctx.handlerMs = (ctx.handlerMs ?? 0) + performance.now() - t0;
+  return result;
 }

@@ -14,6 +14,8 @@ import { type ListenerSecurity, listenerSecurity } from '../server/listener-secu
 import type { SaslEnvironment } from '../server/sasl-session.js';
 import { tlsSettings } from '../server/tls-context.js';
 import { AccessControl, checkAuthorizerConfig } from './access-control.js';
+import { ClientQuotas } from './client-quotas.js';
+import { type AnsweredRequest, applyQuotas } from './quota-hook.js';
 import { SecurityCounters } from './security-counters.js';
 
 export type Built<T> = { ok: true; value: T } | { ok: false; error: string };
@@ -27,6 +29,7 @@ export class BrokerSecurity {
   private constructor(
     private readonly listeners: ReadonlyMap<string, ListenerSecurity>,
     readonly access: AccessControl,
+    readonly quotas: ClientQuotas,
     private readonly log: Logger,
     private readonly image: () => MetadataImage,
     private readonly settings: { saslReceiveBytesMax: number; frameBytesMax: number; authTimeoutMs: number },
@@ -52,9 +55,18 @@ export class BrokerSecurity {
       if (!security.ok) return security;
       built.set(l.name, security.value);
     }
+    const window = (num: string, size: string) => ({
+      samples: Number(config.get(num)?.value ?? 11),
+      sampleMs: Number(config.get(size)?.value ?? 1) * 1000,
+    });
+    const quotas = new ClientQuotas({
+      window: window('quota.window.num', 'quota.window.size.seconds'),
+      controllerWindow: window('controller.quota.window.num', 'controller.quota.window.size.seconds'),
+    });
     const security = new BrokerSecurity(
       built,
       new AccessControl(authorizer, log.child('authorizer')),
+      quotas,
       log,
       image,
       {
@@ -99,12 +111,18 @@ export class BrokerSecurity {
     });
   }
 
+  /** Client quotas on an answer about to be sent (the registry's onAnswer hook). */
+  answered(a: AnsweredRequest): void {
+    if (this.quotas.enabled) applyQuotas(this.quotas, a, Date.now());
+  }
+
   attach(server: SocketServer): void {
     this.server = server;
   }
 
   /** A new image: ACLs re-read; listeners whose ssl.* configs changed get new certificates. */
   onImage(image: MetadataImage, config: BrokerConfig): void {
+    this.quotas.onImage(image);
     this.access.onImage(image);
     this.reloadChangedTls(config, false);
   }

@@ -249,6 +249,28 @@ export class Connection {
     else this.maybeResume();
   }
 
+  /** Until when reading is held back for a quota (performance.now() time). */
+  private throttledUntilMs = 0;
+  private throttleTimer: NodeJS.Timeout | null = null;
+
+  /**
+   * Stops reading this client's requests for `ms` (a quota's throttle time, KIP-219): responses
+   * already queued still go out; the next request is read once the time is up.
+   */
+  throttle(ms: number): void {
+    if (ms <= 0 || this.closed) return;
+    const until = performance.now() + ms;
+    if (until <= this.throttledUntilMs) return;
+    this.throttledUntilMs = until;
+    this.pause();
+    if (this.throttleTimer) clearTimeout(this.throttleTimer);
+    this.throttleTimer = setTimeout(() => {
+      this.throttleTimer = null;
+      this.maybeResume();
+    }, ms);
+    this.throttleTimer.unref();
+  }
+
   private pause(): void {
     if (!this.paused && !this.closed) {
       this.paused = true;
@@ -258,6 +280,7 @@ export class Connection {
 
   private maybeResume(): void {
     if (!this.paused || this.closed) return;
+    if (this.throttleTimer !== null && performance.now() < this.throttledUntilMs) return;
     if (
       this.slots.length < this.limits.pendingResponsesMax &&
       this.socket.writableLength <= this.limits.writeBufferBytesMax
@@ -296,6 +319,7 @@ export class Connection {
   private teardown(): void {
     if (this.closed) return;
     this.closed = true;
+    if (this.throttleTimer) clearTimeout(this.throttleTimer);
     this.slots.length = 0;
     this.onClose(this);
   }
