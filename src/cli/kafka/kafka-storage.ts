@@ -5,12 +5,15 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ensureMetaProperties, parseMetaProperties, randomClusterId } from '../../broker/meta-properties.js';
 import { loadBrokerConfig } from '../../config/index.js';
+import type { MetadataRecord } from '../../metadata/records.js';
+import { scramRecords } from '../lib/add-scram.js';
 
 const USAGE = `usage: kafka-storage.sh {info,format,random-uuid} ...
 
   random-uuid                         print a new random cluster id
   format -t CLUSTER_ID -c CONFIG      write meta.properties in every log dir of the config
          [--ignore-formatted] [--standalone]
+         [--add-scram 'SCRAM-SHA-256=[name=alice,password=alice-secret]']...
   info -c CONFIG                      show the state of the log dirs of the config`;
 
 function fail(message: string): number {
@@ -57,6 +60,8 @@ async function format(args: string[]): Promise<number> {
     return fail(`kafka-storage.sh: cluster id '${clusterId}' is not a 22-character base64 UUID`);
   const loaded = loadConfig(values.config);
   if (!loaded.ok) return fail(loaded.error);
+  const scram = scramRecords(values['add-scram'] ?? []);
+  if (typeof scram === 'string') return fail(`kafka-storage.sh: ${scram}`);
   for (const dir of loaded.config.logDirs) {
     let existing: string | null = null;
     try {
@@ -72,7 +77,19 @@ async function format(args: string[]): Promise<number> {
     if (!r.ok) return fail(`kafka-storage.sh: ${r.error}`);
     console.log(`Formatting ${dir} with metadata.version 3.9-IV0.`);
   }
+  if (scram.length > 0)
+    await bootstrapRecords(loaded.config.metadataLogDir || loaded.config.logDirs[0], scram);
   return 0;
+}
+
+/** Records a new cluster starts with, written at the start of its metadata log. */
+async function bootstrapRecords(dir: string, records: MetadataRecord[]): Promise<void> {
+  const { LocalMetadataLog } = await import('../../broker/raft-io/local-metadata-log.js');
+  const { RealFileSystem } = await import('../../storage/index.js');
+  const log = await LocalMetadataLog.open(dir, new RealFileSystem(), Date.now);
+  await log.load();
+  await log.append(records);
+  await log.close();
 }
 
 function info(args: string[]): number {
