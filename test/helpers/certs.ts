@@ -21,6 +21,8 @@ export interface TestCerts {
   /** A client certificate signed by a CA the broker does not trust. */
   rogue: { cert: string; key: string };
   read(path: string): string;
+  /** A new certificate for the broker's subject and key, as a new PEM key store file. */
+  renewBroker(): string;
   remove(): void;
 }
 
@@ -64,6 +66,7 @@ function signed(
 }
 
 export function makeCerts(): TestCerts {
+  let renewals = 0;
   const dir = mkdtempSync(join(tmpdir(), 'samsa-certs-'));
   for (const ca of ['ca', 'rogue-ca'])
     openssl(
@@ -87,7 +90,7 @@ export function makeCerts(): TestCerts {
   const broker = signed(
     dir,
     'broker',
-    '/CN=localhost/OU=brokers/O=samsa',
+    '/O=samsa/OU=brokers/CN=localhost',
     'ca',
     'subjectAltName=DNS:localhost,IP:127.0.0.1\n',
   );
@@ -125,9 +128,21 @@ export function makeCerts(): TestCerts {
     brokerPem,
     brokerP12,
     trustP12,
-    client: (name) => signed(dir, `client-${name}`, `/CN=${name}/OU=clients/O=samsa`, 'ca'),
+    client: (name) => signed(dir, `client-${name}`, `/O=samsa/OU=clients/CN=${name}`, 'ca'),
     rogue,
     read: (path) => readFileSync(path, 'utf8'),
+    renewBroker: () => {
+      const renewed = signed(
+        dir,
+        `broker-${++renewals}`,
+        '/O=samsa/OU=brokers/CN=localhost',
+        'ca',
+        'subjectAltName=DNS:localhost,IP:127.0.0.1\n',
+      );
+      const pem = join(dir, `broker-${renewals}.pem`);
+      writeFileSync(pem, readFileSync(renewed.key, 'utf8') + readFileSync(renewed.cert, 'utf8'));
+      return pem;
+    },
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
