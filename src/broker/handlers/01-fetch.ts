@@ -97,7 +97,7 @@ function readableTopics(
   image: ReturnType<RequestContext['services']['metadata']>,
   byId: boolean,
 ): (name: string) => boolean {
-  const replicaId = req.replicaState?.replicaId ?? req.replicaId ?? -1;
+  const replicaId = ctx.version >= 15 ? (req.replicaState?.replicaId ?? -1) : (req.replicaId ?? -1);
   if (replicaId >= 0) {
     const ok = allowedOnCluster(ctx, AclOperation.CLUSTER_ACTION);
     return () => ok;

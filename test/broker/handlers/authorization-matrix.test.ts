@@ -1,0 +1,844 @@
+// The authorization matrix: for every API the broker serves, a principal without the ACL Kafka asks for
+// gets Kafka's error (or does not see the topic), and with that ACL the same request goes through.
+// Then DENY against ALLOW, prefixed patterns, and the request fields that must not grant anything
+// (a replica id, a client id). The principal is a SASL/PLAIN user; ACLs are metadata records, as
+// CreateAcls leaves them.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { randomTopicId } from '../../../src/broker/controller/controller-service.js';
+import type { BrokerNode } from '../../../src/broker/node.js';
+import { createAcls, deleteAcls } from '../../../src/metadata/security-control.js';
+import { buildBatch } from '../../../src/protocol/records/record.js';
+import {
+  type AclBinding,
+  AclOperation,
+  PatternType,
+  Permission,
+  ResourceType,
+} from '../../../src/security/acl/types.js';
+import { startSecureNode } from '../../helpers/node.js';
+import { RawClient } from '../../helpers/raw-client.js';
+
+let node: BrokerNode;
+let port: number;
+let alice: RawClient;
+
+const JAAS =
+  'org.apache.kafka.common.security.plain.PlainLoginModule required user_alice="a" user_admin="b";';
+
+before(async () => {
+  const started = await startSecureNode({
+    listeners: 'SASL_PLAINTEXT://127.0.0.1:0',
+    'listener.security.protocol.map': 'SASL_PLAINTEXT:SASL_PLAINTEXT',
+    'inter.broker.listener.name': 'SASL_PLAINTEXT',
+    'sasl.enabled.mechanisms': 'PLAIN',
+    'listener.name.sasl_plaintext.plain.sasl.jaas.config': JAAS,
+    'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+    'super.users': 'User:admin',
+    'auto.create.topics.enable': 'false',
+  });
+  node = started.node;
+  port = started.ports.SASL_PLAINTEXT;
+  const [created] = await node.controller.createTopics([
+    { name: 't', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] },
+  ]);
+  assert.equal(created.errorCode, 0);
+  alice = await connectAs('alice', 'a');
+});
+
+after(async () => {
+  alice?.close();
+  await node.stop();
+});
+
+async function connectAs(user: string, password: string): Promise<RawClient> {
+  const c = await RawClient.connect(port);
+  assert.equal((await c.plain(user, password)).errorCode, 0);
+  return c;
+}
+
+type Acl = [resourceType: number, name: string, operation: number, patternType?: number, permission?: number];
+
+function binding(
+  [resourceType, name, operation, patternType, permission]: Acl,
+  principal = 'User:alice',
+): AclBinding {
+  return {
+    resourceType: resourceType as AclBinding['resourceType'],
+    resourceName: name,
+    patternType: (patternType ?? PatternType.LITERAL) as AclBinding['patternType'],
+    principal,
+    host: '*',
+    operation: operation as AclBinding['operation'],
+    permission: (permission ?? Permission.ALLOW) as AclBinding['permission'],
+  };
+}
+
+async function setAcls(acls: Acl[]): Promise<void> {
+  await node.controller.apply((image) => {
+    const removed = deleteAcls(image, [
+      {
+        resourceType: ResourceType.ANY,
+        resourceName: null,
+        patternType: PatternType.ANY,
+        principal: null,
+        host: null,
+        operation: AclOperation.ANY,
+        permission: Permission.ANY,
+      },
+    ]);
+    const created = createAcls(
+      { ...image, security: { ...image.security, acls: new Map() } },
+      acls.map((a) => binding(a)),
+      randomTopicId,
+    );
+    return { records: [...removed.records, ...created.records], result: undefined };
+  });
+}
+
+const T = ResourceType.TOPIC;
+const G = ResourceType.GROUP;
+const C = ResourceType.CLUSTER;
+const X = ResourceType.TRANSACTIONAL_ID;
+const CL = 'kafka-cluster';
+const op = AclOperation;
+
+const batch = () => buildBatch([{ key: 'k', value: 'v' }]);
+const topicId = () => node.controller.image.topicsByName.get('t')?.id as string;
+
+interface Case {
+  api: string;
+  key: number;
+  version: number;
+  body: () => unknown;
+  acls: Acl[];
+  /** ACLs present in both phases (the part of the request this case does not test). */
+  base?: Acl[];
+  /** The error code(s) the denied answer carries where this case looks. */
+  errorOf: (res: any) => number | number[];
+  denied: number;
+}
+
+const ZERO_ID = 'AAAAAAAAAAAAAAAAAAAAAA';
+const first = (xs: any[] | undefined) => xs?.[0];
+
+const CASES: Case[] = [
+  {
+    api: 'Produce',
+    key: 0,
+    version: 9,
+    body: () => ({
+      transactionalId: null,
+      acks: -1,
+      timeoutMs: 5000,
+      topicData: [{ name: 't', partitionData: [{ index: 0, records: batch() }] }],
+    }),
+    acls: [[T, 't', op.WRITE]],
+    errorOf: (r) => first(first(r.responses).partitionResponses).errorCode,
+    denied: 29,
+  },
+  {
+    api: 'Produce (transactional id)',
+    key: 0,
+    version: 9,
+    body: () => ({
+      transactionalId: 'tx',
+      acks: -1,
+      timeoutMs: 5000,
+      topicData: [{ name: 't', partitionData: [{ index: 0, records: batch() }] }],
+    }),
+    acls: [
+      [T, 't', op.WRITE],
+      [X, 'tx', op.WRITE],
+    ],
+    errorOf: (r) => first(first(r.responses).partitionResponses).errorCode,
+    denied: 53,
+  },
+  {
+    api: 'Fetch',
+    key: 1,
+    version: 12,
+    body: () => ({
+      replicaId: -1,
+      maxWaitMs: 0,
+      minBytes: 0,
+      maxBytes: 1 << 20,
+      isolationLevel: 0,
+      sessionId: 0,
+      sessionEpoch: -1,
+      topics: [
+        {
+          topic: 't',
+          partitions: [
+            {
+              partition: 0,
+              fetchOffset: 0,
+              partitionMaxBytes: 1 << 20,
+              currentLeaderEpoch: -1,
+              lastFetchedEpoch: -1,
+              logStartOffset: -1,
+            },
+          ],
+        },
+      ],
+      forgottenTopicsData: [],
+      rackId: '',
+    }),
+    acls: [[T, 't', op.READ]],
+    errorOf: (r) => first(first(r.responses).partitions).errorCode,
+    denied: 29,
+  },
+  {
+    api: 'Fetch by topic id (v13)',
+    key: 1,
+    version: 13,
+    body: () => ({
+      replicaId: -1,
+      maxWaitMs: 0,
+      minBytes: 0,
+      maxBytes: 1 << 20,
+      isolationLevel: 0,
+      sessionId: 0,
+      sessionEpoch: -1,
+      topics: [
+        {
+          topicId: topicId(),
+          partitions: [
+            {
+              partition: 0,
+              fetchOffset: 0,
+              partitionMaxBytes: 1 << 20,
+              currentLeaderEpoch: -1,
+              lastFetchedEpoch: -1,
+              logStartOffset: -1,
+            },
+          ],
+        },
+      ],
+      forgottenTopicsData: [],
+      rackId: '',
+    }),
+    acls: [[T, 't', op.READ]],
+    errorOf: (r) => first(first(r.responses).partitions).errorCode,
+    denied: 29,
+  },
+  {
+    api: 'ListOffsets',
+    key: 2,
+    version: 7,
+    body: () => ({
+      replicaId: -1,
+      isolationLevel: 0,
+      topics: [{ name: 't', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1 }] }],
+    }),
+    acls: [[T, 't', op.DESCRIBE]],
+    errorOf: (r) => first(first(r.topics).partitions).errorCode,
+    denied: 29,
+  },
+  {
+    api: 'Metadata (named topic)',
+    key: 3,
+    version: 12,
+    body: () => ({
+      topics: [{ name: 't', topicId: ZERO_ID }],
+      allowAutoTopicCreation: false,
+      includeTopicAuthorizedOperations: true,
+    }),
+    acls: [[T, 't', op.DESCRIBE]],
+    errorOf: (r) => first(r.topics).errorCode,
+    denied: 29,
+  },
+  {
+    api: 'OffsetCommit (group)',
+    key: 8,
+    version: 8,
+    body: () => ({
+      groupId: 'g',
+      generationIdOrMemberEpoch: -1,
+      memberId: '',
+      groupInstanceId: null,
+      topics: [
+        {
+          name: 't',
+          partitions: [
+            { partitionIndex: 0, committedOffset: 0, committedLeaderEpoch: -1, committedMetadata: null },
+          ],
+        },
+      ],
+    }),
+    acls: [
+      [G, 'g', op.READ],
+      [T, 't', op.READ],
+    ],
+    errorOf: (r) => first(first(r.topics).partitions).errorCode,
+    denied: 30,
+  },
+  {
+    api: 'OffsetCommit (topic)',
+    key: 8,
+    version: 8,
+    body: () => ({
+      groupId: 'g2',
+      generationIdOrMemberEpoch: -1,
+      memberId: '',
+      groupInstanceId: null,
+      topics: [
+        {
+          name: 't',
+          partitions: [
+            { partitionIndex: 0, committedOffset: 0, committedLeaderEpoch: -1, committedMetadata: null },
+          ],
+        },
+      ],
+    }),
+    base: [[G, 'g2', op.READ]],
+    acls: [[T, 't', op.READ]],
+    errorOf: (r) => first(first(r.topics).partitions).errorCode,
+    denied: 29,
+  },
+  {
+    api: 'OffsetFetch',
+    key: 9,
+    version: 7,
+    body: () => ({ groupId: 'g', topics: [{ name: 't', partitionIndexes: [0] }], requireStable: false }),
+    acls: [
+      [G, 'g', op.DESCRIBE],
+      [T, 't', op.DESCRIBE],
+    ],
+    errorOf: (r) => r.errorCode,
+    denied: 30,
+  },
+  {
+    api: 'FindCoordinator (group)',
+    key: 10,
+    version: 3,
+    body: () => ({ key: 'g', keyType: 0 }),
+    acls: [[G, 'g', op.DESCRIBE]],
+    errorOf: (r) => r.errorCode,
+    denied: 30,
+  },
+  {
+    api: 'FindCoordinator (transactional id)',
+    key: 10,
+    version: 3,
+    body: () => ({ key: 'tx', keyType: 1 }),
+    acls: [[X, 'tx', op.DESCRIBE]],
+    errorOf: (r) => r.errorCode,
+    denied: 53,
+  },
+  {
+    api: 'JoinGroup',
+    key: 11,
+    version: 5,
+    body: () => ({
+      groupId: 'g',
+      sessionTimeoutMs: 10000,
+      rebalanceTimeoutMs: 10000,
+      memberId: 'm',
+      groupInstanceId: null,
+      protocolType: 'consumer',
+      protocols: [{ name: 'range', metadata: Buffer.alloc(0) }],
+    }),
+    acls: [[G, 'g', op.READ]],
+    errorOf: (r) => r.errorCode,
+    denied: 30,
+  },
+  {
+    api: 'SyncGroup',
+    key: 14,
+    version: 3,
+    body: () => ({ groupId: 'g', generationId: 1, memberId: 'm', groupInstanceId: null, assignments: [] }),
+    acls: [[G, 'g', op.READ]],
+    errorOf: (r) => r.errorCode,
+    denied: 30,
+  },
+  {
+    api: 'Heartbeat',
+    key: 12,
+    version: 3,
+    body: () => ({ groupId: 'g', generationId: 1, memberId: 'm', groupInstanceId: null }),
+    acls: [[G, 'g', op.READ]],
+    errorOf: (r) => r.errorCode,
+    denied: 30,
+  },
+  {
+    api: 'LeaveGroup',
+    key: 13,
+    version: 3,
+    body: () => ({ groupId: 'g', members: [{ memberId: 'm', groupInstanceId: null }] }),
+    acls: [[G, 'g', op.READ]],
+    errorOf: (r) => r.errorCode,
+    denied: 30,
+  },
+  {
+    api: 'DescribeGroups',
+    key: 15,
+    version: 5,
+    body: () => ({ groups: ['g'], includeAuthorizedOperations: true }),
+    acls: [[G, 'g', op.DESCRIBE]],
+    errorOf: (r) => first(r.groups).errorCode,
+    denied: 30,
+  },
+  {
+    api: 'DeleteGroups',
+    key: 42,
+    version: 2,
+    body: () => ({ groupsNames: ['nogroup'] }),
+    acls: [[G, 'nogroup', op.DELETE]],
+    errorOf: (r) => first(r.results).errorCode,
+    denied: 30,
+  },
+  {
+    api: 'OffsetDelete',
+    key: 47,
+    version: 0,
+    body: () => ({ groupId: 'g', topics: [{ name: 't', partitions: [{ partitionIndex: 0 }] }] }),
+    acls: [
+      [G, 'g', op.DELETE],
+      [T, 't', op.READ],
+    ],
+    errorOf: (r) => r.errorCode,
+    denied: 30,
+  },
+  {
+    api: 'CreateTopics',
+    key: 19,
+    version: 5,
+    body: () => ({
+      topics: [{ name: 'made', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }],
+      timeoutMs: 5000,
+      validateOnly: true,
+    }),
+    acls: [[T, 'made', op.CREATE]],
+    errorOf: (r) => first(r.topics).errorCode,
+    denied: 29,
+  },
+  {
+    api: 'CreateTopics (CREATE on the cluster)',
+    key: 19,
+    version: 5,
+    body: () => ({
+      topics: [{ name: 'made2', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }],
+      timeoutMs: 5000,
+      validateOnly: true,
+    }),
+    acls: [[C, CL, op.CREATE]],
+    errorOf: (r) => first(r.topics).errorCode,
+    denied: 29,
+  },
+  {
+    api: 'DeleteRecords',
+    key: 21,
+    version: 2,
+    body: () => ({
+      topics: [{ name: 't', partitions: [{ partitionIndex: 0, offset: 0 }] }],
+      timeoutMs: 5000,
+    }),
+    acls: [[T, 't', op.DELETE]],
+    errorOf: (r) => first(first(r.topics).partitions).errorCode,
+    denied: 29,
+  },
+  {
+    api: 'InitProducerId (idempotent)',
+    key: 22,
+    version: 4,
+    body: () => ({ transactionalId: null, transactionTimeoutMs: 60000, producerId: -1, producerEpoch: -1 }),
+    acls: [[T, 'anything', op.WRITE]],
+    errorOf: (r) => r.errorCode,
+    denied: 31,
+  },
+  {
+    api: 'InitProducerId (transactional)',
+    key: 22,
+    version: 4,
+    body: () => ({ transactionalId: 'tx', transactionTimeoutMs: 60000, producerId: -1, producerEpoch: -1 }),
+    acls: [[X, 'tx', op.WRITE]],
+    errorOf: (r) => r.errorCode,
+    denied: 53,
+  },
+  {
+    api: 'OffsetForLeaderEpoch',
+    key: 23,
+    version: 4,
+    body: () => ({
+      replicaId: -1,
+      topics: [{ topic: 't', partitions: [{ partition: 0, currentLeaderEpoch: -1, leaderEpoch: 0 }] }],
+    }),
+    acls: [[T, 't', op.DESCRIBE]],
+    errorOf: (r) => first(first(r.topics).partitions).errorCode,
+    denied: 29,
+  },
+  {
+    api: 'DescribeConfigs (topic)',
+    key: 32,
+    version: 4,
+    body: () => ({
+      resources: [{ resourceType: 2, resourceName: 't', configurationKeys: null }],
+      includeSynonyms: false,
+      includeDocumentation: false,
+    }),
+    acls: [[T, 't', op.DESCRIBE_CONFIGS]],
+    errorOf: (r) => first(r.results).errorCode,
+    denied: 29,
+  },
+  {
+    api: 'DescribeConfigs (broker)',
+    key: 32,
+    version: 4,
+    body: () => ({
+      resources: [{ resourceType: 4, resourceName: '1', configurationKeys: ['num.partitions'] }],
+      includeSynonyms: false,
+      includeDocumentation: false,
+    }),
+    acls: [[C, CL, op.DESCRIBE_CONFIGS]],
+    errorOf: (r) => first(r.results).errorCode,
+    denied: 31,
+  },
+  {
+    api: 'AlterConfigs (topic)',
+    key: 33,
+    version: 2,
+    body: () => ({
+      resources: [
+        { resourceType: 2, resourceName: 't', configs: [{ name: 'retention.ms', value: '100000' }] },
+      ],
+      validateOnly: true,
+    }),
+    acls: [[T, 't', op.ALTER_CONFIGS]],
+    errorOf: (r) => first(r.responses).errorCode,
+    denied: 29,
+  },
+  {
+    api: 'IncrementalAlterConfigs (broker)',
+    key: 44,
+    version: 1,
+    body: () => ({
+      resources: [
+        {
+          resourceType: 4,
+          resourceName: '1',
+          configs: [{ name: 'log.cleaner.threads', configOperation: 0, value: '2' }],
+        },
+      ],
+      validateOnly: true,
+    }),
+    acls: [[C, CL, op.ALTER_CONFIGS]],
+    errorOf: (r) => first(r.responses).errorCode,
+    denied: 31,
+  },
+  {
+    api: 'DescribeLogDirs',
+    key: 35,
+    version: 4,
+    body: () => ({ topics: null }),
+    acls: [[C, CL, op.DESCRIBE]],
+    errorOf: (r) => r.errorCode,
+    denied: 31,
+  },
+  {
+    api: 'CreatePartitions',
+    key: 37,
+    version: 3,
+    body: () => ({
+      topics: [{ name: 't', count: 2, assignments: null }],
+      timeoutMs: 5000,
+      validateOnly: true,
+    }),
+    acls: [[T, 't', op.ALTER]],
+    errorOf: (r) => first(r.results).errorCode,
+    denied: 29,
+  },
+  {
+    api: 'DescribeProducers',
+    key: 61,
+    version: 0,
+    body: () => ({ topics: [{ name: 't', partitionIndexes: [0] }] }),
+    acls: [[T, 't', op.READ]],
+    errorOf: (r) => first(first(r.topics).partitions).errorCode,
+    denied: 29,
+  },
+  {
+    api: 'DescribeTopicPartitions',
+    key: 75,
+    version: 0,
+    body: () => ({ topics: [{ name: 't' }], responsePartitionLimit: 100, cursor: null }),
+    acls: [[T, 't', op.DESCRIBE]],
+    errorOf: (r) => first(r.topics).errorCode,
+    denied: 29,
+  },
+  {
+    api: 'DescribeAcls',
+    key: 29,
+    version: 3,
+    body: () => ({
+      resourceTypeFilter: 1,
+      resourceNameFilter: null,
+      patternTypeFilter: 1,
+      principalFilter: null,
+      hostFilter: null,
+      operation: 1,
+      permissionType: 1,
+    }),
+    acls: [[C, CL, op.DESCRIBE]],
+    errorOf: (r) => r.errorCode,
+    denied: 31,
+  },
+  {
+    api: 'CreateAcls',
+    key: 30,
+    version: 3,
+    body: () => ({
+      creations: [
+        {
+          resourceType: 2,
+          resourceName: 'zz',
+          resourcePatternType: 3,
+          principal: 'User:nobody',
+          host: '*',
+          operation: 3,
+          permissionType: 3,
+        },
+      ],
+    }),
+    acls: [[C, CL, op.ALTER]],
+    errorOf: (r) => first(r.results).errorCode,
+    denied: 31,
+  },
+  {
+    api: 'DeleteAcls',
+    key: 31,
+    version: 3,
+    body: () => ({
+      filters: [
+        {
+          resourceTypeFilter: 2,
+          resourceNameFilter: 'zz',
+          patternTypeFilter: 3,
+          principalFilter: 'User:nobody',
+          hostFilter: null,
+          operation: 1,
+          permissionType: 1,
+        },
+      ],
+    }),
+    acls: [[C, CL, op.ALTER]],
+    errorOf: (r) => first(r.filterResults).errorCode,
+    denied: 31,
+  },
+  {
+    api: 'DescribeClientQuotas',
+    key: 48,
+    version: 1,
+    body: () => ({ components: [], strict: false }),
+    acls: [[C, CL, op.DESCRIBE_CONFIGS]],
+    errorOf: (r) => r.errorCode,
+    denied: 31,
+  },
+  {
+    api: 'AlterClientQuotas',
+    key: 49,
+    version: 1,
+    body: () => ({
+      entries: [
+        {
+          entity: [{ entityType: 'user', entityName: 'x' }],
+          ops: [{ key: 'producer_byte_rate', value: 1000, remove: false }],
+        },
+      ],
+      validateOnly: true,
+    }),
+    acls: [[C, CL, op.ALTER_CONFIGS]],
+    errorOf: (r) => first(r.entries).errorCode,
+    denied: 31,
+  },
+  {
+    api: 'DescribeUserScramCredentials',
+    key: 50,
+    version: 0,
+    body: () => ({ users: null }),
+    acls: [[C, CL, op.DESCRIBE]],
+    errorOf: (r) => r.errorCode,
+    denied: 31,
+  },
+  {
+    api: 'AlterUserScramCredentials',
+    key: 51,
+    version: 0,
+    body: () => ({
+      deletions: [],
+      upsertions: [
+        {
+          name: 'carol',
+          mechanism: 1,
+          iterations: 4096,
+          salt: Buffer.alloc(32, 1),
+          saltedPassword: Buffer.alloc(32, 2),
+        },
+      ],
+    }),
+    acls: [[C, CL, op.ALTER]],
+    errorOf: (r) => first(r.results).errorCode,
+    denied: 31,
+  },
+  {
+    api: 'DeleteTopics',
+    key: 20,
+    version: 6,
+    body: () => ({ topics: [{ name: 'doomed', topicId: ZERO_ID }], timeoutMs: 5000 }),
+    acls: [[T, 'doomed', op.DELETE]],
+    errorOf: (r) => first(r.responses).errorCode,
+    denied: 29,
+  },
+];
+
+const AUTH_ERRORS = new Set([29, 30, 31, 53]);
+
+for (const c of CASES) {
+  test(`${c.api}: denied without the ACL, allowed with it`, async () => {
+    if (c.api === 'DeleteTopics')
+      await node.controller.createTopics([
+        { name: 'doomed', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] },
+      ]);
+    await setAcls(c.base ?? []);
+    const denied = await alice.request(c.key, c.version, c.body());
+    assert.deepEqual(c.errorOf(denied), c.denied, `${c.api} without ACLs: ${JSON.stringify(denied)}`);
+    await setAcls([...(c.base ?? []), ...c.acls]);
+    const allowed = await alice.request(c.key, c.version, c.body());
+    const code = c.errorOf(allowed);
+    for (const e of Array.isArray(code) ? code : [code])
+      assert.ok(
+        !AUTH_ERRORS.has(e),
+        `${c.api} with ${JSON.stringify(c.acls)}: error ${e}: ${JSON.stringify(allowed)}`,
+      );
+  });
+}
+
+test('every API the broker serves is in the matrix (or needs no authorization)', async () => {
+  const covered = new Set(CASES.map((c) => c.key));
+  // Metadata (all topics) and ListGroups filter instead of failing; DescribeCluster reports operations.
+  for (const k of [3, 16, 60, 17, 18, 36]) covered.add(k);
+  const served = node.registry.supportedApis.map((a) => a.apiKey);
+  const missing = served.filter((k) => !covered.has(k));
+  assert.deepEqual(missing, [], `APIs without an authorization case: ${missing.join(', ')}`);
+});
+
+test('Metadata hides topics without DESCRIBE; ListGroups shows only describable groups', async () => {
+  await setAcls([]);
+  const all = await alice.request(3, 12, {
+    topics: null,
+    allowAutoTopicCreation: false,
+    includeTopicAuthorizedOperations: true,
+  });
+  assert.deepEqual(all.topics, []);
+  await setAcls([[T, 't', op.READ]]);
+  const some = await alice.request(3, 12, {
+    topics: null,
+    allowAutoTopicCreation: false,
+    includeTopicAuthorizedOperations: true,
+  });
+  assert.deepEqual(
+    some.topics.map((t: { name: string }) => t.name),
+    ['t'],
+  );
+  // READ implies DESCRIBE; the bit field shows exactly those two of the topic's operations.
+  assert.equal(some.topics[0].topicAuthorizedOperations, (1 << op.READ) | (1 << op.DESCRIBE));
+  const admin = await connectAs('admin', 'b');
+  await admin
+    .request(11, 5, {
+      groupId: 'visible',
+      sessionTimeoutMs: 10000,
+      rebalanceTimeoutMs: 10000,
+      memberId: '',
+      groupInstanceId: null,
+      protocolType: 'consumer',
+      protocols: [{ name: 'range', metadata: Buffer.alloc(0) }],
+    })
+    .catch(() => {});
+  admin.close();
+  await setAcls([[G, 'vis', op.DESCRIBE, PatternType.PREFIXED]]);
+  const groups = await alice.request(16, 4, { statesFilter: [] });
+  for (const g of groups.groups) assert.ok(g.groupId.startsWith('vis'), g.groupId);
+  const cluster = await alice.request(60, 1, { includeClusterAuthorizedOperations: true, endpointType: 1 });
+  assert.equal(cluster.clusterAuthorizedOperations, 0, 'no DESCRIBE on the cluster: 0');
+});
+
+test('DENY beats ALLOW; a prefixed ACL covers names that start with it and nothing more', async () => {
+  for (const name of ['orders.eu', 'orders.us', 'ordersx', 'order'])
+    await node.controller.createTopics([
+      { name, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] },
+    ]);
+  const produce = async (topic: string) => {
+    const r = await alice.request(0, 9, {
+      transactionalId: null,
+      acks: -1,
+      timeoutMs: 5000,
+      topicData: [{ name: topic, partitionData: [{ index: 0, records: batch() }] }],
+    });
+    return r.responses[0].partitionResponses[0].errorCode as number;
+  };
+  await setAcls([[T, 'orders.', op.WRITE, PatternType.PREFIXED]]);
+  assert.equal(await produce('orders.eu'), 0);
+  assert.equal(await produce('orders.us'), 0);
+  assert.equal(await produce('ordersx'), 29);
+  assert.equal(await produce('order'), 29);
+  await setAcls([
+    [T, 'orders.', op.WRITE, PatternType.PREFIXED],
+    [T, 'orders.eu', op.WRITE, PatternType.LITERAL, Permission.DENY],
+  ]);
+  assert.equal(await produce('orders.eu'), 29, 'a literal DENY beats a prefixed ALLOW');
+  assert.equal(await produce('orders.us'), 0);
+  await setAcls([
+    [T, '*', op.ALL],
+    [T, 'orders', op.WRITE, PatternType.PREFIXED, Permission.DENY],
+  ]);
+  assert.equal(await produce('orders.us'), 29, 'a prefixed DENY beats a wildcard ALLOW ALL');
+  assert.equal(await produce('order'), 0);
+});
+
+test('request fields grant nothing: a replica id needs CLUSTER_ACTION; client id __admin_client is nobody', async () => {
+  await setAcls([[T, 't', op.READ]]);
+  const follower = await alice.request(1, 12, {
+    replicaId: 1,
+    maxWaitMs: 0,
+    minBytes: 0,
+    maxBytes: 1 << 20,
+    isolationLevel: 0,
+    sessionId: 0,
+    sessionEpoch: -1,
+    topics: [
+      {
+        topic: 't',
+        partitions: [
+          {
+            partition: 0,
+            fetchOffset: 0,
+            partitionMaxBytes: 1 << 20,
+            currentLeaderEpoch: -1,
+            lastFetchedEpoch: -1,
+            logStartOffset: -1,
+          },
+        ],
+      },
+    ],
+    forgottenTopicsData: [],
+    rackId: '',
+  });
+  assert.equal(
+    follower.responses[0].partitions[0].errorCode,
+    29,
+    'CVE-2018-1288: no CLUSTER_ACTION, no follower fetch',
+  );
+  await setAcls([]);
+  const sneaky = await alice.request(
+    0,
+    9,
+    {
+      transactionalId: null,
+      acks: -1,
+      timeoutMs: 5000,
+      topicData: [{ name: 't', partitionData: [{ index: 0, records: batch() }] }],
+    },
+    '__admin_client',
+  );
+  assert.equal(sneaky.responses[0].partitionResponses[0].errorCode, 29);
+});
