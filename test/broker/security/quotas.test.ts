@@ -1,0 +1,169 @@
+// Client quotas end to end: a producer whose user has producer_byte_rate 1 MiB/s is held to that rate
+// (within 10%) by throttle times and a muted connection, while another client of the same broker is
+// served at once; consumer_byte_rate empties throttled fetches; quotas come and go with
+// AlterClientQuotas. The window is 3 one-second samples here so a short test sees the steady state.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { BrokerNode } from '../../../src/broker/node.js';
+import { Admin, Producer } from '../../../src/client/index.js';
+import { startTestNode } from '../../helpers/node.js';
+import { RawClient } from '../../helpers/raw-client.js';
+
+let node: BrokerNode;
+let port: number;
+const RATE = 1024 * 1024;
+
+before(async () => {
+  const started = await startTestNode({ 'quota.window.num': '3', 'quota.window.size.seconds': '1' });
+  node = started.node;
+  port = started.port;
+  const admin = new Admin({ 'bootstrap.servers': `127.0.0.1:${port}` });
+  await admin.createTopics([{ name: 'q', numPartitions: 1 }]);
+  await admin.alterClientQuotas([{ entity: { clientId: 'limited' }, quotas: { producer_byte_rate: RATE } }]);
+  const described = await admin.describeClientQuotas({ clientId: 'limited' });
+  assert.deepEqual(described, [{ entity: { clientId: 'limited' }, quotas: { producer_byte_rate: RATE } }]);
+  await admin.close();
+});
+
+after(async () => {
+  await node?.stop();
+});
+
+test('producer_byte_rate 1 MiB/s holds a producer within 10%, and the broker stays responsive', async (t) => {
+  const producer = new Producer({
+    'bootstrap.servers': `127.0.0.1:${port}`,
+    'client.id': 'limited',
+    'linger.ms': 0,
+    'batch.size': 32 * 1024,
+    acks: 1,
+    'enable.idempotence': false,
+  });
+  const value = Buffer.alloc(16 * 1024, 7);
+  const acked: { atMs: number; bytes: number }[] = [];
+  const startMs = Date.now();
+  const durationMs = 9000;
+  let stop = false;
+  const senders = Array.from({ length: 8 }, async () => {
+    while (!stop) {
+      await producer.send({ topic: 'q', value });
+      acked.push({ atMs: Date.now(), bytes: value.length });
+    }
+  });
+  // Meanwhile another client's requests are answered at once.
+  const other = await RawClient.connect(port);
+  const latencies: number[] = [];
+  while (Date.now() - startMs < durationMs) {
+    const t0 = performance.now();
+    await other.request(3, 12, { topics: null, allowAutoTopicCreation: false }, 'someone-else');
+    latencies.push(performance.now() - t0);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  stop = true;
+  await Promise.all(senders);
+  await producer.close();
+  other.close();
+  // The steady state: after the first window (whose samples start empty), up to the end.
+  const fromMs = startMs + 3000;
+  const untilMs = startMs + durationMs;
+  const bytes = acked.filter((a) => a.atMs >= fromMs && a.atMs < untilMs).reduce((n, a) => n + a.bytes, 0);
+  const rate = bytes / ((untilMs - fromMs) / 1000);
+  latencies.sort((a, b) => a - b);
+  const p99 = latencies[Math.floor(latencies.length * 0.99)];
+  t.diagnostic(`held at ${(rate / RATE).toFixed(3)} MiB/s; another client's Metadata p99 ${p99.toFixed(1)} ms`);
+  assert.ok(Math.abs(rate - RATE) / RATE <= 0.1, `rate ${(rate / RATE).toFixed(3)} MiB/s`);
+  assert.ok(p99 < 250, `another client's Metadata p99 ${p99.toFixed(1)} ms`);
+});
+
+test('throttle_time_ms comes back in the response, and consumer_byte_rate empties a throttled fetch', async () => {
+  const admin = new Admin({ 'bootstrap.servers': `127.0.0.1:${port}` });
+  await admin.alterClientQuotas([
+    { entity: { clientId: 'slow-reader' }, quotas: { consumer_byte_rate: 1000 } },
+  ]);
+  await admin.close();
+  const c = await RawClient.connect(port);
+  const fetch = () =>
+    c.request(
+      1,
+      12,
+      {
+        replicaId: -1,
+        maxWaitMs: 0,
+        minBytes: 0,
+        maxBytes: 1 << 20,
+        isolationLevel: 0,
+        sessionId: 0,
+        sessionEpoch: -1,
+        topics: [
+          {
+            topic: 'q',
+            partitions: [
+              {
+                partition: 0,
+                fetchOffset: 0,
+                partitionMaxBytes: 1 << 20,
+                currentLeaderEpoch: -1,
+                lastFetchedEpoch: -1,
+                logStartOffset: -1,
+              },
+            ],
+          },
+        ],
+        forgottenTopicsData: [],
+        rackId: '',
+      },
+      'slow-reader',
+    );
+  // 3 s of quota is 3 KB; the topic holds megabytes: the first answer is over the quota.
+  const first = await fetch();
+  assert.ok(first.throttleTimeMs > 0, `throttle ${first.throttleTimeMs}`);
+  assert.equal(first.responses[0].partitions[0].records, null, 'a throttled fetch carries no records');
+  // The connection is muted for the throttle time: the next answer comes no sooner.
+  const t0 = Date.now();
+  await fetch();
+  assert.ok(Date.now() - t0 >= Math.min(first.throttleTimeMs, 3000) - 50, 'muted');
+  c.close();
+});
+
+test('removing a quota lifts the throttling', async () => {
+  const admin = new Admin({ 'bootstrap.servers': `127.0.0.1:${port}` });
+  await admin.alterClientQuotas([
+    { entity: { clientId: 'slow-reader' }, quotas: { consumer_byte_rate: null } },
+  ]);
+  assert.deepEqual(await admin.describeClientQuotas({ clientId: 'slow-reader' }), []);
+  await admin.close();
+  const c = await RawClient.connect(port);
+  const r = await c.request(
+    1,
+    12,
+    {
+      replicaId: -1,
+      maxWaitMs: 0,
+      minBytes: 0,
+      maxBytes: 1 << 20,
+      isolationLevel: 0,
+      sessionId: 0,
+      sessionEpoch: -1,
+      topics: [
+        {
+          topic: 'q',
+          partitions: [
+            {
+              partition: 0,
+              fetchOffset: 0,
+              partitionMaxBytes: 1 << 20,
+              currentLeaderEpoch: -1,
+              lastFetchedEpoch: -1,
+              logStartOffset: -1,
+            },
+          ],
+        },
+      ],
+      forgottenTopicsData: [],
+      rackId: '',
+    },
+    'slow-reader',
+  );
+  assert.equal(r.throttleTimeMs, 0);
+  assert.notEqual(r.responses[0].partitions[0].records, null);
+  c.close();
+});
