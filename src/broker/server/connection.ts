@@ -155,6 +155,25 @@ export class Connection {
     this.receivedAtMs = performance.now();
     this.cutter.push(chunk);
     this.pump();
+    if (this.sasl) this.accountPreauth();
+  }
+
+  /**
+   * Bytes buffered by connections that have not authenticated, across the whole server: each holds
+   * at most one frame of sasl.server.max.receive.size, and together no more than the budget, so a
+   * crowd of half-sent frames cannot exhaust memory.
+   */
+  preauthBudget: { bytes: number; bytesMax: number } | null = null;
+  private preauthCounted = 0;
+
+  private accountPreauth(): void {
+    const budget = this.preauthBudget;
+    if (!budget) return;
+    const buffered = this.closed || this.authenticated ? 0 : this.cutter.bufferedBytes;
+    budget.bytes += buffered - this.preauthCounted;
+    this.preauthCounted = buffered;
+    if (buffered > 0 && budget.bytes > budget.bytesMax)
+      this.close(`unauthenticated connections hold more than ${budget.bytesMax} bytes of partial requests`);
   }
 
   private pump(): void {
@@ -319,6 +338,10 @@ export class Connection {
   private teardown(): void {
     if (this.closed) return;
     this.closed = true;
+    if (this.preauthBudget) {
+      this.preauthBudget.bytes -= this.preauthCounted;
+      this.preauthCounted = 0;
+    }
     if (this.throttleTimer) clearTimeout(this.throttleTimer);
     this.slots.length = 0;
     this.onClose(this);

@@ -48,9 +48,14 @@ export interface BoundListener extends ListenerSpec {
   boundPort: number;
 }
 
+/** The most bytes of partial requests all unauthenticated connections may hold together. */
+export const PREAUTH_BYTES_MAX = 64 * 1024 * 1024;
+
 export class SocketServer {
   private readonly servers: Server[] = [];
   private readonly tlsServers = new Map<string, { server: TlsServer; settings: TlsSettings }>();
+  /** Partial requests held by connections not yet authenticated, all together (PREAUTH_BYTES_MAX). */
+  private readonly preauthBudget = { bytes: 0, bytesMax: PREAUTH_BYTES_MAX };
   private readonly connections = new Set<Connection>();
   private readonly countsByListener = new Map<string, number>();
   private nextId = 1;
@@ -187,6 +192,7 @@ export class SocketServer {
     const auth = this.options.authentication;
     if (sasl && auth) {
       conn.sasl = new SaslSession(sasl, auth.sasl);
+      conn.preauthBudget = this.preauthBudget;
       conn.setFrameBytesMax(
         Math.min(auth.saslReceiveBytesMax, this.options.limits.frameBytesMax),
         'sasl.server.max.receive.size',
