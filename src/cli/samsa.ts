@@ -29,6 +29,38 @@ const COMMANDS: [string, string, Loader][] = [
   ],
   ['config set', 'set or remove configs', () => import('./commands/config-set.js')],
   ['cluster info', 'cluster id, controller and brokers', () => import('./commands/cluster-info.js')],
+  ['acl list', 'list ACLs', () => import('./commands/acl.js').then((m) => ({ command: m.list }))],
+  [
+    'acl add',
+    'allow or deny a principal an operation',
+    () => import('./commands/acl.js').then((m) => ({ command: m.add })),
+  ],
+  ['acl remove', 'remove ACLs', () => import('./commands/acl.js').then((m) => ({ command: m.remove }))],
+  [
+    'user list',
+    'SCRAM users',
+    () => import('./commands/user-quota.js').then((m) => ({ command: m.userList })),
+  ],
+  [
+    'user set',
+    'create a SCRAM user or change its password',
+    () => import('./commands/user-quota.js').then((m) => ({ command: m.userSet })),
+  ],
+  [
+    'user delete',
+    'remove SCRAM users',
+    () => import('./commands/user-quota.js').then((m) => ({ command: m.userDelete })),
+  ],
+  [
+    'quota list',
+    'client quotas',
+    () => import('./commands/user-quota.js').then((m) => ({ command: m.quotaList })),
+  ],
+  [
+    'quota set',
+    'set or remove client quotas',
+    () => import('./commands/user-quota.js').then((m) => ({ command: m.quotaSet })),
+  ],
 ];
 
 const ALIASES: Record<string, string> = {
@@ -37,6 +69,9 @@ const ALIASES: Record<string, string> = {
   'topic ls': 'topic list',
   'group ls': 'group list',
   'group seek': 'group reset',
+  'acl ls': 'acl list',
+  'user ls': 'user list',
+  'quota ls': 'quota list',
 };
 
 const USAGE = `Usage: samsa <command> [options]
