@@ -25,6 +25,7 @@ import { Registry } from './handlers/registry.js';
 import type { BrokerServices } from './handlers/services.js';
 import { Logger } from './logger.js';
 import { BrokerMetrics } from './metrics/broker-metrics.js';
+import { collectSecurity } from './metrics/security-metrics.js';
 import type { ConsumerLag } from './metrics/consumer-lag.js';
 import { ProducerIdManager } from './producer-ids.js';
 import { LocalMetadataLog } from './raft-io/local-metadata-log.js';
@@ -258,6 +259,7 @@ export class BrokerNode {
     });
     // Metrics read the components built above; requests are timed only when metrics are on.
     security.attach(server);
+    metrics.registry.add('security', (w) => collectSecurity(w, security));
     metrics.attach({
       replicas,
       controller,

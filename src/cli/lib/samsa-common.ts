@@ -114,7 +114,9 @@ export async function runCommand(c: Command, argv: readonly string[]): Promise<n
       throw new UsageError(`--brokers '${b.trim()}' is not host:port`);
   }
   const timeoutMs = args.has('timeout') ? parseDuration(args.get('timeout') as string, '--timeout') : 10_000;
-  const fromFile = args.has('command-config') ? loadProps(args.get('command-config') as string, '--command-config') : {};
+  const fromFile = args.has('command-config')
+    ? loadProps(args.get('command-config') as string, '--command-config')
+    : {};
   const extra = { ...fromFile, ...parseKeyValues(args.all('X'), '-X') };
   const ctx: Context = {
     json: args.has('json'),
