@@ -151,7 +151,7 @@ test('on a PLAINTEXT listener the SASL APIs answer ILLEGAL_SASL_STATE', async ()
   c.close();
 });
 
-test('metrics count authentications by outcome, under Kafka\'s names', async () => {
+test("metrics count authentications by outcome, under Kafka's names", async () => {
   const text = await node.metrics.scrape();
   const value = (name: string) => Number(new RegExp(`^${name}\\{[^}]*\\} (\\d+)`, 'm').exec(text)?.[1] ?? -1);
   assert.ok(value('kafka_server_socket_server_metrics_successful_authentication_total') >= 3, text);
