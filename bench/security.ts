@@ -205,8 +205,8 @@ async function scramOnce(port: number, salted: Map<string, Buffer>): Promise<voi
     const nonce = randomBytes(18).toString('base64');
     const bare = `n=bench,r=${nonce}`;
     const first = await p.request(36, 2, { authBytes: Buffer.from(`n,,${bare}`) });
-    const serverFirst = first.authBytes.toString();
-    const attrs = new Map(
+    const serverFirst: string = first.authBytes.toString();
+    const attrs = new Map<string, string>(
       serverFirst.split(',').map((kv: string) => [kv[0], kv.slice(2)] as [string, string]),
     );
     const key = `${attrs.get('s')}:${attrs.get('i')}`;
