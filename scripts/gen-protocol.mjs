@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // Generates the protocol declarations in src/protocol/messages and src/protocol/internal from
-// Kafka's JSON message schemas (../shared/kafka-protocol, or the folder given as argument).
+// Kafka's JSON message schemas (../shared/kafka-protocol, or the folder given as argument), with the
+// newer versions of `newer/message` merged in (scripts/kafka-schemas.mjs).
 // Only facts carry over: names, types, version ranges, defaults. No `about` text is copied.
 // The output is committed; the project never reads the schemas at run time.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { messageSchemas, readSchema } from './kafka-schemas.mjs';
 
 const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
 const oracle = resolve(process.argv[2] ?? join(root, '..', 'shared', 'kafka-protocol'));
@@ -25,11 +27,6 @@ const PRIMITIVES = new Set([
   'uuid',
 ]);
 const INT_TYPES = new Set(['int8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'float64']);
-
-function readSchema(path) {
-  const text = readFileSync(path, 'utf8').replace(/^\s*\/\/.*$/gm, '');
-  return JSON.parse(text);
-}
 
 export const camel = (name) => name[0].toLowerCase() + name.slice(1);
 const kebab = (name) =>
@@ -175,16 +172,12 @@ function writeTs(path, body) {
 }
 
 function generateMessages() {
-  const dir = join(oracle, 'message');
   const outDir = join(root, 'src', 'protocol', 'messages');
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
   const apis = new Map();
   const data = [];
-  for (const file of readdirSync(dir)
-    .filter((f) => f.endsWith('.json'))
-    .sort()) {
-    const schema = readSchema(join(dir, file));
+  for (const schema of messageSchemas(oracle).values()) {
     if (schema.type === 'request' || schema.type === 'response') {
       const entry = apis.get(schema.apiKey) ?? {};
       entry[schema.type] = schema;
@@ -262,7 +255,7 @@ const data = generateMessages();
 generateInternal(data);
 execFileSync(
   join(root, 'node_modules', '.bin', 'biome'),
-  ['format', '--write', 'src/protocol/messages', 'src/protocol/internal'],
+  ['check', '--write', 'src/protocol/messages', 'src/protocol/internal'],
   {
     cwd: root,
     stdio: 'inherit',

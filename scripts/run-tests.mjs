@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 // Runs every compiled test (dist/test/**/*.test.js) with node's built-in test runner.
 // `node scripts/run-tests.mjs storage broker` runs only the files whose path contains one of the words.
+// Tests that skip for want of a tool (test/helpers/tools.ts) append a line to $SAMSA_TEST_SKIP_LOG;
+// the run ends with one line saying what was skipped and how to install it.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 
 const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
@@ -18,6 +21,22 @@ function walk(dir, out = []) {
   return out;
 }
 
+/** One line: how many tests were skipped for which tools, and the command that installs them all. */
+function skipSummary(logFile) {
+  if (!existsSync(logFile)) return null;
+  const byTool = new Map();
+  let tests = 0;
+  for (const line of readFileSync(logFile, 'utf8').split('\n')) {
+    if (!line) continue;
+    const { tools } = JSON.parse(line);
+    tests++;
+    for (const tool of tools) byTool.set(tool, (byTool.get(tool) ?? 0) + 1);
+  }
+  if (tests === 0) return null;
+  const list = [...byTool].map(([tool, n]) => `${tool} (${n})`).join(', ');
+  return `run-tests: skipped ${tests} test${tests === 1 ? '' : 's'} for missing tools: ${list}; install them with: npm run setup:test-tools`;
+}
+
 const words = process.argv.slice(2);
 const files = walk(testDir).filter(
   (f) => words.length === 0 || words.some((w) => relative(testDir, f).includes(w)),
@@ -28,6 +47,15 @@ if (files.length === 0) {
   );
   process.exit(1);
 }
+const skipDir = mkdtempSync(join(tmpdir(), 'samsa-test-skips-'));
+const skipLog = join(skipDir, 'skips.jsonl');
 const args = ['--test', '--test-concurrency=2', '--test-timeout=240000', ...files];
-const result = spawnSync(process.execPath, args, { stdio: 'inherit', cwd: root });
+const result = spawnSync(process.execPath, args, {
+  stdio: 'inherit',
+  cwd: root,
+  env: { ...process.env, SAMSA_TEST_SKIP_LOG: skipLog },
+});
+const summary = skipSummary(skipLog);
+rmSync(skipDir, { recursive: true, force: true });
+if (summary) console.log(summary);
 process.exit(result.status ?? 1);

@@ -1,5 +1,5 @@
 // The composition root: the only place the broker's services are constructed and wired together.
-import { randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import { statfs } from 'node:fs/promises';
 import type { BrokerConfig } from '../config/index.js';
 import { record } from '../metadata/records.js';
@@ -29,6 +29,7 @@ import { collectSecurity } from './metrics/security-metrics.js';
 import type { ConsumerLag } from './metrics/consumer-lag.js';
 import { ProducerIdManager } from './producer-ids.js';
 import { LocalMetadataLog } from './raft-io/local-metadata-log.js';
+import { FetchSessionCache } from './replica/fetch-sessions.js';
 import { toLogConfig } from './replica/log-config.js';
 import { ReplicaManager } from './replica/replica-manager.js';
 import { BrokerSecurity } from './security/broker-security.js';
@@ -220,12 +221,17 @@ export class BrokerNode {
       settings: config,
       log,
       now,
-      metadata: () => controller.image,
+      metadata: () => controller.publishedImage,
       isInternalTopic: (name) => INTERNAL_TOPICS.has(name),
       controller,
       configs,
       producerIds: new ProducerIdManager(controller, config.nodeId),
       replicas,
+      fetchSessions: new FetchSessionCache({
+        slotsMax: config.fetchSessionCacheSlotsMax,
+        now,
+        randomId: () => randomInt(1, 0x7fffffff),
+      }),
       logDir,
       diskSpace: () => diskSpace(logDir, options.storage === 'memory'),
       groups,

@@ -39,6 +39,8 @@ export interface BrokerSettings {
   readonly connectionsIdleMsMax: number;
   readonly messageBytesMax: number;
   readonly fetchBytesMax: number;
+  /** max.incremental.fetch.session.cache.slots */
+  readonly fetchSessionCacheSlotsMax: number;
   readonly offsetsTopicPartitions: number;
   /** As configured; the broker lowers it to the number of live brokers. */
   readonly offsetsTopicReplicationFactor: number;
@@ -115,6 +117,7 @@ function typedSettings(v: Values) {
     connectionsIdleMsMax: n('connections.max.idle.ms'),
     messageBytesMax: n('message.max.bytes'),
     fetchBytesMax: n('fetch.max.bytes'),
+    fetchSessionCacheSlotsMax: n('max.incremental.fetch.session.cache.slots'),
     offsetsTopicPartitions: n('offsets.topic.num.partitions'),
     offsetsTopicReplicationFactor: n('offsets.topic.replication.factor'),
     offsetsTopicSegmentBytes: n('offsets.topic.segment.bytes'),

@@ -10,14 +10,17 @@ import { after, before, test } from 'node:test';
 import { Admin } from '../../src/client/index.js';
 import { type BrokerProcess, removeDataDir, startBrokerProcess } from '../helpers/broker-process.js';
 import { makeCerts, type TestCerts } from '../helpers/certs.js';
-import { hasCommand } from '../helpers/tools.js';
+import { skipUnless } from '../helpers/tools.js';
+
+/** Certificates come from openssl: without it the file is skipped (under CI=true, it fails). */
+const skip = skipUnless('hostile input before authentication', 'openssl');
 
 let broker: BrokerProcess;
 let certs: TestCerts;
 const JAAS = 'org.apache.kafka.common.security.plain.PlainLoginModule required user_alice="alice-secret";';
 
 before(async () => {
-  assert.ok(hasCommand('openssl'), 'openssl is not installed (Debian package openssl)');
+  if (skip) return;
   certs = makeCerts();
   const o = (kv: string) => ['--override', kv];
   broker = await startBrokerProcess({
@@ -85,7 +88,9 @@ async function stillServes(): Promise<void> {
   await admin.close();
 }
 
-test('oversized frame sizes and garbage close the connection; the broker keeps serving', async () => {
+test('oversized frame sizes and garbage close the connection; the broker keeps serving', {
+  skip,
+}, async () => {
   for (const size of [0x7fffffff, 524289, -1]) {
     const s = await open(port('SASL_PLAINTEXT'));
     const b = Buffer.alloc(4);
@@ -108,7 +113,7 @@ test('oversized frame sizes and garbage close the connection; the broker keeps s
   await stillServes();
 });
 
-test('half-done handshakes are closed after connections.authentication.timeout.ms', async () => {
+test('half-done handshakes are closed after connections.authentication.timeout.ms', { skip }, async () => {
   const tcp = await open(port('SASL_PLAINTEXT'));
   const tls = await open(port('SASL_SSL'));
   // A frame started and never finished.
@@ -119,7 +124,9 @@ test('half-done handshakes are closed after connections.authentication.timeout.m
   assert.ok(Date.now() - started >= 1500, 'not before the timeout');
 });
 
-test('thousands of connections with half-sent frames: memory stays within the limits', async (t) => {
+test('thousands of connections with half-sent frames: memory stays within the limits', {
+  skip,
+}, async (t) => {
   const baseline = rssBytes();
   const sockets: Socket[] = [];
   const chunk = Buffer.alloc(200 * 1024, 1);

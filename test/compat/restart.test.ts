@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { removeDataDir, startBrokerProcess } from '../helpers/broker-process.js';
-import { DEBIAN_PYTHON, hasCommand, hasPythonModule, run } from '../helpers/tools.js';
+import { DEBIAN_PYTHON, needs, run } from '../helpers/tools.js';
 
 const RECORDS = 100_000;
 
@@ -32,12 +32,8 @@ out.close()
 
 test('every record acknowledged before a SIGKILL is served after the restart, at its offset', {
   timeout: 180_000,
-}, async () => {
-  assert.ok(
-    hasPythonModule('confluent_kafka'),
-    'confluent-kafka is not installed (Debian package python3-confluent-kafka)',
-  );
-  assert.ok(hasCommand('kcat'), 'kcat is not installed (Debian package kcat)');
+}, async (t) => {
+  if (!needs(t, 'confluent-kafka', 'kcat')) return;
   const first = await startBrokerProcess();
   const ackFile = join(tmpdir(), `samsa-acks-${process.pid}.txt`);
   const producer = spawn(DEBIAN_PYTHON, ['-c', PRODUCER, first.bootstrap, ackFile, String(RECORDS)], {

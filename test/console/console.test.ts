@@ -20,7 +20,7 @@ declare const document: {
   querySelector(s: string): { getAttribute(n: string): string | null; textContent: string | null } | null;
 };
 
-const skip = chromiumMissing() ?? false;
+const skip = chromiumMissing('web console in Chromium') ?? false;
 const SHOTS = join(repoRoot, 'test-output', 'console');
 const TOPIC = 'console-orders';
 const GROUP = 'console-billing';

@@ -11,7 +11,7 @@ import { type BrokerProcess, removeDataDir, startBrokerProcess } from '../helper
 import { type Browser, chromiumMissing, launchChromium } from '../helpers/browser.js';
 import { repoRoot } from '../helpers/paths.js';
 
-const skip = chromiumMissing() ?? false;
+const skip = chromiumMissing('console security page in Chromium') ?? false;
 let broker: BrokerProcess;
 let browser: Browser;
 let page: Page;

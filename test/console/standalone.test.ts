@@ -147,7 +147,9 @@ test('a token login, then read-only: changes are refused, with and without the C
   assert.equal(rebound.status, 403);
 });
 
-describe('the login page in Chromium', { skip: chromiumMissing() ?? false }, () => {
+describe('the login page in Chromium', {
+  skip: chromiumMissing('the login page in Chromium') ?? false,
+}, () => {
   test('logs in with the token and shows no change buttons', async () => {
     const browser = await launchChromium();
     try {

@@ -1,10 +1,12 @@
 // Debian's Chromium driven by playwright-core for the console's browser tests (playwright's own
 // browser download is not used). Each launch gets a fresh profile, removed when it closes. When
-// chromium is missing a test skips naming the package; under CI (CI=true) it fails instead.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+// chromium is missing a suite skips naming the package; under CI (CI=true) it fails instead
+// (test/helpers/tools.ts).
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium } from 'playwright-core';
+import { skipUnless } from './tools.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -19,12 +21,9 @@ const ARGS = [
   '--disable-sync',
 ];
 
-/** Why browser tests cannot run here, or null when they can (CI=true turns a skip into a failure). */
-export function chromiumMissing(): string | null {
-  if (existsSync(CHROMIUM)) return null;
-  const why = `${CHROMIUM} is not installed (Debian package chromium)`;
-  if (process.env.CI === 'true') throw new Error(why);
-  return why;
+/** Why the browser tests of `suite` cannot run here, or null when they can (CI=true: throws instead). */
+export function chromiumMissing(suite: string): string | null {
+  return skipUnless(suite, 'chromium') || null;
 }
 
 export interface Browser {

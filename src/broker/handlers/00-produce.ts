@@ -4,8 +4,9 @@
 // max.message.bytes) and appended without decoding its records; idempotent producers' sequences are
 // checked by the log. acks=0 gets no answer (an error then closes the connection, as Kafka does, so
 // the client refreshes its metadata); acks=1 and -1 are answered once the bytes are written — with
-// one replica, -1 means written too. Not implemented: transactional produce (no transaction
-// coordinator yet), recompression to a topic's compression.type.
+// one replica, -1 means written too. A topic whose compression.type is not `producer` stores the
+// batch in its own codec (replica/recompress.ts). Not implemented: transactional produce (no
+// transaction coordinator yet).
 import { ErrorCode } from '../../protocol/errors.js';
 import type {
   ProduceRequest,

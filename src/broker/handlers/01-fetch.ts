@@ -3,12 +3,13 @@
 // (read_committed), by partition_max_bytes and max_bytes (the first batch always whole, so consumers
 // make progress); topics by id from v13. A fetch that finds fewer than min_bytes waits in the fetch
 // purgatory until enough arrives or max_wait_ms passes, while the connection goes on with the next
-// requests (answers still leave in order). Fetch sessions: every fetch is a full one and gets session
-// id 0, which all clients accept; an unknown session id is FETCH_SESSION_ID_NOT_FOUND.
+// requests (answers still leave in order). Fetch sessions (KIP-227): replica/fetch-sessions.ts decides
+// what a request reads (an incremental fetch reads its whole session) and what its answer keeps.
 // Not implemented: follower fetches (one replica), preferred read replicas.
 import { ErrorCode } from '../../protocol/errors.js';
 import type {
   FetchRequest,
+  FetchRequestFetchTopic,
   FetchResponse,
   FetchResponseFetchableTopicResponse,
   FetchResponsePartitionData,
@@ -40,24 +41,31 @@ export const fetch = handler<FetchRequest, FetchResponse>({
   minVersion: 4,
   maxVersion: 17,
   handle(ctx, req) {
-    const sessionId = req.sessionId ?? 0;
-    const sessionEpoch = req.sessionEpoch ?? -1;
-    if (sessionId !== 0 || sessionEpoch > 0) {
-      const errorCode =
-        sessionId !== 0 ? ErrorCode.FETCH_SESSION_ID_NOT_FOUND : ErrorCode.INVALID_FETCH_SESSION_EPOCH;
-      return { throttleTimeMs: 0, errorCode, sessionId: 0, responses: [] };
-    }
-    const plan = planFetch(ctx, req);
-    return later(fetchWithWait(ctx, req, plan));
+    const session = ctx.services.fetchSessions.open({
+      version: ctx.version,
+      sessionId: req.sessionId ?? 0,
+      sessionEpoch: req.sessionEpoch ?? -1,
+      topics: req.topics,
+      forgotten: req.forgottenTopicsData ?? [],
+      fromFollower: false,
+    });
+    if ('errorCode' in session)
+      return { throttleTimeMs: 0, errorCode: session.errorCode, sessionId: 0, responses: [] };
+    const plan = planFetch(ctx, req, session.topics);
+    return later(fetchWithWait(ctx, req, plan).then((r) => session.complete(r)));
   },
 });
 
-function planFetch(ctx: RequestContext, req: FetchRequest): TopicPlan[] {
+function planFetch(
+  ctx: RequestContext,
+  req: FetchRequest,
+  topics: readonly FetchRequestFetchTopic[],
+): TopicPlan[] {
   const replicas = ctx.services.replicas;
   const image = ctx.services.metadata();
   const byId = ctx.version >= 13;
-  const readable = readableTopics(ctx, req, image, byId);
-  return req.topics.map((t) => {
+  const readable = readableTopics(ctx, req, topics, image, byId);
+  return topics.map((t) => {
     const topicInfo = byId
       ? image.topicsById.get(t.topicId ?? ZERO_UUID)
       : image.topicsByName.get(t.topic ?? '');
@@ -94,6 +102,7 @@ function planFetch(ctx: RequestContext, req: FetchRequest): TopicPlan[] {
 function readableTopics(
   ctx: RequestContext,
   req: FetchRequest,
+  topics: readonly FetchRequestFetchTopic[],
   image: ReturnType<RequestContext['services']['metadata']>,
   byId: boolean,
 ): (name: string) => boolean {
@@ -102,7 +111,8 @@ function readableTopics(
     const ok = allowedOnCluster(ctx, AclOperation.CLUSTER_ACTION);
     return () => ok;
   }
-  const names = req.topics.map((t) =>
+  // The topics read: a session's whole set for an incremental fetch, each authorized every time.
+  const names = topics.map((t) =>
     byId ? (image.topicsById.get(t.topicId ?? ZERO_UUID)?.name ?? '') : (t.topic ?? ''),
   );
   const allowedSet = allowedNames(ctx, AclOperation.READ, ResourceType.TOPIC, names.filter(Boolean));

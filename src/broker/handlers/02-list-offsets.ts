@@ -1,7 +1,9 @@
-// ListOffsets, versions 0-9: latest (-1: the high watermark, or the last stable offset for
+// ListOffsets, versions 0-10: latest (-1: the high watermark, or the last stable offset for
 // read_committed), earliest (-2), max timestamp (-3, v7+), earliest local (-4, v8+; nothing is
 // tiered, so the earliest), latest tiered (-5, v9+; none), or the first offset whose timestamp is at
 // least the one given. v0 answers with the old list of offsets. The leader epoch (v4+) is checked.
+// v10's timeout bounds lookups in remote (tiered) storage, which Samsa does not have: every lookup is
+// local and answered at once.
 import { ErrorCode } from '../../protocol/errors.js';
 import type {
   ListOffsetsRequest,
@@ -17,7 +19,7 @@ type PartitionResponse = ListOffsetsResponseListOffsetsPartitionResponse;
 export const listOffsets = handler<ListOffsetsRequest, ListOffsetsResponse>({
   apiKey: 2,
   minVersion: 0,
-  maxVersion: 9,
+  maxVersion: 10,
   async handle(ctx, req) {
     const readCommitted = (req.isolationLevel ?? 0) === 1;
     const topics = [];

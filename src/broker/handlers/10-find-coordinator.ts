@@ -1,16 +1,19 @@
 // FindCoordinator, versions 0-6 (one key up to v3, a batch of keys from v4). Groups (key type 0): the
-// leader of the group's `__consumer_offsets` partition, the topic being created on first use (with
-// the partition count and a replication factor clamped to the live brokers; Kafka answers
-// COORDINATOR_NOT_AVAILABLE until it exists, we answer once it does). Not implemented: transactions
-// (key type 1 answers COORDINATOR_NOT_AVAILABLE until a transaction coordinator exists) and share
-// groups (key type 2: INVALID_REQUEST, as a broker without a share coordinator).
+// leader of the group's `__consumer_offsets` partition. On first use the topic is created (with the
+// partition count and a replication factor clamped to the live brokers) and, as Kafka does, the
+// request that started it is answered COORDINATOR_NOT_AVAILABLE at once, like every request until
+// the topic is published (its logs made and its partitions loading: the group APIs then answer
+// COORDINATOR_LOAD_IN_PROGRESS until they are loaded). Clients retry both silently. Not implemented:
+// transactions (key type 1 answers COORDINATOR_NOT_AVAILABLE until a transaction coordinator exists)
+// and share groups (key type 2: INVALID_REQUEST, as a broker without a share coordinator).
 import type { MetadataImage } from '../../metadata/image.js';
 import { ErrorCode, errorInfo } from '../../protocol/errors.js';
 import type { FindCoordinatorRequest, FindCoordinatorResponse } from '../../protocol/messages/index.js';
 import { OFFSETS_TOPIC } from '../coordinator/group/settings.js';
+import { createInBackground } from './auto-create.js';
 import { brokerEntries } from './cluster-view.js';
-import { handler, later, type RequestContext } from './handler.js';
 import { AclOperation, allowed, ResourceType, requester } from './authorize.js';
+import { handler, type RequestContext } from './handler.js';
 
 const KEY_TYPE_GROUP = 0;
 const KEY_TYPE_TRANSACTION = 1;
@@ -29,23 +32,12 @@ export const findCoordinator = handler<FindCoordinatorRequest, FindCoordinatorRe
       permitted.length > 0 &&
       !ctx.services.metadata().topicsByName.has(OFFSETS_TOPIC)
     ) {
-      return later(createOffsetsTopic(ctx).then(() => respond(ctx, keyType, keys)));
+      const live = [...ctx.services.metadata().brokers.values()].filter((b) => !b.fenced).length;
+      createInBackground(ctx.services, [ctx.services.groups.offsetsTopicSpec(live)]);
     }
     return respond(ctx, keyType, keys);
   },
 });
-
-async function createOffsetsTopic(ctx: RequestContext): Promise<void> {
-  const image = ctx.services.metadata();
-  const live = [...image.brokers.values()].filter((b) => !b.fenced).length;
-  const [result] = await ctx.services.controller.createTopics([ctx.services.groups.offsetsTopicSpec(live)]);
-  if (result && result.errorCode !== ErrorCode.NONE && result.errorCode !== ErrorCode.TOPIC_ALREADY_EXISTS) {
-    ctx.services.log.warn('could not create __consumer_offsets', {
-      errorCode: result.errorCode,
-      message: result.errorMessage,
-    });
-  }
-}
 
 function respond(ctx: RequestContext, keyType: number, keys: string[]): FindCoordinatorResponse {
   const image = ctx.services.metadata();

@@ -1,6 +1,8 @@
 // DescribeTopicPartitions, version 0 (what kafka-topics.sh --describe uses since Kafka 3.8): topics
 // by name, or all topics for an empty list, in name order, paged by `responsePartitionLimit` with a
-// cursor (topic, first partition) to continue from. Not implemented: eligible leader replicas (always empty).
+// cursor (topic, first partition) to continue from. Every topic answered carries its authorized
+// operations (the request has no flag for them: Kafka always fills them). Not implemented: eligible
+// leader replicas (always empty).
 import type { TopicInfo } from '../../metadata/image.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import type {
@@ -9,9 +11,10 @@ import type {
   DescribeTopicPartitionsResponseTopic,
 } from '../../protocol/messages/index.js';
 import { ZERO_UUID } from '../../protocol/schema/codec.js';
-import { NOT_REQUESTED, partitionEntry } from './cluster-view.js';
+import { authorizedOperations } from '../../security/authorized-operations.js';
+import { partitionEntry } from './cluster-view.js';
 import { handler } from './handler.js';
-import { AclOperation, allowedNames, ResourceType } from './authorize.js';
+import { AclOperation, allowedNames, canFor, ResourceType } from './authorize.js';
 
 /** Kafka's cap on partitions per response (max.request.partition.size.limit default). */
 const PARTITIONS_PER_RESPONSE_MAX = 2000;
@@ -31,6 +34,7 @@ export const describeTopicPartitions = handler<
     // A listing shows only DESCRIBE-able topics; a named topic the principal may not see is refused.
     const listing = req.topics.length === 0;
     const visible = allowedNames(ctx, AclOperation.DESCRIBE, ResourceType.TOPIC, names, !listing);
+    const opsOf = (name: string) => authorizedOperations('topic', canFor(ctx, ResourceType.TOPIC, name));
     const cursor = req.cursor;
     let budget = Math.min(Math.max(req.responsePartitionLimit, 1), PARTITIONS_PER_RESPONSE_MAX);
     const topics: DescribeTopicPartitionsResponseTopic[] = [];
@@ -38,12 +42,16 @@ export const describeTopicPartitions = handler<
     for (const name of names) {
       if (cursor && name < cursor.topicName) continue;
       if (!visible.has(name)) {
-        if (!listing) topics.push({ ...unknownTopic(name), errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED });
+        if (!listing)
+          topics.push({
+            ...unknownTopic(name, opsOf(name)),
+            errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+          });
         continue;
       }
       const topic = image.topicsByName.get(name);
       if (!topic) {
-        topics.push(unknownTopic(name));
+        topics.push(unknownTopic(name, opsOf(name)));
         continue;
       }
       const first = cursor && name === cursor.topicName ? cursor.partitionIndex : 0;
@@ -53,6 +61,7 @@ export const describeTopicPartitions = handler<
           ctx.services.isInternalTopic(name),
           topic,
           taken.map((p) => partitionEntry(image, p)),
+          opsOf(name),
         ),
       );
       budget -= taken.length;
@@ -70,14 +79,14 @@ export const describeTopicPartitions = handler<
   },
 });
 
-function unknownTopic(name: string): DescribeTopicPartitionsResponseTopic {
+function unknownTopic(name: string, ops: number): DescribeTopicPartitionsResponseTopic {
   return {
     errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
     name,
     topicId: ZERO_UUID,
     isInternal: false,
     partitions: [],
-    topicAuthorizedOperations: NOT_REQUESTED,
+    topicAuthorizedOperations: ops,
   };
 }
 
@@ -85,6 +94,7 @@ function topicEntry(
   isInternal: boolean,
   topic: TopicInfo,
   partitions: ReturnType<typeof partitionEntry>[],
+  ops: number,
 ): DescribeTopicPartitionsResponseTopic {
   return {
     errorCode: ErrorCode.NONE,
@@ -94,6 +104,6 @@ function topicEntry(
     // Kafka sends empty lists when there are no eligible leader replicas; its admin client reads them
     // without a null check.
     partitions: partitions.map((p) => ({ ...p, eligibleLeaderReplicas: [], lastKnownElr: [] })),
-    topicAuthorizedOperations: NOT_REQUESTED,
+    topicAuthorizedOperations: ops,
   };
 }

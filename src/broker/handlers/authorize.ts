@@ -7,7 +7,7 @@ import { AclOperation, CLUSTER_RESOURCE, ResourceType } from '../../security/acl
 import type { Requester } from '../security/access-control.js';
 import type { RequestContext } from './handler.js';
 
-export { AclOperation, ResourceType };
+export { AclOperation, CLUSTER_RESOURCE, ResourceType };
 
 const API_NAMES = new Map(API_DECLS.map((d) => [d.apiKey as number, d.name]));
 
@@ -96,4 +96,14 @@ export function configResourceDenied(
 export function clusterOperations(ctx: RequestContext): number {
   if (!allowedOnCluster(ctx, AclOperation.DESCRIBE, false)) return 0;
   return authorizedOperations(ctx, ResourceType.CLUSTER, CLUSTER_RESOURCE);
+}
+
+/** The `can(operation)` of security/authorized-operations.ts for one resource (never logged). */
+export function canFor(
+  ctx: RequestContext,
+  resourceType: ResourceType,
+  resourceName: string,
+): (op: number) => boolean {
+  const who = requester(ctx);
+  return (op) => ctx.services.access.authorize(who, op as AclOperation, resourceType, resourceName, false);
 }

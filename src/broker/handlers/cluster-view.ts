@@ -3,10 +3,11 @@
 // the listener a request came through.
 import type { MetadataImage, PartitionInfo } from '../../metadata/image.js';
 import { ErrorCode } from '../../protocol/errors.js';
+import { OPERATIONS_NOT_REQUESTED } from '../../security/authorized-operations.js';
 import type { RequestContext } from './handler.js';
 
 /** "Authorized operations were not requested" (Kafka's INT32_MIN). */
-export const NOT_REQUESTED = -2147483648;
+export const NOT_REQUESTED = OPERATIONS_NOT_REQUESTED;
 
 export interface PartitionView {
   errorCode: number;
@@ -23,6 +24,7 @@ export interface BrokerView {
   host: string;
   port: number;
   rack: string | null;
+  fenced: boolean;
 }
 
 export function partitionEntry(image: MetadataImage, p: PartitionInfo): PartitionView {
@@ -39,14 +41,20 @@ export function partitionEntry(image: MetadataImage, p: PartitionInfo): Partitio
   };
 }
 
-/** Live brokers with their address on the listener the request came through. */
-export function brokerEntries(ctx: RequestContext, image: MetadataImage): BrokerView[] {
+/** Live brokers (and fenced ones too when asked) with their address on the listener the request came through. */
+export function brokerEntries(ctx: RequestContext, image: MetadataImage, withFenced = false): BrokerView[] {
   const out: BrokerView[] = [];
   for (const b of image.brokers.values()) {
-    if (b.fenced) continue;
+    if (b.fenced && !withFenced) continue;
     const ep = b.endpoints.find((e) => e.name === ctx.conn.info.listenerName) ?? b.endpoints[0];
     if (!ep) continue;
-    out.push({ nodeId: b.id, host: advertisedHost(ctx, b.id, ep.host), port: ep.port, rack: b.rack });
+    out.push({
+      nodeId: b.id,
+      host: advertisedHost(ctx, b.id, ep.host),
+      port: ep.port,
+      rack: b.rack,
+      fenced: b.fenced,
+    });
   }
   return out.sort((a, b) => a.nodeId - b.nodeId);
 }

@@ -6,6 +6,7 @@ import type { ControllerService } from '../controller/controller-service.js';
 import type { GroupCoordinator } from '../coordinator/group/coordinator.js';
 import type { Logger } from '../logger.js';
 import type { ProducerIdManager } from '../producer-ids.js';
+import type { FetchSessionCache } from '../replica/fetch-sessions.js';
 import type { ReplicaManager } from '../replica/replica-manager.js';
 import type { AccessControl } from '../security/access-control.js';
 import type { BrokerSecurity } from '../security/broker-security.js';
@@ -38,6 +39,8 @@ export interface BrokerServices {
   readonly configs: BrokerConfigService;
   readonly producerIds: ProducerIdManager;
   readonly replicas: ReplicaManager;
+  /** Incremental fetch sessions (KIP-227). */
+  readonly fetchSessions: FetchSessionCache;
   /** The log dir partitions live in (DescribeLogDirs). */
   readonly logDir: string;
   diskSpace(): Promise<{ totalBytes: number; usableBytes: number }>;

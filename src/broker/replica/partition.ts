@@ -4,26 +4,18 @@
 import type { TopicConfig } from '../../config/index.js';
 import type { PartitionInfo } from '../../metadata/image.js';
 import { ErrorCode } from '../../protocol/errors.js';
-import { DecodeError } from '../../protocol/primitives/decode-error.js';
-import { ATTR_CONTROL, batchBounds, readBatchHeader } from '../../protocol/records/batch.js';
-import { readRecords } from '../../protocol/records/record.js';
+import {
+  ATTR_COMPRESSION_MASK,
+  ATTR_CONTROL,
+  BATCH_HEADER_BYTES,
+  BATCH_OFFSET_ATTRIBUTES,
+  batchBounds,
+  readBatchHeader,
+} from '../../protocol/records/batch.js';
 import type { AppendProblem, OffsetLookup, PartitionLog } from '../../storage/index.js';
 import { DETACHED_TOPIC_STATS, type TopicStats } from '../metrics/topic-stats.js';
-
-/**
- * Whether a batch for a compacted topic holds a record without a key (Kafka refuses those). A
- * compressed batch is checked once the codecs have loaded (a moment after start-up); before that,
- * and for a batch that does not parse, the check is left to the log's own validation.
- */
-function hasKeylessRecord(batch: Buffer): boolean {
-  try {
-    for (const r of readRecords(batch)) if (r.key === null) return true;
-    return false;
-  } catch (err) {
-    if (err instanceof DecodeError) return false;
-    throw err;
-  }
-}
+import { codecsLoaded, codecsReady, needsRecompression, recompress } from './recompress.js';
+import { checkRecords, type RecordError } from './record-checks.js';
 
 export interface ProduceOutcome {
   errorCode: number;
@@ -31,6 +23,8 @@ export interface ProduceOutcome {
   logAppendTimeMs: number;
   logStartOffset: number;
   errorMessage: string | null;
+  /** The records that made the batch invalid, by index in the batch (Produce v8+). */
+  recordErrors?: RecordError[];
 }
 
 const PROBLEM_CODES: Record<AppendProblem, number> = {
@@ -61,6 +55,8 @@ export class Partition {
   readableBytes = 0;
   /** The topic's BrokerTopicMetrics (set by the replica manager). */
   stats: TopicStats = DETACHED_TOPIC_STATS;
+  /** Set while the codec libraries load for a batch that needs them; appends wait behind it. */
+  private codecGate: Promise<void> | null = null;
   /** Told when an append rolled the log to a new segment (for the log line). */
   onSegmentRolled: ((p: Partition, baseOffset: number) => void) | null = null;
 
@@ -99,13 +95,52 @@ export class Partition {
    * otherwise once the bytes are written, when the high watermark has moved past them.
    */
   append(records: Buffer, acks: number, nowMs: number): ProduceOutcome | Promise<ProduceOutcome> {
-    const refused = this.validate(records, nowMs);
-    if (refused) {
-      this.stats.produceFailed(0);
-      return refused;
+    // The codec libraries load a moment after start-up; a batch that needs them before then (to
+    // check its records, or to store it in the topic's codec) waits, and appends behind it too, so
+    // that they keep their order.
+    if (this.codecGate) return this.codecGate.then(() => this.append(records, acks, nowMs));
+    if (this.needsCodecs(records) && !codecsLoaded()) {
+      this.codecGate = codecsReady().then(() => {
+        this.codecGate = null;
+      });
+      return this.append(records, acks, nowMs);
     }
+    const refused = this.validate(records, nowMs);
+    const stored = refused ?? this.inTopicCodec(records);
+    if (!Buffer.isBuffer(stored)) {
+      this.stats.produceFailed(0);
+      return stored;
+    }
+    return this.appendValid(records, stored, acks, nowMs);
+  }
+
+  private needsCodecs(records: Buffer): boolean {
+    if (records.length < BATCH_HEADER_BYTES) return false;
+    const compressed = (records.readInt16BE(BATCH_OFFSET_ATTRIBUTES) & ATTR_COMPRESSION_MASK) !== 0;
+    return compressed || this.config.compressionType !== 'producer';
+  }
+
+  /** The batch as the topic stores it (compression.type), or a refusal. */
+  private inTopicCodec(records: Buffer): Buffer | ProduceOutcome {
+    const header = readBatchHeader(records);
+    if (!needsRecompression(header, this.config)) return records;
+    const r = recompress(records, header, this.config);
+    if (r.ok) return r.batch;
+    const code = r.reason === 'too-large' ? ErrorCode.MESSAGE_TOO_LARGE : ErrorCode.CORRUPT_MESSAGE;
+    return this.fail(
+      code,
+      `The batch could not be recompressed to ${this.config.compressionType}: ${r.detail}`,
+    );
+  }
+
+  private appendValid(
+    records: Buffer,
+    stored: Buffer,
+    acks: number,
+    nowMs: number,
+  ): ProduceOutcome | Promise<ProduceOutcome> {
     const active = this.log.active;
-    const result = this.log.append(records, {
+    const result = this.log.append(stored, {
       leaderEpoch: this.leaderEpoch,
       now: nowMs,
       timestampType: this.config.messageTimestampType,
@@ -127,7 +162,7 @@ export class Partition {
     this.stats.produced(records.length, result.lastOffset - result.baseOffset + 1);
     const written = result.written.then(
       () => {
-        this.readableBytes += records.length;
+        this.readableBytes += stored.length;
         this.advanceHighWatermark();
         return ok;
       },
@@ -180,23 +215,25 @@ export class Partition {
       );
     if (header.attributes & ATTR_CONTROL)
       return this.fail(ErrorCode.INVALID_RECORD, 'Clients may not produce control batches.');
-    if (this.config.cleanupPolicy.compact && hasKeylessRecord(records)) {
-      return this.fail(
-        ErrorCode.INVALID_RECORD,
-        `Compacted topic cannot accept a record without a key (topic ${this.topic}, partition ${this.index}).`,
-      );
-    }
-    if (this.config.messageTimestampType === 'CreateTime') {
-      if (
-        header.maxTimestamp > nowMs + this.config.messageTimestampAfterMaxMs ||
-        header.baseTimestamp < nowMs - this.config.messageTimestampBeforeMaxMs
-      ) {
-        return this.fail(
-          ErrorCode.INVALID_TIMESTAMP,
-          'A record timestamp is outside the range message.timestamp.before.max.ms / after.max.ms allows.',
-        );
-      }
-    }
+    const refused = checkRecords(
+      records,
+      header,
+      {
+        topicPartition: this.key,
+        compacted: this.config.cleanupPolicy.compact,
+        timestampType: this.config.messageTimestampType,
+        timestampBeforeMaxMs: this.config.messageTimestampBeforeMaxMs,
+        timestampAfterMaxMs: this.config.messageTimestampAfterMaxMs,
+      },
+      nowMs,
+    );
+    // As Kafka answers a batch refused for its records: the log start offset, each bad record.
+    if (refused)
+      return {
+        ...this.fail(refused.errorCode, refused.errorMessage),
+        logStartOffset: this.log.logStartOffset,
+        recordErrors: refused.recordErrors,
+      };
     return null;
   }
 

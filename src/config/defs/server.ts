@@ -68,12 +68,13 @@ const NODE: ConfigDefinition[] = [
   def('compression.type', 'string', 'producer', {
     doc: 'Codec topics store batches with: producer keeps what the producer sent, uncompressed stores them plain.',
     imp: 'high',
+    impl: true,
     dyn: 'cluster',
     oneOf: COMPRESSION_TYPES,
-    note: 'Samsa stores batches as the producer sent them (the producer behaviour).',
   }),
   def('compression.gzip.level', 'int', '-1', {
     doc: 'gzip level used when the broker compresses with gzip.',
+    impl: true,
     dyn: 'cluster',
     check: GZIP_LEVEL,
   }),
@@ -85,6 +86,7 @@ const NODE: ConfigDefinition[] = [
   }),
   def('compression.zstd.level', 'int', '3', {
     doc: 'zstd level used when the broker compresses with zstd.',
+    impl: true,
     dyn: 'cluster',
     min: -131072,
     max: 22,
@@ -134,8 +136,8 @@ const NODE: ConfigDefinition[] = [
   }),
   def('max.incremental.fetch.session.cache.slots', 'int', '1000', {
     doc: 'How many incremental fetch sessions the broker keeps.',
+    impl: true,
     min: 0,
-    note: 'Samsa answers every fetch without a session (session id 0).',
   }),
   def('fetch.max.bytes', 'int', '57671680', {
     doc: 'Most bytes returned for one Fetch request.',

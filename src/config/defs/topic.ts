@@ -21,11 +21,12 @@ export const TOPIC_DEFINITIONS: readonly TopicConfigDefinition[] = [
   }),
   topic('compression.type', 'string', 'producer', ['compression.type'], {
     doc: "Codec stored batches use; producer keeps the producer's choice.",
+    impl: true,
     oneOf: COMPRESSION_TYPES,
-    note: 'Samsa stores batches as the producer sent them.',
   }),
   topic('compression.gzip.level', 'int', '-1', ['compression.gzip.level'], {
     doc: 'gzip level when the topic recompresses with gzip.',
+    impl: true,
     check: GZIP_LEVEL,
   }),
   topic('compression.lz4.level', 'int', '9', ['compression.lz4.level'], {
@@ -35,6 +36,7 @@ export const TOPIC_DEFINITIONS: readonly TopicConfigDefinition[] = [
   }),
   topic('compression.zstd.level', 'int', '3', ['compression.zstd.level'], {
     doc: 'zstd level when the topic recompresses with zstd.',
+    impl: true,
     min: -131072,
     max: 22,
   }),

@@ -22,7 +22,7 @@ export const ProduceRequest: MessageDecl<ProduceRequest> = {
   name: 'ProduceRequest',
   kind: 'request',
   apiKey: 0,
-  valid: '0-11',
+  valid: '0-12',
   flexible: '9+',
   fields: [
     { name: 'transactionalId', type: 'string', versions: '3+', nullable: '3+', default: null },
@@ -93,7 +93,7 @@ export const ProduceResponse: MessageDecl<ProduceResponse> = {
   name: 'ProduceResponse',
   kind: 'response',
   apiKey: 0,
-  valid: '0-11',
+  valid: '0-12',
   flexible: '9+',
   fields: [
     {

@@ -17,7 +17,7 @@ export const MetadataRequest: MessageDecl<MetadataRequest> = {
   name: 'MetadataRequest',
   kind: 'request',
   apiKey: 3,
-  valid: '0-12',
+  valid: '0-13',
   flexible: '9+',
   fields: [
     {
@@ -44,6 +44,7 @@ export interface MetadataResponse {
   controllerId?: number;
   topics: MetadataResponseTopic[];
   clusterAuthorizedOperations?: number;
+  errorCode?: number;
 }
 
 export interface MetadataResponseBroker {
@@ -76,7 +77,7 @@ export const MetadataResponse: MessageDecl<MetadataResponse> = {
   name: 'MetadataResponse',
   kind: 'response',
   apiKey: 3,
-  valid: '0-12',
+  valid: '0-13',
   flexible: '9+',
   fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: '3+' },
@@ -123,5 +124,6 @@ export const MetadataResponse: MessageDecl<MetadataResponse> = {
       ],
     },
     { name: 'clusterAuthorizedOperations', type: 'int32', versions: '8-10', default: -2147483648 },
+    { name: 'errorCode', type: 'int16', versions: '13+' },
   ],
 };

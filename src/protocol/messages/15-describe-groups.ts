@@ -10,7 +10,7 @@ export const DescribeGroupsRequest: MessageDecl<DescribeGroupsRequest> = {
   name: 'DescribeGroupsRequest',
   kind: 'request',
   apiKey: 15,
-  valid: '0-5',
+  valid: '0-6',
   flexible: '5+',
   fields: [
     { name: 'groups', type: '[]string', versions: '0+' },
@@ -25,6 +25,7 @@ export interface DescribeGroupsResponse {
 
 export interface DescribeGroupsResponseDescribedGroup {
   errorCode: number;
+  errorMessage?: string | null;
   groupId: string;
   groupState: string;
   protocolType: string;
@@ -46,7 +47,7 @@ export const DescribeGroupsResponse: MessageDecl<DescribeGroupsResponse> = {
   name: 'DescribeGroupsResponse',
   kind: 'response',
   apiKey: 15,
-  valid: '0-5',
+  valid: '0-6',
   flexible: '5+',
   fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: '1+' },
@@ -57,6 +58,7 @@ export const DescribeGroupsResponse: MessageDecl<DescribeGroupsResponse> = {
       versions: '0+',
       fields: [
         { name: 'errorCode', type: 'int16', versions: '0+' },
+        { name: 'errorMessage', type: 'string', versions: '6+', nullable: '6+', default: null },
         { name: 'groupId', type: 'string', versions: '0+' },
         { name: 'groupState', type: 'string', versions: '0+' },
         { name: 'protocolType', type: 'string', versions: '0+' },

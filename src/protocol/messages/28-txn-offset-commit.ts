@@ -28,7 +28,7 @@ export const TxnOffsetCommitRequest: MessageDecl<TxnOffsetCommitRequest> = {
   name: 'TxnOffsetCommitRequest',
   kind: 'request',
   apiKey: 28,
-  valid: '0-4',
+  valid: '0-5',
   flexible: '3+',
   fields: [
     { name: 'transactionalId', type: 'string', versions: '0+' },
@@ -81,7 +81,7 @@ export const TxnOffsetCommitResponse: MessageDecl<TxnOffsetCommitResponse> = {
   name: 'TxnOffsetCommitResponse',
   kind: 'response',
   apiKey: 28,
-  valid: '0-4',
+  valid: '0-5',
   flexible: '3+',
   fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: '0+' },

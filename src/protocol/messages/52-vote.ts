@@ -14,19 +14,20 @@ export interface VoteRequestTopicData {
 
 export interface VoteRequestPartitionData {
   partitionIndex: number;
-  candidateEpoch: number;
-  candidateId: number;
-  candidateDirectoryId?: string;
+  replicaEpoch: number;
+  replicaId: number;
+  replicaDirectoryId?: string;
   voterDirectoryId?: string;
   lastOffsetEpoch: number;
   lastOffset: number;
+  preVote?: boolean;
 }
 
 export const VoteRequest: MessageDecl<VoteRequest> = {
   name: 'VoteRequest',
   kind: 'request',
   apiKey: 52,
-  valid: '0-1',
+  valid: '0-2',
   flexible: '0+',
   fields: [
     { name: 'clusterId', type: 'string', versions: '0+', nullable: '0+', default: null },
@@ -45,12 +46,13 @@ export const VoteRequest: MessageDecl<VoteRequest> = {
           versions: '0+',
           fields: [
             { name: 'partitionIndex', type: 'int32', versions: '0+' },
-            { name: 'candidateEpoch', type: 'int32', versions: '0+' },
-            { name: 'candidateId', type: 'int32', versions: '0+' },
-            { name: 'candidateDirectoryId', type: 'uuid', versions: '1+' },
+            { name: 'replicaEpoch', type: 'int32', versions: '0+' },
+            { name: 'replicaId', type: 'int32', versions: '0+' },
+            { name: 'replicaDirectoryId', type: 'uuid', versions: '1+' },
             { name: 'voterDirectoryId', type: 'uuid', versions: '1+' },
             { name: 'lastOffsetEpoch', type: 'int32', versions: '0+' },
             { name: 'lastOffset', type: 'int64', versions: '0+' },
+            { name: 'preVote', type: 'bool', versions: '2+' },
           ],
         },
       ],
@@ -87,7 +89,7 @@ export const VoteResponse: MessageDecl<VoteResponse> = {
   name: 'VoteResponse',
   kind: 'response',
   apiKey: 52,
-  valid: '0-1',
+  valid: '0-2',
   flexible: '0+',
   fields: [
     { name: 'errorCode', type: 'int16', versions: '0+' },

@@ -4,17 +4,19 @@ import type { MessageDecl } from '../schema/declaration.js';
 export interface DescribeClusterRequest {
   includeClusterAuthorizedOperations: boolean;
   endpointType?: number;
+  includeFencedBrokers?: boolean;
 }
 
 export const DescribeClusterRequest: MessageDecl<DescribeClusterRequest> = {
   name: 'DescribeClusterRequest',
   kind: 'request',
   apiKey: 60,
-  valid: '0-1',
+  valid: '0-2',
   flexible: '0+',
   fields: [
     { name: 'includeClusterAuthorizedOperations', type: 'bool', versions: '0+' },
     { name: 'endpointType', type: 'int8', versions: '1+', default: 1 },
+    { name: 'includeFencedBrokers', type: 'bool', versions: '2+' },
   ],
 };
 
@@ -34,13 +36,14 @@ export interface DescribeClusterResponseDescribeClusterBroker {
   host: string;
   port: number;
   rack: string | null;
+  isFenced?: boolean;
 }
 
 export const DescribeClusterResponse: MessageDecl<DescribeClusterResponse> = {
   name: 'DescribeClusterResponse',
   kind: 'response',
   apiKey: 60,
-  valid: '0-1',
+  valid: '0-2',
   flexible: '0+',
   fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: '0+' },
@@ -59,6 +62,7 @@ export const DescribeClusterResponse: MessageDecl<DescribeClusterResponse> = {
         { name: 'host', type: 'string', versions: '0+' },
         { name: 'port', type: 'int32', versions: '0+' },
         { name: 'rack', type: 'string', versions: '0+', nullable: '0+', default: null },
+        { name: 'isFenced', type: 'bool', versions: '2+' },
       ],
     },
     { name: 'clusterAuthorizedOperations', type: 'int32', versions: '0+', default: -2147483648 },

@@ -10,7 +10,7 @@ export const ConsumerGroupDescribeRequest: MessageDecl<ConsumerGroupDescribeRequ
   name: 'ConsumerGroupDescribeRequest',
   kind: 'request',
   apiKey: 69,
-  valid: '0',
+  valid: '0-1',
   flexible: '0+',
   fields: [
     { name: 'groupIds', type: '[]string', versions: '0+' },
@@ -46,6 +46,7 @@ export interface ConsumerGroupDescribeResponseMember {
   subscribedTopicRegex: string | null;
   assignment: ConsumerGroupDescribeResponseAssignment;
   targetAssignment: ConsumerGroupDescribeResponseAssignment;
+  memberType?: number;
 }
 
 export interface ConsumerGroupDescribeResponseAssignment {
@@ -62,7 +63,7 @@ export const ConsumerGroupDescribeResponse: MessageDecl<ConsumerGroupDescribeRes
   name: 'ConsumerGroupDescribeResponse',
   kind: 'response',
   apiKey: 69,
-  valid: '0',
+  valid: '0-1',
   flexible: '0+',
   fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: '0+' },
@@ -131,6 +132,7 @@ export const ConsumerGroupDescribeResponse: MessageDecl<ConsumerGroupDescribeRes
                 },
               ],
             },
+            { name: 'memberType', type: 'int8', versions: '1+', default: -1 },
           ],
         },
         { name: 'authorizedOperations', type: 'int32', versions: '0+', default: -2147483648 },

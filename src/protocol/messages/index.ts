@@ -130,6 +130,8 @@ import {
   ReadShareGroupStateSummaryRequest,
   ReadShareGroupStateSummaryResponse,
 } from './87-read-share-group-state-summary.js';
+import { StreamsGroupHeartbeatRequest, StreamsGroupHeartbeatResponse } from './88-streams-group-heartbeat.js';
+import { StreamsGroupDescribeRequest, StreamsGroupDescribeResponse } from './89-streams-group-describe.js';
 
 export * from './00-produce.js';
 export * from './01-fetch.js';
@@ -219,6 +221,8 @@ export * from './84-read-share-group-state.js';
 export * from './85-write-share-group-state.js';
 export * from './86-delete-share-group-state.js';
 export * from './87-read-share-group-state-summary.js';
+export * from './88-streams-group-heartbeat.js';
+export * from './89-streams-group-describe.js';
 export * from './headers.js';
 
 export interface ApiDecl {
@@ -512,5 +516,17 @@ export const API_DECLS: readonly ApiDecl[] = [
     name: 'ReadShareGroupStateSummary',
     request: ReadShareGroupStateSummaryRequest,
     response: ReadShareGroupStateSummaryResponse,
+  },
+  {
+    apiKey: 88,
+    name: 'StreamsGroupHeartbeat',
+    request: StreamsGroupHeartbeatRequest,
+    response: StreamsGroupHeartbeatResponse,
+  },
+  {
+    apiKey: 89,
+    name: 'StreamsGroupDescribe',
+    request: StreamsGroupDescribeRequest,
+    response: StreamsGroupDescribeResponse,
   },
 ];

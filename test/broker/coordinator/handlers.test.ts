@@ -95,7 +95,7 @@ test('ApiVersions advertises every group API from version 0', async () => {
       [0, 4],
       [0, 5],
       [0, 5],
-      [0, 5],
+      [0, 6],
       [0, 5],
       [0, 2],
       [0, 0],
@@ -104,6 +104,13 @@ test('ApiVersions advertises every group API from version 0', async () => {
 });
 
 test('FindCoordinator v0-v6: creates __consumer_offsets on first use and names this node', async () => {
+  // The first request starts the creation and, as in Kafka, is answered COORDINATOR_NOT_AVAILABLE.
+  const first = await client.request<Body>(10, 0, { key: 'g', keyType: 0 });
+  assert.deepEqual([first.errorCode, first.nodeId], [E.COORDINATOR_NOT_AVAILABLE, -1]);
+  for (let i = 0; (await client.request<Body>(10, 0, { key: 'g', keyType: 0 })).errorCode !== E.NONE; i++) {
+    assert.ok(i < 1000, 'the topic is created');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
   for (let v = 0; v <= 6; v++) {
     const r = await client.request<Body>(10, v, {
       key: `g${v}`,
@@ -287,7 +294,7 @@ test('DescribeGroups, ListGroups, DeleteGroups, OffsetDelete, LeaveGroup (batche
     },
   ]);
 
-  for (let v = 0; v <= 5; v++) {
+  for (let v = 0; v <= 6; v++) {
     const d = await client.request<Body>(15, v, {
       groups: ['admin', 'ghost'],
       includeAuthorizedOperations: true,
@@ -298,8 +305,15 @@ test('DescribeGroups, ListGroups, DeleteGroups, OffsetDelete, LeaveGroup (batche
       ['Stable', 'consumer', 'range', 'wire-test'],
     );
     assert.equal(admin.members[0].clientHost, '/127.0.0.1');
-    assert.deepEqual([ghost.errorCode, ghost.groupState], [E.NONE, 'Dead']);
-    if (v >= 3) assert.equal(admin.authorizedOperations, 328);
+    // An unknown group: Dead without error up to v5; GROUP_ID_NOT_FOUND with a message from v6 (KIP-1043).
+    if (v < 6) assert.deepEqual([ghost.errorCode, ghost.groupState], [E.NONE, 'Dead']);
+    else
+      assert.deepEqual(
+        [ghost.errorCode, ghost.errorMessage, ghost.groupState, ghost.authorizedOperations],
+        [E.GROUP_ID_NOT_FOUND, 'Group ghost not found.', '', -2147483648],
+      );
+    // READ, DELETE, DESCRIBE, DESCRIBE_CONFIGS and ALTER_CONFIGS: bits 3, 6, 8, 10, 11.
+    if (v >= 3) assert.equal(admin.authorizedOperations, 3400);
   }
   for (let v = 0; v <= 5; v++) {
     const l = await client.request<Body>(16, v, { statesFilter: ['Stable'], typesFilter: [] });

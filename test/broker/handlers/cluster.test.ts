@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { BrokerNode } from '../../../src/broker/node.js';
+import { record } from '../../../src/metadata/records.js';
 import { ErrorCode } from '../../../src/protocol/errors.js';
 import { startTestNode } from '../../helpers/node.js';
 import { RawClient } from '../../helpers/raw-client.js';
@@ -29,14 +30,27 @@ after(async () => {
   await node.stop();
 });
 
-test('Metadata creates an unknown topic when allowed, and answers with its leaders', async () => {
-  const r = await client.request(3, 12, {
-    topics: [{ topicId: 'AAAAAAAAAAAAAAAAAAAAAA', name: 'auto' }],
-    allowAutoTopicCreation: true,
-    includeTopicAuthorizedOperations: false,
-  });
+test('Metadata creates an unknown topic when allowed: LEADER_NOT_AVAILABLE first, then its leaders', async () => {
+  const ask = () =>
+    client.request(3, 12, {
+      topics: [{ topicId: 'AAAAAAAAAAAAAAAAAAAAAA', name: 'auto' }],
+      allowAutoTopicCreation: true,
+      includeTopicAuthorizedOperations: false,
+    });
+  const first = await ask();
+  assert.deepEqual(
+    [first.topics[0].errorCode, first.topics[0].name, first.topics[0].partitions],
+    [ErrorCode.LEADER_NOT_AVAILABLE, 'auto', []],
+  );
+  let r = await ask();
+  for (let i = 0; r.topics[0].errorCode !== ErrorCode.NONE; i++) {
+    assert.equal(r.topics[0].errorCode, ErrorCode.LEADER_NOT_AVAILABLE, 'while it is created');
+    assert.ok(i < 1000);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+    r = await ask();
+  }
   const t = r.topics[0];
-  assert.equal(t.errorCode, 0);
+  assert.equal(node.controller.image.topicsByName.get('auto')?.id, t.topicId, 'created once');
   assert.equal(t.partitions.length, 2, 'num.partitions');
   assert.ok(t.partitions.every((p: { leaderId: number }) => p.leaderId === 1));
   assert.notEqual(t.topicId, 'AAAAAAAAAAAAAAAAAAAAAA');
@@ -88,6 +102,38 @@ test('DescribeCluster names this broker and the cluster id', async () => {
     r.brokers.map((b: { brokerId: number }) => b.brokerId),
     [1],
   );
+});
+
+test('DescribeCluster v2 lists fenced brokers, marked, only when asked (KIP-1073)', async () => {
+  // A second broker registers fenced (as a broker does until its metadata has caught up).
+  await node.controller.apply(() => ({
+    records: [
+      record('RegisterBroker', {
+        brokerId: 2,
+        incarnationId: 'AAAAAAAAAAAAAAAAAAAAAg',
+        brokerEpoch: 0,
+        endPoints: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 1, securityProtocol: 0 }],
+        features: [],
+        rack: null,
+        fenced: true,
+      }),
+    ],
+    result: undefined,
+  }));
+  const brokers = async (version: number, includeFencedBrokers: boolean) =>
+    (
+      await client.request(60, version, {
+        includeClusterAuthorizedOperations: false,
+        endpointType: 1,
+        includeFencedBrokers,
+      })
+    ).brokers.map((b: { brokerId: number; isFenced?: boolean }) => [b.brokerId, b.isFenced ?? false]);
+  assert.deepEqual(await brokers(2, true), [
+    [1, false],
+    [2, true],
+  ]);
+  assert.deepEqual(await brokers(2, false), [[1, false]]);
+  assert.deepEqual(await brokers(1, true), [[1, false]], 'v1 has no such flag');
 });
 
 test('DescribeConfigs reports a topic override as DYNAMIC_TOPIC_CONFIG and defaults as DEFAULT_CONFIG', async () => {

@@ -13,12 +13,15 @@ import { DEVELOPER_DEFAULTS, loadBrokerConfig } from '../../../src/config/index.
 import { makeCerts, type TestCerts } from '../../helpers/certs.js';
 import { startSecureNode } from '../../helpers/node.js';
 import { RawClient } from '../../helpers/raw-client.js';
-import { hasCommand } from '../../helpers/tools.js';
+import { skipUnless } from '../../helpers/tools.js';
+
+/** Certificates come from openssl: without it the file is skipped (under CI=true, it fails). */
+const skip = skipUnless('TLS listeners', 'openssl');
 
 let certs: TestCerts;
 
 before(() => {
-  assert.ok(hasCommand('openssl'), 'openssl is not installed (Debian package openssl)');
+  if (skip) return;
   certs = makeCerts();
 });
 
@@ -36,7 +39,7 @@ function peer(port: number, options: Record<string, unknown>): Promise<TLSSocket
   });
 }
 
-test('PEM key store: a client trusting the CA connects and is served', async () => {
+test('PEM key store: a client trusting the CA connects and is served', { skip }, async () => {
   const { node, ports } = await startSecureNode({
     ...SSL,
     'ssl.keystore.type': 'PEM',
@@ -58,7 +61,9 @@ test('PEM key store: a client trusting the CA connects and is served', async () 
   }
 });
 
-test('PKCS12 key store and trust store, mTLS required: the CA-signed client is in, others are refused', async () => {
+test('PKCS12 key store and trust store, mTLS required: the CA-signed client is in, others are refused', {
+  skip,
+}, async () => {
   const { node, ports } = await startSecureNode({
     ...SSL,
     'ssl.keystore.type': 'PKCS12',
@@ -103,7 +108,9 @@ test('PKCS12 key store and trust store, mTLS required: the CA-signed client is i
   }
 });
 
-test('ssl.client.auth=requested lets a client without a certificate in, never one with an untrusted one', async () => {
+test('ssl.client.auth=requested lets a client without a certificate in, never one with an untrusted one', {
+  skip,
+}, async () => {
   const { node, ports } = await startSecureNode({
     ...SSL,
     'ssl.keystore.type': 'PEM',
@@ -132,7 +139,9 @@ test('ssl.client.auth=requested lets a client without a certificate in, never on
   }
 });
 
-test("the client certificate's subject, mapped by ssl.principal.mapping.rules, is the principal ACLs see", async () => {
+test("the client certificate's subject, mapped by ssl.principal.mapping.rules, is the principal ACLs see", {
+  skip,
+}, async () => {
   const alice = certs.client('alice');
   const { node, ports } = await startSecureNode({
     ...SSL,
@@ -181,7 +190,9 @@ test("the client certificate's subject, mapped by ssl.principal.mapping.rules, i
   }
 });
 
-test("ssl.enabled.protocols=TLSv1.3 refuses a TLS 1.2 client; cipher suites take Kafka's names", async () => {
+test("ssl.enabled.protocols=TLSv1.3 refuses a TLS 1.2 client; cipher suites take Kafka's names", {
+  skip,
+}, async () => {
   assert.equal(opensslCipher('TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384'), 'ECDHE-RSA-AES256-GCM-SHA384');
   assert.equal(opensslCipher('TLS_RSA_WITH_AES_128_CBC_SHA'), 'AES128-SHA');
   assert.equal(
@@ -207,7 +218,9 @@ test("ssl.enabled.protocols=TLSv1.3 refuses a TLS 1.2 client; cipher suites take
   }
 });
 
-test('bad stores stop the broker with one line: JKS (with the keytool line), a wrong password, a missing file', () => {
+test('bad stores stop the broker with one line: JKS (with the keytool line), a wrong password, a missing file', {
+  skip,
+}, () => {
   const jks = join(certs.dir, 'server.keystore.jks');
   writeFileSync(jks, Buffer.from([0xfe, 0xed, 0xfe, 0xed, 0, 0, 0, 2]));
   const load = (extra: Record<string, string>) => {
@@ -257,7 +270,9 @@ test('bad stores stop the broker with one line: JKS (with the keytool line), a w
   })();
 });
 
-test('kafka-configs-style dynamic change of the key store: new connections get the new certificate', async () => {
+test('kafka-configs-style dynamic change of the key store: new connections get the new certificate', {
+  skip,
+}, async () => {
   const { node, ports } = await startSecureNode({
     ...SSL,
     'ssl.keystore.type': 'PEM',

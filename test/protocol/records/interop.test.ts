@@ -4,10 +4,9 @@
 //   python3-zstandard: its DefaultRecordBatchBuilder for every codec, its reader for our batches,
 //   and raw codec streams made by python-lz4, python-snappy and python-zstandard;
 // - a snappy batch built by hand from the xerial and snappy format descriptions.
-// Missing pieces skip with a message.
+// Missing tools skip (or fail under CI=true) through test/helpers/tools.ts.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { test } from 'node:test';
 import {
@@ -27,6 +26,7 @@ import {
   recordsBody,
   updateCrc,
 } from '../../../src/protocol/records/index.js';
+import { DEBIAN_PYTHON, needs, type SkippableTest, type Tool } from '../../helpers/tools.js';
 import { asBuffer, randomBytes, rng, textBytes } from './helpers.js';
 
 const require = createRequire(import.meta.url);
@@ -148,8 +148,7 @@ for (const codec of [Compression.None, Compression.Gzip]) {
 
 // --- kafka-python -------------------------------------------------------------------------------
 
-/** Debian's python3, where python3-kafka installs; SAMSA_TEST_PYTHON overrides it. */
-const PYTHON = process.env.SAMSA_TEST_PYTHON ?? '/usr/bin/python3';
+const PYTHON = DEBIAN_PYTHON;
 
 // Reads a JSON request on stdin, answers JSON on stdout. Bytes travel as hex.
 const PYTHON_SCRIPT = `
@@ -242,18 +241,15 @@ interface PythonAnswer {
 
 const hex = (b: Buffer | null) => (b === null ? null : b.toString('hex'));
 
-let pythonAnswer: PythonAnswer | string | undefined;
+let pythonAnswer: PythonAnswer | undefined;
 
-/** Runs the script once for all the tests below; a string is the reason to skip. */
-function python(): PythonAnswer | string {
+/** Runs the script once for all the tests below (each has checked that kafka-python is here). */
+function python(): PythonAnswer {
   pythonAnswer ??= runPython();
   return pythonAnswer;
 }
 
-function runPython(): PythonAnswer | string {
-  if (!existsSync(PYTHON)) return `${PYTHON} not found`;
-  const probe = spawnSync(PYTHON, ['-c', 'import kafka'], { encoding: 'utf8' });
-  if (probe.status !== 0) return 'kafka-python is not installed (Debian package python3-kafka)';
+function runPython(): PythonAnswer {
   const inputs = interopRecords();
   const ours: Record<string, string> = {};
   const compressed: Record<string, string> = {};
@@ -286,9 +282,22 @@ function runPython(): PythonAnswer | string {
   return JSON.parse(run.stdout) as PythonAnswer;
 }
 
-function missing(answer: PythonAnswer, name: string): string | null {
-  if (!answer.have[name])
-    return `kafka-python has no ${name} codec here (Debian python3-${name === 'zstd' ? 'zstandard' : name})`;
+/** The Python module kafka-python needs for a codec (none and gzip need none). */
+const PYTHON_CODEC: Partial<Record<string, Tool>> = {
+  snappy: 'python-snappy',
+  lz4: 'python-lz4',
+  zstd: 'python-zstandard',
+};
+const PYTHON_CODECS = Object.values(PYTHON_CODEC) as Tool[];
+
+/** kafka-python and, for a compressed codec, the Python module it compresses with. */
+function needsKafkaPython(t: SkippableTest, name: string): boolean {
+  const codecModule = PYTHON_CODEC[name];
+  return needs(t, 'kafka-python', ...(codecModule ? [codecModule] : []));
+}
+
+/** Our side of a codec: the Node package that provides it loaded here (an npm dependency, not a tool). */
+function ourCodecMissing(name: string): string | null {
   if (name !== 'none' && !compressionAvailable(compressionByName(name)!)) return `${name} did not load here`;
   return null;
 }
@@ -296,10 +305,11 @@ function missing(answer: PythonAnswer, name: string): string | null {
 for (const codec of CODECS) {
   const name = compressionName(codec);
   test(`kafka-python ${name}: its builder's batch reads here`, (t) => {
-    const answer = python();
-    if (typeof answer === 'string') return t.skip(answer);
-    const why = missing(answer, name);
+    if (!needsKafkaPython(t, name)) return;
+    const why = ourCodecMissing(name);
     if (why) return t.skip(why);
+    const answer = python();
+    assert.ok(answer.have[name], `kafka-python has the ${name} codec`);
     const theirs = Buffer.from(answer.built[name], 'hex');
     const check = checkBatch(theirs);
     assert.ok(check.ok, check.ok ? '' : check.detail);
@@ -308,10 +318,10 @@ for (const codec of CODECS) {
   });
 
   test(`kafka-python ${name}: reads our batch`, (t) => {
-    const answer = python();
-    if (typeof answer === 'string') return t.skip(answer);
-    const why = missing(answer, name);
+    if (!needsKafkaPython(t, name)) return;
+    const why = ourCodecMissing(name);
     if (why) return t.skip(why);
+    const answer = python();
     const read = answer.read[name];
     assert.ok(read.crc, 'CRC valid');
     assert.equal(read.compression, codec);
@@ -329,12 +339,12 @@ for (const codec of CODECS) {
 }
 
 test('kafka-python decodes our gzip, snappy (xerial), lz4 (frame) and zstd streams', (t) => {
+  if (!needs(t, 'kafka-python', ...PYTHON_CODECS)) return;
   const answer = python();
-  if (typeof answer === 'string') return t.skip(answer);
   const payload = textBytes(rng(23), 300_000).toString('hex');
   for (const codec of CODECS.slice(1)) {
     const name = compressionName(codec);
-    const why = missing(answer, name);
+    const why = ourCodecMissing(name);
     if (why) {
       t.diagnostic(`${name} skipped: ${why}`);
       continue;
@@ -344,11 +354,11 @@ test('kafka-python decodes our gzip, snappy (xerial), lz4 (frame) and zstd strea
 });
 
 test('streams written by python-snappy, python-lz4 and python-zstandard decompress here', (t) => {
+  if (!needs(t, 'kafka-python', ...PYTHON_CODECS)) return;
   const answer = python();
-  if (typeof answer === 'string') return t.skip(answer);
   const payload = textBytes(rng(23), 300_000);
   const streams = Object.entries(answer.streams);
-  if (streams.length === 0) return t.skip('no python compression module is installed');
+  assert.equal(streams.length, 9, 'every stream the script writes');
   for (const [label, [name, data]] of streams) {
     const codec = compressionByName(name)!;
     if (!compressionAvailable(codec)) {

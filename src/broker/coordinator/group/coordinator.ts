@@ -76,6 +76,9 @@ export class GroupCoordinator {
   private readonly log: Logger;
   /** The partition count of the topic once it exists (it may differ from the setting). */
   private partitionCount: number;
+  /** The leader of each `__consumer_offsets` partition (none while the topic does not exist). */
+  private readonly leaders = new Map<number, number>();
+  private nodeId = -1;
 
   constructor(deps: GroupCoordinatorDeps) {
     this.settings = { ...DEFAULT_GROUP_COORDINATOR_SETTINGS, ...deps.settings };
@@ -117,9 +120,12 @@ export class GroupCoordinator {
   onMetadataImage(image: MetadataImage, previous: MetadataImage | null, nodeId: number): void {
     const topic = image.topicsByName.get(OFFSETS_TOPIC);
     const led = new Set<number>();
+    this.nodeId = nodeId;
+    this.leaders.clear();
     if (topic) {
       this.partitionCount = topic.partitions.length;
       for (const p of topic.partitions) {
+        this.leaders.set(p.partition, p.leader);
         if (p.leader !== nodeId) continue;
         led.add(p.partition);
         this.runtime.load(p.partition, p.leaderEpoch);
@@ -149,7 +155,22 @@ export class GroupCoordinator {
   }
 
   private run<R>(groupId: string, op: Operation<GroupShard, R>): Promise<R | CoordinatorFailure> {
-    return this.runtime.run(this.partitionFor(groupId), op);
+    return this.runOn(this.partitionFor(groupId), op);
+  }
+
+  /**
+   * Runs `op` on a partition's shard. NOT_COORDINATOR means "ask another broker", so a partition with
+   * no shard here answers it only when another node leads it; when none does (the topic not created
+   * yet, no leader, a shard that failed to load) the answer is COORDINATOR_NOT_AVAILABLE, which
+   * clients also retry after finding the coordinator again. A single node never sends a client away.
+   */
+  private runOn<R>(partition: number, op: Operation<GroupShard, R>): Promise<R | CoordinatorFailure> {
+    if (this.runtime.status(partition) === 'absent') {
+      const leader = this.leaders.get(partition);
+      if (leader === undefined || leader < 0 || leader === this.nodeId)
+        return Promise.resolve(new CoordinatorFailure(ErrorCode.COORDINATOR_NOT_AVAILABLE));
+    }
+    return this.runtime.run(partition, op);
   }
 
   async joinGroup(req: JoinRequest): Promise<JoinResult> {
@@ -224,7 +245,7 @@ export class GroupCoordinator {
     const answers = new Map<string, DescribedGroup>();
     await Promise.all(
       [...byPartition].map(async ([partition, ids]) => {
-        const r = await this.runtime.run(partition, (shard) => ids.map((id) => describeGroup(shard, id)));
+        const r = await this.runOn(partition, (shard) => ids.map((id) => describeGroup(shard, id)));
         if (r instanceof CoordinatorFailure)
           for (const id of ids) answers.set(id, describedGroupError(id, r.errorCode));
         else for (const d of r) answers.set(d.groupId, d);
@@ -254,7 +275,7 @@ export class GroupCoordinator {
     const answers = new Map<string, number>();
     await Promise.all(
       [...this.byPartition(unique)].map(async ([partition, ids]) => {
-        const r = await this.runtime.run(partition, (shard, ctx) => deleteGroups(shard, ctx, ids));
+        const r = await this.runOn(partition, (shard, ctx) => deleteGroups(shard, ctx, ids));
         if (r instanceof CoordinatorFailure) for (const id of ids) answers.set(id, r.errorCode);
         else for (const d of r) answers.set(d.groupId, d.errorCode);
       }),
