@@ -61,15 +61,6 @@ export function allowedIdempotentWrite(ctx: RequestContext): boolean {
   return ctx.services.access.authorizeByResourceType(requester(ctx), AclOperation.WRITE, ResourceType.TOPIC);
 }
 
-/** The authorized-operations bit field of a resource, as Kafka computes it for this principal. */
-export function authorizedOperations(
-  ctx: RequestContext,
-  resourceType: ResourceType,
-  resourceName: string,
-): number {
-  return ctx.services.access.authorizedOperations(requester(ctx), resourceType, resourceName);
-}
-
 /**
  * Whether the principal may describe or alter a config resource (DescribeConfigs, AlterConfigs,
  * IncrementalAlterConfigs): topics on the topic, brokers and broker loggers on the cluster, groups on
@@ -90,12 +81,6 @@ export function configResourceDenied(
       ? null
       : ErrorCode.GROUP_AUTHORIZATION_FAILED;
   return allowedOnCluster(ctx, operation) ? null : ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
-}
-
-/** The cluster's authorized-operations field: 0 unless the principal may DESCRIBE the cluster. */
-export function clusterOperations(ctx: RequestContext): number {
-  if (!allowedOnCluster(ctx, AclOperation.DESCRIBE, false)) return 0;
-  return authorizedOperations(ctx, ResourceType.CLUSTER, CLUSTER_RESOURCE);
 }
 
 /** The `can(operation)` of security/authorized-operations.ts for one resource (never logged). */

@@ -8,7 +8,6 @@ import {
   AclOperation,
   type AclBinding,
   nameOf,
-  operationsBitfield,
   PatternType,
   ResourceType,
 } from '../../security/acl/types.js';
@@ -120,13 +119,6 @@ export class AccessControl {
         `Principal = ${principalString(who.principal)} is Denied operation = ${nameOf(AclOperation, operation)} from host = ${who.host} on any resource of type ${CAMEL[resourceType]} for request = ${who.requestName}`,
       );
     return allowed;
-  }
-
-  /** The authorized-operations bit field of a resource (Metadata, DescribeGroups, DescribeCluster). */
-  authorizedOperations(who: Requester, resourceType: ResourceType, resourceName: string): number {
-    return operationsBitfield(resourceType, (op) =>
-      this.authorize(who, op, resourceType, resourceName, false),
-    );
   }
 
   private logDecision(

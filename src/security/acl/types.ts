@@ -1,6 +1,6 @@
 // Kafka's ACL vocabulary with its wire codes: resource types, pattern types, operations and
-// permission types (CreateAcls, DescribeAcls, DeleteAcls, AccessControlEntryRecord), and the
-// bitfield of authorized operations that Metadata, DescribeCluster and DescribeGroups return.
+// permission types (CreateAcls, DescribeAcls, DeleteAcls, AccessControlEntryRecord). The
+// authorized-operations bit fields are computed in ../authorized-operations.ts.
 
 export const ResourceType = {
   UNKNOWN: 0,
@@ -77,47 +77,4 @@ export interface AclFilter {
   host: string | null;
   operation: AclOperation;
   permission: Permission;
-}
-
-/** The operations each resource type supports (what Kafka reports as authorized operations). */
-export const SUPPORTED_OPERATIONS: Readonly<Record<number, readonly AclOperation[]>> = {
-  [ResourceType.TOPIC]: [
-    AclOperation.READ,
-    AclOperation.WRITE,
-    AclOperation.CREATE,
-    AclOperation.DELETE,
-    AclOperation.ALTER,
-    AclOperation.DESCRIBE,
-    AclOperation.DESCRIBE_CONFIGS,
-    AclOperation.ALTER_CONFIGS,
-  ],
-  [ResourceType.GROUP]: [
-    AclOperation.READ,
-    AclOperation.DESCRIBE,
-    AclOperation.DELETE,
-    AclOperation.DESCRIBE_CONFIGS,
-    AclOperation.ALTER_CONFIGS,
-  ],
-  [ResourceType.CLUSTER]: [
-    AclOperation.CREATE,
-    AclOperation.CLUSTER_ACTION,
-    AclOperation.DESCRIBE_CONFIGS,
-    AclOperation.ALTER_CONFIGS,
-    AclOperation.IDEMPOTENT_WRITE,
-    AclOperation.ALTER,
-    AclOperation.DESCRIBE,
-  ],
-  [ResourceType.TRANSACTIONAL_ID]: [AclOperation.DESCRIBE, AclOperation.WRITE],
-  [ResourceType.DELEGATION_TOKEN]: [AclOperation.DESCRIBE],
-  [ResourceType.USER]: [AclOperation.CREATE_TOKENS, AclOperation.DESCRIBE_TOKENS],
-};
-
-/** The authorized-operations bitfield: bit N set when operation code N is allowed. */
-export function operationsBitfield(
-  resourceType: ResourceType,
-  allowed: (op: AclOperation) => boolean,
-): number {
-  let bits = 0;
-  for (const op of SUPPORTED_OPERATIONS[resourceType] ?? []) if (allowed(op)) bits |= 1 << op;
-  return bits;
 }
