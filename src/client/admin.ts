@@ -23,7 +23,9 @@ import type {
   ConfigResourceType,
 } from './admin-configs.js';
 import * as configs from './admin-configs.js';
-import * as security from './admin-security.js';
+import type { GroupDescription, GroupListing } from './admin-groups.js';
+import * as groups from './admin-groups.js';
+import { type PartitionRead, type ReadFrom, type ReadOptions, readRecords } from './admin-records.js';
 import type {
   AclBinding,
   AclFilter,
@@ -32,9 +34,7 @@ import type {
   ScramAlteration,
   ScramUserDescription,
 } from './admin-security.js';
-import type { GroupDescription, GroupListing } from './admin-groups.js';
-import * as groups from './admin-groups.js';
-import { type PartitionRead, type ReadFrom, type ReadOptions, readRecords } from './admin-records.js';
+import * as security from './admin-security.js';
 import { Cluster, sleep, type TopicInfo } from './cluster.js';
 import { type AdminConfig, resolveAdminConfig } from './config.js';
 import { clientError, combineErrors, type KafkaError, kafkaError } from './errors.js';
@@ -60,6 +60,7 @@ export type {
   ConfigSource,
 } from './admin-configs.js';
 export type { GroupDescription, GroupListing, GroupMemberDescription } from './admin-groups.js';
+export type { PartitionRead, ReadFrom, ReadOptions } from './admin-records.js';
 export type {
   AclBinding,
   AclFilter,
@@ -73,7 +74,6 @@ export type {
   ScramMechanismName,
   ScramUserDescription,
 } from './admin-security.js';
-export type { PartitionRead, ReadFrom, ReadOptions } from './admin-records.js';
 
 export interface NewTopic {
   name: string;

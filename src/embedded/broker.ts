@@ -10,7 +10,6 @@ import { Logger } from '../broker/logger.js';
 import { ensureMetaProperties, randomClusterId } from '../broker/meta-properties.js';
 import { BrokerNode } from '../broker/node.js';
 import { DEVELOPER_DEFAULTS, loadBrokerConfig } from '../config/index.js';
-import { applySecurity, securityConfig } from './security.js';
 import { ResourceType } from '../metadata/image.js';
 import { type MetadataRecord, record } from '../metadata/records.js';
 import { ErrorCode, errorInfo } from '../protocol/errors.js';
@@ -28,6 +27,7 @@ import {
   readPartition,
   type StoredRecord,
 } from './records.js';
+import { applySecurity, securityConfig } from './security.js';
 import type {
   CommittedOffsets,
   ConfigValue,

@@ -4,13 +4,13 @@
 // records, the same ones kafka-configs.sh and kafka-acls.sh would leave.
 import { randomTopicId } from '../broker/controller/controller-service.js';
 import type { BrokerNode } from '../broker/node.js';
-import { createAcls } from '../metadata/security-control.js';
 import { record } from '../metadata/records.js';
+import { createAcls } from '../metadata/security-control.js';
 import {
-  ResourceType as AclResource,
   type AclBinding,
-  codeOf,
   AclOperation,
+  ResourceType as AclResource,
+  codeOf,
   PatternType,
   Permission,
 } from '../security/acl/types.js';

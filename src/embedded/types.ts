@@ -2,8 +2,8 @@
 // helpers, and a broker is also its cluster's only node.
 import type { Clock } from '../broker/clock.js';
 import type { Faults } from './faults.js';
-import type { SecurityOptions } from './security.js';
 import type { Bytes, ProducedRecord, ProduceRecord, StoredRecord } from './records.js';
+import type { SecurityOptions } from './security.js';
 
 export type ConfigValue = string | number | boolean;
 

@@ -10,8 +10,8 @@ import type {
   ListOffsetsResponse,
   ListOffsetsResponseListOffsetsPartitionResponse,
 } from '../../protocol/messages/index.js';
-import { handler, type RequestContext } from './handler.js';
 import { AclOperation, allowedNames, ResourceType } from './authorize.js';
+import { handler, type RequestContext } from './handler.js';
 import { partitionOrError } from './partition-lookup.js';
 
 type PartitionResponse = ListOffsetsResponseListOffsetsPartitionResponse;

@@ -23,17 +23,17 @@ import {
   OPERATIONS_NOT_REQUESTED,
 } from '../../security/authorized-operations.js';
 import { OFFSETS_TOPIC } from '../coordinator/group/settings.js';
-import { createInBackground } from './auto-create.js';
-import { brokerEntries, NOT_REQUESTED, partitionEntry } from './cluster-view.js';
 import {
   AclOperation,
   allowed,
   allowedNames,
   allowedOnCluster,
-  canFor,
   CLUSTER_RESOURCE,
+  canFor,
   ResourceType,
 } from './authorize.js';
+import { createInBackground } from './auto-create.js';
+import { brokerEntries, NOT_REQUESTED, partitionEntry } from './cluster-view.js';
 import { handler, type RequestContext } from './handler.js';
 
 export const metadata = handler<MetadataRequest, MetadataResponse>({

@@ -8,8 +8,8 @@ import type { MetadataImage } from '../../metadata/image.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import type { OffsetCommitRequest, OffsetCommitResponse } from '../../protocol/messages/index.js';
 import type { CommitRequest, TopicErrors } from '../coordinator/group/offset-ops.js';
-import { handler, later } from './handler.js';
 import { AclOperation, allowed, allowedNames, ResourceType } from './authorize.js';
+import { handler, later } from './handler.js';
 
 export const offsetCommit = handler<OffsetCommitRequest, OffsetCommitResponse>({
   apiKey: 8,

@@ -10,8 +10,8 @@ import type {
   OffsetFetchResponseGroup,
 } from '../../protocol/messages/index.js';
 import type { FetchedGroup } from '../coordinator/group/offset-ops.js';
-import { handler, later, type RequestContext } from './handler.js';
 import { AclOperation, allowed, allowedNames, ResourceType } from './authorize.js';
+import { handler, later, type RequestContext } from './handler.js';
 
 type Topics = { name: string; partitions: number[] }[] | null;
 

@@ -10,9 +10,9 @@ import type { MetadataImage } from '../../metadata/image.js';
 import { ErrorCode, errorInfo } from '../../protocol/errors.js';
 import type { FindCoordinatorRequest, FindCoordinatorResponse } from '../../protocol/messages/index.js';
 import { OFFSETS_TOPIC } from '../coordinator/group/settings.js';
+import { AclOperation, allowed, ResourceType, requester } from './authorize.js';
 import { createInBackground } from './auto-create.js';
 import { brokerEntries } from './cluster-view.js';
-import { AclOperation, allowed, ResourceType, requester } from './authorize.js';
 import { handler, type RequestContext } from './handler.js';
 
 const KEY_TYPE_GROUP = 0;

@@ -5,8 +5,8 @@
 import { ErrorCode } from '../../protocol/errors.js';
 import type { JoinGroupRequest, JoinGroupResponse } from '../../protocol/messages/index.js';
 import type { JoinResult } from '../coordinator/group/classic-group.js';
-import { handler, later } from './handler.js';
 import { AclOperation, allowed, ResourceType } from './authorize.js';
+import { handler, later } from './handler.js';
 
 export const joinGroup = handler<JoinGroupRequest, JoinGroupResponse>({
   apiKey: 11,

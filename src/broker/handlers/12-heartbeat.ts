@@ -2,8 +2,8 @@
 // rejoin; a coordinator still loading answers NONE, as Kafka does.
 import { ErrorCode } from '../../protocol/errors.js';
 import type { HeartbeatRequest, HeartbeatResponse } from '../../protocol/messages/index.js';
-import { handler, later } from './handler.js';
 import { AclOperation, allowed, ResourceType } from './authorize.js';
+import { handler, later } from './handler.js';
 
 export const heartbeat = handler<HeartbeatRequest, HeartbeatResponse>({
   apiKey: 12,

@@ -3,8 +3,8 @@
 // from v5 (logged nowhere yet).
 import { ErrorCode } from '../../protocol/errors.js';
 import type { LeaveGroupRequest, LeaveGroupResponse } from '../../protocol/messages/index.js';
-import { handler, later } from './handler.js';
 import { AclOperation, allowed, ResourceType } from './authorize.js';
+import { handler, later } from './handler.js';
 
 export const leaveGroup = handler<LeaveGroupRequest, LeaveGroupResponse>({
   apiKey: 13,

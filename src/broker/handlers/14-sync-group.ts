@@ -5,8 +5,8 @@
 import { ErrorCode } from '../../protocol/errors.js';
 import type { SyncGroupRequest, SyncGroupResponse } from '../../protocol/messages/index.js';
 import { EMPTY_BYTES, type SyncResult } from '../coordinator/group/classic-group.js';
-import { handler, later } from './handler.js';
 import { AclOperation, allowed, ResourceType } from './authorize.js';
+import { handler, later } from './handler.js';
 
 export const syncGroup = handler<SyncGroupRequest, SyncGroupResponse>({
   apiKey: 14,

@@ -1,8 +1,8 @@
 // ListGroups, versions 0-5: the groups this node coordinates; v4 filters by state (case-insensitive)
 // and answers each group's state, v5 filters by type and answers it (every group here is "classic").
 import type { ListGroupsRequest, ListGroupsResponse } from '../../protocol/messages/index.js';
-import { handler, later } from './handler.js';
 import { AclOperation, allowedNames, allowedOnCluster, ResourceType } from './authorize.js';
+import { handler, later } from './handler.js';
 
 export const listGroups = handler<ListGroupsRequest, ListGroupsResponse>({
   apiKey: 16,

@@ -13,8 +13,7 @@ export const saslHandshake = handler<SaslHandshakeRequest, SaslHandshakeResponse
   maxVersion: 1,
   handle(ctx, req) {
     const sasl = ctx.conn.sasl;
-    if (!sasl || sasl.state !== 'handshake')
-      return { errorCode: ErrorCode.ILLEGAL_SASL_STATE, mechanisms: [] };
+    if (sasl?.state !== 'handshake') return { errorCode: ErrorCode.ILLEGAL_SASL_STATE, mechanisms: [] };
     const answer = sasl.handshake(req.mechanism, ctx.version);
     if (answer.closeReason) ctx.conn.closeAfterResponses(answer.closeReason);
     return { errorCode: answer.errorCode, mechanisms: answer.mechanisms };

@@ -3,8 +3,8 @@
 // checks without creating. v5+ answers carry the topic's effective configs; v7 the topic id.
 import { ErrorCode } from '../../protocol/errors.js';
 import type { CreateTopicsRequest, CreateTopicsResponse } from '../../protocol/messages/index.js';
-import { handler, type RequestContext } from './handler.js';
 import { AclOperation, allowed, allowedNames, allowedOnCluster, ResourceType } from './authorize.js';
+import { handler, type RequestContext } from './handler.js';
 import type { ConfigEntry } from './services.js';
 
 export const createTopics = handler<CreateTopicsRequest, CreateTopicsResponse>({

@@ -3,8 +3,8 @@
 import { ErrorCode } from '../../protocol/errors.js';
 import type { DeleteTopicsRequest, DeleteTopicsResponse } from '../../protocol/messages/index.js';
 import { ZERO_UUID } from '../../protocol/schema/codec.js';
-import { handler } from './handler.js';
 import { AclOperation, allowed, allowedNames, ResourceType } from './authorize.js';
+import { handler } from './handler.js';
 
 export const deleteTopics = handler<DeleteTopicsRequest, DeleteTopicsResponse>({
   apiKey: 20,

@@ -3,8 +3,8 @@
 // removed by the retention pass.
 import { ErrorCode } from '../../protocol/errors.js';
 import type { DeleteRecordsRequest, DeleteRecordsResponse } from '../../protocol/messages/index.js';
-import { handler } from './handler.js';
 import { AclOperation, allowedNames, ResourceType } from './authorize.js';
+import { handler } from './handler.js';
 import { partitionOrError } from './partition-lookup.js';
 
 export const deleteRecords = handler<DeleteRecordsRequest, DeleteRecordsResponse>({

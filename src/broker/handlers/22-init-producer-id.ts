@@ -4,8 +4,8 @@
 // not run yet: they are answered with COORDINATOR_NOT_AVAILABLE.
 import { ErrorCode } from '../../protocol/errors.js';
 import type { InitProducerIdRequest, InitProducerIdResponse } from '../../protocol/messages/index.js';
-import { handler } from './handler.js';
 import { AclOperation, allowed, allowedIdempotentWrite, ResourceType } from './authorize.js';
+import { handler } from './handler.js';
 
 export const initProducerId = handler<InitProducerIdRequest, InitProducerIdResponse>({
   apiKey: 22,

@@ -6,8 +6,8 @@ import type {
   OffsetForLeaderEpochRequest,
   OffsetForLeaderEpochResponse,
 } from '../../protocol/messages/index.js';
-import { handler } from './handler.js';
 import { AclOperation, allowedNames, allowedOnCluster, ResourceType } from './authorize.js';
+import { handler } from './handler.js';
 import { partitionOrError } from './partition-lookup.js';
 
 export const offsetForLeaderEpoch = handler<OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse>({

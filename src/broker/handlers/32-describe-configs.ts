@@ -9,8 +9,8 @@ import type {
   DescribeConfigsResponse,
   DescribeConfigsResponseDescribeConfigsResult,
 } from '../../protocol/messages/index.js';
-import { handler, type RequestContext } from './handler.js';
 import { AclOperation, configResourceDenied } from './authorize.js';
+import { handler, type RequestContext } from './handler.js';
 import type { ConfigEntry } from './services.js';
 
 export const describeConfigs = handler<DescribeConfigsRequest, DescribeConfigsResponse>({

@@ -1,8 +1,8 @@
 // AlterConfigs, versions 0-2 (the legacy API): the given configs replace every override of a TOPIC
 // or BROKER resource; `validate_only` checks without changing anything.
 import type { AlterConfigsRequest, AlterConfigsResponse } from '../../protocol/messages/index.js';
-import { handler } from './handler.js';
 import { AclOperation, configResourceDenied } from './authorize.js';
+import { handler } from './handler.js';
 
 export const alterConfigs = handler<AlterConfigsRequest, AlterConfigsResponse>({
   apiKey: 33,

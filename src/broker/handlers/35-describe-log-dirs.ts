@@ -2,8 +2,8 @@
 // for), and from v4 the disk's total and usable bytes. Offset lag is 0: there are no future replicas.
 import { ErrorCode } from '../../protocol/errors.js';
 import type { DescribeLogDirsRequest, DescribeLogDirsResponse } from '../../protocol/messages/index.js';
-import { handler } from './handler.js';
 import { AclOperation, allowedOnCluster } from './authorize.js';
+import { handler } from './handler.js';
 
 export const describeLogDirs = handler<DescribeLogDirsRequest, DescribeLogDirsResponse>({
   apiKey: 35,

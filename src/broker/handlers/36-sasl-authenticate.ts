@@ -12,7 +12,7 @@ export const saslAuthenticate = handler<SaslAuthenticateRequest, SaslAuthenticat
   maxVersion: 2,
   handle(ctx, req) {
     const sasl = ctx.conn.sasl;
-    if (!sasl || sasl.state !== 'authenticate')
+    if (sasl?.state !== 'authenticate')
       return {
         errorCode: ErrorCode.ILLEGAL_SASL_STATE,
         errorMessage: 'SaslAuthenticate request received outside a SASL exchange',

@@ -2,8 +2,8 @@
 // `validate_only` checks without changing anything.
 import { ErrorCode } from '../../protocol/errors.js';
 import type { CreatePartitionsRequest, CreatePartitionsResponse } from '../../protocol/messages/index.js';
-import { handler } from './handler.js';
 import { AclOperation, allowedNames, ResourceType } from './authorize.js';
+import { handler } from './handler.js';
 
 export const createPartitions = handler<CreatePartitionsRequest, CreatePartitionsResponse>({
   apiKey: 37,

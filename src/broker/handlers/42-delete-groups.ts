@@ -2,8 +2,8 @@
 // members answer NON_EMPTY_GROUP, unknown ones GROUP_ID_NOT_FOUND. Repeated names are answered once.
 import { ErrorCode } from '../../protocol/errors.js';
 import type { DeleteGroupsRequest, DeleteGroupsResponse } from '../../protocol/messages/index.js';
-import { handler, later } from './handler.js';
 import { AclOperation, allowedNames, ResourceType } from './authorize.js';
+import { handler, later } from './handler.js';
 
 export const deleteGroups = handler<DeleteGroupsRequest, DeleteGroupsResponse>({
   apiKey: 42,

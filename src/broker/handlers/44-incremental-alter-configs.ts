@@ -4,8 +4,8 @@ import type {
   IncrementalAlterConfigsRequest,
   IncrementalAlterConfigsResponse,
 } from '../../protocol/messages/index.js';
-import { handler } from './handler.js';
 import { AclOperation, configResourceDenied } from './authorize.js';
+import { handler } from './handler.js';
 
 export const incrementalAlterConfigs = handler<
   IncrementalAlterConfigsRequest,

@@ -4,8 +4,8 @@
 import { ErrorCode } from '../../protocol/errors.js';
 import type { OffsetDeleteRequest, OffsetDeleteResponse } from '../../protocol/messages/index.js';
 import { partitionExists } from './08-offset-commit.js';
-import { handler, later } from './handler.js';
 import { AclOperation, allowed, allowedNames, ResourceType } from './authorize.js';
+import { handler, later } from './handler.js';
 
 export const offsetDelete = handler<OffsetDeleteRequest, OffsetDeleteResponse>({
   apiKey: 47,

@@ -4,8 +4,8 @@
 // cluster operation the requester may perform (security/authorized-operations.ts).
 import type { DescribeClusterRequest, DescribeClusterResponse } from '../../protocol/messages/index.js';
 import { clusterAuthorizedOperations } from '../../security/authorized-operations.js';
-import { brokerEntries, NOT_REQUESTED } from './cluster-view.js';
 import { CLUSTER_RESOURCE, canFor, ResourceType } from './authorize.js';
+import { brokerEntries, NOT_REQUESTED } from './cluster-view.js';
 import { handler } from './handler.js';
 
 const ENDPOINT_TYPE_BROKER = 1;

@@ -2,8 +2,8 @@
 // their epoch, last sequence and last write time.
 import { ErrorCode } from '../../protocol/errors.js';
 import type { DescribeProducersRequest, DescribeProducersResponse } from '../../protocol/messages/index.js';
-import { handler } from './handler.js';
 import { AclOperation, allowedNames, ResourceType } from './authorize.js';
+import { handler } from './handler.js';
 import { partitionOrError } from './partition-lookup.js';
 
 export const describeProducers = handler<DescribeProducersRequest, DescribeProducersResponse>({

@@ -12,9 +12,9 @@ import type {
 } from '../../protocol/messages/index.js';
 import { ZERO_UUID } from '../../protocol/schema/codec.js';
 import { authorizedOperations } from '../../security/authorized-operations.js';
+import { AclOperation, allowedNames, canFor, ResourceType } from './authorize.js';
 import { partitionEntry } from './cluster-view.js';
 import { handler } from './handler.js';
-import { AclOperation, allowedNames, canFor, ResourceType } from './authorize.js';
 
 /** Kafka's cap on partitions per response (max.request.partition.size.limit default). */
 const PARTITIONS_PER_RESPONSE_MAX = 2000;

@@ -5,8 +5,8 @@
 import type { MetadataImage } from '../../metadata/image.js';
 import { AclAuthorizer, type Decision } from '../../security/acl/authorizer.js';
 import {
-  AclOperation,
   type AclBinding,
+  AclOperation,
   nameOf,
   PatternType,
   ResourceType,

@@ -3,8 +3,9 @@
 // config (listener.name.<l>.plain.sasl.jaas.config), OAUTHBEARER's validator (Kafka's unsecured tokens,
 // or signed ones against sasl.oauthbearer.jwks.endpoint.url when the listener names Kafka's validator
 // callback handler), connections.max.reauth.ms. SCRAM needs no config: credentials live in the metadata.
-import { readFileSync } from 'node:fs';
+
 import type { JsonWebKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { BrokerConfig } from '../../config/index.js';
 import { type JaasModule, parseJaasConfig, plainUsers } from '../../security/jaas.js';
 import { SASL_MECHANISMS } from '../../security/sasl/mechanism.js';

@@ -3,7 +3,7 @@
 // not authenticated in time, instead of a timer each. A TLS listener's certificates can be swapped
 // while it runs (dynamic listener configs); connections already open keep theirs.
 import { createServer, type Server, type Socket } from 'node:net';
-import { type TLSSocket, createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
+import { createServer as createTlsServer, type TLSSocket, type Server as TlsServer } from 'node:tls';
 import { user } from '../../security/principal.js';
 import { mapPrincipalName, rfc2253FromSubject } from '../../security/ssl-principal.js';
 import type { Logger } from '../logger.js';

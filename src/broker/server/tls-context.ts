@@ -60,7 +60,7 @@ export function sniffStore(bytes: Buffer): StoreFormat {
 }
 
 function jksRefusal(where: string, path: string, kind: 'keystore' | 'truststore'): string {
-  const p12 = path.replace(/\.(jks|keystore|truststore)$/i, '') + '.p12';
+  const p12 = `${path.replace(/\.(jks|keystore|truststore)$/i, '')}.p12`;
   return `${where}: ${path} is a JKS ${kind}, which Samsa does not read; convert it to PKCS12 with: keytool -importkeystore -srckeystore ${path} -srcstoretype JKS -destkeystore ${p12} -deststoretype PKCS12, then set ssl.${kind}.location=${p12} and ssl.${kind}.type=PKCS12`;
 }
 

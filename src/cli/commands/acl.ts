@@ -70,7 +70,10 @@ function parse(args: ParsedArgs, complete: boolean): AclFilter {
 }
 
 function show(acls: AclBinding[], ctx: Context): void {
-  if (ctx.json) return printJson(acls);
+  if (ctx.json) {
+    printJson(acls);
+    return;
+  }
   println(
     table(
       ['PRINCIPAL', 'PERMISSION', 'OPERATION', 'RESOURCE', 'PATTERN', 'HOST'],

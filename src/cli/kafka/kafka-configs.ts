@@ -8,8 +8,8 @@ import { CommandError, type OptionSpec, type ParsedArgs, UsageError } from '../a
 import { adminSettings, checkBootstrap, loadProps } from '../client-config.js';
 import { withAdmin } from '../lib/clients.js';
 import { describeLine, parseAddConfig } from '../lib/configs.js';
-import { alterUserClient, describeUserClient, type QuotaPart } from '../lib/user-client-configs.js';
 import { parseKafkaArgs, ZOOKEEPER_SPEC } from '../lib/kafka-tool.js';
+import { alterUserClient, describeUserClient, type QuotaPart } from '../lib/user-client-configs.js';
 import { eprintln, errorMessage, println, runTool } from '../tool.js';
 
 const NAME = 'kafka-configs.sh';

@@ -3,7 +3,7 @@
 // Each value is MECHANISM=[name=...,password=...] with optional iterations=N, or salt=<base64> and
 // saltedpassword=<base64> instead of the password, as Kafka's StorageTool takes it.
 import { randomBytes } from 'node:crypto';
-import { record, type MetadataRecord } from '../../metadata/records.js';
+import { type MetadataRecord, record } from '../../metadata/records.js';
 import {
   createCredential,
   credentialFromSaltedPassword,

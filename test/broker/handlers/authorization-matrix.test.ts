@@ -115,11 +115,13 @@ interface Case {
   /** ACLs present in both phases (the part of the request this case does not test). */
   base?: Acl[];
   /** The error code(s) the denied answer carries where this case looks. */
+  // biome-ignore lint/suspicious/noExplicitAny: answers of every API, read field by field
   errorOf: (res: any) => number | number[];
   denied: number;
 }
 
 const ZERO_ID = 'AAAAAAAAAAAAAAAAAAAAAA';
+// biome-ignore lint/suspicious/noExplicitAny: answers of every API, read field by field
 const first = (xs: any[] | undefined) => xs?.[0];
 
 const CASES: Case[] = [
