@@ -27,15 +27,15 @@ export function collectSecurity(w: Exposition, security: BrokerSecurity): void {
   for (const [kind, type] of THROTTLE_TYPES) {
     const t = security.quotas.byKind.get(kind as never) ?? { count: 0, totalMs: 0 };
     w.family(
-      `kafka_server_${type}_throttle_time_ms_total`,
+      `kafka_server_${type}_throttle_seconds_total`,
       'counter',
-      `Milliseconds of ${type} throttling given to clients.`,
-    ).sample(null, t.totalMs);
+      `Seconds of ${type} throttling given to clients.`,
+    ).sample(null, t.totalMs / 1000);
     w.family(
       `kafka_server_${type}_throttled_responses_total`,
       'counter',
       `Responses that carried a ${type} throttle time.`,
     ).sample(null, t.count);
   }
-  w.single('samsa_authorizer_acl_count', 'gauge', 'ACLs the authorizer holds.', security.access.aclCount);
+  w.single('samsa_authorizer_acls', 'gauge', 'ACLs the authorizer holds.', security.access.aclCount);
 }
