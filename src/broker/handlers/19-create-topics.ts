@@ -5,6 +5,7 @@ import { ErrorCode } from '../../protocol/errors.js';
 import type { CreateTopicsRequest, CreateTopicsResponse } from '../../protocol/messages/index.js';
 import { AclOperation, allowed, allowedNames, allowedOnCluster, ResourceType } from './authorize.js';
 import { handler, type RequestContext } from './handler.js';
+import { mutationRefused, THROTTLED_MESSAGE } from './mutation-quota.js';
 import type { ConfigEntry } from './services.js';
 
 export const createTopics = handler<CreateTopicsRequest, CreateTopicsResponse>({
@@ -12,6 +13,18 @@ export const createTopics = handler<CreateTopicsRequest, CreateTopicsResponse>({
   minVersion: 0,
   maxVersion: 7,
   async handle(ctx, req) {
+    if (mutationRefused(ctx, 6))
+      return {
+        throttleTimeMs: 0,
+        topics: req.topics.map((t) => ({
+          ...deniedTopic(t.name),
+          errorCode: ErrorCode.THROTTLING_QUOTA_EXCEEDED,
+          errorMessage: THROTTLED_MESSAGE,
+          topicId: undefined,
+          topicConfigErrorCode: 0,
+          configs: [],
+        })),
+      };
     // CREATE on the cluster, else CREATE on each topic; the rest never reaches the controller.
     const onCluster = allowedOnCluster(ctx, AclOperation.CREATE, false);
     const creatable = onCluster

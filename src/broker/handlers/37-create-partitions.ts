@@ -4,12 +4,22 @@ import { ErrorCode } from '../../protocol/errors.js';
 import type { CreatePartitionsRequest, CreatePartitionsResponse } from '../../protocol/messages/index.js';
 import { AclOperation, allowedNames, ResourceType } from './authorize.js';
 import { handler } from './handler.js';
+import { mutationRefused, THROTTLED_MESSAGE } from './mutation-quota.js';
 
 export const createPartitions = handler<CreatePartitionsRequest, CreatePartitionsResponse>({
   apiKey: 37,
   minVersion: 0,
   maxVersion: 3,
   async handle(ctx, req) {
+    if (mutationRefused(ctx, 3))
+      return {
+        throttleTimeMs: 0,
+        results: req.topics.map((t) => ({
+          name: t.name,
+          errorCode: ErrorCode.THROTTLING_QUOTA_EXCEEDED,
+          errorMessage: THROTTLED_MESSAGE,
+        })),
+      };
     const alterable = allowedNames(
       ctx,
       AclOperation.ALTER,

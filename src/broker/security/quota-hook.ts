@@ -46,6 +46,34 @@ function fetchBytes(response: unknown): number {
   return n;
 }
 
+const MUTATING = new Set([19, 20, 37]);
+
+/**
+ * Partitions a request created or deleted, from its answer: a created topic's partitions, a
+ * CreatePartitions target count (at most what was added, the count the request asked for), one per
+ * deleted topic (its partitions are gone from the metadata by then). Validation-only requests count 0.
+ */
+function partitionsMutated(a: AnsweredRequest): number {
+  if (!a.response || !MUTATING.has(a.apiKey)) return 0;
+  const req = a.request as { validateOnly?: boolean; topics?: { name: string; count?: number }[] };
+  if (req.validateOnly) return 0;
+  if (a.apiKey === 19)
+    return ((a.response as { topics: { errorCode: number; numPartitions: number }[] }).topics ?? [])
+      .filter((t) => t.errorCode === 0)
+      .reduce((n, t) => n + Math.max(t.numPartitions, 1), 0);
+  if (a.apiKey === 37) {
+    const ok = new Set(
+      ((a.response as { results: { name: string; errorCode: number }[] }).results ?? [])
+        .filter((r) => r.errorCode === 0)
+        .map((r) => r.name),
+    );
+    return (req.topics ?? []).filter((t) => ok.has(t.name)).reduce((n, t) => n + (t.count ?? 0), 0);
+  }
+  return ((a.response as { responses: { errorCode: number }[] }).responses ?? []).filter(
+    (r) => r.errorCode === 0,
+  ).length;
+}
+
 export function applyQuotas(quotas: ClientQuotas, a: AnsweredRequest, nowMs: number): void {
   if (EXEMPT.has(a.apiKey)) return;
   const user = a.conn.principal.name;
@@ -64,6 +92,9 @@ export function applyQuotas(quotas: ClientQuotas, a: AnsweredRequest, nowMs: num
     }
     throttle = Math.max(throttle, fetchThrottle);
   }
+  const mutations = partitionsMutated(a);
+  if (mutations > 0 || MUTATING.has(a.apiKey))
+    throttle = Math.max(throttle, record('controller_mutation_rate', mutations));
   if (throttle <= 0) return;
   if (a.response && typeof a.response === 'object' && 'throttleTimeMs' in a.response) {
     const r = a.response as { throttleTimeMs: number };

@@ -14,7 +14,11 @@ let port: number;
 const RATE = 1024 * 1024;
 
 before(async () => {
-  const started = await startTestNode({ 'quota.window.num': '3', 'quota.window.size.seconds': '1' });
+  const started = await startTestNode({
+    'quota.window.num': '3',
+    'quota.window.size.seconds': '1',
+    'controller.quota.window.num': '3',
+  });
   node = started.node;
   port = started.port;
   const admin = new Admin({ 'bootstrap.servers': `127.0.0.1:${port}` });
@@ -170,4 +174,35 @@ test('removing a quota lifts the throttling', async () => {
   assert.equal(r.throttleTimeMs, 0);
   assert.notEqual(r.responses[0].partitions[0].records, null);
   c.close();
+});
+
+test('controller_mutation_rate: past the quota, CreateTopics v6+ is refused with THROTTLING_QUOTA_EXCEEDED', async () => {
+  const admin = new Admin({ 'bootstrap.servers': `127.0.0.1:${port}` });
+  await admin.alterClientQuotas([
+    { entity: { clientId: 'creator' }, quotas: { controller_mutation_rate: 1 } },
+  ]);
+  await admin.close();
+  const c = await RawClient.connect(port);
+  // A second connection of the same client: the first one is muted for its throttle time.
+  const d = await RawClient.connect(port);
+  const create = (name: string, via = c) =>
+    via.request(
+      19,
+      7,
+      {
+        topics: [{ name, numPartitions: 10, replicationFactor: 1, assignments: [], configs: [] }],
+        timeoutMs: 5000,
+        validateOnly: false,
+      },
+      'creator',
+    );
+  const first = await create('m1');
+  assert.equal(first.topics[0].errorCode, 0);
+  assert.ok(first.throttleTimeMs > 0, 'ten partitions at once are over 1 per second: throttled');
+  const second = await create('m2', d);
+  assert.equal(second.topics[0].errorCode, 89);
+  assert.equal(second.topics[0].errorMessage, 'The throttling quota has been exceeded.');
+  assert.ok(second.throttleTimeMs > 0);
+  c.close();
+  d.close();
 });
