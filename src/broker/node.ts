@@ -5,6 +5,7 @@ import type { BrokerConfig } from '../config/index.js';
 import { record } from '../metadata/records.js';
 import { DecompressionError } from '../protocol/records/codec-error.js';
 import { codecsFor } from '../protocol/records/codecs.js';
+import type { TxnMarker } from '../protocol/records/control.js';
 import {
   type FileSystem,
   LogManager,
@@ -20,6 +21,11 @@ import { GroupCoordinator } from './coordinator/group/coordinator.js';
 import { OFFSETS_TOPIC } from './coordinator/group/settings.js';
 import { PartitionWriter } from './coordinator/partition-writer.js';
 import type { CoordinatorWriter } from './coordinator/runtime.js';
+import { TxnCoordinator } from './coordinator/txn/coordinator.js';
+import { writeMarkersLocally } from './coordinator/txn/local-markers.js';
+import type { MarkerChannel } from './coordinator/txn/markers.js';
+import { TRANSACTION_STATE_TOPIC } from './coordinator/txn/settings.js';
+import { localTxnVerifier } from './coordinator/txn/verifier.js';
 import { HANDLERS } from './handlers/index.js';
 import { Registry } from './handlers/registry.js';
 import type { BrokerServices } from './handlers/services.js';
@@ -32,10 +38,11 @@ import { LocalMetadataLog } from './raft-io/local-metadata-log.js';
 import { FetchSessionCache } from './replica/fetch-sessions.js';
 import { toLogConfig } from './replica/log-config.js';
 import { ReplicaManager } from './replica/replica-manager.js';
+import { TxnVerification, type TxnVerifier } from './replica/txn-verification.js';
 import { BrokerSecurity } from './security/broker-security.js';
 import { type BoundListener, type ListenerSpec, SocketServer } from './server/listener.js';
 
-const INTERNAL_TOPICS = new Set([OFFSETS_TOPIC, '__transaction_state']);
+const INTERNAL_TOPICS = new Set([OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC]);
 const SECURITY_PROTOCOL_IDS: Record<string, number> = {
   PLAINTEXT: 0,
   SSL: 1,
@@ -58,6 +65,16 @@ export interface NodeOptions {
   /** The log of a `__consumer_offsets` partition (default: in memory, lost when the process exits). */
   groupLogFor?: (partition: number) => CoordinatorWriter;
   /**
+   * Delivers transaction markers to partitions led by other nodes (WriteTxnMarkers over the wire; the
+   * cluster provides it). Markers for partitions led here are written locally either way.
+   */
+  remoteMarkers?: MarkerChannel;
+  /**
+   * Asks the transaction coordinator on another node to verify (or add) the partitions of a
+   * transactional write (AddPartitionsToTxn v4/v5 over the wire; the cluster provides it).
+   */
+  remoteTxnVerifier?: TxnVerifier;
+  /**
    * Metrics. Absent, the node keeps its plain counters but times no request, runs no process monitor
    * and serves no HTTP (in-process nodes). Present, requests are timed and, when `port` is given,
    * /metrics, /health, /ready and /lag are served on host:port (port 0: a free port). The CLI maps
@@ -75,6 +92,7 @@ export class BrokerNode {
     readonly registry: Registry,
     readonly replicas: ReplicaManager,
     readonly groups: GroupCoordinator,
+    readonly txns: TxnCoordinator,
     readonly listeners: BoundListener[],
     private readonly log: Logger,
     readonly metrics: BrokerMetrics,
@@ -215,6 +233,48 @@ export class BrokerNode {
     if (!securityBuilt.ok) throw new Error(securityBuilt.error);
     const security = securityBuilt.value;
     controller.onImage((image) => security.onImage(image, topicConfigs.current));
+    const producerIds = new ProducerIdManager(controller, config.nodeId);
+    const localMarkers = {
+      partition: (topic: string, index: number) => replicas.get(topic, index),
+      metadata: () => controller.image,
+      completeGroupTransaction: (partition: number, marker: TxnMarker) =>
+        groups.completeTransaction(partition, marker),
+      onMarker: (key: string, producerId: number) => txnVerification.onMarker(key, producerId),
+      now,
+    };
+    // Transaction coordinator: loads the __transaction_state partitions this node leads; markers for
+    // partitions led here are written locally, the others go through `remoteMarkers`.
+    const txns = new TxnCoordinator({
+      settings: {
+        transactionStateLogPartitions: config.transactionStateLogPartitions,
+        transactionStateLogReplicationFactor: config.transactionStateLogReplicationFactor,
+        transactionStateLogMinIsr: config.transactionStateLogMinIsr,
+        transactionStateLogSegmentBytes: config.transactionStateLogSegmentBytes,
+        transactionTimeoutMsMax: config.transactionMaxTimeoutMs,
+        transactionalIdExpirationMs: config.transactionalIdExpirationMs,
+        abortTimedOutTransactionsIntervalMs: config.transactionAbortTimedOutTransactionCleanupIntervalMs,
+        removeExpiredTransactionalIdsIntervalMs: config.transactionRemoveExpiredTransactionCleanupIntervalMs,
+      },
+      scheduler: timeline,
+      logFor: (partition) => new PartitionWriter(() => replicas.get(TRANSACTION_STATE_TOPIC, partition)),
+      producerIds,
+      markers: {
+        writeMarkers: (nodeId, marker) =>
+          nodeId === config.nodeId || !options.remoteMarkers
+            ? writeMarkersLocally(localMarkers, marker)
+            : options.remoteMarkers.writeMarkers(nodeId, marker),
+      },
+      leaderOf: (topic, partition) => {
+        const p = controller.image.topicsByName.get(topic)?.partitions[partition];
+        return p ? p.leader : null;
+      },
+      log: log.child('txn-coordinator'),
+    });
+    controller.onImage((image, previous) => txns.onMetadataImage(image, previous, config.nodeId));
+    const txnVerification = new TxnVerification(
+      localTxnVerifier(txns, config.nodeId, () => controller.image, options.remoteTxnVerifier),
+      () => config.transactionPartitionVerificationEnable,
+    );
     const services: BrokerServices = {
       nodeId: config.nodeId,
       clusterId: options.clusterId,
@@ -225,7 +285,7 @@ export class BrokerNode {
       isInternalTopic: (name) => INTERNAL_TOPICS.has(name),
       controller,
       configs,
-      producerIds: new ProducerIdManager(controller, config.nodeId),
+      producerIds,
       replicas,
       fetchSessions: new FetchSessionCache({
         slotsMax: config.fetchSessionCacheSlotsMax,
@@ -237,6 +297,9 @@ export class BrokerNode {
       groups,
       access: security.access,
       security,
+      txns,
+      txnVerification,
+      writeMarkers: (marker) => writeMarkersLocally(localMarkers, marker),
     };
     const registry = new Registry(HANDLERS, services, log.child('registry'));
     registry.onAnswer = (ctx, request, response) =>
@@ -288,6 +351,7 @@ export class BrokerNode {
       registry,
       replicas,
       groups,
+      txns,
       bound,
       log,
       metrics,
@@ -329,6 +393,7 @@ export class BrokerNode {
   async stop(timeoutMs = 4000): Promise<void> {
     this.metrics.stopping = true; // /ready answers 503 while the node drains
     await this.server.stop(timeoutMs);
+    this.txns.close();
     this.groups.close();
     await this.replicas.close();
     await this.controller.close();

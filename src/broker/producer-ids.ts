@@ -1,5 +1,5 @@
-// Hands out producer ids for idempotent producers from blocks reserved through the controller
-// (ProducerIdsRecord), so ids stay unique across restarts without a write per producer.
+// Hands out producer ids for idempotent and transactional producers from blocks reserved through the
+// controller (ProducerIdsRecord), so ids stay unique across restarts without a write per producer.
 import type { ControllerService } from './controller/controller-service.js';
 
 export const PRODUCER_ID_BLOCK_SIZE = 1000;
@@ -22,6 +22,27 @@ export class ProducerIdManager {
       await this.pending;
     }
     return this.next++;
+  }
+
+  /** An id now if the current block has one (refilling it in the background when it runs out). */
+  take(): number | null {
+    if (this.next < this.end) {
+      const id = this.next++;
+      if (this.next >= this.end) void this.ensureAvailable().catch(() => {});
+      return id;
+    }
+    void this.ensureAvailable().catch(() => {});
+    return null;
+  }
+
+  /** Resolves once `take()` can give an id. */
+  async ensureAvailable(): Promise<void> {
+    while (this.next >= this.end) {
+      this.pending ??= this.reserve().finally(() => {
+        this.pending = null;
+      });
+      await this.pending;
+    }
   }
 
   private async reserve(): Promise<void> {

@@ -28,6 +28,11 @@ const COMMANDS: [string, string, Loader][] = [
     () => import('./commands/config-get.js'),
   ],
   ['config set', 'set or remove configs', () => import('./commands/config-set.js')],
+  ['txn list', 'list transactional ids and their state', () => import('./commands/txn-list.js')],
+  ['txn describe', 'state and partitions of transactional ids', () => import('./commands/txn-describe.js')],
+  ['txn producers', "active producers of a topic's partitions", () => import('./commands/txn-producers.js')],
+  ['txn hanging', 'find transactions no coordinator will end', () => import('./commands/txn-hanging.js')],
+  ['txn abort', 'abort a hanging transaction', () => import('./commands/txn-abort.js')],
   ['cluster info', 'cluster id, controller and brokers', () => import('./commands/cluster-info.js')],
   ['acl list', 'list ACLs', () => import('./commands/acl.js').then((m) => ({ command: m.list }))],
   [
@@ -72,6 +77,7 @@ const ALIASES: Record<string, string> = {
   'acl ls': 'acl list',
   'user ls': 'user list',
   'quota ls': 'quota list',
+  'txn ls': 'txn list',
 };
 
 const USAGE = `Usage: samsa <command> [options]

@@ -35,6 +35,7 @@ import type {
   ScramUserDescription,
 } from './admin-security.js';
 import * as security from './admin-security.js';
+import * as txns from './admin-txns.js';
 import { Cluster, sleep, type TopicInfo } from './cluster.js';
 import { type AdminConfig, resolveAdminConfig } from './config.js';
 import { clientError, combineErrors, type KafkaError, kafkaError } from './errors.js';
@@ -74,6 +75,13 @@ export type {
   ScramMechanismName,
   ScramUserDescription,
 } from './admin-security.js';
+export type {
+  AbortTransactionSpec,
+  ListTransactionsOptions,
+  ProducerState,
+  TransactionDescription,
+  TransactionListing,
+} from './admin-txns.js';
 
 export interface NewTopic {
   name: string;
@@ -450,6 +458,26 @@ export class Admin {
 
   deleteGroupOffsets(groupId: string, partitions: readonly TopicPartition[]): Promise<void> {
     return groups.deleteGroupOffsets(this.cluster, groupId, partitions);
+  }
+
+  /** The transactions every broker coordinates (filtered by state, producer id, running time). */
+  listTransactions(options: txns.ListTransactionsOptions = {}): Promise<txns.TransactionListing[]> {
+    return txns.listTransactions(this.cluster, options);
+  }
+
+  /** The state of transactional ids, from their coordinators. */
+  describeTransactions(transactionalIds: readonly string[]): Promise<txns.TransactionDescription[]> {
+    return txns.describeTransactions(this.cluster, transactionalIds);
+  }
+
+  /** The active producers of a partition (idempotent and transactional), on its leader or `brokerId`. */
+  describeProducers(tp: TopicPartition, options: { brokerId?: number } = {}): Promise<txns.ProducerState[]> {
+    return txns.describeProducers(this.cluster, tp, options.brokerId);
+  }
+
+  /** Aborts a producer's open (hanging) transaction on one partition by writing its ABORT marker. */
+  abortTransaction(spec: txns.AbortTransactionSpec): Promise<void> {
+    return txns.abortTransaction(this.cluster, spec);
   }
 
   /** Offsets by time (a timestamp in ms) or the earliest / latest / max-timestamp offsets. */

@@ -89,6 +89,7 @@ const PRODUCER: Def[] = [
   def('partitioner', 'any', undefined),
   def('partitioner.ignore.keys', 'boolean', false),
   def('transactional.id', 'string', ''),
+  def('transaction.timeout.ms', 'number', 60_000, { min: 1 }),
 ];
 
 const CONSUMER: Def[] = [
@@ -220,6 +221,9 @@ export interface ProducerConfig extends CommonConfig {
   partitionerIgnoreKeys?: boolean;
   'transactional.id'?: string;
   transactionalId?: string;
+  /** How long the coordinator lets a transaction stay open before aborting it (default 60 s). */
+  'transaction.timeout.ms'?: number;
+  transactionTimeoutMs?: number;
 }
 
 export type AutoOffsetReset = 'earliest' | 'latest' | 'none';
@@ -297,6 +301,7 @@ export interface ResolvedProducer extends ResolvedCommon {
   partitioner: unknown;
   partitionerIgnoreKeys: boolean;
   transactionalId: string;
+  transactionTimeoutMs: number;
 }
 
 export interface ResolvedConsumer extends ResolvedCommon {
@@ -456,8 +461,13 @@ export function resolveProducerConfig(input: ProducerConfig): ResolvedProducer {
       c.enableIdempotence = false;
     }
   }
-  if (c.transactionalId)
-    throw invalid('transactional.id', 'transactions are not supported by this client yet');
+  // As in the Java client: a transactional producer is idempotent.
+  if (c.transactionalId) {
+    if (explicitIdempotence === false)
+      throw invalid('enable.idempotence', 'a transactional producer is idempotent');
+    if (!c.enableIdempotence)
+      throw invalid('transactional.id', 'needs acks=all, retries > 0 and at most 5 requests in flight');
+  }
   if (c.partitioner !== undefined && typeof c.partitioner !== 'function') {
     throw invalid('partitioner', 'expected a function (topic, key, value, partitionCount) => partition');
   }

@@ -54,6 +54,8 @@ export interface SendOptions {
   timeoutMs?: number;
   /** Requests without a response (Produce with acks=0): resolves once written. */
   noResponse?: boolean;
+  /** The highest version to use, below the negotiated one (Produce v11 for a transactions-V1 producer). */
+  maxVersion?: number;
 }
 
 /** One timer for the deadlines of every request of a client. */
@@ -346,7 +348,7 @@ export class Connection {
   /** Sends a request; `build` gets the negotiated version and returns the body. */
   async send<T>(apiKey: number, build: (version: number) => unknown, options: SendOptions = {}): Promise<T> {
     if (!this.isReady) await this.ready();
-    const version = this.version(apiKey);
+    const version = Math.min(this.version(apiKey), options.maxVersion ?? Number.POSITIVE_INFINITY);
     return this.sendAt(apiKey, version, build(version), options) as Promise<T>;
   }
 

@@ -1,6 +1,7 @@
 // The public surface of the client.
 
 export type {
+  AbortTransactionSpec,
   AclBinding,
   AclFilter,
   AclOperationName,
@@ -19,10 +20,12 @@ export type {
   CreatedTopic,
   GroupDescription,
   GroupListing,
+  ListTransactionsOptions,
   LogDirDescription,
   NewTopic,
   OffsetQuery,
   PartitionRead,
+  ProducerState,
   QuorumDescription,
   QuorumReplica,
   QuotaEntity,
@@ -33,6 +36,8 @@ export type {
   ScramMechanismName,
   ScramUserDescription,
   TopicDescription,
+  TransactionDescription,
+  TransactionListing,
 } from './admin.js';
 export { Admin } from './admin.js';
 export {
@@ -64,5 +69,13 @@ export {
   partitionForKey,
   toPositive,
 } from './partitioner.js';
-export { Producer, type ProducerRecord, type RecordHeaders, type RecordMetadata } from './producer.js';
+export {
+  type GroupMetadata,
+  type OffsetToSend,
+  Producer,
+  type ProducerRecord,
+  type RecordHeaders,
+  type RecordMetadata,
+  type Transaction,
+} from './producer.js';
 export type { CommittedOffset, ListedOffset, OffsetToCommit, TopicPartition } from './requests.js';

@@ -176,6 +176,7 @@ export class ProducerBatch {
     producerId: number,
     producerEpoch: number,
     baseSequence: number,
+    transactional = false,
   ): Buffer {
     if (!this.wire) {
       if (compression === 0) {
@@ -195,7 +196,7 @@ export class ProducerBatch {
     b.writeInt32BE(b.length - 12, 8);
     b.writeInt32BE(-1, 12);
     b[16] = 2;
-    b.writeInt16BE(compression, BATCH_OFFSET_ATTRIBUTES);
+    b.writeInt16BE(transactional ? compression | 0x10 : compression, BATCH_OFFSET_ATTRIBUTES);
     b.writeInt32BE(this.count - 1, 23);
     writeInt64(b, 27, this.baseTimestamp);
     writeInt64(b, 35, this.maxTimestamp);

@@ -15,6 +15,7 @@ import { type Cluster, isStaleMetadataError } from './cluster.js';
 import type { ResolvedProducer } from './config.js';
 import { clientError, KafkaError, kafkaError } from './errors.js';
 import type { ProducerBatch } from './producer-batch.js';
+import { isFencingError, TransactionManager } from './producer-txn.js';
 import { API } from './versions.js';
 
 const CODECS: Record<string, Compression> = {
@@ -76,6 +77,8 @@ export class Sender {
   private initPromise: Promise<void> | null = null;
   private bumpNeeded = false;
   private bumping = false;
+  /** The transaction state of a producer with a transactional.id (null otherwise). */
+  readonly txn: TransactionManager | null;
 
   constructor(
     private readonly cluster: Cluster,
@@ -84,6 +87,17 @@ export class Sender {
   ) {
     this.codec = CODECS[this.config.compressionType];
     this.idempotent = this.config.enableIdempotence;
+    this.txn = this.config.transactionalId
+      ? new TransactionManager(cluster, config, {
+          setIdentity: (producerId, producerEpoch) => {
+            this.producerId = producerId;
+            this.producerEpoch = producerEpoch;
+            this.resetSequences();
+          },
+          identity: () => this.identity,
+          scheduleDrain: () => this.scheduleDrain(),
+        })
+      : null;
   }
 
   /** The producer id and epoch in use (-1 before the first idempotent send). */
@@ -152,6 +166,8 @@ export class Sender {
    * flight; false means not now (drain runs again when that is done).
    */
   private identityReady(): boolean {
+    // A transactional producer gets its id from initTransactions() and never bumps its epoch alone.
+    if (this.txn) return this.producerId >= 0;
     if (this.idempotent && this.producerId < 0) {
       this.ensureProducerId().then(
         () => this.scheduleDrain(),
@@ -207,6 +223,7 @@ export class Sender {
           continue;
         }
         if ((this.inFlightByNode.get(leader) ?? 0) >= this.config.maxInFlightRequestsPerConnection) continue;
+        if (this.txn?.holdForRegistration(ps.topic, ps.partition)) continue;
         const size = sizeByNode.get(leader) ?? 0;
         const bytes = batch.pos + 100;
         if (size > 0 && size + bytes > this.config.maxRequestSize) continue;
@@ -267,6 +284,7 @@ export class Sender {
         this.idempotent ? this.producerId : -1,
         this.idempotent ? this.producerEpoch : -1,
         this.idempotent ? b.baseSequence : -1,
+        this.txn !== null,
       );
       b.attempts++;
       b.everSent = true;
@@ -277,7 +295,7 @@ export class Sender {
       else byTopic.set(b.topic, [entry]);
     }
     const body: ProduceRequest = {
-      transactionalId: null,
+      transactionalId: this.txn ? this.config.transactionalId : null,
       acks: this.config.acks,
       timeoutMs: this.config.requestTimeoutMs,
       topicData: [...byTopic].map(([name, partitionData]) => ({ name, partitionData })),
@@ -285,8 +303,10 @@ export class Sender {
     this.inFlightByNode.set(node, (this.inFlightByNode.get(node) ?? 0) + 1);
     this.totalInFlight++;
     const acks0 = this.config.acks === 0;
+    // A transactions-V1 producer stays below Produce v12, which would add partitions on the broker's side.
+    const maxVersion = this.txn && this.txn.transactionVersion < 2 ? 11 : undefined;
     this.cluster
-      .sendTo<ProduceResponse | undefined>(node, API.Produce, () => body, acks0 ? { noResponse: true } : {})
+      .sendTo<ProduceResponse | undefined>(node, API.Produce, () => body, { noResponse: acks0, maxVersion })
       .then(
         (res) => this.onProduced(node, batches, res),
         (err: KafkaError) => this.onProduceFailed(node, batches, err),
@@ -347,6 +367,11 @@ export class Sender {
         r.errorMessage,
       );
       if (isStaleMetadataError(r.errorCode)) refresh = true;
+      if (this.txn && (r.errorCode === 45 || r.errorCode === 59 || isFencingError(r.errorCode))) {
+        // Inside a transaction a lost sequence or a fenced epoch cannot be repaired by retrying.
+        this.failBatch(ps, b, err);
+        continue;
+      }
       if (r.errorCode === 45 && this.idempotent && !ps.retrying) {
         // Out of order with nothing of ours to explain it: the broker lost our state.
         this.bumpNeeded = true;
@@ -415,14 +440,22 @@ export class Sender {
   }
 
   private failBatch(ps: PartitionState, b: ProducerBatch, err: KafkaError): void {
-    // A batch that may have been written leaves a hole in the sequence: start a new epoch.
-    if (this.idempotent && b.everSent) this.bumpNeeded = true;
+    if (this.txn) {
+      // The transaction cannot commit without this batch; a fenced producer cannot do anything more.
+      this.txn.batchFailed(err);
+      if (this.txn.isFatal && this.txn.lastError)
+        queueMicrotask(() => this.host.fail(this.txn?.lastError as KafkaError));
+    } else if (this.idempotent && b.everSent) {
+      // A batch that may have been written leaves a hole in the sequence: start a new epoch.
+      this.bumpNeeded = true;
+    }
     b.reject(err);
     this.host.release(b);
     this.maybeEndRetrying(ps);
   }
 
   private complete(b: ProducerBatch, baseOffset: number, logAppendTimeMs: number): void {
+    this.txn?.batchWritten();
     b.resolve(baseOffset, logAppendTimeMs);
     this.host.release(b);
     this.maybeEndRetrying(this.host.partitionState(b.topic, b.partition));
@@ -446,7 +479,7 @@ export class Sender {
   }
 
   /** Every partition starts again from sequence 0 (after a new producer id or epoch). */
-  private resetSequences(): void {
+  resetSequences(): void {
     for (const list of this.host.partitions.values()) {
       for (const ps of list) {
         if (!ps) continue;

@@ -26,9 +26,22 @@ import {
   recordSizeUpperBound,
 } from './producer-batch.js';
 import { PartitionState, Sender } from './producer-sender.js';
+import type { GroupMetadata, OffsetToSend, TransactionManager } from './producer-txn.js';
 import { Queue } from './queue.js';
 
+export type { GroupMetadata, OffsetToSend } from './producer-txn.js';
 export type { RecordHeaders, RecordMetadata };
+
+/** What a `transaction()` callback may do: send, and commit a consumer's offsets with the records. */
+export interface Transaction {
+  send(record: ProducerRecord): Promise<RecordMetadata>;
+  sendBatch(records: readonly ProducerRecord[]): Promise<RecordMetadata[]>;
+  /** Commits the group's offsets in this transaction (a Consumer, or its groupMetadata()). */
+  sendOffsets(
+    offsets: readonly OffsetToSend[],
+    group: GroupMetadata | { groupMetadata(): GroupMetadata | null },
+  ): Promise<void>;
+}
 
 export interface ProducerRecord {
   topic: string;
@@ -93,7 +106,110 @@ export class Producer {
   /** Connects and, for an idempotent producer, gets a producer id (optional: send() does it too). */
   async connect(): Promise<void> {
     await this.cluster.refreshMetadata();
-    if (this.sender.idempotent) await this.sender.ensureProducerId();
+    if (this.sender.idempotent && !this.sender.txn) await this.sender.ensureProducerId();
+  }
+
+  // ---- transactions ------------------------------------------------------------------------------
+
+  private transactional(what: string): TransactionManager {
+    if (!this.sender.txn)
+      throw clientError('ILLEGAL_STATE', `${what} needs a producer with a transactional.id`);
+    return this.sender.txn;
+  }
+
+  /**
+   * Registers the transactional.id with its coordinator (InitProducerId): gets the producer id and a
+   * new epoch, which fences any older producer with the same id and aborts its open transaction.
+   */
+  async initTransactions(): Promise<void> {
+    const txn = this.transactional('initTransactions');
+    await this.cluster.refreshMetadata().catch(() => {});
+    await txn.init();
+  }
+
+  /** Starts a transaction: what is sent until commit or abort belongs to it. */
+  beginTransaction(): void {
+    this.transactional('beginTransaction').begin();
+  }
+
+  /**
+   * Commits a consumer group's offsets as part of the transaction (consume-transform-produce): they
+   * count only if the transaction commits. `group` is the Consumer or its groupMetadata().
+   */
+  async sendOffsetsToTransaction(
+    offsets: readonly OffsetToSend[],
+    group: GroupMetadata | { groupMetadata(): GroupMetadata | null },
+  ): Promise<void> {
+    const txn = this.transactional('sendOffsetsToTransaction');
+    const metadata =
+      'groupMetadata' in group && typeof group.groupMetadata === 'function'
+        ? group.groupMetadata()
+        : (group as GroupMetadata);
+    if (!metadata?.groupId)
+      throw clientError('INVALID_ARGUMENT', 'sendOffsetsToTransaction needs a consumer group id');
+    await txn.sendOffsets(offsets, metadata);
+  }
+
+  /** Sends what is buffered, then commits the transaction (EndTxn); fails if any record of it failed. */
+  async commitTransaction(): Promise<void> {
+    await this.transactional('commitTransaction').end(true, () => this.flush());
+  }
+
+  /** Drops what has not been sent, waits for what has, then aborts the transaction (EndTxn). */
+  async abortTransaction(): Promise<void> {
+    await this.transactional('abortTransaction').end(false, async () => {
+      this.dropUnsent(
+        clientError('TRANSACTION_ABORTED', 'the transaction was aborted before the record was sent'),
+      );
+      await this.flush();
+    });
+  }
+
+  /**
+   * Runs `fn` in a transaction: commits when it resolves, aborts (and rethrows) when it throws. The
+   * transaction's sends and offset commits go through the `Transaction` handed to `fn`.
+   */
+  async transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
+    this.beginTransaction();
+    const tx: Transaction = {
+      send: (r) => this.send(r),
+      sendBatch: (rs) => this.sendBatch(rs),
+      sendOffsets: (offsets, group) => this.sendOffsetsToTransaction(offsets, group),
+    };
+    let result: T;
+    try {
+      result = await fn(tx);
+    } catch (err) {
+      const txn = this.sender.txn as TransactionManager;
+      if (!txn.isFatal) await this.abortTransaction().catch(() => {});
+      throw err;
+    }
+    try {
+      await this.commitTransaction();
+    } catch (err) {
+      const txn = this.sender.txn as TransactionManager;
+      if (!txn.isFatal && txn.state === 'abortable') await this.abortTransaction().catch(() => {});
+      throw err;
+    }
+    return result;
+  }
+
+  /** Rejects every batch not yet sent (open or queued), and the records waiting for them. */
+  private dropUnsent(err: KafkaError): void {
+    for (const w of this.waiting.clear()) w.reject(err);
+    for (const list of this.partitions.values()) {
+      for (const ps of list) {
+        if (!ps) continue;
+        if (ps.open) this.seal(ps);
+        const keep = ps.queue.filter((b) => b.everSent);
+        for (const b of ps.queue) {
+          if (b.everSent) continue;
+          b.reject(err);
+          this.releaseBatch(b);
+        }
+        ps.queue.splice(0, ps.queue.length, ...keep);
+      }
+    }
   }
 
   /** Bytes of buffer memory held by batches now (at most buffer.memory). */
@@ -115,6 +231,8 @@ export class Producer {
   send(record: ProducerRecord): Promise<RecordMetadata> {
     if (this.closed) return Promise.reject(clientError('CLIENT_CLOSED', 'the producer is closed'));
     if (this.fatal) return Promise.reject(this.fatal);
+    const refused = this.sender.txn?.canSend();
+    if (refused) return Promise.reject(refused);
     return new Promise<RecordMetadata>((resolve, reject) => {
       if (this.waiting.length > 0 || !this.tryAppend(record, resolve, reject)) {
         this.waiting.push({ record, resolve, reject, sinceMs: Date.now() });

@@ -25,6 +25,11 @@ export const API = {
   DescribeAcls: 29,
   CreateAcls: 30,
   DeleteAcls: 31,
+  AddPartitionsToTxn: 24,
+  AddOffsetsToTxn: 25,
+  EndTxn: 26,
+  WriteTxnMarkers: 27,
+  TxnOffsetCommit: 28,
   DescribeConfigs: 32,
   AlterConfigs: 33,
   DescribeLogDirs: 35,
@@ -38,10 +43,13 @@ export const API = {
   AlterUserScramCredentials: 51,
   DescribeQuorum: 55,
   DescribeCluster: 60,
+  DescribeProducers: 61,
+  DescribeTransactions: 65,
+  ListTransactions: 66,
 } as const;
 
 export const CLIENT_VERSIONS: ReadonlyMap<number, readonly [number, number]> = new Map([
-  [API.Produce, [3, 11]],
+  [API.Produce, [3, 12]],
   [API.Fetch, [4, 17]],
   [API.ListOffsets, [1, 9]],
   [API.Metadata, [1, 12]],
@@ -59,6 +67,12 @@ export const CLIENT_VERSIONS: ReadonlyMap<number, readonly [number, number]> = n
   [API.DeleteTopics, [1, 6]],
   [API.DeleteRecords, [0, 2]],
   [API.InitProducerId, [0, 5]],
+  // v4+ is the form partition leaders send (verification); producers use v0-3.
+  [API.AddPartitionsToTxn, [0, 3]],
+  [API.AddOffsetsToTxn, [0, 4]],
+  [API.EndTxn, [0, 5]],
+  [API.WriteTxnMarkers, [0, 1]],
+  [API.TxnOffsetCommit, [0, 5]],
   [API.DescribeConfigs, [1, 4]],
   [API.AlterConfigs, [0, 2]],
   [API.DescribeLogDirs, [1, 4]],
@@ -75,4 +89,7 @@ export const CLIENT_VERSIONS: ReadonlyMap<number, readonly [number, number]> = n
   [API.OffsetDelete, [0, 0]],
   [API.DescribeQuorum, [0, 2]],
   [API.DescribeCluster, [0, 1]],
+  [API.DescribeProducers, [0, 0]],
+  [API.DescribeTransactions, [0, 0]],
+  [API.ListTransactions, [0, 1]],
 ] as const);

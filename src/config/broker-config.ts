@@ -55,6 +55,9 @@ export interface BrokerSettings {
   readonly transactionStateLogSegmentBytes: number;
   readonly transactionMaxTimeoutMs: number;
   readonly transactionalIdExpirationMs: number;
+  readonly transactionAbortTimedOutTransactionCleanupIntervalMs: number;
+  readonly transactionRemoveExpiredTransactionCleanupIntervalMs: number;
+  readonly transactionPartitionVerificationEnable: boolean;
   readonly producerIdExpirationMs: number;
   readonly groupInitialRebalanceDelayMs: number;
   readonly groupMinSessionTimeoutMs: number;
@@ -130,6 +133,13 @@ function typedSettings(v: Values) {
     transactionStateLogSegmentBytes: n('transaction.state.log.segment.bytes'),
     transactionMaxTimeoutMs: n('transaction.max.timeout.ms'),
     transactionalIdExpirationMs: n('transactional.id.expiration.ms'),
+    transactionAbortTimedOutTransactionCleanupIntervalMs: n(
+      'transaction.abort.timed.out.transaction.cleanup.interval.ms',
+    ),
+    transactionRemoveExpiredTransactionCleanupIntervalMs: n(
+      'transaction.remove.expired.transaction.cleanup.interval.ms',
+    ),
+    transactionPartitionVerificationEnable: b('transaction.partition.verification.enable'),
     producerIdExpirationMs: n('producer.id.expiration.ms'),
     groupInitialRebalanceDelayMs: n('group.initial.rebalance.delay.ms'),
     groupMinSessionTimeoutMs: n('group.min.session.timeout.ms'),

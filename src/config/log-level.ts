@@ -16,6 +16,7 @@ export const LOG_COMPONENTS = [
   'controller',
   'replicas',
   'group-coordinator',
+  'txn-coordinator',
   'registry',
   'server',
   'metrics',

@@ -39,6 +39,7 @@ import type {
   ResetOptions,
   StartBrokerOptions,
   TopicSpec,
+  TransactionDescription,
   WaitForGroupOptions,
   WaitOptions,
 } from './types.js';
@@ -53,6 +54,8 @@ export const EMBEDDED_DEFAULTS: Readonly<Record<string, string>> = {
   ...DEVELOPER_DEFAULTS,
   // One __consumer_offsets partition: created on the first group in a few ms instead of fifty logs.
   'offsets.topic.num.partitions': '1',
+  // Likewise one __transaction_state partition, created on the first transactional producer.
+  'transaction.state.log.num.partitions': '1',
 };
 
 const INTERNAL_TOPICS = new Set([OFFSETS_TOPIC, '__transaction_state']);
@@ -150,11 +153,15 @@ class Broker implements EmbeddedBroker {
     const hostText = this.host.includes(':') ? `[${this.host}]` : this.host;
     this.listeners = Object.fromEntries(node.listeners.map((l) => [l.name, `${hostText}:${l.boundPort}`]));
     this.clusterId = node.clusterId;
-    this.faults = new Faults(new Set(node.registry.supportedApis.map((a) => a.apiKey)), () => {
-      const n = node.server.connectionCount;
-      node.server.dropConnections();
-      return n;
-    });
+    this.faults = new Faults(
+      new Set(node.registry.supportedApis.map((a) => a.apiKey)),
+      () => {
+        const n = node.server.connectionCount;
+        node.server.dropConnections();
+        return n;
+      },
+      node.txns,
+    );
     node.registry.interceptor = this.faults.interceptor;
     this.brokers = [this];
   }
@@ -292,7 +299,7 @@ class Broker implements EmbeddedBroker {
           `partition ${index} of ${topic} does not exist`,
           'UNKNOWN_TOPIC_OR_PARTITION',
         );
-      out.push(...(await readPartition(topic, partition)));
+      out.push(...(await readPartition(topic, partition, options.isolationLevel === 'read_committed')));
     }
     return options.encoding === 'utf8' ? out.map(asText) : out;
   }
@@ -300,6 +307,25 @@ class Broker implements EmbeddedBroker {
   describeGroup(groupId: string): Promise<GroupDescription> {
     this.live();
     return describeGroupOf(this.node.groups, groupId);
+  }
+
+  async describeTransaction(transactionalId: string): Promise<TransactionDescription | null> {
+    this.live();
+    const [d] = await this.node.txns.describe([transactionalId]);
+    if (d.errorCode === ErrorCode.TRANSACTIONAL_ID_NOT_FOUND) return null;
+    if (d.errorCode !== ErrorCode.NONE) {
+      const name = errorInfo(d.errorCode).name;
+      throw new EmbeddedBrokerError(`describing transactional id ${transactionalId} failed: ${name}`, name);
+    }
+    return {
+      transactionalId,
+      state: d.transactionState as TransactionDescription['state'],
+      producerId: d.producerId,
+      producerEpoch: d.producerEpoch,
+      timeoutMs: d.transactionTimeoutMs,
+      startTimeMs: d.transactionStartTimeMs,
+      partitions: Object.fromEntries(d.topics.map((t) => [t.topic, t.partitions])),
+    };
   }
 
   async waitForGroup(groupId: string, options: WaitForGroupOptions = {}): Promise<GroupDescription> {

@@ -46,6 +46,11 @@ const SOURCES: Record<string, readonly string[]> = {
   results: ['resources', 'topics', 'groupsNames', 'creations', 'users', 'upsertions'],
   filterResults: ['filters'],
   coordinators: ['coordinatorKeys'],
+  resultsByTopicV3AndBelow: ['v3AndBelowTopics'],
+  resultsByTransaction: ['transactions'],
+  topicResults: ['topics'],
+  resultsByPartition: ['partitions'],
+  transactionStates: ['transactionalIds'],
 };
 /** API-specific exceptions: response arrays that have no counterpart in the request. */
 const NO_SOURCE: Record<number, readonly string[]> = {
@@ -91,7 +96,7 @@ class Builder {
     const out: Obj = {};
     for (const f of fields) {
       if (!this.present(f)) continue;
-      if (f.name === 'errorCode' && f.type === 'int16') out.errorCode = this.options.errorCode;
+      if (isErrorCode(f)) out[f.name] = this.options.errorCode;
       else if (f.name === 'errorMessage' && f.type === 'string') out.errorMessage = this.options.errorMessage;
       else if (f.type === '[]') out[f.name] = this.array(f, req, reqFields);
       else if (f.type === '{}' || f.type.startsWith('[]')) continue;
@@ -127,7 +132,9 @@ class Builder {
     // An element of a list of names or partition indexes: it becomes the element's identifying field.
     const out = this.struct(fields, null, undefined);
     const names =
-      typeof el === 'number' ? PARTITION_NAMES : ['name', 'groupId', 'key', 'topic', 'resourceName'];
+      typeof el === 'number'
+        ? PARTITION_NAMES
+        : ['name', 'groupId', 'key', 'topic', 'resourceName', 'transactionalId'];
     const target = names.find((n) => fields.some((f) => f.name === n && this.present(f)));
     if (target) out[target] = el;
     return out;
@@ -162,6 +169,11 @@ function defaultOf(f: FieldDecl): unknown {
     default:
       return 0;
   }
+}
+
+/** An error code field: `errorCode`, or one named for what it is about (`partitionErrorCode`). */
+function isErrorCode(f: FieldDecl): boolean {
+  return f.type === 'int16' && (f.name === 'errorCode' || f.name.endsWith('ErrorCode'));
 }
 
 function isInteger(type: string): boolean {

@@ -3,6 +3,8 @@
 // rewrite it, answer it themselves, or close the connection. Hooks act on requests that arrive over the
 // network; the in-process helpers (produce, readAll, ...) bypass them.
 
+import type { MarkerHook } from '../broker/coordinator/txn/coordinator.js';
+import type { MarkerResult, WritableMarker } from '../broker/coordinator/txn/markers.js';
 import { brokerEntries } from '../broker/handlers/cluster-view.js';
 import type { RequestContext } from '../broker/handlers/handler.js';
 import { CloseConnection } from '../broker/handlers/handler.js';
@@ -43,6 +45,32 @@ export interface KnownRequests {
   DescribeCluster: M.DescribeClusterRequest;
   DescribeProducers: M.DescribeProducersRequest;
   DescribeTopicPartitions: M.DescribeTopicPartitionsRequest;
+  AddPartitionsToTxn: M.AddPartitionsToTxnRequest;
+  AddOffsetsToTxn: M.AddOffsetsToTxnRequest;
+  EndTxn: M.EndTxnRequest;
+  WriteTxnMarkers: M.WriteTxnMarkersRequest;
+  TxnOffsetCommit: M.TxnOffsetCommitRequest;
+  DescribeTransactions: M.DescribeTransactionsRequest;
+  ListTransactions: M.ListTransactionsRequest;
+}
+
+/** A transaction marker the coordinator is about to write (COMMIT or ABORT of one producer). */
+export interface MarkerInfo {
+  producerId: number;
+  producerEpoch: number;
+  commit: boolean;
+  coordinatorEpoch: number;
+  /** The partitions this write covers (those of one leader). */
+  topics: { topic: string; partitions: number[] }[];
+}
+
+export interface MarkerFailOptions {
+  /** The error each partition answers (default 'NOT_LEADER_OR_FOLLOWER': the coordinator retries). */
+  error?: ErrorSelector;
+  /** How many marker writes fail (default 1; Infinity until removed). */
+  times?: number;
+  /** Fails only the writes this accepts. */
+  when?: (marker: MarkerInfo) => boolean;
 }
 
 /** An API by its Kafka name ('Produce', 'OffsetCommit', ...) or key (0, 8, ...). */
@@ -143,14 +171,67 @@ export class Faults {
   /** What the broker's registry calls with every decoded request. */
   readonly interceptor: RequestInterceptor = { intercept: (ctx, request) => this.onRequest(ctx, request) };
 
+  private markerHooks: { fail: MarkerFailOptions; code: number; hits: number; active: boolean }[] = [];
+
   constructor(
     private readonly servedApiKeys: ReadonlySet<number>,
     private readonly dropAll: () => number,
+    /** Where marker writes can be intercepted (the transaction coordinator's hook). */
+    private readonly markers?: { markerHook: MarkerHook | null },
   ) {}
 
-  /** Hooks installed right now. */
+  /**
+   * Fails the transaction coordinator's next marker writes (COMMIT/ABORT markers to the partitions of a
+   * transaction): each partition answers `error`, so EndTxn has been answered but the transaction stays
+   * PrepareCommit/PrepareAbort, and the coordinator writes the markers again after its backoff.
+   */
+  failMarkers(options: MarkerFailOptions = {}): FaultHandle {
+    const code = resolveError(options.error ?? 'NOT_LEADER_OR_FOLLOWER');
+    const times = options.times ?? 1;
+    if (!(times > 0)) throw new RangeError(`times must be at least 1, not ${times}`);
+    if (!this.markers) throw new RangeError('this broker has no transaction coordinator to fail markers of');
+    const hook = { fail: { ...options, times }, code, hits: 0, active: true };
+    this.markerHooks.push(hook);
+    this.markers.markerHook = (nodeId, marker) => this.onMarker(nodeId, marker);
+    const remove = () => {
+      hook.active = false;
+      this.markerHooks = this.markerHooks.filter((h) => h !== hook);
+    };
+    return {
+      get hits() {
+        return hook.hits;
+      },
+      get active() {
+        return hook.active;
+      },
+      remove,
+    };
+  }
+
+  private onMarker(_nodeId: number, marker: WritableMarker): MarkerResult | null {
+    const info: MarkerInfo = {
+      producerId: marker.producerId,
+      producerEpoch: marker.producerEpoch,
+      commit: marker.commit,
+      coordinatorEpoch: marker.coordinatorEpoch,
+      topics: marker.topics.map((t) => ({ topic: t.topic, partitions: [...t.partitions] })),
+    };
+    const hook = this.markerHooks.find((h) => h.active && (!h.fail.when || h.fail.when(info)));
+    if (!hook) return null;
+    hook.hits++;
+    if (hook.hits >= (hook.fail.times ?? 1)) {
+      hook.active = false;
+      this.markerHooks = this.markerHooks.filter((h) => h !== hook);
+    }
+    const result: MarkerResult = new Map();
+    for (const t of marker.topics)
+      for (const p of t.partitions) result.set(`${t.topic}\u0000${p}`, hook.code);
+    return result;
+  }
+
+  /** Hooks installed right now (marker hooks included). */
   get size(): number {
-    return this.hooks.length;
+    return this.hooks.length + this.markerHooks.length;
   }
 
   /**
@@ -218,6 +299,8 @@ export class Faults {
   clear(): void {
     for (const h of this.hooks) h.active = false;
     this.hooks = [];
+    for (const h of this.markerHooks) h.active = false;
+    this.markerHooks = [];
   }
 
   private add(api: ApiSelector | '*', fn: InterceptFn<unknown>, options: { times: number }): FaultHandle {

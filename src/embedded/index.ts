@@ -15,6 +15,8 @@ export type {
   InterceptAction,
   InterceptFn,
   KnownRequests,
+  MarkerFailOptions,
+  MarkerInfo,
   RequestInfo,
 } from './faults.js';
 export { type GlobalBrokerSetup, globalBrokerSetup } from './global-setup.js';

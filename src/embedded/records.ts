@@ -3,7 +3,12 @@
 // partitions as the Java client and kafkajs do (murmur2), so seeded records land where a client's would.
 import type { Partition } from '../broker/replica/partition.js';
 import { ErrorCode, errorInfo } from '../protocol/errors.js';
-import { batchBounds, isControlBatch, readBatchHeader } from '../protocol/records/batch.js';
+import {
+  batchBounds,
+  isControlBatch,
+  isTransactionalBatch,
+  readBatchHeader,
+} from '../protocol/records/batch.js';
 import { buildBatch, type RecordInput, recordsBodyAsync, recordsOf } from '../protocol/records/record.js';
 
 export type Bytes = string | Buffer | Uint8Array;
@@ -153,12 +158,20 @@ export async function appendTo(
 const READ_BYTES_MAX = 4 * 1024 * 1024;
 
 /** Every record of one partition from its log start to its high watermark, control records left out. */
-export async function readPartition(topic: string, partition: Partition): Promise<StoredRecord[]> {
+export async function readPartition(
+  topic: string,
+  partition: Partition,
+  readCommitted = false,
+): Promise<StoredRecord[]> {
   const out: StoredRecord[] = [];
-  const end = partition.highWatermark;
+  const end = readCommitted ? partition.log.lastStableOffset : partition.highWatermark;
   let offset = partition.log.logStartOffset;
+  // read_committed: the batches of aborted transactions are skipped, as a consumer skips them.
+  const aborted = readCommitted ? await partition.log.abortedTransactions(offset, end) : [];
+  aborted.sort((a, b) => a.firstOffset - b.firstOffset);
+  const abortedProducers = new Set<number>();
   while (offset < end) {
-    const read = await partition.read(offset, READ_BYTES_MAX, false, true);
+    const read = await partition.read(offset, READ_BYTES_MAX, readCommitted, true);
     if (read.errorCode !== ErrorCode.NONE) {
       const name = errorInfo(read.errorCode).name;
       throw new EmbeddedBrokerError(`reading ${topic}-${partition.index} at ${offset} failed: ${name}`, name);
@@ -170,7 +183,13 @@ export async function readPartition(topic: string, partition: Partition): Promis
       for (const start of starts) {
         const header = readBatchHeader(chunk, start);
         const next = header.baseOffset + header.lastOffsetDelta + 1;
-        if (!isControlBatch(header.attributes)) {
+        while (aborted.length > 0 && aborted[0].firstOffset <= next - 1)
+          abortedProducers.add((aborted.shift() as { producerId: number }).producerId);
+        const skip =
+          isControlBatch(header.attributes) ||
+          (isTransactionalBatch(header.attributes) && abortedProducers.has(header.producerId));
+        if (isControlBatch(header.attributes)) abortedProducers.delete(header.producerId);
+        if (!skip) {
           const body = await recordsBodyAsync(chunk, start);
           for (const r of recordsOf(header, body)) {
             if (r.offset < offset || r.offset >= end) continue;

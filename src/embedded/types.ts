@@ -54,6 +54,12 @@ export interface CreateTopicOptions {
 export interface ReadOptions {
   /** Only this partition. */
   partition?: number;
+  /**
+   * 'read_uncommitted' (default): every record up to the high watermark, as a consumer reading
+   * uncommitted data sees them. 'read_committed': up to the last stable offset, without the records of
+   * aborted transactions.
+   */
+  isolationLevel?: 'read_uncommitted' | 'read_committed';
 }
 
 export interface MemberDescription {
@@ -63,6 +69,26 @@ export interface MemberDescription {
   clientHost: string;
   /** The partitions assigned to the member, by topic (consumer groups once Stable), or null. */
   assignment: Record<string, number[]> | null;
+}
+
+export interface TransactionDescription {
+  transactionalId: string;
+  state:
+    | 'Empty'
+    | 'Ongoing'
+    | 'PrepareCommit'
+    | 'PrepareAbort'
+    | 'CompleteCommit'
+    | 'CompleteAbort'
+    | 'PrepareEpochFence';
+  producerId: number;
+  producerEpoch: number;
+  /** transaction.timeout.ms the producer asked for. */
+  timeoutMs: number;
+  /** When the current (or last) transaction started, -1 when none did. */
+  startTimeMs: number;
+  /** The partitions of the current transaction, by topic. */
+  partitions: Record<string, number[]>;
 }
 
 export type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead';
@@ -135,6 +161,8 @@ export interface EmbeddedCluster extends AsyncDisposable {
   readAll(topic: string, options?: ReadOptions & { encoding?: 'buffer' }): Promise<StoredRecord<Buffer>[]>;
   readAll(topic: string, options: ReadOptions & { encoding: 'utf8' }): Promise<StoredRecord<string>[]>;
   describeGroup(groupId: string): Promise<GroupDescription>;
+  /** The coordinator's state of a transactional id, or null when it does not know it. */
+  describeTransaction(transactionalId: string): Promise<TransactionDescription | null>;
   /** Resolves once the group is in `state` (default Stable); rejects after `timeoutMs` saying what it saw. */
   waitForGroup(groupId: string, options?: WaitForGroupOptions): Promise<GroupDescription>;
   committedOffsets(groupId: string): Promise<CommittedOffsets>;

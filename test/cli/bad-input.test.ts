@@ -34,6 +34,7 @@ const KAFKA_TOOLS = [
   'kafka-consumer-perf-test.sh',
   'kafka-producer-perf-test.sh',
   'kafka-dump-log.sh',
+  'kafka-transactions.sh',
 ];
 
 test('unknown flags are named, with a suggestion when one is close', async () => {

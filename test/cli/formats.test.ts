@@ -308,7 +308,7 @@ test('kafka-broker-api-versions.sh: one block per broker', async () => {
   assert.equal(r.code, 0, r.stderr);
   const lines = r.stdout.trimEnd().split('\n');
   assert.equal(lines[0], `localhost:${broker.port} (id: 1 rack: null) -> (`);
-  assert.match(lines[1], /^\tProduce\(0\): 0 to 11 \[usable: 11\],$/);
+  assert.match(lines[1], /^\tProduce\(0\): 0 to 12 \[usable: 12\],$/);
   assert.ok(lines.some((l) => /^\tApiVersions\(18\): 0 to \d \[usable: \d\],$/.test(l)));
   assert.ok(lines.some((l) => /^\t\w+\(\d+\): UNSUPPORTED,?$/.test(l)));
   assert.equal(lines.at(-1), ')');

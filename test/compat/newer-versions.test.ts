@@ -1,7 +1,8 @@
-// The Kafka 4.0 versions Samsa serves, each with its semantic change: ListOffsets v10 (a timeout for
-// tiered lookups: answered at once), Metadata v13 (a top-level error code), DescribeGroups v6
-// (GROUP_ID_NOT_FOUND for an unknown group), DescribeCluster v2 (fenced brokers on request); and the
-// older versions clients still send stay advertised.
+// The Kafka 4.0 versions Samsa serves, each with its semantic change: Produce v12 (transactions V2,
+// tested with the transactions), ListOffsets v10 (a timeout for tiered lookups: answered at once),
+// Metadata v13 (a top-level error code), DescribeGroups v6 (GROUP_ID_NOT_FOUND for an unknown group),
+// DescribeCluster v2 (fenced brokers on request); and the older versions clients still send stay
+// advertised.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { ErrorCode } from '../../src/protocol/errors.js';
@@ -36,7 +37,7 @@ test('ApiVersions advertises the 4.0 versions and keeps the old minimums', async
   assert.deepEqual(
     [0, 2, 3, 15, 60].map((k) => ranges[k]),
     [
-      [0, 11], // Produce v12 waits for transactions (KIP-890's implicit AddPartitionsToTxn)
+      [0, 12], // v12: transactions V2 (KIP-890), the partition added to the transaction by the write
       [0, 10],
       [0, 13],
       [0, 6],

@@ -52,7 +52,7 @@ function errorCodes(fields: readonly FieldDecl[], version: number, v: Obj, out: 
   for (const f of fields) {
     if (!inVersions(f.versions, version)) continue;
     const x = v[f.name];
-    if (f.name === 'errorCode') out.push(x as number);
+    if (f.type === 'int16' && (f.name === 'errorCode' || f.name.endsWith('ErrorCode'))) out.push(x as number);
     else if (f.type === '[]' && Array.isArray(x))
       for (const el of x) errorCodes(f.fields ?? [], version, el, out);
     else if (f.type === '{}' && x) errorCodes(f.fields ?? [], version, x as Obj, out);

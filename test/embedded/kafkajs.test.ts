@@ -56,8 +56,7 @@ test('seeded records are consumed by a group; the group and its commits are visi
     assert.deepEqual(group.members[0].assignment, { orders: [0, 1, 2] });
     assert.equal(group.members[0].clientId, 'embedded-test');
     await until('6 records', () => seen.length === 6);
-    await broker.waitForCommittedOffset('billing', 'orders', 0, 2);
-    await broker.waitForCommittedOffset('billing', 'orders', 2, 2);
+    for (const partition of [0, 1, 2]) await broker.waitForCommittedOffset('billing', 'orders', partition, 2);
     assert.deepEqual(await broker.committedOffsets('billing'), { orders: { 0: 2, 1: 2, 2: 2 } });
   } finally {
     await consumer.disconnect();

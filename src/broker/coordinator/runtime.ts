@@ -10,7 +10,10 @@
 // The runtime is generic: it knows partitions, records as bytes, timers and parked responses, never a
 // group or a Kafka request.
 import { ErrorCode } from '../../protocol/errors.js';
+import type { TxnMarker } from '../../protocol/records/control.js';
 import type { Logger } from '../logger.js';
+
+export type { TxnMarker } from '../../protocol/records/control.js';
 
 /** One record of the internal topic, in Kafka's key/value format (value null = tombstone). */
 export interface CoordinatorRecord {
@@ -27,6 +30,16 @@ export interface StoredRecord {
   offset: number;
   key: Buffer | null;
   value: Buffer | null;
+  /** The producer of a transactional batch: its records count once its COMMIT marker is read. */
+  producer?: TxnProducer;
+  /** A COMMIT or ABORT marker (a control record; key and value are null). */
+  marker?: TxnMarker;
+}
+
+/** The producer a transactional write belongs to. */
+export interface TxnProducer {
+  producerId: number;
+  producerEpoch: number;
 }
 
 /** Why a write failed. */
@@ -56,9 +69,13 @@ export class WriteError extends Error {
  *   they are skipped).
  */
 export interface CoordinatorWriter {
+  /** With `producer`, the records are one transactional batch of that producer (TxnOffsetCommit). */
   append(
     records: readonly CoordinatorRecord[],
+    producer?: TxnProducer,
   ): { lastOffset: number; written: Promise<void> } | { error: WriteFailure };
+  /** Writes a COMMIT or ABORT marker ending `marker.producerId`'s transaction on this partition. */
+  appendMarker(marker: TxnMarker): { lastOffset: number; written: Promise<void> } | { error: WriteFailure };
   read(fromOffset: number): AsyncIterable<StoredRecord>;
 }
 
@@ -129,8 +146,13 @@ export class Parked<T> {
 
 /** What the shard of one partition implements. */
 export interface CoordinatorShard<S extends CoordinatorShard<S>> {
-  /** Applies one record; must accept any bytes (a malformed record is skipped, never thrown). */
-  replay(key: Buffer, value: Buffer | null, decoded?: unknown): void;
+  /**
+   * Applies one record; must accept any bytes (a malformed record is skipped, never thrown). `producer`
+   * is set for a record of a transactional batch, which takes effect only when its marker commits.
+   */
+  replay(key: Buffer, value: Buffer | null, decoded?: unknown, producer?: TxnProducer): void;
+  /** Applies a COMMIT or ABORT marker (shards without transactional records ignore them). */
+  replayEndTransaction?(marker: TxnMarker): void;
   /** Runs once the whole log is replayed, as an operation (schedule timers, etc.). */
   onLoaded(ctx: OperationContext<S>): void;
 }
@@ -142,8 +164,19 @@ export interface OperationContext<S> {
   /** The time the operation started (ms). */
   readonly now: number;
   readonly partition: number;
+  /** The leader epoch the shard was loaded at (a transaction coordinator's coordinator epoch). */
+  readonly epoch: number;
   /** Appends records: each is replayed into the shard at once and written when the operation ends. */
   append(records: readonly CoordinatorRecord[]): void;
+  /**
+   * Appends records as one transactional batch of `producer` (replayed with it). An operation writes
+   * either plain records, or a transactional batch, or a marker.
+   */
+  appendTransactional(producer: TxnProducer, records: readonly CoordinatorRecord[]): void;
+  /** Writes a COMMIT or ABORT marker for a producer's records on this partition (replayed at once). */
+  appendEndTransaction(marker: TxnMarker): void;
+  /** Runs `fn` once this operation's records, and every earlier one, are written; never if they fail. */
+  afterWrite(fn: () => void): void;
   /** A response to be completed by a later operation; null when the shard's limit is reached. */
   park<T>(): Parked<T> | null;
   /** Completes a parked response; it leaves once this operation's records are written. */
@@ -176,6 +209,10 @@ interface PendingWrite {
 class Context<S extends CoordinatorShard<S>> implements OperationContext<S> {
   readonly pending: CoordinatorRecord[] = [];
   readonly completions: [Parked<unknown>, unknown][] = [];
+  /** Set when the pending records are one transactional batch. */
+  producer: TxnProducer | null = null;
+  /** Set when the operation writes a marker instead of records. */
+  marker: TxnMarker | null = null;
 
   constructor(
     private readonly runtime: CoordinatorRuntime<S>,
@@ -187,12 +224,45 @@ class Context<S extends CoordinatorShard<S>> implements OperationContext<S> {
     return this.slot.partition;
   }
 
+  get epoch(): number {
+    return this.slot.epoch;
+  }
+
   append(records: readonly CoordinatorRecord[]): void {
+    if (records.length === 0) return;
+    if (this.producer || this.marker) throw new Error('an operation mixed plain and transactional writes');
     const shard = this.slot.shard;
     for (const r of records) {
       this.pending.push(r);
       shard.replay(r.key, r.value, r.decoded);
     }
+  }
+
+  appendTransactional(producer: TxnProducer, records: readonly CoordinatorRecord[]): void {
+    if (records.length === 0) return;
+    const p = this.producer;
+    if (this.marker || (this.pending.length > 0 && !p) || (p && p.producerId !== producer.producerId))
+      throw new Error('an operation mixed plain and transactional writes');
+    this.producer = { producerId: producer.producerId, producerEpoch: producer.producerEpoch };
+    const shard = this.slot.shard;
+    for (const r of records) {
+      this.pending.push(r);
+      shard.replay(r.key, r.value, r.decoded, this.producer);
+    }
+  }
+
+  appendEndTransaction(marker: TxnMarker): void {
+    if (this.pending.length > 0 || this.marker) throw new Error('a marker must be written alone');
+    this.marker = { ...marker };
+    this.slot.shard.replayEndTransaction?.(this.marker);
+  }
+
+  afterWrite(fn: () => void): void {
+    const p = this.runtime.track<boolean>(this.slot, false);
+    p.promise.then((v) => {
+      if (v === true) fn();
+    });
+    this.completions.push([p as Parked<unknown>, true]);
   }
 
   park<T>(): Parked<T> | null {
@@ -300,7 +370,7 @@ export class CoordinatorRuntime<S extends CoordinatorShard<S>> {
 
   private execute<R>(slot: Slot<S>, op: Operation<S, R>): Promise<R | CoordinatorFailure> {
     const ctx = new Context(this, slot, this.options.scheduler.now());
-    const { pending, completions } = ctx;
+    const { completions } = ctx;
     let result: R | Parked<R>;
     try {
       result = op(slot.shard, ctx);
@@ -321,7 +391,7 @@ export class CoordinatorRuntime<S extends CoordinatorShard<S>> {
       response = this.track<R>(slot, false);
       completions.push([response as Parked<unknown>, result]);
     }
-    this.finish(slot, pending, completions);
+    this.finish(slot, ctx, completions);
     return response.promise;
   }
 
@@ -343,13 +413,12 @@ export class CoordinatorRuntime<S extends CoordinatorShard<S>> {
   }
 
   /** Writes what the operation appended, then releases its completions once everything is written. */
-  private finish(
-    slot: Slot<S>,
-    pending: CoordinatorRecord[],
-    completions: [Parked<unknown>, unknown][],
-  ): void {
-    if (pending.length > 0) {
-      const appended = slot.writer.append(pending);
+  private finish(slot: Slot<S>, ctx: Context<S>, completions: [Parked<unknown>, unknown][]): void {
+    const { pending, marker, producer } = ctx;
+    if (pending.length > 0 || marker) {
+      const appended = marker
+        ? slot.writer.appendMarker(marker)
+        : slot.writer.append(pending, producer ?? undefined);
       if ('error' in appended) {
         this.fail(slot, appended.error);
         return;
@@ -413,8 +482,9 @@ export class CoordinatorRuntime<S extends CoordinatorShard<S>> {
     try {
       for await (const r of slot.writer.read(0)) {
         if (!slot.alive) return;
+        if (r.marker) slot.shard.replayEndTransaction?.(r.marker);
         if (r.key === null) continue;
-        slot.shard.replay(r.key, r.value);
+        slot.shard.replay(r.key, r.value, undefined, r.producer);
         count++;
       }
     } catch (err) {
@@ -440,6 +510,8 @@ export class MemoryCoordinatorLog implements CoordinatorWriter {
   private nextOffset = 0;
   /** key (as latin1 text) → offset of its latest record */
   private readonly latest = new Map<string, number>();
+  /** Producers with a transaction open in this log. */
+  private readonly open = new Set<number>();
   private pending: { resolve: () => void; reject: (e: unknown) => void }[] = [];
   /** The next append answers with this error and writes nothing. */
   nextAppendError: WriteFailure | null = null;
@@ -459,7 +531,7 @@ export class MemoryCoordinatorLog implements CoordinatorWriter {
     };
   }
 
-  append(records: readonly CoordinatorRecord[]) {
+  append(records: readonly CoordinatorRecord[], producer?: TxnProducer) {
     if (this.nextAppendError) {
       const error = this.nextAppendError;
       this.nextAppendError = null;
@@ -467,25 +539,72 @@ export class MemoryCoordinatorLog implements CoordinatorWriter {
     }
     for (const r of records) {
       const offset = this.nextOffset++;
-      this.records.push({ offset, key: r.key, value: r.value });
-      this.latest.set(r.key.toString('latin1'), offset);
+      this.records.push({ offset, key: r.key, value: r.value, ...(producer ? { producer } : {}) });
+      // A transactional record may yet be aborted: it replaces nothing until it is committed.
+      if (!producer) this.latest.set(r.key.toString('latin1'), offset);
     }
+    if (producer) this.open.add(producer.producerId);
     if (this.records.length > 1024 && this.records.length > 2 * this.latest.size) this.compact();
+    return this.written();
+  }
+
+  appendMarker(marker: TxnMarker) {
+    if (this.nextAppendError) {
+      const error = this.nextAppendError;
+      this.nextAppendError = null;
+      return { error };
+    }
+    this.records.push({ offset: this.nextOffset++, key: null, value: null, marker: { ...marker } });
+    if (marker.commit) {
+      for (const r of this.records) {
+        if (r.producer?.producerId !== marker.producerId || !r.key) continue;
+        const key = r.key.toString('latin1');
+        if ((this.latest.get(key) ?? -1) < r.offset) this.latest.set(key, r.offset);
+      }
+    }
+    this.open.delete(marker.producerId);
+    return this.written();
+  }
+
+  private written(): { lastOffset: number; written: Promise<void> } {
     const lastOffset = this.nextOffset - 1;
     if (this.autoWrite) return { lastOffset, written: Promise.resolve() };
     const written = new Promise<void>((resolve, reject) => this.pending.push({ resolve, reject }));
     return { lastOffset, written };
   }
 
+  /** Keeps the latest record of each key; waits while a transaction is open (it may yet abort). */
   private compact(): void {
+    if (this.open.size > 0) return;
+    const fate = this.transactionFates();
     this.records = this.records.filter((r) => {
       if (r.key === null) return false;
+      if (r.producer && !fate.get(r.offset)) return false;
       const key = r.key.toString('latin1');
       if (this.latest.get(key) !== r.offset) return false;
       if (r.value !== null) return true;
       this.latest.delete(key);
       return false;
     });
+    // Committed records are plain records now that their markers are gone.
+    for (const r of this.records) if (r.producer) delete r.producer;
+  }
+
+  /** Offset of each transactional record → whether its transaction committed. */
+  private transactionFates(): Map<number, boolean> {
+    const fate = new Map<number, boolean>();
+    const byProducer = new Map<number, number[]>();
+    for (const r of this.records) {
+      if (r.producer) {
+        const list = byProducer.get(r.producer.producerId) ?? [];
+        list.push(r.offset);
+        byProducer.set(r.producer.producerId, list);
+      } else if (r.marker) {
+        for (const o of byProducer.get(r.marker.producerId) ?? []) fate.set(o, r.marker.commit);
+        byProducer.delete(r.marker.producerId);
+      }
+    }
+    return fate;
   }
 
   /** Completes every pending write. */

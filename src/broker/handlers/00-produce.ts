@@ -1,12 +1,15 @@
-// Produce, versions 0-11 advertised (librdkafka only compresses when Produce v0 is in the range),
-// 3-11 served: v0-2 carry the old message format, which Kafka 4 refuses too, so they close the
+// Produce, versions 0-12 advertised (librdkafka only compresses when Produce v0 is in the range),
+// 3-12 served: v0-2 carry the old message format, which Kafka 4 refuses too, so they close the
 // connection. One v2 batch per partition, checked (size, magic, CRC-32C, record count, timestamps,
 // max.message.bytes) and appended without decoding its records; idempotent producers' sequences are
-// checked by the log. acks=0 gets no answer (an error then closes the connection, as Kafka does, so
-// the client refreshes its metadata); acks=1 and -1 are answered once the bytes are written — with
-// one replica, -1 means written too. A topic whose compression.type is not `producer` stores the
-// batch in its own codec (replica/recompress.ts). Not implemented: transactional produce (no
-// transaction coordinator yet).
+// checked by the log. The first transactional batch of a producer's transaction on a partition is
+// verified with its transaction coordinator first (KIP-890; v12, transactions V2, adds the partition
+// to the transaction instead). acks=0 gets no answer (an error then closes the connection, as Kafka
+// does, so the client refreshes its metadata); acks=1 and -1 are answered once the bytes are written —
+// with one replica, -1 means written too. A topic whose compression.type is not `producer` stores the
+// batch in its own codec (replica/recompress.ts). Authorization comes first, before any verification:
+// WRITE on the transactional id of a transactional produce, WRITE on each topic (CVE-2018-17196: every
+// path that writes is checked).
 import { ErrorCode } from '../../protocol/errors.js';
 import type {
   ProduceRequest,
@@ -16,66 +19,96 @@ import type {
 import { recordsBuffer } from '../../protocol/schema/declaration.js';
 import type { ProduceOutcome } from '../replica/partition.js';
 import { AclOperation, allowed, allowedNames, ResourceType } from './authorize.js';
-import { CloseConnection, handler, later, NO_RESPONSE, type RequestContext } from './handler.js';
+import { CloseConnection, handler, Later, later, NO_RESPONSE, type RequestContext } from './handler.js';
+import { type ProduceVerification, verifiedError, verifyProduce } from './txn-verify.js';
 
 type PartitionResult = ProduceResponsePartitionProduceResponse;
 
 export const produce = handler<ProduceRequest, ProduceResponse>({
   apiKey: 0,
   minVersion: 0,
-  maxVersion: 11,
+  maxVersion: 12,
   handle(ctx, req) {
     if (ctx.version < 3)
       return new CloseConnection(`Produce v${ctx.version} (message format 0/1) is not supported`);
-    const nowMs = ctx.services.now();
-    const acksValid = req.acks === 0 || req.acks === 1 || req.acks === -1;
-    const pending: Promise<unknown>[] = [];
-    let failed = false;
-    // Authorization first: a transactional produce needs WRITE on its transactional id, every topic
-    // WRITE on the topic (CVE-2018-17196: every path that writes is checked).
-    const txnDenied =
-      req.transactionalId !== null &&
-      req.transactionalId !== undefined &&
-      !allowed(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId);
-    const writable = allowedNames(
-      ctx,
-      AclOperation.WRITE,
-      ResourceType.TOPIC,
-      req.topicData.map((t) => t.name),
-    );
-    const responses = req.topicData.map((t) => ({
-      name: t.name,
-      partitionResponses: t.partitionData.map((pd) => {
-        const entry: PartitionResult = {
-          index: pd.index,
-          errorCode: 0,
-          baseOffset: -1,
-          logAppendTimeMs: -1,
-          logStartOffset: -1,
-          recordErrors: [],
-          errorMessage: null,
-        };
-        const outcome = txnDenied
-          ? refusal(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, null)
-          : !writable.has(t.name)
-            ? refusal(ErrorCode.TOPIC_AUTHORIZATION_FAILED, null)
-            : acksValid
-              ? appendOne(ctx, t.name, pd.index, pd.records, req.acks, nowMs)
-              : refusal(ErrorCode.INVALID_REQUIRED_ACKS, `acks must be 0, 1 or -1, not ${req.acks}`);
-        if (outcome instanceof Promise) pending.push(outcome.then((o) => Object.assign(entry, o)));
-        else {
-          Object.assign(entry, outcome);
-          if (outcome.errorCode !== 0) failed = true;
-        }
-        return entry;
+    const auth = authorizeProduce(ctx, req);
+    const verifying = auth.txnDenied
+      ? null
+      : verifyProduce(ctx, { ...req, topicData: req.topicData.filter((t) => auth.writable.has(t.name)) });
+    if (!verifying) return produceAll(ctx, req, null, auth);
+    return later(
+      verifying.then(async (v) => {
+        const r = produceAll(ctx, req, v, auth);
+        return r instanceof CloseConnection ? NO_RESPONSE : r instanceof Later ? r.promise : r;
       }),
-    }));
-    if (req.acks === 0) return failed ? new CloseConnection('error on an acks=0 produce') : NO_RESPONSE;
-    const response: ProduceResponse = { responses, throttleTimeMs: 0 };
-    if (pending.length === 0) return response;
-    return later(Promise.all(pending).then(() => response));
+    );
   },
 });
+
+interface ProduceAuthorization {
+  txnDenied: boolean;
+  writable: ReadonlySet<string>;
+}
+
+function authorizeProduce(ctx: RequestContext, req: ProduceRequest): ProduceAuthorization {
+  const txnDenied =
+    req.transactionalId !== null &&
+    req.transactionalId !== undefined &&
+    !allowed(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId);
+  const writable = allowedNames(
+    ctx,
+    AclOperation.WRITE,
+    ResourceType.TOPIC,
+    req.topicData.map((t) => t.name),
+  );
+  return { txnDenied, writable };
+}
+
+function produceAll(
+  ctx: RequestContext,
+  req: ProduceRequest,
+  verification: ProduceVerification | null,
+  auth: ProduceAuthorization,
+): ProduceResponse | typeof NO_RESPONSE | CloseConnection | Later<ProduceResponse> {
+  const nowMs = ctx.services.now();
+  const acksValid = req.acks === 0 || req.acks === 1 || req.acks === -1;
+  const pending: Promise<unknown>[] = [];
+  let failed = false;
+  const responses = req.topicData.map((t) => ({
+    name: t.name,
+    partitionResponses: t.partitionData.map((pd) => {
+      const entry: PartitionResult = {
+        index: pd.index,
+        errorCode: 0,
+        baseOffset: -1,
+        logAppendTimeMs: -1,
+        logStartOffset: -1,
+        recordErrors: [],
+        errorMessage: null,
+      };
+      const verified = verifiedError(ctx, verification, t.name, pd.index);
+      const outcome = auth.txnDenied
+        ? refusal(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, null)
+        : !auth.writable.has(t.name)
+          ? refusal(ErrorCode.TOPIC_AUTHORIZATION_FAILED, null)
+          : !acksValid
+            ? refusal(ErrorCode.INVALID_REQUIRED_ACKS, `acks must be 0, 1 or -1, not ${req.acks}`)
+            : verified !== ErrorCode.NONE
+              ? refusal(verified, null)
+              : appendOne(ctx, t.name, pd.index, pd.records, req.acks, nowMs);
+      if (outcome instanceof Promise) pending.push(outcome.then((o) => Object.assign(entry, o)));
+      else {
+        Object.assign(entry, outcome);
+        if (outcome.errorCode !== 0) failed = true;
+      }
+      return entry;
+    }),
+  }));
+  if (req.acks === 0) return failed ? new CloseConnection('error on an acks=0 produce') : NO_RESPONSE;
+  const response: ProduceResponse = { responses, throttleTimeMs: 0 };
+  if (pending.length === 0) return response;
+  return later(Promise.all(pending).then(() => response));
+}
 
 function refusal(errorCode: number, errorMessage: string | null): ProduceOutcome {
   return { errorCode, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, errorMessage };

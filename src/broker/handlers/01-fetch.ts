@@ -1,6 +1,7 @@
 // Fetch, versions 4-17 (v0-3 need the old message format, which is not served). Whole batches from
 // the fetch offset, bounded by the high watermark (read_uncommitted) or the last stable offset
-// (read_committed), by partition_max_bytes and max_bytes (the first batch always whole, so consumers
+// (read_committed, with the aborted transactions of the range), by partition_max_bytes and max_bytes
+// (the first batch always whole, so consumers
 // make progress); topics by id from v13. A fetch that finds fewer than min_bytes waits in the fetch
 // purgatory until enough arrives or max_wait_ms passes, while the connection goes on with the next
 // requests (answers still leave in order). Fetch sessions (KIP-227): replica/fetch-sessions.ts decides
@@ -17,6 +18,7 @@ import type {
 import { ZERO_UUID } from '../../protocol/schema/codec.js';
 import type { Partition } from '../replica/partition.js';
 import { AclOperation, allowedNames, allowedOnCluster, ResourceType } from './authorize.js';
+import { abortedTransactionsFor } from './fetch-aborted.js';
 import { handler, later, type RequestContext } from './handler.js';
 
 interface Wanted {
@@ -147,7 +149,9 @@ async function gather(plan: TopicPlan[], readCommitted: boolean, maxBytes: numbe
           highWatermark: r.highWatermark,
           lastStableOffset: r.lastStableOffset,
           logStartOffset: r.logStartOffset,
-          abortedTransactions: readCommitted ? [] : null,
+          abortedTransactions: readCommitted
+            ? await abortedTransactionsFor(w.partition, w.fetchOffset, r.records)
+            : null,
           preferredReadReplica: -1,
           records: r.records,
         };

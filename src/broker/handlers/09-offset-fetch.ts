@@ -1,8 +1,8 @@
 // OffsetFetch, versions 0-9: one group up to v7 (all its offsets when topics is null, v2+), several
-// groups from v8. Partitions without a committed offset answer -1. `require_stable` (v7+) needs no
-// special case: every read already waits for the coordinator's pending writes, and there are no
-// transactional offsets yet. Before v2 there is no group-level error field, so a group error is given
-// on each partition asked for (Kafka leaves the partition list empty then).
+// groups from v8. Partitions without a committed offset answer -1. With `require_stable` (v7+) a
+// partition whose group has a transactional offset pending (committed in a transaction not yet ended)
+// answers UNSTABLE_OFFSET_COMMIT, which clients retry. Before v2 there is no group-level error field,
+// so a group error is given on each partition asked for (Kafka leaves the partition list empty then).
 import { ErrorCode } from '../../protocol/errors.js';
 import type {
   OffsetFetchRequest,
@@ -28,9 +28,10 @@ export const offsetFetch = handler<OffsetFetchRequest, OffsetFetchResponse>({
           ? g.topics.map((t) => ({ name: t.name ?? '', partitions: t.partitionIndexes ?? [] }))
           : null,
       }));
+      const stable = req.requireStable ?? false;
       const results = Promise.all(
         asked.map((g) =>
-          authorizedFetch(ctx, g.groupId, g.topics, () => groups.fetchOffsets(g.groupId, g.topics)),
+          authorizedFetch(ctx, g.groupId, g.topics, () => groups.fetchOffsets(g.groupId, g.topics, stable)),
         ),
       );
       return later(
@@ -44,7 +45,7 @@ export const offsetFetch = handler<OffsetFetchRequest, OffsetFetchResponse>({
       ? req.topics.map((t) => ({ name: t.name ?? '', partitions: t.partitionIndexes ?? [] }))
       : null;
     const result = authorizedFetch(ctx, req.groupId ?? '', topics, () =>
-      groups.fetchOffsets(req.groupId ?? '', topics),
+      groups.fetchOffsets(req.groupId ?? '', topics, req.requireStable ?? false),
     );
     return later(result.then((r) => singleGroupResponse(r, topics, ctx.version)));
   },

@@ -1,15 +1,16 @@
 // FindCoordinator, versions 0-6 (one key up to v3, a batch of keys from v4). Groups (key type 0): the
-// leader of the group's `__consumer_offsets` partition. On first use the topic is created (with the
+// leader of the group's `__consumer_offsets` partition; transactions (key type 1): the leader of the
+// transactional id's `__transaction_state` partition. On first use the topic is created (with the
 // partition count and a replication factor clamped to the live brokers) and, as Kafka does, the
 // request that started it is answered COORDINATOR_NOT_AVAILABLE at once, like every request until
-// the topic is published (its logs made and its partitions loading: the group APIs then answer
-// COORDINATOR_LOAD_IN_PROGRESS until they are loaded). Clients retry both silently. Not implemented:
-// transactions (key type 1 answers COORDINATOR_NOT_AVAILABLE until a transaction coordinator exists)
-// and share groups (key type 2: INVALID_REQUEST, as a broker without a share coordinator).
+// the topic is published (its logs made and its partitions loading: the group and transaction APIs
+// then answer COORDINATOR_LOAD_IN_PROGRESS until they are loaded). Clients retry both silently. Not
+// implemented: share groups (key type 2: INVALID_REQUEST, as a broker without a share coordinator).
 import type { MetadataImage } from '../../metadata/image.js';
 import { ErrorCode, errorInfo } from '../../protocol/errors.js';
 import type { FindCoordinatorRequest, FindCoordinatorResponse } from '../../protocol/messages/index.js';
 import { OFFSETS_TOPIC } from '../coordinator/group/settings.js';
+import { TRANSACTION_STATE_TOPIC } from '../coordinator/txn/settings.js';
 import { AclOperation, allowed, ResourceType, requester } from './authorize.js';
 import { createInBackground } from './auto-create.js';
 import { brokerEntries } from './cluster-view.js';
@@ -25,15 +26,21 @@ export const findCoordinator = handler<FindCoordinatorRequest, FindCoordinatorRe
   handle(ctx, req) {
     const keyType = req.keyType ?? KEY_TYPE_GROUP;
     const keys = ctx.version >= 4 ? (req.coordinatorKeys ?? []) : [req.key ?? ''];
-    // Authorization before anything else, the creation of __consumer_offsets included.
+    const topic =
+      keyType === KEY_TYPE_GROUP
+        ? OFFSETS_TOPIC
+        : keyType === KEY_TYPE_TRANSACTION
+          ? TRANSACTION_STATE_TOPIC
+          : null;
+    // Authorization before anything else, the creation of the coordinator's topic included.
     const permitted = keys.filter((key) => mayDescribe(ctx, keyType, key));
-    if (
-      keyType === KEY_TYPE_GROUP &&
-      permitted.length > 0 &&
-      !ctx.services.metadata().topicsByName.has(OFFSETS_TOPIC)
-    ) {
+    if (topic && permitted.length > 0 && !ctx.services.metadata().topicsByName.has(topic)) {
       const live = [...ctx.services.metadata().brokers.values()].filter((b) => !b.fenced).length;
-      createInBackground(ctx.services, [ctx.services.groups.offsetsTopicSpec(live)]);
+      const spec =
+        topic === OFFSETS_TOPIC
+          ? ctx.services.groups.offsetsTopicSpec(live)
+          : ctx.services.txns.transactionTopicSpec(live);
+      createInBackground(ctx.services, [spec]);
     }
     return respond(ctx, keyType, keys);
   },
@@ -73,25 +80,21 @@ function mayDescribe(ctx: RequestContext, keyType: number, key: string): boolean
 
 function locate(ctx: RequestContext, image: MetadataImage, keyType: number, key: string): Located {
   const none = (errorCode: number) => ({ nodeId: -1, host: '', port: -1, errorCode, errorMessage: null });
+  if (keyType !== KEY_TYPE_GROUP && keyType !== KEY_TYPE_TRANSACTION) return none(ErrorCode.INVALID_REQUEST);
+  const txn = keyType === KEY_TYPE_TRANSACTION;
   if (
     ctx.services.access.enabled &&
     !ctx.services.access.authorize(
       requester(ctx),
       AclOperation.DESCRIBE,
-      keyType === KEY_TYPE_GROUP ? ResourceType.GROUP : ResourceType.TRANSACTIONAL_ID,
+      txn ? ResourceType.TRANSACTIONAL_ID : ResourceType.GROUP,
       key,
       false,
     )
   )
-    return none(
-      keyType === KEY_TYPE_GROUP
-        ? ErrorCode.GROUP_AUTHORIZATION_FAILED
-        : ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
-    );
-  if (keyType === KEY_TYPE_TRANSACTION) return none(ErrorCode.COORDINATOR_NOT_AVAILABLE);
-  if (keyType !== KEY_TYPE_GROUP) return none(ErrorCode.INVALID_REQUEST);
-  const topic = image.topicsByName.get(OFFSETS_TOPIC);
-  const index = ctx.services.groups.partitionFor(key);
+    return none(txn ? ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED : ErrorCode.GROUP_AUTHORIZATION_FAILED);
+  const topic = image.topicsByName.get(txn ? TRANSACTION_STATE_TOPIC : OFFSETS_TOPIC);
+  const index = txn ? ctx.services.txns.partitionFor(key) : ctx.services.groups.partitionFor(key);
   const partition = topic?.partitions.find((p) => p.partition === index);
   const broker = partition && brokerEntries(ctx, image).find((b) => b.nodeId === partition.leader);
   if (!broker) return none(ErrorCode.COORDINATOR_NOT_AVAILABLE);

@@ -1,7 +1,8 @@
 // ApiVersions, versions 0-4. The list is computed from the handler registry, so it names exactly the
 // APIs and versions this broker implements. v3+ requests carry the client's software name and version,
 // checked against Kafka's pattern (INVALID_REQUEST otherwise, after which clients retry with v0).
-// Not implemented: feature negotiation (supportedFeatures/finalizedFeatures are empty).
+// Features (v3+): `transaction.version` (0-2 supported, finalized at the transaction coordinator's
+// level; 2 tells a Kafka 4 client to use transactions V2, KIP-890). Not implemented: updating features.
 import { ErrorCode } from '../../protocol/errors.js';
 import type { ApiVersionsRequest, ApiVersionsResponse } from '../../protocol/messages/index.js';
 import { handler } from './handler.js';
@@ -21,6 +22,15 @@ export const apiVersions = handler<ApiVersionsRequest, ApiVersionsResponse>({
         return { errorCode: ErrorCode.INVALID_REQUEST, apiKeys, throttleTimeMs: 0 };
       }
       ctx.conn.state.clientSoftware = `${name}/${version}`;
+      const level = ctx.services.txns.settings.transactionVersion;
+      return {
+        errorCode: ErrorCode.NONE,
+        apiKeys,
+        throttleTimeMs: 0,
+        supportedFeatures: [{ name: 'transaction.version', minVersion: 0, maxVersion: 2 }],
+        finalizedFeaturesEpoch: 0,
+        finalizedFeatures: [{ name: 'transaction.version', minVersionLevel: level, maxVersionLevel: level }],
+      };
     }
     return { errorCode: ErrorCode.NONE, apiKeys, throttleTimeMs: 0 };
   },

@@ -20,6 +20,11 @@ import { deleteTopics } from './20-delete-topics.js';
 import { deleteRecords } from './21-delete-records.js';
 import { initProducerId } from './22-init-producer-id.js';
 import { offsetForLeaderEpoch } from './23-offset-for-leader-epoch.js';
+import { addPartitionsToTxn } from './24-add-partitions-to-txn.js';
+import { addOffsetsToTxn } from './25-add-offsets-to-txn.js';
+import { endTxn } from './26-end-txn.js';
+import { writeTxnMarkers } from './27-write-txn-markers.js';
+import { txnOffsetCommit } from './28-txn-offset-commit.js';
 import { describeAcls } from './29-describe-acls.js';
 import { createAclsHandler } from './30-create-acls.js';
 import { deleteAclsHandler } from './31-delete-acls.js';
@@ -37,6 +42,8 @@ import { describeUserScramCredentials } from './50-describe-user-scram-credentia
 import { alterUserScramCredentials } from './51-alter-user-scram-credentials.js';
 import { describeCluster } from './60-describe-cluster.js';
 import { describeProducers } from './61-describe-producers.js';
+import { describeTransactions } from './65-describe-transactions.js';
+import { listTransactions } from './66-list-transactions.js';
 import { describeTopicPartitions } from './75-describe-topic-partitions.js';
 import type { Handler } from './handler.js';
 
@@ -64,6 +71,11 @@ export const HANDLERS: readonly Handler[] = [
   describeAcls,
   createAclsHandler,
   deleteAclsHandler,
+  addPartitionsToTxn,
+  addOffsetsToTxn,
+  endTxn,
+  writeTxnMarkers,
+  txnOffsetCommit,
   describeConfigs,
   alterConfigs,
   describeLogDirs,
@@ -78,5 +90,7 @@ export const HANDLERS: readonly Handler[] = [
   alterUserScramCredentials,
   describeCluster,
   describeProducers,
+  describeTransactions,
+  listTransactions,
   describeTopicPartitions,
 ] as Handler[];

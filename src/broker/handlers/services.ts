@@ -4,10 +4,13 @@ import type { MetadataImage } from '../../metadata/image.js';
 import type { BrokerConfigService } from '../config-service.js';
 import type { ControllerService } from '../controller/controller-service.js';
 import type { GroupCoordinator } from '../coordinator/group/coordinator.js';
+import type { TxnCoordinator } from '../coordinator/txn/coordinator.js';
+import type { MarkerResult, WritableMarker } from '../coordinator/txn/markers.js';
 import type { Logger } from '../logger.js';
 import type { ProducerIdManager } from '../producer-ids.js';
 import type { FetchSessionCache } from '../replica/fetch-sessions.js';
 import type { ReplicaManager } from '../replica/replica-manager.js';
+import type { TxnVerification } from '../replica/txn-verification.js';
 import type { AccessControl } from '../security/access-control.js';
 import type { BrokerSecurity } from '../security/broker-security.js';
 
@@ -50,6 +53,12 @@ export interface BrokerServices {
   readonly access: AccessControl;
   /** Listener security, client quotas and their counters. */
   readonly security: BrokerSecurity;
+  /** The transaction coordinator (InitProducerId with a transactional id, EndTxn, ...). */
+  readonly txns: TxnCoordinator;
+  /** Verification of transactional writes with their coordinator (KIP-890). */
+  readonly txnVerification: TxnVerification;
+  /** WriteTxnMarkers: writes a marker to the partitions this node leads. */
+  writeMarkers(marker: WritableMarker): Promise<MarkerResult>;
 }
 
 /** One entry of a DescribeConfigs answer, in Kafka's terms. */

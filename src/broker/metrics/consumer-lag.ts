@@ -1,5 +1,7 @@
 // Consumer lag of the groups this broker coordinates, computed by the broker itself: per partition,
-// in offsets (high watermark minus the committed offset) and in seconds (how old the oldest record the
+// in offsets (the end of what the group can read minus its committed offset: the high watermark, or
+// for a group that commits its offsets in transactions — an exactly-once consumer, which reads only
+// committed data — the last stable offset) and in seconds (how old the oldest record the
 // group has not consumed is: now minus the timestamp of the record at the committed offset; 0 when
 // caught up). A group keeps its lag while it has no members, until its offsets expire or it is
 // deleted; then it is gone from the answers.
@@ -29,8 +31,13 @@ export interface PartitionLag {
   partition: number;
   /** The group's committed offset (the next record it will read); null when it committed none. */
   committedOffset: number | null;
-  /** The high watermark: the end of what consumers can read. Null when the partition is not hosted here. */
+  /**
+   * The end of what the group can read: the high watermark, or the last stable offset for a
+   * read_committed group. Null when the partition is not hosted here.
+   */
   logEndOffset: number | null;
+  /** The last stable offset (below the first open transaction); null when not hosted here. */
+  lastStableOffset: number | null;
   logStartOffset: number | null;
   /** logEndOffset - committedOffset (never negative); null when either is unknown. */
   lag: number | null;
@@ -48,6 +55,8 @@ export interface GroupLag {
   state: string;
   /** '' for a group that only commits offsets (a "simple" consumer). */
   protocolType: string;
+  /** read_committed for a group that commits its offsets in transactions (lag counted to the LSO). */
+  isolationLevel: 'read_committed' | 'read_uncommitted';
   generation: number;
   members: number;
   partitions: PartitionLag[];
@@ -68,6 +77,7 @@ interface GroupSnapshot {
   group: string;
   state: string;
   protocolType: string;
+  transactional: boolean;
   generation: number;
   members: MemberSnapshot[];
   offsets: { topic: string; partition: number; offset: number }[];
@@ -86,6 +96,7 @@ function snapshot(shard: GroupShard, only: string | null): GroupSnapshot[] {
       group: id,
       state: g.state,
       protocolType: g.protocolType ?? '',
+      transactional: shard.txnOffsets.transactionalGroups.has(id),
       generation: g.generationId,
       members: [...g.members.values()].map((m) => ({
         memberId: m.memberId,
@@ -168,7 +179,7 @@ export class ConsumerLag {
         topic,
         partition,
         committedOffset: offset,
-        ...(await this.position(this.replicas.get(topic, partition), offset)),
+        ...(await this.position(this.replicas.get(topic, partition), offset, s.transactional)),
         memberId: owner?.memberId ?? '',
         clientId: owner?.clientId ?? '',
         host: owner?.host ?? '',
@@ -187,6 +198,7 @@ export class ConsumerLag {
       group: s.group,
       state: s.state,
       protocolType: s.protocolType,
+      isolationLevel: s.transactional ? 'read_committed' : 'read_uncommitted',
       generation: s.generation,
       members: s.members.length,
       partitions,
@@ -199,17 +211,29 @@ export class ConsumerLag {
   private async position(
     p: Partition | undefined,
     committed: number | null,
-  ): Promise<Pick<PartitionLag, 'logEndOffset' | 'logStartOffset' | 'lag' | 'lagSeconds'>> {
-    if (!p) return { logEndOffset: null, logStartOffset: null, lag: null, lagSeconds: null };
-    const end = p.highWatermark;
+    readCommitted: boolean,
+  ): Promise<
+    Pick<PartitionLag, 'logEndOffset' | 'lastStableOffset' | 'logStartOffset' | 'lag' | 'lagSeconds'>
+  > {
+    if (!p)
+      return {
+        logEndOffset: null,
+        lastStableOffset: null,
+        logStartOffset: null,
+        lag: null,
+        lagSeconds: null,
+      };
+    const lastStableOffset = p.log.lastStableOffset;
+    const end = readCommitted ? lastStableOffset : p.highWatermark;
     const start = p.log.logStartOffset;
-    if (committed === null) return { logEndOffset: end, logStartOffset: start, lag: null, lagSeconds: null };
+    const at = { logEndOffset: end, lastStableOffset, logStartOffset: start };
+    if (committed === null) return { ...at, lag: null, lagSeconds: null };
     const lag = Math.max(0, end - committed);
-    if (lag === 0) return { logEndOffset: end, logStartOffset: start, lag, lagSeconds: 0 };
+    if (lag === 0) return { ...at, lag, lagSeconds: 0 };
     // Records below the log start are gone: the oldest one left is what the group reads next.
     const ts = await this.timestampAt(p, Math.max(committed, start));
     const lagSeconds = ts === null ? null : Math.max(0, (this.now() - ts) / 1000);
-    return { logEndOffset: end, logStartOffset: start, lag, lagSeconds };
+    return { ...at, lag, lagSeconds };
   }
 
   /** The timestamp of the first record at or after `offset`; null when it has none or cannot be read. */

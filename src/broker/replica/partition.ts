@@ -180,7 +180,9 @@ export class Partition {
    */
   appendInternal(
     batch: Buffer,
-  ): { lastOffset: number; written: Promise<void> } | { error: 'too-large' | 'offline' | 'refused' } {
+  ):
+    | { lastOffset: number; written: Promise<void> }
+    | { error: 'too-large' | 'offline' | 'refused'; errorCode: number } {
     const active = this.log.active;
     const result = this.log.append(batch, { leaderEpoch: this.leaderEpoch, origin: 'coordinator' });
     if (this.log.active !== active) this.onSegmentRolled?.(this, this.log.active.baseOffset);
@@ -188,6 +190,7 @@ export class Partition {
       return {
         error:
           result.problem === 'too-large' ? 'too-large' : result.problem === 'offline' ? 'offline' : 'refused',
+        errorCode: PROBLEM_CODES[result.problem],
       };
     if (result.kind === 'duplicate') return { lastOffset: result.lastOffset, written: Promise.resolve() };
     const written = result.written.then(() => {

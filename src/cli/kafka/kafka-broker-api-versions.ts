@@ -2,7 +2,7 @@
 // kafka-broker-api-versions.sh: for each broker, the version range of every API it advertises and
 // the version a client of this release would use, in the format of Kafka's tool:
 //   localhost:9092 (id: 1 rack: null) -> (
-//   	Produce(0): 0 to 11 [usable: 11],
+//   	Produce(0): 0 to 12 [usable: 12],
 //   	...
 //   )
 // "usable" is the highest version both the broker and the protocol definitions Samsa is built from

@@ -274,6 +274,7 @@ const TRANSACTIONS: ConfigDefinition[] = [
   def('transaction.partition.verification.enable', 'boolean', 'true', {
     doc: 'Check that a transactional write belongs to an ongoing transaction.',
     imp: 'low',
+    impl: true,
     dyn: 'cluster',
   }),
   def('producer.id.expiration.ms', 'int', '86400000', {
@@ -304,11 +305,13 @@ const TRANSACTIONS: ConfigDefinition[] = [
   def('transaction.abort.timed.out.transaction.cleanup.interval.ms', 'int', '10000', {
     doc: 'How often timed-out transactions are aborted.',
     imp: 'low',
+    impl: true,
     min: 1,
   }),
   def('transaction.remove.expired.transaction.cleanup.interval.ms', 'int', '3600000', {
     doc: 'How often expired transactional ids are removed.',
     imp: 'low',
+    impl: true,
     min: 1,
   }),
 ];

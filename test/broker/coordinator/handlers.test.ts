@@ -129,9 +129,19 @@ test('FindCoordinator v0-v6: creates __consumer_offsets on first use and names t
   const topic = node.controller.image.topicsByName.get('__consumer_offsets');
   assert.equal(topic?.partitions.length, 50);
   assert.equal(topic?.partitions[0].replicas.length, 1);
-  // Transactions have no coordinator yet.
-  const txn = await client.request<Body>(10, 3, { key: 'tx', keyType: 1 });
-  assert.deepEqual([txn.errorCode, txn.nodeId], [E.COORDINATOR_NOT_AVAILABLE, -1]);
+  // Transactions: __transaction_state is created on first use too, with its 50 partitions.
+  const firstTxn = await client.request<Body>(10, 3, { key: 'tx', keyType: 1 });
+  assert.deepEqual([firstTxn.errorCode, firstTxn.nodeId], [E.COORDINATOR_NOT_AVAILABLE, -1]);
+  for (let i = 0; ; i++) {
+    const txn = await client.request<Body>(10, 3, { key: 'tx', keyType: 1 });
+    if (txn.errorCode === E.NONE) {
+      assert.equal(txn.nodeId, 1);
+      break;
+    }
+    assert.ok(i < 1000, 'the topic is created');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  assert.equal(node.controller.image.topicsByName.get('__transaction_state')?.partitions.length, 50);
 });
 
 test('kafka-python 2.0.2 versions: JoinGroup v2 gives the member id and the leader the member list', async () => {

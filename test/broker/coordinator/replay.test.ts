@@ -254,6 +254,7 @@ test('loading: requests meanwhile get COORDINATOR_LOAD_IN_PROGRESS (heartbeats N
   });
   const writer: CoordinatorWriter = {
     append: () => ({ lastOffset: 0, written: Promise.resolve() }),
+    appendMarker: () => ({ lastOffset: 0, written: Promise.resolve() }),
     async *read() {
       await gate;
       yield* [];

@@ -11,6 +11,7 @@ import {
   type CoordinatorWriter,
   type Operation,
   type Scheduler,
+  type TxnMarker,
 } from '../runtime.js';
 import {
   type DescribedGroup,
@@ -51,6 +52,13 @@ import {
   OFFSETS_TOPIC,
 } from './settings.js';
 import { GroupShard } from './shard.js';
+import {
+  commitTxnOffsets,
+  markUnstable,
+  type TxnCommitRequest,
+  txnErrors,
+  writeTxnMarker,
+} from './txn-offsets.js';
 
 export interface GroupCoordinatorDeps {
   settings?: Partial<GroupCoordinatorSettings>;
@@ -221,13 +229,37 @@ export class GroupCoordinator {
     );
   }
 
-  /** OffsetFetch of one group (`topics` null: all its offsets). Every read waits for earlier writes. */
+  /**
+   * OffsetFetch of one group (`topics` null: all its offsets). Every read waits for earlier writes.
+   * With `requireStable`, a partition with a transactional offset pending answers UNSTABLE_OFFSET_COMMIT.
+   */
   async fetchOffsets(
     groupId: string,
     topics: { name: string; partitions: number[] }[] | null,
+    requireStable = false,
   ): Promise<FetchedGroup> {
-    const r = await this.run(groupId, (shard) => fetchOffsets(shard, groupId, topics));
+    const r = await this.run(groupId, (shard) => {
+      const fetched = fetchOffsets(shard, groupId, topics);
+      return requireStable ? markUnstable(shard, groupId, fetched) : fetched;
+    });
     return r instanceof CoordinatorFailure ? { errorCode: r.errorCode, topics: [] } : r;
+  }
+
+  /** TxnOffsetCommit: offsets written in the producer's transaction, applied by its COMMIT marker. */
+  commitTxnOffsets(req: TxnCommitRequest): Promise<TopicErrors[]> {
+    if (req.groupId === '') return Promise.resolve(txnErrors(req.topics, ErrorCode.INVALID_GROUP_ID));
+    return this.run(req.groupId, (shard, ctx) => commitTxnOffsets(shard, ctx, req)).then((r) =>
+      r instanceof CoordinatorFailure ? txnErrors(req.topics, r.errorCode) : r,
+    );
+  }
+
+  /**
+   * Writes a transaction's marker to a `__consumer_offsets` partition (WriteTxnMarkers): the shard
+   * applies or drops the producer's pending offsets. Resolves with the error code (NONE once written).
+   */
+  async completeTransaction(partition: number, marker: TxnMarker): Promise<number> {
+    const r = await this.runtime.run(partition, (shard, ctx) => writeTxnMarker(shard, ctx, marker));
+    return r instanceof CoordinatorFailure ? r.errorCode : r;
   }
 
   async deleteOffsets(

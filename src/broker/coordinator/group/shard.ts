@@ -5,7 +5,7 @@
 // after a restart a group is what its last record says (Stable with its last assignment, or Empty).
 import { DecodeError } from '../../../protocol/index.js';
 import type { Logger } from '../../logger.js';
-import type { CoordinatorShard, OperationContext } from '../runtime.js';
+import type { CoordinatorShard, OperationContext, TxnMarker, TxnProducer } from '../runtime.js';
 import { ClassicGroup, Member } from './classic-group.js';
 import { prepareRebalance, scheduleHeartbeat } from './membership.js';
 import { expireOffsets } from './offset-ops.js';
@@ -16,6 +16,7 @@ import {
   type OffsetCommitValue,
 } from './records.js';
 import type { GroupCoordinatorSettings } from './settings.js';
+import { replayPendingOffset, replayTxnMarker, TxnOffsets } from './txn-offsets.js';
 
 export interface CommittedOffset {
   offset: number;
@@ -41,6 +42,8 @@ export class GroupShard implements CoordinatorShard<GroupShard> {
   readonly groups = new Map<string, ClassicGroup>();
   /** group → topic → partition → offset */
   readonly offsets = new Map<string, Map<string, Map<number, CommittedOffset>>>();
+  /** Offsets committed in transactions not yet ended (txn-offsets.ts). */
+  readonly txnOffsets = new TxnOffsets();
 
   constructor(
     readonly partition: number,
@@ -51,7 +54,7 @@ export class GroupShard implements CoordinatorShard<GroupShard> {
     return this.deps.settings;
   }
 
-  replay(key: Buffer, value: Buffer | null, decoded?: unknown): void {
+  replay(key: Buffer, value: Buffer | null, decoded?: unknown, producer?: TxnProducer): void {
     let record: DecodedRecord;
     try {
       record = (decoded as DecodedRecord | undefined) ?? decodeRecord(key, value);
@@ -63,9 +66,15 @@ export class GroupShard implements CoordinatorShard<GroupShard> {
       });
       return;
     }
-    if (record.kind === 'offset')
+    if (record.kind === 'offset' && producer) replayPendingOffset(this, producer, record, key);
+    else if (record.kind === 'offset') {
+      this.txnOffsets.notePlainCommit(record.group, record.topic, record.partition);
       this.replayOffset(record.group, record.topic, record.partition, record.value, key);
-    else if (record.kind === 'group') this.replayGroup(record.group, record.value);
+    } else if (record.kind === 'group') this.replayGroup(record.group, record.value);
+  }
+
+  replayEndTransaction(marker: TxnMarker): void {
+    replayTxnMarker(this, marker);
   }
 
   onLoaded(ctx: OperationContext<GroupShard>): void {
@@ -90,7 +99,8 @@ export class GroupShard implements CoordinatorShard<GroupShard> {
     return this.offsets.get(groupId)?.get(topic)?.get(partition);
   }
 
-  private replayOffset(
+  /** Makes an offset (or a tombstone) the group's committed offset. */
+  replayOffset(
     groupId: string,
     topic: string,
     partition: number,

@@ -1,0 +1,19 @@
+// ListTransactions, versions 0-1 (KIP-664, KIP-994): the transactional ids this node coordinates,
+// filtered by state, producer id and (v1) by how long their transaction has been running. Filters
+// naming no known state are returned in unknown_state_filters.
+import type { ListTransactionsRequest, ListTransactionsResponse } from '../../protocol/messages/index.js';
+import { handler } from './handler.js';
+
+export const listTransactions = handler<ListTransactionsRequest, ListTransactionsResponse>({
+  apiKey: 66,
+  minVersion: 0,
+  maxVersion: 1,
+  async handle(ctx, req) {
+    const r = await ctx.services.txns.list({
+      states: req.stateFilters,
+      producerIds: req.producerIdFilters,
+      durationMs: req.durationFilter ?? -1,
+    });
+    return { throttleTimeMs: 0, ...r };
+  },
+});
