@@ -693,6 +693,138 @@ const CASES: Case[] = [
   },
 ];
 
+CASES.push(
+  {
+    api: 'AddPartitionsToTxn (transactional id)',
+    key: 24,
+    version: 3,
+    body: () => ({
+      v3AndBelowTransactionalId: 'tx',
+      v3AndBelowProducerId: 1,
+      v3AndBelowProducerEpoch: 0,
+      v3AndBelowTopics: [{ name: 't', partitions: [0] }],
+    }),
+    acls: [
+      [X, 'tx', op.WRITE],
+      [T, 't', op.WRITE],
+    ],
+    errorOf: (r) => first(first(r.resultsByTopicV3AndBelow).resultsByPartition).partitionErrorCode,
+    denied: 53,
+  },
+  {
+    api: 'AddPartitionsToTxn (topic)',
+    key: 24,
+    version: 3,
+    body: () => ({
+      v3AndBelowTransactionalId: 'tx',
+      v3AndBelowProducerId: 1,
+      v3AndBelowProducerEpoch: 0,
+      v3AndBelowTopics: [{ name: 't', partitions: [0] }],
+    }),
+    base: [[X, 'tx', op.WRITE]],
+    acls: [[T, 't', op.WRITE]],
+    errorOf: (r) => first(first(r.resultsByTopicV3AndBelow).resultsByPartition).partitionErrorCode,
+    denied: 29,
+  },
+  {
+    api: 'AddPartitionsToTxn v4 (brokers)',
+    key: 24,
+    version: 4,
+    body: () => ({
+      transactions: [
+        {
+          transactionalId: 'tx',
+          producerId: 1,
+          producerEpoch: 0,
+          verifyOnly: true,
+          topics: [{ name: 't', partitions: [0] }],
+        },
+      ],
+    }),
+    acls: [[C, CL, op.CLUSTER_ACTION]],
+    errorOf: (r) => r.errorCode,
+    denied: 31,
+  },
+  {
+    api: 'AddOffsetsToTxn',
+    key: 25,
+    version: 3,
+    body: () => ({ transactionalId: 'tx', producerId: 1, producerEpoch: 0, groupId: 'g' }),
+    acls: [
+      [X, 'tx', op.WRITE],
+      [G, 'g', op.READ],
+    ],
+    errorOf: (r) => r.errorCode,
+    denied: 53,
+  },
+  {
+    api: 'EndTxn',
+    key: 26,
+    version: 3,
+    body: () => ({ transactionalId: 'tx', producerId: 1, producerEpoch: 0, committed: true }),
+    acls: [[X, 'tx', op.WRITE]],
+    errorOf: (r) => r.errorCode,
+    denied: 53,
+  },
+  {
+    api: 'WriteTxnMarkers',
+    key: 27,
+    version: 1,
+    body: () => ({
+      markers: [
+        {
+          producerId: 1,
+          producerEpoch: 0,
+          transactionResult: true,
+          topics: [{ name: 't', partitionIndexes: [0] }],
+          coordinatorEpoch: 0,
+        },
+      ],
+    }),
+    acls: [[C, CL, op.CLUSTER_ACTION]],
+    errorOf: (r) => first(first(first(r.markers).topics).partitions).errorCode,
+    denied: 31,
+  },
+  {
+    api: 'TxnOffsetCommit',
+    key: 28,
+    version: 3,
+    body: () => ({
+      transactionalId: 'tx',
+      groupId: 'g',
+      producerId: 1,
+      producerEpoch: 0,
+      generationId: -1,
+      memberId: '',
+      groupInstanceId: null,
+      topics: [
+        {
+          name: 't',
+          partitions: [
+            { partitionIndex: 0, committedOffset: 0, committedLeaderEpoch: -1, committedMetadata: null },
+          ],
+        },
+      ],
+    }),
+    acls: [
+      [X, 'tx', op.WRITE],
+      [G, 'g', op.READ],
+      [T, 't', op.READ],
+    ],
+    errorOf: (r) => first(first(r.topics).partitions).errorCode,
+    denied: 53,
+  },
+  {
+    api: 'DescribeTransactions',
+    key: 65,
+    version: 0,
+    body: () => ({ transactionalIds: ['tx'] }),
+    acls: [[X, 'tx', op.DESCRIBE]],
+    errorOf: (r) => first(r.transactionStates).errorCode,
+    denied: 53,
+  },
+);
+
 const AUTH_ERRORS = new Set([29, 30, 31, 53]);
 
 for (const c of CASES) {
@@ -718,7 +850,8 @@ for (const c of CASES) {
 test('every API the broker serves is in the matrix (or needs no authorization)', async () => {
   const covered = new Set(CASES.map((c) => c.key));
   // Metadata (all topics) and ListGroups filter instead of failing; DescribeCluster reports operations.
-  for (const k of [3, 16, 60, 17, 18, 36]) covered.add(k);
+  // ListTransactions, like ListGroups, lists only what the principal may describe.
+  for (const k of [3, 16, 60, 17, 18, 36, 66]) covered.add(k);
   const served = node.registry.supportedApis.map((a) => a.apiKey);
   const missing = served.filter((k) => !covered.has(k));
   assert.deepEqual(missing, [], `APIs without an authorization case: ${missing.join(', ')}`);
