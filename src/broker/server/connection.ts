@@ -178,6 +178,8 @@ export class Connection {
 
   private pump(): void {
     while (!this.busy && !this.closed && this.closingReason === null) {
+      // A throttled client's requests wait, even those already read (Kafka mutes the channel).
+      if (this.throttleTimer !== null) return;
       if (this.slots.length >= this.limits.pendingResponsesMax) {
         this.pause();
         return;

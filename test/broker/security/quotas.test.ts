@@ -43,34 +43,44 @@ test('producer_byte_rate 1 MiB/s holds a producer within 10%, and the broker sta
     'enable.idempotence': false,
   });
   const value = Buffer.alloc(16 * 1024, 7);
-  const acked: { atMs: number; bytes: number }[] = [];
   const startMs = Date.now();
-  const durationMs = 9000;
+  const durationMs = 12_000;
   let stop = false;
   const senders = Array.from({ length: 8 }, async () => {
-    while (!stop) {
-      await producer.send({ topic: 'q', value });
-      acked.push({ atMs: Date.now(), bytes: value.length });
-    }
+    while (!stop) await producer.send({ topic: 'q', value });
   });
-  // Meanwhile another client's requests are answered at once.
+  // Meanwhile another client's requests are answered at once; it also reads the partition's end
+  // offset when the steady state starts (after the first window) and at the end: what the broker took.
   const other = await RawClient.connect(port);
+  const endOffset = async () => {
+    const r = await other.request(
+      2,
+      7,
+      {
+        replicaId: -1,
+        isolationLevel: 0,
+        topics: [{ name: 'q', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1 }] }],
+      },
+      'someone-else',
+    );
+    return { atMs: Date.now(), offset: Number(r.topics[0].partitions[0].offset) };
+  };
   const latencies: number[] = [];
+  let from: { atMs: number; offset: number } | null = null;
   while (Date.now() - startMs < durationMs) {
+    if (!from && Date.now() - startMs >= 3000) from = await endOffset();
     const t0 = performance.now();
     await other.request(3, 12, { topics: null, allowAutoTopicCreation: false }, 'someone-else');
     latencies.push(performance.now() - t0);
     await new Promise((r) => setTimeout(r, 100));
   }
+  const until = await endOffset();
   stop = true;
   await Promise.all(senders);
   await producer.close();
   other.close();
-  // The steady state: after the first window (whose samples start empty), up to the end.
-  const fromMs = startMs + 3000;
-  const untilMs = startMs + durationMs;
-  const bytes = acked.filter((a) => a.atMs >= fromMs && a.atMs < untilMs).reduce((n, a) => n + a.bytes, 0);
-  const rate = bytes / ((untilMs - fromMs) / 1000);
+  const start = from as { atMs: number; offset: number };
+  const rate = ((until.offset - start.offset) * value.length) / ((until.atMs - start.atMs) / 1000);
   latencies.sort((a, b) => a - b);
   const p99 = latencies[Math.floor(latencies.length * 0.99)];
   const median = latencies[Math.floor(latencies.length / 2)];
