@@ -5,7 +5,7 @@ export * from './client/index.js';
 // importing the client stays light. Everything else of it is in 'samsa/embedded'.
 import type {
   EmbeddedBroker,
-  EmbeddedCluster,
+  EmbeddedMultiCluster,
   StartBrokerOptions,
   StartClusterOptions,
 } from './embedded/index.js';
@@ -14,6 +14,7 @@ export { ManualClock } from './embedded/clock.js';
 export type {
   EmbeddedBroker,
   EmbeddedCluster,
+  EmbeddedMultiCluster,
   EmbeddedNode,
   StartBrokerOptions,
   StartClusterOptions,
@@ -23,6 +24,6 @@ export async function startBroker(options?: StartBrokerOptions): Promise<Embedde
   return (await import('./embedded/index.js')).startBroker(options);
 }
 
-export async function startCluster(options?: StartClusterOptions): Promise<EmbeddedCluster> {
+export async function startCluster(options?: StartClusterOptions): Promise<EmbeddedMultiCluster> {
   return (await import('./embedded/index.js')).startCluster(options);
 }

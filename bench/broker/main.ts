@@ -2,125 +2,33 @@
 // machine, each figure printed beside an in-run ceiling (a minimal Node.js process that receives the
 // same bytes over loopback and appends them to a file). Medians over several rounds; the machine is
 // shared, so compare the ratios, not the absolute figures.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeResponseFrame, encodeRequestFrame } from '../../src/protocol/frame.js';
-import { FrameCutter } from '../../src/protocol/frame-cutter.js';
 import { buildBatch } from '../../src/protocol/records/record.js';
+import {
+  brokerBin,
+  brokerNodeArgs,
+  createTopic,
+  fetchFrame,
+  line,
+  median,
+  Pipe,
+  percentile,
+  produceFrame,
+  root,
+  spawnReady,
+  stop,
+} from './common.js';
+import { kcatPart } from './kcat.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '..', '..', '..');
 const ROUND_MS = Number(process.env.SAMSA_BENCH_ROUND_MS ?? 2000);
 const ROUNDS = Number(process.env.SAMSA_BENCH_ROUNDS ?? 3);
 const STARTUP_RUNS = 7;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
-
-function percentile(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-}
-
-async function spawnReady(
-  args: string[],
-  pattern: RegExp,
-): Promise<{ child: ChildProcess; port: number; spawnedAt: number }> {
-  const spawnedAt = performance.now();
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'ignore'] });
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = pattern.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`exited with ${code}: ${out}`)));
-  });
-  return { child, port, spawnedAt };
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  return new Promise((r) => {
-    if (child.exitCode !== null) return r();
-    child.once('exit', () => r());
-    child.kill('SIGTERM');
-  });
-}
-
-/** A client that keeps `inflight` requests outstanding on one connection. */
-class Pipe {
-  private readonly cutter = new FrameCutter(1 << 30);
-  private waiters: ((frame: Buffer) => void)[] = [];
-  private constructor(private readonly socket: Socket) {
-    socket.setNoDelay(true);
-    socket.on('data', (d: Buffer) => {
-      this.cutter.push(d);
-      for (let r = this.cutter.next(); r.kind === 'frame'; r = this.cutter.next())
-        this.waiters.shift()?.(r.frame);
-    });
-  }
-  static open(port: number): Promise<Pipe> {
-    return new Promise((resolve, reject) => {
-      const s = connect({ port, host: '127.0.0.1' }, () => resolve(new Pipe(s)));
-      s.once('error', reject);
-    });
-  }
-  request(bytes: Buffer): Promise<Buffer> {
-    return new Promise((resolve) => {
-      this.waiters.push(resolve);
-      this.socket.write(bytes);
-    });
-  }
-  /** Sends `frame` over and over with `inflight` outstanding for `ms`; returns answers received. */
-  async flood(frame: Buffer, inflight: number, ms: number): Promise<number> {
-    let answered = 0;
-    const end = performance.now() + ms;
-    const lane = async () => {
-      while (performance.now() < end) {
-        await this.request(frame);
-        answered++;
-      }
-    };
-    await Promise.all(Array.from({ length: inflight }, lane));
-    return answered;
-  }
-  close(): void {
-    this.socket.destroy();
-  }
-}
-
-function produceFrame(topic: string, batch: Buffer): Buffer {
-  const body = {
-    transactionalId: null,
-    acks: 1,
-    timeoutMs: 30000,
-    topicData: [{ name: topic, partitionData: [{ index: 0, records: batch }] }],
-  };
-  return Buffer.concat(encodeRequestFrame(0, 9, 1, 'bench', body));
-}
-
-async function createTopic(pipe: Pipe, name: string): Promise<void> {
-  const configs = [{ name: 'max.message.bytes', value: String(8 << 20) }];
-  const body = {
-    topics: [{ name, numPartitions: 1, replicationFactor: 1, assignments: [], configs }],
-    timeoutMs: 10000,
-    validateOnly: false,
-  };
-  const res = decodeResponseFrame<{ topics: { errorCode: number; errorMessage: string | null }[] }>(
-    19,
-    7,
-    await pipe.request(Buffer.concat(encodeRequestFrame(19, 7, 1, 'bench', body))),
-  ).body;
-  if (res.topics[0].errorCode !== 0)
-    throw new Error(`CreateTopics ${name}: ${res.topics[0].errorCode} ${res.topics[0].errorMessage}`);
-}
 
 interface ProduceFigures {
   mbPerSec: number;
@@ -160,76 +68,90 @@ function records(count: number, valueBytes: number) {
   return Array.from({ length: count }, (_, i) => ({ key: null, value: Buffer.alloc(valueBytes, i % 251) }));
 }
 
-async function consumeRate(port: number, topic: string): Promise<number> {
-  const pipe = await Pipe.open(port);
-  let offset = 0;
-  let bytes = 0;
-  const t0 = performance.now();
-  while (performance.now() - t0 < ROUND_MS * 2) {
-    const body = {
-      replicaId: -1,
-      maxWaitMs: 0,
-      minBytes: 0,
-      maxBytes: 8 << 20,
-      isolationLevel: 0,
-      sessionId: 0,
-      sessionEpoch: -1,
-      topics: [
-        {
-          topic,
-          partitions: [
-            {
-              partition: 0,
-              fetchOffset: offset,
-              partitionMaxBytes: 8 << 20,
-              currentLeaderEpoch: -1,
-              logStartOffset: -1,
-            },
-          ],
-        },
-      ],
-      forgottenTopicsData: [],
-      rackId: '',
-    };
-    const frame = await pipe.request(Buffer.concat(encodeRequestFrame(1, 11, 1, 'bench', body)));
-    const res = decodeResponseFrame<{
-      responses: { partitions: { records: Buffer | null; highWatermark: number }[] }[];
-    }>(1, 11, frame).body;
-    const part = res.responses[0].partitions[0];
-    const got = part.records;
-    if (!got || got.length === 0) break;
-    bytes += got.length;
+/**
+ * A consumer reading the backlog of `topic` from the start, one 8 MiB fetch at a time (as a Kafka
+ * consumer has one fetch in flight per broker), over again from offset 0 when it reaches the end.
+ * Every fetch is decoded and its batches walked, as a client would; that client cost is the same
+ * for the ceiling's consumer, which reads the ceiling's file sequentially in 8 MiB slices.
+ */
+class BacklogReader {
+  private offset = 0;
+  private constructor(
+    private readonly pipe: Pipe,
+    private readonly topic: string,
+  ) {}
+  static async open(port: number, topic: string): Promise<BacklogReader> {
+    return new BacklogReader(await Pipe.open(port), topic);
+  }
+  /** Bytes of records per second over `ms`. */
+  async round(ms: number): Promise<number> {
+    let bytes = 0;
+    const t0 = performance.now();
+    while (performance.now() - t0 < ms) {
+      bytes += await this.pipe.view(fetchFrame(this.topic, this.offset, 8 << 20), (f) => this.take(f));
+    }
+    return bytes / ((performance.now() - t0) / 1000) / 1e6;
+  }
+  /** Walks the batches of one response; returns its record bytes. */
+  private take(frame: Buffer): number {
+    const res = decodeResponseFrame<{ responses: { partitions: { records: Buffer | null }[] }[] }>(
+      1,
+      11,
+      frame,
+    ).body;
+    const got = res.responses[0].partitions[0].records;
+    if (!got || got.length === 0) {
+      this.offset = 0;
+      return 0;
+    }
     // Jump to the end of the last whole batch returned.
     let pos = 0;
-    let last = offset;
     while (pos + 61 <= got.length) {
       const size = got.readInt32BE(pos + 8) + 12;
       if (pos + size > got.length) break;
-      last = Number(got.readBigInt64BE(pos)) + got.readInt32BE(pos + 23) + 1;
+      this.offset = Number(got.readBigInt64BE(pos)) + got.readInt32BE(pos + 23) + 1;
       pos += size;
     }
-    offset = last;
+    return got.length;
   }
-  const secs = (performance.now() - t0) / 1000;
-  pipe.close();
-  return bytes / secs / 1e6;
+  close(): void {
+    this.pipe.close();
+  }
 }
 
-async function ceilingConsumeRate(port: number): Promise<number> {
-  const pipe = await Pipe.open(port);
+async function ceilingConsumeRound(pipe: Pipe, ms: number): Promise<number> {
   const req = Buffer.alloc(20);
   req.writeInt32BE(16, 0);
   req.writeInt16BE(1, 4);
   req.writeInt32BE(8 << 20, 12);
   let bytes = 0;
   const t0 = performance.now();
-  let i = 0;
-  while (performance.now() - t0 < ROUND_MS) {
-    req.writeInt32BE((i++ * 7919) & 0x3fffffff, 16);
-    bytes += (await pipe.request(req)).length;
-  }
-  pipe.close();
+  while (performance.now() - t0 < ms) bytes += await pipe.view(req, (frame) => frame.length - 4);
   return bytes / ((performance.now() - t0) / 1000) / 1e6;
+}
+
+/** Consume rounds alternating with ceiling rounds, so both see the same machine load; medians. */
+async function consumePart(brokerPort: number, ceilingPort: number): Promise<void> {
+  const reader = await BacklogReader.open(brokerPort, 'kib');
+  const ceilingPipe = await Pipe.open(ceilingPort);
+  await reader.round(300);
+  await ceilingConsumeRound(ceilingPipe, 300);
+  const rates: number[] = [];
+  const ceilings: number[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    rates.push(await reader.round(ROUND_MS));
+    ceilings.push(await ceilingConsumeRound(ceilingPipe, ROUND_MS));
+  }
+  reader.close();
+  ceilingPipe.close();
+  const consume = median(rates);
+  const ceiling = median(ceilings);
+  line(
+    'consume, 1 KiB records, 8 MiB fetches',
+    `${consume.toFixed(0)} MB/s`,
+    `${ceiling.toFixed(0)} MB/s`,
+    `${((consume / ceiling) * 100).toFixed(0)}% of ceiling (target >= 70% and >= 1000 MB/s)`,
+  );
 }
 
 /**
@@ -245,32 +167,7 @@ async function latency(port: number, topic: string, seconds: number, warmupSecon
   const consume = async () => {
     let offset = 0;
     while (running) {
-      const body = {
-        replicaId: -1,
-        maxWaitMs: 200,
-        minBytes: 1,
-        maxBytes: 1 << 20,
-        isolationLevel: 0,
-        sessionId: 0,
-        sessionEpoch: -1,
-        topics: [
-          {
-            topic,
-            partitions: [
-              {
-                partition: 0,
-                fetchOffset: offset,
-                partitionMaxBytes: 1 << 20,
-                currentLeaderEpoch: -1,
-                logStartOffset: -1,
-              },
-            ],
-          },
-        ],
-        forgottenTopicsData: [],
-        rackId: '',
-      };
-      const frame = await consumer.request(Buffer.concat(encodeRequestFrame(1, 11, 1, 'bench', body)));
+      const frame = await consumer.request(fetchFrame(topic, offset, 1 << 20, 200, 1));
       const now = performance.now();
       const got = decodeResponseFrame<{ responses: { partitions: { records: Buffer | null }[] }[] }>(
         1,
@@ -380,21 +277,20 @@ async function startup(): Promise<{ brokerMs: number; nodeMs: number; rss: numbe
   return { brokerMs: median(times), nodeMs: median(bare), rss };
 }
 
-function line(label: string, value: string, ceiling: string, verdict: string): void {
-  console.log(`${label.padEnd(44)} ${value.padStart(16)}   ceiling ${ceiling.padStart(16)}   ${verdict}`);
-}
-
 /** `node dist/bench/broker/main.js latency startup` runs only those parts. */
 const ONLY = new Set(process.argv.slice(2));
 const wants = (part: string) => ONLY.size === 0 || ONLY.has(part);
 
 async function main(): Promise<void> {
-  console.log(`bench:broker (node ${process.version}, ${ROUNDS} rounds of ${ROUND_MS} ms, medians)\n`);
+  console.log(
+    `bench:broker (node ${process.version}, ${ROUNDS} rounds of ${ROUND_MS} ms, medians; load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores)\n`,
+  );
   const dir = mkdtempSync(join(tmpdir(), 'samsa-bench-broker-'));
   const ceilingFile = join(dir, 'ceiling.bin');
   const broker = await spawnReady(
     [
-      join(root, 'dist/bin/samsa.mjs'),
+      ...brokerNodeArgs(),
+      brokerBin(),
       'server',
       'start',
       '--port',
@@ -415,16 +311,8 @@ async function main(): Promise<void> {
     admin.close();
     if (wants('produce')) await producePart(broker.port, ceiling.port);
     // Consuming reads what the produce part wrote to 'kib'.
-    if (wants('consume') && wants('produce')) {
-      const consume = await consumeRate(broker.port, 'kib');
-      const consumeCeiling = await ceilingConsumeRate(ceiling.port);
-      line(
-        'consume, 1 KiB records, 8 MiB fetches',
-        `${consume.toFixed(0)} MB/s`,
-        `${consumeCeiling.toFixed(0)} MB/s`,
-        `${((consume / consumeCeiling) * 100).toFixed(0)}% of ceiling`,
-      );
-    }
+    if (wants('consume') && wants('produce')) await consumePart(broker.port, ceiling.port);
+    if (wants('kcat')) await kcatPart(broker.port, dir, ROUNDS);
     if (wants('latency')) {
       const lat = await latency(broker.port, 'latency', 3);
       line(

@@ -165,34 +165,37 @@ export class BrokerConfigService implements ConfigService {
   ): Promise<AlterOutcome> {
     const target = this.resolveTarget(resourceType, resourceName);
     if ('errorCode' in target) return target;
-    return this.controller.apply((image) => {
-      const current = Object.fromEntries(configsOf(image, resourceType, resourceName));
-      const result = compute(current, {
-        resource: target.resource,
-        broker: this.current,
-        otherBrokerLevel: target.other
-          ? Object.fromEntries(configsOf(image, ResourceType.Broker, target.other))
-          : undefined,
-      });
-      if (!result.ok) {
-        const errorCode =
-          result.errorKind === 'invalid-request' ? ErrorCode.INVALID_REQUEST : ErrorCode.INVALID_CONFIG;
-        return { records: [], result: { errorCode, errorMessage: result.error } };
-      }
-      if (resourceType === ResourceType.Topic && !image.topicsByName.has(resourceName)) {
-        return {
-          records: [],
-          result: {
-            errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
-            errorMessage: `Topic ${resourceName} does not exist.`,
-          },
-        };
-      }
-      const records = validateOnly
-        ? []
-        : configChangeRecords(image, resourceType, resourceName, new Map(Object.entries(result.configs)));
-      return { records, result: OK };
-    });
+    return this.controller.apply(
+      (image) => {
+        const current = Object.fromEntries(configsOf(image, resourceType, resourceName));
+        const result = compute(current, {
+          resource: target.resource,
+          broker: this.current,
+          otherBrokerLevel: target.other
+            ? Object.fromEntries(configsOf(image, ResourceType.Broker, target.other))
+            : undefined,
+        });
+        if (!result.ok) {
+          const errorCode =
+            result.errorKind === 'invalid-request' ? ErrorCode.INVALID_REQUEST : ErrorCode.INVALID_CONFIG;
+          return { records: [], result: { errorCode, errorMessage: result.error } };
+        }
+        if (resourceType === ResourceType.Topic && !image.topicsByName.has(resourceName)) {
+          return {
+            records: [],
+            result: {
+              errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+              errorMessage: `Topic ${resourceName} does not exist.`,
+            },
+          };
+        }
+        const records = validateOnly
+          ? []
+          : configChangeRecords(image, resourceType, resourceName, new Map(Object.entries(result.configs)));
+        return { records, result: OK };
+      },
+      (nc) => ({ errorCode: ErrorCode.NOT_CONTROLLER, errorMessage: nc.detail }),
+    );
   }
 
   private resolveTarget(
@@ -207,10 +210,11 @@ export class BrokerConfigService implements ConfigService {
     }
     if (resourceType === ResourceType.Broker) {
       if (resourceName === '') return { resource: 'broker-default', other: String(this.base.nodeId) };
-      if (resourceName !== String(this.base.nodeId)) {
+      // The active controller alters any broker's configs (brokers forward these requests to it).
+      if (!/^\d+$/.test(resourceName)) {
         return {
           errorCode: ErrorCode.INVALID_REQUEST,
-          errorMessage: `Unexpected broker id, expected ${this.base.nodeId} or empty string, but received ${resourceName}`,
+          errorMessage: `Unexpected broker id, expected a broker id or empty string, but received ${resourceName}`,
         };
       }
       return { resource: 'broker', other: '' };

@@ -57,6 +57,8 @@ export async function ensureMetaProperties(
   dir: string,
   nodeId: number,
   clusterId?: string,
+  /** The directory id to write (a dynamic voter's metadata dir has the one its voter key names). */
+  directoryId?: string,
 ): Promise<EnsureResult> {
   const path = join(dir, 'meta.properties');
   try {
@@ -84,14 +86,21 @@ export async function ensureMetaProperties(
         error: `${path} belongs to node ${found.nodeId}, but this is node ${nodeId} (node.id)`,
       };
     if (clusterId && found.clusterId !== clusterId)
-      return { ok: false, error: `${path} belongs to cluster ${found.clusterId}, not ${clusterId}` };
+      return {
+        ok: false,
+        error: `Invalid cluster.id in: ${path}. Expected ${clusterId}, but read ${found.clusterId}`,
+      };
     return {
       ok: true,
       formatted: false,
       meta: { clusterId: found.clusterId, nodeId, directoryId: found.directoryId ?? randomClusterId() },
     };
   }
-  const meta = { clusterId: clusterId ?? randomClusterId(), nodeId, directoryId: randomClusterId() };
+  const meta = {
+    clusterId: clusterId ?? randomClusterId(),
+    nodeId,
+    directoryId: directoryId ?? randomClusterId(),
+  };
   try {
     await writeFile(`${path}.tmp`, formatMetaProperties(meta));
     await rename(`${path}.tmp`, path);

@@ -1,4 +1,13 @@
-// The composition root: the only place the broker's services are constructed and wired together.
+// The composition root: the only place the node's services are constructed and wired together.
+//
+// A node is a broker, a controller, or both (process.roles). Every node follows the metadata quorum
+// (`__cluster_metadata-0`, the Raft driver in raft-io/): controllers as voters, brokers as observers,
+// and each builds its metadata image by replaying the committed log (MetadataPublisher). A controller
+// answers the quorum's requests on its controller listener and, while it leads the quorum, is the
+// active controller (QuorumController). A broker registers with the active controller and heartbeats
+// (BrokerLifecycle), serves clients on its listeners and forwards what needs the controller. Without
+// process.roles the node is Samsa's standalone combined node: a one-voter quorum of itself with no
+// network between its parts, ready as fast as a single process can be.
 import { randomInt, randomUUID } from 'node:crypto';
 import { statfs } from 'node:fs/promises';
 import type { BrokerConfig } from '../config/index.js';
@@ -7,16 +16,22 @@ import { DecompressionError } from '../protocol/records/codec-error.js';
 import { codecsFor } from '../protocol/records/codecs.js';
 import type { TxnMarker } from '../protocol/records/control.js';
 import {
+  BoundedFileSystem,
   type FileSystem,
   LogManager,
   MemoryFileSystem,
+  openFilesBound,
+  processOpenFilesLimit,
   RealFileSystem,
   type RecordCodec,
 } from '../storage/index.js';
 import { type Clock, systemClock } from './clock.js';
 import { BrokerConfigService } from './config-service.js';
+import { BrokerLifecycle } from './controller/broker-lifecycle.js';
 import { ControllerService } from './controller/controller-service.js';
-import type { MetadataLog } from './controller/metadata-log.js';
+import { envelopeForwarding } from './controller/forwarding.js';
+import { MetadataPublisher } from './controller/metadata-publisher.js';
+import { QuorumController } from './controller/quorum-controller.js';
 import { GroupCoordinator } from './coordinator/group/coordinator.js';
 import { OFFSETS_TOPIC } from './coordinator/group/settings.js';
 import { PartitionWriter } from './coordinator/partition-writer.js';
@@ -26,29 +41,44 @@ import { writeMarkersLocally } from './coordinator/txn/local-markers.js';
 import type { MarkerChannel } from './coordinator/txn/markers.js';
 import { TRANSACTION_STATE_TOPIC } from './coordinator/txn/settings.js';
 import { localTxnVerifier } from './coordinator/txn/verifier.js';
+import { CONTROLLER_HANDLERS } from './handlers/controller-index.js';
 import { HANDLERS } from './handlers/index.js';
 import { Registry } from './handlers/registry.js';
-import type { BrokerServices } from './handlers/services.js';
+import type { BrokerServices, CommonServices, ControllerServices, QuorumView } from './handlers/services.js';
 import { Logger } from './logger.js';
 import { BrokerMetrics } from './metrics/broker-metrics.js';
 import type { ConsumerLag } from './metrics/consumer-lag.js';
 import { collectSecurity } from './metrics/security-metrics.js';
+import { type ControllerChannel, DeadlineTimer } from './net/index.js';
+import {
+  advertisedEndpoints,
+  brokerListenerSpecs,
+  controllerChannelFor,
+  controllerSelf,
+  quorumView,
+  staticVoters,
+  voterChanges,
+} from './node-quorum.js';
+import {
+  brokerLinks,
+  controllerLink,
+  openLogDirs,
+  quorumHighWatermark,
+  replicationSettings,
+  StallGuard,
+  throttleRates,
+} from './node-replication.js';
 import { ProducerIdManager } from './producer-ids.js';
-import { LocalMetadataLog } from './raft-io/local-metadata-log.js';
+import { type MetadataQuorum, openMetadataQuorum } from './raft-io/metadata-quorum.js';
 import { FetchSessionCache } from './replica/fetch-sessions.js';
 import { toLogConfig } from './replica/log-config.js';
 import { ReplicaManager } from './replica/replica-manager.js';
 import { TxnVerification, type TxnVerifier } from './replica/txn-verification.js';
 import { BrokerSecurity } from './security/broker-security.js';
 import { type BoundListener, type ListenerSpec, SocketServer } from './server/listener.js';
+import { readBootstrapFeatures, readBootstrapRecords } from './storage-format.js';
 
 const INTERNAL_TOPICS = new Set([OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC]);
-const SECURITY_PROTOCOL_IDS: Record<string, number> = {
-  PLAINTEXT: 0,
-  SSL: 1,
-  SASL_PLAINTEXT: 2,
-  SASL_SSL: 3,
-};
 
 export interface NodeOptions {
   config: BrokerConfig;
@@ -58,7 +88,6 @@ export interface NodeOptions {
   /** A file system to use instead (tests that crash or fail writes). */
   fs?: FileSystem;
   log?: Logger;
-  metadataLog?: MetadataLog;
   now?: () => number;
   /** Time and timers of everything time-driven (default: the system clock); `now` still wins for `now`. */
   clock?: Clock;
@@ -81,25 +110,65 @@ export interface NodeOptions {
    * `metrics.port` to this, its 0 meaning "no metrics".
    */
   metrics?: { port?: number; host?: string };
+  /** Called when the node cannot go on (a metadata write failed, another cluster's controllers). */
+  onFatal?: (err: Error) => void;
+}
+
+/** The parts of a broker (absent on a controller-only node). */
+interface BrokerParts {
+  replicas: ReplicaManager;
+  groups: GroupCoordinator;
+  txns: TxnCoordinator;
+  lifecycle: BrokerLifecycle | null;
 }
 
 export class BrokerNode {
+  /** Where /metrics is served; null when it is not. */
+  metricsAddress: { host: string; port: number } | null = null;
+  /** Controller listeners, with their bound ports. */
+  controllerListeners: BoundListener[] = [];
+  private stopping: Promise<void> | null = null;
+
   private constructor(
     readonly config: BrokerConfig,
     readonly clusterId: string,
     readonly server: SocketServer,
     readonly controller: ControllerService,
-    readonly registry: Registry,
-    readonly replicas: ReplicaManager,
-    readonly groups: GroupCoordinator,
-    readonly txns: TxnCoordinator,
+    readonly registry: Registry<BrokerServices>,
+    private readonly brokerParts: BrokerParts | null,
+    /** Client (broker) listeners, with their bound ports. */
     readonly listeners: BoundListener[],
     private readonly log: Logger,
     readonly metrics: BrokerMetrics,
+    readonly quorum: MetadataQuorum,
+    readonly publisher: MetadataPublisher,
+    private readonly channel: ControllerChannel | null,
+    readonly netTimer: DeadlineTimer,
   ) {}
 
-  /** Where /metrics is served; null when it is not. */
-  metricsAddress: { host: string; port: number } | null = null;
+  get replicas(): ReplicaManager {
+    if (!this.brokerParts) throw new Error(`node ${this.config.nodeId} has no broker role`);
+    return this.brokerParts.replicas;
+  }
+
+  get groups(): GroupCoordinator {
+    if (!this.brokerParts) throw new Error(`node ${this.config.nodeId} has no broker role`);
+    return this.brokerParts.groups;
+  }
+
+  get txns(): TxnCoordinator {
+    if (!this.brokerParts) throw new Error(`node ${this.config.nodeId} has no broker role`);
+    return this.brokerParts.txns;
+  }
+
+  get isBroker(): boolean {
+    return this.brokerParts !== null;
+  }
+
+  /** This broker's registration with the controller (null: standalone or controller-only). */
+  get lifecycle(): BrokerLifecycle | null {
+    return this.brokerParts?.lifecycle ?? null;
+  }
 
   /** Consumer lag of the groups this node coordinates, in offsets and seconds (`samsa group describe`). */
   get consumerLag(): ConsumerLag {
@@ -154,165 +223,294 @@ export class BrokerNode {
     const now = options.now ?? (() => clock.now());
     const timeline: Clock = { now, setTimer: (ms, fn) => clock.setTimer(ms, fn) };
     const fs =
-      options.fs ?? (options.storage === 'memory' ? new MemoryFileSystem({ now }) : new RealFileSystem());
+      options.fs ?? (options.storage === 'memory' ? new MemoryFileSystem({ now }) : boundedDisk(config, log));
+    const isBroker = config.processRoles.includes('broker');
+    const isController = config.processRoles.includes('controller');
     const logDir = config.logDirs[0];
-    // Partitions live in the first log dir; spreading them over several is not done yet, so say so
-    // rather than let an operator believe the other dirs share the load.
-    if (config.logDirs.length > 1) {
-      log.warn('only the first log dir holds partitions; the others are not used yet', {
-        used: logDir,
-        unused: config.logDirs.slice(1),
-      });
-    }
-    const storageLog = log.child('storage');
-    let configs: BrokerConfigService | null = null;
-    const opened = await LogManager.open(logDir, {
+    let fatal: ((err: Error) => void) | null = null;
+    const onFatal = (err: unknown) => {
+      const e = err instanceof Error ? err : new Error(String(err));
+      if (options.onFatal) options.onFatal(e);
+      else fatal?.(e);
+    };
+    // ---- the metadata quorum and the image ----
+    const publisher = new MetadataPublisher(
+      log.child('metadata'),
+      {
+        bytesBetweenSnapshots: config.metadataLogMaxRecordBytesBetweenSnapshots,
+        intervalMs: config.metadataLogMaxSnapshotIntervalMs,
+      },
+      now,
+    );
+    const netTimer = new DeadlineTimer();
+    const quorum = await openMetadataQuorum({
+      nodeId: config.nodeId,
+      clusterId: options.clusterId,
+      metadataLogDir: config.metadataLogDir || logDir,
       fs,
       now,
-      timers: timeline,
-      codec: STORAGE_CODEC,
-      config: { retentionCheckIntervalMs: config.logRetentionCheckIntervalMs },
-      topicConfig: (topic) => (configs ? toLogConfig(configs.topicConfig(topic)) : undefined),
-      onLogOffline: (tp, err) =>
-        storageLog.error('partition log went offline', {
-          topic: tp.topic,
-          partition: tp.partition,
-          err: String(err),
-        }),
-      onEvent: (message) => storageLog.info(message),
+      log: log.child('raft'),
+      timer: netTimer,
+      controllerListenerName: config.controllerListenerNames[0] ?? 'CONTROLLER',
+      staticVoters: staticVoters(config),
+      bootstrapServers: config.controllerQuorumBootstrapServers,
+      standalone: config.standalone,
+      selfEndpoints: isController ? controllerSelf(config) : null,
+      electionTimeoutMs: config.controllerQuorumElectionTimeoutMs,
+      fetchTimeoutMs: config.controllerQuorumFetchTimeoutMs,
+      requestTimeoutMs: config.controllerQuorumRequestTimeoutMs,
+      stateMachine: publisher,
+      onFatal,
     });
-    if (opened.kind === 'failed') throw new Error(opened.error.message);
-    metrics.readiness.logsRecovered = true;
-    const metadataLog =
-      options.metadataLog ?? (await LocalMetadataLog.open(config.metadataLogDir || logDir, fs, now));
+    publisher.compact = (endOffset, data) => quorum.driver.compact(endOffset, data);
+    let configs: BrokerConfigService | null = null;
+    const quorumController = isController
+      ? new QuorumController(
+          config.nodeId,
+          quorum.driver,
+          publisher,
+          {
+            clusterId: options.clusterId,
+            numPartitions: config.numPartitions,
+            defaultReplicationFactor: config.defaultReplicationFactor,
+            deleteTopicEnable: config.deleteTopicEnable,
+            validateTopicConfigs: (entries) => configs?.validateTopicConfigs(entries) ?? null,
+            uncleanLeaderElection: (topic) =>
+              configs
+                ? configs.topicConfig(topic).uncleanLeaderElectionEnable
+                : config.uncleanLeaderElectionEnable,
+            brokerSessionTimeoutMs: config.standalone ? 0 : config.brokerSessionTimeoutMs,
+            autoLeaderRebalanceEnable: config.autoLeaderRebalanceEnable && !config.standalone,
+            leaderImbalanceCheckIntervalMs: config.leaderImbalanceCheckIntervalMs,
+            bootstrapFeatures:
+              options.storage === 'memory' || options.fs
+                ? new Map()
+                : await readBootstrapFeatures(config.metadataLogDir || logDir),
+            bootstrapRecords:
+              options.storage === 'memory' || options.fs
+                ? []
+                : await readBootstrapRecords(config.metadataLogDir || logDir),
+          },
+          log.child('controller'),
+        )
+      : null;
+    // ---- the way to the active controller (brokers of a cluster) ----
+    const channel = config.standalone
+      ? null
+      : controllerChannelFor(config, quorum, log.child('controller-channel'), netTimer);
+    if (channel) quorum.driver.onStatusChange(() => channel.leaderChanged());
+    let lifecycle: BrokerLifecycle | null = null;
     const controller = new ControllerService(
-      metadataLog,
-      {
-        numPartitions: config.numPartitions,
-        defaultReplicationFactor: config.defaultReplicationFactor,
-        deleteTopicEnable: config.deleteTopicEnable,
-        validateTopicConfigs: (entries) => configs?.validateTopicConfigs(entries) ?? null,
-      },
+      publisher,
+      quorumController,
+      channel
+        ? {
+            channel,
+            nodeId: config.nodeId,
+            brokerEpoch: () => lifecycle?.brokerEpoch ?? -1,
+            requestTimeoutMs: config.controllerSocketTimeoutMs,
+          }
+        : null,
       log.child('controller'),
     );
     configs = new BrokerConfigService(config, controller);
     const topicConfigs = configs;
-    const replicas = new ReplicaManager(
-      opened.manager,
-      config.nodeId,
-      (topic) => topicConfigs.topicConfig(topic),
-      log.child('replicas'),
-      timeline,
-    );
-    controller.onImage((image, previous) => replicas.onImage(image, previous));
-    // Group coordinator: follows the metadata to load the __consumer_offsets partitions this node
-    // leads; their records go to those partitions' logs.
-    const groups = new GroupCoordinator({
-      settings: {
-        offsetsTopicPartitions: config.offsetsTopicPartitions,
-        offsetsTopicReplicationFactor: config.offsetsTopicReplicationFactor,
-        offsetsTopicSegmentBytes: config.offsetsTopicSegmentBytes,
-        offsetsRetentionMs: config.offsetsRetentionMs,
-        offsetsRetentionCheckIntervalMs: config.offsetsRetentionCheckIntervalMs,
-        offsetMetadataBytesMax: config.offsetMetadataBytesMax,
-        groupInitialRebalanceDelayMs: config.groupInitialRebalanceDelayMs,
-        groupSessionTimeoutMsMin: config.groupMinSessionTimeoutMs,
-        groupSessionTimeoutMsMax: config.groupMaxSessionTimeoutMs,
-        groupSizeMax: config.groupMaxSize,
-      },
-      scheduler: timeline,
-      logFor:
-        options.groupLogFor ??
-        ((partition) => new PartitionWriter(() => replicas.get(OFFSETS_TOPIC, partition))),
-      randomUuid: randomUUID,
-      log: log.child('group-coordinator'),
-    });
-    controller.onImage((image, previous) => groups.onMetadataImage(image, previous, config.nodeId));
-    // Listener security (TLS, SASL), the authorizer and quotas; a bad store or JAAS line stops the start.
-    const securityBuilt = BrokerSecurity.create(config, brokerListeners(config), () => controller.image, log);
+    const view: QuorumView = quorumView(quorum, publisher);
+    // Listener security (TLS, SASL) of every listener, the controller's too; the authorizer and client
+    // quotas. A bad store or JAAS line stops the start with one line.
+    const securityBuilt = BrokerSecurity.create(config, config.listeners, () => controller.image, log);
     if (!securityBuilt.ok) throw new Error(securityBuilt.error);
     const security = securityBuilt.value;
     controller.onImage((image) => security.onImage(image, topicConfigs.current));
-    const producerIds = new ProducerIdManager(controller, config.nodeId);
-    const localMarkers = {
-      partition: (topic: string, index: number) => replicas.get(topic, index),
-      metadata: () => controller.image,
-      completeGroupTransaction: (partition: number, marker: TxnMarker) =>
-        groups.completeTransaction(partition, marker),
-      onMarker: (key: string, producerId: number) => txnVerification.onMarker(key, producerId),
-      now,
-    };
-    // Transaction coordinator: loads the __transaction_state partitions this node leads; markers for
-    // partitions led here are written locally, the others go through `remoteMarkers`.
-    const txns = new TxnCoordinator({
-      settings: {
-        transactionStateLogPartitions: config.transactionStateLogPartitions,
-        transactionStateLogReplicationFactor: config.transactionStateLogReplicationFactor,
-        transactionStateLogMinIsr: config.transactionStateLogMinIsr,
-        transactionStateLogSegmentBytes: config.transactionStateLogSegmentBytes,
-        transactionTimeoutMsMax: config.transactionMaxTimeoutMs,
-        transactionalIdExpirationMs: config.transactionalIdExpirationMs,
-        abortTimedOutTransactionsIntervalMs: config.transactionAbortTimedOutTransactionCleanupIntervalMs,
-        removeExpiredTransactionalIdsIntervalMs: config.transactionRemoveExpiredTransactionCleanupIntervalMs,
-      },
-      scheduler: timeline,
-      logFor: (partition) => new PartitionWriter(() => replicas.get(TRANSACTION_STATE_TOPIC, partition)),
-      producerIds,
-      markers: {
-        writeMarkers: (nodeId, marker) =>
-          nodeId === config.nodeId || !options.remoteMarkers
-            ? writeMarkersLocally(localMarkers, marker)
-            : options.remoteMarkers.writeMarkers(nodeId, marker),
-      },
-      leaderOf: (topic, partition) => {
-        const p = controller.image.topicsByName.get(topic)?.partitions[partition];
-        return p ? p.leader : null;
-      },
-      log: log.child('txn-coordinator'),
-    });
-    controller.onImage((image, previous) => txns.onMetadataImage(image, previous, config.nodeId));
-    const txnVerification = new TxnVerification(
-      localTxnVerifier(txns, config.nodeId, () => controller.image, options.remoteTxnVerifier),
-      () => config.transactionPartitionVerificationEnable,
-    );
-    const services: BrokerServices = {
+    const common: CommonServices = {
+      endpointType: 'broker',
       nodeId: config.nodeId,
       clusterId: options.clusterId,
       settings: config,
       log,
       now,
-      metadata: () => controller.publishedImage,
+      metadata: () => publisher.image,
       isInternalTopic: (name) => INTERNAL_TOPICS.has(name),
       controller,
       configs,
-      producerIds,
-      replicas,
-      fetchSessions: new FetchSessionCache({
-        slotsMax: config.fetchSessionCacheSlotsMax,
-        now,
-        randomId: () => randomInt(1, 0x7fffffff),
-      }),
-      logDir,
-      diskSpace: () => diskSpace(logDir, options.storage === 'memory'),
-      groups,
+      quorum: view,
       access: security.access,
       security,
-      txns,
-      txnVerification,
-      writeMarkers: (marker) => writeMarkersLocally(localMarkers, marker),
     };
-    const registry = new Registry(HANDLERS, services, log.child('registry'));
-    registry.onAnswer = (ctx, request, response) =>
-      security.answered({
-        apiKey: ctx.apiKey,
-        conn: ctx.conn,
-        clientId: ctx.header.clientId ?? '',
-        request,
-        response,
-        handlerMs: ctx.handlerMs ?? 0,
+    // ---- the broker ----
+    let brokerParts: BrokerParts | null = null;
+    let registry: Registry<BrokerServices> | null = null;
+    const listenerSpecs: ListenerSpec[] = [];
+    if (isBroker) {
+      const logDirs = await openLogDirs(config.logDirs, {
+        fs,
+        now,
+        timers: timeline,
+        codec: STORAGE_CODEC,
+        config: { retentionCheckIntervalMs: config.logRetentionCheckIntervalMs },
+        topicConfig: (topic) => toLogConfig(topicConfigs.topicConfig(topic)),
+        onLogOffline: (tp, err) =>
+          log.child('storage').error('partition log went offline', {
+            topic: tp.topic,
+            partition: tp.partition,
+            err: String(err),
+          }),
+        onEvent: (message) => log.child('storage').info(message),
       });
+      const replicas = new ReplicaManager({
+        logs: logDirs,
+        nodeId: config.nodeId,
+        topicConfig: (topic) => topicConfigs.topicConfig(topic),
+        log: log.child('replicas'),
+        clock: timeline,
+        replication: replicationSettings(config),
+        throttleRates: throttleRates(topicConfigs),
+        links: config.standalone
+          ? undefined
+          : brokerLinks(config, () => publisher.image, netTimer, log.child('replica-fetcher')),
+        controller: channel ? controllerLink(channel) : undefined,
+        leadGuard: config.standalone
+          ? undefined
+          : new StallGuard(
+              config.brokerSessionTimeoutMs,
+              config.brokerHeartbeatIntervalMs,
+              () => lifecycle,
+              log.child('replicas'),
+              channel
+                ? {
+                    quorumHighWatermark: () => quorumHighWatermark(channel, config.brokerHeartbeatIntervalMs),
+                    appliedOffset: () => publisher.image.offset,
+                  }
+                : null,
+            ),
+      });
+      controller.onImage((image, previous) => replicas.onImage(image, previous));
+      const groups = new GroupCoordinator({
+        settings: {
+          offsetsTopicPartitions: config.offsetsTopicPartitions,
+          offsetsTopicReplicationFactor: config.offsetsTopicReplicationFactor,
+          // A cluster waits for enough brokers, as Kafka; a standalone node makes do with itself.
+          offsetsTopicReplicationFactorLowered: config.standalone,
+          offsetsTopicSegmentBytes: config.offsetsTopicSegmentBytes,
+          offsetsRetentionMs: config.offsetsRetentionMs,
+          offsetsRetentionCheckIntervalMs: config.offsetsRetentionCheckIntervalMs,
+          offsetMetadataBytesMax: config.offsetMetadataBytesMax,
+          groupInitialRebalanceDelayMs: config.groupInitialRebalanceDelayMs,
+          groupSessionTimeoutMsMin: config.groupMinSessionTimeoutMs,
+          groupSessionTimeoutMsMax: config.groupMaxSessionTimeoutMs,
+          groupSizeMax: config.groupMaxSize,
+        },
+        scheduler: timeline,
+        logFor:
+          options.groupLogFor ??
+          ((partition) => new PartitionWriter(() => replicas.get(OFFSETS_TOPIC, partition))),
+        randomUuid: randomUUID,
+        log: log.child('group-coordinator'),
+      });
+      controller.onImage((image, previous) => groups.onMetadataImage(image, previous, config.nodeId));
+      const producerIds = new ProducerIdManager(controller, config.nodeId);
+      const localMarkers = {
+        partition: (topic: string, index: number) => replicas.get(topic, index),
+        metadata: () => controller.image,
+        completeGroupTransaction: (partition: number, marker: TxnMarker) =>
+          groups.completeTransaction(partition, marker),
+        onMarker: (key: string, producerId: number) => txnVerification.onMarker(key, producerId),
+        now,
+      };
+      // Transaction coordinator: loads the __transaction_state partitions this node leads; markers for
+      // partitions led here are written locally, the others go through `remoteMarkers`.
+      const txns = new TxnCoordinator({
+        settings: {
+          transactionStateLogPartitions: config.transactionStateLogPartitions,
+          transactionStateLogReplicationFactor: config.transactionStateLogReplicationFactor,
+          transactionStateLogMinIsr: config.transactionStateLogMinIsr,
+          transactionStateLogSegmentBytes: config.transactionStateLogSegmentBytes,
+          transactionTimeoutMsMax: config.transactionMaxTimeoutMs,
+          transactionalIdExpirationMs: config.transactionalIdExpirationMs,
+          abortTimedOutTransactionsIntervalMs: config.transactionAbortTimedOutTransactionCleanupIntervalMs,
+          removeExpiredTransactionalIdsIntervalMs:
+            config.transactionRemoveExpiredTransactionCleanupIntervalMs,
+        },
+        scheduler: timeline,
+        logFor: (partition) => new PartitionWriter(() => replicas.get(TRANSACTION_STATE_TOPIC, partition)),
+        producerIds,
+        markers: {
+          writeMarkers: (nodeId, marker) =>
+            nodeId === config.nodeId || !options.remoteMarkers
+              ? writeMarkersLocally(localMarkers, marker)
+              : options.remoteMarkers.writeMarkers(nodeId, marker),
+        },
+        leaderOf: (topic, partition) => {
+          const p = controller.image.topicsByName.get(topic)?.partitions[partition];
+          return p ? p.leader : null;
+        },
+        log: log.child('txn-coordinator'),
+      });
+      controller.onImage((image, previous) => txns.onMetadataImage(image, previous, config.nodeId));
+      const txnVerification = new TxnVerification(
+        localTxnVerifier(txns, config.nodeId, () => controller.image, options.remoteTxnVerifier),
+        () => config.transactionPartitionVerificationEnable,
+      );
+      const services: BrokerServices = {
+        ...common,
+        producerIds,
+        replicas,
+        fetchSessions: new FetchSessionCache({
+          slotsMax: config.fetchSessionCacheSlotsMax,
+          now,
+          randomId: () => randomInt(1, 0x7fffffff),
+        }),
+        logDir,
+        diskSpace: (dir = logDir) => diskSpace(dir, options.storage === 'memory'),
+        groups,
+        txns,
+        txnVerification,
+        writeMarkers: (marker) => writeMarkersLocally(localMarkers, marker),
+      };
+      registry = new Registry(HANDLERS, services, log.child('registry'));
+      registry.onAnswer = answeredBy(security);
+      if (channel)
+        registry.forwarding = envelopeForwarding(
+          channel,
+          () => controller.isActiveHere(),
+          log.child('forwarding'),
+          (apiKey, request, response) => controller.awaitForwardedVisible(apiKey, request, response),
+        );
+      brokerParts = { replicas, groups, txns, lifecycle: null };
+      for (const spec of brokerListenerSpecs(config))
+        listenerSpecs.push({ ...spec, dispatcher: security.gate(registry) });
+    }
+    metrics.readiness.logsRecovered = true;
+    // ---- the controller listener ----
+    if (isController && quorumController) {
+      const controllerServices: ControllerServices = {
+        ...common,
+        endpointType: 'controller',
+        controller: controller.asLocalOnly(),
+        raft: quorum.transport,
+        quorumController,
+        voters: voterChanges(quorum, quorumController, log.child('quorum')),
+      };
+      const controllerRegistry = new Registry(
+        CONTROLLER_HANDLERS,
+        controllerServices,
+        log.child('controller-registry'),
+      );
+      controllerRegistry.onAnswer = answeredBy(security);
+      for (const l of config.controllerListeners)
+        listenerSpecs.push({
+          name: l.name,
+          host: l.host,
+          port: l.port,
+          securityProtocol: l.securityProtocol,
+          dispatcher: security.gate(controllerRegistry),
+        });
+    }
+    // A broker-only node without a broker registry cannot happen; a controller-only node has no default.
+    const fallback =
+      registry ?? new Registry<BrokerServices>([], {} as BrokerServices, log.child('registry'));
     const server = new SocketServer({
-      listeners: security.specs(brokerListeners(config)),
+      listeners: security.specs(listenerSpecs),
       authentication: security.authentication(),
       limits: {
         frameBytesMax: config.socketRequestBytesMax,
@@ -321,85 +519,209 @@ export class BrokerNode {
       },
       connectionsMax: config.maxConnections,
       connectionIdleMsMax: config.connectionsIdleMsMax,
-      dispatcher: security.gate(registry),
+      dispatcher: security.gate(fallback),
       log: log.child('server'),
       // Sockets keep wall-clock time whatever the clock: idle sweeps and drains are about real connections.
       now: options.now ?? Date.now,
     });
-    // Metrics read the components built above; requests are timed only when metrics are on.
     security.attach(server);
     metrics.registry.add('security', (w) => collectSecurity(w, security));
-    metrics.attach({
-      replicas,
-      controller,
-      groups,
-      server,
-      listenerNames: brokerListeners(config).map((l) => l.name),
-      isActiveController: () => true, // a standalone node is its own controller
-      minInsyncReplicas: (topic) => topicConfigs.topicConfig(topic).minInsyncReplicas,
-    });
-    if (options.metrics) registry.requestStats = metrics.instrument(HANDLERS.map((h) => h.apiKey));
-    await controller.load();
-    metrics.readiness.metadataLoaded = true;
+    if (brokerParts) {
+      metrics.attach({
+        replicas: brokerParts.replicas,
+        controller,
+        groups: brokerParts.groups,
+        server,
+        listenerNames: brokerListenerSpecs(config).map((l) => l.name),
+        isActiveController: () => controller.isActiveHere(),
+        ...(fs instanceof BoundedFileSystem && { openFiles: () => fs.stats }),
+      });
+      if (options.metrics) fallback.requestStats = metrics.instrument(HANDLERS.map((h) => h.apiKey));
+    }
     const bound = await server.start();
     metrics.readiness.listenersBound = true;
+    // A controller listener bound at port 0 is known only now: peers learn it from this node's messages.
+    if (isController && !config.standalone) quorum.directory.learn(controllerSelf(config, bound));
+    const brokerBound = bound.filter((l) => !config.controllerListenerNames.includes(l.name));
     const node = new BrokerNode(
       config,
       options.clusterId,
       server,
       controller,
-      registry,
-      replicas,
-      groups,
-      txns,
-      bound,
+      fallback,
+      brokerParts,
+      brokerBound,
       log,
       metrics,
+      quorum,
+      publisher,
+      channel,
+      netTimer,
     );
-    await node.register();
+    node.controllerListeners = bound.filter((l) => config.controllerListenerNames.includes(l.name));
+    fatal = (err) => {
+      log.error(err.message);
+      void node.stop();
+    };
+    try {
+      quorum.driver.start();
+      await node.join(brokerParts, channel, (l) => {
+        lifecycle = l;
+      });
+    } catch (err) {
+      await node.stop();
+      throw err;
+    }
+    metrics.readiness.metadataLoaded = true;
     metrics.readiness.registered = true;
     void import('../protocol/records/compression.js');
     return node;
   }
 
-  /** Registers this node in the metadata (a combined node is unfenced at once). */
-  private async register(): Promise<void> {
-    const advertised = new Map(this.config.advertisedListeners.map((l) => [l.name, l]));
-    const endPoints = this.listeners.map((l) => {
-      const adv = advertised.get(l.name);
-      return {
-        name: l.name,
-        host: adv?.host || l.host,
-        port: adv && adv.port !== 0 ? adv.port : l.boundPort,
-        securityProtocol: SECURITY_PROTOCOL_IDS[l.securityProtocol] ?? 0,
-      };
+  /**
+   * Brings the node into the cluster. Standalone: waits until it leads its one-voter quorum and has
+   * replayed the log, then registers itself unfenced in one step. In a cluster: a broker registers with
+   * the active controller and waits until it is unfenced; a controller-only node is ready once it
+   * serves its listener.
+   */
+  private async join(
+    parts: BrokerParts | null,
+    channel: ControllerChannel | null,
+    setLifecycle: (l: BrokerLifecycle) => void,
+  ): Promise<void> {
+    if (this.config.standalone) {
+      const quorum = this.controller.quorum as QuorumController;
+      if (!(await quorum.whenActive(30_000)))
+        throw new Error('the metadata quorum of this node did not start');
+      await this.registerStandalone();
+      // Ready once the partitions of the log replayed so far exist here.
+      await this.publisher.whenPublished(60_000);
+      return;
+    }
+    if (!parts || !channel) return;
+    const lifecycle = new BrokerLifecycle({
+      nodeId: this.config.nodeId,
+      clusterId: this.clusterId,
+      channel,
+      publisher: this.publisher,
+      log: this.log.child('lifecycle'),
+      registration: {
+        listeners: advertisedEndpoints(this.config, this.listeners),
+        features: brokerFeatures(),
+        rack: this.config.brokerRack,
+        isMigratingZkBroker: false,
+        logDirs: [],
+        previousBrokerEpoch: -1,
+      },
+      heartbeatIntervalMs: this.config.brokerHeartbeatIntervalMs,
+      registrationTimeoutMs: this.config.initialBrokerRegistrationTimeoutMs,
     });
-    await this.controller.apply(() => ({
-      records: [
-        record('RegisterBroker', {
-          brokerId: this.config.nodeId,
-          incarnationId: 'AAAAAAAAAAAAAAAAAAAAAA',
-          brokerEpoch: 0,
-          endPoints,
-          features: [],
-          rack: this.config.brokerRack,
-          fenced: false,
-        }),
-      ],
-      result: undefined,
-    }));
+    parts.lifecycle = lifecycle;
+    setLifecycle(lifecycle);
+    await lifecycle.start();
   }
 
-  async stop(timeoutMs = 4000): Promise<void> {
+  /** A standalone node is its own only broker: registered unfenced at once (no heartbeats to wait for). */
+  private async registerStandalone(): Promise<void> {
+    const endPoints = advertisedEndpoints(this.config, this.listeners);
+    await this.controller.apply((image) => {
+      const b = image.brokers.get(this.config.nodeId);
+      const same =
+        b &&
+        !b.fenced &&
+        !b.inControlledShutdown &&
+        JSON.stringify(b.endpoints) === JSON.stringify(endPoints);
+      return {
+        records: same
+          ? []
+          : [
+              record('RegisterBroker', {
+                brokerId: this.config.nodeId,
+                incarnationId: 'AAAAAAAAAAAAAAAAAAAAAA',
+                brokerEpoch: 0,
+                endPoints,
+                features: brokerFeatures(),
+                rack: this.config.brokerRack,
+                fenced: false,
+                inControlledShutdown: false,
+                logDirs: [],
+              }),
+            ],
+        result: undefined,
+      };
+    });
+  }
+
+  stop(timeoutMs = 4000): Promise<void> {
+    if (!this.stopping) this.stopping = this.shutdown(timeoutMs, false);
+    return this.stopping;
+  }
+
+  /**
+   * Stops as a crashed process would look to the others: no controlled shutdown, no resignation,
+   * connections dropped. (The embedded cluster's killController; data already written is kept.)
+   */
+  kill(): Promise<void> {
+    if (!this.stopping) this.stopping = this.shutdown(0, true);
+    return this.stopping;
+  }
+
+  private async shutdown(timeoutMs: number, abrupt: boolean): Promise<void> {
     this.metrics.stopping = true; // /ready answers 503 while the node drains
-    await this.server.stop(timeoutMs);
-    this.txns.close();
-    this.groups.close();
-    await this.replicas.close();
+    // A broker first hands its leaderships over (controlled shutdown), while everything still runs.
+    const lifecycle = this.brokerParts?.lifecycle;
+    if (!abrupt && lifecycle && this.config.controlledShutdownEnable)
+      await lifecycle.controlledShutdown(Math.max(1000, timeoutMs / 2));
+    lifecycle?.stop();
+    if (abrupt) this.server.dropConnections();
+    // Then the quorum: a leader resigns so the other voters elect at once; what it still had in
+    // flight fails (NOT_CONTROLLER) instead of waiting for a commit that cannot come.
+    await this.quorum.driver.close(abrupt ? 0 : 500, !abrupt);
     await this.controller.close();
+    await this.server.stop(timeoutMs);
+    this.brokerParts?.txns.close();
+    this.brokerParts?.groups.close();
+    await this.brokerParts?.replicas.close();
+    this.channel?.close();
+    this.netTimer.stop();
     await this.metrics.close();
     this.log.info('stopped');
   }
+}
+
+/** Client quotas on each answer about to be sent (a registry's onAnswer hook). */
+function answeredBy<S>(security: BrokerSecurity): Registry<S>['onAnswer'] {
+  return (ctx, request, response) =>
+    security.answered({
+      apiKey: ctx.apiKey,
+      conn: ctx.conn,
+      clientId: ctx.header.clientId ?? '',
+      request,
+      response,
+      handlerMs: ctx.handlerMs ?? 0,
+    });
+}
+
+function brokerFeatures() {
+  return [
+    { name: 'metadata.version', minSupportedVersion: 7, maxSupportedVersion: 25 },
+    { name: 'kraft.version', minSupportedVersion: 0, maxSupportedVersion: 1 },
+  ];
+}
+
+/** The disk, through a cache that bounds the descriptors the logs hold (log.open.files.max). */
+function boundedDisk(config: BrokerConfig, log: Logger): BoundedFileSystem {
+  const processLimit = processOpenFilesLimit();
+  const openFilesMax = openFilesBound(config.logOpenFilesMax, processLimit);
+  const fields = {
+    openFilesMax,
+    configured: config.logOpenFilesMax,
+    processLimit: processLimit ?? 'unknown',
+  };
+  if (openFilesMax < config.logOpenFilesMax)
+    log.info('log.open.files.max lowered to half the process limit on open files', fields);
+  else log.debug('log files held open at most', fields);
+  return new BoundedFileSystem(new RealFileSystem(), { openFilesMax });
 }
 
 /** Total and usable bytes of the disk holding `dir` (-1 when unknown, as Kafka reports it). */
@@ -436,11 +758,3 @@ const STORAGE_CODEC: RecordCodec = {
     }
   },
 };
-
-/** The listeners clients connect to (controller listeners belong to the quorum). */
-function brokerListeners(config: BrokerConfig): ListenerSpec[] {
-  const controllerNames = new Set(config.controllerListenerNames);
-  return config.listeners
-    .filter((l) => !controllerNames.has(l.name))
-    .map((l) => ({ name: l.name, host: l.host, port: l.port, securityProtocol: l.securityProtocol }));
-}

@@ -14,6 +14,7 @@ export class ProducerIdManager {
     private readonly nodeId: number,
   ) {}
 
+  /** The next id; rejects with ProducerIdsUnavailable when the controller could not give a block. */
   async nextId(): Promise<number> {
     while (this.next >= this.end) {
       this.pending ??= this.reserve().finally(() => {
@@ -46,8 +47,16 @@ export class ProducerIdManager {
   }
 
   private async reserve(): Promise<void> {
-    const first = await this.controller.allocateProducerIds(this.nodeId, PRODUCER_ID_BLOCK_SIZE);
-    this.next = first;
-    this.end = first + PRODUCER_ID_BLOCK_SIZE;
+    const block = await this.controller.allocateProducerIds(this.nodeId, PRODUCER_ID_BLOCK_SIZE);
+    if ('errorCode' in block) throw new ProducerIdsUnavailable(block.errorCode);
+    this.next = block.first;
+    this.end = block.first + block.length;
+  }
+}
+
+/** No block of producer ids could be had (no active controller reachable): the caller answers with the code. */
+export class ProducerIdsUnavailable extends Error {
+  constructor(readonly errorCode: number) {
+    super(`no producer id block: error ${errorCode}`);
   }
 }

@@ -33,7 +33,16 @@ const COMMANDS: [string, string, Loader][] = [
   ['txn producers', "active producers of a topic's partitions", () => import('./commands/txn-producers.js')],
   ['txn hanging', 'find transactions no coordinator will end', () => import('./commands/txn-hanging.js')],
   ['txn abort', 'abort a hanging transaction', () => import('./commands/txn-abort.js')],
-  ['cluster info', 'cluster id, controller and brokers', () => import('./commands/cluster-info.js')],
+  [
+    'cluster info',
+    'cluster id, controller, brokers and the metadata quorum',
+    () => import('./commands/cluster-info.js'),
+  ],
+  [
+    'dev cluster',
+    'a local cluster of N processes (Ctrl-C stops all)',
+    () => import('./commands/dev-cluster.js'),
+  ],
   ['acl list', 'list ACLs', () => import('./commands/acl.js').then((m) => ({ command: m.list }))],
   [
     'acl add',

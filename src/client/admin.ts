@@ -26,6 +26,7 @@ import * as configs from './admin-configs.js';
 import type { GroupDescription, GroupListing } from './admin-groups.js';
 import * as groups from './admin-groups.js';
 import { type PartitionRead, type ReadFrom, type ReadOptions, readRecords } from './admin-records.js';
+import * as replicas from './admin-replicas.js';
 import type {
   AclBinding,
   AclFilter,
@@ -62,6 +63,12 @@ export type {
 } from './admin-configs.js';
 export type { GroupDescription, GroupListing, GroupMemberDescription } from './admin-groups.js';
 export type { PartitionRead, ReadFrom, ReadOptions } from './admin-records.js';
+export type {
+  PartitionReassignment,
+  ReassignmentResult,
+  ReassignmentTarget,
+  ReplicaLogDirTarget,
+} from './admin-replicas.js';
 export type {
   AclBinding,
   AclFilter,
@@ -428,6 +435,37 @@ export class Admin {
       options.strict ?? false,
       this.timeout(options),
     );
+  }
+
+  /** Starts (or, with replicas null, cancels) partition reassignments; a result per partition. */
+  alterPartitionReassignments(
+    targets: readonly replicas.ReassignmentTarget[],
+    options: AdminCallOptions = {},
+  ): Promise<replicas.ReassignmentResult[]> {
+    return replicas.alterPartitionReassignments(
+      (api, key, build, t) => this.toController(api, key, build, t),
+      targets,
+      this.timeout(options),
+    );
+  }
+
+  /** The ongoing partition reassignments (of the given partitions, or all). */
+  listPartitionReassignments(
+    partitions: readonly { topic: string; partition: number }[] | null = null,
+    options: AdminCallOptions = {},
+  ): Promise<replicas.PartitionReassignment[]> {
+    return replicas.listPartitionReassignments(
+      (api, key, build, t) => this.toController(api, key, build, t),
+      partitions,
+      this.timeout(options),
+    );
+  }
+
+  /** Moves replicas to other log dirs of their brokers; an error per replica, or null. */
+  alterReplicaLogDirs(
+    targets: readonly replicas.ReplicaLogDirTarget[],
+  ): Promise<(replicas.ReplicaLogDirTarget & { error: KafkaError | null })[]> {
+    return replicas.alterReplicaLogDirs(this.cluster, targets);
   }
 
   /** Groups known to every broker. */

@@ -66,6 +66,23 @@ export interface BrokerSettings {
   readonly logRetentionCheckIntervalMs: number;
   readonly logFlushSchedulerIntervalMs: number;
   readonly metricsPort: number;
+  readonly controllerQuorumElectionTimeoutMs: number;
+  readonly controllerQuorumFetchTimeoutMs: number;
+  readonly controllerQuorumRequestTimeoutMs: number;
+  readonly controllerQuorumRetryBackoffMs: number;
+  readonly controllerSocketTimeoutMs: number;
+  readonly brokerHeartbeatIntervalMs: number;
+  readonly brokerSessionTimeoutMs: number;
+  readonly initialBrokerRegistrationTimeoutMs: number;
+  readonly controlledShutdownEnable: boolean;
+  readonly autoLeaderRebalanceEnable: boolean;
+  readonly leaderImbalanceCheckIntervalMs: number;
+  readonly uncleanLeaderElectionEnable: boolean;
+  readonly metadataLogMaxRecordBytesBetweenSnapshots: number;
+  readonly metadataLogMaxSnapshotIntervalMs: number;
+  readonly metadataMaxIdleIntervalMs: number;
+  /** log.open.files.max: descriptors the logs may hold (before the process limit lowers it). */
+  readonly logOpenFilesMax: number;
   /** The default log level (the first part of log.level). */
   readonly logLevel: LogLevel;
   /** Per-component levels from log.level (`info,replicas=debug` gives { replicas: 'debug' }). */
@@ -148,6 +165,22 @@ function typedSettings(v: Values) {
     logRetentionCheckIntervalMs: n('log.retention.check.interval.ms'),
     logFlushSchedulerIntervalMs: n('log.flush.scheduler.interval.ms'),
     metricsPort: n('metrics.port'),
+    controllerQuorumElectionTimeoutMs: n('controller.quorum.election.timeout.ms'),
+    controllerQuorumFetchTimeoutMs: n('controller.quorum.fetch.timeout.ms'),
+    controllerQuorumRequestTimeoutMs: n('controller.quorum.request.timeout.ms'),
+    controllerQuorumRetryBackoffMs: n('controller.quorum.retry.backoff.ms'),
+    controllerSocketTimeoutMs: n('controller.socket.timeout.ms'),
+    brokerHeartbeatIntervalMs: n('broker.heartbeat.interval.ms'),
+    brokerSessionTimeoutMs: n('broker.session.timeout.ms'),
+    initialBrokerRegistrationTimeoutMs: n('initial.broker.registration.timeout.ms'),
+    controlledShutdownEnable: b('controlled.shutdown.enable'),
+    autoLeaderRebalanceEnable: b('auto.leader.rebalance.enable'),
+    leaderImbalanceCheckIntervalMs: n('leader.imbalance.check.interval.seconds') * 1000,
+    uncleanLeaderElectionEnable: b('unclean.leader.election.enable'),
+    metadataLogMaxRecordBytesBetweenSnapshots: n('metadata.log.max.record.bytes.between.snapshots'),
+    metadataLogMaxSnapshotIntervalMs: n('metadata.log.max.snapshot.interval.ms'),
+    metadataMaxIdleIntervalMs: n('metadata.max.idle.interval.ms'),
+    logOpenFilesMax: n('log.open.files.max'),
     ...logLevelsOf(s('log.level')),
     logFormat: s('log.format') as 'json' | 'text' | 'auto',
   };

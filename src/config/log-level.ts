@@ -15,6 +15,8 @@ export const LOG_COMPONENTS = [
   'storage',
   'controller',
   'replicas',
+  'replica-fetcher',
+  'alter-partition',
   'group-coordinator',
   'txn-coordinator',
   'registry',
@@ -22,6 +24,13 @@ export const LOG_COMPONENTS = [
   'metrics',
   'authenticator',
   'authorizer',
+  'metadata',
+  'raft',
+  'quorum',
+  'lifecycle',
+  'controller-channel',
+  'controller-registry',
+  'forwarding',
 ] as const;
 
 export interface LogLevels {

@@ -1,21 +1,18 @@
-// startCluster(): several brokers in one process, each with its own port and fault hooks, behind the
-// same helpers as one broker. Samsa's multi-broker replication is not built yet, so for now a cluster
-// is one broker; asking for more fails at once rather than pretending.
-import { startBroker } from './broker.js';
-import { EmbeddedBrokerError } from './records.js';
-import type { EmbeddedCluster, StartClusterOptions } from './types.js';
+// startCluster(): a real cluster of N nodes in this process (each a broker and a controller of one
+// Raft quorum, on loopback sockets), with helpers that route to the right node, fault hooks per node
+// and for all, and nodes that can be stopped, started again and killed. See multi-cluster.ts.
+import { startMultiCluster } from './multi-cluster.js';
+import type { EmbeddedMultiCluster, StartClusterOptions } from './types.js';
 
-/** Starts a cluster of `brokers` brokers in this process (today: brokers must be 1). */
-export async function startCluster(options: StartClusterOptions = {}): Promise<EmbeddedCluster> {
+/** Starts a cluster of `brokers` nodes (default 1) in this process. */
+export async function startCluster(options: StartClusterOptions = {}): Promise<EmbeddedMultiCluster> {
   const count = options.brokers ?? 1;
   if (!Number.isInteger(count) || count < 1)
     throw new RangeError(`brokers must be a positive integer, not ${count}`);
-  if (count > 1)
-    throw new EmbeddedBrokerError(
-      `startCluster({ brokers: ${count} }): clusters of more than one broker are not available yet ` +
-        '(Samsa does not replicate between brokers yet); use brokers: 1, or startBroker() for each independent broker',
-      'NOT_IMPLEMENTED',
-    );
-  const { brokers: _, ports, ...rest } = options;
-  return startBroker({ ...rest, port: ports?.[0] });
+  if (count > 9) throw new RangeError(`brokers must be at most 9 in one process, not ${count}`);
+  if ((options.storage ?? 'memory') === 'memory' && options.dataDir !== undefined)
+    throw new TypeError("dataDir is for storage 'disk'; a memory cluster writes nothing to disk");
+  if (options.ports && options.ports.length !== count)
+    throw new RangeError(`ports names ${options.ports.length} port(s) for ${count} broker(s)`);
+  return startMultiCluster(options, count);
 }

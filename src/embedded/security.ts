@@ -2,7 +2,7 @@
 // given inline, users (SCRAM-SHA-256/512 credentials stored as the metadata log stores them, and PLAIN
 // users of the SASL listeners), ACLs, super users. All of it turns into broker configs and metadata
 // records, the same ones kafka-configs.sh and kafka-acls.sh would leave.
-import { randomTopicId } from '../broker/controller/controller-service.js';
+import { randomTopicId } from '../broker/controller/quorum-controller.js';
 import type { BrokerNode } from '../broker/node.js';
 import { record } from '../metadata/records.js';
 import { createAcls } from '../metadata/security-control.js';

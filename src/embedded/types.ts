@@ -184,6 +184,23 @@ export interface EmbeddedCluster extends AsyncDisposable {
   stop(): Promise<void>;
 }
 
+/** A cluster of real nodes (combined broker and controller each) started by `startCluster`. */
+export interface EmbeddedMultiCluster extends EmbeddedCluster {
+  /** Stops one node cleanly (controlled shutdown, quorum leadership handed over); its data is kept. */
+  stopBroker(nodeId: number): Promise<void>;
+  /** Starts a stopped (or killed) node again on its data; resolves once it is registered and unfenced. */
+  startBroker(nodeId: number): Promise<EmbeddedNode>;
+  /**
+   * Kills the active controller as a crashed process would go (no handover, connections dropped);
+   * resolves with its id. The others elect a new controller; `waitForController()` waits for it.
+   */
+  killController(): Promise<number>;
+  /** The active controller's id as the running nodes know it, -1 when there is none. */
+  controllerId(): number;
+  /** Resolves with the active controller's id once one is elected. */
+  waitForController(options?: WaitOptions): Promise<number>;
+}
+
 /** An embedded broker: a one-node cluster, and that node. */
 export interface EmbeddedBroker extends EmbeddedCluster, EmbeddedNode {
   /** The log dir on disk (storage 'disk'), or null. */

@@ -3,6 +3,8 @@
 // proposed to the metadata log, and the change exists once they are committed and replayed.
 import { ErrorCode } from '../protocol/errors.js';
 import { configsOf, type MetadataImage, ResourceType, type TopicInfo } from './image.js';
+import { isActiveBroker } from './partition-change.js';
+import { type PlaceableBroker, type RandomInt, StripedPlacer } from './placement.js';
 import { type MetadataRecord, record } from './records.js';
 
 export interface ControllerContext {
@@ -13,6 +15,8 @@ export interface ControllerContext {
   /** Checks topic config entries; returns a readable problem or null. */
   validateTopicConfigs: (configs: ReadonlyMap<string, string>) => string | null;
   randomUuid: () => string;
+  /** Randomness for replica placement (Math.random in the broker, seeded in tests). */
+  randomInt: RandomInt;
 }
 
 export interface Outcome<R> {
@@ -61,12 +65,12 @@ export interface CreatedTopic extends ItemError {
   replicationFactor: number;
 }
 
-/** Live brokers in id order: where replicas may be placed. */
-function placeableBrokers(image: MetadataImage): number[] {
+/** Brokers replicas may be placed on: registered and not shutting down (fenced ones only as followers). */
+export function usableBrokers(image: MetadataImage): PlaceableBroker[] {
   return [...image.brokers.values()]
-    .filter((b) => !b.fenced)
-    .map((b) => b.id)
-    .sort((a, b) => a - b);
+    .filter((b) => !b.inControlledShutdown)
+    .map((b) => ({ id: b.id, rack: b.rack, fenced: b.fenced }))
+    .sort((a, b) => a.id - b.id);
 }
 
 export function createTopics(
@@ -91,7 +95,8 @@ export function createTopics(
     for (const [name, value] of topicConfigMap(t)) {
       records.push(record('Config', { resourceType: ResourceType.Topic, resourceName: t.name, name, value }));
     }
-    for (const [p, replicas] of assignment.entries()) records.push(partitionRecord(topicId, p, replicas));
+    for (const [p, replicas] of assignment.entries())
+      records.push(partitionRecord(ctx.image, topicId, p, replicas));
     taken.add(collisionKey(t.name));
     results.push({ ...OK, name: t.name, topicId, numPartitions: partitions, replicationFactor });
   }
@@ -146,16 +151,16 @@ function checkCreatable(
     };
   if (rf <= 0)
     return { error: fail(ErrorCode.INVALID_REPLICATION_FACTOR, 'Replication factor must be larger than 0.') };
-  const brokers = placeableBrokers(ctx.image);
-  if (rf > brokers.length) {
+  const placed = new StripedPlacer(usableBrokers(ctx.image), ctx.randomInt).place(partitions, rf);
+  if (!placed.ok) {
     return {
       error: fail(
         ErrorCode.INVALID_REPLICATION_FACTOR,
-        `Unable to replicate the partition ${rf} time(s): The target replication factor of ${rf} cannot be reached because only ${brokers.length} broker(s) are registered.`,
+        `Unable to replicate the partition ${rf} time(s): ${placed.message}`,
       ),
     };
   }
-  return { error: null, partitions, replicationFactor: rf, assignment: place(brokers, partitions, rf, 0) };
+  return { error: null, partitions, replicationFactor: rf, assignment: placed.assignment };
 }
 
 function checkManualAssignment(ctx: ControllerContext, t: CreatableTopic): Checked {
@@ -199,26 +204,28 @@ function assignmentProblem(
     const unknown = set.find((b) => !image.brokers.has(b));
     if (unknown !== undefined)
       return `The manual partition assignment includes broker ${unknown}, but no such broker is registered.`;
+    if (!set.some((b) => isActiveBroker(image, b)))
+      return `All brokers specified in the partition assignment for partition ${indexes[i]} are fenced or in controlled shutdown.`;
   }
   return null;
 }
 
-/** Round-robin placement: partition p's replicas start at broker (start + p). */
-function place(brokers: readonly number[], partitions: number, rf: number, start: number): number[][] {
-  return Array.from({ length: partitions }, (_, p) =>
-    Array.from({ length: rf }, (_, i) => brokers[(start + p + i) % brokers.length]),
-  );
-}
-
-function partitionRecord(topicId: string, partitionId: number, replicas: number[]): MetadataRecord {
+/** A new partition: its ISR is its live replicas, its leader the first of them (KRaft's createTopic). */
+function partitionRecord(
+  image: MetadataImage,
+  topicId: string,
+  partitionId: number,
+  replicas: number[],
+): MetadataRecord {
+  const isr = replicas.filter((b) => isActiveBroker(image, b));
   return record('Partition', {
     partitionId,
     topicId,
     replicas,
-    isr: [...replicas],
+    isr,
     removingReplicas: [],
     addingReplicas: [],
-    leader: replicas[0],
+    leader: isr[0] ?? -1,
     leaderEpoch: 0,
     partitionEpoch: 0,
   });
@@ -284,11 +291,27 @@ export function createPartitions(
     }
     const current = topic.partitions.length;
     const rf = topic.partitions[0]?.replicas.length ?? 1;
-    const assignment = item.assignments
-      ? item.assignments.map((a) => [...a.brokerIds])
-      : place(placeableBrokers(ctx.image), item.count - current, rf, current);
+    let assignment: number[][];
+    if (item.assignments) assignment = item.assignments.map((a) => [...a.brokerIds]);
+    else {
+      const placed = new StripedPlacer(usableBrokers(ctx.image), ctx.randomInt).place(
+        item.count - current,
+        rf,
+      );
+      if (!placed.ok) {
+        results.push({
+          name: item.name,
+          ...fail(
+            ErrorCode.INVALID_REPLICATION_FACTOR,
+            `Unable to replicate the partition ${rf} time(s): ${placed.message}`,
+          ),
+        });
+        continue;
+      }
+      assignment = placed.assignment;
+    }
     for (const [i, replicas] of assignment.entries())
-      records.push(partitionRecord(topic.id, current + i, replicas));
+      records.push(partitionRecord(ctx.image, topic.id, current + i, replicas));
     results.push({ name: item.name, ...OK });
   }
   return { records, results };
@@ -310,7 +333,6 @@ function partitionIncreaseProblem(
   if (item.count === current) {
     return fail(ErrorCode.INVALID_PARTITIONS, `Topic already has ${current} partition(s).`);
   }
-  const rf = topic.partitions[0]?.replicas.length ?? 1;
   if (item.assignments) {
     if (item.assignments.length !== item.count - current) {
       return fail(
@@ -326,11 +348,6 @@ function partitionIncreaseProblem(
       current,
     );
     if (problem) return fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, problem);
-  } else if (rf > placeableBrokers(image).length) {
-    return fail(
-      ErrorCode.INVALID_REPLICATION_FACTOR,
-      `Unable to replicate the partition ${rf} time(s): only ${placeableBrokers(image).length} broker(s) are registered.`,
-    );
   }
   return null;
 }

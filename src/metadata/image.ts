@@ -18,11 +18,21 @@ export interface Endpoint {
 export interface BrokerInfo {
   id: number;
   incarnationId: string;
+  /** The broker epoch: the offset of its RegisterBrokerRecord. */
   epoch: number;
   endpoints: readonly Endpoint[];
   rack: string | null;
   fenced: boolean;
   inControlledShutdown: boolean;
+  features: readonly { name: string; minSupportedVersion: number; maxSupportedVersion: number }[];
+  logDirs: readonly string[];
+}
+
+/** A controller as it registered (ControllerRegistration): where brokers and tools reach it. */
+export interface ControllerInfo {
+  id: number;
+  incarnationId: string;
+  endpoints: readonly Endpoint[];
 }
 
 export interface PartitionInfo {
@@ -32,6 +42,10 @@ export interface PartitionInfo {
   leader: number;
   leaderEpoch: number;
   partitionEpoch: number;
+  /** 0 RECOVERED, 1 RECOVERING (after an unclean election). */
+  leaderRecoveryState?: number;
+  addingReplicas?: readonly number[];
+  removingReplicas?: readonly number[];
 }
 
 export interface TopicInfo {
@@ -50,6 +64,7 @@ export interface MetadataImage {
   /** Offset of the last record replayed (-1 for the empty image). */
   readonly offset: number;
   readonly brokers: ReadonlyMap<number, BrokerInfo>;
+  readonly controllers: ReadonlyMap<number, ControllerInfo>;
   readonly topicsByName: ReadonlyMap<string, TopicInfo>;
   readonly topicsById: ReadonlyMap<string, TopicInfo>;
   /** Config overrides by `${resourceType}:${resourceName}` (broker "" = cluster-wide default). */
@@ -64,6 +79,7 @@ export interface MetadataImage {
 export const EMPTY_IMAGE: MetadataImage = {
   offset: -1,
   brokers: new Map(),
+  controllers: new Map(),
   topicsByName: new Map(),
   topicsById: new Map(),
   configs: new Map(),
@@ -95,6 +111,7 @@ export function replay(
 ): MetadataImage {
   const d = {
     brokers: new Map(image.brokers),
+    controllers: new Map(image.controllers),
     topicsByName: new Map(image.topicsByName),
     topicsById: new Map(image.topicsById),
     configs: new Map(image.configs),
@@ -111,6 +128,7 @@ export function replay(
 
 type Draft = {
   brokers: Map<number, BrokerInfo>;
+  controllers: Map<number, ControllerInfo>;
   topicsByName: Map<string, TopicInfo>;
   topicsById: Map<string, TopicInfo>;
   configs: Map<string, ReadonlyMap<string, string>>;
@@ -130,6 +148,17 @@ function apply(d: Draft, r: MetadataRecord): void {
         rack: x.rack,
         fenced: x.fenced,
         inControlledShutdown: x.inControlledShutdown ?? false,
+        features: x.features.map((f) => ({ ...f })),
+        logDirs: [...(x.logDirs ?? [])],
+      });
+      return;
+    }
+    case 'RegisterController': {
+      const x = r.data;
+      d.controllers.set(x.controllerId, {
+        id: x.controllerId,
+        incarnationId: x.incarnationId,
+        endpoints: x.endPoints.map((e) => ({ ...e })),
       });
       return;
     }
@@ -145,6 +174,7 @@ function apply(d: Draft, r: MetadataRecord): void {
     case 'BrokerRegistrationChange': {
       const b = d.brokers.get(r.data.brokerId);
       if (!b) return;
+      // BrokerRegistrationFencingChange: 1 FENCE, -1 UNFENCE, 0 none.
       const fenced = r.data.fenced === 1 ? true : r.data.fenced === -1 ? false : b.fenced;
       const shutdown = r.data.inControlledShutdown === 1 ? true : b.inControlledShutdown;
       d.brokers.set(b.id, { ...b, fenced, inControlledShutdown: shutdown });
@@ -164,20 +194,31 @@ function apply(d: Draft, r: MetadataRecord): void {
         leader: r.data.leader,
         leaderEpoch: r.data.leaderEpoch,
         partitionEpoch: r.data.partitionEpoch,
+        leaderRecoveryState: r.data.leaderRecoveryState ?? 0,
+        addingReplicas: r.data.addingReplicas,
+        removingReplicas: r.data.removingReplicas,
       }));
       return;
     case 'PartitionChange':
       applyPartition(d, r.data.topicId, r.data.partitionId, (old) => {
         if (!old) return null;
         const x = r.data;
-        const leader = x.leader === undefined || x.leader === -2 ? old.leader : x.leader;
+        // As KRaft's PartitionRegistration.merge: naming a leader (even the same one) bumps the leader
+        // epoch; every change bumps the partition epoch.
+        const leaderNamed = x.leader !== undefined && x.leader !== -2;
         return {
           partition: old.partition,
           replicas: x.replicas ?? old.replicas,
           isr: x.isr ?? old.isr,
-          leader,
-          leaderEpoch: leader !== old.leader ? old.leaderEpoch + 1 : old.leaderEpoch,
+          leader: leaderNamed ? (x.leader as number) : old.leader,
+          leaderEpoch: leaderNamed ? old.leaderEpoch + 1 : old.leaderEpoch,
           partitionEpoch: old.partitionEpoch + 1,
+          leaderRecoveryState:
+            x.leaderRecoveryState !== undefined && x.leaderRecoveryState >= 0
+              ? x.leaderRecoveryState
+              : (old.leaderRecoveryState ?? 0),
+          addingReplicas: x.addingReplicas ?? old.addingReplicas,
+          removingReplicas: x.removingReplicas ?? old.removingReplicas,
         };
       });
       return;

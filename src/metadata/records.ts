@@ -12,6 +12,7 @@ import {
   PartitionRecord,
   ProducerIdsRecord,
   RegisterBrokerRecord,
+  RegisterControllerRecord,
   RemoveAccessControlEntryRecord,
   RemoveTopicRecord,
   RemoveUserScramCredentialRecord,
@@ -41,13 +42,14 @@ const KINDS = {
   RemoveTopic: { decl: RemoveTopicRecord, version: 0 },
   FeatureLevel: { decl: FeatureLevelRecord, version: 0 },
   ProducerIds: { decl: ProducerIdsRecord, version: 0 },
-  BrokerRegistrationChange: { decl: BrokerRegistrationChangeRecord, version: 0 },
+  BrokerRegistrationChange: { decl: BrokerRegistrationChangeRecord, version: 1 },
   NoOp: { decl: NoOpRecord, version: 0 },
   UserScramCredential: { decl: UserScramCredentialRecord, version: 0 },
   RemoveUserScramCredential: { decl: RemoveUserScramCredentialRecord, version: 0 },
   AccessControlEntry: { decl: AccessControlEntryRecord, version: 0 },
   RemoveAccessControlEntry: { decl: RemoveAccessControlEntryRecord, version: 0 },
   ClientQuota: { decl: ClientQuotaRecord, version: 0 },
+  RegisterController: { decl: RegisterControllerRecord, version: 0 },
 } as const;
 
 type Kinds = typeof KINDS;

@@ -5,7 +5,7 @@
 import type { AclBinding } from '../security/acl/types.js';
 import { entityKey, type QuotaEntity } from '../security/quotas.js';
 import type { ScramCredential } from '../security/sasl/scram.js';
-import type { MetadataRecord } from './records.js';
+import { type MetadataRecord, record } from './records.js';
 
 export interface StoredQuota {
   entity: QuotaEntity;
@@ -108,4 +108,42 @@ export class SecurityDraft {
       quotas: this.quotas ?? this.base.quotas,
     };
   }
+}
+
+/** The records that rebuild the security part of an image from nothing (a metadata snapshot's share). */
+export function securityRecords(image: SecurityImage): MetadataRecord[] {
+  const out: MetadataRecord[] = [];
+  for (const [name, byMechanism] of image.scram)
+    for (const [mechanism, c] of byMechanism)
+      out.push(
+        record('UserScramCredential', {
+          name,
+          mechanism,
+          salt: c.salt,
+          storedKey: c.storedKey,
+          serverKey: c.serverKey,
+          iterations: c.iterations,
+        }),
+      );
+  for (const [id, b] of image.acls)
+    out.push(
+      record('AccessControlEntry', {
+        id,
+        resourceType: b.resourceType,
+        resourceName: b.resourceName,
+        patternType: b.patternType,
+        principal: b.principal,
+        host: b.host,
+        operation: b.operation,
+        permissionType: b.permission,
+      }),
+    );
+  for (const { entity, values } of image.quotas.values()) {
+    const parts: { entityType: string; entityName: string | null }[] = [];
+    if (entity.user !== undefined) parts.push({ entityType: 'user', entityName: entity.user });
+    if (entity.clientId !== undefined) parts.push({ entityType: 'client-id', entityName: entity.clientId });
+    for (const [key, value] of values)
+      out.push(record('ClientQuota', { entity: parts, key, value, remove: false }));
+  }
+  return out;
 }

@@ -1,5 +1,6 @@
 import { RaftLog } from './log.js';
 import { sendFetch } from './replication.js';
+import { decodeSnapshot, encodeSnapshot } from './snapshots.js';
 import {
   type Entry,
   ErrorCode,
@@ -20,6 +21,8 @@ export interface ReplicaProgress {
   /** The replica's log matches ours below this offset; -1 until it fetches in this epoch. */
   matchedOffset: number;
   lastFetchTick: number;
+  /** When it last fetched from the leader's log end (KRaft's lastCaughtUpTimestamp); -1 never. */
+  lastCaughtUpTick: number;
   /** Highest high watermark already told to it, so an idle fetch can be parked instead of answered. */
   lastSentHwm: number;
   /** Set by a BeginQuorumEpoch ack or a fetch in this epoch: no need to announce the epoch again. */
@@ -87,6 +90,7 @@ export interface ElectionRound {
 export const DEFAULTS = {
   clusterId: null,
   electionTimeoutTicks: 10,
+  startupElectionTimeoutTicks: -1,
   fetchTimeoutTicks: 20,
   checkQuorumTicks: 30,
   fetchMaxWaitTicks: 5,
@@ -94,10 +98,13 @@ export const DEFAULTS = {
   fetchBytesMax: 1 << 20,
   snapshotChunkBytesMax: 64 << 10,
   uncommittedEntriesMax: 100_000,
+  snapshotCodec: { encode: encodeSnapshot, decode: decodeSnapshot },
 };
 
 function resolve(config: RaftConfig): ResolvedConfig {
   const c = { ...DEFAULTS, ...config } as ResolvedConfig;
+  if (c.startupElectionTimeoutTicks < 1 || c.startupElectionTimeoutTicks > c.electionTimeoutTicks)
+    c.startupElectionTimeoutTicks = c.electionTimeoutTicks;
   if (c.initialVoters.length === 0) throw new Error('raft: initialVoters must not be empty');
   if (c.electionTimeoutTicks < 1 || c.fetchTimeoutTicks < 1 || c.requestTimeoutTicks < 1) {
     throw new Error('raft: timeouts must be at least one tick');
@@ -169,6 +176,13 @@ export class RaftCore {
     // Correlation ids start at a random point so answers meant for an earlier incarnation are unlikely to match.
     this.nextCorrelation = this.cfg.rng.nextInt(1 << 30);
     this.restoreRole(persisted?.hardState ?? null);
+    // The only voter needs nobody's vote: it leads at once instead of waiting out an election timeout
+    // (as KRaft's client does when it starts as the sole voter).
+    if (this.isVoter() && this.voters().length === 1 && this.role !== 'leader') this.becomeProspective();
+    else if (this.role === 'unattached' && this.isVoter()) {
+      const base = this.cfg.startupElectionTimeoutTicks;
+      this.electionTimeoutTicks = base + this.cfg.rng.nextInt(base);
+    }
   }
 
   /** The role after a restart, from quorum-state: a leader cannot resume (its in-memory state is gone). */

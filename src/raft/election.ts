@@ -136,6 +136,7 @@ export function handleBeginQuorumEpochResponse(
     leader.replicas.set(msg.from, {
       matchedOffset: -1,
       lastFetchTick: -1,
+      lastCaughtUpTick: -1,
       lastSentHwm: -1,
       knowsEpoch: true,
     });

@@ -1,5 +1,5 @@
 import type { RaftCore } from './core.js';
-import { ErrorCode, NO_ID, type ProposeResult, type RaftError } from './types.js';
+import { type Entry, ErrorCode, NO_ID, type ProposeResult, type RaftError } from './types.js';
 
 // What only a leader does: accept proposals and voter changes, confirm reads, hand over leadership, and
 // give up leadership when it can no longer reach a majority.
@@ -15,14 +15,28 @@ function leaderOrError(core: RaftCore): ProposeResult | null {
 }
 
 export function propose(core: RaftCore, data: Uint8Array): ProposeResult {
+  return proposeBatch(core, [data]);
+}
+
+/**
+ * Appends several entries as one batch: they are stored, sent and committed together (one Kafka record
+ * batch), so a change made of several records is seen whole or not at all.
+ */
+export function proposeBatch(core: RaftCore, datas: readonly Uint8Array[]): ProposeResult {
   const refused = leaderOrError(core);
   if (refused) return refused;
-  if (core.log.endOffset() - core.highWatermark >= core.cfg.uncommittedEntriesMax) {
+  if (datas.length === 0) return refuse(core, 'INVALID_REQUEST');
+  if (core.log.endOffset() - core.highWatermark + datas.length > core.cfg.uncommittedEntriesMax) {
     return refuse(core, 'UNCOMMITTED_LIMIT');
   }
   const offset = core.log.endOffset();
-  core.appendAsLeader({ offset, epoch: core.epoch, kind: 'data', data });
-  return { ok: true, offset, epoch: core.epoch };
+  const last = datas.length - 1;
+  datas.forEach((data, i) => {
+    const entry: Entry = { offset: offset + i, epoch: core.epoch, kind: 'data', data };
+    if (i < last) entry.batchContinues = true;
+    core.appendAsLeader(entry);
+  });
+  return { ok: true, offset, epoch: core.epoch, lastOffset: offset + last };
 }
 
 /**

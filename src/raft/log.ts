@@ -141,14 +141,17 @@ export class RaftLog {
     return hi > lo ? this.entries.slice(lo, hi) : [];
   }
 
-  /** Entries from `from` up to about bytesMax (always at least one when any exist). */
+  /**
+   * Entries from `from` up to about bytesMax (always at least one when any exist), in whole batches: a
+   * batch is never split between two answers, so a replica's log always ends at a batch boundary.
+   */
   read(from: number, bytesMax: number): Entry[] {
     const out: Entry[] = [];
     let bytes = 0;
     for (let i = this.head + from - this.start; i < this.entries.length; i++) {
       const e = this.entries[i];
       bytes += entryBytes(e);
-      if (out.length > 0 && bytes > bytesMax) break;
+      if (out.length > 0 && bytes > bytesMax && !out[out.length - 1].batchContinues) break;
       out.push(e);
     }
     return out;

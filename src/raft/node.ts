@@ -12,6 +12,7 @@ import {
   flushParkedFetches,
   handleFetchRequest,
   handleFetchResponse,
+  peerUnreachable,
   tickDiscovery,
   tickFollower,
   updateHighWatermark,
@@ -102,15 +103,54 @@ export class RaftNode {
     const core = this.core;
     const leader = { leaderId: core.knownLeader(), leaderEpoch: core.epoch };
     const code = ErrorCode.INCONSISTENT_CLUSTER_ID;
-    if (msg.body.kind === 'FetchRequest') core.send(msg.from, core.fetchError(code), msg.correlationId);
-    else if (msg.body.kind === 'VoteRequest') {
-      core.send(
-        msg.from,
-        { kind: 'VoteResponse', errorCode: code, ...leader, voteGranted: false },
-        msg.correlationId,
-      );
+    // Every request gets an answer: over a connection that answers in order, silence would stall the rest.
+    switch (msg.body.kind) {
+      case 'FetchRequest':
+        core.send(msg.from, core.fetchError(code), msg.correlationId);
+        break;
+      case 'VoteRequest':
+        core.send(
+          msg.from,
+          { kind: 'VoteResponse', errorCode: code, ...leader, voteGranted: false },
+          msg.correlationId,
+        );
+        break;
+      case 'BeginQuorumEpochRequest':
+        core.send(
+          msg.from,
+          { kind: 'BeginQuorumEpochResponse', errorCode: code, ...leader },
+          msg.correlationId,
+        );
+        break;
+      case 'EndQuorumEpochRequest':
+        core.send(
+          msg.from,
+          { kind: 'EndQuorumEpochResponse', errorCode: code, ...leader },
+          msg.correlationId,
+        );
+        break;
+      case 'FetchSnapshotRequest':
+        core.send(
+          msg.from,
+          {
+            kind: 'FetchSnapshotResponse',
+            errorCode: code,
+            snapshotId: { ...msg.body.snapshotId },
+            currentLeader: leader,
+            size: -1,
+            position: -1,
+            unalignedRecords: new Uint8Array(0),
+          },
+          msg.correlationId,
+        );
+        break;
     }
     return true;
+  }
+
+  /** The transport could not reach `peer` (its process is gone): see replication.peerUnreachable. */
+  peerUnreachable(peer: number): void {
+    peerUnreachable(this.core, peer);
   }
 
   /** Advances logical time by one tick. */
@@ -160,6 +200,11 @@ export class RaftNode {
   /** Appends data to the log if this replica leads; the entry is committed once it shows up in `committed`. */
   propose(data: Uint8Array): ProposeResult {
     return leadership.propose(this.core, data);
+  }
+
+  /** Appends several entries as one batch, committed all together (see leadership.proposeBatch). */
+  proposeBatch(datas: readonly Uint8Array[]): ProposeResult {
+    return leadership.proposeBatch(this.core, datas);
   }
 
   addVoter(voterId: number): ProposeResult {
@@ -267,10 +312,13 @@ export class RaftNode {
   replicaStatuses(): ReplicaStatus[] {
     const leader = this.core.leader;
     if (!leader) return [];
+    const now = this.core.nowTicks;
     return [...leader.replicas].map(([replicaId, p]) => ({
       replicaId,
       logEndOffset: p.matchedOffset,
       lastFetchTick: p.lastFetchTick,
+      ticksSinceFetch: p.lastFetchTick < 0 ? -1 : now - p.lastFetchTick,
+      ticksSinceCaughtUp: p.lastCaughtUpTick < 0 ? -1 : now - p.lastCaughtUpTick,
     }));
   }
 

@@ -17,7 +17,7 @@ function progressOf(core: RaftCore, replicaId: number): ReplicaProgress {
   const replicas = core.leader!.replicas;
   let p = replicas.get(replicaId);
   if (!p) {
-    p = { matchedOffset: -1, lastFetchTick: -1, lastSentHwm: -1, knowsEpoch: false };
+    p = { matchedOffset: -1, lastFetchTick: -1, lastCaughtUpTick: -1, lastSentHwm: -1, knowsEpoch: false };
     replicas.set(replicaId, p);
   }
   return p;
@@ -84,6 +84,7 @@ export function handleFetchRequest(core: RaftCore, msg: Message, req: FetchReque
     return;
   }
   progress.matchedOffset = req.fetchOffset;
+  if (req.fetchOffset >= core.log.endOffset()) progress.lastCaughtUpTick = core.nowTicks;
   if (core.isVoter(replicaId)) updateHighWatermark(core);
   if (core.role === 'leader') maybeFinishTransfer(core);
   if (core.role !== 'leader') {
@@ -98,6 +99,13 @@ export function handleFetchRequest(core: RaftCore, msg: Message, req: FetchReque
     maxWaitTicks: req.maxWaitTicks,
     bytesMax: Math.min(req.maxBytes, req.partitionMaxBytes, core.cfg.fetchBytesMax),
   };
+  // A newer fetch from the same replica replaces a parked one, which still gets its (empty) answer: over
+  // a connection that answers in order, a request left unanswered would hold up every later one.
+  const earlier = leader.parked.get(replicaId);
+  if (earlier && earlier.correlationId !== msg.correlationId) {
+    leader.parked.delete(replicaId);
+    core.send(earlier.from, fetchResponse(core, {}), earlier.correlationId);
+  }
   // Nothing new and nothing to tell: hold the fetch until entries arrive or the wait expires.
   if (!hasNews(core, parked, progress) && req.maxWaitTicks > 0) leader.parked.set(replicaId, parked);
   else answerFetch(core, replicaId, parked, progress);
@@ -284,4 +292,17 @@ export function tickDiscovery(core: RaftCore): void {
   const voters = core.voters().filter((v) => v !== core.id);
   if (voters.length === 0) return;
   sendFetch(core, voters[core.cfg.rng.nextInt(voters.length)]);
+}
+
+/**
+ * The transport could not reach `peer` at all (connection refused or reset: the process is gone).
+ * A follower that loses its leader this way stops trusting it (it grants pre-votes) and stands after a
+ * short random wait instead of the whole fetch timeout; an observer looks for the leader again. Only
+ * liveness depends on this: pre-vote and the vote rules keep elections safe whatever triggers them.
+ */
+export function peerUnreachable(core: RaftCore, peer: number): void {
+  if (core.role !== 'follower' || core.leaderId !== peer) return;
+  core.hasFetchedFromLeader = false;
+  const soon = 1 + core.cfg.rng.nextInt(Math.max(1, core.cfg.electionTimeoutTicks >> 2));
+  core.fetchElapsedTicks = Math.max(core.fetchElapsedTicks, core.fetchTimeoutDrawnTicks - soon);
 }

@@ -43,10 +43,10 @@ export function decodeSnapshot(id: SnapshotId, bytes: Uint8Array): Snapshot | nu
 
 const encoded = new WeakMap<Snapshot, Uint8Array>();
 
-function bytesOf(snapshot: Snapshot): Uint8Array {
+function bytesOf(core: RaftCore, snapshot: Snapshot): Uint8Array {
   let bytes = encoded.get(snapshot);
   if (!bytes) {
-    bytes = encodeSnapshot(snapshot);
+    bytes = core.cfg.snapshotCodec.encode(snapshot);
     encoded.set(snapshot, bytes);
   }
   return bytes;
@@ -66,7 +66,7 @@ export function compact(core: RaftCore, endOffset: number, data: Uint8Array): bo
 
 export function handleFetchSnapshotRequest(core: RaftCore, msg: Message, req: FetchSnapshotRequest): void {
   const snapshot = core.log.snapshot;
-  const bytes = bytesOf(snapshot);
+  const bytes = bytesOf(core, snapshot);
   const reply = (
     errorCode: ErrorCode,
     position = req.position,
@@ -124,7 +124,8 @@ export function handleFetchSnapshotResponse(core: RaftCore, msg: Message, resp: 
     return;
   }
   core.snapshotFetch = null;
-  const snapshot = sf.position === sf.size ? decodeSnapshot(resp.snapshotId, concat(sf.chunks)) : null;
+  const snapshot =
+    sf.position === sf.size ? core.cfg.snapshotCodec.decode(resp.snapshotId, concat(sf.chunks)) : null;
   if (snapshot) installSnapshot(core, snapshot);
   sendFetch(core, core.leaderId);
 }

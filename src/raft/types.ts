@@ -36,6 +36,11 @@ export interface VotersRecord {
 interface EntryBase {
   offset: number;
   epoch: number;
+  /**
+   * Set on every entry of a multi-entry batch but its last (proposeBatch). A batch is stored and sent
+   * whole (it is one Kafka record batch), so it is committed and applied all or nothing.
+   */
+  batchContinues?: true;
 }
 export interface DataEntry extends EntryBase {
   kind: 'data';
@@ -239,6 +244,13 @@ export interface RaftConfig {
   /** Base election timeout; each wait is drawn from [base, 2 * base). */
   electionTimeoutTicks?: number;
   /**
+   * Base of the first wait of a voter that starts without a leader (a new cluster, or a restart):
+   * shorter than an election timeout so a fresh quorum elects quickly. Pre-vote keeps a restarted
+   * replica from disturbing a healthy leader, so only liveness depends on it. Default: the election
+   * timeout.
+   */
+  startupElectionTimeoutTicks?: number;
+  /**
    * A follower that has not fetched successfully for this long (plus a random part of an election timeout)
    * starts an election (voter) or looks for the leader again (observer).
    */
@@ -253,6 +265,15 @@ export interface RaftConfig {
   snapshotChunkBytesMax?: number;
   /** propose() refuses once this many entries are uncommitted. */
   uncommittedEntriesMax?: number;
+  /** How snapshots travel in FetchSnapshot chunks (default: encodeSnapshot/decodeSnapshot). */
+  snapshotCodec?: SnapshotCodec;
+}
+
+/** Snapshot bytes on the wire; a driver may use its storage format (KRaft sends the checkpoint file). */
+export interface SnapshotCodec {
+  encode(snapshot: Snapshot): Uint8Array;
+  /** null when the bytes are not a snapshot of `id`. */
+  decode(id: SnapshotId, bytes: Uint8Array): Snapshot | null;
 }
 
 export type ResolvedConfig = Required<RaftConfig>;
@@ -269,7 +290,12 @@ export type RaftError =
   | 'INVALID_REQUEST';
 
 export type ProposeResult =
-  | { ok: true; offset: number; epoch: number }
+  | {
+      ok: true;
+      offset: number;
+      epoch: number /** Last offset of a batch (= offset for one entry). */;
+      lastOffset?: number;
+    }
   | { ok: false; error: RaftError; leaderId: number; leaderEpoch: number };
 
 export interface ReplicaStatus {
@@ -277,6 +303,9 @@ export interface ReplicaStatus {
   /** The offset up to which the replica's log is known to match the leader's; -1 when unknown. */
   logEndOffset: number;
   lastFetchTick: number;
+  /** Ticks since its last fetch, and since it last fetched from the leader's log end (-1: never). */
+  ticksSinceFetch: number;
+  ticksSinceCaughtUp: number;
 }
 
 export interface Status {

@@ -311,7 +311,7 @@ export class MemoryFileSystem implements FileSystem {
     this.writevSync(handle, data, position);
   }
 
-  writevSync(handle: FileHandle, data: readonly Uint8Array[], position: number): void {
+  writevSync(handle: FileHandle, data: readonly Uint8Array[], position: number): boolean {
     const h = this.handle(handle, 'write');
     if (!h.writable) throw new FsError('EBADF', 'write', h.path);
     let total = 0;
@@ -323,6 +323,7 @@ export class MemoryFileSystem implements FileSystem {
       pos += b.length;
     }
     h.file.mtimeMs = this.now();
+    return true;
   }
 
   private reserve(h: MemHandle, end: number): void {
@@ -428,6 +429,21 @@ export class MemoryFileSystem implements FileSystem {
     if (!node) return null;
     if (node.kind === 'dir') return { size: 0, isDirectory: true, mtimeMs: node.mtimeMs };
     return { size: node.size, isDirectory: false, mtimeMs: node.mtimeMs };
+  }
+
+  /** Every file and directory becomes durable (syncfs); false once crashed. */
+  async syncFileSystem(_path: string): Promise<boolean> {
+    if (this.generation !== this.shared.generation) return false;
+    const syncTree = (dir: MemDir) => {
+      dir.durableEntries = new Map(dir.entries);
+      dir.dirty = false;
+      for (const node of dir.entries.values()) {
+        if (node.kind === 'dir') syncTree(node);
+        else node.sync();
+      }
+    };
+    syncTree(this.shared.root);
+    return true;
   }
 
   async syncDir(path: string): Promise<void> {

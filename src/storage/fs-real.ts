@@ -1,7 +1,11 @@
 // RealFileSystem: the FileSystem of fs.ts on node:fs, through libuv's thread pool (positional reads and
 // writes, fdatasync for fsync). Errors become FsError with the errno code.
+import { execFile } from 'node:child_process';
 import * as nodeFs from 'node:fs';
 import { errorCode, type FileHandle, type FileStat, type FileSystem, FsError, type OpenMode } from './fs.js';
+
+/** The buffer readFileSync reads small files into before copying them out (one thread, no reentry). */
+let scratch = Buffer.alloc(0);
 
 class RealHandle implements FileHandle {
   constructor(
@@ -84,7 +88,7 @@ export class RealFileSystem implements FileSystem {
     }
   }
 
-  writevSync(handle: FileHandle, data: readonly Uint8Array[], position: number): void {
+  writevSync(handle: FileHandle, data: readonly Uint8Array[], position: number): boolean {
     const h = handle as RealHandle;
     let bufs = data as Uint8Array[];
     let total = 0;
@@ -100,6 +104,7 @@ export class RealFileSystem implements FileSystem {
       done += n;
       if (done < total) bufs = skipBytes(bufs, n);
     }
+    return true;
   }
 
   fsync(handle: FileHandle): Promise<void> {
@@ -152,6 +157,63 @@ export class RealFileSystem implements FileSystem {
       if (errorCode(err) === 'ENOENT') return null;
       throw err;
     }
+  }
+
+  readFileSync(path: string, bytesMax: number): Buffer | null | undefined {
+    let fd: number;
+    try {
+      fd = nodeFs.openSync(path, 'r');
+    } catch (err) {
+      if (errorCode(err) === 'ENOENT') return null;
+      throw new FsError(errorCode(err) ?? 'EIO', 'open', path, (err as Error).message);
+    }
+    try {
+      // Read into a scratch buffer one byte larger than allowed: a short read is the whole file, with
+      // no fstat to learn its size first.
+      if (scratch.length < bytesMax + 1) scratch = Buffer.allocUnsafe(bytesMax + 1);
+      let done = 0;
+      for (;;) {
+        const want = bytesMax + 1 - done;
+        const n = nodeFs.readSync(fd, scratch, done, want, done);
+        done += n;
+        if (done > bytesMax) return undefined;
+        if (n < want) break; // a regular file reads short only at its end
+      }
+      return Buffer.from(scratch.subarray(0, done));
+    } catch (err) {
+      throw new FsError(errorCode(err) ?? 'EIO', 'read', path, (err as Error).message);
+    } finally {
+      nodeFs.closeSync(fd);
+    }
+  }
+
+  statSync(path: string): FileStat | null {
+    try {
+      const st = nodeFs.statSync(path);
+      return { size: st.size, isDirectory: st.isDirectory(), mtimeMs: st.mtimeMs };
+    } catch (err) {
+      if (errorCode(err) === 'ENOENT') return null;
+      throw new FsError(errorCode(err) ?? 'EIO', 'stat', path, (err as Error).message);
+    }
+  }
+
+  readdirSync(path: string): string[] {
+    try {
+      return nodeFs.readdirSync(path).sort();
+    } catch (err) {
+      throw new FsError(errorCode(err) ?? 'EIO', 'readdir', path, (err as Error).message);
+    }
+  }
+
+  /**
+   * syncfs(2) through coreutils' `sync -f` (Node has no binding for it): Linux only; false when the
+   * command is missing or fails (syncfs reports writeback errors since Linux 5.8).
+   */
+  syncFileSystem(path: string): Promise<boolean> {
+    if (process.platform !== 'linux') return Promise.resolve(false);
+    return new Promise((resolve) => {
+      execFile('sync', ['-f', path], { timeout: 60_000 }, (err) => resolve(err === null));
+    });
   }
 
   async syncDir(path: string): Promise<void> {

@@ -58,9 +58,11 @@ export interface FileSystem {
   /**
    * As writev, but on the calling thread. Small appends use it: copying a few KiB into the page cache
    * costs microseconds, far less than a round trip through the thread pool, which is what an acks=1
-   * producer would otherwise wait for. Optional: a file system without it gets only async writes.
+   * producer would otherwise wait for. Returns false, having written nothing, when it cannot write
+   * now without waiting (the caller then writes asynchronously). Optional: a file system without it
+   * gets only async writes.
    */
-  writevSync?(handle: FileHandle, data: readonly Uint8Array[], position: number): void;
+  writevSync?(handle: FileHandle, data: readonly Uint8Array[], position: number): boolean;
   /** Makes the file's data and size durable (fdatasync). */
   fsync(handle: FileHandle): Promise<void>;
   truncate(handle: FileHandle, size: number): Promise<void>;
@@ -80,13 +82,49 @@ export interface FileSystem {
   stat(path: string): Promise<FileStat | null>;
   /** Makes a directory's entries (creates, renames, unlinks) durable. */
   syncDir(path: string): Promise<void>;
+  /**
+   * Reads a whole small file on the calling thread: null when it does not exist, undefined (having
+   * done nothing) when it is larger than `bytesMax` or cannot be read now without waiting. Opening a
+   * log reads several files of a few bytes each; through the thread pool each costs a round trip,
+   * and thousands of partitions open at start. Optional.
+   */
+  readFileSync?(path: string, bytesMax: number): Buffer | null | undefined;
+  /** stat on the calling thread (see readFileSync). Optional. */
+  statSync?(path: string): FileStat | null;
+  /** readdir on the calling thread; undefined when it cannot now without waiting. Optional. */
+  readdirSync?(path: string): string[] | undefined;
+  /**
+   * Makes everything written to the file system holding `path` durable in one call (Linux's syncfs):
+   * thousands of logs with unflushed data at shutdown are then one sync instead of thousands of
+   * fsyncs. Resolves false, having promised nothing, where it cannot. Optional.
+   */
+  syncFileSystem?(path: string): Promise<boolean>;
 }
+
+/** stat, on the calling thread where the file system can (opening thousands of logs at start). */
+export async function statQuick(fs: FileSystem, path: string): Promise<FileStat | null> {
+  return fs.statSync ? fs.statSync(path) : fs.stat(path);
+}
+
+/** readdir, on the calling thread where the file system can. */
+export async function readdirQuick(fs: FileSystem, path: string): Promise<string[]> {
+  return fs.readdirSync?.(path) ?? fs.readdir(path);
+}
+
+/**
+ * Files up to this size are read on the calling thread where the file system can (readFileSync):
+ * each such call takes a few microseconds of the event loop, far less than a round trip through the
+ * thread pool, and never long enough to delay a request noticeably.
+ */
+export const SMALL_FILE_BYTES_MAX = 64 * 1024;
 
 // ---------------------------------------------------------------------------------------------------
 // Helpers on top of the seam.
 
 /** Reads a whole file, or returns null when it does not exist. */
 export async function readWholeFile(fs: FileSystem, path: string): Promise<Buffer | null> {
+  const small = fs.readFileSync?.(path, SMALL_FILE_BYTES_MAX);
+  if (small !== undefined) return small;
   let handle: FileHandle;
   try {
     handle = await fs.open(path, 'read');
@@ -111,19 +149,26 @@ export async function readWholeFile(fs: FileSystem, path: string): Promise<Buffe
 
 /**
  * Replaces a file atomically: writes `<path>.tmp`, fsyncs it, renames it over `path` and fsyncs the
- * directory, so after a crash the file holds either the old or the new contents, never a mix.
+ * directory, so after a crash the file holds either the old or the new contents, never a mix. With
+ * `durable: false` nothing is fsynced: for files whose readers check them and can do without them
+ * (a crash may leave the old file, an empty or partial one, or none).
  */
-export async function writeFileAtomic(fs: FileSystem, path: string, data: Uint8Array): Promise<void> {
+export async function writeFileAtomic(
+  fs: FileSystem,
+  path: string,
+  data: Uint8Array,
+  { durable = true }: { durable?: boolean } = {},
+): Promise<void> {
   const tmp = `${path}.tmp`;
   const handle = await fs.open(tmp, 'overwrite');
   try {
     await fs.write(handle, data, 0);
-    await fs.fsync(handle);
+    if (durable) await fs.fsync(handle);
   } finally {
     await fs.close(handle);
   }
   await fs.rename(tmp, path);
-  await fs.syncDir(pathPosix.dirname(path));
+  if (durable) await fs.syncDir(pathPosix.dirname(path));
 }
 
 /**
@@ -133,7 +178,7 @@ export async function writeFileAtomic(fs: FileSystem, path: string, data: Uint8A
 export async function mkdirDurable(fs: FileSystem, dir: string): Promise<boolean> {
   const missing: string[] = [];
   let cur = pathPosix.normalize(dir);
-  while ((await fs.stat(cur)) === null) {
+  while ((await statQuick(fs, cur)) === null) {
     missing.push(cur);
     const parent = pathPosix.dirname(cur);
     if (parent === cur) break;

@@ -9,6 +9,7 @@ export {
   type TopicPartition,
 } from './files.js';
 export * from './fs.js';
+export * from './fs-bounded.js';
 export * from './fs-memory.js';
 export * from './fs-real.js';
 export type { AbortedTxn } from './indexes.js';
@@ -16,4 +17,5 @@ export { UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from './leader-epoch.js';
 export * from './log-manager.js';
 export * from './partition-log.js';
 export type { BatchMetadata, ProducerEntry } from './producer-state.js';
+export * from './read-buffers.js';
 export { DEFAULT_RECORD_CODEC, type RecordCodec } from './records.js';

@@ -133,11 +133,32 @@ export async function deleteSnapshotsAbove(log: PartitionLog, offset: number): P
   for (const off of log.snapshotOffsets.filter((o) => o > offset)) await deleteSnapshot(log, off);
 }
 
-/** Writes a producer snapshot (state as of `offset`) in the background. */
-export function scheduleSnapshot(log: PartitionLog, offset: number, entries: ProducerEntry[]): void {
+/**
+ * Writes a producer snapshot (state as of `offset`) in the background. A snapshot is only ever a
+ * shortcut (a missing or corrupt one means replaying more of the log), so at close it need not be
+ * fsynced (`durable: false`).
+ */
+export function scheduleSnapshot(
+  log: PartitionLog,
+  offset: number,
+  entries: ProducerEntry[],
+  durable = true,
+): void {
   if (log.snapshotOffsets.includes(offset)) return;
   log.snapshotOffsets.push(offset);
   log.snapshotOffsets.sort((a, b) => a - b);
   const data = encodeSnapshot(entries);
-  log.runMeta(() => writeFileAtomic(log.fs, snapshotPath(log, offset), data));
+  log.runMeta(() => writeFileAtomic(log.fs, snapshotPath(log, offset), data, { durable }));
+}
+
+/**
+ * Bytes the next open would scan to rebuild the producer state from the newest snapshot: the
+ * segments from the one holding that snapshot's offset (or the first) to the end.
+ */
+export function producerReplayBytes(log: PartitionLog): number {
+  const last = log.snapshotOffsets[log.snapshotOffsets.length - 1] ?? -1;
+  if (last >= log.leo) return 0;
+  let bytes = 0;
+  for (let i = Math.max(0, log.floorIndex(last)); i < log.segments.length; i++) bytes += log.segments[i].size;
+  return bytes;
 }

@@ -30,14 +30,44 @@ export type ReadResult =
       sizeBytes: number;
       /** Last offset of the last batch returned, -1 when none. */
       lastOffset: number;
+      /**
+       * Gives the read buffer back to the log's pool: call it once nothing uses `records` any more (the
+       * socket has taken them), or never (the buffer is then collected). Null when there is none.
+       */
+      release: (() => void) | null;
     }
   | { kind: 'out-of-range'; logStartOffset: number; logEndOffset: number }
   | { kind: 'offline'; detail: string };
+
+const NOTHING: ReadResult = { kind: 'data', records: [], sizeBytes: 0, lastOffset: -1, release: null };
 
 export interface OffsetLookup {
   offset: number;
   timestamp: number;
   leaderEpoch: number;
+}
+
+/**
+ * The part of PartitionLog.read that needs no file: an answer when the log is offline, the offset out
+ * of range, nothing readable yet, or the tail cache reaching back to the offset; null when a segment
+ * file must be read (readLog). Synchronous, so a Fetch of many partitions that keep up costs no
+ * promise per partition.
+ */
+export function readLogCached(
+  log: PartitionLog,
+  fetchOffset: number,
+  maxBytes: number,
+  options: ReadOptions,
+): ReadResult | null {
+  if (log.offlineError !== null) return { kind: 'offline', detail: log.offlineReason ?? 'offline' };
+  if (fetchOffset < log.logStart || fetchOffset > log.leo) {
+    return { kind: 'out-of-range', logStartOffset: log.logStart, logEndOffset: log.leo };
+  }
+  const maxOffset = Math.min(options.maxOffset ?? log.leo, log.leo);
+  if (fetchOffset >= maxOffset) return NOTHING;
+  const ci = log.cache.indexOf(fetchOffset);
+  if (ci >= 0) return readCache(log.cache, ci, maxBytes, maxOffset, options.minOneBatch ?? true);
+  return null;
 }
 
 /** PartitionLog.read: see there. Retries (up to `retry` times) when a segment is deleted under it. */
@@ -48,15 +78,10 @@ export async function readLog(
   options: ReadOptions,
   retry: number,
 ): Promise<ReadResult> {
-  if (log.offlineError !== null) return { kind: 'offline', detail: log.offlineReason ?? 'offline' };
-  if (fetchOffset < log.logStart || fetchOffset > log.leo) {
-    return { kind: 'out-of-range', logStartOffset: log.logStart, logEndOffset: log.leo };
-  }
+  const cached = readLogCached(log, fetchOffset, maxBytes, options);
+  if (cached !== null) return cached;
   const maxOffset = Math.min(options.maxOffset ?? log.leo, log.leo);
   const minOne = options.minOneBatch ?? true;
-  if (fetchOffset >= maxOffset) return { kind: 'data', records: [], sizeBytes: 0, lastOffset: -1 };
-  const ci = log.cache.indexOf(fetchOffset);
-  if (ci >= 0) return readCache(log.cache, ci, maxBytes, maxOffset, minOne);
   for (let i = Math.max(0, log.floorIndex(fetchOffset)); i < log.segments.length; i++) {
     const seg = log.segments[i];
     if (seg.baseOffset >= maxOffset) break;
@@ -74,7 +99,7 @@ export async function readLog(
   // Nothing on file at or after fetchOffset: the cache may have gained it meanwhile.
   const again = log.cache.indexOf(fetchOffset);
   if (again >= 0) return readCache(log.cache, again, maxBytes, maxOffset, minOne);
-  return { kind: 'data', records: [], sizeBytes: 0, lastOffset: -1 };
+  return NOTHING;
 }
 
 function readCache(
@@ -95,10 +120,14 @@ function readCache(
     bytes += b.buf.length;
     lastOffset = b.lastOffset;
   }
-  return { kind: 'data', records, sizeBytes: bytes, lastOffset };
+  return { kind: 'data', records, sizeBytes: bytes, lastOffset, release: null };
 }
 
-/** Reads from one segment file; null when the segment holds nothing at or after `offset`. */
+/**
+ * Reads from one segment file; null when the segment holds nothing at or after `offset`. A consumer
+ * reading on from where its last fetch ended finds the position in the segment's read hints and costs
+ * one read; otherwise the offset index and a short walk of batch headers locate the batch first.
+ */
 async function readSegment(
   log: PartitionLog,
   seg: LogSegment,
@@ -110,27 +139,108 @@ async function readSegment(
   seg.pin();
   try {
     const limit = seg.writtenSize;
+    const hinted = seg.hintedPosition(offset, limit);
+    if (hinted >= 0) {
+      const res = await readBatches(
+        log,
+        seg,
+        { offset, position: hinted, firstSize: 0, limit },
+        maxBytes,
+        maxOffset,
+        minOne,
+      );
+      if (res !== null) return res;
+    }
     const loc = await seg.locate(offset, limit);
     if (loc === null) return null;
-    if (loc.lastOffset >= maxOffset) return { kind: 'data', records: [], sizeBytes: 0, lastOffset: -1 };
-    const want = Math.min(limit - loc.position, Math.max(maxBytes, minOne ? loc.size : 0));
-    if (want < loc.size) return { kind: 'data', records: [], sizeBytes: 0, lastOffset: -1 };
-    const buf = Buffer.allocUnsafe(want);
-    const h = await seg.file();
-    const got = await readFully(log.fs, h, buf, 0, want, loc.position);
-    let end = 0;
-    let lastOffset = -1;
-    while (got - end >= 61) {
-      const size = buf.readInt32BE(end + 8) + 12;
-      if (size < 61 || end + size > got) break;
-      const last = lastOffsetAt(buf, end);
-      if (last >= maxOffset) break;
-      end += size;
-      lastOffset = last;
-    }
-    return { kind: 'data', records: end > 0 ? [buf.subarray(0, end)] : [], sizeBytes: end, lastOffset };
+    if (loc.lastOffset >= maxOffset) return NOTHING;
+    const at = { offset, position: loc.position, firstSize: loc.size, limit };
+    return (await readBatches(log, seg, at, maxBytes, maxOffset, minOne)) ?? NOTHING;
   } finally {
     await seg.unpin();
+  }
+}
+
+interface ReadStart {
+  /** The offset asked for. */
+  offset: number;
+  /** Where the batch holding it starts (from a hint: to be checked). */
+  position: number;
+  /** That batch's size when known (located), 0 when the position is a hint. */
+  firstSize: number;
+  /** The written bytes of the segment. */
+  limit: number;
+}
+
+/**
+ * Reads whole batches from `at.position` into a pooled buffer, up to `maxBytes` (the first batch whole
+ * with `minOne`). Returns null when the position came from a hint that did not hold (no batch holding
+ * the offset starts there).
+ */
+async function readBatches(
+  log: PartitionLog,
+  seg: LogSegment,
+  at: ReadStart,
+  maxBytes: number,
+  maxOffset: number,
+  minOne: boolean,
+): Promise<ReadResult | null> {
+  const room = at.limit - at.position;
+  const want = Math.min(room, Math.max(maxBytes, minOne ? at.firstSize : 0, at.firstSize === 0 ? 61 : 0));
+  if (want < at.firstSize) return NOTHING;
+  const pool = log.readBuffers;
+  let buf = pool.acquire(want);
+  let got = await readInto(log, seg, buf, want, at.position);
+  if (at.firstSize === 0) {
+    // A hint: the batch there must hold the offset (offsets are unique, so then it is the right one).
+    const first = got >= 61 ? buf.readInt32BE(8) + 12 : 0;
+    if (first < 61 || readInt64(buf, 0) > at.offset || lastOffsetAt(buf, 0) < at.offset) {
+      pool.release(buf);
+      return null;
+    }
+    if (lastOffsetAt(buf, 0) >= maxOffset) {
+      pool.release(buf);
+      return NOTHING;
+    }
+    if (first > got && first <= room && (minOne || first <= maxBytes)) {
+      // The first batch is larger than maxBytes, and is returned whole (KIP-74).
+      pool.release(buf);
+      buf = pool.acquire(first);
+      got = await readInto(log, seg, buf, first, at.position);
+    }
+  }
+  let end = 0;
+  let lastOffset = -1;
+  while (got - end >= 61) {
+    const size = buf.readInt32BE(end + 8) + 12;
+    if (size < 61 || end + size > got) break;
+    const last = lastOffsetAt(buf, end);
+    if (last >= maxOffset) break;
+    end += size;
+    lastOffset = last;
+  }
+  if (end === 0) {
+    pool.release(buf);
+    return NOTHING;
+  }
+  seg.hintRead(lastOffset + 1, at.position + end);
+  const records = [buf.subarray(0, end)];
+  return { kind: 'data', records, sizeBytes: end, lastOffset, release: () => pool.release(buf) };
+}
+
+/** Reads `want` bytes at `position` into `buf`; gives the buffer back if the read fails. */
+async function readInto(
+  log: PartitionLog,
+  seg: LogSegment,
+  buf: Buffer,
+  want: number,
+  position: number,
+): Promise<number> {
+  try {
+    return await readFully(log.fs, await seg.file(), buf, 0, want, position);
+  } catch (err) {
+    log.readBuffers.release(buf);
+    throw err;
   }
 }
 

@@ -14,6 +14,7 @@ import {
   LEADER_EPOCH_CHECKPOINT,
   LOG_SUFFIX,
   offsetFileName,
+  PARTITION_METADATA,
   parseOffsetFileName,
   readPartitionMetadata,
   SNAPSHOT_SUFFIX,
@@ -22,7 +23,7 @@ import {
   TXN_INDEX_SUFFIX,
   writePartitionMetadata,
 } from './files.js';
-import { mkdirDurable, readWholeFile } from './fs.js';
+import { mkdirDurable, readdirQuick, readWholeFile, statQuick } from './fs.js';
 import {
   applyProducerBatch,
   deleteSnapshotsAbove,
@@ -33,6 +34,7 @@ import {
 } from './log-producers.js';
 import { resetLog } from './log-truncation.js';
 import type { PartitionLog, PartitionLogOptions } from './partition-log.js';
+import type { ProducerBatch } from './producer-state.js';
 import { lastOffsetAt, scanBatches, walkHeaders } from './scan.js';
 import { LogSegment } from './segment.js';
 
@@ -50,33 +52,49 @@ export interface RecoveryReport {
 /** Loads and recovers the log's directory (creating it when missing). Called once, by PartitionLog.open. */
 export async function loadLog(log: PartitionLog, options: PartitionLogOptions): Promise<void> {
   const started = log.now();
-  await mkdirDurable(log.fs, log.dir);
-  await openSegments(log, options.logStartOffset ?? 0);
+  if (!options.dirExists) await mkdirDurable(log.fs, log.dir);
+  const listing = await openSegments(log, options.logStartOffset ?? 0);
+  const created = listing === null;
   log.logStart = Math.max(options.logStartOffset ?? 0, log.segments[0].baseOffset);
-  await loadEpochCheckpoint(log);
-  const report = options.cleanShutdown
-    ? await loadCleanly(log)
-    : await recover(log, Math.max(options.recoveryPoint ?? 0, 0));
+  if (created || listing.has(LEADER_EPOCH_CHECKPOINT)) await loadEpochCheckpoint(log);
+  const report = created
+    ? startEmpty(log)
+    : options.cleanShutdown
+      ? await loadCleanly(log)
+      : await recover(log, Math.max(options.recoveryPoint ?? 0, 0));
   report.durationMs = log.now() - started;
   log.recovery = report;
   await settleOffsets(log, options);
-  await log.active.file();
-  await loadTopicId(log, options.topicId);
+  await loadTopicId(log, options.topicId, created || listing.has(PARTITION_METADATA));
   if (log.epochCheckpointDirty) {
     log.scheduleEpochCheckpoint();
     await log.meta;
   }
+  // A new log's segment file (or entries recovery changed) become durable in the background, so that
+  // creating many partitions does not wait for a directory sync each, and closing them later finds
+  // nothing left to sync but their data.
+  if (log.dirSyncedVersion < log.dirVersion) log.runMeta(() => log.syncDir());
+}
+
+/** A log whose only segment was just created: nothing to recover. */
+function startEmpty(log: PartitionLog): RecoveryReport {
+  const seg = log.active;
+  log.producerState.clear(seg.baseOffset);
+  log.leo = seg.nextOffset = seg.baseOffset;
+  return { segmentsRecovered: 0, bytesTruncated: 0, segmentsDeleted: 0, problem: null, durationMs: 0 };
 }
 
 /**
  * Tidies the directory and lists it: the segments (an empty one at `logStartOffset` when there is
- * none) and the producer snapshots.
+ * none: then it returns null) and the producer snapshots. Returns the names in the directory, so
+ * that files known to be absent are not looked for (thousands of logs open at start).
  */
-async function openSegments(log: PartitionLog, logStartOffset: number): Promise<void> {
+async function openSegments(log: PartitionLog, logStartOffset: number): Promise<Set<string> | null> {
   const fs = log.fs;
-  const names = await cleanStrayFiles(log, await fs.readdir(log.dir));
-  await completeSwaps(log, names);
-  const after = await fs.readdir(log.dir);
+  const listed = await readdirQuick(fs, log.dir);
+  const names = await cleanStrayFiles(log, listed);
+  const swapped = await completeSwaps(log, names);
+  const after = swapped ? await fs.readdir(log.dir) : names;
   const bases: number[] = [];
   for (const n of after) {
     const b = parseOffsetFileName(n, LOG_SUFFIX);
@@ -87,9 +105,11 @@ async function openSegments(log: PartitionLog, logStartOffset: number): Promise<
   bases.sort((a, b) => a - b);
   log.snapshotOffsets.sort((a, b) => a - b);
   await deleteOrphanIndexes(log, after, new Set(bases));
+  const present = new Set(after);
   for (const b of bases) {
     const seg = new LogSegment(fs, log.dir, b, log.config, log.now());
-    const st = await fs.stat(seg.logPath);
+    seg.indexFilesPresent(present);
+    const st = await statQuick(fs, seg.logPath);
     seg.size = seg.writtenSize = seg.syncedSize = st?.size ?? 0;
     seg.lastModifiedMs = st?.mtimeMs ?? log.now();
     log.segments.push(seg);
@@ -100,9 +120,12 @@ async function openSegments(log: PartitionLog, logStartOffset: number): Promise<
     const seg = new LogSegment(fs, log.dir, Math.max(0, logStartOffset), log.config, log.now());
     seg.resetIndexes();
     await seg.create();
+    seg.dirDirty = false; // counted here instead
     log.segments.push(seg);
     log.dirVersion++;
+    return null;
   }
+  return present;
 }
 
 /** After recovery: the offsets (from the checkpoints, clamped to what was found) and the leader epochs. */
@@ -118,8 +141,8 @@ async function settleOffsets(log: PartitionLog, options: PartitionLogOptions): P
 }
 
 /** Reads partition.metadata; writes it when `topicId` is given and differs. */
-async function loadTopicId(log: PartitionLog, topicId: string | undefined): Promise<void> {
-  const meta = await readPartitionMetadata(log.fs, log.dir);
+async function loadTopicId(log: PartitionLog, topicId: string | undefined, exists: boolean): Promise<void> {
+  const meta = exists ? await readPartitionMetadata(log.fs, log.dir) : null;
   log.topicId = meta?.topicId ?? null;
   if (topicId && topicId !== log.topicId) {
     await writePartitionMetadata(log.fs, log.dir, topicId);
@@ -142,10 +165,11 @@ async function cleanStrayFiles(log: PartitionLog, names: string[]): Promise<stri
 /**
  * Finishes a compaction swap interrupted by a crash: a `<base>.log.swap` holds a complete cleaned
  * segment replacing the segments in [base, its end); those are deleted and the swap files renamed.
+ * Returns whether there was any.
  */
-async function completeSwaps(log: PartitionLog, names: string[]): Promise<void> {
+async function completeSwaps(log: PartitionLog, names: string[]): Promise<boolean> {
   const swaps = names.filter((n) => n.endsWith(SWAP_SUFFIX));
-  if (swaps.length === 0) return;
+  if (swaps.length === 0) return false;
   const logSwaps = swaps
     .map((n) => parseOffsetFileName(n.slice(0, -SWAP_SUFFIX.length), LOG_SUFFIX))
     .filter((b): b is number => b !== null);
@@ -165,6 +189,7 @@ async function completeSwaps(log: PartitionLog, names: string[]): Promise<void> 
     await log.fs.rename(path.join(log.dir, n), path.join(log.dir, n.slice(0, -SWAP_SUFFIX.length)));
   }
   await log.fs.syncDir(log.dir);
+  return true;
 }
 
 async function endOffsetOfFile(log: PartitionLog, file: string, base: number): Promise<number> {
@@ -200,27 +225,70 @@ async function loadEpochCheckpoint(log: PartitionLog): Promise<void> {
   for (const e of entries ?? []) log.leaderEpochs.assign(e.epoch, e.startOffset);
 }
 
-/** After a clean shutdown: trust the files, find the end of the active segment from its index. */
+/**
+ * After a clean shutdown: trust the files, find the end of the active segment from its index (a walk
+ * of the batch headers after its last entry, which also gives the segment's largest timestamp, as
+ * the time index may lack the newest batches, and its first batch when the walk starts there). A
+ * small active segment has no index files after a clean shutdown (see PartitionLog.close): then the
+ * one scan that rebuilds its indexes also finds its end and the batches producer state needs.
+ */
 async function loadCleanly(log: PartitionLog): Promise<RecoveryReport> {
   const seg = log.active;
-  seg.nextOffset = seg.baseOffset;
-  await seg.ensureIndexes();
-  const from = seg.offsetIndex!.lookup(Number.MAX_SAFE_INTEGER).position;
-  const h = await seg.file();
+  // Its end is what the walk finds: until then the time index may name any offset (checked below).
+  seg.nextOffset = Number.MAX_SAFE_INTEGER;
+  const producerBatches: ProducerBatch[] = [];
+  let first: number | null = null;
   let next = seg.baseOffset;
-  const stopped = await walkHeaders(log.fs, h, from, seg.writtenSize, (v) => {
-    next = v.lastOffset + 1;
+  const rebuilt = await seg.ensureIndexes((buf, at, position) => {
+    const h = readBatchHeader(buf, at);
+    next = h.baseOffset + h.lastOffsetDelta + 1;
+    if (position === 0) first = h.maxTimestamp;
+    if (h.producerId >= 0) producerBatches.push(producerBatchOf(h, buf, at));
     return true;
   });
-  if (stopped !== seg.writtenSize) {
+  seg.nextOffset = seg.baseOffset;
+  if (rebuilt !== null) {
+    if (rebuilt.end !== seg.writtenSize) return recover(log, seg.baseOffset);
+    seg.nextOffset = log.leo = next;
+    seg.firstBatchTimestamp = first;
+    await rebuildProducerStateWith(log, producerBatches);
+    return { segmentsRecovered: 0, bytesTruncated: 0, segmentsDeleted: 0, problem: null, durationMs: 0 };
+  }
+  const from = seg.offsetIndex!.lookup(Number.MAX_SAFE_INTEGER).position;
+  const h = await seg.file();
+  const stopped = await walkHeaders(log.fs, h, from, seg.writtenSize, (v) => {
+    next = v.lastOffset + 1;
+    if (v.position === 0) first = v.maxTimestamp;
+    if (v.maxTimestamp > seg.maxTimestamp) {
+      seg.maxTimestamp = v.maxTimestamp;
+      seg.offsetOfMaxTimestamp = v.lastOffset;
+    }
+    return true;
+  });
+  const ti = seg.timeIndex!;
+  if (stopped !== seg.writtenSize || (ti.count > 0 && ti.lastEntry().offset >= next)) {
     // The clean-shutdown marker lied (or the disk did): recover this segment after all.
     return recover(log, seg.baseOffset);
   }
   seg.nextOffset = next;
   log.leo = next;
-  seg.firstBatchTimestamp = (await seg.readFirstBatch())?.maxTimestamp ?? null;
+  seg.firstBatchTimestamp = from === 0 ? first : ((await seg.readFirstBatch())?.maxTimestamp ?? null);
   await rebuildProducerState(log, log.leo);
   return { segmentsRecovered: 0, bytesTruncated: 0, segmentsDeleted: 0, problem: null, durationMs: 0 };
+}
+
+/**
+ * Producer state at the log end, given the batches of producers in the active segment (read by the
+ * scan that rebuilt its indexes): the newest snapshot, the segments between it and the active one
+ * replayed, then those batches. As rebuildProducerState, without reading the active segment again.
+ */
+async function rebuildProducerStateWith(log: PartitionLog, activeBatches: ProducerBatch[]): Promise<void> {
+  const base = log.active.baseOffset;
+  await deleteSnapshotsAbove(log, log.leo);
+  const from = await loadProducerSnapshot(log, log.leo);
+  if (from < base) await replayProducers(log, from, base);
+  for (const pb of activeBatches) if (pb.baseOffset >= from) applyProducerBatch(log, pb, null);
+  log.producerState.mapEndOffset = log.leo;
 }
 
 /**

@@ -27,7 +27,12 @@ import type { AbortedTxn } from './indexes.js';
 import { IoQueue, type WriteOp } from './io-queue.js';
 import { LeaderEpochCache } from './leader-epoch.js';
 import { checkLeaderBatch, splitFollowerBatches } from './log-append-checks.js';
-import { applyProducerBatch, producerBatchOf, scheduleSnapshot } from './log-producers.js';
+import {
+  applyProducerBatch,
+  producerBatchOf,
+  producerReplayBytes,
+  scheduleSnapshot,
+} from './log-producers.js';
 import {
   collectAbortedTransactions,
   lookupMaxTimestamp,
@@ -36,6 +41,7 @@ import {
   type ReadOptions,
   type ReadResult,
   readLog,
+  readLogCached,
 } from './log-read.js';
 import { loadLog, type RecoveryReport } from './log-recovery.js';
 import {
@@ -53,11 +59,17 @@ import {
   type ProducerEntry,
   ProducerStateManager,
 } from './producer-state.js';
+import { type ReadBufferPool, sharedReadBuffers } from './read-buffers.js';
 import { DEFAULT_RECORD_CODEC, type RecordCodec } from './records.js';
 import { LogSegment } from './segment.js';
 import { TailCache } from './tail-cache.js';
 
 const INT32_MAX = 0x7fffffff;
+/**
+ * A clean shutdown leaves a log so that its next open scans at most this much of it (rebuilding the
+ * active segment's indexes, replaying producer state) instead of writing more files on the way down.
+ */
+export const RESTART_SCAN_BYTES_MAX = 4 * 1024 * 1024;
 
 export type TimestampType = 'CreateTime' | 'LogAppendTime';
 
@@ -119,6 +131,12 @@ export type { OffsetLookup, ReadOptions, ReadResult } from './log-read.js';
 export type { RecoveryReport } from './log-recovery.js';
 export type { DeleteRecordsResult } from './log-truncation.js';
 
+/** What a file-system-wide sync covers of one log: see PartitionLog.syncPoint. */
+export interface SyncPoint {
+  sizes: { seg: LogSegment; size: number; dirDirty: boolean }[];
+  dirVersion: number;
+}
+
 export interface PartitionLogOptions {
   fs: FileSystem;
   /** Clock (ms). Default Date.now. */
@@ -133,12 +151,16 @@ export interface PartitionLogOptions {
   highWatermark?: number;
   /** The log dir was shut down cleanly: skip recovery. */
   cleanShutdown?: boolean;
+  /** The directory is known to exist (the log manager found it): skip making sure of it. */
+  dirExists?: boolean;
   /** Written to partition.metadata when given. */
   topicId?: string;
   /** Decompression for record-level work (compaction, timestamp lookups). */
   codec?: RecordCodec;
   /** Called once when the log goes offline after a failed write. */
   onOffline?: (log: PartitionLog, error: unknown) => void;
+  /** Where segment reads get their buffers (default: the process-wide pool). */
+  readBuffers?: ReadBufferPool;
 }
 
 export class PartitionLog {
@@ -147,6 +169,7 @@ export class PartitionLog {
   readonly fs: FileSystem;
   readonly now: () => number;
   readonly codec: RecordCodec;
+  readonly readBuffers: ReadBufferPool;
   config: LogConfig;
   /** Sorted by base offset; the last one is active. */
   segments: LogSegment[] = [];
@@ -194,6 +217,7 @@ export class PartitionLog {
     this.fs = options.fs;
     this.now = options.now ?? Date.now;
     this.codec = options.codec ?? DEFAULT_RECORD_CODEC;
+    this.readBuffers = options.readBuffers ?? sharedReadBuffers;
     this.config = config;
     const tp = options.topicPartition ?? parsePartitionDirName(path.basename(dir));
     if (!tp) throw new RangeError(`'${dir}' is not named <topic>-<partition>`);
@@ -522,8 +546,7 @@ export class PartitionLog {
   private performWriteSync(op: WriteOp): boolean {
     const h = op.seg.handle;
     if (!h || !this.fs.writevSync) return false;
-    this.fs.writevSync(h, op.bufs, op.position);
-    return true;
+    return this.fs.writevSync(h, op.bufs, op.position);
   }
 
   /** A write finished, and every earlier one did: the log may now count its bytes as written. */
@@ -588,6 +611,33 @@ export class PartitionLog {
     }
   }
 
+  /**
+   * For a sync of the whole file system (LogManager.close): waits for the writes in flight, then
+   * returns what such a sync would make durable, to pass to `synced` once it did.
+   */
+  async syncPoint(): Promise<SyncPoint> {
+    await this.queue.idle();
+    return {
+      sizes: this.segments.map((seg) => ({ seg, size: seg.writtenSize, dirDirty: seg.dirDirty })),
+      dirVersion: this.dirVersion,
+    };
+  }
+
+  /** A sync of the whole file system that began after `point` was taken has finished. */
+  synced(point: SyncPoint): void {
+    for (const { seg, size, dirDirty } of point.sizes) {
+      seg.syncedSize = Math.max(seg.syncedSize, size);
+      if (dirDirty) seg.dirDirty = false;
+    }
+    this.dirSyncedVersion = Math.max(this.dirSyncedVersion, point.dirVersion);
+  }
+
+  /** Whether some written bytes or directory entries are not known durable. */
+  get hasUnsyncedData(): boolean {
+    if (this.dirSyncedVersion < this.dirVersion) return true;
+    return this.segments.some((s) => s.syncedSize < s.writtenSize || s.dirDirty);
+  }
+
   // ---------------------------------------------------------------------------------------------
   // Reads and offset lookups (log-read.ts).
 
@@ -597,6 +647,14 @@ export class PartitionLog {
    */
   read(fetchOffset: number, maxBytes: number, options: ReadOptions = {}, retry = 16): Promise<ReadResult> {
     return readLog(this, fetchOffset, maxBytes, options, retry);
+  }
+
+  /**
+   * As read, when the answer needs no file (offline, out of range, nothing to read yet, or all from
+   * the tail cache): synchronously. Null when read must be called.
+   */
+  readCached(fetchOffset: number, maxBytes: number, options: ReadOptions = {}): ReadResult | null {
+    return readLogCached(this, fetchOffset, maxBytes, options);
   }
 
   /** ListOffsets -2: the log start offset. */
@@ -728,21 +786,26 @@ export class PartitionLog {
   // Close and delete.
 
   /**
-   * Flushes everything, writes a producer snapshot at the log end and the final indexes, and closes
-   * the files. The log refuses appends afterwards.
+   * Flushes the data (fsync), writes what makes the next open quick, and closes the files; the log
+   * refuses appends afterwards. Only the data needs to be durable for a clean shutdown: a producer
+   * snapshot at the log end and the active segment's indexes spare the next open a scan of the log,
+   * so they are written (without fsync) only when that scan would exceed RESTART_SCAN_BYTES_MAX.
    */
   async close(): Promise<void> {
     if (this.closed) return;
     const offline = this.offlineError !== null;
     if (!offline) {
       await this.flush().catch(() => {});
-      if (!this.offlineError && this.leo > (this.snapshotOffsets[this.snapshotOffsets.length - 1] ?? -1)) {
-        scheduleSnapshot(this, this.leo, this.producerState.entries());
+      if (!this.offlineError && producerReplayBytes(this) > RESTART_SCAN_BYTES_MAX) {
+        scheduleSnapshot(this, this.leo, this.producerState.entries(), false);
       }
       await this.queue
         .task(async () => {
-          this.active.sealTimeIndex();
-          await this.active.persistIndexes();
+          const active = this.active;
+          active.sealTimeIndex();
+          const skip =
+            active.size <= RESTART_SCAN_BYTES_MAX && !active.txnIndexDirty && active.indexFilesArePrefix;
+          if (!skip) await active.persistIndexes(false);
         })
         .catch((err) => this.goOffline(err));
       await this.meta;

@@ -77,7 +77,12 @@ async function scanInner(
   visit: BatchVisitor,
   options: { validate?: boolean; chunkBytes?: number; buffer?: Buffer; afterChunk?: () => Promise<void> },
 ): Promise<ScanResult> {
-  const chunkBytes = options.chunkBytes ?? SCAN_CHUNK_BYTES;
+  // Chunks no larger than the range: a log of a few KiB (thousands of them open at start) must not
+  // cost an 8 MiB buffer each.
+  const chunkBytes = Math.max(
+    BATCH_HEADER_BYTES,
+    Math.min(options.chunkBytes ?? SCAN_CHUNK_BYTES, to - from),
+  );
   // Two buffers: the next chunk is read into one while the batches of the other are checked and visited.
   let cur = options.buffer && options.buffer.length >= 64 ? options.buffer : Buffer.allocUnsafe(chunkBytes);
   let spare: Buffer | null = null;
@@ -112,6 +117,16 @@ async function scanInner(
     bufLen = partial + got;
     if (got === 0) return { end: tailPos, stop: 'torn', problem: `file ends at ${tailPos}, before ${to}` };
   }
+}
+
+/** As scanBatches, over bytes already in memory (a small segment read whole): buf[0] is position 0. */
+export function scanBuffer(buf: Buffer, visit: BatchVisitor, validate = false): ScanResult {
+  const end = completeBatchesEnd(buf, buf.length);
+  const stopped = visitAll(buf, end, 0, visit, validate);
+  if (stopped !== null) return stopped;
+  const partial = buf.length - end;
+  const need = partial >= BATCH_LOG_OVERHEAD_BYTES ? batchSize(buf, end, partial) : -1;
+  return tailResult(end, partial, need, buf.length);
 }
 
 /** End of the complete batches at the start of buf[0..len) (sizes only). */
@@ -188,7 +203,7 @@ export async function walkHeaders(
   visit: (h: HeaderVisit) => boolean | undefined,
   windowBytes = 16 * 1024,
 ): Promise<number> {
-  const buf = Buffer.allocUnsafe(Math.max(windowBytes, HEADER_PREFIX_BYTES));
+  const buf = Buffer.allocUnsafe(Math.max(Math.min(windowBytes, to - from), HEADER_PREFIX_BYTES));
   let pos = from;
   while (pos + BATCH_HEADER_BYTES <= to) {
     const want = Math.min(buf.length, to - pos);

@@ -8,7 +8,14 @@ import {
   readInt64,
 } from '../protocol/records/batch.js';
 import { INDEX_SUFFIX, LOG_SUFFIX, offsetFileName, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX } from './files.js';
-import { errorCode, type FileHandle, type FileSystem, FsError, readWholeFile } from './fs.js';
+import {
+  errorCode,
+  type FileHandle,
+  type FileSystem,
+  FsError,
+  readWholeFile,
+  SMALL_FILE_BYTES_MAX,
+} from './fs.js';
 import {
   OFFSET_INDEX_ENTRY_BYTES,
   OffsetIndex,
@@ -16,7 +23,14 @@ import {
   TimeIndex,
   TxnIndex,
 } from './indexes.js';
-import { lastOffsetAt, scanBatches, walkHeaders } from './scan.js';
+import {
+  type BatchVisitor,
+  lastOffsetAt,
+  type ScanResult,
+  scanBatches,
+  scanBuffer,
+  walkHeaders,
+} from './scan.js';
 
 export interface SegmentLimits {
   indexIntervalBytes: number;
@@ -55,14 +69,28 @@ export class LogSegment {
   bytesSinceLastIndexEntry = 0;
   /** In-memory indexes hold entries not yet in their files. */
   indexesDirty = false;
+  /**
+   * The offset and time index files hold a prefix of the in-memory indexes, or do not exist: so
+   * leaving new entries unwritten loses nothing a reader could be misled by. False when unknown (the
+   * indexes were rebuilt in memory while files may hold something else).
+   */
+  private indexFilesMatch = false;
   /** The segment's files were created and the directory not synced since. */
   dirDirty = false;
   deleted = false;
   /** Appended to every file name: '.cleaned' or '.swap' while the cleaner builds the segment. */
   suffix = '';
+  /**
+   * Where recent reads ended: [offset, position] pairs, the batch that follows a read starting there.
+   * A consumer's next fetch usually asks for exactly that offset. Checked when used (see log-read.ts).
+   */
+  private readonly readHints: number[] = [-1, -1, -1, -1, -1, -1, -1, -1];
+  private nextHint = 0;
   private pins = 0;
   private closeWhenUnpinned = false;
-  private loadingIndexes: Promise<void> | null = null;
+  private loadingIndexes: Promise<ScanResult | null> | null = null;
+  /** Index files the directory listing at open did not show (not looked for by the first load). */
+  private absentIndexFiles: Set<string> | null = null;
 
   constructor(
     readonly fs: FileSystem,
@@ -96,6 +124,15 @@ export class LogSegment {
     return Math.floor(this.limits.segmentIndexBytes / TIME_INDEX_ENTRY_BYTES);
   }
 
+  /** Notes which of its index files the directory listing `names` (file names) shows. */
+  indexFilesPresent(names: ReadonlySet<string>): void {
+    const absent = new Set<string>();
+    for (const p of [this.indexPath, this.timeIndexPath, this.txnIndexPath]) {
+      if (!names.has(path.basename(p))) absent.add(p);
+    }
+    this.absentIndexFiles = absent;
+  }
+
   /** Fresh, empty in-memory indexes (a new segment, or one being recovered). */
   resetIndexes(): void {
     this.offsetIndex = new OffsetIndex(this.baseOffset, this.maxOffsetIndexEntries);
@@ -105,6 +142,18 @@ export class LogSegment {
     this.offsetOfMaxTimestamp = -1;
     this.bytesSinceLastIndexEntry = 0;
     this.indexesDirty = true;
+    this.indexFilesMatch = false;
+  }
+
+  /** Whether the index files may be left as they are: they hold a prefix of the indexes (see indexFilesMatch). */
+  get indexFilesArePrefix(): boolean {
+    const oi = this.offsetIndex;
+    const ti = this.timeIndex;
+    if (!this.indexFilesMatch || !oi || !ti) return false;
+    return (
+      oi.fileBytes === oi.persistedCount * OFFSET_INDEX_ENTRY_BYTES &&
+      ti.fileBytes === ti.persistedCount * TIME_INDEX_ENTRY_BYTES
+    );
   }
 
   /** The open file handle, opening the file when needed. */
@@ -151,6 +200,24 @@ export class LogSegment {
   async create(): Promise<void> {
     this.handle = await this.fs.open(this.logPath, 'create');
     this.dirDirty = true;
+    // A new segment has no index files (truncation and deletion remove them with their log).
+    this.indexFilesMatch = true;
+  }
+
+  /** The position a recent read left off at `offset`, or -1. */
+  hintedPosition(offset: number, limit: number): number {
+    const h = this.readHints;
+    for (let i = 0; i < h.length; i += 2) if (h[i] === offset && h[i + 1] < limit) return h[i + 1];
+    return -1;
+  }
+
+  /** Remembers that the batch after a read, holding `offset`, starts at `position`. */
+  hintRead(offset: number, position: number): void {
+    const h = this.readHints;
+    for (let i = 0; i < h.length; i += 2) if (h[i] === offset) return;
+    h[this.nextHint] = offset;
+    h[this.nextHint + 1] = position;
+    this.nextHint = (this.nextHint + 2) % h.length;
   }
 
   /** Keeps the file handle open while an operation uses it. */
@@ -207,22 +274,32 @@ export class LogSegment {
     }
   }
 
-  /** Loads the index files of an inactive segment, rebuilding them from the log when they are unusable. */
-  ensureIndexes(): Promise<void> {
-    if (this.offsetIndex && this.timeIndex && this.txnIndex) return Promise.resolve();
-    if (!this.loadingIndexes) {
-      this.loadingIndexes = this.loadIndexes().finally(() => {
-        this.loadingIndexes = null;
-      });
+  /**
+   * Loads the index files of an inactive segment, rebuilding them from the log when they are unusable.
+   * When it rebuilds them, `alsoVisit` sees every batch of that scan too, and the scan's result is
+   * returned (null when the files were used, or another call loaded them).
+   */
+  async ensureIndexes(alsoVisit?: BatchVisitor): Promise<ScanResult | null> {
+    if (this.offsetIndex && this.timeIndex && this.txnIndex) return null;
+    if (this.loadingIndexes) {
+      await this.loadingIndexes;
+      return null;
     }
-    return this.loadingIndexes;
+    const loading = this.loadIndexes(alsoVisit).finally(() => {
+      this.loadingIndexes = null;
+    });
+    this.loadingIndexes = loading;
+    return loading;
   }
 
-  private async loadIndexes(): Promise<void> {
+  private async loadIndexes(alsoVisit?: BatchVisitor): Promise<ScanResult | null> {
+    const absent = this.absentIndexFiles;
+    this.absentIndexFiles = null;
+    const read = (p: string) => (absent?.has(p) ? null : readWholeFile(this.fs, p));
     const [idx, tidx, txn] = await Promise.all([
-      readWholeFile(this.fs, this.indexPath),
-      readWholeFile(this.fs, this.timeIndexPath),
-      readWholeFile(this.fs, this.txnIndexPath),
+      read(this.indexPath),
+      read(this.timeIndexPath),
+      read(this.txnIndexPath),
     ]);
     const oi = new OffsetIndex(this.baseOffset, this.maxOffsetIndexEntries);
     const ti = new TimeIndex(this.baseOffset, this.maxTimeIndexEntries);
@@ -234,36 +311,54 @@ export class LogSegment {
       this.offsetIndex = oi;
       this.timeIndex = ti;
       this.txnIndex = xi;
+      this.indexFilesMatch = true;
       const last = ti.lastEntry();
       if (last.timestamp > this.maxTimestamp) {
         this.maxTimestamp = last.timestamp;
         this.offsetOfMaxTimestamp = last.offset;
       }
-      return;
+      return null;
     }
-    await this.rebuildIndexes(okTxn ? xi : null);
+    const scanned = await this.rebuildIndexes(okTxn ? xi : null, alsoVisit);
+    // With no index files at all (a clean shutdown leaves none for small segments), the rebuilt
+    // indexes have nothing on disk to disagree with.
+    if (idx === null && tidx === null) this.indexFilesMatch = true;
+    return scanned;
   }
 
   /** Rebuilds offset and time indexes by reading the log (data known valid: below the recovery point). */
-  async rebuildIndexes(txn: TxnIndex | null): Promise<void> {
+  async rebuildIndexes(txn: TxnIndex | null, alsoVisit?: BatchVisitor): Promise<ScanResult> {
     this.resetIndexes();
     if (txn) this.txnIndex = txn;
+    const visit: BatchVisitor = (buf, at, position, size) => {
+      this.recordBatch(
+        position,
+        size,
+        lastOffsetAt(buf, at),
+        readInt64(buf, at + BATCH_OFFSET_MAX_TIMESTAMP),
+      );
+      return alsoVisit?.(buf, at, position, size) ?? true;
+    };
+    // A small segment (the common case of many partitions with little data) is read whole, on the
+    // calling thread where the file system can: one call instead of an open and reads.
+    const small =
+      this.writtenSize <= SMALL_FILE_BYTES_MAX && !this.deleted
+        ? this.fs.readFileSync?.(this.logPath, SMALL_FILE_BYTES_MAX)
+        : undefined;
+    if (small && small.length >= this.writtenSize) {
+      const scanned = scanBuffer(small.subarray(0, this.writtenSize), visit);
+      this.sealTimeIndex();
+      return scanned;
+    }
     const h = await this.file();
     this.pin();
     try {
-      await scanBatches(this.fs, h, 0, this.writtenSize, (buf, at, position, size) => {
-        this.recordBatch(
-          position,
-          size,
-          lastOffsetAt(buf, at),
-          readInt64(buf, at + BATCH_OFFSET_MAX_TIMESTAMP),
-        );
-        return true;
-      });
+      const scanned = await scanBatches(this.fs, h, 0, this.writtenSize, visit);
+      this.sealTimeIndex();
+      return scanned;
     } finally {
       await this.unpin();
     }
-    this.sealTimeIndex();
   }
 
   /**
@@ -331,16 +426,28 @@ export class LogSegment {
     };
   }
 
-  /** Writes index entries not yet in their files; truncates files that are longer than the indexes. */
-  async persistIndexes(): Promise<void> {
+  /** The transaction index holds entries not yet in its file (nothing could rebuild them). */
+  get txnIndexDirty(): boolean {
+    const xi = this.txnIndex;
+    return xi !== null && (xi.persistedCount * 34 !== xi.sizeBytes || xi.fileBytes !== xi.sizeBytes);
+  }
+
+  /**
+   * Writes index entries not yet in their files; truncates files that are longer than the indexes.
+   * With `durable: false` the offset and time indexes are not fsynced (their loader checks them and
+   * rebuilds them from the log when they are unusable; a stale one is a correct, sparser prefix); the
+   * transaction index always is, as nothing could rebuild it.
+   */
+  async persistIndexes(durable = true): Promise<void> {
     if (!this.indexesDirty || !this.offsetIndex || !this.timeIndex || !this.txnIndex) return;
     const oi = this.offsetIndex;
     const ti = this.timeIndex;
     const xi = this.txnIndex;
-    await this.persistOne(this.indexPath, oi, OFFSET_INDEX_ENTRY_BYTES, true);
-    await this.persistOne(this.timeIndexPath, ti, TIME_INDEX_ENTRY_BYTES, true);
-    await this.persistOne(this.txnIndexPath, xi, 34, xi.entries.length > 0 || xi.fileBytes > 0);
+    await this.persistOne(this.indexPath, oi, OFFSET_INDEX_ENTRY_BYTES, true, durable);
+    await this.persistOne(this.timeIndexPath, ti, TIME_INDEX_ENTRY_BYTES, true, durable);
+    await this.persistOne(this.txnIndexPath, xi, 34, xi.entries.length > 0 || xi.fileBytes > 0, true);
     this.indexesDirty = false;
+    this.indexFilesMatch = true;
   }
 
   private async persistOne(
@@ -348,6 +455,7 @@ export class LogSegment {
     index: { persistedCount: number; fileBytes: number; sizeBytes: number; encode(from: number): Buffer },
     entryBytes: number,
     wanted: boolean,
+    durable: boolean,
   ): Promise<void> {
     if (!wanted) return;
     const h = await this.fs.open(file, 'create');
@@ -359,7 +467,7 @@ export class LogSegment {
       if (index.fileBytes > index.sizeBytes || (await this.fs.size(h)) > index.sizeBytes) {
         await this.fs.truncate(h, index.sizeBytes);
       }
-      await this.fs.fsync(h);
+      if (durable) await this.fs.fsync(h);
       index.persistedCount = index.sizeBytes / entryBytes;
       index.fileBytes = index.sizeBytes;
     } finally {

@@ -137,7 +137,7 @@ test('config get and set, cluster info, SAMSA_BROKERS', async () => {
   assert.equal(viaEnv.code, 0, viaEnv.stderr);
   assert.match(
     viaEnv.stdout,
-    /^CLUSTER {5}[\w-]{22}\nCONTROLLER {2}1\nTOPICS {6}\d+ \(\+\d+ internal\), \d+ partitions\n\nBROKERS\nID {2}HOST {7}PORT +RACK\n1\* +localhost +\d+ +-\n$/,
+    /^CLUSTER {5}[\w-]{22}\nCONTROLLER {2}1\nTOPICS {6}\d+ \(\+\d+ internal\), \d+ partitions\n\nBROKERS\nID {2}HOST {7}PORT +RACK\n1\* +localhost +\d+ +-\n\nQUORUM \(leader 1, epoch \d+, high watermark \d+\)\nID {2}ROLE {4}LOG END {2}LAG\n1 {3}leader {2}\d+ +0\n$/,
   );
   const info = JSON.parse((await samsa(['cluster', 'info', '--json'])).stdout);
   assert.equal(info.brokers[0].port, broker.port);

@@ -33,16 +33,21 @@ before(async () => {
   certs = makeCerts();
   dataDir = mkdtempSync(join(tmpdir(), 'samsa-sec-tools-'));
   const serverProps = writeProps('server.properties', [
+    'process.roles=broker,controller',
     'node.id=1',
+    'controller.quorum.voters=1@127.0.0.1:0',
     `log.dirs=${dataDir}/logs`,
-    'listeners=SASL_SSL://127.0.0.1:0,SSL://127.0.0.1:0',
-    'listener.security.protocol.map=SASL_SSL:SASL_SSL,SSL:SSL',
+    'listeners=SASL_SSL://127.0.0.1:0,SSL://127.0.0.1:0,CONTROLLER://127.0.0.1:0',
+    'controller.listener.names=CONTROLLER',
+    'offsets.topic.replication.factor=1',
+    'listener.security.protocol.map=SASL_SSL:SASL_SSL,SSL:SSL,CONTROLLER:PLAINTEXT',
     'inter.broker.listener.name=SASL_SSL',
     'sasl.enabled.mechanisms=SCRAM-SHA-512',
     'ssl.keystore.type=PEM',
     `ssl.keystore.location=${certs.brokerPem}`,
     'authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer',
-    'super.users=User:admin',
+    // The node's broker reaches its own controller over the PLAINTEXT controller listener (ANONYMOUS).
+    'super.users=User:admin;User:ANONYMOUS',
     'metrics.port=0',
   ]);
   const id = await tool('kafka-storage.sh', ['random-uuid']);

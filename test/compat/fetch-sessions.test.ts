@@ -291,14 +291,20 @@ test('an incremental fetch waits for news (max_wait_ms) and answers with the par
   const parts = [0, 1].map((partition) => ({ partition, fetchOffset: 0 }));
   const session = (await fetchV17(0, 0, [{ topicId: id, partitions: parts }])).sessionId;
   const other = await RawClient.connect(broker.port);
+  // The produce's own answer may come after the fetch's (two connections, no order between them):
+  // it is awaited before its connection closes.
+  let produced: Promise<unknown> = Promise.resolve();
   try {
     const started = Date.now();
     const waiting = fetchV17(session, 1, [], [], 10_000);
-    setTimeout(() => void produce(other, 'waiting', 1, [{ value: 'late' }]), 200);
+    setTimeout(() => {
+      produced = produce(other, 'waiting', 1, [{ value: 'late' }]);
+    }, 200);
     const r = await waiting;
     assert.ok(Date.now() - started < 8000, 'answered when the record came, not at max_wait_ms');
     assert.deepEqual(summary(r), [[id, 1, 0, 1, 0, ['late']]]);
   } finally {
+    await produced.catch(() => {});
     other.close();
   }
 });

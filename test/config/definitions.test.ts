@@ -32,6 +32,7 @@ test('Samsa keys are marked and have Samsa defaults', () => {
   assert.equal(BROKER_CONFIGS.get('metrics.port')?.defaultText, '9404');
   assert.equal(BROKER_CONFIGS.get('log.level')?.defaultText, 'info');
   assert.equal(BROKER_CONFIGS.get('log.format')?.defaultText, 'auto');
+  assert.equal(BROKER_CONFIGS.get('log.open.files.max')?.defaultText, '10000');
   const samsa = [...BROKER_CONFIGS.values()].filter((d) => d.samsa).map((d) => d.name);
   assert.equal(BROKER_CONFIGS.get('console.port')?.defaultText, '8080');
   assert.deepEqual(samsa.sort(), [
@@ -45,6 +46,7 @@ test('Samsa keys are marked and have Samsa defaults', () => {
     'console.refresh.ms',
     'log.format',
     'log.level',
+    'log.open.files.max',
     'metrics.port',
   ]);
   for (const name of samsa) assert.ok(!kafkaKeys.includes(name));

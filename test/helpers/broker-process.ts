@@ -34,6 +34,8 @@ export interface BrokerProcessOptions {
   readyTimeoutMs?: number;
   /** Leave out --port/--host: the args (or the config) give `listeners` themselves. */
   ownListeners?: boolean;
+  /** Runs the broker under `ulimit -n fdLimit` (the process, not the shell, is `child`). */
+  fdLimit?: number;
 }
 
 export async function startBrokerProcess(options: BrokerProcessOptions = {}): Promise<BrokerProcess> {
@@ -49,7 +51,11 @@ export async function startBrokerProcess(options: BrokerProcessOptions = {}): Pr
     ...(options.args?.includes('--metrics-port') ? [] : ['--metrics-port', '0']),
     ...(options.args ?? []),
   ];
-  const child = spawn(process.execPath, args, {
+  const [command, argv] =
+    options.fdLimit === undefined
+      ? [process.execPath, args]
+      : ['sh', ['-c', `ulimit -n ${options.fdLimit} && exec "$0" "$@"`, process.execPath, ...args]];
+  const child = spawn(command, argv, {
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -79,7 +85,8 @@ export async function startBrokerProcess(options: BrokerProcessOptions = {}): Pr
       );
     });
   });
-  const line = /ready on (\S+) \(/.exec(stdout)?.[1] ?? '';
+  // "ready on A://h:p,B://h:p (cluster" or, on a node with a controller, "...,B://h:p, controller on N (".
+  const line = /ready on (\S+?),? (?:controller on \d+ )?\(/.exec(stdout)?.[1] ?? '';
   const listeners = Object.fromEntries(
     line.split(',').map((l) => {
       const m = /^(\w+):\/\/(.*)$/.exec(l);

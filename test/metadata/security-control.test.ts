@@ -3,7 +3,7 @@
 // image they build.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { randomTopicId } from '../../src/broker/controller/controller-service.js';
+import { randomTopicId } from '../../src/broker/controller/quorum-controller.js';
 import { EMPTY_IMAGE, type MetadataImage, replay } from '../../src/metadata/image.js';
 import {
   decodeMetadataRecord,

@@ -70,8 +70,10 @@ function example(): string {
 test("the README's security example runs as written", { skip, timeout: 180_000 }, async () => {
   if (skip) return;
   const port = await freePort();
+  const controllerPort = await freePort();
   const script = example()
     .replaceAll('localhost:9093', `localhost:${port}`)
+    .replaceAll('localhost:9094', `localhost:${controllerPort}`)
     .replaceAll('bin/', `${repoRoot}/bin/`);
   writeFileSync(join(dir, 'example.sh'), `set -euo pipefail\n${script}`);
   const child = spawn('bash', ['example.sh'], {

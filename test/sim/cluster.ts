@@ -306,6 +306,9 @@ export class SimCluster {
       }
       this.onApplied?.(r, e.offset, id);
     }
+    const lastCommitted = rd.committed[rd.committed.length - 1];
+    if (lastCommitted?.batchContinues)
+      fail('batches commit whole', `node ${r.id} applies ${lastCommitted.offset}, inside a batch`);
     for (const rs of rd.readStates) this.checkRead(r, rs.requestId, rs.index, rs.errorCode);
   }
 

@@ -1,13 +1,17 @@
-// The seeded simulator: `npm run sim -- --seeds N --steps M [--seed S] [--start K] [--workers W]`.
-// Runs seeds start..start+N-1 across worker threads; a violation prints the seed, the invariant and a
-// short trace of that seed replayed. `--seed S` replays one seed with its full trace tail.
+// The seeded simulator: `npm run sim -- --seeds N --steps M [--driver-steps D] [--seed S] [--start K]
+// [--workers W]`. Each seed runs twice: the Raft core alone for M ticks (run.ts), then the real raft-io
+// driver, metadata log store and QuorumController with simulated brokers for D ticks (driver-run.ts;
+// `--driver-steps 0` skips it). Seeds start..start+N-1 run across worker threads; a violation prints the
+// seed, the invariant and a short trace of that seed replayed. `--seed S` replays one seed with its
+// trace tails. Planted bugs check the checkers: --bug-send-before-sync (core), --bug-skip-fsync (driver).
 import { availableParallelism } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { emptyStats, type SimStats } from './cluster.js';
+import { type DriverStats, emptyDriverStats, runDriverSeed } from './driver-run.js';
 import { type RunResult, runSeed } from './run.js';
 
-function addStats(into: SimStats, from: SimStats): void {
-  for (const k of Object.keys(into) as (keyof SimStats)[]) into[k] += from[k];
+function addStats<T extends object>(into: T, from: T): void {
+  for (const k of Object.keys(into) as (keyof T)[]) (into[k] as number) += from[k] as number;
 }
 
 interface Args {
@@ -17,6 +21,8 @@ interface Args {
   seed: number | null;
   workers: number;
   sendBeforeSync: boolean;
+  driverSteps: number;
+  skipFsync: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -27,6 +33,8 @@ function parseArgs(argv: string[]): Args {
     seed: null,
     workers: availableParallelism(),
     sendBeforeSync: false,
+    driverSteps: 250,
+    skipFsync: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const value = (): number => {
@@ -40,7 +48,9 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--start') args.start = value();
     else if (a === '--seed') args.seed = value();
     else if (a === '--workers') args.workers = Math.max(1, value());
+    else if (a === '--driver-steps') args.driverSteps = value();
     else if (a === '--bug-send-before-sync') args.sendBeforeSync = true;
+    else if (a === '--bug-skip-fsync') args.skipFsync = true;
     else throw new Error(`sim: unknown argument ${a}`);
   }
   return args;
@@ -48,50 +58,93 @@ function parseArgs(argv: string[]): Args {
 
 interface Summary {
   stats: SimStats;
+  driverStats: DriverStats;
   seeds: number;
-  violations: { seed: number; invariant: string; detail: string }[];
+  violations: { seed: number; sim: 'core' | 'driver'; invariant: string; detail: string }[];
   recoveryTicks: number[];
   commits: number;
 }
 
-function runRange(seeds: number[], steps: number, sendBeforeSync: boolean): Summary {
-  const summary: Summary = { stats: emptyStats(), seeds: 0, violations: [], recoveryTicks: [], commits: 0 };
+async function runRange(seeds: number[], args: Args): Promise<Summary> {
+  const summary: Summary = {
+    stats: emptyStats(),
+    driverStats: emptyDriverStats(),
+    seeds: 0,
+    violations: [],
+    recoveryTicks: [],
+    commits: 0,
+  };
   for (const seed of seeds) {
-    const r: RunResult = runSeed(seed, steps, { sendBeforeSync });
+    const r: RunResult = runSeed(seed, args.steps, { sendBeforeSync: args.sendBeforeSync });
     summary.seeds++;
     summary.commits += r.commits;
     addStats(summary.stats, r.stats);
     if (r.violation)
-      summary.violations.push({ seed, invariant: r.violation.invariant, detail: r.violation.detail });
+      summary.violations.push({
+        seed,
+        sim: 'core',
+        invariant: r.violation.invariant,
+        detail: r.violation.detail,
+      });
     else summary.recoveryTicks.push(r.recoveryTicks);
+    if (args.driverSteps === 0) continue;
+    const d = await runDriverSeed(seed, args.driverSteps, { skipFsync: args.skipFsync });
+    addStats(summary.driverStats, d.stats);
+    if (d.violation)
+      summary.violations.push({
+        seed,
+        sim: 'driver',
+        invariant: d.violation.invariant,
+        detail: d.violation.detail,
+      });
   }
   return summary;
 }
 
-function printTrace(seed: number, steps: number, sendBeforeSync: boolean, lines: number): RunResult {
-  const tail: string[] = [];
-  const result = runSeed(seed, steps, {
-    sendBeforeSync,
-    trace: (line) => {
-      tail.push(line);
-      if (tail.length > lines) tail.shift();
+function tail(lines: number): { sink: (line: string) => void; lines: string[] } {
+  const kept: string[] = [];
+  return {
+    lines: kept,
+    sink: (line) => {
+      kept.push(line);
+      if (kept.length > lines) kept.shift();
     },
-  });
-  console.log(`--- last ${tail.length} events of seed ${seed} ---`);
-  for (const line of tail) console.log(`  ${line}`);
+  };
+}
+
+function printTrace(seed: number, args: Args, lines: number): RunResult {
+  const t = tail(lines);
+  const result = runSeed(seed, args.steps, { sendBeforeSync: args.sendBeforeSync, trace: t.sink });
+  console.log(`--- core: last ${t.lines.length} events of seed ${seed} ---`);
+  for (const line of t.lines) console.log(`  ${line}`);
   return result;
+}
+
+async function printDriverTrace(seed: number, args: Args, lines: number): Promise<string | null> {
+  const t = tail(lines);
+  const r = await runDriverSeed(seed, args.driverSteps, { skipFsync: args.skipFsync, trace: t.sink });
+  console.log(`--- driver: last ${t.lines.length} events of seed ${seed} ---`);
+  for (const line of t.lines) console.log(`  ${line}`);
+  return r.violation ? `${r.violation.invariant}: ${r.violation.detail}` : null;
 }
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const started = Date.now();
   if (args.seed !== null) {
-    const r = printTrace(args.seed, args.steps, args.sendBeforeSync, 60);
+    const r = printTrace(args.seed, args, 60);
     if (r.violation)
-      console.log(`seed ${args.seed}: VIOLATION ${r.violation.invariant}: ${r.violation.detail}`);
-    else console.log(`seed ${args.seed}: ok, ${r.commits} commits, recovered in ${r.recoveryTicks} ticks`);
-    console.log(`1 seeds, ${r.violation ? 1 : 0} violations`);
-    process.exitCode = r.violation ? 1 : 0;
+      console.log(`seed ${args.seed} core: VIOLATION ${r.violation.invariant}: ${r.violation.detail}`);
+    else
+      console.log(`seed ${args.seed} core: ok, ${r.commits} commits, recovered in ${r.recoveryTicks} ticks`);
+    let bad = r.violation ? 1 : 0;
+    if (args.driverSteps > 0) {
+      const d = await printDriverTrace(args.seed, args, 60);
+      console.log(`seed ${args.seed} driver: ${d ? `VIOLATION ${d}` : 'ok'}`);
+      if (d) bad++;
+    }
+    console.log(`1 seeds, ${bad} violations`);
+    process.exitCode = bad > 0 ? 1 : 0;
     return;
   }
   const all = Array.from({ length: args.seeds }, (_, i) => args.start + i);
@@ -101,9 +154,7 @@ async function main(): Promise<void> {
     parts.map(
       (seeds) =>
         new Promise<Summary>((resolve, reject) => {
-          const worker = new Worker(new URL(import.meta.url), {
-            workerData: { seeds, steps: args.steps, sendBeforeSync: args.sendBeforeSync },
-          });
+          const worker = new Worker(new URL(import.meta.url), { workerData: { seeds, args } });
           worker.once('message', resolve);
           worker.once('error', reject);
         }),
@@ -113,10 +164,17 @@ async function main(): Promise<void> {
   const recovery = summaries.flatMap((s) => s.recoveryTicks).sort((a, b) => a - b);
   const commits = summaries.reduce((n, s) => n + s.commits, 0);
   const stats = emptyStats();
-  for (const s of summaries) addStats(stats, s.stats);
+  const driverStats = emptyDriverStats();
+  for (const s of summaries) {
+    addStats(stats, s.stats);
+    addStats(driverStats, s.driverStats);
+  }
   for (const v of violations.slice(0, 20))
-    console.log(`seed ${v.seed}: VIOLATION ${v.invariant}: ${v.detail}`);
-  for (const v of violations.slice(0, 2)) printTrace(v.seed, args.steps, args.sendBeforeSync, 30);
+    console.log(`seed ${v.seed} ${v.sim}: VIOLATION ${v.invariant}: ${v.detail.split('\n')[0]}`);
+  for (const v of violations.slice(0, 2)) {
+    if (v.sim === 'core') printTrace(v.seed, args, 30);
+    else await printDriverTrace(v.seed, args, 30);
+  }
   const q = (p: number): number =>
     recovery[Math.min(recovery.length - 1, Math.floor(p * recovery.length))] ?? -1;
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
@@ -124,11 +182,13 @@ async function main(): Promise<void> {
     `${args.steps} steps per seed, ${workers} workers, ${seconds}s; ${commits} entries committed; ` +
       `recovery after faults: median ${q(0.5)} ticks, p99 ${q(0.99)}, max ${recovery[recovery.length - 1] ?? -1}`,
   );
-  console.log(
-    `exercised: ${Object.entries(stats)
+  const list = (o: object) =>
+    Object.entries(o)
       .map(([k, v]) => `${k}=${v}`)
-      .join(' ')}`,
-  );
+      .join(' ');
+  console.log(`exercised (core): ${list(stats)}`);
+  if (args.driverSteps > 0)
+    console.log(`exercised (driver, ${args.driverSteps} ticks per seed): ${list(driverStats)}`);
   console.log(`${all.length} seeds, ${violations.length} violations`);
   process.exitCode = violations.length > 0 ? 1 : 0;
 }
@@ -139,10 +199,11 @@ if (isMainThread) {
     process.exitCode = 2;
   });
 } else {
-  const { seeds, steps, sendBeforeSync } = workerData as {
-    seeds: number[];
-    steps: number;
-    sendBeforeSync: boolean;
-  };
-  parentPort!.postMessage(runRange(seeds, steps, sendBeforeSync));
+  const { seeds, args } = workerData as { seeds: number[]; args: Args };
+  runRange(seeds, args).then(
+    (summary) => parentPort!.postMessage(summary),
+    (e) => {
+      throw e;
+    },
+  );
 }

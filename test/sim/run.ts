@@ -127,21 +127,29 @@ class Run {
   propose(): number | null {
     const l = this.leader();
     if (!l) return null;
-    const id = ++this.clientSeq;
-    const data = new Uint8Array(8);
-    new DataView(data.buffer).setUint32(0, id);
-    new DataView(data.buffer).setUint32(4, this.rng.nextUint32());
-    const res = l.node.propose(data);
+    // Some proposals are batches of several entries, committed all or nothing.
+    const count = this.rng.chance(0.2) ? 2 + this.rng.nextInt(4) : 1;
+    const ids: number[] = [];
+    const datas = Array.from({ length: count }, () => {
+      const id = ++this.clientSeq;
+      ids.push(id);
+      const data = new Uint8Array(8);
+      new DataView(data.buffer).setUint32(0, id);
+      new DataView(data.buffer).setUint32(4, this.rng.nextUint32());
+      return data;
+    });
+    const res = count === 1 ? l.node.propose(datas[0]) : l.node.proposeBatch(datas);
     const r = this.cluster.replicas.get(l.id)!;
     if (res.ok)
-      this.cluster.pending.set(id, {
-        nodeId: l.id,
-        incarnation: r.incarnation,
-        offset: res.offset,
-        epoch: res.epoch,
-      });
+      for (const [i, id] of ids.entries())
+        this.cluster.pending.set(id, {
+          nodeId: l.id,
+          incarnation: r.incarnation,
+          offset: res.offset + i,
+          epoch: res.epoch,
+        });
     this.cluster.afterInput(r);
-    return res.ok ? id : null;
+    return res.ok ? ids[ids.length - 1] : null;
   }
 
   private adminOps(): void {

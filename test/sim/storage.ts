@@ -41,7 +41,13 @@ export class SimStorage {
 
   /** Power loss: a random prefix of the unsynced writes reached the disk. */
   crash(rng: SeededRng): void {
-    const kept = rng.nextInt(this.pending.length + 1);
+    let kept = rng.nextInt(this.pending.length + 1);
+    // A batch is one write with one checksum (a Kafka record batch): it survives whole or not at all.
+    while (kept > 0) {
+      const op = this.pending[kept - 1];
+      if (op.kind !== 'append' || !op.entry.batchContinues) break;
+      kept--;
+    }
     for (let i = 0; i < kept; i++) this.apply(this.pending[i]);
     this.pending = [];
   }

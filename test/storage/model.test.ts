@@ -100,6 +100,7 @@ async function runModel(seed: number, steps: number): Promise<void> {
   let epoch = 0;
   const trail: string[] = [];
   let op = 0;
+  let nextRead = -1;
   const note = (s: string) => {
     trail.push(`${op}: ${s}`);
     if (trail.length > 30) trail.shift();
@@ -210,8 +211,10 @@ async function runModel(seed: number, steps: number): Promise<void> {
         m.leo = res.lastOffset + 1;
         if (p) p.nextSeq = seq + n;
       } else if (dice < 0.7) {
-        // Read from a random offset with random bounds.
-        const from = randInt(r, m.logStart, m.leo);
+        // Read from a random offset with random bounds, or on from where the last read ended (as a
+        // consumer does: the segment's read hints then give the position, even after truncations).
+        const from =
+          nextRead >= m.logStart && nextRead <= m.leo && r() < 0.5 ? nextRead : randInt(r, m.logStart, m.leo);
         const maxOffset = randInt(r, from, m.leo);
         const maxBytes = randInt(r, 1, 2000);
         const res = await log.read(from, maxBytes, { maxOffset });
@@ -219,6 +222,7 @@ async function runModel(seed: number, steps: number): Promise<void> {
         assert.equal(res.kind, 'data');
         if (res.kind !== 'data') continue;
         const got = recordsOf(res.records);
+        if (res.lastOffset >= 0) nextRead = res.lastOffset + 1;
         const want = m.batches.filter((b) => b.last >= from && b.last < maxOffset);
         if (want.length > 0) assert.ok(got.length > 0, 'minOneBatch: something must be returned');
         // Whole batches from the one holding `from`, contiguous, all below maxOffset, within maxBytes (but one).

@@ -5,13 +5,14 @@
 import { ATTR_CONTROL, ATTR_TRANSACTIONAL, readBatchHeader } from '../../protocol/records/batch.js';
 import { buildControlBatch, readControlBatch, type TxnMarker } from '../../protocol/records/control.js';
 import { buildBatch, readRecords } from '../../protocol/records/record.js';
-import type { Partition } from '../replica/partition.js';
-import type {
-  CoordinatorRecord,
-  CoordinatorWriter,
-  StoredRecord,
-  TxnProducer,
-  WriteFailure,
+import { InternalWriteError, type Partition } from '../replica/partition.js';
+import {
+  type CoordinatorRecord,
+  type CoordinatorWriter,
+  type StoredRecord,
+  type TxnProducer,
+  WriteError,
+  type WriteFailure,
 } from './runtime.js';
 
 const READ_CHUNK_BYTES = 1024 * 1024;
@@ -44,9 +45,16 @@ export class PartitionWriter implements CoordinatorWriter {
     batch: Buffer,
   ): { lastOffset: number; written: Promise<void> } | { error: WriteFailure } {
     const r = p.appendInternal(batch);
-    if ('error' in r)
-      return { error: r.error === 'too-large' ? 'too-large' : r.error === 'offline' ? 'offline' : 'storage' };
-    return r;
+    if ('error' in r) {
+      const failure: WriteFailure =
+        r.error === 'too-large' || r.error === 'offline' || r.error === 'not-leader' ? r.error : 'storage';
+      return { error: failure };
+    }
+    // The partition names why the records will not be committed; the runtime wants its WriteError.
+    const written = r.written.catch((err: unknown) => {
+      throw err instanceof InternalWriteError ? new WriteError(err.failure) : err;
+    });
+    return { lastOffset: r.lastOffset, written };
   }
 
   async *read(fromOffset: number): AsyncIterable<StoredRecord> {

@@ -5,11 +5,13 @@
 // checked by the log. The first transactional batch of a producer's transaction on a partition is
 // verified with its transaction coordinator first (KIP-890; v12, transactions V2, adds the partition
 // to the transaction instead). acks=0 gets no answer (an error then closes the connection, as Kafka
-// does, so the client refreshes its metadata); acks=1 and -1 are answered once the bytes are written —
-// with one replica, -1 means written too. A topic whose compression.type is not `producer` stores the
-// batch in its own codec (replica/recompress.ts). Authorization comes first, before any verification:
-// WRITE on the transactional id of a transactional produce, WRITE on each topic (CVE-2018-17196: every
-// path that writes is checked).
+// does, so the client refreshes its metadata); acks=1 is answered once the bytes are written on the
+// leader, acks=-1 once the whole ISR has them (min.insync.replicas: NOT_ENOUGH_REPLICAS before the
+// append, NOT_ENOUGH_REPLICAS_AFTER_APPEND if the ISR shrank meanwhile, REQUEST_TIMED_OUT after
+// timeout_ms); a follower answers NOT_LEADER_OR_FOLLOWER. A topic whose compression.type is not
+// `producer` stores the batch in its own codec (replica/recompress.ts). Authorization comes first,
+// before any verification: WRITE on the transactional id of a transactional produce, WRITE on each
+// topic (CVE-2018-17196: every path that writes is checked).
 import { ErrorCode } from '../../protocol/errors.js';
 import type {
   ProduceRequest,
@@ -95,7 +97,7 @@ function produceAll(
             ? refusal(ErrorCode.INVALID_REQUIRED_ACKS, `acks must be 0, 1 or -1, not ${req.acks}`)
             : verified !== ErrorCode.NONE
               ? refusal(verified, null)
-              : appendOne(ctx, t.name, pd.index, pd.records, req.acks, nowMs);
+              : appendOne(ctx, t.name, pd.index, pd.records, req.acks, nowMs, req.timeoutMs);
       if (outcome instanceof Promise) pending.push(outcome.then((o) => Object.assign(entry, o)));
       else {
         Object.assign(entry, outcome);
@@ -121,8 +123,9 @@ function appendOne(
   records: Parameters<typeof recordsBuffer>[0],
   acks: number,
   nowMs: number,
+  timeoutMs: number,
 ): ProduceOutcome | Promise<ProduceOutcome> {
-  const partition = ctx.services.replicas.get(topic, index);
+  const partition = ctx.services.replicas.leader(topic, index);
   if (!partition) {
     const known = ctx.services.metadata().topicsByName.get(topic)?.partitions[index];
     return refusal(known ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null);
@@ -130,5 +133,5 @@ function appendOne(
   const bytes = recordsBuffer(records);
   if (!bytes || bytes.length === 0)
     return refusal(ErrorCode.CORRUPT_MESSAGE, 'The produce request carries no records for the partition.');
-  return partition.append(bytes, acks, nowMs);
+  return partition.append(bytes, acks, nowMs, timeoutMs);
 }

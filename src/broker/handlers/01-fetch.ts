@@ -6,7 +6,8 @@
 // purgatory until enough arrives or max_wait_ms passes, while the connection goes on with the next
 // requests (answers still leave in order). Fetch sessions (KIP-227): replica/fetch-sessions.ts decides
 // what a request reads (an incremental fetch reads its whole session) and what its answer keeps.
-// Not implemented: follower fetches (one replica), preferred read replicas.
+// Followers' fetches (replica id >= 0) are served by fetch-follower.ts, sessionless. From v11 a
+// follower replica serves consumers too, up to its own high watermark (KIP-392).
 import { ErrorCode } from '../../protocol/errors.js';
 import type {
   FetchRequest,
@@ -19,7 +20,8 @@ import { ZERO_UUID } from '../../protocol/schema/codec.js';
 import type { Partition } from '../replica/partition.js';
 import { AclOperation, allowedNames, allowedOnCluster, ResourceType } from './authorize.js';
 import { abortedTransactionsFor } from './fetch-aborted.js';
-import { handler, later, type RequestContext } from './handler.js';
+import { fetchForFollower, fetchReplicaId } from './fetch-follower.js';
+import { afterWrite, handler, later, type RequestContext } from './handler.js';
 
 interface Wanted {
   partition: Partition | null;
@@ -28,6 +30,8 @@ interface Wanted {
   fetchOffset: number;
   partitionMaxBytes: number;
   currentLeaderEpoch: number;
+  /** KIP-392: the replica this consumer should fetch from instead (-1: here). */
+  preferredReadReplica: number;
 }
 
 interface TopicPlan {
@@ -43,6 +47,20 @@ export const fetch = handler<FetchRequest, FetchResponse>({
   minVersion: 4,
   maxVersion: 17,
   handle(ctx, req) {
+    if (fetchReplicaId(req, ctx.version) >= 0) {
+      // A fetch naming a replica id is a follower's: it needs CLUSTER_ACTION (CVE-2018-1288: the field
+      // alone proves nothing); without it every partition answers TOPIC_AUTHORIZATION_FAILED, as Kafka.
+      if (!allowedOnCluster(ctx, AclOperation.CLUSTER_ACTION)) return followerDenied(req);
+      // A follower's fetch is sessionless: a full fetch without a session id gets no session.
+      const sessionId = req.sessionId ?? 0;
+      const sessionEpoch = req.sessionEpoch ?? -1;
+      if (sessionId !== 0 || sessionEpoch > 0) {
+        const errorCode =
+          sessionId !== 0 ? ErrorCode.FETCH_SESSION_ID_NOT_FOUND : ErrorCode.INVALID_FETCH_SESSION_EPOCH;
+        return { throttleTimeMs: 0, errorCode, sessionId: 0, responses: [] };
+      }
+      return later(fetchForFollower(ctx, req));
+    }
     const session = ctx.services.fetchSessions.open({
       version: ctx.version,
       sessionId: req.sessionId ?? 0,
@@ -53,20 +71,20 @@ export const fetch = handler<FetchRequest, FetchResponse>({
     });
     if ('errorCode' in session)
       return { throttleTimeMs: 0, errorCode: session.errorCode, sessionId: 0, responses: [] };
-    const plan = planFetch(ctx, req, session.topics);
+    const plan = planFetch(ctx, session.topics, req.rackId ?? '');
     return later(fetchWithWait(ctx, req, plan).then((r) => session.complete(r)));
   },
 });
 
 function planFetch(
   ctx: RequestContext,
-  req: FetchRequest,
   topics: readonly FetchRequestFetchTopic[],
+  rackId: string,
 ): TopicPlan[] {
   const replicas = ctx.services.replicas;
   const image = ctx.services.metadata();
   const byId = ctx.version >= 13;
-  const readable = readableTopics(ctx, req, topics, image, byId);
+  const readable = readableTopics(ctx, topics, image, byId);
   return topics.map((t) => {
     const topicInfo = byId
       ? image.topicsById.get(t.topicId ?? ZERO_UUID)
@@ -74,6 +92,7 @@ function planFetch(
     const name = byId ? (topicInfo?.name ?? '') : (t.topic ?? '');
     const denied = (topicInfo || !byId) && !readable(name);
     const parts = t.partitions.map((p): Wanted => {
+      // Followers too: from v11 a follower serves consumers (KIP-392); before, the check below refuses.
       const partition = topicInfo && !denied ? (replicas.get(topicInfo.name, p.partition) ?? null) : null;
       let errorCode: number = ErrorCode.NONE;
       if (denied) errorCode = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
@@ -84,6 +103,13 @@ function planFetch(
           ? ErrorCode.NOT_LEADER_OR_FOLLOWER
           : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
       else errorCode = partition.checkLeaderEpoch(p.currentLeaderEpoch);
+      // A follower serves consumers only from v11 (KIP-392: fetching from the closest replica).
+      if (errorCode === ErrorCode.NONE && partition && !partition.isLeader && ctx.version < 11)
+        errorCode = ErrorCode.NOT_LEADER_OR_FOLLOWER;
+      const preferred =
+        errorCode === ErrorCode.NONE && partition && ctx.version >= 11
+          ? replicas.preferredReadReplica(partition, rackId, p.fetchOffset)
+          : -1;
       return {
         partition,
         errorCode,
@@ -91,28 +117,20 @@ function planFetch(
         fetchOffset: p.fetchOffset,
         partitionMaxBytes: p.partitionMaxBytes,
         currentLeaderEpoch: p.currentLeaderEpoch ?? -1,
+        preferredReadReplica: preferred,
       };
     });
     return { topic: name, topicId: t.topicId ?? topicInfo?.id ?? ZERO_UUID, parts };
   });
 }
 
-/**
- * Which topics the request may read: a consumer needs READ on each topic; a fetch naming a replica id
- * is a follower's and needs CLUSTER_ACTION instead (CVE-2018-1288: the field alone proves nothing).
- */
+/** Which topics a consumer's fetch may read: READ on each topic. */
 function readableTopics(
   ctx: RequestContext,
-  req: FetchRequest,
   topics: readonly FetchRequestFetchTopic[],
   image: ReturnType<RequestContext['services']['metadata']>,
   byId: boolean,
 ): (name: string) => boolean {
-  const replicaId = ctx.version >= 15 ? (req.replicaState?.replicaId ?? -1) : (req.replicaId ?? -1);
-  if (replicaId >= 0) {
-    const ok = allowedOnCluster(ctx, AclOperation.CLUSTER_ACTION);
-    return () => ok;
-  }
   // The topics read: a session's whole set for an incremental fetch, each authorized every time.
   const names = topics.map((t) =>
     byId ? (image.topicsById.get(t.topicId ?? ZERO_UUID)?.name ?? '') : (t.topic ?? ''),
@@ -125,22 +143,34 @@ interface Gathered {
   responses: FetchResponseFetchableTopicResponse[];
   bytes: number;
   errors: boolean;
+  /** A partition was answered with a preferred read replica: the consumer is told at once. */
+  redirected: boolean;
+  /** Give the pooled read buffers back, once the response is written (or when it is not sent). */
+  releases: (() => void)[];
 }
 
 async function gather(plan: TopicPlan[], readCommitted: boolean, maxBytes: number): Promise<Gathered> {
   let budget = maxBytes;
   let bytes = 0;
   let errors = false;
+  let redirected = false;
   const responses: FetchResponseFetchableTopicResponse[] = [];
+  const releases: (() => void)[] = [];
   for (const t of plan) {
     const partitions: FetchResponsePartitionData[] = [];
     for (const w of t.parts) {
       let errorCode = w.errorCode;
       let entry: FetchResponsePartitionData = emptyPartition(w.index, errorCode);
-      if (errorCode === ErrorCode.NONE && w.partition) {
+      if (errorCode === ErrorCode.NONE && w.partition && w.preferredReadReplica >= 0) {
+        entry = { ...redirect(w.partition, readCommitted), partitionIndex: w.index };
+        entry.preferredReadReplica = w.preferredReadReplica;
+        redirected = true;
+      } else if (errorCode === ErrorCode.NONE && w.partition) {
         const limit = Math.min(w.partitionMaxBytes, budget);
-        const r = await w.partition.read(w.fetchOffset, Math.max(limit, 0), readCommitted, bytes === 0);
+        const read = w.partition.read(w.fetchOffset, Math.max(limit, 0), readCommitted, bytes === 0);
+        const r = read instanceof Promise ? await read : read;
         errorCode = r.errorCode;
+        if (r.release) releases.push(r.release);
         budget -= r.sizeBytes;
         bytes += r.sizeBytes;
         entry = {
@@ -161,7 +191,34 @@ async function gather(plan: TopicPlan[], readCommitted: boolean, maxBytes: numbe
     }
     responses.push({ topic: t.topic, topicId: t.topicId, partitions });
   }
-  return { responses, bytes, errors };
+  return { responses, bytes, errors, redirected, releases };
+}
+
+/** A partition answered with where to fetch it instead (KIP-392): offsets, no records. */
+function redirect(p: Partition, readCommitted: boolean): FetchResponsePartitionData {
+  return {
+    partitionIndex: p.index,
+    errorCode: ErrorCode.NONE,
+    highWatermark: p.log.highWatermark,
+    lastStableOffset: p.log.lastStableOffset,
+    logStartOffset: p.log.logStartOffset,
+    abortedTransactions: readCommitted ? [] : null,
+    preferredReadReplica: -1,
+    records: [],
+  };
+}
+
+function followerDenied(req: FetchRequest): FetchResponse {
+  return {
+    throttleTimeMs: 0,
+    errorCode: ErrorCode.NONE,
+    sessionId: 0,
+    responses: req.topics.map((t) => ({
+      topic: t.topic,
+      topicId: t.topicId,
+      partitions: t.partitions.map((p) => emptyPartition(p.partition, ErrorCode.TOPIC_AUTHORIZATION_FAILED)),
+    })),
+  };
 }
 
 function emptyPartition(index: number, errorCode: number): FetchResponsePartitionData {
@@ -179,7 +236,13 @@ function emptyPartition(index: number, errorCode: number): FetchResponsePartitio
 
 function respond(plan: TopicPlan[], g: Gathered): FetchResponse {
   countFetch(plan, g);
-  return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses: g.responses };
+  const response = { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses: g.responses };
+  return g.releases.length === 0 ? response : afterWrite(response, () => releaseAll(g));
+}
+
+function releaseAll(g: Gathered): void {
+  for (const release of g.releases) release();
+  g.releases.length = 0;
 }
 
 /** BrokerTopicMetrics of the partitions hosted here: one fetch each, and the record bytes sent. */
@@ -215,12 +278,21 @@ async function fetchWithWait(
     .filter((p): p is Partition => p !== null);
   const seen = watched.map((p) => p.readableBytes);
   const first = await gather(plan, readCommitted, maxBytes);
-  if (first.errors || first.bytes >= req.minBytes || req.maxWaitMs <= 0 || watched.length === 0)
+  if (
+    first.errors ||
+    first.redirected ||
+    first.bytes >= req.minBytes ||
+    req.maxWaitMs <= 0 ||
+    watched.length === 0
+  )
     return respond(plan, first);
   return new Promise<FetchResponse>((resolve) => {
     const finish = () => {
       gather(plan, readCommitted, maxBytes).then(
-        (g) => resolve(respond(plan, g)),
+        (g) => {
+          releaseAll(first);
+          resolve(respond(plan, g));
+        },
         () => resolve(respond(plan, first)),
       );
     };

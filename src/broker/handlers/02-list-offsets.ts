@@ -12,7 +12,7 @@ import type {
 } from '../../protocol/messages/index.js';
 import { AclOperation, allowedNames, ResourceType } from './authorize.js';
 import { handler, type RequestContext } from './handler.js';
-import { partitionOrError } from './partition-lookup.js';
+import { leaderOrError, partitionOrError } from './partition-lookup.js';
 
 type PartitionResponse = ListOffsetsResponseListOffsetsPartitionResponse;
 
@@ -35,7 +35,15 @@ export const listOffsets = handler<ListOffsetsRequest, ListOffsetsResponse>({
         if (!describable.has(t.name)) partitions.push(deniedPartition(p.partitionIndex));
         else
           partitions.push(
-            await lookup(ctx, t.name, p.partitionIndex, p.timestamp, p.currentLeaderEpoch, readCommitted),
+            await lookup(
+              ctx,
+              t.name,
+              p.partitionIndex,
+              p.timestamp,
+              p.currentLeaderEpoch,
+              readCommitted,
+              req.replicaId,
+            ),
           );
       topics.push({ name: t.name, partitions });
     }
@@ -50,6 +58,7 @@ async function lookup(
   timestamp: number,
   currentLeaderEpoch: number | undefined,
   readCommitted: boolean,
+  replicaId: number,
 ): Promise<PartitionResponse> {
   const none = (errorCode: number): PartitionResponse => ({
     partitionIndex: index,
@@ -59,7 +68,8 @@ async function lookup(
     offset: -1,
     leaderEpoch: -1,
   });
-  const p = partitionOrError(ctx, topic, index);
+  // Only the leader answers, except to a debugging tool (replica id -2).
+  const p = replicaId === -2 ? partitionOrError(ctx, topic, index) : leaderOrError(ctx, topic, index);
   if (typeof p === 'number') return none(p);
   const epochError = p.checkLeaderEpoch(currentLeaderEpoch);
   if (epochError !== ErrorCode.NONE) return none(epochError);
@@ -70,7 +80,9 @@ async function lookup(
   ) {
     return none(ErrorCode.UNSUPPORTED_VERSION);
   }
-  const found = await p.offsetFor(timestamp, readCommitted);
+  // A follower asking for the latest offset (replica id >= 0) gets the log end, not the high watermark.
+  const found =
+    replicaId >= 0 && timestamp === -1 ? p.log.latest() : await p.offsetFor(timestamp, readCommitted);
   if (!found) return { ...none(ErrorCode.NONE), leaderEpoch: -1 };
   return {
     partitionIndex: index,

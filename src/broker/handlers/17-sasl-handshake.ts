@@ -6,8 +6,9 @@
 import { ErrorCode } from '../../protocol/errors.js';
 import type { SaslHandshakeRequest, SaslHandshakeResponse } from '../../protocol/messages/index.js';
 import { handler } from './handler.js';
+import type { CommonServices } from './services.js';
 
-export const saslHandshake = handler<SaslHandshakeRequest, SaslHandshakeResponse>({
+export const saslHandshake = handler<SaslHandshakeRequest, SaslHandshakeResponse, CommonServices>({
   apiKey: 17,
   minVersion: 0,
   maxVersion: 1,

@@ -6,11 +6,12 @@ import type { CreateTopicsRequest, CreateTopicsResponse } from '../../protocol/m
 import { AclOperation, allowed, allowedNames, allowedOnCluster, ResourceType } from './authorize.js';
 import { handler, type RequestContext } from './handler.js';
 import { mutationRefused, THROTTLED_MESSAGE } from './mutation-quota.js';
-import type { ConfigEntry } from './services.js';
+import type { CommonServices, ConfigEntry } from './services.js';
 
-export const createTopics = handler<CreateTopicsRequest, CreateTopicsResponse>({
+export const createTopics = handler<CreateTopicsRequest, CreateTopicsResponse, CommonServices>({
   apiKey: 19,
   minVersion: 0,
+  forwardable: true,
   maxVersion: 7,
   async handle(ctx, req) {
     if (mutationRefused(ctx, 6))
@@ -79,7 +80,7 @@ function deniedTopic(name: string) {
 }
 
 /** The new topic's configs (v5+), shown only to a principal that may DESCRIBE_CONFIGS it. */
-function createdConfigs(ctx: RequestContext, name: string, errorCode: number) {
+function createdConfigs(ctx: RequestContext<CommonServices>, name: string, errorCode: number) {
   if (errorCode !== 0 || ctx.version < 5) return { topicConfigErrorCode: 0, configs: [] };
   if (!allowed(ctx, AclOperation.DESCRIBE_CONFIGS, ResourceType.TOPIC, name, false))
     return { topicConfigErrorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, configs: [] };

@@ -6,10 +6,12 @@ import { ZERO_UUID } from '../../protocol/schema/codec.js';
 import { AclOperation, allowed, allowedNames, ResourceType } from './authorize.js';
 import { handler } from './handler.js';
 import { mutationRefused, THROTTLED_MESSAGE } from './mutation-quota.js';
+import type { CommonServices } from './services.js';
 
-export const deleteTopics = handler<DeleteTopicsRequest, DeleteTopicsResponse>({
+export const deleteTopics = handler<DeleteTopicsRequest, DeleteTopicsResponse, CommonServices>({
   apiKey: 20,
   minVersion: 0,
+  forwardable: true,
   maxVersion: 6,
   async handle(ctx, req) {
     const refs =

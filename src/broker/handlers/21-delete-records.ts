@@ -5,7 +5,7 @@ import { ErrorCode } from '../../protocol/errors.js';
 import type { DeleteRecordsRequest, DeleteRecordsResponse } from '../../protocol/messages/index.js';
 import { AclOperation, allowedNames, ResourceType } from './authorize.js';
 import { handler } from './handler.js';
-import { partitionOrError } from './partition-lookup.js';
+import { leaderOrError } from './partition-lookup.js';
 
 export const deleteRecords = handler<DeleteRecordsRequest, DeleteRecordsResponse>({
   apiKey: 21,
@@ -24,7 +24,7 @@ export const deleteRecords = handler<DeleteRecordsRequest, DeleteRecordsResponse
         name: t.name,
         partitions: t.partitions.map((pr) => {
           const p = deletable.has(t.name)
-            ? partitionOrError(ctx, t.name, pr.partitionIndex)
+            ? leaderOrError(ctx, t.name, pr.partitionIndex)
             : ErrorCode.TOPIC_AUTHORIZATION_FAILED;
           if (typeof p === 'number')
             return { partitionIndex: pr.partitionIndex, lowWatermark: -1, errorCode: p };

@@ -6,6 +6,7 @@
 // Clients before v4 do not know PRODUCER_FENCED: they get INVALID_PRODUCER_EPOCH, as Kafka answers them.
 import { ErrorCode } from '../../protocol/errors.js';
 import type { InitProducerIdRequest, InitProducerIdResponse } from '../../protocol/messages/index.js';
+import { ProducerIdsUnavailable } from '../producer-ids.js';
 import { AclOperation, allowed, allowedIdempotentWrite, ResourceType } from './authorize.js';
 import { handler } from './handler.js';
 
@@ -38,7 +39,18 @@ export const initProducerId = handler<InitProducerIdRequest, InitProducerIdRespo
     }
     // An idempotent producer: IDEMPOTENT_WRITE on the cluster, or WRITE on any topic (KIP-679).
     if (!allowedIdempotentWrite(ctx)) return denied(ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
-    const producerId = await ctx.services.producerIds.nextId();
-    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId, producerEpoch: 0 };
+    try {
+      const producerId = await ctx.services.producerIds.nextId();
+      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId, producerEpoch: 0 };
+    } catch (err) {
+      // No block of ids from the controller: retriable for the client (Kafka answers the same).
+      if (!(err instanceof ProducerIdsUnavailable)) throw err;
+      return {
+        throttleTimeMs: 0,
+        errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS,
+        producerId: -1,
+        producerEpoch: -1,
+      };
+    }
   },
 });

@@ -8,7 +8,7 @@ import type {
 } from '../../protocol/messages/index.js';
 import { AclOperation, allowedNames, allowedOnCluster, ResourceType } from './authorize.js';
 import { handler } from './handler.js';
-import { partitionOrError } from './partition-lookup.js';
+import { leaderOrError, partitionOrError } from './partition-lookup.js';
 
 export const offsetForLeaderEpoch = handler<OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse>({
   apiKey: 23,
@@ -29,10 +29,13 @@ export const offsetForLeaderEpoch = handler<OffsetForLeaderEpochRequest, OffsetF
       topics: req.topics.map((t) => ({
         topic: t.topic,
         partitions: t.partitions.map((pr) => {
+          // Only the leader answers, except to a debugging tool (replica id -2).
           const p =
             describable && !describable.has(t.topic)
               ? ErrorCode.TOPIC_AUTHORIZATION_FAILED
-              : partitionOrError(ctx, t.topic, pr.partition);
+              : (req.replicaId ?? -2) === -2
+                ? partitionOrError(ctx, t.topic, pr.partition)
+                : leaderOrError(ctx, t.topic, pr.partition);
           const fail = (errorCode: number) => ({
             errorCode,
             partition: pr.partition,

@@ -9,8 +9,9 @@ import { PatternType } from '../../security/acl/types.js';
 import { filterOf, NO_AUTHORIZER } from './acl-wire.js';
 import { AclOperation, allowedOnCluster } from './authorize.js';
 import { handler } from './handler.js';
+import type { CommonServices } from './services.js';
 
-export const describeAcls = handler<DescribeAclsRequest, DescribeAclsResponse>({
+export const describeAcls = handler<DescribeAclsRequest, DescribeAclsResponse, CommonServices>({
   apiKey: 29,
   minVersion: 0,
   maxVersion: 3,

@@ -7,15 +7,17 @@ import { ErrorCode } from '../../protocol/errors.js';
 import type { CreateAclsRequest, CreateAclsResponse } from '../../protocol/messages/index.js';
 import type { AclBinding } from '../../security/acl/types.js';
 import { PatternType } from '../../security/acl/types.js';
-import { randomTopicId } from '../controller/controller-service.js';
+import { randomTopicId } from '../controller/quorum-controller.js';
 import { NO_AUTHORIZER } from './acl-wire.js';
 import { AclOperation, allowedOnCluster } from './authorize.js';
 import { handler } from './handler.js';
+import type { CommonServices } from './services.js';
 
-export const createAclsHandler = handler<CreateAclsRequest, CreateAclsResponse>({
+export const createAclsHandler = handler<CreateAclsRequest, CreateAclsResponse, CommonServices>({
   apiKey: 30,
   minVersion: 0,
   maxVersion: 3,
+  forwardable: true,
   handle(ctx, req) {
     const all = (errorCode: number, errorMessage: string | null): CreateAclsResponse => ({
       throttleTimeMs: 0,
@@ -35,10 +37,13 @@ export const createAclsHandler = handler<CreateAclsRequest, CreateAclsResponse>(
       permission: c.permissionType as AclBinding['permission'],
     }));
     return ctx.services.controller
-      .apply((image) => {
-        const { records, results } = createAcls(image, bindings, randomTopicId);
-        return { records, result: results };
-      })
+      .apply(
+        (image) => {
+          const { records, results } = createAcls(image, bindings, randomTopicId);
+          return { records, result: results };
+        },
+        () => bindings.map(() => ({ errorCode: ErrorCode.NOT_CONTROLLER, errorMessage: null })),
+      )
       .then((results) => ({ throttleTimeMs: 0, results }));
   },
 });

@@ -7,11 +7,13 @@ import type { DeleteAclsRequest, DeleteAclsResponse } from '../../protocol/messa
 import { filterOf, NO_AUTHORIZER, wireAcl } from './acl-wire.js';
 import { AclOperation, allowedOnCluster } from './authorize.js';
 import { handler } from './handler.js';
+import type { CommonServices } from './services.js';
 
-export const deleteAclsHandler = handler<DeleteAclsRequest, DeleteAclsResponse>({
+export const deleteAclsHandler = handler<DeleteAclsRequest, DeleteAclsResponse, CommonServices>({
   apiKey: 31,
   minVersion: 0,
   maxVersion: 3,
+  forwardable: true,
   handle(ctx, req) {
     const all = (errorCode: number, errorMessage: string | null): DeleteAclsResponse => ({
       throttleTimeMs: 0,
@@ -21,10 +23,13 @@ export const deleteAclsHandler = handler<DeleteAclsRequest, DeleteAclsResponse>(
     if (!ctx.services.access.enabled) return all(ErrorCode.SECURITY_DISABLED, NO_AUTHORIZER);
     const filters = req.filters.map((f) => filterOf(f, ctx.version));
     return ctx.services.controller
-      .apply((image) => {
-        const { records, results } = deleteAcls(image, filters);
-        return { records, result: results };
-      })
+      .apply(
+        (image) => {
+          const { records, results } = deleteAcls(image, filters);
+          return { records, result: results };
+        },
+        () => filters.map(() => ({ errorCode: ErrorCode.NOT_CONTROLLER, errorMessage: null, matching: [] })),
+      )
       .then((results) => ({
         throttleTimeMs: 0,
         filterResults: results.map((r) => ({

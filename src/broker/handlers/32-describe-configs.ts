@@ -11,9 +11,9 @@ import type {
 } from '../../protocol/messages/index.js';
 import { AclOperation, configResourceDenied } from './authorize.js';
 import { handler, type RequestContext } from './handler.js';
-import type { ConfigEntry } from './services.js';
+import type { CommonServices, ConfigEntry } from './services.js';
 
-export const describeConfigs = handler<DescribeConfigsRequest, DescribeConfigsResponse>({
+export const describeConfigs = handler<DescribeConfigsRequest, DescribeConfigsResponse, CommonServices>({
   apiKey: 32,
   minVersion: 0,
   maxVersion: 4,
@@ -44,7 +44,7 @@ export const describeConfigs = handler<DescribeConfigsRequest, DescribeConfigsRe
 });
 
 function describeOne(
-  ctx: RequestContext,
+  ctx: RequestContext<CommonServices>,
   resourceType: number,
   resourceName: string,
   keys: string[] | null,

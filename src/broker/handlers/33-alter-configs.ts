@@ -3,10 +3,12 @@
 import type { AlterConfigsRequest, AlterConfigsResponse } from '../../protocol/messages/index.js';
 import { AclOperation, configResourceDenied } from './authorize.js';
 import { handler } from './handler.js';
+import type { CommonServices } from './services.js';
 
-export const alterConfigs = handler<AlterConfigsRequest, AlterConfigsResponse>({
+export const alterConfigs = handler<AlterConfigsRequest, AlterConfigsResponse, CommonServices>({
   apiKey: 33,
   minVersion: 0,
+  forwardable: true,
   maxVersion: 2,
   async handle(ctx, req) {
     const responses = [];

@@ -1,9 +1,18 @@
-// DescribeLogDirs, versions 0-4: the log dir, the size of every hosted partition (or the ones asked
-// for), and from v4 the disk's total and usable bytes. Offset lag is 0: there are no future replicas.
+// DescribeLogDirs, versions 0-4: every log dir of this broker (log.dirs) with the size of each
+// partition in it (or of the ones asked for); a replica being moved to another dir shows there too,
+// as a future replica whose offset lag is how far it is behind the current one. From v4 each dir's
+// disk gives its total and usable bytes.
 import { ErrorCode } from '../../protocol/errors.js';
 import type { DescribeLogDirsRequest, DescribeLogDirsResponse } from '../../protocol/messages/index.js';
 import { AclOperation, allowedOnCluster } from './authorize.js';
 import { handler } from './handler.js';
+
+interface PartitionEntry {
+  partitionIndex: number;
+  partitionSize: number;
+  offsetLag: number;
+  isFutureKey: boolean;
+}
 
 export const describeLogDirs = handler<DescribeLogDirsRequest, DescribeLogDirsResponse>({
   apiKey: 35,
@@ -14,34 +23,45 @@ export const describeLogDirs = handler<DescribeLogDirsRequest, DescribeLogDirsRe
       return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, results: [] };
     const wanted =
       req.topics === null ? null : new Map(req.topics.map((t) => [t.topic, new Set(t.partitions)]));
-    const byTopic = new Map<
-      string,
-      { partitionIndex: number; partitionSize: number; offsetLag: number; isFutureKey: boolean }[]
-    >();
-    for (const p of ctx.services.replicas.partitions()) {
+    const replicas = ctx.services.replicas;
+    const byDir = new Map<string, Map<string, PartitionEntry[]>>();
+    const add = (dir: string, topic: string, entry: PartitionEntry) => {
+      const topics = byDir.get(dir) ?? new Map<string, PartitionEntry[]>();
+      const list = topics.get(topic) ?? [];
+      list.push(entry);
+      topics.set(topic, list);
+      byDir.set(dir, topics);
+    };
+    for (const p of replicas.partitions()) {
       if (wanted && !wanted.get(p.topic)?.has(p.index)) continue;
-      const list = byTopic.get(p.topic) ?? [];
-      list.push({
+      const dir = replicas.logs.dirOf({ topic: p.topic, partition: p.index });
+      if (!dir) continue;
+      add(dir.path, p.topic, {
         partitionIndex: p.index,
         partitionSize: p.log.sizeBytes,
-        offsetLag: 0,
+        offsetLag: Math.max(0, p.log.highWatermark - p.log.logEndOffset),
         isFutureKey: false,
       });
-      byTopic.set(p.topic, list);
+      const future = replicas.mover.futureOf(p);
+      if (future)
+        add(future.path, p.topic, {
+          partitionIndex: p.index,
+          partitionSize: future.log.sizeBytes,
+          offsetLag: Math.max(0, p.log.logEndOffset - future.log.logEndOffset),
+          isFutureKey: true,
+        });
     }
-    const space = await ctx.services.diskSpace();
-    return {
-      throttleTimeMs: 0,
-      errorCode: ErrorCode.NONE,
-      results: [
-        {
-          errorCode: ErrorCode.NONE,
-          logDir: ctx.services.logDir,
-          topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })),
-          totalBytes: space.totalBytes,
-          usableBytes: space.usableBytes,
-        },
-      ],
-    };
+    const results = [];
+    for (const d of replicas.logs.dirs) {
+      const space = await ctx.services.diskSpace(d.path);
+      results.push({
+        errorCode: ErrorCode.NONE,
+        logDir: d.path,
+        topics: [...(byDir.get(d.path) ?? [])].map(([name, partitions]) => ({ name, partitions })),
+        totalBytes: space.totalBytes,
+        usableBytes: space.usableBytes,
+      });
+    }
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, results };
   },
 });

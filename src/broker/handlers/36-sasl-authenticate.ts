@@ -5,8 +5,9 @@
 import { ErrorCode } from '../../protocol/errors.js';
 import type { SaslAuthenticateRequest, SaslAuthenticateResponse } from '../../protocol/messages/index.js';
 import { handler } from './handler.js';
+import type { CommonServices } from './services.js';
 
-export const saslAuthenticate = handler<SaslAuthenticateRequest, SaslAuthenticateResponse>({
+export const saslAuthenticate = handler<SaslAuthenticateRequest, SaslAuthenticateResponse, CommonServices>({
   apiKey: 36,
   minVersion: 0,
   maxVersion: 2,

@@ -5,10 +5,12 @@ import type { CreatePartitionsRequest, CreatePartitionsResponse } from '../../pr
 import { AclOperation, allowedNames, ResourceType } from './authorize.js';
 import { handler } from './handler.js';
 import { mutationRefused, THROTTLED_MESSAGE } from './mutation-quota.js';
+import type { CommonServices } from './services.js';
 
-export const createPartitions = handler<CreatePartitionsRequest, CreatePartitionsResponse>({
+export const createPartitions = handler<CreatePartitionsRequest, CreatePartitionsResponse, CommonServices>({
   apiKey: 37,
   minVersion: 0,
+  forwardable: true,
   maxVersion: 3,
   async handle(ctx, req) {
     if (mutationRefused(ctx, 3))

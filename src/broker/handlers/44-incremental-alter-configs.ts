@@ -13,6 +13,7 @@ export const incrementalAlterConfigs = handler<
 >({
   apiKey: 44,
   minVersion: 0,
+  forwardable: true,
   maxVersion: 1,
   async handle(ctx, req) {
     const responses = [];

@@ -7,11 +7,17 @@ import { ErrorCode } from '../../protocol/errors.js';
 import type { AlterClientQuotasRequest, AlterClientQuotasResponse } from '../../protocol/messages/index.js';
 import { AclOperation, allowedOnCluster } from './authorize.js';
 import { handler } from './handler.js';
+import type { CommonServices } from './services.js';
 
-export const alterClientQuotasHandler = handler<AlterClientQuotasRequest, AlterClientQuotasResponse>({
+export const alterClientQuotasHandler = handler<
+  AlterClientQuotasRequest,
+  AlterClientQuotasResponse,
+  CommonServices
+>({
   apiKey: 49,
   minVersion: 0,
   maxVersion: 1,
+  forwardable: true,
   handle(ctx, req) {
     const entity = (e: AlterClientQuotasRequest['entries'][number]) =>
       e.entity.map((x) => ({ entityType: x.entityType, entityName: x.entityName }));
@@ -25,10 +31,13 @@ export const alterClientQuotasHandler = handler<AlterClientQuotasRequest, AlterC
         })),
       };
     return ctx.services.controller
-      .apply((image) => {
-        const { records, results } = alterClientQuotas(image, req.entries);
-        return { records: req.validateOnly ? [] : records, result: results };
-      })
+      .apply(
+        (image) => {
+          const { records, results } = alterClientQuotas(image, req.entries);
+          return { records: req.validateOnly ? [] : records, result: results };
+        },
+        () => req.entries.map(() => ({ errorCode: ErrorCode.NOT_CONTROLLER, errorMessage: null })),
+      )
       .then((results) => ({
         throttleTimeMs: 0,
         entries: results.map((r, i) => ({ ...r, entity: entity(req.entries[i]) })),

@@ -10,14 +10,17 @@ import type {
 } from '../../protocol/messages/index.js';
 import { AclOperation, allowedOnCluster } from './authorize.js';
 import { handler } from './handler.js';
+import type { CommonServices } from './services.js';
 
 export const alterUserScramCredentials = handler<
   AlterUserScramCredentialsRequest,
-  AlterUserScramCredentialsResponse
+  AlterUserScramCredentialsResponse,
+  CommonServices
 >({
   apiKey: 51,
   minVersion: 0,
   maxVersion: 0,
+  forwardable: true,
   handle(ctx, req) {
     if (!allowedOnCluster(ctx, AclOperation.ALTER)) {
       const users = [...new Set([...req.deletions, ...req.upsertions].map((a) => a.name))];
@@ -31,10 +34,18 @@ export const alterUserScramCredentials = handler<
       };
     }
     return ctx.services.controller
-      .apply((image) => {
-        const { records, results } = alterScramCredentials(image, req.deletions, req.upsertions);
-        return { records, result: results };
-      })
+      .apply(
+        (image) => {
+          const { records, results } = alterScramCredentials(image, req.deletions, req.upsertions);
+          return { records, result: results };
+        },
+        () =>
+          [...new Set([...req.deletions, ...req.upsertions].map((a) => a.name))].map((user) => ({
+            user,
+            errorCode: ErrorCode.NOT_CONTROLLER,
+            errorMessage: null,
+          })),
+      )
       .then((results) => ({ throttleTimeMs: 0, results }));
   },
 });

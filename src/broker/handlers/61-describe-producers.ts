@@ -4,7 +4,7 @@ import { ErrorCode } from '../../protocol/errors.js';
 import type { DescribeProducersRequest, DescribeProducersResponse } from '../../protocol/messages/index.js';
 import { AclOperation, allowedNames, ResourceType } from './authorize.js';
 import { handler } from './handler.js';
-import { partitionOrError } from './partition-lookup.js';
+import { leaderOrError } from './partition-lookup.js';
 
 export const describeProducers = handler<DescribeProducersRequest, DescribeProducersResponse>({
   apiKey: 61,
@@ -23,7 +23,7 @@ export const describeProducers = handler<DescribeProducersRequest, DescribeProdu
         name: t.name,
         partitions: t.partitionIndexes.map((index) => {
           const p = readable.has(t.name)
-            ? partitionOrError(ctx, t.name, index)
+            ? leaderOrError(ctx, t.name, index)
             : ErrorCode.TOPIC_AUTHORIZATION_FAILED;
           if (typeof p === 'number')
             return { partitionIndex: index, errorCode: p, errorMessage: null, activeProducers: [] };

@@ -1,27 +1,32 @@
 // The one way handlers authorize (DESIGN.md §1.3: decode → authorize → validate → ...): who asks is the
 // connection's principal and address, never a field of the request (CVE-2018-1288) or its client id
 // (KIP-1246). Without an authorizer every call answers yes.
+import { errorResponse } from '../../protocol/error-response.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { API_DECLS } from '../../protocol/messages/index.js';
 import { AclOperation, CLUSTER_RESOURCE, ResourceType } from '../../security/acl/types.js';
 import type { Requester } from '../security/access-control.js';
 import type { RequestContext } from './handler.js';
+import type { CommonServices } from './services.js';
 
 export { AclOperation, CLUSTER_RESOURCE, ResourceType };
 
+/** Any listener's request: client listeners and the controller listener authorize alike. */
+type Ctx = RequestContext<CommonServices>;
+
 const API_NAMES = new Map(API_DECLS.map((d) => [d.apiKey as number, d.name]));
 
-export function requester(ctx: RequestContext): Requester {
+export function requester(ctx: Ctx): Requester {
   return {
-    principal: ctx.conn.principal,
-    host: ctx.conn.info.remoteAddress,
+    principal: ctx.onBehalfOf?.principal ?? ctx.conn.principal,
+    host: ctx.onBehalfOf?.host ?? ctx.conn.info.remoteAddress,
     requestName: API_NAMES.get(ctx.apiKey) ?? `ApiKey${ctx.apiKey}`,
   };
 }
 
 /** Whether the request's principal may do `operation` on the resource. */
 export function allowed(
-  ctx: RequestContext,
+  ctx: Ctx,
   operation: AclOperation,
   resourceType: ResourceType,
   resourceName: string,
@@ -30,7 +35,7 @@ export function allowed(
   return ctx.services.access.authorize(requester(ctx), operation, resourceType, resourceName, logIfDenied);
 }
 
-export function allowedOnCluster(ctx: RequestContext, operation: AclOperation, logIfDenied = true): boolean {
+export function allowedOnCluster(ctx: Ctx, operation: AclOperation, logIfDenied = true): boolean {
   return allowed(ctx, operation, ResourceType.CLUSTER, CLUSTER_RESOURCE, logIfDenied);
 }
 
@@ -39,7 +44,7 @@ export function allowedOnCluster(ctx: RequestContext, operation: AclOperation, l
  * filterByAuthorized, which logs one line per distinct resource with its reference count).
  */
 export function allowedNames(
-  ctx: RequestContext,
+  ctx: Ctx,
   operation: AclOperation,
   resourceType: ResourceType,
   names: Iterable<string>,
@@ -56,7 +61,7 @@ export function allowedNames(
 }
 
 /** KIP-679: IDEMPOTENT_WRITE on the cluster, or WRITE on any topic. */
-export function allowedIdempotentWrite(ctx: RequestContext): boolean {
+export function allowedIdempotentWrite(ctx: Ctx): boolean {
   if (allowedOnCluster(ctx, AclOperation.IDEMPOTENT_WRITE, false)) return true;
   return ctx.services.access.authorizeByResourceType(requester(ctx), AclOperation.WRITE, ResourceType.TOPIC);
 }
@@ -67,7 +72,7 @@ export function allowedIdempotentWrite(ctx: RequestContext): boolean {
  * the group. Null when allowed, else Kafka's error code.
  */
 export function configResourceDenied(
-  ctx: RequestContext,
+  ctx: Ctx,
   operation: AclOperation,
   resourceType: number,
   resourceName: string,
@@ -84,11 +89,21 @@ export function configResourceDenied(
 }
 
 /** The `can(operation)` of security/authorized-operations.ts for one resource (never logged). */
-export function canFor(
-  ctx: RequestContext,
-  resourceType: ResourceType,
-  resourceName: string,
-): (op: number) => boolean {
+export function canFor(ctx: Ctx, resourceType: ResourceType, resourceName: string): (op: number) => boolean {
   const who = requester(ctx);
   return (op) => ctx.services.access.authorize(who, op as AclOperation, resourceType, resourceName, false);
+}
+
+/**
+ * For the APIs Kafka authorizes on the cluster alone (the quorum's and brokers' own requests need
+ * CLUSTER_ACTION; reassignments, elections, features, log dirs ALTER; quorum and reassignment listings
+ * DESCRIBE): null when allowed, else the request's answer with CLUSTER_AUTHORIZATION_FAILED in every
+ * error field, as Kafka's error response for the request.
+ */
+export function clusterDenied<R>(ctx: Ctx, operation: AclOperation, request: unknown): R | null {
+  if (allowedOnCluster(ctx, operation)) return null;
+  return errorResponse(ctx.apiKey, ctx.version, request, {
+    errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+    errorMessage: null,
+  }) as R;
 }

@@ -5,6 +5,7 @@ import type { MetadataImage, PartitionInfo } from '../../metadata/image.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { OPERATIONS_NOT_REQUESTED } from '../../security/authorized-operations.js';
 import type { RequestContext } from './handler.js';
+import type { CommonServices } from './services.js';
 
 /** "Authorized operations were not requested" (Kafka's INT32_MIN). */
 export const NOT_REQUESTED = OPERATIONS_NOT_REQUESTED;
@@ -42,7 +43,11 @@ export function partitionEntry(image: MetadataImage, p: PartitionInfo): Partitio
 }
 
 /** Live brokers (and fenced ones too when asked) with their address on the listener the request came through. */
-export function brokerEntries(ctx: RequestContext, image: MetadataImage, withFenced = false): BrokerView[] {
+export function brokerEntries(
+  ctx: RequestContext<CommonServices>,
+  image: MetadataImage,
+  withFenced = false,
+): BrokerView[] {
   const out: BrokerView[] = [];
   for (const b of image.brokers.values()) {
     if (b.fenced && !withFenced) continue;
@@ -60,7 +65,7 @@ export function brokerEntries(ctx: RequestContext, image: MetadataImage, withFen
 }
 
 /** A listener bound to every interface advertises the address this client reached. */
-function advertisedHost(ctx: RequestContext, brokerId: number, host: string): string {
+function advertisedHost(ctx: RequestContext<CommonServices>, brokerId: number, host: string): string {
   if (brokerId === ctx.services.nodeId && (host === '' || host === '0.0.0.0' || host === '::')) {
     return ctx.conn.info.localAddress || 'localhost';
   }

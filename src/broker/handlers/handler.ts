@@ -1,19 +1,45 @@
 // The contract of a request handler: a descriptor per API key, giving the version range it
 // implements and a `handle` that turns a decoded request into a response (DESIGN.md §1.2, §1.3).
 import type { RequestHeaderValue } from '../../protocol/frame.js';
+import type { KafkaPrincipal } from '../../security/principal.js';
 import type { Connection } from '../server/connection.js';
 import type { BrokerServices } from './services.js';
 
-export interface RequestContext {
+export interface RequestContext<S = BrokerServices> {
   readonly header: RequestHeaderValue;
   readonly apiKey: number;
   readonly version: number;
   readonly conn: Connection;
-  readonly services: BrokerServices;
+  readonly services: S;
   /** The API ranges this broker advertises (computed from the registry). */
   readonly supportedApis: readonly ApiRange[];
   /** Time the handler ran synchronously (ms), set by the registry (request_percentage quotas). */
   handlerMs?: number;
+  /**
+   * Who a request carried in an Envelope was sent by (the client of the forwarding broker): what it is
+   * authorized and throttled as, instead of the connection's principal (the broker's).
+   */
+  readonly onBehalfOf?: { principal: KafkaPrincipal; host: string };
+  /** The request as it arrived (header and body, without the size prefix): what forwarding wraps. */
+  readonly frame: Buffer;
+  /**
+   * Handles a request carried inside another (Envelope): its whole frame in, its whole response frame
+   * out (header included, no size prefix), or null when it gets no answer.
+   */
+  readonly inner: (
+    frame: Buffer,
+    onBehalfOf?: { principal: KafkaPrincipal; host: string },
+  ) => Promise<InnerAnswer | null>;
+}
+
+/**
+ * The answer to a request carried in an Envelope. `notController`: it says NOT_CONTROLLER somewhere
+ * (NOT_LEADER_OR_FOLLOWER for DescribeQuorum), which Kafka reports in the envelope itself so the
+ * forwarding broker looks for the active controller again instead of passing the error on.
+ */
+export interface InnerAnswer {
+  frame: Buffer;
+  notController: boolean;
 }
 
 export interface ApiRange {
@@ -42,14 +68,37 @@ import type { CloseConnection } from '../server/connection.js';
 
 export type HandlerResult<R> = R | NoResponse | Promise<R | NoResponse> | Later<R> | CloseConnection;
 
-export interface Handler<Req = unknown, Res = unknown> {
+export interface Handler<Req = unknown, Res = unknown, S = BrokerServices> {
   readonly apiKey: number;
   readonly minVersion: number;
   readonly maxVersion: number;
-  handle(ctx: RequestContext, request: Req): HandlerResult<Res>;
+  /**
+   * Needs the active controller (CreateTopics, configs, ...): a broker that is not the active
+   * controller forwards the request to it in an Envelope and relays the answer (KRaft's forwarding).
+   */
+  readonly forwardable?: boolean;
+  handle(ctx: RequestContext<S>, request: Req): HandlerResult<Res>;
 }
 
 /** Declares a handler with its request and response types. */
-export function handler<Req, Res>(h: Handler<Req, Res>): Handler<Req, Res> {
+export function handler<Req, Res, S = BrokerServices>(h: Handler<Req, Res, S>): Handler<Req, Res, S> {
   return h;
+}
+
+const AFTER_WRITE = Symbol('after write');
+
+/**
+ * Has `fn` run once the encoded response has been written to the socket, and not at all if the
+ * connection closes first (a Fetch gives back its pooled read buffers). Returns `response`.
+ */
+export function afterWrite<R extends object>(response: R, fn: () => void): R {
+  (response as { [AFTER_WRITE]?: () => void })[AFTER_WRITE] = fn;
+  return response;
+}
+
+/** What `afterWrite` attached to a response, if anything. */
+export function afterWriteOf(response: unknown): (() => void) | undefined {
+  return typeof response === 'object' && response !== null
+    ? (response as { [AFTER_WRITE]?: () => void })[AFTER_WRITE]
+    : undefined;
 }

@@ -30,18 +30,25 @@ import { createAclsHandler } from './30-create-acls.js';
 import { deleteAclsHandler } from './31-delete-acls.js';
 import { describeConfigs } from './32-describe-configs.js';
 import { alterConfigs } from './33-alter-configs.js';
+import { alterReplicaLogDirs } from './34-alter-replica-log-dirs.js';
 import { describeLogDirs } from './35-describe-log-dirs.js';
 import { saslAuthenticate } from './36-sasl-authenticate.js';
 import { createPartitions } from './37-create-partitions.js';
 import { deleteGroups } from './42-delete-groups.js';
+import { electLeaders } from './43-elect-leaders.js';
 import { incrementalAlterConfigs } from './44-incremental-alter-configs.js';
+import { alterPartitionReassignmentsHandler } from './45-alter-partition-reassignments.js';
+import { listPartitionReassignmentsHandler } from './46-list-partition-reassignments.js';
 import { offsetDelete } from './47-offset-delete.js';
 import { describeClientQuotasHandler } from './48-describe-client-quotas.js';
 import { alterClientQuotasHandler } from './49-alter-client-quotas.js';
 import { describeUserScramCredentials } from './50-describe-user-scram-credentials.js';
 import { alterUserScramCredentials } from './51-alter-user-scram-credentials.js';
+import { describeQuorum } from './55-describe-quorum.js';
+import { updateFeatures } from './57-update-features.js';
 import { describeCluster } from './60-describe-cluster.js';
 import { describeProducers } from './61-describe-producers.js';
+import { unregisterBroker } from './64-unregister-broker.js';
 import { describeTransactions } from './65-describe-transactions.js';
 import { listTransactions } from './66-list-transactions.js';
 import { describeTopicPartitions } from './75-describe-topic-partitions.js';
@@ -78,18 +85,25 @@ export const HANDLERS: readonly Handler[] = [
   txnOffsetCommit,
   describeConfigs,
   alterConfigs,
+  alterReplicaLogDirs,
   describeLogDirs,
   saslAuthenticate,
   createPartitions,
   deleteGroups,
+  electLeaders,
   incrementalAlterConfigs,
+  alterPartitionReassignmentsHandler,
+  listPartitionReassignmentsHandler,
   offsetDelete,
   describeClientQuotasHandler,
   alterClientQuotasHandler,
   describeUserScramCredentials,
   alterUserScramCredentials,
+  describeQuorum,
+  updateFeatures,
   describeCluster,
   describeProducers,
+  unregisterBroker,
   describeTransactions,
   listTransactions,
   describeTopicPartitions,

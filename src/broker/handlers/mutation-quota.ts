@@ -5,18 +5,19 @@
 // "permissive" mode). The partitions a request mutates are counted when it is answered
 // (broker/security/quota-hook.ts).
 import type { RequestContext } from './handler.js';
+import type { CommonServices } from './services.js';
 
 export const THROTTLED_MESSAGE = 'The throttling quota has been exceeded.';
 
 /** Whether the request must be refused: a strict version from a client over its mutation quota. */
-export function mutationRefused(ctx: RequestContext, strictFromVersion: number): boolean {
+export function mutationRefused(ctx: RequestContext<CommonServices>, strictFromVersion: number): boolean {
   if (ctx.version < strictFromVersion) return false;
   const quotas = ctx.services.security.quotas;
   if (!quotas.enabled) return false;
   return (
     quotas.exceeded(
       'controller_mutation_rate',
-      ctx.conn.principal.name,
+      (ctx.onBehalfOf?.principal ?? ctx.conn.principal).name,
       ctx.header.clientId ?? '',
       Date.now(),
     ) > 0

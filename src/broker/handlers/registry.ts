@@ -1,6 +1,7 @@
 // Dispatch by API key: checks the version against what the handler implements, decodes, calls the
 // handler and encodes its response in the request's version. ApiVersions is computed from this same
 // table, so what is advertised is exactly what is implemented (DESIGN.md §1.2, §6).
+import { hasErrorCode } from '../../protocol/error-response.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import {
   API_KEY_API_VERSIONS,
@@ -20,8 +21,18 @@ import {
   deferred,
   type Reply,
 } from '../server/connection.js';
-import { type ApiRange, type Handler, Later, NO_RESPONSE, type RequestContext } from './handler.js';
+import {
+  type ApiRange,
+  afterWriteOf,
+  type Handler,
+  type InnerAnswer,
+  Later,
+  NO_RESPONSE,
+  type RequestContext,
+} from './handler.js';
 import type { BrokerServices } from './services.js';
+
+const API_KEY_DESCRIBE_QUORUM = 55;
 
 /**
  * What an interceptor decided: the request to handle (maybe rewritten), or a response to send instead
@@ -39,22 +50,32 @@ export interface Interception {
  * requests are still applied in arrival order.
  */
 export interface RequestInterceptor {
-  intercept(ctx: RequestContext, request: unknown): Interception | Promise<Interception | null> | null;
+  // biome-ignore lint/suspicious/noExplicitAny: interceptors see requests of either registry
+  intercept(ctx: RequestContext<any>, request: unknown): Interception | Promise<Interception | null> | null;
 }
 
-export class Registry implements Dispatcher {
-  private readonly byKey: (Handler | undefined)[] = [];
+/** Sends requests that need the active controller to it, when this node is not it (KRaft forwarding). */
+export interface Forwarding<S> {
+  shouldForward(): boolean;
+  /** Resolves with the response body for the request's API and version. */
+  forward(ctx: RequestContext<S>, request: unknown): Promise<unknown>;
+}
+
+export class Registry<S = BrokerServices> implements Dispatcher {
+  private readonly byKey: (Handler<unknown, unknown, S> | undefined)[] = [];
   readonly supportedApis: readonly ApiRange[];
   interceptor: RequestInterceptor | null = null;
   /** Per-API request counts, errors and total time; null when metrics are off. */
   requestStats: RequestStats | null = null;
+  forwarding: Forwarding<S> | null = null;
   /** Sees every answer before it is encoded (client quotas set its throttle time). */
-  onAnswer: ((ctx: RequestContext, request: unknown, response: unknown, elapsedMs: number) => void) | null =
-    null;
+  onAnswer:
+    | ((ctx: RequestContext<S>, request: unknown, response: unknown, elapsedMs: number) => void)
+    | null = null;
 
   constructor(
-    handlers: readonly Handler[],
-    private readonly services: BrokerServices,
+    handlers: readonly Handler<unknown, unknown, S>[],
+    private readonly services: S,
     private readonly log: Logger,
   ) {
     for (const h of handlers) {
@@ -93,50 +114,69 @@ export class Registry implements Dispatcher {
         return new CloseConnection(`malformed request (key ${apiKey} v${version}): ${err.message}`);
       throw err;
     }
-    const ctx: RequestContext = {
+    const ctx: RequestContext<S> = {
       header,
       apiKey,
       version,
       conn,
       services: this.services,
       supportedApis: this.supportedApis,
+      frame,
+      inner: (f, onBehalfOf) => this.handleInner(conn, f, onBehalfOf),
     };
     return this.run(h, ctx, request, startMs);
   }
 
-  private run(h: Handler, ctx: RequestContext, request: unknown, startMs: number): Reply {
+  /** The handler's answer, or the active controller's when the request must be forwarded there. */
+  private handle(h: Handler<unknown, unknown, S>, ctx: RequestContext<S>, request: unknown): unknown {
+    if (h.forwardable && this.forwarding?.shouldForward()) return this.forwarding.forward(ctx, request);
+    return timed(h, ctx, request);
+  }
+
+  private run(
+    h: Handler<unknown, unknown, S>,
+    ctx: RequestContext<S>,
+    request: unknown,
+    startMs: number,
+  ): Reply {
     const intercepted = this.interceptor?.intercept(ctx, request) ?? null;
-    if (intercepted === null) return this.toReply(ctx, request, timed(h, ctx, request), startMs);
+    if (intercepted === null) return this.toReply(ctx, request, this.handle(h, ctx, request), startMs);
     if (!(intercepted instanceof Promise) && !intercepted.delayMs)
       return this.answer(h, ctx, request, intercepted, startMs);
     return Promise.resolve(intercepted).then(async (decided) => {
-      if (decided === null) return settle(this.toReply(ctx, request, timed(h, ctx, request), startMs));
+      if (decided === null) return settle(this.toReply(ctx, request, this.handle(h, ctx, request), startMs));
       if (decided.delayMs) await new Promise((r) => setTimeout(r, decided.delayMs));
       return settle(this.answer(h, ctx, request, decided, startMs));
     });
   }
 
   private answer(
-    h: Handler,
-    ctx: RequestContext,
+    h: Handler<unknown, unknown, S>,
+    ctx: RequestContext<S>,
     request: unknown,
     decided: Interception,
     startMs: number,
   ): Reply {
     if (decided.respond !== undefined) return this.toReply(ctx, request, decided.respond, startMs);
-    return this.toReply(ctx, request, timed(h, ctx, decided.request), startMs);
+    return this.toReply(ctx, request, this.handle(h, ctx, decided.request), startMs);
   }
 
-  private toReply(ctx: RequestContext, request: unknown, result: unknown, startMs: number): Reply {
+  private toReply(ctx: RequestContext<S>, request: unknown, result: unknown, startMs: number): Reply {
     if (result === NO_RESPONSE) return this.encode(ctx, request, result, startMs);
     if (result instanceof CloseConnection) return result;
     if (result instanceof Later)
       return deferred(result.promise.then((r) => this.encode(ctx, request, r, startMs)));
-    if (result instanceof Promise) return result.then((r) => this.encode(ctx, request, r, startMs));
+    if (result instanceof Promise)
+      return result.then((r) => (r instanceof CloseConnection ? r : this.encode(ctx, request, r, startMs)));
     return this.encode(ctx, request, result, startMs);
   }
 
-  private encode(ctx: RequestContext, request: unknown, response: unknown, startMs: number): Chunks | null {
+  private encode(
+    ctx: RequestContext<S>,
+    request: unknown,
+    response: unknown,
+    startMs: number,
+  ): Chunks | null {
     this.onAnswer?.(ctx, request, response === NO_RESPONSE ? null : response, performance.now() - startMs);
     const stats = this.requestStats;
     if (stats) {
@@ -145,11 +185,61 @@ export class Registry implements Dispatcher {
       stats.record(ctx.apiKey, ctx.version, request, answered, nowMs - startMs, nowMs);
     }
     if (response === NO_RESPONSE) return null;
-    return encodeResponseFrame(ctx.apiKey, ctx.version, ctx.header.correlationId, response);
+    const chunks: Chunks = encodeResponseFrame(ctx.apiKey, ctx.version, ctx.header.correlationId, response);
+    const after = afterWriteOf(response);
+    if (after) chunks.afterWrite = after;
+    return chunks;
+  }
+
+  /**
+   * A request inside an Envelope: decoded and handled as if it had arrived on `conn` (no interception,
+   * no forwarding), answered with its whole response frame (header included, no size prefix).
+   */
+  private async handleInner(
+    conn: Connection,
+    frame: Buffer,
+    onBehalfOf?: RequestContext<S>['onBehalfOf'],
+  ): Promise<InnerAnswer | null> {
+    let header: ReturnType<typeof readRequestHeader>['header'];
+    let bodyOffset: number;
+    try {
+      ({ header, bodyOffset } = readRequestHeader(frame));
+    } catch {
+      return null;
+    }
+    const h = this.byKey[header.requestApiKey];
+    if (!h || header.requestApiVersion < h.minVersion || header.requestApiVersion > h.maxVersion) return null;
+    let request: unknown;
+    try {
+      request = decodeRequestBody(header.requestApiKey, header.requestApiVersion, frame, bodyOffset);
+    } catch {
+      return null;
+    }
+    const ctx: RequestContext<S> = {
+      header,
+      apiKey: header.requestApiKey,
+      version: header.requestApiVersion,
+      conn,
+      services: this.services,
+      supportedApis: this.supportedApis,
+      frame,
+      inner: async () => null,
+      onBehalfOf,
+    };
+    let result = timed(h, ctx, request);
+    if (result instanceof Later) result = await result.promise;
+    else if (result instanceof Promise) result = await result;
+    if (result === NO_RESPONSE || result instanceof CloseConnection) return null;
+    const chunks = encodeResponseFrame(ctx.apiKey, ctx.version, header.correlationId, result);
+    const notController =
+      ctx.apiKey === API_KEY_DESCRIBE_QUORUM
+        ? hasErrorCode(result, ErrorCode.NOT_LEADER_OR_FOLLOWER)
+        : hasErrorCode(result, ErrorCode.NOT_CONTROLLER);
+    return { frame: Buffer.concat(chunks).subarray(4), notController };
   }
 
   /** Kafka answers an ApiVersions version it does not know with a v0 body: error 35 and its own range. */
-  private unsupportedApiVersions(correlationId: number, h: Handler): Chunks {
+  private unsupportedApiVersions(correlationId: number, h: Handler<unknown, unknown, S>): Chunks {
     this.log.debug('ApiVersions with an unsupported version; answering with error 35');
     const body = {
       errorCode: ErrorCode.UNSUPPORTED_VERSION,
@@ -165,7 +255,7 @@ async function settle(reply: Reply): Promise<Chunks | null | CloseConnection> {
 }
 
 /** Runs a handler, noting the time it held the event loop (what a request quota charges). */
-function timed(h: Handler, ctx: RequestContext, request: unknown): unknown {
+function timed<S>(h: Handler<unknown, unknown, S>, ctx: RequestContext<S>, request: unknown): unknown {
   const t0 = performance.now();
   const result = h.handle(ctx, request);
   ctx.handlerMs = (ctx.handlerMs ?? 0) + performance.now() - t0;

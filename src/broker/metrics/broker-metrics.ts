@@ -13,6 +13,7 @@ import {
   ProcessMetrics,
 } from '../../metrics/index.js';
 import { errorInfo } from '../../protocol/errors.js';
+import type { OpenFileStats } from '../../storage/index.js';
 import type { ControllerService } from '../controller/controller-service.js';
 import type { GroupCoordinator } from '../coordinator/group/coordinator.js';
 import type { Logger } from '../logger.js';
@@ -69,7 +70,8 @@ export interface MetricSources {
   listenerNames: readonly string[];
   /** Whether this node is the active controller (a standalone node always is). */
   isActiveController(): boolean;
-  minInsyncReplicas(topic: string): number;
+  /** The log files' descriptor cache (log.open.files.max); absent for logs kept in memory. */
+  openFiles?: () => OpenFileStats;
 }
 
 export interface BrokerMetricsOptions {
@@ -242,14 +244,14 @@ export class BrokerMetrics {
     w.single(
       'kafka_server_brokertopicmetrics_replicationbytesin_total',
       'counter',
-      'Bytes replicated from leaders on other brokers (none yet: one replica per partition).',
-      0,
+      'Bytes this broker appended as a follower, fetched from leaders on other brokers.',
+      stats.all.replicationBytesIn,
     );
     w.single(
       'kafka_server_brokertopicmetrics_replicationbytesout_total',
       'counter',
-      'Bytes sent to followers on other brokers (none yet: one replica per partition).',
-      0,
+      'Bytes this broker sent as a leader to followers on other brokers.',
+      stats.all.replicationBytesOut,
     );
   }
 
@@ -349,19 +351,9 @@ export class BrokerMetrics {
       );
   }
 
-  /** min.insync.replicas of each topic hosted here (resolving a topic's config is not free). */
-  private minIsrByTopic(s: MetricSources): Map<string, number> {
-    const m = new Map<string, number>();
-    for (const p of s.replicas.partitions())
-      if (!m.has(p.topic)) m.set(p.topic, s.minInsyncReplicas(p.topic));
-    return m;
-  }
-
   private collectReplicas(w: Exposition): void {
     const s = this.sources;
     if (!s) return;
-    const minIsrOf = this.minIsrByTopic(s);
-    const nodeId = this.options.nodeId;
     let leaders = 0;
     let under = 0;
     let underMinIsr = 0;
@@ -369,13 +361,13 @@ export class BrokerMetrics {
     let offline = 0;
     for (const p of s.replicas.partitions()) {
       if (p.log.isOffline) offline++;
-      if (p.info.leader !== nodeId) continue;
+      if (!p.isLeader) continue;
       leaders++;
-      const isr = p.info.isr.length;
-      const minIsr = minIsrOf.get(p.topic) ?? 1;
-      if (isr < p.info.replicas.length) under++;
-      if (isr < minIsr) underMinIsr++;
-      else if (isr === minIsr) atMinIsr++;
+      // The leader's own view of its ISR (it changes before the metadata says so), as Kafka's gauges.
+      const isr = p.isr.length;
+      if (p.isUnderReplicated) under++;
+      if (isr < p.effectiveMinIsr) underMinIsr++;
+      else if (isr === p.effectiveMinIsr) atMinIsr++;
     }
     const gauge = (name: string, help: string, v: number) =>
       w.single(`kafka_server_replicamanager_${name}`, 'gauge', help, v);
@@ -413,21 +405,83 @@ export class BrokerMetrics {
       'Times the ISR of a partition led here grew.',
       s.replicas.isrExpands,
     );
+    w.single(
+      'kafka_server_replicamanager_failedisrupdates_total',
+      'counter',
+      'ISR changes proposed by leaders here that the controller refused or that failed.',
+      s.replicas.failedIsrUpdates,
+    );
+    w.family(
+      'kafka_server_replicafetchermanager_maxlag',
+      'gauge',
+      "The largest lag, in offsets, of a partition followed here behind its leader's high watermark.",
+    );
+    w.sample([['clientid', 'Replica']], s.replicas.fetchers.maxLag);
+    w.family('kafka_server_replicafetchermanager_deadthreadcount', 'gauge', 'Replica fetchers that died.');
+    w.sample([['clientid', 'Replica']], 0);
     const fetches = s.replicas.fetchPurgatory.size;
+    const produces = s.replicas.producePurgatory.size;
     for (const [name, help] of [
       ['purgatorysize', 'Requests waiting in a purgatory (fetches for min.bytes; produces for acks=all).'],
       ['numdelayedoperations', 'Delayed operations not yet completed, by purgatory.'],
     ]) {
       w.family(`kafka_server_delayedoperationpurgatory_${name}`, 'gauge', help);
       w.sample([['delayedoperation', 'Fetch']], fetches);
-      // With one replica per partition an acks=all produce never waits.
-      w.sample([['delayedoperation', 'Produce']], 0);
+      w.sample([['delayedoperation', 'Produce']], produces);
     }
+  }
+
+  /** The descriptor cache of the log files (Samsa's own: Kafka leaves this to ulimit -n). */
+  private collectOpenFiles(w: Exposition, o: OpenFileStats | undefined): void {
+    if (!o) return;
+    w.single(
+      'samsa_log_open_files',
+      'gauge',
+      'Descriptors the logs hold now (segments, indexes, checkpoints).',
+      o.open,
+    );
+    w.single(
+      'samsa_log_open_files_max',
+      'gauge',
+      'The bound on them: log.open.files.max, or half the process limit.',
+      o.openFilesMax,
+    );
+    w.single(
+      'samsa_log_open_files_pinned',
+      'gauge',
+      'Of those, descriptors kept for files unlinked while in use.',
+      o.pinned,
+    );
+    w.single(
+      'samsa_log_files_opened_total',
+      'counter',
+      'Log files opened, first opens and reopens after an eviction.',
+      o.opened,
+    );
+    w.single(
+      'samsa_log_open_file_evictions_total',
+      'counter',
+      'Descriptors closed to make room for another file.',
+      o.evictions,
+    );
+    w.single(
+      'samsa_log_open_file_idle_closes_total',
+      'counter',
+      'Descriptors closed after a minute unused.',
+      o.idleCloses,
+    );
+    w.single(
+      'samsa_log_open_file_waits_total',
+      'counter',
+      'File operations that waited for a free descriptor.',
+      o.waits,
+    );
   }
 
   private collectLogs(w: Exposition): void {
     const s = this.sources;
     if (!s) return;
+    this.collectOpenFiles(w, s.openFiles?.());
     const parts = [...s.replicas.partitions()].sort((a, b) =>
       a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.index - b.index,
     );
@@ -461,10 +515,7 @@ export class BrokerMetrics {
       'Offset the next record appended to the partition log gets.',
       (i) => parts[i].log.logEndOffset,
     );
-    const nodeId = this.options.nodeId;
-    const led = (i: number) => parts[i].info.leader === nodeId;
-    const minIsrOf = this.minIsrByTopic(s);
-    const minIsr = (i: number) => minIsrOf.get(parts[i].topic) ?? 1;
+    const led = (i: number) => parts[i].isLeader;
     perPartition(
       'kafka_cluster_partition_replicascount',
       'Replicas of the partition (reported by its leader).',
@@ -473,22 +524,27 @@ export class BrokerMetrics {
     perPartition(
       'kafka_cluster_partition_insyncreplicascount',
       'In-sync replicas of the partition (by its leader).',
-      (i) => (led(i) ? parts[i].info.isr.length : 0),
+      (i) => (led(i) ? parts[i].isr.length : 0),
     );
     perPartition(
       'kafka_cluster_partition_underreplicated',
       '1 when the partition led here is under-replicated.',
-      (i) => (led(i) && parts[i].info.isr.length < parts[i].info.replicas.length ? 1 : 0),
+      (i) => (parts[i].isUnderReplicated ? 1 : 0),
     );
     perPartition(
       'kafka_cluster_partition_underminisr',
       '1 when the partition led here is under min.insync.replicas.',
-      (i) => (led(i) && parts[i].info.isr.length < minIsr(i) ? 1 : 0),
+      (i) => (parts[i].isUnderMinIsr ? 1 : 0),
     );
     perPartition(
       'kafka_cluster_partition_atminisr',
       '1 when the partition led here is at min.insync.replicas.',
-      (i) => (led(i) && parts[i].info.isr.length === minIsr(i) ? 1 : 0),
+      (i) => (led(i) && parts[i].isr.length === parts[i].effectiveMinIsr ? 1 : 0),
+    );
+    perPartition(
+      'kafka_cluster_partition_laststableoffsetlag',
+      'High watermark minus last stable offset of the partition.',
+      (i) => parts[i].log.highWatermark - parts[i].log.lastStableOffset,
     );
   }
 

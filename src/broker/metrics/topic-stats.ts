@@ -11,6 +11,9 @@ export class TopicStats {
   failedProduceRequests = 0;
   totalFetchRequests = 0;
   failedFetchRequests = 0;
+  /** Broker-wide only (Kafka keeps no per-topic replication rates): kept on the all-topics stats. */
+  replicationBytesIn = 0;
+  replicationBytesOut = 0;
 
   /** `all` receives every increment too (null for the all-topics stats themselves). */
   constructor(
@@ -45,6 +48,18 @@ export class TopicStats {
     this.totalFetchRequests++;
     if (failed) this.failedFetchRequests++;
     this.all?.fetched(failed);
+  }
+
+  /** Bytes a follower here appended from its leader. */
+  replicated(bytes: number): void {
+    if (this.all) this.all.replicated(bytes);
+    else this.replicationBytesIn += bytes;
+  }
+
+  /** Record bytes a leader here sent to a follower. */
+  replicationSent(bytes: number): void {
+    if (this.all) this.all.replicationSent(bytes);
+    else this.replicationBytesOut += bytes;
   }
 
   /** Record bytes sent in a fetch response. */

@@ -10,7 +10,11 @@ import { ANONYMOUS, type KafkaPrincipal } from '../../security/principal.js';
 import type { Logger } from '../logger.js';
 import type { SaslSession } from './sasl-session.js';
 
-export type Chunks = Buffer[];
+/**
+ * A response's bytes, written in order. `afterWrite` runs once the socket has taken all of them (not
+ * when the connection closes first): a Fetch gives its pooled read buffers back then.
+ */
+export type Chunks = Buffer[] & { afterWrite?: () => void };
 
 /** A response that will be ready later, while the connection goes on with the next request. */
 export class Deferred {
@@ -257,8 +261,16 @@ export class Connection {
     if (this.closed || this.slots.length === 0 || !this.slots[0].ready) return;
     this.socket.cork();
     while (this.slots.length > 0 && this.slots[0].ready) {
-      const slot = this.slots.shift() as Slot;
-      if (slot.chunks) for (const c of slot.chunks) this.socket.write(c);
+      const chunks = (this.slots.shift() as Slot).chunks;
+      if (!chunks || chunks.length === 0) continue;
+      const last = chunks.length - 1;
+      for (let i = 0; i < last; i++) this.socket.write(chunks[i]);
+      const after = chunks.afterWrite;
+      if (after)
+        this.socket.write(chunks[last], (err) => {
+          if (!err) after();
+        });
+      else this.socket.write(chunks[last]);
     }
     this.socket.uncork();
     this.lastActivityMs = this.now();
@@ -334,6 +346,12 @@ export class Connection {
     if (!this.closed) {
       this.teardown();
       this.socket.end();
+      // A paused socket would never read the peer's FIN (and keeps nothing alive that would): read
+      // again so it closes, and destroy it if the peer does not close its side in time.
+      this.socket.resume();
+      const socket = this.socket;
+      const timer = setTimeout(() => socket.destroy(), 1000);
+      socket.once('close', () => clearTimeout(timer));
     }
   }
 

@@ -19,6 +19,8 @@ export interface ListenerSpec {
   securityProtocol: string;
   /** TLS and SASL of the listener; absent means PLAINTEXT. */
   security?: ListenerSecurity;
+  /** Who answers this listener's requests (the controller listener has its own); default: the server's. */
+  dispatcher?: Dispatcher;
 }
 
 /** What SASL listeners need besides their own settings. */
@@ -91,7 +93,8 @@ export class SocketServer {
           resolve(typeof address === 'object' && address ? address.port : spec.port);
         });
       });
-      this.bound.push({ ...spec, boundPort: port });
+      const { dispatcher: _, ...plain } = spec;
+      this.bound.push({ ...plain, boundPort: port });
     }
     const authMs = this.options.authentication?.timeoutMs ?? Number.POSITIVE_INFINITY;
     const sweepMs = Math.max(50, Math.min(this.options.connectionIdleMsMax / 4, authMs / 4, 10_000));
@@ -182,7 +185,7 @@ export class SocketServer {
     const conn = new Connection(
       socket,
       { id: this.nextId++, listenerName: spec.name, securityProtocol: spec.securityProtocol },
-      this.options.dispatcher,
+      spec.dispatcher ?? this.options.dispatcher,
       this.options.limits,
       this.options.log,
       this.options.now,

@@ -98,15 +98,17 @@ export async function startServer(options: StartOptions): Promise<number> {
   const [
     { readFileSync },
     { Logger },
-    { ensureMetaProperties, randomClusterId },
+    { randomClusterId },
     { BrokerNode },
     { DEVELOPER_DEFAULTS, loadBrokerConfig },
+    { prepareLogDirs },
   ] = await Promise.all([
     import('node:fs'),
     import('../../broker/logger.js'),
     import('../../broker/meta-properties.js'),
     import('../../broker/node.js'),
     import('../../config/index.js'),
+    import('./server-dirs.js'),
   ]);
   let text: string | undefined;
   if (options.file) {
@@ -139,14 +141,13 @@ export async function startServer(options: StartOptions): Promise<number> {
   for (const w of config.warnings) log.warn(w);
   for (const n of config.notes) log.debug(n);
   let clusterId: string | undefined = options.memory ? randomClusterId() : undefined;
-  for (const dir of options.memory ? [] : config.logDirs) {
-    const meta = await ensureMetaProperties(dir, config.nodeId, clusterId);
-    if (!meta.ok) {
+  if (!options.memory) {
+    const prepared = await prepareLogDirs(config, (message) => log.info(message));
+    if (!prepared.ok) {
       signals.release();
-      return fail(meta.error);
+      return fail(prepared.error);
     }
-    clusterId = meta.meta.clusterId;
-    if (meta.formatted) log.info('formatted log dir', { dir, clusterId });
+    clusterId = prepared.clusterId;
   }
   // The metrics endpoint listens on the host of the first client listener (all interfaces when that
   // one does); metrics.port=0 turns metrics off.
@@ -154,6 +155,15 @@ export async function startServer(options: StartOptions): Promise<number> {
     config.listeners.find((l) => !config.controllerListenerNames.includes(l.name))?.host ?? '';
   const metrics = config.metricsPort > 0 ? { port: config.metricsPort, host: metricsHost } : undefined;
   let node: BrokerNode;
+  // A fatal problem after start (another cluster's controllers, a failed metadata write): one line,
+  // a clean stop, exit code 1.
+  let fatalError: Error | null = null;
+  const fatal = (err: Error) => {
+    if (fatalError) return;
+    fatalError = err;
+    console.error(`${options.commandName}: ${err.message}`);
+    signals.fail();
+  };
   try {
     node = await BrokerNode.start({
       config,
@@ -161,18 +171,33 @@ export async function startServer(options: StartOptions): Promise<number> {
       log,
       storage: options.memory ? 'memory' : 'disk',
       metrics,
+      onFatal: fatal,
     });
   } catch (err) {
     signals.release();
+    // Already said in one line (the start failed because of it): exit without a second one.
+    if (fatalError) return 1;
+    fatalError = err as Error;
     const message = (err as Error).message;
     if (message.startsWith('metrics endpoint:'))
       return fail(`${message}; choose another with --metrics-port N (or metrics.port), or 0 to turn it off`);
     return fail(message);
   }
-  const l = node.listeners[0];
+  const l = node.listeners[0] ?? node.controllerListeners[0];
   const elapsedMs = Math.round(performance.now() - startedMs);
+  const role = !node.isBroker
+    ? 'controller'
+    : config.standalone || !config.processRoles.includes('controller')
+      ? 'broker'
+      : 'node';
+  const shown = node.listeners.length > 0 ? node.listeners : node.controllerListeners;
+  const where = shown.map((b) => `${b.name}://${b.host || '0.0.0.0'}:${b.boundPort}`).join(',');
+  const extra =
+    node.isBroker && node.controllerListeners.length > 0
+      ? `, controller on ${node.controllerListeners[0].boundPort}`
+      : '';
   console.log(
-    `Samsa broker ${config.nodeId} ready on ${node.listeners.map((b) => `${b.name}://${b.host || '0.0.0.0'}:${b.boundPort}`).join(',')} (cluster ${clusterId}${options.memory ? ', in memory' : ''}) in ${elapsedMs} ms`,
+    `Samsa ${role} ${config.nodeId} ready on ${where}${extra} (cluster ${clusterId}${options.memory ? ', in memory' : ''}) in ${elapsedMs} ms`,
   );
   const m = node.metricsAddress;
   if (m) console.log(`Metrics on http://${m.host || '0.0.0.0'}:${m.port}/metrics (health: /health, /ready)`);
@@ -183,7 +208,8 @@ export async function startServer(options: StartOptions): Promise<number> {
     return fail(webConsole.error);
   }
   if (webConsole) console.log(`Console on ${webConsole.url}`);
-  return signals.stopOnSignal(node, config.nodeId, webConsole ?? undefined);
+  const code = await signals.stopOnSignal(node, config.nodeId, webConsole ?? undefined);
+  return fatalError ? 1 : code;
 }
 
 /**
@@ -243,10 +269,17 @@ class SignalLatch {
     for (const { signal, handler } of this.handlers) process.off(signal, handler);
   }
 
+  /** The node cannot go on: stop it as a signal would. */
+  fail(): void {
+    if (this.received !== null) return;
+    this.received = 'fatal';
+    this.onSignal?.('fatal');
+  }
+
   stopOnSignal(node: BrokerNode, nodeId: number, webConsole?: { close(): Promise<void> }): Promise<number> {
     return new Promise<number>((resolve) => {
       const stop = (signal: string) => {
-        console.log(`Samsa broker ${nodeId} stopping (${signal})`);
+        console.log(`Samsa ${node.isBroker ? 'broker' : 'controller'} ${nodeId} stopping (${signal})`);
         const force = setTimeout(() => resolve(1), 5000);
         force.unref();
         // The console first: it is a client of this broker and would only see it go.

@@ -7,6 +7,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { type OptionSpec, type ParsedArgs, parseInteger, UsageError } from '../args.js';
 import { parseKafkaArgs, required } from '../lib/kafka-tool.js';
+import { controlRecordText, metadataRecordJson } from '../lib/metadata-json.js';
 import { eprintln, runTool, write } from '../tool.js';
 
 type Records = typeof import('../../protocol/records/index.js');
@@ -60,7 +61,7 @@ const SPECS: OptionSpec[] = [
   },
   { name: 'offsets-decoder', help: 'Not supported yet: decode __consumer_offsets records.' },
   { name: 'transaction-log-decoder', help: 'Not supported yet: decode __transaction_state records.' },
-  { name: 'cluster-metadata-decoder', help: 'Not supported yet: decode __cluster_metadata records.' },
+  { name: 'cluster-metadata-decoder', help: 'Decode __cluster_metadata records (KRaft metadata) as JSON.' },
   { name: 'remote-log-metadata-decoder', help: 'Not supported yet.' },
   { name: 'share-group-state-decoder', help: 'Not supported yet.' },
 ];
@@ -79,6 +80,7 @@ const CONTROL_TYPES = [
 
 interface Options {
   printData: boolean;
+  clusterMetadata: boolean;
   deep: boolean;
   skipMetadata: boolean;
   maxBytes: number;
@@ -207,9 +209,11 @@ async function dumpLog(
         line += ` sequence: ${seq} headerKeys: [${rec.headers.map((x) => x.key).join(',')}]`;
         if (control && rec.key && rec.key.length >= 4) {
           const type = rec.key.readInt16BE(2);
+          const kraft = controlRecordText(type, rec.value);
           if ((type === 0 || type === 1) && rec.value && rec.value.length >= 6) {
             line += ` endTxnMarker: ${CONTROL_TYPES[type]} coordinatorEpoch: ${rec.value.readInt32BE(2)}`;
-          } else line += ` controlType: ${CONTROL_TYPES[type] ?? 'UNKNOWN'}(${type})`;
+          } else if (kraft) line += ` ${kraft}`;
+          else line += ` controlType: ${CONTROL_TYPES[type] ?? 'UNKNOWN'}(${type})`;
         }
       }
       if (o.printData && !control) {
@@ -217,7 +221,8 @@ async function dumpLog(
           line += `${o.skipMetadata ? ' ' : sep}key: ${rec.key.toString('utf8')}`;
           sep = ' ';
         }
-        if (rec.value) line += ` payload: ${rec.value.toString('utf8')}`;
+        if (rec.value)
+          line += ` payload: ${o.clusterMetadata ? metadataRecordJson(rec.value) : rec.value.toString('utf8')}`;
       }
       out.line(line);
     }
@@ -317,7 +322,6 @@ function options(args: ParsedArgs): Options {
   for (const d of [
     'offsets-decoder',
     'transaction-log-decoder',
-    'cluster-metadata-decoder',
     'remote-log-metadata-decoder',
     'share-group-state-decoder',
   ]) {
@@ -328,9 +332,11 @@ function options(args: ParsedArgs): Options {
     if (v && !/StringDecoder$/.test(v))
       throw new UsageError(`--${d} ${v}: only kafka.serializer.StringDecoder is available`);
   }
-  const printData = args.any('print-data-log', 'key-decoder-class', 'value-decoder-class');
+  const clusterMetadata = args.has('cluster-metadata-decoder');
+  const printData = clusterMetadata || args.any('print-data-log', 'key-decoder-class', 'value-decoder-class');
   return {
     printData,
+    clusterMetadata,
     deep: printData || args.has('deep-iteration'),
     skipMetadata: args.has('skip-record-metadata'),
     maxBytes: parseInteger(args.get('max-bytes') as string, '--max-bytes', { min: 0 }),

@@ -22,13 +22,15 @@ export function parseKafkaArgs(
   argv: readonly string[],
   specs: readonly OptionSpec[],
   summary: string,
+  /** Tools with subcommands (kafka-metadata-quorum.sh describe ...) take positional arguments. */
+  positionals = false,
 ): Parsed {
   const all = [...specs, ...HELP_SPECS];
   if (argv.length === 0) {
     eprintln(kafkaHelp(summary, all));
     return { exit: 1 };
   }
-  const args = parseArgs(argv, all, { abbreviations: true, singleDashLong: true });
+  const args = parseArgs(argv, all, { abbreviations: true, singleDashLong: true, positionals });
   if (args.has('help')) {
     println(kafkaHelp(summary, all));
     return { exit: 0 };

@@ -89,7 +89,7 @@ const GROUPS: ConfigDefinition[] = [
     min: 1,
   }),
   def('offsets.topic.replication.factor', 'short', '3', {
-    doc: 'Replicas of __consumer_offsets; Samsa lowers it to the number of live brokers.',
+    doc: 'Replicas of __consumer_offsets; a standalone Samsa node lowers it to the number of live brokers, a cluster creates the topic once that many brokers are live (as Kafka).',
     imp: 'high',
     impl: true,
     min: 1,

@@ -16,6 +16,12 @@ import {
 
 const VOTER_ENTRY = /^(\d+)@\[?([0-9a-zA-Z\-%._:]*)\]?:(\d+)$/;
 
+/** The replica selectors Kafka ships (replica.selector.class), built into Samsa. */
+export const REPLICA_SELECTORS = [
+  'org.apache.kafka.common.replica.RackAwareReplicaSelector',
+  'org.apache.kafka.common.replica.LeaderSelector',
+];
+
 function checkVoters(value: ConfigValue): string | null {
   for (const entry of value as readonly string[]) {
     if (!VOTER_ENTRY.test(entry)) return `entry '${entry}' should be in the form {id}@{host}:{port}`;
@@ -340,7 +346,12 @@ const REPLICATION: ConfigDefinition[] = [
     check: METADATA_VERSION,
   }),
   def('replica.selector.class', 'string', null, {
-    doc: 'Plugin that picks a replica for consumers to fetch from.',
+    doc: 'Plugin that picks a replica for consumers to fetch from (KIP-392).',
+    // The two selectors Kafka ships are built in; other classes cannot be loaded.
+    check: (value) =>
+      value === null || REPLICA_SELECTORS.includes(String(value))
+        ? null
+        : `Samsa has the selectors ${REPLICA_SELECTORS.join(' and ')}`,
   }),
 ];
 
@@ -494,6 +505,16 @@ const SAMSA: ConfigDefinition[] = [
     impl: true,
     samsa: true,
     oneOf: ['json', 'text', 'auto'],
+  }),
+  def('log.open.files.max', 'int', '10000', {
+    doc:
+      'Samsa: the most file descriptors the broker holds for its logs (segments, indexes, checkpoints), ' +
+      'whatever the number of partitions: files are opened on demand, the least recently used closed ' +
+      'first, and those idle for a minute closed. Lowered to half the process limit (ulimit -n) when ' +
+      'that is lower, leaving the rest to connections.',
+    impl: true,
+    samsa: true,
+    min: 16,
   }),
 ];
 

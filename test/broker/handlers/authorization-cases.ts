@@ -606,6 +606,76 @@ export function authorizationCases(batch: () => Buffer, topicId: () => string): 
     },
   ];
 
+  // The cluster's own administration (replication and the metadata quorum): ALTER or DESCRIBE on it.
+  CASES.push(
+    {
+      api: 'AlterReplicaLogDirs',
+      key: 34,
+      version: 2,
+      body: () => ({ dirs: [{ path: '/no/such/dir', topics: [{ name: 't', partitions: [0] }] }] }),
+      acls: [[C, CL, op.ALTER]],
+      errorOf: (r) => first(first(r.results).partitions).errorCode,
+      denied: 31,
+    },
+    {
+      api: 'ElectLeaders',
+      key: 43,
+      version: 2,
+      body: () => ({ electionType: 0, topicPartitions: [{ topic: 't', partitions: [0] }], timeoutMs: 5000 }),
+      acls: [[C, CL, op.ALTER]],
+      errorOf: (r) => r.errorCode,
+      denied: 31,
+    },
+    {
+      api: 'AlterPartitionReassignments',
+      key: 45,
+      version: 0,
+      body: () => ({
+        timeoutMs: 5000,
+        topics: [{ name: 't', partitions: [{ partitionIndex: 0, replicas: null }] }],
+      }),
+      acls: [[C, CL, op.ALTER]],
+      errorOf: (r) => r.errorCode,
+      denied: 31,
+    },
+    {
+      api: 'ListPartitionReassignments',
+      key: 46,
+      version: 0,
+      body: () => ({ timeoutMs: 5000, topics: null }),
+      acls: [[C, CL, op.DESCRIBE]],
+      errorOf: (r) => r.errorCode,
+      denied: 31,
+    },
+    {
+      api: 'DescribeQuorum',
+      key: 55,
+      version: 2,
+      body: () => ({ topics: [{ topicName: '__cluster_metadata', partitions: [{ partitionIndex: 0 }] }] }),
+      acls: [[C, CL, op.DESCRIBE]],
+      errorOf: (r) => r.errorCode,
+      denied: 31,
+    },
+    {
+      api: 'UpdateFeatures',
+      key: 57,
+      version: 1,
+      body: () => ({ timeoutMs: 5000, featureUpdates: [], validateOnly: true }),
+      acls: [[C, CL, op.ALTER]],
+      errorOf: (r) => r.errorCode,
+      denied: 31,
+    },
+    {
+      api: 'UnregisterBroker',
+      key: 64,
+      version: 0,
+      body: () => ({ brokerId: 99 }),
+      acls: [[C, CL, op.ALTER]],
+      errorOf: (r) => r.errorCode,
+      denied: 31,
+    },
+  );
+
   CASES.push(
     {
       api: 'AddPartitionsToTxn (transactional id)',

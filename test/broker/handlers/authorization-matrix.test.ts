@@ -5,7 +5,7 @@
 // CreateAcls leaves them.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { randomTopicId } from '../../../src/broker/controller/controller-service.js';
+import { randomTopicId } from '../../../src/broker/controller/quorum-controller.js';
 import type { BrokerNode } from '../../../src/broker/node.js';
 import { createAcls, deleteAcls } from '../../../src/metadata/security-control.js';
 import { buildBatch } from '../../../src/protocol/records/record.js';

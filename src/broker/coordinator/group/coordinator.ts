@@ -106,12 +106,14 @@ export class GroupCoordinator {
     return groupPartition(groupId, this.partitionCount);
   }
 
-  /** The topic to create, its replication factor clamped to the live brokers. */
+  /** The topic to create; its replication factor clamped to the live brokers if the settings say so. */
   offsetsTopicSpec(liveBrokers: number): OffsetsTopicSpec {
     return {
       name: OFFSETS_TOPIC,
       numPartitions: this.settings.offsetsTopicPartitions,
-      replicationFactor: Math.max(1, Math.min(this.settings.offsetsTopicReplicationFactor, liveBrokers)),
+      replicationFactor: this.settings.offsetsTopicReplicationFactorLowered
+        ? Math.max(1, Math.min(this.settings.offsetsTopicReplicationFactor, liveBrokers))
+        : this.settings.offsetsTopicReplicationFactor,
       assignments: [],
       configs: [
         { name: 'cleanup.policy', value: 'compact' },

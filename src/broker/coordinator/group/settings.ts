@@ -4,8 +4,14 @@
 export interface GroupCoordinatorSettings {
   /** offsets.topic.num.partitions */
   offsetsTopicPartitions: number;
-  /** offsets.topic.replication.factor (clamped to the live brokers when the topic is created) */
+  /** offsets.topic.replication.factor */
   offsetsTopicReplicationFactor: number;
+  /**
+   * Whether the topic is created with fewer replicas when fewer brokers are live (Samsa's standalone
+   * node); false in a cluster: as Kafka, creation fails, and FindCoordinator answers
+   * COORDINATOR_NOT_AVAILABLE, until that many brokers are live.
+   */
+  offsetsTopicReplicationFactorLowered: boolean;
   /** offsets.topic.segment.bytes */
   offsetsTopicSegmentBytes: number;
   /** offsets.retention.minutes, in ms */
@@ -31,6 +37,7 @@ export interface GroupCoordinatorSettings {
 export const DEFAULT_GROUP_COORDINATOR_SETTINGS: Readonly<GroupCoordinatorSettings> = {
   offsetsTopicPartitions: 50,
   offsetsTopicReplicationFactor: 3,
+  offsetsTopicReplicationFactorLowered: true,
   offsetsTopicSegmentBytes: 104_857_600,
   offsetsRetentionMs: 10080 * 60_000,
   offsetsRetentionCheckIntervalMs: 600_000,

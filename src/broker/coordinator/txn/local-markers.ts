@@ -6,7 +6,7 @@
 import type { MetadataImage } from '../../../metadata/image.js';
 import { ErrorCode } from '../../../protocol/errors.js';
 import { buildControlBatch, type TxnMarker } from '../../../protocol/records/control.js';
-import type { Partition } from '../../replica/partition.js';
+import { InternalWriteError, type Partition } from '../../replica/partition.js';
 import { OFFSETS_TOPIC } from '../group/settings.js';
 import { type MarkerResult, tpKey, type WritableMarker } from './markers.js';
 
@@ -69,7 +69,14 @@ async function writeOne(
   try {
     await r.written;
     return ErrorCode.NONE;
-  } catch {
+  } catch (err) {
+    // Written on the leader but not by the ISR in time, or leadership lost meanwhile (replication).
+    if (err instanceof InternalWriteError)
+      return err.failure === 'not-leader'
+        ? ErrorCode.NOT_LEADER_OR_FOLLOWER
+        : err.failure === 'timeout'
+          ? ErrorCode.REQUEST_TIMED_OUT
+          : ErrorCode.KAFKA_STORAGE_ERROR;
     return ErrorCode.KAFKA_STORAGE_ERROR;
   }
 }

@@ -1,0 +1,255 @@
+// A Samsa cluster of real processes for the replication tests (cluster-process.ts is the cluster
+// tests' own), started as a user starts Kafka: a properties file per
+// node (combined broker+controller nodes with static controller.quorum.voters, or broker-only nodes
+// joining them), `kafka-storage.sh format -t <cluster id>` on each, then `kafka-server-start.sh`. Ports
+// are free ones picked up front (the voters' addresses must be known before start). Nodes can be
+// killed (SIGKILL), paused (SIGSTOP/SIGCONT), stopped and restarted; close() ends every process this
+// helper started, by its pid.
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { repoRoot } from './paths.js';
+
+export interface NodeProcess {
+  id: number;
+  /** Client port (PLAINTEXT listener). */
+  port: number;
+  bootstrap: string;
+  controllerPort: number | null;
+  roles: 'broker' | 'controller' | 'broker,controller';
+  dataDir: string;
+  propsFile: string;
+  child: ChildProcess | null;
+  exited: Promise<number | null> | null;
+  output: string;
+}
+
+export interface ClusterOptions {
+  /** Combined broker+controller nodes (the voters), ids 1..n. */
+  nodes?: number;
+  /**
+   * Split roles instead: this many controller-only voters (ids 101, 102, ...) and `brokers` broker-only
+   * nodes (ids 1..brokers), so brokers can go down without the metadata quorum losing its majority.
+   */
+  controllers?: number;
+  brokers?: number;
+  /** Server configs for every node (e.g. broker.session.timeout.ms). */
+  configs?: Record<string, string>;
+  /** Per-node configs on top (broker.rack, ...). */
+  nodeConfigs?: (id: number) => Record<string, string>;
+  readyTimeoutMs?: number;
+}
+
+/** A free TCP port on 127.0.0.1 (closed again at once: a small window in which another may take it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const BIN = join(repoRoot, 'bin');
+
+export class ProcessCluster {
+  readonly nodes = new Map<number, NodeProcess>();
+  readonly root: string;
+  readonly clusterId: string;
+  private voters = '';
+
+  private constructor(private readonly options: ClusterOptions) {
+    this.root = mkdtempSync(join(tmpdir(), 'samsa-cluster-'));
+    this.clusterId = execFileSync(join(BIN, 'kafka-storage.sh'), ['random-uuid'], {
+      encoding: 'utf8',
+    }).trim();
+  }
+
+  static async start(options: ClusterOptions = {}): Promise<ProcessCluster> {
+    const c = new ProcessCluster(options);
+    try {
+      if (options.controllers) {
+        const voters = Array.from({ length: options.controllers }, (_, i) => 101 + i);
+        const brokers = Array.from({ length: options.brokers ?? 3 }, (_, i) => i + 1);
+        for (const id of voters) c.define(id, await freePort(), await freePort());
+        c.voters = voters.map((id) => `${id}@127.0.0.1:${c.node(id).controllerPort}`).join(',');
+        for (const id of voters) c.configure(id, 'controller');
+        await Promise.all(voters.map((id) => c.launch(id)));
+        for (const id of brokers) c.define(id, await freePort(), null);
+        for (const id of brokers) c.configure(id, 'broker');
+        await Promise.all(brokers.map((id) => c.launch(id)));
+        return c;
+      }
+      const count = options.nodes ?? 3;
+      const ids = Array.from({ length: count }, (_, i) => i + 1);
+      for (const id of ids) c.define(id, await freePort(), await freePort());
+      c.voters = ids.map((id) => `${id}@127.0.0.1:${c.node(id).controllerPort}`).join(',');
+      for (const id of ids) c.configure(id, 'broker,controller');
+      await Promise.all(ids.map((id) => c.launch(id)));
+      return c;
+    } catch (err) {
+      await c.close();
+      throw err;
+    }
+  }
+
+  node(id: number): NodeProcess {
+    const n = this.nodes.get(id);
+    if (!n) throw new Error(`no node ${id}`);
+    return n;
+  }
+
+  /** Every running broker's client address, comma separated. */
+  get bootstrap(): string {
+    return [...this.nodes.values()]
+      .filter((n) => n.child && n.roles !== 'controller')
+      .map((n) => n.bootstrap)
+      .join(',');
+  }
+
+  /** The ids of the nodes with the broker role. */
+  get brokerIds(): number[] {
+    return [...this.nodes.values()].filter((n) => n.roles !== 'controller').map((n) => n.id);
+  }
+
+  private define(id: number, port: number, controllerPort: number | null): void {
+    const dataDir = join(this.root, `node-${id}`);
+    mkdirSync(dataDir, { recursive: true });
+    this.nodes.set(id, {
+      id,
+      port,
+      bootstrap: `127.0.0.1:${port}`,
+      controllerPort,
+      roles: 'broker,controller',
+      dataDir,
+      propsFile: join(this.root, `node-${id}.properties`),
+      child: null,
+      exited: null,
+      output: '',
+    });
+  }
+
+  private configure(id: number, roles: NodeProcess['roles']): void {
+    const n = this.node(id);
+    n.roles = roles;
+    const listeners =
+      roles === 'broker'
+        ? `PLAINTEXT://127.0.0.1:${n.port}`
+        : roles === 'controller'
+          ? `CONTROLLER://127.0.0.1:${n.controllerPort}`
+          : `PLAINTEXT://127.0.0.1:${n.port},CONTROLLER://127.0.0.1:${n.controllerPort}`;
+    const props: Record<string, string> = {
+      'process.roles': roles,
+      'node.id': String(id),
+      'controller.quorum.voters': this.voters,
+      listeners,
+      ...(roles === 'controller' ? {} : { 'advertised.listeners': `PLAINTEXT://127.0.0.1:${n.port}` }),
+      'controller.listener.names': 'CONTROLLER',
+      'inter.broker.listener.name': 'PLAINTEXT',
+      'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+      'log.dirs': n.dataDir,
+      'metrics.port': '0',
+      'log.level': 'info',
+      ...this.options.configs,
+      ...this.options.nodeConfigs?.(id),
+    };
+    writeFileSync(
+      n.propsFile,
+      `${Object.entries(props)
+        .map(([k, v]) => `${k}=${v}`)
+        .join('\n')}\n`,
+    );
+    execFileSync(join(BIN, 'kafka-storage.sh'), ['format', '-t', this.clusterId, '-c', n.propsFile], {
+      stdio: 'ignore',
+    });
+  }
+
+  /** Starts a node's process and waits for its ready line. */
+  private launch(id: number): Promise<void> {
+    const n = this.node(id);
+    const child = spawn(join(BIN, 'kafka-server-start.sh'), [n.propsFile], {
+      env: { ...process.env, PATH: `${join(process.execPath, '..')}:${process.env.PATH ?? ''}` },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    n.child = child;
+    n.output = '';
+    n.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    const append = (d: Buffer) => {
+      n.output += d.toString();
+      // Keep the tail only: long runs log a lot.
+      if (n.output.length > 2_000_000) n.output = n.output.slice(-1_000_000);
+    };
+    child.stdout?.on('data', append);
+    child.stderr?.on('data', append);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`node ${id} not ready in time:\n${n.output.slice(-4000)}`)),
+        this.options.readyTimeoutMs ?? 30_000,
+      );
+      const check = () => {
+        if (/Samsa \w+ \d+ ready on /.test(n.output)) {
+          clearTimeout(timer);
+          child.stdout?.off('data', check);
+          resolve();
+        }
+      };
+      child.stdout?.on('data', check);
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`node ${id} exited with ${code} before it was ready:\n${n.output.slice(-4000)}`));
+      });
+    });
+  }
+
+  /** A broker-only node joining the cluster (a new broker to move partitions onto). */
+  async addBroker(id: number): Promise<NodeProcess> {
+    this.define(id, await freePort(), null);
+    this.configure(id, 'broker');
+    await this.launch(id);
+    return this.node(id);
+  }
+
+  /** SIGKILL, and wait until the process is gone. */
+  async kill(id: number): Promise<void> {
+    const n = this.node(id);
+    if (n.child && n.child.exitCode === null && n.child.signalCode === null) n.child.kill('SIGKILL');
+    await n.exited;
+    n.child = null;
+  }
+
+  /** SIGTERM (a controlled shutdown), and wait. */
+  async stop(id: number): Promise<void> {
+    const n = this.node(id);
+    if (n.child && n.child.exitCode === null && n.child.signalCode === null) n.child.kill('SIGTERM');
+    await n.exited;
+    n.child = null;
+  }
+
+  pause(id: number): void {
+    this.node(id).child?.kill('SIGSTOP');
+  }
+
+  resume(id: number): void {
+    this.node(id).child?.kill('SIGCONT');
+  }
+
+  /** Starts a stopped or killed node again on its data. */
+  async restart(id: number): Promise<void> {
+    await this.launch(id);
+  }
+
+  /** Ends every process this cluster started (SIGCONT first for paused ones) and removes the data. */
+  async close(keepData = false): Promise<void> {
+    for (const n of this.nodes.values()) {
+      if (!n.child) continue;
+      n.child.kill('SIGCONT');
+      n.child.kill('SIGKILL');
+    }
+    await Promise.all([...this.nodes.values()].map((n) => n.exited));
+    if (!keepData) rmSync(this.root, { recursive: true, force: true });
+  }
+}
