@@ -75,6 +75,7 @@ import { toLogConfig } from './replica/log-config.js';
 import { ReplicaManager } from './replica/replica-manager.js';
 import { TxnVerification, type TxnVerifier } from './replica/txn-verification.js';
 import { BrokerSecurity } from './security/broker-security.js';
+import { peerConnector, refusedPeer } from './security/peer-security.js';
 import { type BoundListener, type ListenerSpec, SocketServer } from './server/listener.js';
 import { readBootstrapFeatures, readBootstrapRecords } from './storage-format.js';
 
@@ -243,7 +244,24 @@ export class BrokerNode {
       now,
     );
     const netTimer = new DeadlineTimer();
+    // Connections to the other nodes, secured as the listeners they reach (TLS, SASL).
+    const controllerPeer = config.standalone
+      ? { ok: true as const, value: {} }
+      : peerConnector(
+          config,
+          config.controllerListenerNames[0] ?? 'CONTROLLER',
+          'sasl.mechanism.controller.protocol',
+        );
+    if (!controllerPeer.ok) throw new Error(controllerPeer.error);
+    const brokerPeer =
+      config.standalone || !isBroker
+        ? { ok: true as const, value: {} }
+        : peerConnector(config, config.interBrokerListenerName, 'sasl.mechanism.inter.broker.protocol');
+    // A node alone never connects to a broker: a cluster's problem shows when replicas first connect.
+    if (!brokerPeer.ok) log.warn('this broker cannot connect to other brokers', { reason: brokerPeer.error });
+    const brokerConnector = brokerPeer.ok ? brokerPeer.value : refusedPeer(brokerPeer.error);
     const quorum = await openMetadataQuorum({
+      peer: controllerPeer.value,
       nodeId: config.nodeId,
       clusterId: options.clusterId,
       metadataLogDir: config.metadataLogDir || logDir,
@@ -297,7 +315,7 @@ export class BrokerNode {
     // ---- the way to the active controller (brokers of a cluster) ----
     const channel = config.standalone
       ? null
-      : controllerChannelFor(config, quorum, log.child('controller-channel'), netTimer);
+      : controllerChannelFor(config, quorum, log.child('controller-channel'), netTimer, controllerPeer.value);
     if (channel) quorum.driver.onStatusChange(() => channel.leaderChanged());
     let lifecycle: BrokerLifecycle | null = null;
     const controller = new ControllerService(
@@ -367,7 +385,13 @@ export class BrokerNode {
         throttleRates: throttleRates(topicConfigs),
         links: config.standalone
           ? undefined
-          : brokerLinks(config, () => publisher.image, netTimer, log.child('replica-fetcher')),
+          : brokerLinks(
+              config,
+              () => publisher.image,
+              netTimer,
+              log.child('replica-fetcher'),
+              brokerConnector,
+            ),
         controller: channel ? controllerLink(channel) : undefined,
         leadGuard: config.standalone
           ? undefined

@@ -40,14 +40,17 @@ before(async () => {
     'listeners=SASL_SSL://127.0.0.1:0,SSL://127.0.0.1:0,CONTROLLER://127.0.0.1:0',
     'controller.listener.names=CONTROLLER',
     'offsets.topic.replication.factor=1',
-    'listener.security.protocol.map=SASL_SSL:SASL_SSL,SSL:SSL,CONTROLLER:PLAINTEXT',
+    'listener.security.protocol.map=SASL_SSL:SASL_SSL,SSL:SSL,CONTROLLER:SSL',
+    'listener.name.controller.ssl.client.auth=required',
+    'ssl.truststore.type=PEM',
+    `ssl.truststore.location=${certs.caCert}`,
     'inter.broker.listener.name=SASL_SSL',
     'sasl.enabled.mechanisms=SCRAM-SHA-512',
     'ssl.keystore.type=PEM',
     `ssl.keystore.location=${certs.brokerPem}`,
     'authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer',
-    // The node's broker reaches its own controller over the PLAINTEXT controller listener (ANONYMOUS).
-    'super.users=User:admin;User:ANONYMOUS',
+    // The node's broker reaches its own controller with its certificate, which names it.
+    'super.users=User:admin;User:CN=localhost,OU=brokers,O=samsa',
     'metrics.port=0',
   ]);
   const id = await tool('kafka-storage.sh', ['random-uuid']);

@@ -40,7 +40,11 @@ function mechanismValue(config: BrokerConfig, listener: string, mechanism: strin
   return listenerValue(config, listener, key);
 }
 
-function jaasModule(config: BrokerConfig, listener: string, mechanism: string): JaasModule | string | null {
+export function jaasModule(
+  config: BrokerConfig,
+  listener: string,
+  mechanism: string,
+): JaasModule | string | null {
   const text = stringValue(mechanismValue(config, listener, mechanism, 'sasl.jaas.config'));
   if (!text) return null;
   const parsed = parseJaasConfig(text);
