@@ -25,6 +25,7 @@ import {
   RealFileSystem,
   type RecordCodec,
 } from '../storage/index.js';
+import { withChaosUnsafe } from './chaos-unsafe.js';
 import { type Clock, systemClock } from './clock.js';
 import { BrokerConfigService } from './config-service.js';
 import { BrokerLifecycle } from './controller/broker-lifecycle.js';
@@ -223,8 +224,10 @@ export class BrokerNode {
     const clock = options.clock ?? systemClock;
     const now = options.now ?? (() => clock.now());
     const timeline: Clock = { now, setTimer: (ms, fn) => clock.setTimer(ms, fn) };
-    const fs =
-      options.fs ?? (options.storage === 'memory' ? new MemoryFileSystem({ now }) : boundedDisk(config, log));
+    const fs = withChaosUnsafe(
+      options.fs ?? (options.storage === 'memory' ? new MemoryFileSystem({ now }) : boundedDisk(config, log)),
+      log,
+    );
     const isBroker = config.processRoles.includes('broker');
     const isController = config.processRoles.includes('controller');
     const logDir = config.logDirs[0];

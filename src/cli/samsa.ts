@@ -75,6 +75,8 @@ const COMMANDS: [string, string, Loader][] = [
     'set or remove client quotas',
     () => import('./commands/user-quota.js').then((m) => ({ command: m.quotaSet })),
   ],
+  ['mirror', 'mirror topics to another cluster (MirrorMaker 2)', () => import('./commands/mirror-start.js')],
+  ['mirror status', 'lag and state of a running mirror', () => import('./commands/mirror-status.js')],
 ];
 
 const ALIASES: Record<string, string> = {
