@@ -10,8 +10,6 @@ import type {
   DescribeLogDirsResponse,
   MetadataResponse,
 } from '../protocol/index.js';
-import type { AclBinding, AclFilter } from './admin-acls.js';
-import * as acls from './admin-acls.js';
 import {
   type BrokerFeatures,
   brokerFeatures,
@@ -29,6 +27,15 @@ import type { GroupDescription, GroupListing } from './admin-groups.js';
 import * as groups from './admin-groups.js';
 import { type PartitionRead, type ReadFrom, type ReadOptions, readRecords } from './admin-records.js';
 import * as replicas from './admin-replicas.js';
+import type {
+  AclBinding,
+  AclFilter,
+  QuotaEntity,
+  QuotaEntry,
+  ScramAlteration,
+  ScramUserDescription,
+} from './admin-security.js';
+import * as security from './admin-security.js';
 import * as txns from './admin-txns.js';
 import { Cluster, sleep, type TopicInfo } from './cluster.js';
 import { type AdminConfig, resolveAdminConfig } from './config.js';
@@ -45,14 +52,6 @@ import {
 } from './requests.js';
 import { API } from './versions.js';
 
-export type {
-  AclBinding,
-  AclFilter,
-  AclOperation,
-  AclPatternType,
-  AclPermissionType,
-  AclResourceType,
-} from './admin-acls.js';
 export type { BrokerFeatures, QuorumDescription, QuorumReplica } from './admin-cluster.js';
 export type {
   AlterConfigOp,
@@ -70,6 +69,19 @@ export type {
   ReassignmentTarget,
   ReplicaLogDirTarget,
 } from './admin-replicas.js';
+export type {
+  AclBinding,
+  AclFilter,
+  AclOperationName,
+  AclPatternType,
+  AclPermission,
+  AclResourceType,
+  QuotaEntity,
+  QuotaEntry,
+  ScramAlteration,
+  ScramMechanismName,
+  ScramUserDescription,
+} from './admin-security.js';
 export type {
   AbortTransactionSpec,
   ListTransactionsOptions,
@@ -374,16 +386,56 @@ export class Admin {
     return configs.incrementalAlterConfigs(this.cluster, changes, options, this.timeout(options));
   }
 
-  /**
-   * ACL bindings matching the filter. A broker without an authorizer fails with SECURITY_DISABLED,
-   * one without the API with UNSUPPORTED_VERSION.
-   */
-  describeAcls(filter: AclFilter = {}, options: AdminCallOptions = {}): Promise<AclBinding[]> {
-    return acls.describeAcls(this.cluster, filter, this.timeout(options));
+  /** Creates ACLs (needs ALTER on the cluster). */
+  createAcls(acls: readonly AclBinding[], options: AdminCallOptions = {}): Promise<void> {
+    return security.createAcls(this.cluster, acls, this.timeout(options));
   }
 
-  createAcls(bindings: readonly AclBinding[], options: AdminCallOptions = {}): Promise<void> {
-    return acls.createAcls(this.cluster, bindings, this.timeout(options));
+  /** The ACLs a filter selects (all of them for an empty filter). */
+  describeAcls(filter: AclFilter = {}, options: AdminCallOptions = {}): Promise<AclBinding[]> {
+    return security.describeAcls(this.cluster, filter, this.timeout(options));
+  }
+
+  /** Deletes the ACLs each filter selects; returns them, per filter. */
+  deleteAcls(filters: readonly AclFilter[], options: AdminCallOptions = {}): Promise<AclBinding[][]> {
+    return security.deleteAcls(this.cluster, filters, this.timeout(options));
+  }
+
+  /** Creates, replaces or deletes SCRAM credentials; passwords are salted and hashed before they leave. */
+  alterUserScramCredentials(
+    alterations: readonly ScramAlteration[],
+    options: AdminCallOptions = {},
+  ): Promise<void> {
+    return security.alterUserScramCredentials(this.cluster, alterations, this.timeout(options));
+  }
+
+  /** SCRAM mechanisms and iterations of the named users (every user without names). */
+  describeUserScramCredentials(
+    users?: readonly string[],
+    options: AdminCallOptions = {},
+  ): Promise<ScramUserDescription[]> {
+    return security.describeUserScramCredentials(this.cluster, users, this.timeout(options));
+  }
+
+  /** Sets (a number) or removes (null) client quotas of user and client-id entities. */
+  alterClientQuotas(
+    changes: readonly { entity: QuotaEntity; quotas: Record<string, number | null> }[],
+    options: AdminCallOptions = {},
+  ): Promise<void> {
+    return security.alterClientQuotas(this.cluster, changes, this.timeout(options));
+  }
+
+  /** Stored client quotas matching a filter (see QuotaEntity; `anyUser`/`anyClientId` match any name). */
+  describeClientQuotas(
+    filter: { user?: string | null; clientId?: string | null; anyUser?: boolean; anyClientId?: boolean } = {},
+    options: AdminCallOptions & { strict?: boolean } = {},
+  ): Promise<QuotaEntry[]> {
+    return security.describeClientQuotas(
+      this.cluster,
+      filter,
+      options.strict ?? false,
+      this.timeout(options),
+    );
   }
 
   /** Starts (or, with replicas null, cancels) partition reassignments; a result per partition. */
