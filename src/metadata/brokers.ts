@@ -75,6 +75,11 @@ export function registerBroker(
       `Unable to register because the broker does not support finalized version ${mv} of ${METADATA_VERSION}. The broker wants a version between ${own.minSupportedVersion} and ${own.maxSupportedVersion}, inclusive.`,
     );
   const amending = existing?.incarnationId === req.incarnationId;
+  // A registration sent again by the same incarnation (its answer was lost or came too late) changes
+  // nothing: it gets its epoch back without a record. Writing one each time would make every retry cost
+  // a commit, and a controller slower than the brokers' request timeout would then never catch up.
+  if (existing && amending && sameRegistration(existing, req))
+    return { errorCode: 0, records: [], brokerEpoch: existing.epoch };
   // A new incarnation of a broker still registered (its session gone, e.g. after a controller failover)
   // lost what it had in memory: it leaves every ISR and leadership first (KIP-966's unclean-shutdown
   // handling), so no partition is left led by a fenced broker.
@@ -101,6 +106,22 @@ export function registerBroker(
     }),
   );
   return { errorCode: 0, records, brokerEpoch };
+}
+
+function sameRegistration(
+  existing: NonNullable<ReturnType<MetadataImage['brokers']['get']>>,
+  req: RegistrationRequest,
+): boolean {
+  const listeners = (xs: RegistrationRequest['listeners']) =>
+    JSON.stringify(xs.map((l) => [l.name, l.host, l.port, l.securityProtocol]));
+  const features = (xs: RegistrationRequest['features']) =>
+    JSON.stringify(xs.map((f) => [f.name, f.minSupportedVersion, f.maxSupportedVersion]));
+  return (
+    listeners(existing.endpoints) === listeners(req.listeners) &&
+    features(existing.features) === features(req.features) &&
+    existing.rack === req.rack &&
+    JSON.stringify(existing.logDirs) === JSON.stringify(req.logDirs)
+  );
 }
 
 export interface HeartbeatRequest {
@@ -185,7 +206,10 @@ export function brokerHeartbeat(
   const current = currentState(image, req.brokerId);
   const next = nextState(image, req, b.epoch);
   let records: MetadataRecord[] = [];
-  if (next !== current) {
+  // A fenced broker that asks to shut down may go at once; it is fenced already, so nothing is written
+  // (a record per such heartbeat would cost a commit each time the broker asks again).
+  const alreadyFenced = current === 'FENCED' && next === 'SHUTDOWN_NOW';
+  if (next !== current && !alreadyFenced) {
     if (next === 'FENCED' || next === 'SHUTDOWN_NOW') records = fenceBroker(image, req.brokerId, unclean);
     else if (next === 'UNFENCED') records = unfenceBroker(image, req.brokerId, unclean);
     else records = enterControlledShutdown(image, req.brokerId, unclean);

@@ -168,6 +168,57 @@ test('registration: a new broker starts fenced, is unfenced once caught up, and 
   assert.equal(foreign.errorCode, ErrorCode.INCONSISTENT_CLUSTER_ID);
 });
 
+// Driver simulation seeds 69, 253, 412, ...: a broker whose answers came after its request timeout sent
+// its registration again, and a fenced broker kept asking to shut down; each retry wrote a record, so each
+// cost a commit, the controller's queue outgrew the brokers' timeout and they stayed fenced for good.
+test('retries: a registration resent by the same incarnation and a fenced broker asking to shut down write nothing', () => {
+  let image = clusterOf([]);
+  const req = {
+    brokerId: 8,
+    clusterId: 'c',
+    incarnationId: 'DDDDDDDDDDDDDDDDDDDDDD',
+    listeners: [{ name: 'PLAINTEXT', host: 'h', port: 1, securityProtocol: 0 }],
+    features: [{ name: 'metadata.version', minSupportedVersion: 7, maxSupportedVersion: 25 }],
+    rack: null,
+    logDirs: [],
+  };
+  const context = (nextOffset: number) => ({
+    clusterId: 'c',
+    nextOffset,
+    hasValidSession: () => false,
+    unclean: never,
+  });
+  const first = registerBroker(image, req, context(100));
+  image = apply(image, first.records);
+  const again = registerBroker(image, req, context(300));
+  assert.equal(again.errorCode, 0);
+  assert.equal(again.brokerEpoch, first.brokerEpoch, 'the same incarnation keeps its epoch');
+  assert.deepEqual(again.records, [], 'nothing changed, nothing to write');
+  // The same incarnation with another listener is a real amendment: written, epoch kept.
+  const moved = registerBroker(
+    image,
+    { ...req, listeners: [{ name: 'PLAINTEXT', host: 'h', port: 2, securityProtocol: 0 }] },
+    context(300),
+  );
+  assert.equal(moved.brokerEpoch, first.brokerEpoch);
+  assert.equal(moved.records.length, 1);
+  // Still fenced (never caught up), it asks to shut down: it may go now, and nothing is written.
+  const shut = brokerHeartbeat(
+    image,
+    {
+      brokerId: 8,
+      brokerEpoch: first.brokerEpoch,
+      currentMetadataOffset: 0,
+      wantFence: false,
+      wantShutDown: true,
+    },
+    never,
+  );
+  assert.equal(shut.errorCode, 0);
+  assert.equal(shut.shouldShutDown, true);
+  assert.deepEqual(shut.records, []);
+});
+
 test('controlled shutdown: leaderships move first, then ShouldShutDown', () => {
   let image = clusterOf([{ id: 1 }, { id: 2 }]);
   image = create(image, 't', 4, 2);

@@ -168,3 +168,46 @@ export class Checker {
     this.maxAckedOffset = Math.max(this.maxAckedOffset, offset);
   }
 }
+
+/** A partition's state as one metadata image shows it. */
+export interface PartitionState {
+  leader: number;
+  isr: readonly number[];
+}
+
+/**
+ * KRaft's "a new leader comes from the ISR" (unclean election off), checked on the partition's history
+ * rather than on one node's consecutive images. Every PartitionChange bumps the partition epoch by one,
+ * so the states at epochs e-1 and e are one change apart. A node's consecutive images can be several
+ * changes apart (a FetchSnapshot installs an image far ahead; a Fetch may bring several batches at once),
+ * and comparing the new leader with an ISR from several changes back is wrong both ways. So every node
+ * records what it saw under (partition, epoch), and each pair of neighbouring epochs is checked once both
+ * are known, whichever nodes saw them.
+ */
+export class PartitionHistory {
+  private readonly states = new Map<string, Map<number, PartitionState>>();
+
+  /** Records `state` as the partition's at `epoch` and checks it against its neighbours. */
+  observe(partition: string, epoch: number, state: PartitionState, where: string): void {
+    let byEpoch = this.states.get(partition);
+    if (!byEpoch) {
+      byEpoch = new Map();
+      this.states.set(partition, byEpoch);
+    }
+    if (byEpoch.has(epoch)) return;
+    const copy = { leader: state.leader, isr: [...state.isr] };
+    byEpoch.set(epoch, copy);
+    const before = byEpoch.get(epoch - 1);
+    if (before) checkStep(before, copy, `${where} (epochs ${epoch - 1} -> ${epoch})`);
+    const after = byEpoch.get(epoch + 1);
+    if (after) checkStep(copy, after, `${where} (epochs ${epoch} -> ${epoch + 1})`);
+  }
+}
+
+function checkStep(old: PartitionState, next: PartitionState, where: string): void {
+  if (next.leader >= 0 && next.leader !== old.leader && !old.isr.includes(next.leader))
+    fail(
+      'a new leader comes from the ISR',
+      `${where}: leader ${old.leader} -> ${next.leader}, old isr ${old.isr.join(',')}`,
+    );
+}
