@@ -158,7 +158,7 @@ export function summaryLine(i: number, runs: number, o: RunOutcome, base: Cli['b
   const why = o.ok
     ? ''
     : ` ${[counts, ...o.check.inconclusive.slice(0, 2), ...o.problems.slice(0, 2).map((p) => p.split('\n')[0])].filter(Boolean).join('; ')}`;
-  return `chaos ${i + 1}/${runs} seed=${o.seed} nodes=${base.bootstrap ? 'external' : base.nodes} ${base.workload} faults=${base.faults.join(',') || 'none'}(${o.faultsRun} of ${o.faults.length}) ${(base.durationMs / 1000).toFixed(0)}s: sent ${s.sent} acked ${s.acked} indeterminate ${s.indeterminate} (${s.unresolved} no outcome) read ${s.readLive} drained ${Object.values(s.readDrain).join('/')} — ${verdict}${why} [${(o.elapsedMs / 1000).toFixed(0)} s, load ${o.loadAvg[0].toFixed(2)}] ${o.report}`;
+  return `chaos ${i + 1}/${runs} seed=${o.seed} nodes=${base.bootstrap ? 'external' : base.nodes} ${base.workload} faults=${base.faults.join(',') || 'none'}(${o.faultsRun} of ${o.faults.length}${o.leaderElections === null ? '' : `, ${o.leaderElections} leader elections`}) ${(base.durationMs / 1000).toFixed(0)}s: sent ${s.sent} acked ${s.acked} indeterminate ${s.indeterminate} (${s.unresolved} no outcome) read ${s.readLive} drained ${Object.values(s.readDrain).join('/')} — ${verdict}${why} [${(o.elapsedMs / 1000).toFixed(0)} s, load ${o.loadAvg[0].toFixed(2)}] ${o.report}`;
 }
 
 function summaryTable(outcomes: RunOutcome[], base: Cli['base']): string {
