@@ -26,7 +26,9 @@ interface Case {
 }
 
 const tools = readdirSync(binDir)
-  .filter((f) => (f.startsWith('kafka-') || f === 'samsa.mjs') && f.endsWith('.mjs'))
+  .filter(
+    (f) => (f.startsWith('kafka-') || f.startsWith('connect-') || f === 'samsa.mjs') && f.endsWith('.mjs'),
+  )
   .sort();
 const cases: Case[] = [
   { label: 'node -e 0', args: ['-e', '0'] },

@@ -1,9 +1,12 @@
 #!/usr/bin/env node
-// Enforces the import boundaries of DESIGN.md §1.4. Each README.md under src/ may carry two lines:
+// Enforces the import boundaries of DESIGN.md §1.4. Each README.md under src/ may carry these lines:
 //   Must not import: broker, client, protocol/messages, node:*, some-package
+//   Only imports: client, protocol
 //   Must not use: Date.now, Math.random, setTimeout
 // They apply to every .ts file below that README's folder. Folder names are relative to src/;
-// `node:*` means any Node.js built-in, `packages` any npm package.
+// `node:*` means any Node.js built-in, `packages` any npm package. `Only imports` is an allowlist of
+// src/ folders: a relative import that leaves the README's folder must land in one of them (Node.js
+// built-ins and npm packages are not restricted by it).
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -44,10 +47,11 @@ const rules = files
       readme: relative(root, readme),
       scope: dirname(readme),
       noImport: listAfter(text, 'Must not import:'),
+      onlyImport: listAfter(text, 'Only imports:'),
       noUse: listAfter(text, 'Must not use:'),
     };
   })
-  .filter((r) => r.noImport.length > 0 || r.noUse.length > 0);
+  .filter((r) => r.noImport.length > 0 || r.onlyImport.length > 0 || r.noUse.length > 0);
 
 const importRe =
   /(?:^|[\s;])(?:import|export)\b[^'"`;]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s+['"]([^'"]+)['"]/gm;
@@ -68,6 +72,16 @@ function importViolates(spec, fromFile, forbidden) {
   return spec === forbidden || spec.startsWith(`${forbidden}/`);
 }
 
+/** For `Only imports`: the src/ folder a relative import outside `scope` lands in, if it is not allowed. */
+function outsideAllowed(spec, fromFile, scope, allowed) {
+  if (!spec.startsWith('.')) return null;
+  const target = resolve(dirname(fromFile), spec);
+  if (target.startsWith(`${scope}/`)) return null;
+  const rel = relative(src, target).replace(/\.js$/, '');
+  const ok = allowed.some((a) => rel === a || rel.startsWith(`${a}/`));
+  return ok ? null : rel.split('/')[0];
+}
+
 const problems = [];
 for (const file of files.filter((f) => f.endsWith('.ts') || f.endsWith('.tsx'))) {
   const code = stripComments(readFileSync(file, 'utf8'));
@@ -79,6 +93,12 @@ for (const file of files.filter((f) => f.endsWith('.ts') || f.endsWith('.tsx')))
       const bad = rule.noImport.find((f) => importViolates(spec, file, f));
       if (bad)
         problems.push(`${relative(root, file)}: imports '${spec}', which ${rule.readme} forbids (${bad})`);
+      const outside =
+        rule.onlyImport.length > 0 ? outsideAllowed(spec, file, rule.scope, rule.onlyImport) : null;
+      if (outside)
+        problems.push(
+          `${relative(root, file)}: imports '${spec}' (${outside}), outside what ${rule.readme} allows (${rule.onlyImport.join(', ')})`,
+        );
     }
     for (const word of rule.noUse) {
       const re = new RegExp(`(^|[^\\w.$])${word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w$])`);

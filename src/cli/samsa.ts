@@ -43,6 +43,8 @@ const COMMANDS: [string, string, Loader][] = [
     'a local cluster of N processes (Ctrl-C stops all)',
     () => import('./commands/dev-cluster.js'),
   ],
+  ['mirror', 'mirror topics to another cluster (MirrorMaker 2)', () => import('./commands/mirror-start.js')],
+  ['mirror status', 'lag and state of a running mirror', () => import('./commands/mirror-status.js')],
 ];
 
 const ALIASES: Record<string, string> = {

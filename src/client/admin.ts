@@ -10,6 +10,8 @@ import type {
   DescribeLogDirsResponse,
   MetadataResponse,
 } from '../protocol/index.js';
+import type { AclBinding, AclFilter } from './admin-acls.js';
+import * as acls from './admin-acls.js';
 import {
   type BrokerFeatures,
   brokerFeatures,
@@ -43,6 +45,14 @@ import {
 } from './requests.js';
 import { API } from './versions.js';
 
+export type {
+  AclBinding,
+  AclFilter,
+  AclOperation,
+  AclPatternType,
+  AclPermissionType,
+  AclResourceType,
+} from './admin-acls.js';
 export type { BrokerFeatures, QuorumDescription, QuorumReplica } from './admin-cluster.js';
 export type {
   AlterConfigOp,
@@ -361,6 +371,18 @@ export class Admin {
     options: AdminCallOptions & { validateOnly?: boolean } = {},
   ): Promise<void> {
     return configs.incrementalAlterConfigs(this.cluster, changes, options, this.timeout(options));
+  }
+
+  /**
+   * ACL bindings matching the filter. A broker without an authorizer fails with SECURITY_DISABLED,
+   * one without the API with UNSUPPORTED_VERSION.
+   */
+  describeAcls(filter: AclFilter = {}, options: AdminCallOptions = {}): Promise<AclBinding[]> {
+    return acls.describeAcls(this.cluster, filter, this.timeout(options));
+  }
+
+  createAcls(bindings: readonly AclBinding[], options: AdminCallOptions = {}): Promise<void> {
+    return acls.createAcls(this.cluster, bindings, this.timeout(options));
   }
 
   /** Starts (or, with replicas null, cancels) partition reassignments; a result per partition. */

@@ -343,6 +343,12 @@ export class Consumer {
     return this.states.get(tpKey(tp.topic, tp.partition))?.position ?? null;
   }
 
+  /** The partition's high watermark from its last fetch response (null before one). */
+  highWatermark(tp: TopicPartition): number | null {
+    const hw = this.states.get(tpKey(tp.topic, tp.partition))?.highWatermark ?? -1;
+    return hw >= 0 ? hw : null;
+  }
+
   /** Stops fetching (and returning records of) the partitions until resume(). */
   pause(tps: readonly TopicPartition[]): void {
     for (const tp of tps) {

@@ -2,6 +2,12 @@
 
 export type {
   AbortTransactionSpec,
+  AclBinding,
+  AclFilter,
+  AclOperation,
+  AclPatternType,
+  AclPermissionType,
+  AclResourceType,
   AdminCallOptions,
   AlterConfigOp,
   BrokerApiVersions,

@@ -14,6 +14,13 @@ import type { KafkaError } from './errors.js';
 export type HeaderValue = Buffer | string | null;
 export type RecordHeaders = Record<string, HeaderValue> | ReadonlyArray<{ key: string; value: HeaderValue }>;
 
+/** A record's success callback: its metadata and the token it was sent with (promises ignore it). */
+// biome-ignore lint/suspicious/noExplicitAny: a token of any type, checked where sendWithCallbacks is typed
+export type Delivered = (m: RecordMetadata, token?: any) => void;
+/** A record's failure callback. */
+// biome-ignore lint/suspicious/noExplicitAny: as Delivered
+export type Failed = (e: KafkaError, token?: any) => void;
+
 export interface RecordMetadata {
   topic: string;
   partition: number;
@@ -103,8 +110,10 @@ export class ProducerBatch {
   baseTimestamp = 0;
   maxTimestamp = 0;
   readonly timestamps: number[] = [];
-  readonly resolvers: ((m: RecordMetadata) => void)[] = [];
-  readonly rejecters: ((e: KafkaError) => void)[] = [];
+  readonly resolvers: Delivered[] = [];
+  readonly rejecters: Failed[] = [];
+  /** Each record's token (sendWithCallbacks), handed back to its callback. */
+  readonly tokens: unknown[] = [];
   /** Set once the batch is closed for appends. */
   sealed = false;
   /** The bytes sent (compressed or a view of `buf`), set by finish(). */
@@ -213,12 +222,15 @@ export class ProducerBatch {
     this.done = true;
     const { topic, partition } = this;
     for (let i = 0; i < this.count; i++) {
-      this.resolvers[i]({
-        topic,
-        partition,
-        offset: baseOffset < 0 ? -1 : baseOffset + i,
-        timestamp: logAppendTimeMs >= 0 ? logAppendTimeMs : this.timestamps[i],
-      });
+      this.resolvers[i](
+        {
+          topic,
+          partition,
+          offset: baseOffset < 0 ? -1 : baseOffset + i,
+          timestamp: logAppendTimeMs >= 0 ? logAppendTimeMs : this.timestamps[i],
+        },
+        this.tokens[i],
+      );
     }
     this.settle();
   }
@@ -226,13 +238,14 @@ export class ProducerBatch {
   reject(err: KafkaError): void {
     if (this.done) return;
     this.done = true;
-    for (let i = 0; i < this.count; i++) this.rejecters[i](err);
+    for (let i = 0; i < this.count; i++) this.rejecters[i](err, this.tokens[i]);
     this.settle();
   }
 
   private settle(): void {
     this.resolvers.length = 0;
     this.rejecters.length = 0;
+    this.tokens.length = 0;
     const waiters = this.doneWaiters;
     this.doneWaiters = null;
     if (waiters) for (const w of waiters) w();

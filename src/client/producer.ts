@@ -19,6 +19,8 @@ import { type ProducerConfig, type ResolvedProducer, resolveProducerConfig } fro
 import { clientError, type KafkaError, kafkaError } from './errors.js';
 import { type Partitioner, partitionForKey, StickyPartitions } from './partitioner.js';
 import {
+  type Delivered,
+  type Failed,
   headerList,
   ProducerBatch,
   type RecordHeaders,
@@ -56,8 +58,9 @@ export interface ProducerRecord {
 
 interface Waiting {
   record: ProducerRecord;
-  resolve: (m: RecordMetadata) => void;
-  reject: (e: KafkaError) => void;
+  resolve: Delivered;
+  reject: Failed;
+  token: unknown;
   sinceMs: number;
 }
 
@@ -73,6 +76,8 @@ export class Producer {
   private readonly waiting = new Queue<Waiting>();
   private blockTimer: NodeJS.Timeout | null = null;
   private readonly metadataWaits = new Map<string, Promise<void>>();
+  /** When each topic's metadata was last refreshed for a partition it did not know. */
+  private readonly partitionRefreshMs = new Map<string, number>();
   private readonly pool: Buffer[] = [];
   private usedBytes = 0;
   private readonly outstanding = new Set<ProducerBatch>();
@@ -233,12 +238,34 @@ export class Producer {
     if (this.fatal) return Promise.reject(this.fatal);
     const refused = this.sender.txn?.canSend();
     if (refused) return Promise.reject(refused);
-    return new Promise<RecordMetadata>((resolve, reject) => {
-      if (this.waiting.length > 0 || !this.tryAppend(record, resolve, reject)) {
-        this.waiting.push({ record, resolve, reject, sinceMs: Date.now() });
-        this.pumpWaiting();
-      }
-    });
+    return new Promise<RecordMetadata>((resolve, reject) => this.enqueue(record, resolve, reject, undefined));
+  }
+
+  /**
+   * Sends one record without a promise: `onDelivered(metadata, token)` or `onFailed(error, token)` is
+   * called once (`onFailed` possibly before this returns, for a record refused at once). For loops
+   * that send many records (a mirror, a pipe), where a promise and its continuation per record cost
+   * more than the send itself: pass the same two functions every time and tell records apart by
+   * `token`.
+   */
+  sendWithCallbacks<T>(
+    record: ProducerRecord,
+    token: T,
+    onDelivered: (m: RecordMetadata, token: T) => void,
+    onFailed: (e: KafkaError, token: T) => void,
+  ): void {
+    const refused = this.closed
+      ? clientError('CLIENT_CLOSED', 'the producer is closed')
+      : (this.fatal ?? this.sender.txn?.canSend() ?? null);
+    if (refused) onFailed(refused, token);
+    else this.enqueue(record, onDelivered, onFailed, token);
+  }
+
+  private enqueue(record: ProducerRecord, resolve: Delivered, reject: Failed, token: unknown): void {
+    if (this.waiting.length > 0 || !this.tryAppend(record, resolve, reject, token)) {
+      this.waiting.push({ record, resolve, reject, token, sinceMs: Date.now() });
+      this.pumpWaiting();
+    }
   }
 
   /** Sends several records; resolves with their metadata in the same order. */
@@ -248,17 +275,22 @@ export class Producer {
 
   /**
    * Appends synchronously when the topic's metadata is known and memory allows; false means the
-   * record must wait. Throws nothing: a bad record rejects its own promise.
+   * record must wait. An explicit partition beyond the known ones waits too (the metadata may predate
+   * new partitions, as the Java producer assumes) unless `final`. Throws nothing: a bad record rejects
+   * its own promise.
    */
   private tryAppend(
     record: ProducerRecord,
-    resolve: (m: RecordMetadata) => void,
-    reject: (e: KafkaError) => void,
+    resolve: Delivered,
+    reject: Failed,
+    token: unknown,
+    final = false,
   ): boolean {
     const { topic } = record;
     const info = this.cluster.topics.get(topic);
     if (!info || info.partitions.length === 0) return false;
     const partitionCount = info.partitions.length;
+    if (!final && record.partition !== undefined && record.partition >= partitionCount) return false;
     const key = record.key ?? null;
     const value = record.value ?? null;
     const keyBytes = key === null ? -1 : typeof key === 'string' ? Buffer.byteLength(key) : key.length;
@@ -273,6 +305,7 @@ export class Producer {
           { topic },
           `a record of about ${sizeBound} bytes exceeds max.request.size / buffer.memory`,
         ),
+        token,
       );
       return true;
     }
@@ -300,6 +333,7 @@ export class Producer {
           `partition ${partition} does not exist (the topic has ${partitionCount})`,
           { topic, partition },
         ),
+        token,
       );
       return true;
     }
@@ -318,6 +352,7 @@ export class Producer {
     }
     batch.resolvers.push(resolve);
     batch.rejecters.push(reject);
+    batch.tokens.push(token);
     if (stickyChoice) this.sticky.appended(topic, used, partitionCount, this.availablePartitions(topic));
     // A batch that cannot take another record of this size is ready now.
     if (batch.pos + used > batch.capacity || this.config.lingerMs === 0) {
@@ -416,7 +451,7 @@ export class Producer {
       const w = this.waiting.peek() as Waiting;
       if (this.fatal) {
         this.waiting.shift();
-        w.reject(this.fatal);
+        w.reject(this.fatal, w.token);
         continue;
       }
       const info = this.cluster.topics.get(w.record.topic);
@@ -424,7 +459,14 @@ export class Producer {
         this.awaitMetadata(w.record.topic);
         return;
       }
-      if (!this.tryAppend(w.record, w.resolve, w.reject)) {
+      // A partition the metadata does not know yet: refresh until it appears or max.block.ms passes.
+      const p = w.record.partition;
+      const unknownPartition = p !== undefined && Number.isInteger(p) && p >= info.partitions.length;
+      if (unknownPartition && Date.now() - w.sinceMs < this.config.maxBlockMs) {
+        this.awaitPartitions(w.record.topic);
+        return;
+      }
+      if (!this.tryAppend(w.record, w.resolve, w.reject, w.token, unknownPartition)) {
         // Out of buffer memory: send what is there and wait for a batch to complete.
         this.sealAll();
         this.sender.scheduleDrain();
@@ -452,6 +494,7 @@ export class Producer {
               `no buffer memory for ${this.config.maxBlockMs} ms (buffer.memory)`,
               { topic: w.record.topic, retriable: true },
             ),
+            w.token,
           );
         }
         if (this.waiting.length > 0) this.armBlockTimeout();
@@ -473,10 +516,28 @@ export class Producer {
         (err: KafkaError) => {
           this.metadataWaits.delete(topic);
           // Every record waiting for this topic fails; the others keep their order.
-          for (const w of this.waiting.removeWhere((x) => x.record.topic === topic)) w.reject(err);
+          for (const w of this.waiting.removeWhere((x) => x.record.topic === topic)) w.reject(err, w.token);
           this.pumpWaiting();
         },
       );
+    this.metadataWaits.set(topic, p);
+  }
+
+  /** Refreshes a topic's metadata (again, after retry.backoff.ms), then moves the waiting records on. */
+  private awaitPartitions(topic: string): void {
+    if (this.metadataWaits.has(topic)) return;
+    const last = this.partitionRefreshMs.get(topic) ?? 0;
+    const delayMs = Math.max(0, last + this.config.retryBackoffMs - Date.now());
+    const p = new Promise((r) => setTimeout(r, delayMs))
+      .then(() => {
+        this.partitionRefreshMs.set(topic, Date.now());
+        return this.cluster.refreshMetadata([topic], { autoCreate: false });
+      })
+      .catch(() => {})
+      .then(() => {
+        this.metadataWaits.delete(topic);
+        this.pumpWaiting();
+      });
     this.metadataWaits.set(topic, p);
   }
 
@@ -534,7 +595,7 @@ export class Producer {
     this.closed = true;
     this.closedHard = true;
     const err = clientError('CLIENT_CLOSED', 'the producer closed before the record was sent');
-    for (const w of this.waiting.clear()) w.reject(err);
+    for (const w of this.waiting.clear()) w.reject(err, w.token);
     this.fail(err);
     if (this.lingerTimer) clearTimeout(this.lingerTimer);
     this.sender.stop();

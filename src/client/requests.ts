@@ -72,9 +72,11 @@ export async function listOffsets(
   const out = new Map<string, ListedOffset>();
   let todo = [...specs];
   const deadline = Date.now() + timeoutMs;
+  const missing = new Set<string>();
   for (let attempt = 0; todo.length > 0; attempt++) {
     const byLeader = new Map<number, OffsetSpec[]>();
     const failed: KafkaError[] = [];
+    const stale: OffsetSpec[] = [];
     for (const s of todo) {
       const topic = await cluster
         .topic(s.topic, { deadlineMs: Math.max(1, deadline - Date.now()) })
@@ -85,7 +87,14 @@ export async function listOffsets(
       }
       const p = topic.partitions[s.partition];
       if (!p) {
-        failed.push(kafkaError(3, { topic: s.topic, partition: s.partition, api: 'ListOffsets' }));
+        // The cached metadata may predate partitions added since: look once more after a refresh.
+        const k = tpKey(s.topic, s.partition);
+        if (missing.has(k))
+          failed.push(kafkaError(3, { topic: s.topic, partition: s.partition, api: 'ListOffsets' }));
+        else {
+          missing.add(k);
+          stale.push(s);
+        }
         continue;
       }
       const list = byLeader.get(p.leader) ?? [];
@@ -150,7 +159,16 @@ export async function listOffsets(
       }),
     );
     if (failed.length > 0) throw combineErrors(failed, 'ListOffsets failed');
-    if (retry.length > 0) {
+    if (stale.length > 0) {
+      await cluster
+        .refreshMetadata(
+          stale.map((r) => r.topic),
+          { autoCreate: false },
+        )
+        .catch(() => {});
+      retry.push(...stale);
+    }
+    if (retry.length > stale.length) {
       if (Date.now() >= deadline)
         throw kafkaError(7, { api: 'ListOffsets', topic: retry[0].topic, partition: retry[0].partition });
       await cluster.refreshMetadata(retry.map((r) => r.topic)).catch(() => {});

@@ -22,6 +22,8 @@ export const API = {
   DeleteTopics: 20,
   DeleteRecords: 21,
   InitProducerId: 22,
+  DescribeAcls: 29,
+  CreateAcls: 30,
   AddPartitionsToTxn: 24,
   AddOffsetsToTxn: 25,
   EndTxn: 26,
@@ -63,6 +65,8 @@ export const CLIENT_VERSIONS: ReadonlyMap<number, readonly [number, number]> = n
   [API.DeleteTopics, [1, 6]],
   [API.DeleteRecords, [0, 2]],
   [API.InitProducerId, [0, 5]],
+  [API.DescribeAcls, [1, 3]],
+  [API.CreateAcls, [1, 3]],
   // v4+ is the form partition leaders send (verification); producers use v0-3.
   [API.AddPartitionsToTxn, [0, 3]],
   [API.AddOffsetsToTxn, [0, 4]],

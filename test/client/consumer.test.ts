@@ -72,6 +72,29 @@ test('earliest reads everything in order per partition through the iterator', as
   );
 });
 
+test('a partition added after the consumer learned the topic is found and read', async (t) => {
+  if (skipWithout(t, apis, CONSUME)) return;
+  await admin.createTopics([{ name: 'c-grows', numPartitions: 1 }]);
+  const producer = new Producer({ bootstrapServers: broker.bootstrap });
+  const consumer = new Consumer({ bootstrapServers: broker.bootstrap, autoOffsetReset: 'earliest' });
+  try {
+    await producer.send({ topic: 'c-grows', partition: 0, value: 'p0' });
+    consumer.assign([{ topic: 'c-grows', partition: 0 }]);
+    assert.equal((await consumer.poll(5000))[0]?.value?.toString(), 'p0');
+    await admin.createPartitions({ 'c-grows': 2 });
+    await producer.send({ topic: 'c-grows', partition: 1, value: 'p1' });
+    consumer.assign([
+      { topic: 'c-grows', partition: 0 },
+      { topic: 'c-grows', partition: 1 },
+    ]);
+    let got: string | undefined;
+    for (let i = 0; i < 20 && got === undefined; i++) got = (await consumer.poll(500))[0]?.value?.toString();
+    assert.equal(got, 'p1');
+  } finally {
+    await Promise.all([producer.close(), consumer.close()]);
+  }
+});
+
 test('latest starts at the end; none fails with a typed error', async (t) => {
   if (skipWithout(t, apis, CONSUME)) return;
   const latest = new Consumer({ bootstrapServers: broker.bootstrap, autoOffsetReset: 'latest' });

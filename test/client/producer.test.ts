@@ -8,7 +8,7 @@ import { Consumer } from '../../src/client/consumer.js';
 import type { ConsumerRecord } from '../../src/client/consumer-records.js';
 import type { KafkaError } from '../../src/client/errors.js';
 import { partitionForKey } from '../../src/client/partitioner.js';
-import { Producer } from '../../src/client/producer.js';
+import { Producer, type ProducerRecord, type RecordMetadata } from '../../src/client/producer.js';
 import { API } from '../../src/client/versions.js';
 import { type BrokerProcess, removeDataDir, startBrokerProcess } from '../helpers/broker-process.js';
 import { needs, run } from '../helpers/tools.js';
@@ -218,6 +218,26 @@ test('errors are typed and located', async (t) => {
     () => new Producer({ bootstrapServers: broker.bootstrap, acks: 1, enableIdempotence: true }),
     /enable\.idempotence/,
   );
+});
+
+/** sendWithCallbacks, awaited (the callback path must find new partitions as send() does). */
+function sendWithCallbacks(producer: Producer, record: ProducerRecord): Promise<RecordMetadata> {
+  return new Promise((resolve, reject) => producer.sendWithCallbacks(record, null, resolve, reject));
+}
+
+test('a partition added after the producer learned the topic is found by refreshing its metadata', async (t) => {
+  if (skipWithout(t, apis, CONSUME)) return;
+  await admin.createTopics([{ name: 'p-grows', numPartitions: 1 }]);
+  const producer = new Producer({ bootstrapServers: broker.bootstrap, allowAutoCreateTopics: false });
+  try {
+    await producer.send({ topic: 'p-grows', value: 'before', partition: 0 });
+    await admin.createPartitions({ 'p-grows': 3 });
+    const m = await sendWithCallbacks(producer, { topic: 'p-grows', value: 'after', partition: 2 });
+    assert.equal(m.partition, 2);
+    assert.equal(m.offset, 0);
+  } finally {
+    await producer.close();
+  }
 });
 
 test('idempotence keeps order per partition, without duplicates, under injected retriable errors and lost, late or duplicated responses', async (t) => {

@@ -35,7 +35,9 @@ export const produce = handler<ProduceRequest, ProduceResponse>({
     return later(
       verifying.then(async (v) => {
         const r = produceAll(ctx, req, v);
-        return r instanceof CloseConnection ? NO_RESPONSE : r instanceof Later ? r.promise : r;
+        if (r instanceof CloseConnection) return NO_RESPONSE;
+        const settled = r instanceof Later ? await r.promise : await r;
+        return settled instanceof CloseConnection ? NO_RESPONSE : settled;
       }),
     );
   },
@@ -45,7 +47,12 @@ function produceAll(
   ctx: RequestContext,
   req: ProduceRequest,
   verification: ProduceVerification | null,
-): ProduceResponse | typeof NO_RESPONSE | CloseConnection | Later<ProduceResponse> {
+):
+  | ProduceResponse
+  | typeof NO_RESPONSE
+  | CloseConnection
+  | Later<ProduceResponse>
+  | Promise<typeof NO_RESPONSE | CloseConnection> {
   const nowMs = ctx.services.now();
   const acksValid = req.acks === 0 || req.acks === 1 || req.acks === -1;
   const pending: Promise<unknown>[] = [];
@@ -76,7 +83,16 @@ function produceAll(
       return entry;
     }),
   }));
-  if (req.acks === 0) return failed ? new CloseConnection('error on an acks=0 produce') : NO_RESPONSE;
+  if (req.acks === 0) {
+    if (failed) return new CloseConnection('error on an acks=0 produce');
+    if (pending.length === 0) return NO_RESPONSE;
+    // A plain promise (not `later`): the connection takes no further request until the writes settle.
+    return Promise.all(pending).then(() =>
+      responses.some((t) => t.partitionResponses.some((p) => p.errorCode !== ErrorCode.NONE))
+        ? new CloseConnection('error on an acks=0 produce')
+        : NO_RESPONSE,
+    );
+  }
   const response: ProduceResponse = { responses, throttleTimeMs: 0 };
   if (pending.length === 0) return response;
   return later(Promise.all(pending).then(() => response));

@@ -55,7 +55,12 @@ export { CloseConnection } from '../server/connection.js';
 
 import type { CloseConnection } from '../server/connection.js';
 
-export type HandlerResult<R> = R | NoResponse | Promise<R | NoResponse> | Later<R> | CloseConnection;
+export type HandlerResult<R> =
+  | R
+  | NoResponse
+  | Promise<R | NoResponse | CloseConnection>
+  | Later<R>
+  | CloseConnection;
 
 export interface Handler<Req = unknown, Res = unknown, S = BrokerServices> {
   readonly apiKey: number;

@@ -438,9 +438,11 @@ export class Partition {
         return ErrorCode.KAFKA_STORAGE_ERROR as number;
       },
     );
-    if (acks === 0) return ok;
     return written.then((code) => {
       if (code !== ErrorCode.NONE) return this.fail(code, 'the write failed');
+      // acks=0 is not answered, but its write settles before the connection reads its next request (as
+      // Kafka applies one request at a time): a Fetch right after it sees the records.
+      if (acks === 0) return ok;
       // ACK_BEFORE_REPLICATION: the chaos lab's deliberate bug (acks=all answered as acks=1).
       if (acks === 1 || ACK_BEFORE_REPLICATION) return ok;
       if (this.leadership !== leadership) return this.fail(ErrorCode.NOT_LEADER_OR_FOLLOWER, null);

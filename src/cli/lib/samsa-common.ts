@@ -38,6 +38,8 @@ export interface Command {
   usage: string;
   specs: OptionSpec[];
   examples: string[];
+  /** Lines printed after the options (what the common options mean for this command). */
+  notes?: string[];
   /** Runs with parsed arguments; returns the exit code. */
   run(args: ParsedArgs, ctx: Context): Promise<number>;
 }
@@ -74,6 +76,7 @@ export function commandHelp(c: Command): string {
     'Connection and output:',
     fmt(common),
     '',
+    ...(c.notes ? [...c.notes, ''] : []),
     'Examples:',
     ...c.examples.map((e) => `  ${e}`),
   ].join('\n');
