@@ -1,6 +1,7 @@
 // The node's view of the metadata quorum, for the composition root: voters and endpoints from the
 // configuration, the controller channel of a broker, what DescribeQuorum and DescribeCluster read, and
 // voter changes (KIP-853) turned into Kafka's answers.
+
 import { hostname } from 'node:os';
 import type { BrokerConfig } from '../config/index.js';
 import { ErrorCode } from '../protocol/errors.js';
@@ -12,6 +13,7 @@ import type { Logger } from './logger.js';
 import { ControllerChannel, type DeadlineTimer, type Endpoint } from './net/index.js';
 import type { MetadataQuorum } from './raft-io/metadata-quorum.js';
 import { NO_DIRECTORY_ID, type VoterInfo } from './raft-io/voter-directory.js';
+import type { PeerConnector } from './security/peer-security.js';
 import type { BoundListener, ListenerSpec } from './server/listener.js';
 
 export const SECURITY_PROTOCOL_IDS: Record<string, number> = {
@@ -86,8 +88,10 @@ export function controllerChannelFor(
   quorum: MetadataQuorum,
   log: Logger,
   timer: DeadlineTimer,
+  peer?: PeerConnector,
 ): ControllerChannel {
   return new ControllerChannel({
+    peer,
     controllers: () => {
       const out = new Map<number, Endpoint>();
       for (const id of quorum.status().voters) {

@@ -2,6 +2,7 @@
 // each), Kafka's replica.* settings, the replication throttles from the dynamic broker configs, and
 // the replica layer's links to other brokers (replica fetches on the inter-broker listener) and to the
 // active controller (AlterPartition), backed by the node's own connections (net/).
+
 import type { BrokerConfig } from '../config/index.js';
 import type { MetadataImage } from '../metadata/image.js';
 import { type FileSystem, LogManager, type LogManagerOptions } from '../storage/index.js';
@@ -12,6 +13,7 @@ import type { BrokerLinks, ControllerLink, LinkResult } from './replica/links.js
 import { type LogDir, LogDirs } from './replica/log-dirs.js';
 import { selectorOf } from './replica/read-replica-selector.js';
 import type { ReplicationSettings } from './replica/replica-manager.js';
+import type { PeerConnector } from './security/peer-security.js';
 
 /** Opens every log dir of log.dirs (partitions spread over them; the metadata log stays in its own). */
 export async function openLogDirs(
@@ -77,10 +79,13 @@ export function brokerLinks(
   image: () => MetadataImage,
   timer: DeadlineTimer,
   log: Logger,
+  peer?: PeerConnector,
+  purpose: 'replica-fetcher' | 'txn' = 'replica-fetcher',
 ): BrokerLinks & { close(): void } {
   const listener = config.interBrokerListenerName;
   const pool = new ConnectionPool({
-    clientId: `replica-fetcher-${config.nodeId}`,
+    ...peer,
+    clientId: `${purpose}-${config.nodeId}`,
     log,
     timer,
     resolve: (id) => {

@@ -49,6 +49,7 @@ import type { BrokerServices, CommonServices, ControllerServices, QuorumView } f
 import { Logger } from './logger.js';
 import { BrokerMetrics } from './metrics/broker-metrics.js';
 import type { ConsumerLag } from './metrics/consumer-lag.js';
+import { collectSecurity } from './metrics/security-metrics.js';
 import { type ControllerChannel, DeadlineTimer } from './net/index.js';
 import {
   advertisedEndpoints,
@@ -68,14 +69,17 @@ import {
   StallGuard,
   throttleRates,
 } from './node-replication.js';
+import { remoteMarkers, remoteTxnVerifier } from './node-transactions.js';
 import { ProducerIdManager } from './producer-ids.js';
 import { type MetadataQuorum, openMetadataQuorum } from './raft-io/metadata-quorum.js';
 import { FetchSessionCache } from './replica/fetch-sessions.js';
 import { toLogConfig } from './replica/log-config.js';
 import { ReplicaManager } from './replica/replica-manager.js';
 import { TxnVerification, type TxnVerifier } from './replica/txn-verification.js';
+import { BrokerSecurity } from './security/broker-security.js';
+import { peerConnector, refusedPeer } from './security/peer-security.js';
 import { type BoundListener, type ListenerSpec, SocketServer } from './server/listener.js';
-import { readBootstrapFeatures } from './storage-format.js';
+import { readBootstrapFeatures, readBootstrapRecords } from './storage-format.js';
 
 const INTERNAL_TOPICS = new Set([OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC]);
 
@@ -119,6 +123,8 @@ interface BrokerParts {
   groups: GroupCoordinator;
   txns: TxnCoordinator;
   lifecycle: BrokerLifecycle | null;
+  /** The connections of transaction markers and verifications to other brokers. */
+  txnPeers: { close(): void } | null;
 }
 
 export class BrokerNode {
@@ -244,7 +250,24 @@ export class BrokerNode {
       now,
     );
     const netTimer = new DeadlineTimer();
+    // Connections to the other nodes, secured as the listeners they reach (TLS, SASL).
+    const controllerPeer = config.standalone
+      ? { ok: true as const, value: {} }
+      : peerConnector(
+          config,
+          config.controllerListenerNames[0] ?? 'CONTROLLER',
+          'sasl.mechanism.controller.protocol',
+        );
+    if (!controllerPeer.ok) throw new Error(controllerPeer.error);
+    const brokerPeer =
+      config.standalone || !isBroker
+        ? { ok: true as const, value: {} }
+        : peerConnector(config, config.interBrokerListenerName, 'sasl.mechanism.inter.broker.protocol');
+    // A node alone never connects to a broker: a cluster's problem shows when replicas first connect.
+    if (!brokerPeer.ok) log.warn('this broker cannot connect to other brokers', { reason: brokerPeer.error });
+    const brokerConnector = brokerPeer.ok ? brokerPeer.value : refusedPeer(brokerPeer.error);
     const quorum = await openMetadataQuorum({
+      peer: controllerPeer.value,
       nodeId: config.nodeId,
       clusterId: options.clusterId,
       metadataLogDir: config.metadataLogDir || logDir,
@@ -287,6 +310,10 @@ export class BrokerNode {
               options.storage === 'memory' || options.fs
                 ? new Map()
                 : await readBootstrapFeatures(config.metadataLogDir || logDir),
+            bootstrapRecords:
+              options.storage === 'memory' || options.fs
+                ? []
+                : await readBootstrapRecords(config.metadataLogDir || logDir),
           },
           log.child('controller'),
         )
@@ -294,7 +321,7 @@ export class BrokerNode {
     // ---- the way to the active controller (brokers of a cluster) ----
     const channel = config.standalone
       ? null
-      : controllerChannelFor(config, quorum, log.child('controller-channel'), netTimer);
+      : controllerChannelFor(config, quorum, log.child('controller-channel'), netTimer, controllerPeer.value);
     if (channel) quorum.driver.onStatusChange(() => channel.leaderChanged());
     let lifecycle: BrokerLifecycle | null = null;
     const controller = new ControllerService(
@@ -313,6 +340,12 @@ export class BrokerNode {
     configs = new BrokerConfigService(config, controller);
     const topicConfigs = configs;
     const view: QuorumView = quorumView(quorum, publisher);
+    // Listener security (TLS, SASL) of every listener, the controller's too; the authorizer and client
+    // quotas. A bad store or JAAS line stops the start with one line.
+    const securityBuilt = BrokerSecurity.create(config, config.listeners, () => controller.image, log);
+    if (!securityBuilt.ok) throw new Error(securityBuilt.error);
+    const security = securityBuilt.value;
+    controller.onImage((image) => security.onImage(image, topicConfigs.current));
     const common: CommonServices = {
       endpointType: 'broker',
       nodeId: config.nodeId,
@@ -325,6 +358,8 @@ export class BrokerNode {
       controller,
       configs,
       quorum: view,
+      access: security.access,
+      security,
     };
     // ---- the broker ----
     let brokerParts: BrokerParts | null = null;
@@ -346,6 +381,24 @@ export class BrokerNode {
           }),
         onEvent: (message) => log.child('storage').info(message),
       });
+      // Requests to other brokers on the inter-broker listener: replica fetches on their own connections;
+      // transaction markers and the verification of transactional writes on others (as Kafka's separate
+      // channels): a peer answers the requests of one connection in order, and a marker waiting for its
+      // followers must not hold up their fetches behind it.
+      const peers = config.standalone
+        ? null
+        : brokerLinks(config, () => publisher.image, netTimer, log.child('replica-fetcher'), brokerConnector);
+      const txnPeers = config.standalone
+        ? null
+        : brokerLinks(
+            config,
+            () => publisher.image,
+            netTimer,
+            log.child('txn-coordinator'),
+            brokerConnector,
+            'txn',
+          );
+      const interBrokerTimeoutMs = Number(config.get('request.timeout.ms')?.value);
       const replicas = new ReplicaManager({
         logs: logDirs,
         nodeId: config.nodeId,
@@ -354,9 +407,7 @@ export class BrokerNode {
         clock: timeline,
         replication: replicationSettings(config),
         throttleRates: throttleRates(topicConfigs),
-        links: config.standalone
-          ? undefined
-          : brokerLinks(config, () => publisher.image, netTimer, log.child('replica-fetcher')),
+        links: peers ?? undefined,
         controller: channel ? controllerLink(channel) : undefined,
         leadGuard: config.standalone
           ? undefined
@@ -406,6 +457,8 @@ export class BrokerNode {
         onMarker: (key: string, producerId: number) => txnVerification.onMarker(key, producerId),
         now,
       };
+      const markersToPeers =
+        options.remoteMarkers ?? (txnPeers ? remoteMarkers(txnPeers, interBrokerTimeoutMs) : undefined);
       // Transaction coordinator: loads the __transaction_state partitions this node leads; markers for
       // partitions led here are written locally, the others go through `remoteMarkers`.
       const txns = new TxnCoordinator({
@@ -425,9 +478,9 @@ export class BrokerNode {
         producerIds,
         markers: {
           writeMarkers: (nodeId, marker) =>
-            nodeId === config.nodeId || !options.remoteMarkers
+            nodeId === config.nodeId || !markersToPeers
               ? writeMarkersLocally(localMarkers, marker)
-              : options.remoteMarkers.writeMarkers(nodeId, marker),
+              : markersToPeers.writeMarkers(nodeId, marker),
         },
         leaderOf: (topic, partition) => {
           const p = controller.image.topicsByName.get(topic)?.partitions[partition];
@@ -437,7 +490,22 @@ export class BrokerNode {
       });
       controller.onImage((image, previous) => txns.onMetadataImage(image, previous, config.nodeId));
       const txnVerification = new TxnVerification(
-        localTxnVerifier(txns, config.nodeId, () => controller.image, options.remoteTxnVerifier),
+        localTxnVerifier(
+          txns,
+          config.nodeId,
+          () => controller.image,
+          options.remoteTxnVerifier ??
+            (txnPeers
+              ? remoteTxnVerifier(
+                  txnPeers,
+                  (id) =>
+                    controller.image.topicsByName.get(TRANSACTION_STATE_TOPIC)?.partitions[
+                      txns.partitionFor(id)
+                    ]?.leader ?? null,
+                  interBrokerTimeoutMs,
+                )
+              : undefined),
+        ),
         () => config.transactionPartitionVerificationEnable,
       );
       const services: BrokerServices = {
@@ -457,6 +525,7 @@ export class BrokerNode {
         writeMarkers: (marker) => writeMarkersLocally(localMarkers, marker),
       };
       registry = new Registry(HANDLERS, services, log.child('registry'));
+      registry.onAnswer = answeredBy(security);
       if (channel)
         registry.forwarding = envelopeForwarding(
           channel,
@@ -464,8 +533,9 @@ export class BrokerNode {
           log.child('forwarding'),
           (apiKey, request, response) => controller.awaitForwardedVisible(apiKey, request, response),
         );
-      brokerParts = { replicas, groups, txns, lifecycle: null };
-      for (const spec of brokerListenerSpecs(config)) listenerSpecs.push({ ...spec, dispatcher: registry });
+      brokerParts = { replicas, groups, txns, lifecycle: null, txnPeers };
+      for (const spec of brokerListenerSpecs(config))
+        listenerSpecs.push({ ...spec, dispatcher: security.gate(registry) });
     }
     metrics.readiness.logsRecovered = true;
     // ---- the controller listener ----
@@ -483,20 +553,22 @@ export class BrokerNode {
         controllerServices,
         log.child('controller-registry'),
       );
+      controllerRegistry.onAnswer = answeredBy(security);
       for (const l of config.controllerListeners)
         listenerSpecs.push({
           name: l.name,
           host: l.host,
           port: l.port,
           securityProtocol: l.securityProtocol,
-          dispatcher: controllerRegistry,
+          dispatcher: security.gate(controllerRegistry),
         });
     }
     // A broker-only node without a broker registry cannot happen; a controller-only node has no default.
     const fallback =
       registry ?? new Registry<BrokerServices>([], {} as BrokerServices, log.child('registry'));
     const server = new SocketServer({
-      listeners: listenerSpecs,
+      listeners: security.specs(listenerSpecs),
+      authentication: security.authentication(),
       limits: {
         frameBytesMax: config.socketRequestBytesMax,
         pendingResponsesMax: 256,
@@ -504,11 +576,13 @@ export class BrokerNode {
       },
       connectionsMax: config.maxConnections,
       connectionIdleMsMax: config.connectionsIdleMsMax,
-      dispatcher: fallback,
+      dispatcher: security.gate(fallback),
       log: log.child('server'),
       // Sockets keep wall-clock time whatever the clock: idle sweeps and drains are about real connections.
       now: options.now ?? Date.now,
     });
+    security.attach(server);
+    metrics.registry.add('security', (w) => collectSecurity(w, security));
     if (brokerParts) {
       metrics.attach({
         replicas: brokerParts.replicas,
@@ -663,6 +737,7 @@ export class BrokerNode {
     await this.controller.close();
     await this.server.stop(timeoutMs);
     this.brokerParts?.txns.close();
+    this.brokerParts?.txnPeers?.close();
     this.brokerParts?.groups.close();
     await this.brokerParts?.replicas.close();
     this.channel?.close();
@@ -670,6 +745,19 @@ export class BrokerNode {
     await this.metrics.close();
     this.log.info('stopped');
   }
+}
+
+/** Client quotas on each answer about to be sent (a registry's onAnswer hook). */
+function answeredBy<S>(security: BrokerSecurity): Registry<S>['onAnswer'] {
+  return (ctx, request, response) =>
+    security.answered({
+      apiKey: ctx.apiKey,
+      conn: ctx.conn,
+      clientId: ctx.header.clientId ?? '',
+      request,
+      response,
+      handlerMs: ctx.handlerMs ?? 0,
+    });
 }
 
 function brokerFeatures() {

@@ -13,7 +13,12 @@ import {
   metadataVersionName,
   SUPPORTED_FEATURES,
 } from '../metadata/features.js';
-import { decodeMetadataRecord, encodeMetadataRecord, record } from '../metadata/records.js';
+import {
+  decodeMetadataRecord,
+  encodeMetadataRecord,
+  type MetadataRecord,
+  record,
+} from '../metadata/records.js';
 import { buildBatch } from '../protocol/records/index.js';
 import { ensureMetaProperties, parseMetaProperties, randomClusterId } from './meta-properties.js';
 import { decodeSnapshotFile, encodeSnapshotFile, recordValues } from './raft-io/log-records.js';
@@ -32,6 +37,8 @@ export interface FormatOptions {
   features?: ReadonlyMap<string, number>;
   /** The voters of a dynamic quorum (--standalone or --initial-controllers); null: none. */
   initialControllers: readonly VoterInfo[] | null;
+  /** Further records the cluster starts with (--add-scram: UserScramCredentialRecords). */
+  bootstrapRecords?: readonly MetadataRecord[];
   print: (line: string) => void;
 }
 
@@ -94,13 +101,15 @@ export function bootstrapFeatures(
 }
 
 /** A bootstrap checkpoint: the feature levels as FeatureLevel records in snapshot format. */
-function bootstrapCheckpoint(levels: ReadonlyMap<string, number>): Uint8Array {
+function bootstrapCheckpoint(
+  levels: ReadonlyMap<string, number>,
+  extra: readonly MetadataRecord[],
+): Uint8Array {
   const records = [...levels]
     .filter(([name, level]) => level > 0 || name === METADATA_VERSION)
-    .map(([name, featureLevel]) => ({
-      key: null,
-      value: encodeMetadataRecord(record('FeatureLevel', { name, featureLevel })),
-    }));
+    .map(([name, featureLevel]) => record('FeatureLevel', { name, featureLevel }))
+    .concat(extra)
+    .map((r) => ({ key: null, value: encodeMetadataRecord(r) }));
   const data = buildBatch(records, { baseOffset: 0 });
   return encodeSnapshotFile({ id: { endOffset: 0, epoch: 0 }, voters: [], data }, new VoterDirectory(''), {
     kraftVersion: 0,
@@ -112,17 +121,29 @@ function bootstrapCheckpoint(levels: ReadonlyMap<string, number>): Uint8Array {
 /** Reads the feature levels a formatted metadata log dir was given (empty when it has none). */
 export async function readBootstrapFeatures(metadataLogDir: string): Promise<Map<string, number>> {
   const out = new Map<string, number>();
+  for (const r of await readBootstrap(metadataLogDir))
+    if (r.kind === 'FeatureLevel') out.set(r.data.name, r.data.featureLevel);
+  return out;
+}
+
+/** The other records a formatted metadata log dir was given (SCRAM credentials of --add-scram). */
+export async function readBootstrapRecords(metadataLogDir: string): Promise<MetadataRecord[]> {
+  return (await readBootstrap(metadataLogDir)).filter((r) => r.kind !== 'FeatureLevel');
+}
+
+async function readBootstrap(metadataLogDir: string): Promise<MetadataRecord[]> {
   let bytes: Buffer;
   try {
     bytes = await readFile(join(metadataLogDir, BOOTSTRAP_CHECKPOINT));
   } catch {
-    return out;
+    return [];
   }
   const snapshot = decodeSnapshotFile({ endOffset: 0, epoch: 0 }, bytes, new VoterDirectory(''), []);
-  if (!snapshot) return out;
+  if (!snapshot) return [];
+  const out: MetadataRecord[] = [];
   for (const value of recordValues(snapshot.data)) {
     const r = decodeMetadataRecord(value);
-    if (r?.kind === 'FeatureLevel') out.set(r.data.name, r.data.featureLevel);
+    if (r) out.push(r);
   }
   return out;
 }
@@ -181,7 +202,10 @@ export async function formatStorage(o: FormatOptions): Promise<FormatResult> {
     );
     if (!meta.ok) return { ok: false, error: meta.error };
     if (!isMetadata) continue;
-    await writeAtomically(join(dir, BOOTSTRAP_CHECKPOINT), bootstrapCheckpoint(levels));
+    await writeAtomically(
+      join(dir, BOOTSTRAP_CHECKPOINT),
+      bootstrapCheckpoint(levels, o.bootstrapRecords ?? []),
+    );
     if (o.initialControllers) {
       const directory = new VoterDirectory(config.controllerListenerNames[0] ?? 'CONTROLLER');
       for (const v of o.initialControllers) directory.learn(v);

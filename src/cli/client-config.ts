@@ -74,24 +74,53 @@ const IGNORED_WITH_WARNING = new Set([
   'max.partition.fetch.bytes.config',
 ]);
 
+/** The TLS and SASL keys Samsa's client reads (the Java client's names). */
+const SECURITY_KEYS = new Set([
+  'ssl.truststore.location',
+  'ssl.truststore.type',
+  'ssl.truststore.password',
+  'ssl.truststore.certificates',
+  'ssl.keystore.location',
+  'ssl.keystore.type',
+  'ssl.keystore.password',
+  'ssl.key.password',
+  'ssl.keystore.certificate.chain',
+  'ssl.keystore.key',
+  'ssl.endpoint.identification.algorithm',
+  'sasl.mechanism',
+  'sasl.username',
+  'sasl.password',
+  'sasl.jaas.config',
+]);
+
 /**
- * The settings a Samsa client takes from Kafka client properties. `security.protocol` other than
- * PLAINTEXT and any ssl.* / sasl.* key is refused (a UsageError) rather than ignored, so a command
- * never talks plaintext to a cluster the user meant to reach over TLS.
+ * The settings a Samsa client takes from Kafka client properties: security.protocol, the ssl.* and
+ * sasl.* keys it reads (others, such as Java's key manager algorithms or Kerberos keys, are refused
+ * rather than ignored, so a command never runs with less security than the user asked for), and the
+ * rest of the client settings.
  */
 export function clientSettings(props: Props, warn: (text: string) => void = warnLine): Props {
   const out: Props = {};
   for (const [key, value] of Object.entries(props)) {
     if (key === 'security.protocol') {
-      if (value.trim().toUpperCase() !== 'PLAINTEXT') {
+      const protocol = value.trim().toUpperCase();
+      if (!['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'].includes(protocol))
         throw new UsageError(
-          `security.protocol=${value}: Samsa's client speaks PLAINTEXT only for now (no TLS or SASL)`,
+          `security.protocol=${value}: expected PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL`,
         );
-      }
+      out[key] = protocol;
+      continue;
+    }
+    if (key === 'sasl.mechanisms') {
+      out['sasl.mechanism'] = value.trim();
       continue;
     }
     if (key.startsWith('ssl.') || key.startsWith('sasl.')) {
-      throw new UsageError(`${key}: Samsa's client has no TLS or SASL support yet`);
+      if (SECURITY_KEYS.has(key)) out[key] = value;
+      else if (JAVA_ONLY_SECURITY_KEYS.has(key))
+        warn(`WARN: ignoring ${key}=${value}: Node's TLS chooses this itself`);
+      else throw new UsageError(`${key}: Samsa's client does not support this setting`);
+      continue;
     }
     if (IGNORED_SILENTLY.has(key)) continue;
     if (IGNORED_WITH_WARNING.has(key)) {
@@ -102,6 +131,18 @@ export function clientSettings(props: Props, warn: (text: string) => void = warn
   }
   return out;
 }
+
+/** Java TLS settings with no meaning for Node's TLS (it picks its own providers and algorithms). */
+const JAVA_ONLY_SECURITY_KEYS = new Set([
+  'ssl.keymanager.algorithm',
+  'ssl.trustmanager.algorithm',
+  'ssl.secure.random.implementation',
+  'ssl.provider',
+  'ssl.protocol',
+  'ssl.enabled.protocols',
+  'ssl.cipher.suites',
+  'ssl.engine.factory.class',
+]);
 
 function warnLine(text: string): void {
   eprintln(text);

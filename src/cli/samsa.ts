@@ -43,6 +43,38 @@ const COMMANDS: [string, string, Loader][] = [
     'a local cluster of N processes (Ctrl-C stops all)',
     () => import('./commands/dev-cluster.js'),
   ],
+  ['acl list', 'list ACLs', () => import('./commands/acl.js').then((m) => ({ command: m.list }))],
+  [
+    'acl add',
+    'allow or deny a principal an operation',
+    () => import('./commands/acl.js').then((m) => ({ command: m.add })),
+  ],
+  ['acl remove', 'remove ACLs', () => import('./commands/acl.js').then((m) => ({ command: m.remove }))],
+  [
+    'user list',
+    'SCRAM users',
+    () => import('./commands/user-quota.js').then((m) => ({ command: m.userList })),
+  ],
+  [
+    'user set',
+    'create a SCRAM user or change its password',
+    () => import('./commands/user-quota.js').then((m) => ({ command: m.userSet })),
+  ],
+  [
+    'user delete',
+    'remove SCRAM users',
+    () => import('./commands/user-quota.js').then((m) => ({ command: m.userDelete })),
+  ],
+  [
+    'quota list',
+    'client quotas',
+    () => import('./commands/user-quota.js').then((m) => ({ command: m.quotaList })),
+  ],
+  [
+    'quota set',
+    'set or remove client quotas',
+    () => import('./commands/user-quota.js').then((m) => ({ command: m.quotaSet })),
+  ],
   ['mirror', 'mirror topics to another cluster (MirrorMaker 2)', () => import('./commands/mirror-start.js')],
   ['mirror status', 'lag and state of a running mirror', () => import('./commands/mirror-status.js')],
 ];
@@ -53,6 +85,9 @@ const ALIASES: Record<string, string> = {
   'topic ls': 'topic list',
   'group ls': 'group list',
   'group seek': 'group reset',
+  'acl ls': 'acl list',
+  'user ls': 'user list',
+  'quota ls': 'quota list',
   'txn ls': 'txn list',
 };
 

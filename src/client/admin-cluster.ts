@@ -77,13 +77,16 @@ export async function describeQuorum(cluster: Cluster, timeoutMs: number): Promi
 }
 
 /** The features each broker of the cluster advertises; a broker that cannot be reached has `error`. */
-export async function brokerFeatures(cluster: Cluster): Promise<BrokerFeatures[]> {
+export async function brokerFeatures(
+  cluster: Cluster,
+  timeoutMs = cluster.config.defaultApiTimeoutMs,
+): Promise<BrokerFeatures[]> {
   await cluster.refreshMetadata();
   const ids = [...cluster.brokers.keys()].sort((a, b) => a - b);
   return Promise.all(
     ids.map(async (nodeId) => {
       try {
-        const conn = await cluster.withRetries('ApiVersions', () => cluster.connectionTo(nodeId));
+        const conn = await cluster.withRetries('ApiVersions', () => cluster.connectionTo(nodeId), timeoutMs);
         return { nodeId, ...conn.features };
       } catch (e) {
         return { nodeId, supported: [], finalized: [], finalizedEpoch: -1, error: e as KafkaError };

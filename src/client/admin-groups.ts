@@ -43,21 +43,41 @@ export interface GroupDescription {
 }
 
 /** Groups known to every broker. */
-export async function listGroups(
+export interface ListGroupsOptions {
+  states?: string[];
+  types?: string[];
+  /** How long to keep retrying a broker that cannot be reached (default: the API timeout). */
+  timeoutMs?: number;
+}
+
+export async function listGroups(cluster: Cluster, options: ListGroupsOptions): Promise<GroupListing[]> {
+  const { groups, errors } = await listGroupsAnswered(cluster, options);
+  if (errors.length > 0) throw combineErrors(errors, 'ListGroups failed');
+  return groups;
+}
+
+/**
+ * ListGroups to every broker: the groups of those that answered, and an error for each that did not
+ * (what Kafka's ListGroupsResult splits into valid() and errors()).
+ */
+export async function listGroupsAnswered(
   cluster: Cluster,
-  options: { states?: string[]; types?: string[] },
-): Promise<GroupListing[]> {
+  options: ListGroupsOptions,
+): Promise<{ groups: GroupListing[]; errors: KafkaError[] }> {
   await cluster.refreshMetadata();
   const out: GroupListing[] = [];
   const errors: KafkaError[] = [];
   await Promise.all(
     [...cluster.brokers.keys()].map(async (nodeId) => {
       try {
-        const res = await cluster.withRetries('ListGroups', () =>
-          cluster.sendTo<ListGroupsResponse>(nodeId, API.ListGroups, () => ({
-            statesFilter: options.states ?? [],
-            typesFilter: options.types ?? [],
-          })),
+        const res = await cluster.withRetries(
+          'ListGroups',
+          () =>
+            cluster.sendTo<ListGroupsResponse>(nodeId, API.ListGroups, () => ({
+              statesFilter: options.states ?? [],
+              typesFilter: options.types ?? [],
+            })),
+          options.timeoutMs,
         );
         if (res.errorCode !== 0) throw kafkaError(res.errorCode, { broker: nodeId, api: 'ListGroups' });
         for (const g of res.groups) {
@@ -73,8 +93,7 @@ export async function listGroups(
       }
     }),
   );
-  if (errors.length > 0) throw combineErrors(errors, 'ListGroups failed');
-  return out.sort((a, b) => a.groupId.localeCompare(b.groupId));
+  return { groups: out.sort((a, b) => a.groupId.localeCompare(b.groupId)), errors };
 }
 
 export async function describeGroups(

@@ -10,8 +10,6 @@ import type {
   DescribeLogDirsResponse,
   MetadataResponse,
 } from '../protocol/index.js';
-import type { AclBinding, AclFilter } from './admin-acls.js';
-import * as acls from './admin-acls.js';
 import {
   type BrokerFeatures,
   brokerFeatures,
@@ -29,6 +27,15 @@ import type { GroupDescription, GroupListing } from './admin-groups.js';
 import * as groups from './admin-groups.js';
 import { type PartitionRead, type ReadFrom, type ReadOptions, readRecords } from './admin-records.js';
 import * as replicas from './admin-replicas.js';
+import type {
+  AclBinding,
+  AclFilter,
+  QuotaEntity,
+  QuotaEntry,
+  ScramAlteration,
+  ScramUserDescription,
+} from './admin-security.js';
+import * as security from './admin-security.js';
 import * as txns from './admin-txns.js';
 import { Cluster, sleep, type TopicInfo } from './cluster.js';
 import { type AdminConfig, resolveAdminConfig } from './config.js';
@@ -45,14 +52,6 @@ import {
 } from './requests.js';
 import { API } from './versions.js';
 
-export type {
-  AclBinding,
-  AclFilter,
-  AclOperation,
-  AclPatternType,
-  AclPermissionType,
-  AclResourceType,
-} from './admin-acls.js';
 export type { BrokerFeatures, QuorumDescription, QuorumReplica } from './admin-cluster.js';
 export type {
   AlterConfigOp,
@@ -70,6 +69,19 @@ export type {
   ReassignmentTarget,
   ReplicaLogDirTarget,
 } from './admin-replicas.js';
+export type {
+  AclBinding,
+  AclFilter,
+  AclOperationName,
+  AclPatternType,
+  AclPermission,
+  AclResourceType,
+  QuotaEntity,
+  QuotaEntry,
+  ScramAlteration,
+  ScramMechanismName,
+  ScramUserDescription,
+} from './admin-security.js';
 export type {
   AbortTransactionSpec,
   ListTransactionsOptions,
@@ -115,7 +127,8 @@ export type OffsetQuery = 'earliest' | 'latest' | 'max-timestamp' | number;
 export interface ClusterDescription {
   clusterId: string | null;
   controllerId: number;
-  brokers: { nodeId: number; host: string; port: number; rack: string | null }[];
+  /** `fenced` only when asked for with includeFencedBrokers and the broker answers DescribeCluster v2. */
+  brokers: { nodeId: number; host: string; port: number; rack: string | null; fenced?: boolean }[];
 }
 
 export interface LogDirDescription {
@@ -373,16 +386,56 @@ export class Admin {
     return configs.incrementalAlterConfigs(this.cluster, changes, options, this.timeout(options));
   }
 
-  /**
-   * ACL bindings matching the filter. A broker without an authorizer fails with SECURITY_DISABLED,
-   * one without the API with UNSUPPORTED_VERSION.
-   */
-  describeAcls(filter: AclFilter = {}, options: AdminCallOptions = {}): Promise<AclBinding[]> {
-    return acls.describeAcls(this.cluster, filter, this.timeout(options));
+  /** Creates ACLs (needs ALTER on the cluster). */
+  createAcls(acls: readonly AclBinding[], options: AdminCallOptions = {}): Promise<void> {
+    return security.createAcls(this.cluster, acls, this.timeout(options));
   }
 
-  createAcls(bindings: readonly AclBinding[], options: AdminCallOptions = {}): Promise<void> {
-    return acls.createAcls(this.cluster, bindings, this.timeout(options));
+  /** The ACLs a filter selects (all of them for an empty filter). */
+  describeAcls(filter: AclFilter = {}, options: AdminCallOptions = {}): Promise<AclBinding[]> {
+    return security.describeAcls(this.cluster, filter, this.timeout(options));
+  }
+
+  /** Deletes the ACLs each filter selects; returns them, per filter. */
+  deleteAcls(filters: readonly AclFilter[], options: AdminCallOptions = {}): Promise<AclBinding[][]> {
+    return security.deleteAcls(this.cluster, filters, this.timeout(options));
+  }
+
+  /** Creates, replaces or deletes SCRAM credentials; passwords are salted and hashed before they leave. */
+  alterUserScramCredentials(
+    alterations: readonly ScramAlteration[],
+    options: AdminCallOptions = {},
+  ): Promise<void> {
+    return security.alterUserScramCredentials(this.cluster, alterations, this.timeout(options));
+  }
+
+  /** SCRAM mechanisms and iterations of the named users (every user without names). */
+  describeUserScramCredentials(
+    users?: readonly string[],
+    options: AdminCallOptions = {},
+  ): Promise<ScramUserDescription[]> {
+    return security.describeUserScramCredentials(this.cluster, users, this.timeout(options));
+  }
+
+  /** Sets (a number) or removes (null) client quotas of user and client-id entities. */
+  alterClientQuotas(
+    changes: readonly { entity: QuotaEntity; quotas: Record<string, number | null> }[],
+    options: AdminCallOptions = {},
+  ): Promise<void> {
+    return security.alterClientQuotas(this.cluster, changes, this.timeout(options));
+  }
+
+  /** Stored client quotas matching a filter (see QuotaEntity; `anyUser`/`anyClientId` match any name). */
+  describeClientQuotas(
+    filter: { user?: string | null; clientId?: string | null; anyUser?: boolean; anyClientId?: boolean } = {},
+    options: AdminCallOptions & { strict?: boolean } = {},
+  ): Promise<QuotaEntry[]> {
+    return security.describeClientQuotas(
+      this.cluster,
+      filter,
+      options.strict ?? false,
+      this.timeout(options),
+    );
   }
 
   /** Starts (or, with replicas null, cancels) partition reassignments; a result per partition. */
@@ -416,9 +469,16 @@ export class Admin {
     return replicas.alterReplicaLogDirs(this.cluster, targets);
   }
 
-  /** Groups known to every broker. */
-  listGroups(options: { states?: string[]; types?: string[] } = {}): Promise<GroupListing[]> {
+  /** Groups known to every broker; fails when a broker does not answer. */
+  listGroups(options: groups.ListGroupsOptions = {}): Promise<GroupListing[]> {
     return groups.listGroups(this.cluster, options);
+  }
+
+  /** The groups of the brokers that answered, and an error for each broker that did not. */
+  listGroupsAnswered(
+    options: groups.ListGroupsOptions = {},
+  ): Promise<{ groups: GroupListing[]; errors: KafkaError[] }> {
+    return groups.listGroupsAnswered(this.cluster, options);
   }
 
   describeGroups(groupIds: readonly string[]): Promise<GroupDescription[]> {
@@ -545,20 +605,32 @@ export class Admin {
     return out;
   }
 
-  async describeCluster(): Promise<ClusterDescription> {
+  /**
+   * The cluster id, a controller id and the brokers. With includeFencedBrokers (KIP-1073, DescribeCluster
+   * v2) fenced brokers are listed too, each marked; older brokers list the unfenced ones only.
+   */
+  async describeCluster(options: { includeFencedBrokers?: boolean } = {}): Promise<ClusterDescription> {
     const conn = await this.cluster.anyConnection();
     if (conn.versionOf(API.DescribeCluster) !== undefined) {
+      const withFenced = options.includeFencedBrokers === true;
       const res = await this.cluster.withRetries('DescribeCluster', async () =>
         (await this.cluster.anyConnection()).send<DescribeClusterResponse>(API.DescribeCluster, () => ({
           includeClusterAuthorizedOperations: false,
           endpointType: 1,
+          includeFencedBrokers: withFenced,
         })),
       );
       if (res.errorCode !== 0) throw kafkaError(res.errorCode, { api: 'DescribeCluster' }, res.errorMessage);
       return {
         clusterId: res.clusterId,
         controllerId: res.controllerId,
-        brokers: res.brokers.map((b) => ({ nodeId: b.brokerId, host: b.host, port: b.port, rack: b.rack })),
+        brokers: res.brokers.map((b) => ({
+          nodeId: b.brokerId,
+          host: b.host,
+          port: b.port,
+          rack: b.rack,
+          ...(withFenced && b.isFenced !== undefined ? { fenced: b.isFenced } : {}),
+        })),
       };
     }
     await this.cluster.refreshMetadata();
@@ -573,14 +645,17 @@ export class Admin {
    * The API version ranges each broker of the cluster advertises in its ApiVersions answer (what
    * kafka-broker-api-versions.sh shows); a broker that cannot be reached has `error` instead.
    */
-  async brokerApiVersions(): Promise<BrokerApiVersions[]> {
+  async brokerApiVersions(options: AdminCallOptions = {}): Promise<BrokerApiVersions[]> {
+    const timeoutMs = this.timeout(options);
     await this.cluster.refreshMetadata();
     const brokers = [...this.cluster.brokers.values()].sort((a, b) => a.nodeId - b.nodeId);
     return Promise.all(
       brokers.map(async (b) => {
         try {
-          const conn = await this.cluster.withRetries('ApiVersions', () =>
-            this.cluster.connectionTo(b.nodeId),
+          const conn = await this.cluster.withRetries(
+            'ApiVersions',
+            () => this.cluster.connectionTo(b.nodeId),
+            timeoutMs,
           );
           const versions = [...conn.brokerVersions]
             .map(([apiKey, [minVersion, maxVersion]]) => ({ apiKey, minVersion, maxVersion }))
@@ -593,8 +668,15 @@ export class Admin {
     );
   }
 
-  /** Log dirs of the given brokers (default: all), with the size of each partition. */
-  async describeLogDirs(brokerIds?: readonly number[]): Promise<LogDirDescription[]> {
+  /**
+   * Log dirs of the given brokers (default: all), with the size of each partition. `timeoutMs` bounds
+   * the retries of a broker that cannot be reached.
+   */
+  async describeLogDirs(
+    brokerIds?: readonly number[],
+    options: AdminCallOptions = {},
+  ): Promise<LogDirDescription[]> {
+    const timeoutMs = this.timeout(options);
     if (!brokerIds) await this.cluster.refreshMetadata();
     const ids = brokerIds ?? [...this.cluster.brokers.keys()];
     const out: LogDirDescription[] = [];
@@ -602,10 +684,13 @@ export class Admin {
     await Promise.all(
       ids.map(async (broker) => {
         try {
-          const res = await this.cluster.withRetries('DescribeLogDirs', () =>
-            this.cluster.sendTo<DescribeLogDirsResponse>(broker, API.DescribeLogDirs, () => ({
-              topics: null,
-            })),
+          const res = await this.cluster.withRetries(
+            'DescribeLogDirs',
+            () =>
+              this.cluster.sendTo<DescribeLogDirsResponse>(broker, API.DescribeLogDirs, () => ({
+                topics: null,
+              })),
+            timeoutMs,
           );
           if (res.errorCode) throw kafkaError(res.errorCode, { broker, api: 'DescribeLogDirs' });
           for (const d of res.results) {
@@ -641,8 +726,8 @@ export class Admin {
   }
 
   /** The features each broker advertises (ApiVersions v3+). */
-  brokerFeatures(): Promise<BrokerFeatures[]> {
-    return brokerFeatures(this.cluster);
+  brokerFeatures(options: AdminCallOptions = {}): Promise<BrokerFeatures[]> {
+    return brokerFeatures(this.cluster, this.timeout(options));
   }
 
   /** Reads partitions once from the given offsets, without a group (see admin-records.ts). */

@@ -96,6 +96,7 @@ export class Cluster {
       connectTimeoutMs: this.config.socketConnectionSetupTimeoutMs,
       logger: this.config.logger,
       sweeper: this.sweeper,
+      security: this.config.security,
     });
     c.onClose((err) => {
       if (this.connections.get(label) === c) this.connections.delete(label);
@@ -172,6 +173,8 @@ export class Cluster {
         return await this.openConnection(label, host, port);
       } catch (e) {
         if (e instanceof KafkaError && e.code === 'CLIENT_CLOSED') throw e;
+        // Refused credentials or certificates fail the call at once (they are not retriable).
+        if (e instanceof KafkaError && /^(SASL|SSL)_AUTHENTICATION_FAILED$/.test(e.code)) throw e;
         errors.push(e as KafkaError);
       }
     }

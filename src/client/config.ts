@@ -2,7 +2,14 @@
 // Each client kind has a table of definitions: name, alias, type, default, bounds. Resolving a
 // user's object checks every key against the table; an unknown key is an error that names it and
 // suggests the closest known key.
+import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { clientError } from './errors.js';
+import {
+  type ClientSecurity,
+  resolveSecurity,
+  type SecurityKeys,
+  type SecurityProtocol,
+} from './security.js';
 
 type Kind = 'string' | 'number' | 'boolean' | 'list' | 'enum' | 'any';
 
@@ -36,6 +43,35 @@ const COMMON: Def[] = [
   def('connections.max.idle.ms', 'number', 540_000, { min: -1 }),
   def('allow.auto.create.topics', 'boolean', true),
   def('logger', 'any', undefined),
+  def('security.protocol', 'enum', 'PLAINTEXT', {
+    values: [
+      'PLAINTEXT',
+      'SSL',
+      'SASL_PLAINTEXT',
+      'SASL_SSL',
+      'plaintext',
+      'ssl',
+      'sasl_plaintext',
+      'sasl_ssl',
+    ],
+  }),
+  def('ssl', 'any', undefined),
+  def('ssl.truststore.location', 'string', ''),
+  def('ssl.truststore.type', 'string', ''),
+  def('ssl.truststore.password', 'string', ''),
+  def('ssl.truststore.certificates', 'string', ''),
+  def('ssl.keystore.location', 'string', ''),
+  def('ssl.keystore.type', 'string', ''),
+  def('ssl.keystore.password', 'string', ''),
+  def('ssl.key.password', 'string', ''),
+  def('ssl.keystore.certificate.chain', 'string', ''),
+  def('ssl.keystore.key', 'string', ''),
+  def('ssl.endpoint.identification.algorithm', 'string', 'https'),
+  def('sasl.mechanism', 'string', 'GSSAPI'),
+  def('sasl.username', 'string', ''),
+  def('sasl.password', 'string', ''),
+  def('sasl.jaas.config', 'string', ''),
+  def('sasl.oauthbearer.token', 'any', undefined),
 ];
 
 const PRODUCER: Def[] = [
@@ -111,6 +147,48 @@ export interface CommonConfig {
   'allow.auto.create.topics'?: boolean;
   allowAutoCreateTopics?: boolean;
   logger?: Logger;
+  /** PLAINTEXT (default), SSL, SASL_PLAINTEXT or SASL_SSL. */
+  'security.protocol'?: SecurityProtocol;
+  securityProtocol?: SecurityProtocol;
+  /** Node TLS options (ca, cert, key, ...), merged over what the ssl.* keys give. */
+  ssl?: TlsOptions;
+  'ssl.truststore.location'?: string;
+  sslTruststoreLocation?: string;
+  'ssl.truststore.type'?: string;
+  sslTruststoreType?: string;
+  'ssl.truststore.password'?: string;
+  sslTruststorePassword?: string;
+  /** Trusted certificates in PEM. */
+  'ssl.truststore.certificates'?: string;
+  sslTruststoreCertificates?: string;
+  'ssl.keystore.location'?: string;
+  sslKeystoreLocation?: string;
+  'ssl.keystore.type'?: string;
+  sslKeystoreType?: string;
+  'ssl.keystore.password'?: string;
+  sslKeystorePassword?: string;
+  'ssl.key.password'?: string;
+  sslKeyPassword?: string;
+  'ssl.keystore.certificate.chain'?: string;
+  sslKeystoreCertificateChain?: string;
+  'ssl.keystore.key'?: string;
+  sslKeystoreKey?: string;
+  /** "https" (default) checks the broker's host name; "" does not. */
+  'ssl.endpoint.identification.algorithm'?: string;
+  sslEndpointIdentificationAlgorithm?: string;
+  /** PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER. */
+  'sasl.mechanism'?: string;
+  saslMechanism?: string;
+  'sasl.username'?: string;
+  saslUsername?: string;
+  'sasl.password'?: string;
+  saslPassword?: string;
+  /** A JAAS line with username and password (or unsecuredLoginStringClaim_sub for OAUTHBEARER). */
+  'sasl.jaas.config'?: string;
+  saslJaasConfig?: string;
+  /** OAUTHBEARER: the token, or a function returning it (asked before each authentication). */
+  'sasl.oauthbearer.token'?: string | (() => string | Promise<string>);
+  saslOauthbearerToken?: string | (() => string | Promise<string>);
 }
 
 export type Acks = 'all' | '-1' | '0' | '1' | -1 | 0 | 1;
@@ -204,6 +282,8 @@ export interface ResolvedCommon {
   connectionsMaxIdleMs: number;
   allowAutoCreateTopics: boolean;
   logger: Logger | undefined;
+  /** TLS and SASL, resolved from the security keys. */
+  security: ClientSecurity;
 }
 
 export interface ResolvedProducer extends ResolvedCommon {
@@ -344,6 +424,7 @@ function finishCommon(c: ResolvedCommon): void {
     throw invalid('bootstrap.servers', 'required: a list of host:port');
   }
   for (const s of c.bootstrapServers) parseHostPort(s);
+  c.security = resolveSecurity(c as unknown as SecurityKeys);
 }
 
 export function parseHostPort(s: string): { host: string; port: number } {

@@ -4,7 +4,8 @@
 // by the version its request was sent with. Deadlines are checked by one shared sweeper timer, not
 // a timer per request; a request that passes its deadline closes the connection, as the Java
 // client does, because the responses behind it can only come later (Kafka answers in order).
-import { connect, type Socket } from 'node:net';
+import { connect, isIP, type Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import {
   API_KEY_API_VERSIONS,
   type ApiVersionsResponse,
@@ -17,6 +18,7 @@ import {
 } from '../protocol/index.js';
 import type { Logger } from './config.js';
 import { clientError, type KafkaError, kafkaError } from './errors.js';
+import { type ClientSecurity, PLAINTEXT, saslClient } from './security.js';
 import { CLIENT_VERSION, CLIENT_VERSIONS } from './versions.js';
 
 const RESPONSE_FRAME_BYTES_MAX = 256 * 1024 * 1024;
@@ -40,7 +42,12 @@ export interface ConnectionOptions {
   connectTimeoutMs: number;
   logger?: Logger;
   sweeper: Sweeper;
+  /** TLS and SASL (default PLAINTEXT). */
+  security?: ClientSecurity;
 }
+
+const API_KEY_SASL_HANDSHAKE = 17;
+const API_KEY_SASL_AUTHENTICATE = 36;
 
 export interface SendOptions {
   /** Overrides the request timeout (a long-poll Fetch adds its max wait). */
@@ -157,25 +164,112 @@ export class Connection {
 
   private async open(): Promise<void> {
     const { host, port } = this.options;
+    const security = this.options.security ?? PLAINTEXT;
     await new Promise<void>((resolve, reject) => {
-      const socket = connect({ host, port, noDelay: true });
+      const tls = security.tls;
+      const socket = tls
+        ? connectTls({ host, port, ...(isIP(host) ? {} : { servername: host }), ...tls })
+        : connect({ host, port, noDelay: true });
       const timer = setTimeout(() => {
         socket.destroy();
         reject(this.fail('CONNECTION_FAILED', `connect to ${host}:${port} timed out`));
       }, this.options.connectTimeoutMs);
-      socket.once('connect', () => {
+      socket.once(tls ? 'secureConnect' : 'connect', () => {
         clearTimeout(timer);
+        socket.setNoDelay(true);
         socket.off('error', onError);
         this.attach(socket);
         resolve();
       });
-      const onError = (err: Error) => {
+      const onError = (err: NodeJS.ErrnoException) => {
         clearTimeout(timer);
+        // A certificate the client does not trust (or that names another host) will not get better
+        // by retrying: it fails the call, as the Java client's SslAuthenticationException does.
+        if (tls && /CERT|SSL|TLS|SELF_SIGNED|VERIFY|ALTNAME/i.test(err.code ?? '')) {
+          const e = clientError(
+            'SSL_AUTHENTICATION_FAILED',
+            `TLS handshake with ${host}:${port} failed: ${err.message}`,
+            {
+              broker: this.label,
+              retriable: false,
+              cause: err,
+            },
+          );
+          this.close(e);
+          reject(e);
+          return;
+        }
         reject(this.fail('CONNECTION_FAILED', `connect to ${host}:${port} failed: ${err.message}`, err));
       };
       socket.once('error', onError);
     });
     await this.negotiate();
+    if (security.sasl) await this.authenticate();
+  }
+
+  private reauthTimer: NodeJS.Timeout | null = null;
+
+  /**
+   * SaslHandshake v1 then SaslAuthenticate until the mechanism is done. A session lifetime from the
+   * broker (KIP-368) schedules a re-authentication on the same connection before it runs out.
+   */
+  private async authenticate(): Promise<void> {
+    const sasl = (this.options.security as ClientSecurity).sasl!;
+    const hsVersion = Math.min(this.versions.get(API_KEY_SASL_HANDSHAKE) ?? 1, 1);
+    const hs = (await this.sendAt(API_KEY_SASL_HANDSHAKE, hsVersion, { mechanism: sasl.mechanism }, {})) as {
+      errorCode: number;
+      mechanisms: string[];
+    };
+    if (hs.errorCode !== 0)
+      throw this.authFailure(
+        hs.errorCode === 33
+          ? `the broker does not accept SASL mechanism ${sasl.mechanism} (it accepts ${hs.mechanisms.join(', ') || 'none'})`
+          : `SaslHandshake failed with error ${hs.errorCode}`,
+        hs.errorCode,
+      );
+    const version = this.versions.get(API_KEY_SASL_AUTHENTICATE) ?? 0;
+    const client = await saslClient(sasl);
+    let token: Buffer | null = client.first();
+    let lifetimeMs = 0;
+    while (token !== null) {
+      const res = (await this.sendAt(API_KEY_SASL_AUTHENTICATE, version, { authBytes: token }, {})) as {
+        errorCode: number;
+        errorMessage: string | null;
+        authBytes: Buffer;
+        sessionLifetimeMs?: number;
+      };
+      if (res.errorCode !== 0)
+        throw this.authFailure(
+          res.errorMessage ?? `SASL authentication failed (${sasl.mechanism})`,
+          res.errorCode,
+        );
+      lifetimeMs = Number(res.sessionLifetimeMs ?? 0);
+      try {
+        token = client.next(res.authBytes);
+      } catch (err) {
+        throw this.authFailure((err as Error).message, 58);
+      }
+    }
+    if (lifetimeMs > 0) {
+      if (this.reauthTimer) clearTimeout(this.reauthTimer);
+      this.reauthTimer = setTimeout(
+        () => {
+          this.authenticate().catch((err: KafkaError) => this.close(err));
+        },
+        Math.max(1, Math.floor(lifetimeMs * 0.85)),
+      );
+      this.reauthTimer.unref();
+    }
+  }
+
+  private authFailure(message: string, errorCode: number): KafkaError {
+    const err = clientError('SASL_AUTHENTICATION_FAILED', message, {
+      broker: this.label,
+      retriable: false,
+      errorCode,
+    });
+    this.close(err);
+    return err;
   }
 
   private fail(
@@ -407,6 +501,7 @@ export class Connection {
   /** Closes the connection; pending requests fail with `err` (a retriable network error by default). */
   close(err: KafkaError | null = null): void {
     if (this.closedError) return;
+    if (this.reauthTimer) clearTimeout(this.reauthTimer);
     this.closedError =
       err ??
       clientError('CONNECTION_CLOSED', 'connection closed by the client', {

@@ -29,7 +29,9 @@ export type ClientErrorCode =
   | 'ILLEGAL_STATE'
   | 'TRANSACTION_ABORTED'
   | 'INVALID_ARGUMENT'
-  | 'MULTIPLE_ERRORS';
+  | 'MULTIPLE_ERRORS'
+  | 'SASL_AUTHENTICATION_FAILED'
+  | 'SSL_AUTHENTICATION_FAILED';
 
 export class KafkaError extends Error {
   override readonly name = 'KafkaError';

@@ -22,6 +22,8 @@ export const LOG_COMPONENTS = [
   'registry',
   'server',
   'metrics',
+  'authenticator',
+  'authorizer',
   'metadata',
   'raft',
   'quorum',

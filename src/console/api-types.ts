@@ -28,6 +28,8 @@ export interface BrokerRow {
   controller: boolean;
   /** null when the cluster does not say (DescribeCluster before v2 lists unfenced brokers only). */
   fenced: boolean | null;
+  /** false when the console could not connect to it (down, but not fenced yet). */
+  reachable: boolean;
   leaderPartitions: number;
   replicaPartitions: number;
   /** Bytes of partition data in this broker's log dirs. */
@@ -239,4 +241,50 @@ export interface ResetPlan {
   /** Why the plan cannot be applied now (the group has members), or null. */
   blocked: string | null;
   rows: { topic: string; partition: number; current: number | null; target: number; lagAfter: number }[];
+}
+
+/** Security page: ACLs (Kafka's names), SCRAM users and client quotas; `available` false with why. */
+export interface AclRow {
+  principal: string;
+  permission: string;
+  operation: string;
+  resourceType: string;
+  resourceName: string;
+  patternType: string;
+  host: string;
+}
+
+export interface SecurityOverview {
+  acls: AclRow[] | null;
+  /** Why ACLs are not shown (no authorizer, not allowed to describe them, ...). */
+  aclsUnavailable: string | null;
+  users: { user: string; mechanisms: string[] }[] | null;
+  usersUnavailable: string | null;
+  /** user/clientId: a name, null for the default entity, absent when the entity has no such part. */
+  quotas: { user?: string | null; clientId?: string | null; quotas: Record<string, number> }[] | null;
+  quotasUnavailable: string | null;
+}
+
+export interface AclRequest {
+  principal: string;
+  permission: 'ALLOW' | 'DENY';
+  operation: string;
+  resourceType: string;
+  resourceName: string;
+  patternType: 'LITERAL' | 'PREFIXED';
+  host?: string;
+}
+
+export interface UserRequest {
+  user: string;
+  password: string;
+  mechanism: 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
+  iterations?: number;
+}
+
+export interface QuotaRequest {
+  /** '' for the default entity, absent for none. */
+  user?: string;
+  clientId?: string;
+  quotas: Record<string, number | null>;
 }

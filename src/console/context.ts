@@ -8,6 +8,12 @@ import type { ConsoleOptions } from './options.js';
 export const CLIENT_ID = 'samsa-console';
 /** Calls the console makes on a page's behalf give up after this long. */
 export const CALL_TIMEOUT_MS = 15_000;
+/**
+ * How long a call to one named broker (its log dirs, versions, features) keeps retrying a broker it
+ * cannot reach: a node that died is listed until the controller fences it, and a page must not wait
+ * the full call timeout for it. A broker that answers slowly is not cut short by this.
+ */
+export const BROKER_RETRY_MS = 2_000;
 
 export class ConsoleContext {
   readonly admin: Admin;
@@ -24,6 +30,9 @@ export class ConsoleContext {
       'client.id': CLIENT_ID,
       'default.api.timeout.ms': CALL_TIMEOUT_MS,
       ...this.options.client,
+      // Reading or producing never creates a topic: the producer's metadata refreshes (after a node
+      // went, say) would otherwise bring back a topic just deleted in the page, with the broker defaults.
+      'allow.auto.create.topics': false,
       'bootstrap.servers': this.options.brokers,
     };
   }

@@ -10,6 +10,7 @@ import { type Asset, loadAssets } from './assets.js';
 import { ConsoleContext } from './context.js';
 import type { ConsoleOptions } from './options.js';
 import { apiRoutes } from './routes/api.js';
+import { securityRoutes } from './routes/security.js';
 import { Gate } from './security.js';
 
 export interface RunningConsole {
@@ -61,6 +62,7 @@ export function consoleApp(ctx: ConsoleContext, gate: Gate): Hono {
   app.post('/api/login', (c) => gate.login(c));
   app.post('/api/logout', (c) => gate.logout(c));
   apiRoutes(app, ctx);
+  securityRoutes(app, ctx);
   app.all('/api/*', (c) => c.json({ error: 'no such API' }, 404));
   app.get('*', (c) => {
     const a = assets.files.get(c.req.path);

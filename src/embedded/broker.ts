@@ -27,6 +27,7 @@ import {
   readPartition,
   type StoredRecord,
 } from './records.js';
+import { applySecurity, securityConfig } from './security.js';
 import type {
   CommittedOffsets,
   ConfigValue,
@@ -84,6 +85,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Emb
         'node.id': String(nodeId),
         listeners: `PLAINTEXT://${host}:${options.port ?? 0}`,
         'log.dirs': logDir,
+        ...stringValues(securityConfig(options, host, options.port ?? 0)),
       },
       overrides: stringValues(options.config ?? {}),
       env: {},
@@ -110,6 +112,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Emb
     });
     const broker = new Broker(node, clock, storage === 'disk' ? logDir : null, tempDir, options.topics ?? {});
     try {
+      await applySecurity(node, options);
       await broker.createStartTopics();
     } catch (err) {
       await broker.stop();
@@ -128,6 +131,7 @@ class Broker implements EmbeddedBroker {
   readonly host: string;
   readonly port: number;
   readonly bootstrapServers: string;
+  readonly listeners: Readonly<Record<string, string>>;
   readonly clusterId: string;
   readonly brokers: readonly EmbeddedNode[];
   private readonly roundRobin = new Map<string, { next: number }>();
@@ -146,6 +150,8 @@ class Broker implements EmbeddedBroker {
     this.host = listener.host === '' || listener.host === '0.0.0.0' ? '127.0.0.1' : listener.host;
     this.port = listener.boundPort;
     this.bootstrapServers = `${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.port}`;
+    const hostText = this.host.includes(':') ? `[${this.host}]` : this.host;
+    this.listeners = Object.fromEntries(node.listeners.map((l) => [l.name, `${hostText}:${l.boundPort}`]));
     this.clusterId = node.clusterId;
     this.faults = new Faults(
       new Set(node.registry.supportedApis.map((a) => a.apiKey)),

@@ -29,4 +29,5 @@ export {
   type RecordHeader,
   type StoredRecord,
 } from './records.js';
+export type { EmbeddedAcl, EmbeddedListener, SecurityOptions } from './security.js';
 export type * from './types.js';

@@ -90,6 +90,11 @@ class Member implements EmbeddedNode {
   readonly faults: Faults;
   readonly bootstrapServers: string;
 
+  /** "host:port" of each client listener, by name (a cluster's members listen on PLAINTEXT only). */
+  get listeners(): Readonly<Record<string, string>> {
+    return { PLAINTEXT: this.bootstrapServers };
+  }
+
   constructor(
     readonly nodeId: number,
     readonly host: string,

@@ -3,6 +3,7 @@
 import type { Clock } from '../broker/clock.js';
 import type { Faults } from './faults.js';
 import type { Bytes, ProducedRecord, ProduceRecord, StoredRecord } from './records.js';
+import type { SecurityOptions } from './security.js';
 
 export type ConfigValue = string | number | boolean;
 
@@ -11,7 +12,7 @@ export type TopicSpec = number | { partitions?: number; config?: Readonly<Record
 
 export type LogLevel = 'off' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 
-export interface StartBrokerOptions {
+export interface StartBrokerOptions extends SecurityOptions {
   /** The port to listen on (default 0: a free port). */
   port?: number;
   /** The address to listen on and advertise (default '127.0.0.1'). */
@@ -131,6 +132,8 @@ export interface EmbeddedNode {
   readonly port: number;
   /** "host:port" of this broker alone. */
   readonly bootstrapServers: string;
+  /** "host:port" of each listener, by name (PLAINTEXT, SSL, SASL_SSL, ...). */
+  readonly listeners: Readonly<Record<string, string>>;
   /** Fault hooks for the requests this broker receives. */
   readonly faults: Faults;
 }

@@ -1,8 +1,9 @@
 // The records that rebuild an image from nothing: what a metadata snapshot holds. Replaying them on
 // an empty image gives back the same image (brokers, controllers, topics, partitions, configs,
-// features, the producer id block), so a snapshot can replace the log prefix it covers.
+// features, the producer id block, SCRAM credentials, ACLs and client quotas), so a snapshot can replace the log prefix it covers.
 import type { MetadataImage } from './image.js';
 import { type MetadataRecord, record } from './records.js';
+import { securityRecords } from './security-image.js';
 
 export function imageRecords(image: MetadataImage): MetadataRecord[] {
   const out: MetadataRecord[] = [];
@@ -63,5 +64,6 @@ export function imageRecords(image: MetadataImage): MetadataRecord[] {
   }
   if (image.nextProducerId > 0)
     out.push(record('ProducerIds', { brokerId: -1, brokerEpoch: -1, nextProducerId: image.nextProducerId }));
+  out.push(...securityRecords(image.security));
   return out;
 }

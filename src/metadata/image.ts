@@ -1,6 +1,12 @@
 // The MetadataImage: an immutable picture of the cluster (brokers, topics, partitions, configs),
 // built only by replaying metadata records. Components never change it; they react to new images.
 import type { MetadataRecord } from './records.js';
+import {
+  EMPTY_SECURITY,
+  SECURITY_RECORD_KINDS,
+  SecurityDraft,
+  type SecurityImage,
+} from './security-image.js';
 
 export interface Endpoint {
   name: string;
@@ -66,6 +72,8 @@ export interface MetadataImage {
   readonly features: ReadonlyMap<string, number>;
   /** The first producer id not yet handed out. */
   readonly nextProducerId: number;
+  /** SCRAM credentials, ACLs and client quotas. */
+  readonly security: SecurityImage;
 }
 
 export const EMPTY_IMAGE: MetadataImage = {
@@ -77,6 +85,7 @@ export const EMPTY_IMAGE: MetadataImage = {
   configs: new Map(),
   features: new Map(),
   nextProducerId: 0,
+  security: EMPTY_SECURITY,
 };
 
 export function configKey(type: ResourceType, name: string): string {
@@ -109,8 +118,12 @@ export function replay(
     features: new Map(image.features),
     nextProducerId: image.nextProducerId,
   };
-  for (const r of records) apply(d, r);
-  return { offset, ...d };
+  const security = new SecurityDraft(image.security);
+  for (const r of records) {
+    if (SECURITY_RECORD_KINDS.has(r.kind)) security.apply(r);
+    else apply(d, r);
+  }
+  return { offset, ...d, security: security.build() };
 }
 
 type Draft = {

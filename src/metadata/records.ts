@@ -1,7 +1,9 @@
 // KRaft metadata records as they sit in the metadata log: each record value is
 // uvarint frame version (1) | uvarint record type | uvarint record version | the record, flexible.
 import {
+  AccessControlEntryRecord,
   BrokerRegistrationChangeRecord,
+  ClientQuotaRecord,
   ConfigRecord,
   FeatureLevelRecord,
   FenceBrokerRecord,
@@ -11,10 +13,13 @@ import {
   ProducerIdsRecord,
   RegisterBrokerRecord,
   RegisterControllerRecord,
+  RemoveAccessControlEntryRecord,
   RemoveTopicRecord,
+  RemoveUserScramCredentialRecord,
   TopicRecord,
   UnfenceBrokerRecord,
   UnregisterBrokerRecord,
+  UserScramCredentialRecord,
 } from '../protocol/internal/metadata-records.js';
 import { DecodeError } from '../protocol/primitives/decode-error.js';
 import { Reader } from '../protocol/primitives/reader.js';
@@ -39,6 +44,11 @@ const KINDS = {
   ProducerIds: { decl: ProducerIdsRecord, version: 0 },
   BrokerRegistrationChange: { decl: BrokerRegistrationChangeRecord, version: 1 },
   NoOp: { decl: NoOpRecord, version: 0 },
+  UserScramCredential: { decl: UserScramCredentialRecord, version: 0 },
+  RemoveUserScramCredential: { decl: RemoveUserScramCredentialRecord, version: 0 },
+  AccessControlEntry: { decl: AccessControlEntryRecord, version: 0 },
+  RemoveAccessControlEntry: { decl: RemoveAccessControlEntryRecord, version: 0 },
+  ClientQuota: { decl: ClientQuotaRecord, version: 0 },
   RegisterController: { decl: RegisterControllerRecord, version: 0 },
 } as const;
 

@@ -172,7 +172,7 @@ export class TopicSync {
   async syncAcls(): Promise<void> {
     let bindings: AclBinding[];
     try {
-      bindings = await this.sourceAdmin.describeAcls({ resourceType: 'topic', patternType: 'literal' });
+      bindings = await this.sourceAdmin.describeAcls({ resourceType: 'TOPIC', patternType: 'LITERAL' });
     } catch (err) {
       const code = (err as KafkaError).code;
       if (code !== 'SECURITY_DISABLED' && code !== 'UNSUPPORTED_VERSION') throw err;
@@ -185,13 +185,13 @@ export class TopicSync {
       return;
     }
     const copied = bindings
-      .filter((b) => !(b.permissionType === 'allow' && b.operation === 'write'))
+      .filter((b) => !(b.permission === 'ALLOW' && b.operation === 'WRITE'))
       .filter((b) => this.shouldReplicate(b.resourceName))
       .map(
         (b): AclBinding => ({
           ...b,
           resourceName: this.remoteTopic(b.resourceName),
-          operation: b.permissionType === 'allow' && b.operation === 'all' ? 'read' : b.operation,
+          operation: b.permission === 'ALLOW' && b.operation === 'ALL' ? 'READ' : b.operation,
         }),
       );
     if (copied.length === 0) return;

@@ -11,7 +11,8 @@ export class FrameCutter {
   private chunks: Buffer[] = [];
   private buffered = 0;
 
-  constructor(private readonly frameBytesMax: number) {}
+  /** The largest frame accepted; a connection lowers it before authentication. */
+  constructor(public frameBytesMax: number) {}
 
   get bufferedBytes(): number {
     return this.buffered;

@@ -27,6 +27,7 @@ const KAFKA_TOOLS = [
   'kafka-console-consumer.sh',
   'kafka-consumer-groups.sh',
   'kafka-configs.sh',
+  'kafka-acls.sh',
   'kafka-get-offsets.sh',
   'kafka-delete-records.sh',
   'kafka-broker-api-versions.sh',
@@ -283,11 +284,18 @@ test("invalid config values are refused with the broker's reason", async () => {
     /request\.timeout\.mss.*did you mean 'request\.timeout\.ms'/,
     'command config',
   );
+  // SASL without a mechanism means Kerberos, as in Kafka's clients, which Samsa does not speak.
   writeFileSync(props, 'security.protocol=SASL_SSL\n');
   assertCleanFailure(
     await tool('kafka-topics.sh', ['--bootstrap-server', bs, '--list', '--command-config', props]),
-    /security\.protocol=SASL_SSL: Samsa's client speaks PLAINTEXT only/,
+    /sasl\.mechanism: GSSAPI \(Kerberos\) is not supported/,
     'security protocol',
+  );
+  writeFileSync(props, 'security.protocol=SSL\nssl.keystore.ciphers=x\n');
+  assertCleanFailure(
+    await tool('kafka-topics.sh', ['--bootstrap-server', bs, '--list', '--command-config', props]),
+    /ssl\.keystore\.ciphers: Samsa's client does not support this setting/,
+    'unknown ssl key',
   );
 });
 

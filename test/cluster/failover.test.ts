@@ -35,8 +35,24 @@ before(async () => {
   });
 });
 
+/**
+ * Set when a test found something to look into, and while a test runs (a failed one never clears
+ * it): close() then keeps the data and writes the brokers' logs beside it.
+ */
+let keepClusterData = false;
+const running = new Set<string>();
+
+function brokerLogs(): string {
+  const file = join(cluster.root, 'broker-logs.txt');
+  writeFileSync(file, [...cluster.nodes.values()].map((n) => `==== node ${n.id}\n${n.output}`).join('\n'));
+  return file;
+}
+
 after(async () => {
-  await cluster?.close();
+  const keep = keepClusterData || running.size > 0;
+  if (keep && cluster) brokerLogs();
+  await cluster?.close(keep);
+  if (keep) console.log(`failover: the cluster's data and the brokers' logs are kept in ${cluster.root}`);
 });
 
 const PATH_ENV = { PATH: `${join(process.execPath, '..')}:${process.env.PATH ?? ''}` };
@@ -159,10 +175,7 @@ async function waitForAcks(p: Produced, count: number): Promise<void> {
  * there exactly once at its offset, nothing appears twice, and each partition holds its records in the
  * order they were produced.
  */
-async function checkExactlyOnceInOrder(
-  topic: string,
-  ackFile: string,
-): Promise<{ acked: number; read: number }> {
+async function readBack(topic: string): Promise<{ lines: string[]; stderr: string }> {
   const r = await run(
     'kcat',
     ['-b', cluster.bootstrap, '-C', '-t', topic, '-o', 'beginning', '-e', '-q', '-f', '%p %o %s\\n'],
@@ -171,7 +184,92 @@ async function checkExactlyOnceInOrder(
     },
   );
   assert.equal(r.code, 0, r.stderr);
-  const read = r.stdout.trim().split('\n').filter(Boolean);
+  return { lines: r.stdout.trim().split('\n').filter(Boolean), stderr: r.stderr };
+}
+
+/** Per partition: records read, and the offset ranges below the last acknowledged offset not read. */
+function coverage(lines: string[], acks: string[]): string {
+  const out: string[] = [];
+  for (let p = 0; p < 3; p++) {
+    const read = new Set<number>();
+    for (const l of lines) {
+      const [partition, offset] = l.split(' ').map(Number);
+      if (partition === p) read.add(offset);
+    }
+    let ackedMax = -1;
+    let acked = 0;
+    for (const a of acks) {
+      const [partition, offset] = a.split(' ').map(Number);
+      if (partition !== p) continue;
+      acked++;
+      ackedMax = Math.max(ackedMax, offset);
+    }
+    const gaps: string[] = [];
+    for (let o = 0; o <= ackedMax && gaps.length < 8; o++) {
+      if (read.has(o)) continue;
+      let e = o;
+      while (e + 1 <= ackedMax && !read.has(e + 1)) e++;
+      gaps.push(`${o}-${e}`);
+      o = e;
+    }
+    out.push(
+      `p${p}: read ${read.size} acked ${acked} (last acked offset ${ackedMax}); unread: ${gaps.join(' ')}`,
+    );
+  }
+  return out.join('\n');
+}
+
+/**
+ * When an acknowledged record was not read: everything that tells a lost record from a read that
+ * stopped early (a second read a few seconds later, each partition's offsets and ISR, which nodes'
+ * files hold the record, the brokers' logs kept on disk).
+ */
+async function explainMissing(
+  topic: string,
+  value: number,
+  first: { lines: string[]; stderr: string },
+  acks: string[],
+) {
+  keepClusterData = true;
+  const notes = [`acknowledged record ${value} is missing`, 'first read:', coverage(first.lines, acks)];
+  notes.push(`kcat stderr: ${first.stderr.slice(-2000)}`);
+  for (let p = 0; p < 3; p++)
+    notes.push(`describe p${p}: ${JSON.stringify(await describe(topic, p).catch(String))}`);
+  const offsets = await run(
+    join(repoRoot, 'bin', 'kafka-get-offsets.sh'),
+    ['--bootstrap-server', cluster.bootstrap, '--topic', topic],
+    { env: PATH_ENV },
+  ).catch((e) => ({ stdout: '', stderr: String(e) }));
+  notes.push(`get-offsets: ${offsets.stdout.trim()} ${offsets.stderr.trim()}`);
+  const needle = Buffer.from(String(value));
+  for (const n of [1, 2, 3]) {
+    const has = (() => {
+      try {
+        return segmentBytes(n, topic, value % 3).includes(needle);
+      } catch (e) {
+        return String(e);
+      }
+    })();
+    notes.push(
+      `node ${n} (${cluster.node(n).child ? 'running' : 'down'}): its log of p${value % 3} holds "${value}": ${has}`,
+    );
+  }
+  await new Promise((r) => setTimeout(r, 5000));
+  const again = await readBack(topic).catch((e) => ({ lines: [] as string[], stderr: String(e) }));
+  const found = again.lines.some((l) => l.split(' ')[2] === String(value));
+  notes.push(`read again 5 s later: record ${value} ${found ? 'IS there' : 'still missing'}`);
+  notes.push(coverage(again.lines, acks));
+  const logs = brokerLogs();
+  notes.push(`brokers' logs: ${logs} (the cluster's data is kept in ${cluster.root})`);
+  return notes.join('\n');
+}
+
+async function checkExactlyOnceInOrder(
+  topic: string,
+  ackFile: string,
+): Promise<{ acked: number; read: number }> {
+  const first = await readBack(topic);
+  const read = first.lines;
   const seen = new Map<number, { partition: number; offset: number }>();
   const last = [-1, -1, -1];
   for (const line of read) {
@@ -186,7 +284,7 @@ async function checkExactlyOnceInOrder(
   for (const a of acks) {
     const [partition, offset, value] = a.split(' ').map(Number);
     const at = seen.get(value);
-    assert.ok(at, `acknowledged record ${value} is missing`);
+    if (!at) assert.fail(await explainMissing(topic, value, first, acks));
     assert.deepEqual(at, { partition, offset }, `record ${value} at the offset it was acknowledged with`);
   }
   return { acked: acks.length, read: read.length };
@@ -196,6 +294,7 @@ test('SIGKILL of a leader during an idempotent acks=all produce of 200,000 recor
   timeout: 240_000,
 }, async (t) => {
   if (!needs(t, 'kcat', 'confluent-kafka')) return;
+  running.add('failover-kill');
   await topics([
     '--create',
     '--topic',
@@ -207,14 +306,25 @@ test('SIGKILL of a leader during an idempotent acks=all produce of 200,000 recor
     '--config',
     'min.insync.replicas=2',
   ]);
-  const initial = await until(
+  await until(
     () => describe('failover-kill', 0),
     (d) => d.isr.length === 3,
     'a full ISR',
   );
   const producer = startProducer('failover-kill');
   await waitForAcks(producer, RECORDS * 0.3);
+  // The broker leading now: on a loaded machine one that stood still past its session timeout may
+  // have been fenced since the topic was made, and the leadership moved.
+  const initial = await until(
+    () => describe('failover-kill', 0),
+    (d) => d.leader > 0,
+    'a leader under load',
+  );
   await cluster.kill(initial.leader);
+  // Back for the next test even when this one fails (a node left down keeps its ISR short).
+  t.after(async () => {
+    if (!cluster.node(initial.leader).child) await cluster.restart(initial.leader);
+  });
   const after = await until(
     () => describe('failover-kill', 0),
     (d) => d.leader >= 0 && d.leader !== initial.leader,
@@ -225,7 +335,7 @@ test('SIGKILL of a leader during an idempotent acks=all produce of 200,000 recor
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stdout, /left 0/, result.stdout);
   const { acked, read } = await checkExactlyOnceInOrder('failover-kill', producer.ackFile);
-  assert.equal(acked, RECORDS, 'the producer got every record acknowledged in the end');
+  assert.equal(acked, RECORDS, `the producer got every record acknowledged in the end: ${result.stdout}`);
   assert.equal(read, RECORDS);
   // The killed broker comes back, catches up and holds the same log.
   await cluster.restart(initial.leader);
@@ -240,12 +350,14 @@ test('SIGKILL of a leader during an idempotent acks=all produce of 200,000 recor
     (logs) => logs.every((l) => l.equals(logs[0])),
     'identical replicas after the rejoin',
   );
+  running.delete('failover-kill');
 });
 
 test('SIGSTOP of a leader past the session timeout, then SIGCONT: it is fenced, its divergent tail truncated; nothing acknowledged is lost', {
   timeout: 240_000,
 }, async (t) => {
   if (!needs(t, 'kcat', 'confluent-kafka')) return;
+  running.add('failover-stop');
   await topics([
     '--create',
     '--topic',
@@ -257,15 +369,11 @@ test('SIGSTOP of a leader past the session timeout, then SIGCONT: it is fenced, 
     '--config',
     'min.insync.replicas=2',
   ]);
-  const initial = await until(
+  await until(
     () => describe('failover-stop', 0),
     (d) => d.isr.length === 3,
     'a full ISR',
   );
-  const old = cluster.node(initial.leader);
-  const followers = [1, 2, 3].filter((n) => n !== initial.leader);
-  // Connections to the old leader opened now: requests written while it is stopped wait in its socket.
-  const raw = await Promise.all([0, 1, 2].map(() => RawClient.connect(old.port)));
   const produce = (client: RawClient, acks: number, value: string) =>
     client.request(0, 9, {
       transactionalId: null,
@@ -279,12 +387,19 @@ test('SIGSTOP of a leader past the session timeout, then SIGCONT: it is fenced, 
     r.responses[0].partitionResponses[0].errorCode;
   const producer = startProducer('failover-stop');
   await waitForAcks(producer, RECORDS * 0.3);
-  // The followers are in sync when the leader goes: one of them can take over.
-  await until(
+  // The followers are in sync when the leader goes: one of them can take over. The broker stopped is
+  // the one leading now: on a loaded machine one that stood still past its session timeout may have
+  // been fenced since the topic was made, and the leadership moved.
+  const initial = await until(
     () => describe('failover-stop', 0),
-    (d) => d.isr.length === 3 && d.leader === initial.leader,
+    (d) => d.isr.length === 3 && d.leader > 0,
     'a full ISR under load',
+    60_000,
   );
+  const old = cluster.node(initial.leader);
+  const followers = [1, 2, 3].filter((n) => n !== initial.leader);
+  // Connections to the old leader opened now: requests written while it is stopped wait in its socket.
+  const raw = await Promise.all([0, 1, 2].map(() => RawClient.connect(old.port)));
   let tail = -1;
   let staleAll = -1;
   let staleOne = -1;
@@ -325,7 +440,7 @@ test('SIGSTOP of a leader past the session timeout, then SIGCONT: it is fenced, 
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stdout, /left 0/, result.stdout);
   const { acked } = await checkExactlyOnceInOrder('failover-stop', producer.ackFile);
-  assert.equal(acked, RECORDS);
+  assert.equal(acked, RECORDS, `the producer got every record acknowledged in the end: ${result.stdout}`);
   // The old leader follows the new one and ends with the same log, without the records it had alone.
   await until(
     () => describe('failover-stop', 0),
@@ -342,4 +457,5 @@ test('SIGSTOP of a leader past the session timeout, then SIGCONT: it is fenced, 
   for (const v of ['divergent-tail', 'stale-acks-all', 'stale-acks-1'])
     assert.ok(!log.includes(Buffer.from(v)), `${v} is not in the old leader's log`);
   assert.match(old.output, /truncating a diverged log/, 'the old leader truncated its divergent tail');
+  running.delete('failover-stop');
 });

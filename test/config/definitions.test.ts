@@ -36,6 +36,7 @@ test('Samsa keys are marked and have Samsa defaults', () => {
   const samsa = [...BROKER_CONFIGS.values()].filter((d) => d.samsa).map((d) => d.name);
   assert.equal(BROKER_CONFIGS.get('console.port')?.defaultText, '8080');
   assert.deepEqual(samsa.sort(), [
+    'connections.authentication.timeout.ms',
     'console.auth',
     'console.auth.token',
     'console.auth.users',

@@ -1,44 +1,21 @@
 // `samsa console` as its own process against a broker: a token login, read-only mode, CSRF and
 // host-name checks over HTTP, the login page in Chromium, and bad settings as one line.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type BrokerProcess, removeDataDir, startBrokerProcess } from '../helpers/broker-process.js';
 import { chromiumMissing, launchChromium } from '../helpers/browser.js';
+import { type ConsoleProcess, SAMSA, startConsoleProcess } from '../helpers/console-process.js';
 import { repoRoot } from '../helpers/paths.js';
 import { run } from '../helpers/tools.js';
 
-const SAMSA = join(repoRoot, 'dist', 'bin', 'samsa.mjs');
 const TOKEN = 'console-test-token';
 
 let broker: BrokerProcess;
-let child: ChildProcess;
+let consoleProcess: ConsoleProcess;
 let url: string;
-
-function startConsoleProcess(args: string[]): Promise<{ child: ChildProcess; url: string }> {
-  const c = spawn(process.execPath, [SAMSA, 'console', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`console not ready: ${out}`)), 15_000);
-    const on = (d: Buffer) => {
-      out += d.toString();
-      const m = /Samsa console on (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child: c, url: m[1] });
-      }
-    };
-    c.stdout?.on('data', on);
-    c.stderr?.on('data', on);
-    c.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`console exited with ${code}: ${out}`));
-    });
-  });
-}
 
 /** One HTTP request with exactly these headers (fetch may not set Host). */
 function http(
@@ -78,7 +55,7 @@ function http(
 
 before(async () => {
   broker = await startBrokerProcess();
-  ({ child, url } = await startConsoleProcess([
+  consoleProcess = await startConsoleProcess([
     '-b',
     broker.bootstrap,
     '--port',
@@ -90,15 +67,12 @@ before(async () => {
     'console.auth=token',
     '-X',
     `console.auth.token=${TOKEN}`,
-  ]));
+  ]);
+  url = consoleProcess.url;
 });
 
 after(async () => {
-  if (child && child.exitCode === null) {
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    await exited;
-  }
+  await consoleProcess?.stop();
   await broker?.stop();
   if (broker) removeDataDir(broker.dataDir);
 });

@@ -204,7 +204,7 @@ test('fault hooks take APIs by name (any case) or key, errors by name or code, a
   assert.equal(broker.faults.size, 0);
   assert.equal(byKey.active, false);
   assert.throws(() => broker.faults.failNext('Produse'), /Produse is not an API this broker serves/);
-  assert.throws(() => broker.faults.failNext('DescribeAcls'), /not an API this broker serves/);
+  assert.throws(() => broker.faults.failNext('DescribeDelegationToken'), /not an API this broker serves/);
   assert.throws(
     () => broker.faults.failNext('Produce', { error: 'NOT_AN_ERROR' as never }),
     /unknown Kafka error/,

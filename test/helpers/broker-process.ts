@@ -13,6 +13,8 @@ export interface BrokerProcess {
   bootstrap: string;
   dataDir: string;
   child: ChildProcess;
+  /** "host:port" of each listener, by name, from the ready line. */
+  listeners: Record<string, string>;
   /** Everything the broker wrote so far (its log lines go to stdout, start-up errors to stderr). */
   logs(): string;
   /** SIGTERM and wait for exit; resolves with the exit code. */
@@ -30,6 +32,8 @@ export interface BrokerProcessOptions {
   args?: string[];
   env?: NodeJS.ProcessEnv;
   readyTimeoutMs?: number;
+  /** Leave out --port/--host: the args (or the config) give `listeners` themselves. */
+  ownListeners?: boolean;
   /** Runs the broker under `ulimit -n fdLimit` (the process, not the shell, is `child`). */
   fdLimit?: number;
 }
@@ -40,10 +44,7 @@ export async function startBrokerProcess(options: BrokerProcessOptions = {}): Pr
     join(repoRoot, 'dist', 'bin', 'samsa.mjs'),
     'server',
     'start',
-    '--port',
-    String(options.port ?? 0),
-    '--host',
-    '127.0.0.1',
+    ...(options.ownListeners ? [] : ['--port', String(options.port ?? 0), '--host', '127.0.0.1']),
     '--data-dir',
     dataDir,
     // No metrics endpoint unless a test asks for one: brokers started side by side would all want 9404.
@@ -84,8 +85,17 @@ export async function startBrokerProcess(options: BrokerProcessOptions = {}): Pr
       );
     });
   });
+  // "ready on A://h:p,B://h:p (cluster" or, on a node with a controller, "...,B://h:p, controller on N (".
+  const line = /ready on (\S+?),? (?:controller on \d+ )?\(/.exec(stdout)?.[1] ?? '';
+  const listeners = Object.fromEntries(
+    line.split(',').map((l) => {
+      const m = /^(\w+):\/\/(.*)$/.exec(l);
+      return [m?.[1] ?? '', m?.[2] ?? ''];
+    }),
+  );
   return {
     ...ready,
+    listeners,
     bootstrap: `${ready.host}:${ready.port}`,
     dataDir,
     child,

@@ -24,3 +24,11 @@ export async function startTestNode(
   });
   return { node, port: node.listeners[0].boundPort };
 }
+
+/** A node with the given listeners and security settings; ports by listener name. */
+export async function startSecureNode(
+  overrides: Record<string, string>,
+): Promise<{ node: BrokerNode; ports: Record<string, number> }> {
+  const { node } = await startTestNode(overrides);
+  return { node, ports: Object.fromEntries(node.listeners.map((l) => [l.name, l.boundPort])) };
+}

@@ -37,6 +37,8 @@ export interface ClusterOptions {
   brokers?: number;
   /** Server configs for every node (e.g. broker.session.timeout.ms). */
   configs?: Record<string, string>;
+  /** The name of the client (and inter-broker) listener (default PLAINTEXT; its protocol from `configs`). */
+  clientListener?: string;
   /** Per-node configs on top (broker.rack, ...). */
   nodeConfigs?: (id: number) => Record<string, string>;
   readyTimeoutMs?: number;
@@ -136,21 +138,22 @@ export class ProcessCluster {
   private configure(id: number, roles: NodeProcess['roles']): void {
     const n = this.node(id);
     n.roles = roles;
+    const client = this.options.clientListener ?? 'PLAINTEXT';
     const listeners =
       roles === 'broker'
-        ? `PLAINTEXT://127.0.0.1:${n.port}`
+        ? `${client}://127.0.0.1:${n.port}`
         : roles === 'controller'
           ? `CONTROLLER://127.0.0.1:${n.controllerPort}`
-          : `PLAINTEXT://127.0.0.1:${n.port},CONTROLLER://127.0.0.1:${n.controllerPort}`;
+          : `${client}://127.0.0.1:${n.port},CONTROLLER://127.0.0.1:${n.controllerPort}`;
     const props: Record<string, string> = {
       'process.roles': roles,
       'node.id': String(id),
       'controller.quorum.voters': this.voters,
       listeners,
-      ...(roles === 'controller' ? {} : { 'advertised.listeners': `PLAINTEXT://127.0.0.1:${n.port}` }),
+      ...(roles === 'controller' ? {} : { 'advertised.listeners': `${client}://127.0.0.1:${n.port}` }),
       'controller.listener.names': 'CONTROLLER',
-      'inter.broker.listener.name': 'PLAINTEXT',
-      'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+      'inter.broker.listener.name': client,
+      'listener.security.protocol.map': `${client}:PLAINTEXT,CONTROLLER:PLAINTEXT`,
       'log.dirs': n.dataDir,
       'metrics.port': '0',
       'log.level': 'info',

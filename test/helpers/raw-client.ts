@@ -1,6 +1,7 @@
 // A bare Kafka protocol client for handler tests: sends one request at a time (or pipelined) with
 // exact versions and returns the decoded responses, so tests see precisely what the broker answers.
 import { connect, type Socket } from 'node:net';
+import { type ConnectionOptions, connect as connectTls } from 'node:tls';
 import { decodeResponseFrame, encodeRequestFrame } from '../../src/protocol/frame.js';
 import { FrameCutter } from '../../src/protocol/frame-cutter.js';
 
@@ -33,6 +34,22 @@ export class RawClient {
       const socket = connect({ port, host }, () => resolve(new RawClient(socket)));
       socket.once('error', reject);
     });
+  }
+
+  /** A TLS connection (options: ca, cert, key, ...); rejects when the handshake fails. */
+  static connectTls(port: number, options: ConnectionOptions, host = '127.0.0.1'): Promise<RawClient> {
+    return new Promise((resolve, reject) => {
+      const socket = connectTls({ port, host, ...options }, () => resolve(new RawClient(socket)));
+      socket.once('error', reject);
+    });
+  }
+
+  /** SaslHandshake v1 and one SaslAuthenticate with PLAIN; resolves with the SaslAuthenticate answer. */
+  // biome-ignore lint/suspicious/noExplicitAny: tests look at response fields freely
+  async plain(user: string, password: string, authVersion = 2): Promise<any> {
+    const hs = await this.request(17, 1, { mechanism: 'PLAIN' });
+    if (hs.errorCode !== 0) return hs;
+    return this.request(36, authVersion, { authBytes: Buffer.from(`\u0000${user}\u0000${password}`) });
   }
 
   /** Sends a request and resolves with its decoded response body. */

@@ -72,6 +72,7 @@ export const TOOLS = {
     present: () => JAVA_CODEC_JARS.every((j) => existsSync(j)),
   },
   strace: { what: 'strace', packages: ['strace'], present: command('strace') },
+  openssl: { what: 'openssl', packages: ['openssl'], present: command('openssl') },
   chromium: {
     what: 'chromium (/usr/bin/chromium)',
     packages: ['chromium'],

@@ -124,7 +124,7 @@ export function fakeAdmin(c: FakeCluster): Admin {
     },
     async createAcls(bindings: readonly AclBinding[]) {
       for (const b of bindings)
-        c.calls.push(`acl ${b.resourceName} ${b.principal} ${b.operation} ${b.permissionType}`);
+        c.calls.push(`acl ${b.resourceName} ${b.principal} ${b.operation} ${b.permission}`);
     },
     async listGroups() {
       return [...c.groups.keys()].map((groupId) => ({

@@ -93,32 +93,28 @@ test('ACLs: literal topic ACLs renamed, ALLOW WRITE left out, ALLOW ALL downgrad
   const a = fakeCluster();
   const b = fakeCluster();
   a.topics.set('t', { partitions: 1, configs: {} });
-  const acl = (
-    operation: 'read' | 'write' | 'all',
-    permissionType: 'allow' | 'deny',
-    resourceName = 't',
-  ) => ({
-    resourceType: 'topic' as const,
+  const acl = (operation: 'READ' | 'WRITE' | 'ALL', permission: 'ALLOW' | 'DENY', resourceName = 't') => ({
+    resourceType: 'TOPIC' as const,
     resourceName,
-    patternType: 'literal' as const,
+    patternType: 'LITERAL' as const,
     principal: 'User:alice',
     host: '*',
     operation,
-    permissionType,
+    permission,
   });
   a.acls = [
-    acl('read', 'allow'),
-    acl('write', 'allow'),
-    acl('all', 'allow'),
-    acl('write', 'deny'),
-    acl('read', 'allow', '__x'),
+    acl('READ', 'ALLOW'),
+    acl('WRITE', 'ALLOW'),
+    acl('ALL', 'ALLOW'),
+    acl('WRITE', 'DENY'),
+    acl('READ', 'ALLOW', '__x'),
   ];
   const ts = new TopicSync(flow(), fakeAdmin(a), fakeAdmin(b), silentLogger);
   await ts.syncAcls();
   assert.deepEqual(b.calls, [
-    'acl A.t User:alice read allow',
-    'acl A.t User:alice read allow',
-    'acl A.t User:alice write deny',
+    'acl A.t User:alice READ ALLOW',
+    'acl A.t User:alice READ ALLOW',
+    'acl A.t User:alice WRITE DENY',
   ]);
   a.acls = 'no-authorizer';
   await ts.syncAcls();

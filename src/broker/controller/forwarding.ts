@@ -10,7 +10,8 @@ import { ErrorCode } from '../../protocol/errors.js';
 import { decodeResponseFrame } from '../../protocol/frame.js';
 import { DefaultPrincipalData } from '../../protocol/internal/index.js';
 import type { EnvelopeResponse } from '../../protocol/messages/index.js';
-import { encodeToBuffer } from '../../protocol/schema/codec.js';
+import { decodeFromBuffer, encodeToBuffer } from '../../protocol/schema/codec.js';
+import type { KafkaPrincipal } from '../../security/principal.js';
 import type { RequestContext } from '../handlers/handler.js';
 import type { Forwarding } from '../handlers/registry.js';
 import type { Logger } from '../logger.js';
@@ -33,6 +34,38 @@ function addressBytes(address: string): Buffer {
   return out;
 }
 
+/** Kafka's principal serde: a 2-byte version, then DefaultPrincipalData at that version. */
+export function serializePrincipal(p: KafkaPrincipal): Buffer {
+  const data = encodeToBuffer(DefaultPrincipalData, 0, {
+    type: p.type,
+    name: p.name,
+    tokenAuthenticated: false,
+  });
+  const out = Buffer.alloc(2 + data.length);
+  data.copy(out, 2);
+  return out;
+}
+
+/** The principal an Envelope carries; null when it does not decode. */
+export function deserializePrincipal(bytes: Buffer): KafkaPrincipal | null {
+  if (bytes.length < 2 || bytes.readInt16BE(0) !== 0) return null;
+  try {
+    const d = decodeFromBuffer(DefaultPrincipalData, 0, bytes.subarray(2));
+    return { type: d.type, name: d.name };
+  } catch {
+    return null;
+  }
+}
+
+/** Envelope's ClientHostAddress back as text (4 bytes IPv4, 16 bytes IPv6); null otherwise. */
+export function addressText(bytes: Buffer): string | null {
+  if (bytes.length === 4) return [...bytes].join('.');
+  if (bytes.length !== 16) return null;
+  const groups: string[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push(bytes.readUInt16BE(i).toString(16));
+  return groups.join(':');
+}
+
 /**
  * After a forwarded change is answered: waits (a bounded time) until this broker's own metadata shows
  * it, so the client that made it through this broker sees it at once in its Metadata.
@@ -48,11 +81,7 @@ export function envelopeForwarding<S>(
   return {
     shouldForward: () => !isActiveHere(),
     async forward(ctx: RequestContext<S>, request: unknown): Promise<unknown> {
-      const principal = encodeToBuffer(DefaultPrincipalData, 0, {
-        type: 'User',
-        name: 'ANONYMOUS',
-        tokenAuthenticated: false,
-      });
+      const principal = serializePrincipal(ctx.conn.principal);
       const timeoutMs = (request as { timeoutMs?: number }).timeoutMs ?? DEFAULT_TIMEOUT_MS;
       const r = await channel.send<EnvelopeResponse>(
         ENVELOPE,

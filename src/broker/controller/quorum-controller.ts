@@ -60,6 +60,8 @@ export interface QuorumControllerSettings {
   leaderImbalanceCheckIntervalMs: number;
   /** Bootstrap feature levels for a new cluster (from the format step), name → level. */
   bootstrapFeatures: ReadonlyMap<string, number>;
+  /** Further records a new cluster starts with (kafka-storage.sh format --add-scram). */
+  bootstrapRecords?: readonly MetadataRecord[];
   /** Time and periodic timers (default: the wall clock and unref'd intervals; the simulator steps them). */
   clock?: ControllerClock;
   /** Randomness for placement (default Math.random; the simulator seeds it). */
@@ -176,7 +178,7 @@ export class QuorumController {
     }
   }
 
-  /** A new cluster's first records: the finalized feature levels. */
+  /** A new cluster's first records: the finalized feature levels, then the format step's others. */
   private async bootstrap(): Promise<void> {
     const records: MetadataRecord[] = [];
     for (const f of SUPPORTED_FEATURES) {
@@ -184,6 +186,7 @@ export class QuorumController {
       if (level > 0 || f.name === METADATA_VERSION)
         records.push(record('FeatureLevel', { name: f.name, featureLevel: level }));
     }
+    records.push(...(this.settings.bootstrapRecords ?? []));
     const r = await this.run((image) => ({
       records: image.features.has(METADATA_VERSION) ? [] : records,
       result: null,

@@ -9,7 +9,9 @@
 // leader, acks=-1 once the whole ISR has them (min.insync.replicas: NOT_ENOUGH_REPLICAS before the
 // append, NOT_ENOUGH_REPLICAS_AFTER_APPEND if the ISR shrank meanwhile, REQUEST_TIMED_OUT after
 // timeout_ms); a follower answers NOT_LEADER_OR_FOLLOWER. A topic whose compression.type is not
-// `producer` stores the batch in its own codec (replica/recompress.ts).
+// `producer` stores the batch in its own codec (replica/recompress.ts). Authorization comes first,
+// before any verification: WRITE on the transactional id of a transactional produce, WRITE on each
+// topic (CVE-2018-17196: every path that writes is checked).
 import { ErrorCode } from '../../protocol/errors.js';
 import type {
   ProduceRequest,
@@ -18,6 +20,7 @@ import type {
 } from '../../protocol/messages/index.js';
 import { recordsBuffer } from '../../protocol/schema/declaration.js';
 import type { ProduceOutcome } from '../replica/partition.js';
+import { AclOperation, allowed, allowedNames, ResourceType } from './authorize.js';
 import { CloseConnection, handler, Later, later, NO_RESPONSE, type RequestContext } from './handler.js';
 import { type ProduceVerification, verifiedError, verifyProduce } from './txn-verify.js';
 
@@ -30,11 +33,14 @@ export const produce = handler<ProduceRequest, ProduceResponse>({
   handle(ctx, req) {
     if (ctx.version < 3)
       return new CloseConnection(`Produce v${ctx.version} (message format 0/1) is not supported`);
-    const verifying = verifyProduce(ctx, req);
-    if (!verifying) return produceAll(ctx, req, null);
+    const auth = authorizeProduce(ctx, req);
+    const verifying = auth.txnDenied
+      ? null
+      : verifyProduce(ctx, { ...req, topicData: req.topicData.filter((t) => auth.writable.has(t.name)) });
+    if (!verifying) return produceAll(ctx, req, null, auth);
     return later(
       verifying.then(async (v) => {
-        const r = produceAll(ctx, req, v);
+        const r = produceAll(ctx, req, v, auth);
         if (r instanceof CloseConnection) return NO_RESPONSE;
         const settled = r instanceof Later ? await r.promise : await r;
         return settled instanceof CloseConnection ? NO_RESPONSE : settled;
@@ -43,10 +49,30 @@ export const produce = handler<ProduceRequest, ProduceResponse>({
   },
 });
 
+interface ProduceAuthorization {
+  txnDenied: boolean;
+  writable: ReadonlySet<string>;
+}
+
+function authorizeProduce(ctx: RequestContext, req: ProduceRequest): ProduceAuthorization {
+  const txnDenied =
+    req.transactionalId !== null &&
+    req.transactionalId !== undefined &&
+    !allowed(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId);
+  const writable = allowedNames(
+    ctx,
+    AclOperation.WRITE,
+    ResourceType.TOPIC,
+    req.topicData.map((t) => t.name),
+  );
+  return { txnDenied, writable };
+}
+
 function produceAll(
   ctx: RequestContext,
   req: ProduceRequest,
   verification: ProduceVerification | null,
+  auth: ProduceAuthorization,
 ):
   | ProduceResponse
   | typeof NO_RESPONSE
@@ -70,11 +96,15 @@ function produceAll(
         errorMessage: null,
       };
       const verified = verifiedError(ctx, verification, t.name, pd.index);
-      const outcome = !acksValid
-        ? refusal(ErrorCode.INVALID_REQUIRED_ACKS, `acks must be 0, 1 or -1, not ${req.acks}`)
-        : verified !== ErrorCode.NONE
-          ? refusal(verified, null)
-          : appendOne(ctx, t.name, pd.index, pd.records, req.acks, nowMs, req.timeoutMs);
+      const outcome = auth.txnDenied
+        ? refusal(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, null)
+        : !auth.writable.has(t.name)
+          ? refusal(ErrorCode.TOPIC_AUTHORIZATION_FAILED, null)
+          : !acksValid
+            ? refusal(ErrorCode.INVALID_REQUIRED_ACKS, `acks must be 0, 1 or -1, not ${req.acks}`)
+            : verified !== ErrorCode.NONE
+              ? refusal(verified, null)
+              : appendOne(ctx, t.name, pd.index, pd.records, req.acks, nowMs, req.timeoutMs);
       if (outcome instanceof Promise) pending.push(outcome.then((o) => Object.assign(entry, o)));
       else {
         Object.assign(entry, outcome);

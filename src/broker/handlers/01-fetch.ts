@@ -18,6 +18,7 @@ import type {
 } from '../../protocol/messages/index.js';
 import { ZERO_UUID } from '../../protocol/schema/codec.js';
 import type { Partition } from '../replica/partition.js';
+import { AclOperation, allowedNames, allowedOnCluster, ResourceType } from './authorize.js';
 import { abortedTransactionsFor } from './fetch-aborted.js';
 import { fetchForFollower, fetchReplicaId } from './fetch-follower.js';
 import { afterWrite, handler, later, type RequestContext } from './handler.js';
@@ -46,7 +47,10 @@ export const fetch = handler<FetchRequest, FetchResponse>({
   minVersion: 4,
   maxVersion: 17,
   handle(ctx, req) {
-    if (fetchReplicaId(req) >= 0) {
+    if (fetchReplicaId(req, ctx.version) >= 0) {
+      // A fetch naming a replica id is a follower's: it needs CLUSTER_ACTION (CVE-2018-1288: the field
+      // alone proves nothing); without it every partition answers TOPIC_AUTHORIZATION_FAILED, as Kafka.
+      if (!allowedOnCluster(ctx, AclOperation.CLUSTER_ACTION)) return followerDenied(req);
       // A follower's fetch is sessionless: a full fetch without a session id gets no session.
       const sessionId = req.sessionId ?? 0;
       const sessionEpoch = req.sessionEpoch ?? -1;
@@ -80,16 +84,20 @@ function planFetch(
   const replicas = ctx.services.replicas;
   const image = ctx.services.metadata();
   const byId = ctx.version >= 13;
+  const readable = readableTopics(ctx, topics, image, byId);
   return topics.map((t) => {
     const topicInfo = byId
       ? image.topicsById.get(t.topicId ?? ZERO_UUID)
       : image.topicsByName.get(t.topic ?? '');
     const name = byId ? (topicInfo?.name ?? '') : (t.topic ?? '');
+    const denied = (topicInfo || !byId) && !readable(name);
     const parts = t.partitions.map((p): Wanted => {
       // Followers too: from v11 a follower serves consumers (KIP-392); before, the check below refuses.
-      const partition = topicInfo ? (replicas.get(topicInfo.name, p.partition) ?? null) : null;
+      const partition = topicInfo && !denied ? (replicas.get(topicInfo.name, p.partition) ?? null) : null;
       let errorCode: number = ErrorCode.NONE;
-      if (!topicInfo) errorCode = byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+      if (denied) errorCode = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+      else if (!topicInfo)
+        errorCode = byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
       else if (!partition)
         errorCode = topicInfo.partitions[p.partition]
           ? ErrorCode.NOT_LEADER_OR_FOLLOWER
@@ -116,6 +124,21 @@ function planFetch(
   });
 }
 
+/** Which topics a consumer's fetch may read: READ on each topic. */
+function readableTopics(
+  ctx: RequestContext,
+  topics: readonly FetchRequestFetchTopic[],
+  image: ReturnType<RequestContext['services']['metadata']>,
+  byId: boolean,
+): (name: string) => boolean {
+  // The topics read: a session's whole set for an incremental fetch, each authorized every time.
+  const names = topics.map((t) =>
+    byId ? (image.topicsById.get(t.topicId ?? ZERO_UUID)?.name ?? '') : (t.topic ?? ''),
+  );
+  const allowedSet = allowedNames(ctx, AclOperation.READ, ResourceType.TOPIC, names.filter(Boolean));
+  return (name) => allowedSet.has(name);
+}
+
 interface Gathered {
   responses: FetchResponseFetchableTopicResponse[];
   bytes: number;
@@ -137,6 +160,11 @@ async function gather(plan: TopicPlan[], readCommitted: boolean, maxBytes: numbe
     const partitions: FetchResponsePartitionData[] = [];
     for (const w of t.parts) {
       let errorCode = w.errorCode;
+      // A leader that may have been replaced during a stall answers nobody until the controller did
+      // (checked at each read: a fetch parked before the stall is answered after it): its high
+      // watermark may be behind what a new leader acknowledged, an early end of the partition.
+      if (errorCode === ErrorCode.NONE && w.partition?.isLeader && !w.partition.answersAsLeader)
+        errorCode = ErrorCode.NOT_LEADER_OR_FOLLOWER;
       let entry: FetchResponsePartitionData = emptyPartition(w.index, errorCode);
       if (errorCode === ErrorCode.NONE && w.partition && w.preferredReadReplica >= 0) {
         entry = { ...redirect(w.partition, readCommitted), partitionIndex: w.index };
@@ -182,6 +210,19 @@ function redirect(p: Partition, readCommitted: boolean): FetchResponsePartitionD
     abortedTransactions: readCommitted ? [] : null,
     preferredReadReplica: -1,
     records: [],
+  };
+}
+
+function followerDenied(req: FetchRequest): FetchResponse {
+  return {
+    throttleTimeMs: 0,
+    errorCode: ErrorCode.NONE,
+    sessionId: 0,
+    responses: req.topics.map((t) => ({
+      topic: t.topic,
+      topicId: t.topicId,
+      partitions: t.partitions.map((p) => emptyPartition(p.partition, ErrorCode.TOPIC_AUTHORIZATION_FAILED)),
+    })),
   };
 }
 

@@ -10,6 +10,7 @@ import type {
   ListOffsetsResponse,
   ListOffsetsResponseListOffsetsPartitionResponse,
 } from '../../protocol/messages/index.js';
+import { AclOperation, allowedNames, ResourceType } from './authorize.js';
 import { handler, type RequestContext } from './handler.js';
 import { leaderOrError, partitionOrError } from './partition-lookup.js';
 
@@ -22,20 +23,28 @@ export const listOffsets = handler<ListOffsetsRequest, ListOffsetsResponse>({
   async handle(ctx, req) {
     const readCommitted = (req.isolationLevel ?? 0) === 1;
     const topics = [];
+    const describable = allowedNames(
+      ctx,
+      AclOperation.DESCRIBE,
+      ResourceType.TOPIC,
+      req.topics.map((t) => t.name),
+    );
     for (const t of req.topics) {
       const partitions = [];
       for (const p of t.partitions)
-        partitions.push(
-          await lookup(
-            ctx,
-            t.name,
-            p.partitionIndex,
-            p.timestamp,
-            p.currentLeaderEpoch,
-            readCommitted,
-            req.replicaId,
-          ),
-        );
+        if (!describable.has(t.name)) partitions.push(deniedPartition(p.partitionIndex));
+        else
+          partitions.push(
+            await lookup(
+              ctx,
+              t.name,
+              p.partitionIndex,
+              p.timestamp,
+              p.currentLeaderEpoch,
+              readCommitted,
+              req.replicaId,
+            ),
+          );
       topics.push({ name: t.name, partitions });
     }
     return { throttleTimeMs: 0, topics };
@@ -82,5 +91,16 @@ async function lookup(
     timestamp: found.timestamp,
     offset: found.offset,
     leaderEpoch: found.leaderEpoch,
+  };
+}
+
+function deniedPartition(index: number) {
+  return {
+    partitionIndex: index,
+    errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+    oldStyleOffsets: [],
+    timestamp: -1,
+    offset: -1,
+    leaderEpoch: -1,
   };
 }

@@ -6,6 +6,8 @@
 // UNKNOWN_TOPIC_OR_PARTITION there; clients retry both). Brokers are listed with their endpoint on the
 // listener the request came through. Authorized operations (v8+) when asked: every operation of the
 // topic (and, v8-10, of the cluster) that the requester may perform (security/authorized-operations.ts).
+// Topics the principal may not DESCRIBE are left out of a full listing and answer
+// TOPIC_AUTHORIZATION_FAILED when named; auto-creation needs CREATE (on the cluster, else the topic).
 import { type CreatableTopic, topicNameProblem } from '../../metadata/controller.js';
 import type { MetadataImage, TopicInfo } from '../../metadata/image.js';
 import { ErrorCode } from '../../protocol/errors.js';
@@ -21,6 +23,15 @@ import {
   OPERATIONS_NOT_REQUESTED,
 } from '../../security/authorized-operations.js';
 import { OFFSETS_TOPIC } from '../coordinator/group/settings.js';
+import {
+  AclOperation,
+  allowed,
+  allowedNames,
+  allowedOnCluster,
+  CLUSTER_RESOURCE,
+  canFor,
+  ResourceType,
+} from './authorize.js';
 import { createInBackground } from './auto-create.js';
 import { brokerEntries, NOT_REQUESTED, partitionEntry } from './cluster-view.js';
 import { handler, type RequestContext } from './handler.js';
@@ -32,23 +43,45 @@ export const metadata = handler<MetadataRequest, MetadataResponse>({
   handle(ctx, req) {
     const image = ctx.services.metadata();
     const all = req.topics === null || (ctx.version === 0 && req.topics.length === 0);
-    if (all)
+    if (all) {
+      // Every topic the principal may DESCRIBE; the others are not mentioned at all.
+      const visible = allowedNames(
+        ctx,
+        AclOperation.DESCRIBE,
+        ResourceType.TOPIC,
+        image.topicsByName.keys(),
+        false,
+      );
       return respond(
         ctx,
         image,
-        [...image.topicsByName.values()].map((t) => topicEntry(ctx, image, t)),
+        [...image.topicsByName.values()]
+          .filter((t) => visible.has(t.name))
+          .map((t) => topicEntry(ctx, image, t)),
         req,
       );
-    const missing = missingTopics(image, req);
+    }
+    const names = (req.topics ?? []).flatMap((t) => (t.name ? [t.name] : []));
+    const describable = allowedNames(ctx, AclOperation.DESCRIBE, ResourceType.TOPIC, names);
     const allowCreate =
       (ctx.version < 4 || req.allowAutoTopicCreation !== false) &&
       ctx.services.settings.autoCreateTopicsEnable;
-    if (missing.length === 0 || !allowCreate) return respond(ctx, image, requested(ctx, image, req), req);
+    // Auto-creation needs CREATE on the cluster, else on each topic (asked only when it would happen).
+    const wanted = missingTopics(image, req).filter((n) => describable.has(n));
+    const creatable_ =
+      allowCreate && wanted.length > 0 && !allowedOnCluster(ctx, AclOperation.CREATE, false)
+        ? allowedNames(ctx, AclOperation.CREATE, ResourceType.TOPIC, wanted)
+        : new Set(wanted);
+    const denied = (name: string) =>
+      !describable.has(name) || (allowCreate && wanted.includes(name) && !creatable_.has(name));
+    const missing = wanted.filter((n) => creatable_.has(n));
+    if (missing.length === 0 || !allowCreate)
+      return respond(ctx, image, requested(ctx, image, req, denied), req);
     createInBackground(
       ctx.services,
       missing.map((name) => creatable(ctx, image, name)),
     );
-    return respond(ctx, image, requested(ctx, image, req, new Set(missing)), req);
+    return respond(ctx, image, requested(ctx, image, req, denied, new Set(missing)), req);
   },
 });
 
@@ -76,15 +109,18 @@ function requested(
   ctx: RequestContext,
   image: MetadataImage,
   req: MetadataRequest,
+  denied: (name: string) => boolean,
   creating: ReadonlySet<string> = new Set(),
 ): MetadataResponseTopic[] {
   return (req.topics ?? []).map((t) => {
     if (t.name === null || t.name === '') {
       const byId = t.topicId ? image.topicsById.get(t.topicId) : undefined;
-      return byId
+      // A topic id the principal may not DESCRIBE is as unknown as one that does not exist.
+      return byId && allowed(ctx, AclOperation.DESCRIBE, ResourceType.TOPIC, byId.name)
         ? topicEntry(ctx, image, byId)
         : errorTopic(null, t.topicId ?? ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_ID);
     }
+    if (denied(t.name)) return errorTopic(t.name, ZERO_UUID, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
     const topic = image.topicsByName.get(t.name);
     if (topic) return topicEntry(ctx, image, topic);
     if (creating.has(t.name)) return errorTopic(t.name, ZERO_UUID, BEING_CREATED);
@@ -127,8 +163,8 @@ function respond(
   // As Kafka: every topic answered, but not the ids it does not know.
   if (v >= 8 && req.includeTopicAuthorizedOperations === true) {
     for (const t of topics)
-      if (t.errorCode !== ErrorCode.UNKNOWN_TOPIC_ID)
-        t.topicAuthorizedOperations = authorizedOperations('topic');
+      if (t.errorCode !== ErrorCode.UNKNOWN_TOPIC_ID && t.name !== null)
+        t.topicAuthorizedOperations = authorizedOperations('topic', canFor(ctx, ResourceType.TOPIC, t.name));
   }
   const withCluster = v >= 8 && v <= 10 && req.includeClusterAuthorizedOperations === true;
   return {
@@ -137,7 +173,9 @@ function respond(
     clusterId: ctx.services.clusterId,
     controllerId: ctx.services.nodeId,
     topics,
-    clusterAuthorizedOperations: withCluster ? clusterAuthorizedOperations() : OPERATIONS_NOT_REQUESTED,
+    clusterAuthorizedOperations: withCluster
+      ? clusterAuthorizedOperations(canFor(ctx, ResourceType.CLUSTER, CLUSTER_RESOURCE))
+      : OPERATIONS_NOT_REQUESTED,
     errorCode: ErrorCode.NONE,
   };
 }

@@ -8,6 +8,7 @@ import type { MetadataImage } from '../../metadata/image.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import type { OffsetCommitRequest, OffsetCommitResponse } from '../../protocol/messages/index.js';
 import type { CommitRequest, TopicErrors } from '../coordinator/group/offset-ops.js';
+import { AclOperation, allowed, allowedNames, ResourceType } from './authorize.js';
 import { handler, later } from './handler.js';
 
 export const offsetCommit = handler<OffsetCommitRequest, OffsetCommitResponse>({
@@ -15,9 +16,20 @@ export const offsetCommit = handler<OffsetCommitRequest, OffsetCommitResponse>({
   minVersion: 0,
   maxVersion: 9,
   handle(ctx, req) {
+    // READ on the group, then READ on each topic (Kafka's order).
+    if (!allowed(ctx, AclOperation.READ, ResourceType.GROUP, req.groupId))
+      return response(req, [], new Set(), ErrorCode.GROUP_AUTHORIZATION_FAILED);
+    const readable = allowedNames(
+      ctx,
+      AclOperation.READ,
+      ResourceType.TOPIC,
+      req.topics.map((t) => t.name),
+    );
+    const denied = new Set(req.topics.map((t) => t.name).filter((n) => !readable.has(n)));
     const image = ctx.services.metadata();
     const known: CommitRequest['topics'] = [];
     for (const t of req.topics) {
+      if (denied.has(t.name)) continue;
       const partitions = t.partitions
         .filter((p) => partitionExists(image, t.name, p.partitionIndex))
         .map((p) => ({
@@ -29,7 +41,7 @@ export const offsetCommit = handler<OffsetCommitRequest, OffsetCommitResponse>({
         }));
       if (partitions.length > 0) known.push({ name: t.name, partitions });
     }
-    if (known.length === 0) return response(req, []);
+    if (known.length === 0) return response(req, [], denied);
     const result = ctx.services.groups.commitOffsets({
       groupId: req.groupId,
       generationId: req.generationIdOrMemberEpoch ?? -1,
@@ -39,7 +51,7 @@ export const offsetCommit = handler<OffsetCommitRequest, OffsetCommitResponse>({
       apiVersion: ctx.version,
       topics: known,
     });
-    return later(result.then((r) => response(req, r)));
+    return later(result.then((r) => response(req, r, denied)));
   },
 });
 
@@ -53,9 +65,18 @@ export function partitionExists(image: MetadataImage, topic: string, partition: 
 }
 
 /** Every partition of the request, in request order, with the coordinator's answer or UNKNOWN_TOPIC. */
-function response(req: OffsetCommitRequest, results: TopicErrors[]): OffsetCommitResponse {
+function response(
+  req: OffsetCommitRequest,
+  results: TopicErrors[],
+  denied: ReadonlySet<string>,
+  allErrorCode?: number,
+): OffsetCommitResponse {
   // Usually every partition was known: the answers are in request order already.
-  if (results.length === req.topics.length && results.every((t, i) => sameShape(t, req.topics[i]))) {
+  if (
+    allErrorCode === undefined &&
+    results.length === req.topics.length &&
+    results.every((t, i) => sameShape(t, req.topics[i]))
+  ) {
     return {
       throttleTimeMs: 0,
       topics: results.map((t) => ({
@@ -72,7 +93,11 @@ function response(req: OffsetCommitRequest, results: TopicErrors[]): OffsetCommi
       name: t.name,
       partitions: t.partitions.map((p) => ({
         partitionIndex: p.partitionIndex,
-        errorCode: byTopic.get(t.name)?.get(p.partitionIndex) ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+        errorCode:
+          allErrorCode ??
+          (denied.has(t.name)
+            ? ErrorCode.TOPIC_AUTHORIZATION_FAILED
+            : (byTopic.get(t.name)?.get(p.partitionIndex) ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)),
       })),
     })),
   };

@@ -10,7 +10,8 @@ import type {
   OffsetFetchResponseGroup,
 } from '../../protocol/messages/index.js';
 import type { FetchedGroup } from '../coordinator/group/offset-ops.js';
-import { handler, later } from './handler.js';
+import { AclOperation, allowed, allowedNames, ResourceType } from './authorize.js';
+import { handler, later, type RequestContext } from './handler.js';
 
 type Topics = { name: string; partitions: number[] }[] | null;
 
@@ -28,7 +29,11 @@ export const offsetFetch = handler<OffsetFetchRequest, OffsetFetchResponse>({
           : null,
       }));
       const stable = req.requireStable ?? false;
-      const results = Promise.all(asked.map((g) => groups.fetchOffsets(g.groupId, g.topics, stable)));
+      const results = Promise.all(
+        asked.map((g) =>
+          authorizedFetch(ctx, g.groupId, g.topics, () => groups.fetchOffsets(g.groupId, g.topics, stable)),
+        ),
+      );
       return later(
         results.then((rs) => ({
           throttleTimeMs: 0,
@@ -39,10 +44,53 @@ export const offsetFetch = handler<OffsetFetchRequest, OffsetFetchResponse>({
     const topics: Topics = req.topics
       ? req.topics.map((t) => ({ name: t.name ?? '', partitions: t.partitionIndexes ?? [] }))
       : null;
-    const result = groups.fetchOffsets(req.groupId ?? '', topics, req.requireStable ?? false);
+    const result = authorizedFetch(ctx, req.groupId ?? '', topics, () =>
+      groups.fetchOffsets(req.groupId ?? '', topics, req.requireStable ?? false),
+    );
     return later(result.then((r) => singleGroupResponse(r, topics, ctx.version)));
   },
 });
+
+/**
+ * DESCRIBE on the group (else GROUP_AUTHORIZATION_FAILED), then on each topic: a topic asked for by
+ * name answers TOPIC_AUTHORIZATION_FAILED, and "all topics" leaves undescribable topics out.
+ */
+async function authorizedFetch(
+  ctx: RequestContext,
+  groupId: string,
+  asked: Topics,
+  fetch: () => Promise<FetchedGroup>,
+): Promise<FetchedGroup> {
+  if (!allowed(ctx, AclOperation.DESCRIBE, ResourceType.GROUP, groupId))
+    return { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, topics: [] };
+  const r = await fetch();
+  if (!ctx.services.access.enabled) return r;
+  const describable = allowedNames(
+    ctx,
+    AclOperation.DESCRIBE,
+    ResourceType.TOPIC,
+    r.topics.map((t) => t.name),
+    asked !== null,
+  );
+  if (asked === null) return { ...r, topics: r.topics.filter((t) => describable.has(t.name)) };
+  return {
+    ...r,
+    topics: r.topics.map((t) =>
+      describable.has(t.name)
+        ? t
+        : {
+            name: t.name,
+            partitions: t.partitions.map((p) => ({
+              ...p,
+              offset: -1,
+              leaderEpoch: -1,
+              metadata: '',
+              errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+            })),
+          },
+    ),
+  };
+}
 
 function groupResponse(groupId: string, r: FetchedGroup): OffsetFetchResponseGroup {
   return {

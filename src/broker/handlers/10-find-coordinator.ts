@@ -11,6 +11,7 @@ import { ErrorCode, errorInfo } from '../../protocol/errors.js';
 import type { FindCoordinatorRequest, FindCoordinatorResponse } from '../../protocol/messages/index.js';
 import { OFFSETS_TOPIC } from '../coordinator/group/settings.js';
 import { TRANSACTION_STATE_TOPIC } from '../coordinator/txn/settings.js';
+import { AclOperation, allowed, ResourceType, requester } from './authorize.js';
 import { createInBackground } from './auto-create.js';
 import { brokerEntries } from './cluster-view.js';
 import { handler, type RequestContext } from './handler.js';
@@ -31,7 +32,9 @@ export const findCoordinator = handler<FindCoordinatorRequest, FindCoordinatorRe
         : keyType === KEY_TYPE_TRANSACTION
           ? TRANSACTION_STATE_TOPIC
           : null;
-    if (topic && keys.length > 0 && !ctx.services.metadata().topicsByName.has(topic)) {
+    // Authorization before anything else, the creation of the coordinator's topic included.
+    const permitted = keys.filter((key) => mayDescribe(ctx, keyType, key));
+    if (topic && permitted.length > 0 && !ctx.services.metadata().topicsByName.has(topic)) {
       const live = [...ctx.services.metadata().brokers.values()].filter((b) => !b.fenced).length;
       const spec =
         topic === OFFSETS_TOPIC
@@ -67,10 +70,29 @@ interface Located {
   errorMessage: string | null;
 }
 
+/** DESCRIBE on the group or the transactional id the key names. */
+function mayDescribe(ctx: RequestContext, keyType: number, key: string): boolean {
+  if (keyType === KEY_TYPE_GROUP) return allowed(ctx, AclOperation.DESCRIBE, ResourceType.GROUP, key);
+  if (keyType === KEY_TYPE_TRANSACTION)
+    return allowed(ctx, AclOperation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, key);
+  return true;
+}
+
 function locate(ctx: RequestContext, image: MetadataImage, keyType: number, key: string): Located {
   const none = (errorCode: number) => ({ nodeId: -1, host: '', port: -1, errorCode, errorMessage: null });
   if (keyType !== KEY_TYPE_GROUP && keyType !== KEY_TYPE_TRANSACTION) return none(ErrorCode.INVALID_REQUEST);
   const txn = keyType === KEY_TYPE_TRANSACTION;
+  if (
+    ctx.services.access.enabled &&
+    !ctx.services.access.authorize(
+      requester(ctx),
+      AclOperation.DESCRIBE,
+      txn ? ResourceType.TRANSACTIONAL_ID : ResourceType.GROUP,
+      key,
+      false,
+    )
+  )
+    return none(txn ? ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED : ErrorCode.GROUP_AUTHORIZATION_FAILED);
   const topic = image.topicsByName.get(txn ? TRANSACTION_STATE_TOPIC : OFFSETS_TOPIC);
   const index = txn ? ctx.services.txns.partitionFor(key) : ctx.services.groups.partitionFor(key);
   const partition = topic?.partitions.find((p) => p.partition === index);

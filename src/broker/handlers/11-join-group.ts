@@ -2,8 +2,10 @@
 // dynamic member is first answered MEMBER_ID_REQUIRED with its id; v5 adds static membership; the
 // protocol name is "" rather than null before v7; v9 tells a rejoining static leader to skip the
 // assignment. The answer waits for the rest of the group (the connection goes on meanwhile).
+import { ErrorCode } from '../../protocol/errors.js';
 import type { JoinGroupRequest, JoinGroupResponse } from '../../protocol/messages/index.js';
 import type { JoinResult } from '../coordinator/group/classic-group.js';
+import { AclOperation, allowed, ResourceType } from './authorize.js';
 import { handler, later } from './handler.js';
 
 export const joinGroup = handler<JoinGroupRequest, JoinGroupResponse>({
@@ -11,6 +13,8 @@ export const joinGroup = handler<JoinGroupRequest, JoinGroupResponse>({
   minVersion: 0,
   maxVersion: 9,
   handle(ctx, req) {
+    if (!allowed(ctx, AclOperation.READ, ResourceType.GROUP, req.groupId))
+      return response(DENIED_JOIN, ctx.version);
     const result = ctx.services.groups.joinGroup({
       groupId: req.groupId,
       memberId: req.memberId,
@@ -50,3 +54,14 @@ function response(r: JoinResult, version: number): JoinGroupResponse {
 export function clientHost(remoteAddress: string): string {
   return `/${remoteAddress.startsWith('::ffff:') ? remoteAddress.slice(7) : remoteAddress}`;
 }
+
+const DENIED_JOIN = {
+  errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED,
+  generationId: -1,
+  protocolType: null,
+  protocolName: null,
+  leader: '',
+  skipAssignment: false,
+  memberId: '',
+  members: [],
+} as unknown as JoinResult;

@@ -5,6 +5,7 @@
 import { ErrorCode } from '../../protocol/errors.js';
 import type { SyncGroupRequest, SyncGroupResponse } from '../../protocol/messages/index.js';
 import { EMPTY_BYTES, type SyncResult } from '../coordinator/group/classic-group.js';
+import { AclOperation, allowed, ResourceType } from './authorize.js';
 import { handler, later } from './handler.js';
 
 export const syncGroup = handler<SyncGroupRequest, SyncGroupResponse>({
@@ -22,6 +23,13 @@ export const syncGroup = handler<SyncGroupRequest, SyncGroupResponse>({
         assignment: EMPTY_BYTES,
       });
     }
+    if (!allowed(ctx, AclOperation.READ, ResourceType.GROUP, req.groupId))
+      return response({
+        errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED,
+        protocolType: null,
+        protocolName: null,
+        assignment: EMPTY_BYTES,
+      });
     const result = ctx.services.groups.syncGroup({
       groupId: req.groupId,
       generationId: req.generationId,

@@ -3,6 +3,7 @@
 // removed by the retention pass.
 import { ErrorCode } from '../../protocol/errors.js';
 import type { DeleteRecordsRequest, DeleteRecordsResponse } from '../../protocol/messages/index.js';
+import { AclOperation, allowedNames, ResourceType } from './authorize.js';
 import { handler } from './handler.js';
 import { leaderOrError } from './partition-lookup.js';
 
@@ -11,12 +12,20 @@ export const deleteRecords = handler<DeleteRecordsRequest, DeleteRecordsResponse
   minVersion: 0,
   maxVersion: 2,
   handle(ctx, req) {
+    const deletable = allowedNames(
+      ctx,
+      AclOperation.DELETE,
+      ResourceType.TOPIC,
+      req.topics.map((t) => t.name),
+    );
     return {
       throttleTimeMs: 0,
       topics: req.topics.map((t) => ({
         name: t.name,
         partitions: t.partitions.map((pr) => {
-          const p = leaderOrError(ctx, t.name, pr.partitionIndex);
+          const p = deletable.has(t.name)
+            ? leaderOrError(ctx, t.name, pr.partitionIndex)
+            : ErrorCode.TOPIC_AUTHORIZATION_FAILED;
           if (typeof p === 'number')
             return { partitionIndex: pr.partitionIndex, lowWatermark: -1, errorCode: p };
           const offset = pr.offset === -1 ? p.highWatermark : pr.offset;

@@ -7,6 +7,7 @@
 import { ErrorCode } from '../../protocol/errors.js';
 import type { InitProducerIdRequest, InitProducerIdResponse } from '../../protocol/messages/index.js';
 import { ProducerIdsUnavailable } from '../producer-ids.js';
+import { AclOperation, allowed, allowedIdempotentWrite, ResourceType } from './authorize.js';
 import { handler } from './handler.js';
 
 export const initProducerId = handler<InitProducerIdRequest, InitProducerIdResponse>({
@@ -14,7 +15,16 @@ export const initProducerId = handler<InitProducerIdRequest, InitProducerIdRespo
   minVersion: 0,
   maxVersion: 5,
   async handle(ctx, req) {
+    const denied = (errorCode: number) => ({
+      throttleTimeMs: 0,
+      errorCode,
+      producerId: -1,
+      producerEpoch: -1,
+    });
     if (req.transactionalId !== null) {
+      // WRITE on the transactional id, before the coordinator hears of it.
+      if (!allowed(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId))
+        return denied(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
       const r = await ctx.services.txns.initProducerId({
         transactionalId: req.transactionalId,
         transactionTimeoutMs: req.transactionTimeoutMs,
@@ -27,6 +37,8 @@ export const initProducerId = handler<InitProducerIdRequest, InitProducerIdRespo
           : r.errorCode;
       return { throttleTimeMs: 0, errorCode, producerId: r.producerId, producerEpoch: r.producerEpoch };
     }
+    // An idempotent producer: IDEMPOTENT_WRITE on the cluster, or WRITE on any topic (KIP-679).
+    if (!allowedIdempotentWrite(ctx)) return denied(ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
     try {
       const producerId = await ctx.services.producerIds.nextId();
       return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId, producerEpoch: 0 };

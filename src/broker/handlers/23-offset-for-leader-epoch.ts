@@ -6,6 +6,7 @@ import type {
   OffsetForLeaderEpochRequest,
   OffsetForLeaderEpochResponse,
 } from '../../protocol/messages/index.js';
+import { AclOperation, allowedNames, allowedOnCluster, ResourceType } from './authorize.js';
 import { handler } from './handler.js';
 import { leaderOrError, partitionOrError } from './partition-lookup.js';
 
@@ -14,6 +15,15 @@ export const offsetForLeaderEpoch = handler<OffsetForLeaderEpochRequest, OffsetF
   minVersion: 0,
   maxVersion: 4,
   handle(ctx, req) {
+    // Brokers ask with CLUSTER_ACTION; consumers (KIP-320) need DESCRIBE on the topic.
+    const describable = allowedOnCluster(ctx, AclOperation.CLUSTER_ACTION, false)
+      ? null
+      : allowedNames(
+          ctx,
+          AclOperation.DESCRIBE,
+          ResourceType.TOPIC,
+          req.topics.map((t) => t.topic),
+        );
     return {
       throttleTimeMs: 0,
       topics: req.topics.map((t) => ({
@@ -21,9 +31,11 @@ export const offsetForLeaderEpoch = handler<OffsetForLeaderEpochRequest, OffsetF
         partitions: t.partitions.map((pr) => {
           // Only the leader answers, except to a debugging tool (replica id -2).
           const p =
-            (req.replicaId ?? -2) === -2
-              ? partitionOrError(ctx, t.topic, pr.partition)
-              : leaderOrError(ctx, t.topic, pr.partition);
+            describable && !describable.has(t.topic)
+              ? ErrorCode.TOPIC_AUTHORIZATION_FAILED
+              : (req.replicaId ?? -2) === -2
+                ? partitionOrError(ctx, t.topic, pr.partition)
+                : leaderOrError(ctx, t.topic, pr.partition);
           const fail = (errorCode: number) => ({
             errorCode,
             partition: pr.partition,

@@ -12,6 +12,7 @@ import type {
   AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult,
 } from '../../protocol/messages/index.js';
 import { tpKey } from '../coordinator/txn/markers.js';
+import { AclOperation, allowed, allowedNames, allowedOnCluster, ResourceType } from './authorize.js';
 import { handler, type RequestContext } from './handler.js';
 
 type Topic = AddPartitionsToTxnRequestAddPartitionsToTxnTopic;
@@ -24,6 +25,27 @@ export const addPartitionsToTxn = handler<AddPartitionsToTxnRequest, AddPartitio
   async handle(ctx, req) {
     if (ctx.version < 4) {
       const topics = req.v3AndBelowTopics ?? [];
+      // A producer needs WRITE on its transactional id and on each topic; until every topic is
+      // permitted nothing is added (the others answer OPERATION_NOT_ATTEMPTED, as in Kafka).
+      const txnId = req.v3AndBelowTransactionalId ?? '';
+      if (!allowed(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, txnId))
+        return {
+          throttleTimeMs: 0,
+          resultsByTopicV3AndBelow: uniform(topics, () => ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED),
+        };
+      const writable = allowedNames(
+        ctx,
+        AclOperation.WRITE,
+        ResourceType.TOPIC,
+        topics.map((t) => t.name),
+      );
+      if (topics.some((t) => !writable.has(t.name)))
+        return {
+          throttleTimeMs: 0,
+          resultsByTopicV3AndBelow: uniform(topics, (topic) =>
+            writable.has(topic) ? ErrorCode.OPERATION_NOT_ATTEMPTED : ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+          ),
+        };
       const results = await addForClient(
         ctx,
         req.v3AndBelowTransactionalId ?? '',
@@ -33,6 +55,13 @@ export const addPartitionsToTxn = handler<AddPartitionsToTxnRequest, AddPartitio
       );
       return { throttleTimeMs: 0, resultsByTopicV3AndBelow: results };
     }
+    // v4+: brokers verifying transactional writes for each other (KIP-890): CLUSTER_ACTION.
+    if (!allowedOnCluster(ctx, AclOperation.CLUSTER_ACTION))
+      return {
+        throttleTimeMs: 0,
+        errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+        resultsByTransaction: [],
+      };
     const resultsByTransaction = await Promise.all(
       (req.transactions ?? []).map(async (t) => ({
         transactionalId: t.transactionalId ?? '',

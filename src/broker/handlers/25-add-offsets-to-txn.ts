@@ -4,6 +4,7 @@
 import { ErrorCode } from '../../protocol/errors.js';
 import type { AddOffsetsToTxnRequest, AddOffsetsToTxnResponse } from '../../protocol/messages/index.js';
 import { OFFSETS_TOPIC } from '../coordinator/group/settings.js';
+import { AclOperation, allowed, ResourceType } from './authorize.js';
 import { handler } from './handler.js';
 
 export const addOffsetsToTxn = handler<AddOffsetsToTxnRequest, AddOffsetsToTxnResponse>({
@@ -11,6 +12,10 @@ export const addOffsetsToTxn = handler<AddOffsetsToTxnRequest, AddOffsetsToTxnRe
   minVersion: 0,
   maxVersion: 4,
   async handle(ctx, req) {
+    if (!allowed(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId))
+      return { throttleTimeMs: 0, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED };
+    if (!allowed(ctx, AclOperation.READ, ResourceType.GROUP, req.groupId))
+      return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED };
     if (req.groupId === '') return { throttleTimeMs: 0, errorCode: ErrorCode.INVALID_GROUP_ID };
     let errorCode = await ctx.services.txns.addPartitions({
       transactionalId: req.transactionalId,

@@ -5,6 +5,7 @@
 // INVALID_PRODUCER_EPOCH.
 import { ErrorCode } from '../../protocol/errors.js';
 import type { EndTxnRequest, EndTxnResponse } from '../../protocol/messages/index.js';
+import { AclOperation, allowed, ResourceType } from './authorize.js';
 import { handler } from './handler.js';
 
 export const endTxn = handler<EndTxnRequest, EndTxnResponse>({
@@ -12,6 +13,13 @@ export const endTxn = handler<EndTxnRequest, EndTxnResponse>({
   minVersion: 0,
   maxVersion: 5,
   async handle(ctx, req) {
+    if (!allowed(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId))
+      return {
+        throttleTimeMs: 0,
+        errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+        producerId: -1,
+        producerEpoch: -1,
+      };
     const r = await ctx.services.txns.endTransaction({
       transactionalId: req.transactionalId,
       producerId: req.producerId,

@@ -6,6 +6,7 @@
 import { ErrorCode } from '../../protocol/errors.js';
 import type { WriteTxnMarkersRequest, WriteTxnMarkersResponse } from '../../protocol/messages/index.js';
 import { tpKey } from '../coordinator/txn/markers.js';
+import { AclOperation, allowedOnCluster } from './authorize.js';
 import { handler } from './handler.js';
 
 export const writeTxnMarkers = handler<WriteTxnMarkersRequest, WriteTxnMarkersResponse>({
@@ -13,6 +14,20 @@ export const writeTxnMarkers = handler<WriteTxnMarkersRequest, WriteTxnMarkersRe
   minVersion: 0,
   maxVersion: 1,
   async handle(ctx, req) {
+    // Only brokers write markers: CLUSTER_ACTION, whoever the request says it is.
+    if (!allowedOnCluster(ctx, AclOperation.CLUSTER_ACTION))
+      return {
+        markers: req.markers.map((m) => ({
+          producerId: m.producerId,
+          topics: m.topics.map((t) => ({
+            name: t.name,
+            partitions: t.partitionIndexes.map((p) => ({
+              partitionIndex: p,
+              errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+            })),
+          })),
+        })),
+      };
     const markers = await Promise.all(
       req.markers.map(async (m) => {
         const topics = m.topics.map((t) => ({ topic: t.name, partitions: t.partitionIndexes }));

@@ -7,6 +7,7 @@
 import { ErrorCode } from '../../protocol/errors.js';
 import type { TxnOffsetCommitRequest, TxnOffsetCommitResponse } from '../../protocol/messages/index.js';
 import type { TopicErrors } from '../coordinator/group/offset-ops.js';
+import { AclOperation, allowed, allowedNames, ResourceType } from './authorize.js';
 import { handler } from './handler.js';
 import { verifyOffsetCommit } from './txn-verify.js';
 
@@ -15,6 +16,33 @@ export const txnOffsetCommit = handler<TxnOffsetCommitRequest, TxnOffsetCommitRe
   minVersion: 0,
   maxVersion: 5,
   async handle(ctx, req) {
+    // WRITE on the transactional id, READ on the group, READ on each topic (Kafka's order).
+    const denial = !allowed(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId)
+      ? ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+      : !allowed(ctx, AclOperation.READ, ResourceType.GROUP, req.groupId)
+        ? ErrorCode.GROUP_AUTHORIZATION_FAILED
+        : null;
+    const readable = allowedNames(
+      ctx,
+      AclOperation.READ,
+      ResourceType.TOPIC,
+      req.topics.map((t) => t.name),
+    );
+    if (denial !== null || req.topics.some((t) => !readable.has(t.name)))
+      return {
+        throttleTimeMs: 0,
+        topics: req.topics.map((t) => ({
+          name: t.name,
+          partitions: t.partitions.map((p) => ({
+            partitionIndex: p.partitionIndex,
+            errorCode:
+              denial ??
+              (readable.has(t.name)
+                ? ErrorCode.OPERATION_NOT_ATTEMPTED
+                : ErrorCode.TOPIC_AUTHORIZATION_FAILED),
+          })),
+        })),
+      };
     const image = ctx.services.metadata();
     const known = (topic: string, p: number) => image.topicsByName.get(topic)?.partitions[p] !== undefined;
     const topics = req.topics.map((t) => ({

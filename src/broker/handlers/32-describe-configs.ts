@@ -9,6 +9,7 @@ import type {
   DescribeConfigsResponse,
   DescribeConfigsResponseDescribeConfigsResult,
 } from '../../protocol/messages/index.js';
+import { AclOperation, configResourceDenied } from './authorize.js';
 import { handler, type RequestContext } from './handler.js';
 import type { CommonServices, ConfigEntry } from './services.js';
 
@@ -21,9 +22,23 @@ export const describeConfigs = handler<DescribeConfigsRequest, DescribeConfigsRe
     const docs = req.includeDocumentation === true;
     return {
       throttleTimeMs: 0,
-      results: req.resources.map((r) =>
-        describeOne(ctx, r.resourceType, r.resourceName, r.configurationKeys, synonyms, docs),
-      ),
+      results: req.resources.map((r) => {
+        const denied = configResourceDenied(
+          ctx,
+          AclOperation.DESCRIBE_CONFIGS,
+          r.resourceType,
+          r.resourceName,
+        );
+        if (denied !== null)
+          return {
+            resourceType: r.resourceType,
+            resourceName: r.resourceName,
+            errorCode: denied,
+            errorMessage: null,
+            configs: [],
+          };
+        return describeOne(ctx, r.resourceType, r.resourceName, r.configurationKeys, synonyms, docs);
+      }),
     };
   },
 });

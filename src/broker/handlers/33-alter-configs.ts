@@ -1,6 +1,7 @@
 // AlterConfigs, versions 0-2 (the legacy API): the given configs replace every override of a TOPIC
 // or BROKER resource; `validate_only` checks without changing anything.
 import type { AlterConfigsRequest, AlterConfigsResponse } from '../../protocol/messages/index.js';
+import { AclOperation, configResourceDenied } from './authorize.js';
 import { handler } from './handler.js';
 import type { CommonServices } from './services.js';
 
@@ -12,6 +13,16 @@ export const alterConfigs = handler<AlterConfigsRequest, AlterConfigsResponse, C
   async handle(ctx, req) {
     const responses = [];
     for (const r of req.resources) {
+      const denied = configResourceDenied(ctx, AclOperation.ALTER_CONFIGS, r.resourceType, r.resourceName);
+      if (denied !== null) {
+        responses.push({
+          errorCode: denied,
+          errorMessage: null,
+          resourceType: r.resourceType,
+          resourceName: r.resourceName,
+        });
+        continue;
+      }
       const outcome = await ctx.services.configs.alter(
         r.resourceType,
         r.resourceName,

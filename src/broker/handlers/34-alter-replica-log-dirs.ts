@@ -7,6 +7,7 @@ import type {
   AlterReplicaLogDirsRequest,
   AlterReplicaLogDirsResponse,
 } from '../../protocol/messages/index.js';
+import { AclOperation, allowedOnCluster } from './authorize.js';
 import { handler } from './handler.js';
 
 export const alterReplicaLogDirs = handler<AlterReplicaLogDirsRequest, AlterReplicaLogDirsResponse>({
@@ -14,6 +15,8 @@ export const alterReplicaLogDirs = handler<AlterReplicaLogDirsRequest, AlterRepl
   minVersion: 1,
   maxVersion: 2,
   handle(ctx, req) {
+    // ALTER on the cluster, else every partition answers CLUSTER_AUTHORIZATION_FAILED (as Kafka).
+    const allowed = allowedOnCluster(ctx, AclOperation.ALTER);
     const replicas = ctx.services.replicas;
     const byTopic = new Map<string, { partitionIndex: number; errorCode: number }[]>();
     for (const dir of req.dirs) {
@@ -21,7 +24,8 @@ export const alterReplicaLogDirs = handler<AlterReplicaLogDirsRequest, AlterRepl
         const list = byTopic.get(t.name) ?? [];
         for (const index of t.partitions) {
           let errorCode: number = ErrorCode.NONE;
-          if (!replicas.logs.byPath(dir.path)) errorCode = ErrorCode.LOG_DIR_NOT_FOUND;
+          if (!allowed) errorCode = ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
+          else if (!replicas.logs.byPath(dir.path)) errorCode = ErrorCode.LOG_DIR_NOT_FOUND;
           else {
             const p = replicas.get(t.name, index);
             if (p) errorCode = replicas.mover.request(p, dir.path);

@@ -4,6 +4,7 @@
 // disk gives its total and usable bytes.
 import { ErrorCode } from '../../protocol/errors.js';
 import type { DescribeLogDirsRequest, DescribeLogDirsResponse } from '../../protocol/messages/index.js';
+import { AclOperation, allowedOnCluster } from './authorize.js';
 import { handler } from './handler.js';
 
 interface PartitionEntry {
@@ -18,6 +19,8 @@ export const describeLogDirs = handler<DescribeLogDirsRequest, DescribeLogDirsRe
   minVersion: 0,
   maxVersion: 4,
   async handle(ctx, req) {
+    if (!allowedOnCluster(ctx, AclOperation.DESCRIBE))
+      return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, results: [] };
     const wanted =
       req.topics === null ? null : new Map(req.topics.map((t) => [t.topic, new Set(t.partitions)]));
     const replicas = ctx.services.replicas;

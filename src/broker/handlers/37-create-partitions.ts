@@ -1,7 +1,10 @@
 // CreatePartitions, versions 0-3: raises a topic's partition count, with optional manual assignments;
 // `validate_only` checks without changing anything.
+import { ErrorCode } from '../../protocol/errors.js';
 import type { CreatePartitionsRequest, CreatePartitionsResponse } from '../../protocol/messages/index.js';
+import { AclOperation, allowedNames, ResourceType } from './authorize.js';
 import { handler } from './handler.js';
+import { mutationRefused, THROTTLED_MESSAGE } from './mutation-quota.js';
 import type { CommonServices } from './services.js';
 
 export const createPartitions = handler<CreatePartitionsRequest, CreatePartitionsResponse, CommonServices>({
@@ -10,7 +13,30 @@ export const createPartitions = handler<CreatePartitionsRequest, CreatePartition
   forwardable: true,
   maxVersion: 3,
   async handle(ctx, req) {
-    const results = await ctx.services.controller.createPartitions(req.topics, req.validateOnly);
+    if (mutationRefused(ctx, 3))
+      return {
+        throttleTimeMs: 0,
+        results: req.topics.map((t) => ({
+          name: t.name,
+          errorCode: ErrorCode.THROTTLING_QUOTA_EXCEEDED,
+          errorMessage: THROTTLED_MESSAGE,
+        })),
+      };
+    const alterable = allowedNames(
+      ctx,
+      AclOperation.ALTER,
+      ResourceType.TOPIC,
+      req.topics.map((t) => t.name),
+    );
+    const done = await ctx.services.controller.createPartitions(
+      req.topics.filter((t) => alterable.has(t.name)),
+      req.validateOnly,
+    );
+    const results = req.topics.map((t) =>
+      alterable.has(t.name)
+        ? (done.shift() as (typeof done)[number])
+        : { name: t.name, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: null },
+    );
     return { throttleTimeMs: 0, results };
   },
 });

@@ -4,6 +4,7 @@
 import { ErrorCode } from '../../protocol/errors.js';
 import type { ElectLeadersRequest, ElectLeadersResponse } from '../../protocol/messages/index.js';
 import { NotController } from '../controller/quorum-controller.js';
+import { AclOperation, clusterDenied } from './authorize.js';
 import { handler } from './handler.js';
 import type { CommonServices } from './services.js';
 
@@ -13,6 +14,8 @@ export const electLeaders = handler<ElectLeadersRequest, ElectLeadersResponse, C
   maxVersion: 2,
   forwardable: true,
   async handle(ctx, req) {
+    const denied = clusterDenied<ElectLeadersResponse>(ctx, AclOperation.ALTER, req);
+    if (denied) return denied;
     const quorum = ctx.services.controller.quorum;
     const r = quorum
       ? await quorum.electLeaders(req.electionType ?? 0, req.topicPartitions)

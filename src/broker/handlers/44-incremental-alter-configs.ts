@@ -4,6 +4,7 @@ import type {
   IncrementalAlterConfigsRequest,
   IncrementalAlterConfigsResponse,
 } from '../../protocol/messages/index.js';
+import { AclOperation, configResourceDenied } from './authorize.js';
 import { handler } from './handler.js';
 
 export const incrementalAlterConfigs = handler<
@@ -17,6 +18,16 @@ export const incrementalAlterConfigs = handler<
   async handle(ctx, req) {
     const responses = [];
     for (const r of req.resources) {
+      const denied = configResourceDenied(ctx, AclOperation.ALTER_CONFIGS, r.resourceType, r.resourceName);
+      if (denied !== null) {
+        responses.push({
+          errorCode: denied,
+          errorMessage: null,
+          resourceType: r.resourceType,
+          resourceName: r.resourceName,
+        });
+        continue;
+      }
       const outcome = await ctx.services.configs.incrementalAlter(
         r.resourceType,
         r.resourceName,

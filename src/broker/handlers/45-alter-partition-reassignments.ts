@@ -10,6 +10,7 @@ import type {
   AlterPartitionReassignmentsRequest,
   AlterPartitionReassignmentsResponse,
 } from '../../protocol/messages/index.js';
+import { AclOperation, clusterDenied } from './authorize.js';
 import { handler } from './handler.js';
 import type { CommonServices } from './services.js';
 
@@ -23,6 +24,8 @@ export const alterPartitionReassignmentsHandler = handler<
   maxVersion: 0,
   forwardable: true,
   async handle(ctx, req) {
+    const denied = clusterDenied<AlterPartitionReassignmentsResponse>(ctx, AclOperation.ALTER, req);
+    if (denied) return denied;
     const items = req.topics.flatMap((t) =>
       t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, replicas: p.replicas })),
     );

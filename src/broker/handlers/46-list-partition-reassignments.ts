@@ -8,6 +8,7 @@ import type {
   ListPartitionReassignmentsRequest,
   ListPartitionReassignmentsResponse,
 } from '../../protocol/messages/index.js';
+import { AclOperation, clusterDenied } from './authorize.js';
 import { handler } from './handler.js';
 import type { CommonServices } from './services.js';
 
@@ -21,6 +22,8 @@ export const listPartitionReassignmentsHandler = handler<
   maxVersion: 0,
   forwardable: true,
   handle(ctx, req) {
+    const denied = clusterDenied<ListPartitionReassignmentsResponse>(ctx, AclOperation.DESCRIBE, req);
+    if (denied) return denied;
     const wanted = req.topics?.map((t) => ({ topic: t.name, partitions: t.partitionIndexes })) ?? null;
     const ongoing = listPartitionReassignments(ctx.services.metadata(), wanted);
     const byTopic = new Map<string, typeof ongoing>();

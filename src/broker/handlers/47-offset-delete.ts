@@ -4,6 +4,7 @@
 import { ErrorCode } from '../../protocol/errors.js';
 import type { OffsetDeleteRequest, OffsetDeleteResponse } from '../../protocol/messages/index.js';
 import { partitionExists } from './08-offset-commit.js';
+import { AclOperation, allowed, allowedNames, ResourceType } from './authorize.js';
 import { handler, later } from './handler.js';
 
 export const offsetDelete = handler<OffsetDeleteRequest, OffsetDeleteResponse>({
@@ -11,8 +12,17 @@ export const offsetDelete = handler<OffsetDeleteRequest, OffsetDeleteResponse>({
   minVersion: 0,
   maxVersion: 0,
   handle(ctx, req) {
+    if (!allowed(ctx, AclOperation.DELETE, ResourceType.GROUP, req.groupId))
+      return { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, throttleTimeMs: 0, topics: [] };
+    const readable = allowedNames(
+      ctx,
+      AclOperation.READ,
+      ResourceType.TOPIC,
+      req.topics.map((t) => t.name),
+    );
     const image = ctx.services.metadata();
     const known = req.topics
+      .filter((t) => readable.has(t.name))
       .map((t) => ({
         name: t.name,
         partitions: t.partitions
@@ -34,7 +44,9 @@ export const offsetDelete = handler<OffsetDeleteRequest, OffsetDeleteResponse>({
             name: t.name,
             partitions: t.partitions.map((p) => ({
               partitionIndex: p.partitionIndex,
-              errorCode: byTopic.get(t.name)?.get(p.partitionIndex) ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+              errorCode: !readable.has(t.name)
+                ? ErrorCode.TOPIC_AUTHORIZATION_FAILED
+                : (byTopic.get(t.name)?.get(p.partitionIndex) ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION),
             })),
           })),
         };

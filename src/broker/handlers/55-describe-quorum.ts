@@ -9,6 +9,7 @@ import type {
   DescribeQuorumResponseReplicaState,
 } from '../../protocol/messages/index.js';
 import { METADATA_TOPIC } from '../raft-io/metadata-log-store.js';
+import { AclOperation, clusterDenied } from './authorize.js';
 import { handler } from './handler.js';
 import type { CommonServices } from './services.js';
 
@@ -18,6 +19,8 @@ export const describeQuorum = handler<DescribeQuorumRequest, DescribeQuorumRespo
   maxVersion: 2,
   forwardable: true,
   handle(ctx, req) {
+    const denied = clusterDenied<DescribeQuorumResponse>(ctx, AclOperation.DESCRIBE, req);
+    if (denied) return denied;
     const topic = req.topics[0];
     const partition = topic?.partitions[0];
     if (!topic || topic.topicName !== METADATA_TOPIC || !partition || partition.partitionIndex !== 0)

@@ -5,6 +5,7 @@
 import { ErrorCode } from '../../protocol/errors.js';
 import type { AlterPartitionRequest, AlterPartitionResponse } from '../../protocol/messages/index.js';
 import { NotController } from '../controller/quorum-controller.js';
+import { AclOperation, clusterDenied } from './authorize.js';
 import { handler } from './handler.js';
 import type { ControllerServices } from './services.js';
 
@@ -13,6 +14,8 @@ export const alterPartition = handler<AlterPartitionRequest, AlterPartitionRespo
   minVersion: 0,
   maxVersion: 3,
   async handle(ctx, req) {
+    const denied = clusterDenied<AlterPartitionResponse>(ctx, AclOperation.CLUSTER_ACTION, req);
+    if (denied) return denied;
     const r = await ctx.services.quorumController.alterPartition({
       brokerId: req.brokerId,
       brokerEpoch: req.brokerEpoch,

@@ -5,6 +5,7 @@ import { METADATA_VERSION, supportedFeature } from '../../metadata/features.js';
 import { type MetadataRecord, record } from '../../metadata/records.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import type { UpdateFeaturesRequest, UpdateFeaturesResponse } from '../../protocol/messages/index.js';
+import { AclOperation, clusterDenied } from './authorize.js';
 import { handler } from './handler.js';
 import type { CommonServices } from './services.js';
 
@@ -16,6 +17,8 @@ export const updateFeatures = handler<UpdateFeaturesRequest, UpdateFeaturesRespo
   maxVersion: 2,
   forwardable: true,
   async handle(ctx, req) {
+    const denied = clusterDenied<UpdateFeaturesResponse>(ctx, AclOperation.ALTER, req);
+    if (denied) return denied;
     type Result = { feature: string; errorCode: number; errorMessage: string | null };
     const results = await ctx.services.controller.apply<Result[]>(
       (image) => {

@@ -8,6 +8,7 @@
 import { ErrorCode } from '../../protocol/errors.js';
 import type { DescribeClusterRequest, DescribeClusterResponse } from '../../protocol/messages/index.js';
 import { clusterAuthorizedOperations } from '../../security/authorized-operations.js';
+import { CLUSTER_RESOURCE, canFor, ResourceType } from './authorize.js';
 import { brokerEntries, NOT_REQUESTED } from './cluster-view.js';
 import { handler } from './handler.js';
 import type { CommonServices } from './services.js';
@@ -27,7 +28,7 @@ export const describeCluster = handler<DescribeClusterRequest, DescribeClusterRe
       errorMessage: null,
       clusterId: s.clusterId,
       clusterAuthorizedOperations: req.includeClusterAuthorizedOperations
-        ? clusterAuthorizedOperations()
+        ? clusterAuthorizedOperations(canFor(ctx, ResourceType.CLUSTER, CLUSTER_RESOURCE))
         : NOT_REQUESTED,
     };
     if (s.endpointType === 'controller') {

@@ -5,6 +5,7 @@
 import { ErrorCode } from '../../protocol/errors.js';
 import type { BrokerRegistrationRequest, BrokerRegistrationResponse } from '../../protocol/messages/index.js';
 import { NotController } from '../controller/quorum-controller.js';
+import { AclOperation, clusterDenied } from './authorize.js';
 import { handler } from './handler.js';
 import type { ControllerServices } from './services.js';
 
@@ -17,6 +18,8 @@ export const brokerRegistration = handler<
   minVersion: 0,
   maxVersion: 4,
   async handle(ctx, req) {
+    const denied = clusterDenied<BrokerRegistrationResponse>(ctx, AclOperation.CLUSTER_ACTION, req);
+    if (denied) return denied;
     const r = await ctx.services.quorumController.registerBroker({
       brokerId: req.brokerId,
       clusterId: req.clusterId,

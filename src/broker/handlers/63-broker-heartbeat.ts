@@ -4,6 +4,7 @@
 import { ErrorCode } from '../../protocol/errors.js';
 import type { BrokerHeartbeatRequest, BrokerHeartbeatResponse } from '../../protocol/messages/index.js';
 import { NotController } from '../controller/quorum-controller.js';
+import { AclOperation, clusterDenied } from './authorize.js';
 import { handler } from './handler.js';
 import type { ControllerServices } from './services.js';
 
@@ -12,6 +13,8 @@ export const brokerHeartbeat = handler<BrokerHeartbeatRequest, BrokerHeartbeatRe
   minVersion: 0,
   maxVersion: 1,
   async handle(ctx, req) {
+    const denied = clusterDenied<BrokerHeartbeatResponse>(ctx, AclOperation.CLUSTER_ACTION, req);
+    if (denied) return denied;
     const r = await ctx.services.quorumController.brokerHeartbeat({
       brokerId: req.brokerId,
       brokerEpoch: req.brokerEpoch,

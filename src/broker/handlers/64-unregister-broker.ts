@@ -3,6 +3,7 @@
 import { ErrorCode } from '../../protocol/errors.js';
 import type { UnregisterBrokerRequest, UnregisterBrokerResponse } from '../../protocol/messages/index.js';
 import { NotController } from '../controller/quorum-controller.js';
+import { AclOperation, clusterDenied } from './authorize.js';
 import { handler } from './handler.js';
 import type { CommonServices } from './services.js';
 
@@ -12,6 +13,8 @@ export const unregisterBroker = handler<UnregisterBrokerRequest, UnregisterBroke
   maxVersion: 0,
   forwardable: true,
   async handle(ctx, req) {
+    const denied = clusterDenied<UnregisterBrokerResponse>(ctx, AclOperation.ALTER, req);
+    if (denied) return denied;
     const quorum = ctx.services.controller.quorum;
     const r = quorum
       ? await quorum.unregisterBroker(req.brokerId)

@@ -2,6 +2,7 @@
 // filtered by state, producer id and (v1) by how long their transaction has been running. Filters
 // naming no known state are returned in unknown_state_filters.
 import type { ListTransactionsRequest, ListTransactionsResponse } from '../../protocol/messages/index.js';
+import { AclOperation, allowedNames, ResourceType } from './authorize.js';
 import { handler } from './handler.js';
 
 export const listTransactions = handler<ListTransactionsRequest, ListTransactionsResponse>({
@@ -14,6 +15,18 @@ export const listTransactions = handler<ListTransactionsRequest, ListTransaction
       producerIds: req.producerIdFilters,
       durationMs: req.durationFilter ?? -1,
     });
-    return { throttleTimeMs: 0, ...r };
+    // Only the transactional ids the principal may DESCRIBE are listed.
+    const visible = allowedNames(
+      ctx,
+      AclOperation.DESCRIBE,
+      ResourceType.TRANSACTIONAL_ID,
+      r.transactionStates.map((t) => t.transactionalId),
+      false,
+    );
+    return {
+      throttleTimeMs: 0,
+      ...r,
+      transactionStates: r.transactionStates.filter((t) => visible.has(t.transactionalId)),
+    };
   },
 });

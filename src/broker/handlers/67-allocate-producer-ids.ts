@@ -7,6 +7,7 @@ import type {
 } from '../../protocol/messages/index.js';
 import { NotController } from '../controller/quorum-controller.js';
 import { PRODUCER_ID_BLOCK_SIZE } from '../producer-ids.js';
+import { AclOperation, clusterDenied } from './authorize.js';
 import { handler } from './handler.js';
 import type { ControllerServices } from './services.js';
 
@@ -19,6 +20,8 @@ export const allocateProducerIds = handler<
   minVersion: 0,
   maxVersion: 0,
   async handle(ctx, req) {
+    const denied = clusterDenied<AllocateProducerIdsResponse>(ctx, AclOperation.CLUSTER_ACTION, req);
+    if (denied) return denied;
     const none = { throttleTimeMs: 0, producerIdStart: -1, producerIdLen: 0 };
     const broker = ctx.services.metadata().brokers.get(req.brokerId);
     if (!broker || broker.epoch !== req.brokerEpoch)

@@ -8,6 +8,7 @@ import type {
   ControllerRegistrationRequest,
   ControllerRegistrationResponse,
 } from '../../protocol/messages/index.js';
+import { AclOperation, clusterDenied } from './authorize.js';
 import { handler } from './handler.js';
 import type { ControllerServices } from './services.js';
 
@@ -20,6 +21,8 @@ export const controllerRegistration = handler<
   minVersion: 0,
   maxVersion: 0,
   async handle(ctx, req) {
+    const denied = clusterDenied<ControllerRegistrationResponse>(ctx, AclOperation.CLUSTER_ACTION, req);
+    if (denied) return denied;
     const r = await ctx.services.quorumController.apply((image) => {
       const known = image.controllers.get(req.controllerId);
       const same =

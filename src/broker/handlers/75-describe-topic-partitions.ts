@@ -12,6 +12,7 @@ import type {
 } from '../../protocol/messages/index.js';
 import { ZERO_UUID } from '../../protocol/schema/codec.js';
 import { authorizedOperations } from '../../security/authorized-operations.js';
+import { AclOperation, allowedNames, canFor, ResourceType } from './authorize.js';
 import { partitionEntry } from './cluster-view.js';
 import { handler } from './handler.js';
 
@@ -30,15 +31,27 @@ export const describeTopicPartitions = handler<
     const names =
       req.topics.length === 0 ? [...image.topicsByName.keys()] : [...new Set(req.topics.map((t) => t.name))];
     names.sort();
+    // A listing shows only DESCRIBE-able topics; a named topic the principal may not see is refused.
+    const listing = req.topics.length === 0;
+    const visible = allowedNames(ctx, AclOperation.DESCRIBE, ResourceType.TOPIC, names, !listing);
+    const opsOf = (name: string) => authorizedOperations('topic', canFor(ctx, ResourceType.TOPIC, name));
     const cursor = req.cursor;
     let budget = Math.min(Math.max(req.responsePartitionLimit, 1), PARTITIONS_PER_RESPONSE_MAX);
     const topics: DescribeTopicPartitionsResponseTopic[] = [];
     let nextCursor: DescribeTopicPartitionsResponse['nextCursor'] = null;
     for (const name of names) {
       if (cursor && name < cursor.topicName) continue;
+      if (!visible.has(name)) {
+        if (!listing)
+          topics.push({
+            ...unknownTopic(name, opsOf(name)),
+            errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+          });
+        continue;
+      }
       const topic = image.topicsByName.get(name);
       if (!topic) {
-        topics.push(unknownTopic(name));
+        topics.push(unknownTopic(name, opsOf(name)));
         continue;
       }
       const first = cursor && name === cursor.topicName ? cursor.partitionIndex : 0;
@@ -48,6 +61,7 @@ export const describeTopicPartitions = handler<
           ctx.services.isInternalTopic(name),
           topic,
           taken.map((p) => partitionEntry(image, p)),
+          opsOf(name),
         ),
       );
       budget -= taken.length;
@@ -65,14 +79,14 @@ export const describeTopicPartitions = handler<
   },
 });
 
-function unknownTopic(name: string): DescribeTopicPartitionsResponseTopic {
+function unknownTopic(name: string, ops: number): DescribeTopicPartitionsResponseTopic {
   return {
     errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
     name,
     topicId: ZERO_UUID,
     isInternal: false,
     partitions: [],
-    topicAuthorizedOperations: authorizedOperations('topic'),
+    topicAuthorizedOperations: ops,
   };
 }
 
@@ -80,6 +94,7 @@ function topicEntry(
   isInternal: boolean,
   topic: TopicInfo,
   partitions: ReturnType<typeof partitionEntry>[],
+  ops: number,
 ): DescribeTopicPartitionsResponseTopic {
   return {
     errorCode: ErrorCode.NONE,
@@ -89,6 +104,6 @@ function topicEntry(
     // Kafka sends empty lists when there are no eligible leader replicas; its admin client reads them
     // without a null check.
     partitions: partitions.map((p) => ({ ...p, eligibleLeaderReplicas: [], lastKnownElr: [] })),
-    topicAuthorizedOperations: authorizedOperations('topic'),
+    topicAuthorizedOperations: ops,
   };
 }

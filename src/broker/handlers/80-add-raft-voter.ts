@@ -3,6 +3,7 @@
 // quorum (kraft.version 1: UNSUPPORTED_VERSION otherwise); DUPLICATE_VOTER, REQUEST_TIMED_OUT (not caught
 // up in time), NOT_LEADER_OR_FOLLOWER elsewhere than on the leader.
 import type { AddRaftVoterRequest, AddRaftVoterResponse } from '../../protocol/messages/index.js';
+import { AclOperation, clusterDenied } from './authorize.js';
 import { handler } from './handler.js';
 import type { ControllerServices } from './services.js';
 
@@ -11,6 +12,8 @@ export const addRaftVoter = handler<AddRaftVoterRequest, AddRaftVoterResponse, C
   minVersion: 0,
   maxVersion: 0,
   async handle(ctx, req) {
+    const denied = clusterDenied<AddRaftVoterResponse>(ctx, AclOperation.ALTER, req);
+    if (denied) return denied;
     const r = await ctx.services.voters.add({
       id: req.voterId,
       directoryId: req.voterDirectoryId,

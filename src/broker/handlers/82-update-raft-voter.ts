@@ -3,6 +3,7 @@
 // with itself as current leader.
 import { ErrorCode } from '../../protocol/errors.js';
 import type { UpdateRaftVoterRequest, UpdateRaftVoterResponse } from '../../protocol/messages/index.js';
+import { AclOperation, clusterDenied } from './authorize.js';
 import { handler } from './handler.js';
 import type { ControllerServices } from './services.js';
 
@@ -11,6 +12,8 @@ export const updateRaftVoter = handler<UpdateRaftVoterRequest, UpdateRaftVoterRe
   minVersion: 0,
   maxVersion: 0,
   async handle(ctx, req) {
+    const denied = clusterDenied<UpdateRaftVoterResponse>(ctx, AclOperation.CLUSTER_ACTION, req);
+    if (denied) return denied;
     const r = await ctx.services.voters.update({
       id: req.voterId,
       directoryId: req.voterDirectoryId,

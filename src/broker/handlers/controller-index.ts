@@ -1,17 +1,25 @@
 // Every handler the controller listener serves (Kafka's ControllerApis): the Raft requests, broker
 // registration and heartbeats, AlterPartition, the admin requests brokers forward (directly or in an
-// Envelope), and the quorum's own description. The ApiVersions answer is computed from this list.
+// Envelope: ACLs, client quotas, SCRAM credentials too), the quorum's own description, and SASL for
+// a SASL controller listener. The ApiVersions answer is computed from this list.
 import { fetchRaft } from './01-fetch-raft.js';
+import { saslHandshake } from './17-sasl-handshake.js';
 import { apiVersions } from './18-api-versions.js';
 import { createTopics } from './19-create-topics.js';
 import { deleteTopics } from './20-delete-topics.js';
+import { describeAcls } from './29-describe-acls.js';
+import { createAclsHandler } from './30-create-acls.js';
+import { deleteAclsHandler } from './31-delete-acls.js';
 import { describeConfigs } from './32-describe-configs.js';
 import { alterConfigs } from './33-alter-configs.js';
+import { saslAuthenticate } from './36-sasl-authenticate.js';
 import { createPartitions } from './37-create-partitions.js';
 import { electLeaders } from './43-elect-leaders.js';
 import { incrementalAlterConfigs } from './44-incremental-alter-configs.js';
 import { alterPartitionReassignmentsHandler } from './45-alter-partition-reassignments.js';
 import { listPartitionReassignmentsHandler } from './46-list-partition-reassignments.js';
+import { alterClientQuotasHandler } from './49-alter-client-quotas.js';
+import { alterUserScramCredentials } from './51-alter-user-scram-credentials.js';
 import { vote } from './52-vote.js';
 import { beginQuorumEpoch } from './53-begin-quorum-epoch.js';
 import { endQuorumEpoch } from './54-end-quorum-epoch.js';
@@ -34,16 +42,23 @@ import type { ControllerServices } from './services.js';
 
 export const CONTROLLER_HANDLERS: readonly Handler<unknown, unknown, ControllerServices>[] = [
   fetchRaft,
+  saslHandshake,
   apiVersions,
   createTopics,
   deleteTopics,
+  describeAcls,
+  createAclsHandler,
+  deleteAclsHandler,
   describeConfigs,
   alterConfigs,
+  saslAuthenticate,
   createPartitions,
   electLeaders,
   incrementalAlterConfigs,
   alterPartitionReassignmentsHandler,
   listPartitionReassignmentsHandler,
+  alterClientQuotasHandler,
+  alterUserScramCredentials,
   vote,
   beginQuorumEpoch,
   endQuorumEpoch,

@@ -17,8 +17,9 @@ import type { Partition } from '../replica/partition.js';
 import type { RequestContext } from './handler.js';
 
 /** The fetching replica's id (-1 for a consumer). */
-export function fetchReplicaId(req: FetchRequest): number {
-  return req.replicaState?.replicaId ?? req.replicaId ?? -1;
+export function fetchReplicaId(req: FetchRequest, version: number): number {
+  // The decoder fills absent fields with defaults: read the field of the request's own version.
+  return (version >= 15 ? req.replicaState?.replicaId : req.replicaId) ?? -1;
 }
 
 interface Wanted {
@@ -128,7 +129,7 @@ async function gather(plans: TopicPlan[], maxBytes: number): Promise<Gathered> {
 
 /** Serves a follower's fetch; waits for appends when there is less than min_bytes to send. */
 export async function fetchForFollower(ctx: RequestContext, req: FetchRequest): Promise<FetchResponse> {
-  const plans = plan(ctx, req, fetchReplicaId(req));
+  const plans = plan(ctx, req, fetchReplicaId(req, ctx.version));
   const maxBytes = req.maxBytes ?? 0x7fffffff;
   const watched = plans
     .flatMap((t) => t.parts.map((w) => w.partition))

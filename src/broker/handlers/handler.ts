@@ -1,6 +1,7 @@
 // The contract of a request handler: a descriptor per API key, giving the version range it
 // implements and a `handle` that turns a decoded request into a response (DESIGN.md §1.2, §1.3).
 import type { RequestHeaderValue } from '../../protocol/frame.js';
+import type { KafkaPrincipal } from '../../security/principal.js';
 import type { Connection } from '../server/connection.js';
 import type { BrokerServices } from './services.js';
 
@@ -12,13 +13,23 @@ export interface RequestContext<S = BrokerServices> {
   readonly services: S;
   /** The API ranges this broker advertises (computed from the registry). */
   readonly supportedApis: readonly ApiRange[];
+  /** Time the handler ran synchronously (ms), set by the registry (request_percentage quotas). */
+  handlerMs?: number;
+  /**
+   * Who a request carried in an Envelope was sent by (the client of the forwarding broker): what it is
+   * authorized and throttled as, instead of the connection's principal (the broker's).
+   */
+  readonly onBehalfOf?: { principal: KafkaPrincipal; host: string };
   /** The request as it arrived (header and body, without the size prefix): what forwarding wraps. */
   readonly frame: Buffer;
   /**
    * Handles a request carried inside another (Envelope): its whole frame in, its whole response frame
    * out (header included, no size prefix), or null when it gets no answer.
    */
-  readonly inner: (frame: Buffer) => Promise<InnerAnswer | null>;
+  readonly inner: (
+    frame: Buffer,
+    onBehalfOf?: { principal: KafkaPrincipal; host: string },
+  ) => Promise<InnerAnswer | null>;
 }
 
 /**

@@ -14,9 +14,13 @@ export function partitionOrError(ctx: RequestContext, topic: string, index: numb
   return known ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
 }
 
-/** The partition when this broker leads it, else the error a client gets (NOT_LEADER_OR_FOLLOWER ...). */
+/**
+ * The partition when this broker leads it and may answer as its leader now (not after a stall that
+ * may have replaced it: Partition.answersAsLeader), else the error a client gets
+ * (NOT_LEADER_OR_FOLLOWER ...).
+ */
 export function leaderOrError(ctx: RequestContext, topic: string, index: number): Partition | number {
   const p = partitionOrError(ctx, topic, index);
   if (typeof p === 'number') return p;
-  return p.isLeader ? p : ErrorCode.NOT_LEADER_OR_FOLLOWER;
+  return p.answersAsLeader ? p : ErrorCode.NOT_LEADER_OR_FOLLOWER;
 }

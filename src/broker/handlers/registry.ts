@@ -68,6 +68,10 @@ export class Registry<S = BrokerServices> implements Dispatcher {
   /** Per-API request counts, errors and total time; null when metrics are off. */
   requestStats: RequestStats | null = null;
   forwarding: Forwarding<S> | null = null;
+  /** Sees every answer before it is encoded (client quotas set its throttle time). */
+  onAnswer:
+    | ((ctx: RequestContext<S>, request: unknown, response: unknown, elapsedMs: number) => void)
+    | null = null;
 
   constructor(
     handlers: readonly Handler<unknown, unknown, S>[],
@@ -118,7 +122,7 @@ export class Registry<S = BrokerServices> implements Dispatcher {
       services: this.services,
       supportedApis: this.supportedApis,
       frame,
-      inner: (f) => this.handleInner(conn, f),
+      inner: (f, onBehalfOf) => this.handleInner(conn, f, onBehalfOf),
     };
     return this.run(h, ctx, request, startMs);
   }
@@ -126,7 +130,7 @@ export class Registry<S = BrokerServices> implements Dispatcher {
   /** The handler's answer, or the active controller's when the request must be forwarded there. */
   private handle(h: Handler<unknown, unknown, S>, ctx: RequestContext<S>, request: unknown): unknown {
     if (h.forwardable && this.forwarding?.shouldForward()) return this.forwarding.forward(ctx, request);
-    return h.handle(ctx, request);
+    return timed(h, ctx, request);
   }
 
   private run(
@@ -173,6 +177,7 @@ export class Registry<S = BrokerServices> implements Dispatcher {
     response: unknown,
     startMs: number,
   ): Chunks | null {
+    this.onAnswer?.(ctx, request, response === NO_RESPONSE ? null : response, performance.now() - startMs);
     const stats = this.requestStats;
     if (stats) {
       const nowMs = performance.now();
@@ -190,7 +195,11 @@ export class Registry<S = BrokerServices> implements Dispatcher {
    * A request inside an Envelope: decoded and handled as if it had arrived on `conn` (no interception,
    * no forwarding), answered with its whole response frame (header included, no size prefix).
    */
-  private async handleInner(conn: Connection, frame: Buffer): Promise<InnerAnswer | null> {
+  private async handleInner(
+    conn: Connection,
+    frame: Buffer,
+    onBehalfOf?: RequestContext<S>['onBehalfOf'],
+  ): Promise<InnerAnswer | null> {
     let header: ReturnType<typeof readRequestHeader>['header'];
     let bodyOffset: number;
     try {
@@ -215,8 +224,9 @@ export class Registry<S = BrokerServices> implements Dispatcher {
       supportedApis: this.supportedApis,
       frame,
       inner: async () => null,
+      onBehalfOf,
     };
-    let result = h.handle(ctx, request);
+    let result = timed(h, ctx, request);
     if (result instanceof Later) result = await result.promise;
     else if (result instanceof Promise) result = await result;
     if (result === NO_RESPONSE || result instanceof CloseConnection) return null;
@@ -242,4 +252,12 @@ export class Registry<S = BrokerServices> implements Dispatcher {
 /** A reply as the value a connection waits for (a deferred one is waited for here). */
 async function settle(reply: Reply): Promise<Chunks | null | CloseConnection> {
   return reply instanceof Deferred ? reply.promise : reply;
+}
+
+/** Runs a handler, noting the time it held the event loop (what a request quota charges). */
+function timed<S>(h: Handler<unknown, unknown, S>, ctx: RequestContext<S>, request: unknown): unknown {
+  const t0 = performance.now();
+  const result = h.handle(ctx, request);
+  ctx.handlerMs = (ctx.handlerMs ?? 0) + performance.now() - t0;
+  return result;
 }

@@ -15,6 +15,8 @@ import type { VoterInfo } from '../raft-io/voter-directory.js';
 import type { FetchSessionCache } from '../replica/fetch-sessions.js';
 import type { ReplicaManager } from '../replica/replica-manager.js';
 import type { TxnVerification } from '../replica/txn-verification.js';
+import type { AccessControl } from '../security/access-control.js';
+import type { BrokerSecurity } from '../security/broker-security.js';
 
 export interface AdvertisedListener {
   name: string;
@@ -59,6 +61,10 @@ export interface CommonServices {
   readonly controller: ControllerService;
   readonly configs: BrokerConfigService;
   readonly quorum: QuorumView;
+  /** Authorization (authorizer.class.name, ACLs, super.users); allows everything without an authorizer. */
+  readonly access: AccessControl;
+  /** Listener security, client quotas and their counters. */
+  readonly security: BrokerSecurity;
 }
 
 /** The controller listener's handlers (a node with the controller role). */

@@ -6,7 +6,7 @@
 // (Envelope), producer id blocks and anything else only the active controller may answer.
 import { hasErrorCode } from '../../protocol/error-response.js';
 import type { Logger } from '../logger.js';
-import { ConnectionPool } from './connection-pool.js';
+import { ConnectionPool, type PoolOptions } from './connection-pool.js';
 import type { DeadlineTimer } from './deadline-timer.js';
 import type { Body, Endpoint, NetResult, SendOptions } from './types.js';
 
@@ -27,6 +27,8 @@ export interface ControllerChannelOptions {
   /** Pause before trying again when no controller is known or the last one refused (retry.backoff.ms). */
   retryBackoffMs?: number;
   connectTimeoutMs?: number;
+  /** TLS and SASL of the connections (the controller listener's security). */
+  peer?: Pick<PoolOptions, 'dial' | 'handshake'>;
 }
 
 /** Ids below this name bootstrap addresses, whose node id is not known. */
@@ -48,6 +50,7 @@ export class ControllerChannel {
       log: options.log,
       timer: options.timer,
       connectTimeoutMs: options.connectTimeoutMs,
+      ...options.peer,
       resolve: (id) =>
         id <= BOOTSTRAP_ID_BASE
           ? (options.bootstrap?.()[BOOTSTRAP_ID_BASE - id] ?? null)

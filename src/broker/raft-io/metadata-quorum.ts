@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { RaftNode, SeededRng, type Snapshot, type Status } from '../../raft/index.js';
 import type { FileSystem } from '../../storage/index.js';
 import type { Logger } from '../logger.js';
-import { ConnectionPool, type DeadlineTimer } from '../net/index.js';
+import { ConnectionPool, type DeadlineTimer, type PoolOptions } from '../net/index.js';
 import { decodeSnapshotFile, encodeSnapshotFile } from './log-records.js';
 import { MetadataLogStore } from './metadata-log-store.js';
 import { RaftDriver, type StateMachine } from './raft-driver.js';
@@ -40,6 +40,8 @@ export interface QuorumOptions {
   requestTimeoutMs: number;
   stateMachine: StateMachine;
   onFatal: (err: unknown) => void;
+  /** TLS and SASL of connections to the other controllers (the controller listener's security). */
+  peer?: Pick<PoolOptions, 'dial' | 'handshake'>;
 }
 
 export interface MetadataQuorum {
@@ -109,6 +111,7 @@ export async function openMetadataQuorum(o: QuorumOptions): Promise<MetadataQuor
     resolve: (id) => directory.addressOf(id),
     requestTimeoutMs: o.requestTimeoutMs,
     connectTimeoutMs: o.requestTimeoutMs,
+    ...o.peer,
   });
   let foreignReported = false;
   const transport = new RaftTransport({

@@ -183,6 +183,18 @@ export class Partition {
     return this.leaderState !== null;
   }
 
+  /**
+   * Leads here and may answer as the leader now. After a stall past its session timeout this broker
+   * may have been replaced without knowing it (mayLead is false until the controller has answered
+   * and its metadata caught up): its high watermark may then be behind what a new leader has
+   * acknowledged, so a consumer it answered would see the partition end early (kcat -e, a lag
+   * check) and a ListOffsets latest would be stale. Its reads wait for the controller, as its
+   * writes do.
+   */
+  get answersAsLeader(): boolean {
+    return this.leaderState !== null && this.host.mayLead();
+  }
+
   /** The leader this replica follows (or itself), -1 when none. */
   get leaderId(): number {
     return this.info.leader;

@@ -6,7 +6,9 @@
 // moves on to the next request while that response is pending, and still answers in order.
 import type { Socket } from 'node:net';
 import { FrameCutter } from '../../protocol/frame-cutter.js';
+import { ANONYMOUS, type KafkaPrincipal } from '../../security/principal.js';
 import type { Logger } from '../logger.js';
+import type { SaslSession } from './sasl-session.js';
 
 /**
  * A response's bytes, written in order. `afterWrite` runs once the socket has taken all of them (not
@@ -63,8 +65,16 @@ export class Connection {
   lastActivityMs: number;
   /** performance.now() when bytes last arrived: the receive time of the requests cut from them. */
   receivedAtMs = 0;
-  /** Per-connection state handlers may keep (SASL progress, the authenticated principal, ...). */
+  /** Per-connection state handlers may keep. */
   readonly state: Record<string, unknown> = {};
+  /** The SASL exchange of a SASL listener's connection (null on PLAINTEXT and SSL listeners). */
+  sasl: SaslSession | null = null;
+  /** The principal of a PLAINTEXT or SSL connection (the client certificate's, mapped). */
+  transportPrincipal: KafkaPrincipal = ANONYMOUS;
+  /** When the connection was accepted (the clock of `now`). */
+  readonly openedAtMs: number;
+  /** Set once the connection is to close after the responses already queued are written. */
+  private closingReason: string | null = null;
   private readonly cutter: FrameCutter;
   private readonly slots: Slot[] = [];
   private busy = false;
@@ -88,6 +98,7 @@ export class Connection {
       localPort: socket.localPort ?? 0,
     };
     this.lastActivityMs = now();
+    this.openedAtMs = this.lastActivityMs;
     this.cutter = new FrameCutter(limits.frameBytesMax);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -100,6 +111,45 @@ export class Connection {
     return this.closed;
   }
 
+  /** Who the client is: its SASL identity, else its certificate's, else User:ANONYMOUS. */
+  get principal(): KafkaPrincipal {
+    return this.sasl ? this.sasl.principal : this.transportPrincipal;
+  }
+
+  /** False while a SASL connection has not authenticated (or is re-authenticating, which keeps it). */
+  get authenticated(): boolean {
+    return this.sasl === null || this.sasl.authenticated;
+  }
+
+  /** The largest frame read from now on (sasl.server.max.receive.size before authentication). */
+  setFrameBytesMax(bytes: number, limitName: string): void {
+    this.cutter.frameBytesMax = bytes;
+    this.frameLimitName = limitName;
+  }
+
+  private frameLimitName = 'socket.request.max.bytes';
+
+  /** Reads nothing more, and closes once the responses already queued are written. */
+  closeAfterResponses(reason: string): void {
+    if (this.closingReason !== null || this.closed) return;
+    this.closingReason = reason;
+    this.socket.pause();
+    // Called from inside a handler: the answer is not queued yet; pump() closes once it is written.
+  }
+
+  private closeIfDone(): void {
+    if (this.closingReason === null || this.closed || this.slots.length > 0 || this.busy) return;
+    this.log.info('closing connection', {
+      conn: this.info.id,
+      remote: `${this.info.remoteAddress}:${this.info.remotePort}`,
+      reason: this.closingReason,
+    });
+    this.teardown();
+    this.socket.end();
+    // A peer that never reads its last answer does not keep the socket open.
+    setTimeout(() => this.socket.destroy(), 1000).unref();
+  }
+
   get pendingResponses(): number {
     return this.slots.length;
   }
@@ -109,10 +159,31 @@ export class Connection {
     this.receivedAtMs = performance.now();
     this.cutter.push(chunk);
     this.pump();
+    if (this.sasl) this.accountPreauth();
+  }
+
+  /**
+   * Bytes buffered by connections that have not authenticated, across the whole server: each holds
+   * at most one frame of sasl.server.max.receive.size, and together no more than the budget, so a
+   * crowd of half-sent frames cannot exhaust memory.
+   */
+  preauthBudget: { bytes: number; bytesMax: number } | null = null;
+  private preauthCounted = 0;
+
+  private accountPreauth(): void {
+    const budget = this.preauthBudget;
+    if (!budget) return;
+    const buffered = this.closed || this.authenticated ? 0 : this.cutter.bufferedBytes;
+    budget.bytes += buffered - this.preauthCounted;
+    this.preauthCounted = buffered;
+    if (buffered > 0 && budget.bytes > budget.bytesMax)
+      this.close(`unauthenticated connections hold more than ${budget.bytesMax} bytes of partial requests`);
   }
 
   private pump(): void {
-    while (!this.busy && !this.closed) {
+    while (!this.busy && !this.closed && this.closingReason === null) {
+      // A throttled client's requests wait, even those already read (Kafka mutes the channel).
+      if (this.throttleTimer !== null) return;
       if (this.slots.length >= this.limits.pendingResponsesMax) {
         this.pause();
         return;
@@ -121,12 +192,13 @@ export class Connection {
       if (cut.kind === 'need-more') return;
       if (cut.kind === 'too-large') {
         this.close(
-          `frame of ${cut.sizeBytes} bytes exceeds socket.request.max.bytes (${this.limits.frameBytesMax})`,
+          `frame of ${cut.sizeBytes} bytes exceeds ${this.frameLimitName} (${this.cutter.frameBytesMax})`,
         );
         return;
       }
       this.process(cut.frame);
     }
+    this.closeIfDone();
   }
 
   private process(frame: Buffer): void {
@@ -162,6 +234,7 @@ export class Connection {
             return;
           }
           this.fill(slot, result);
+          this.closeIfDone();
           this.pump();
         },
         (err) => this.fail(err),
@@ -201,8 +274,34 @@ export class Connection {
     }
     this.socket.uncork();
     this.lastActivityMs = this.now();
+    if (this.closingReason !== null) {
+      this.closeIfDone();
+      return;
+    }
     if (this.socket.writableLength > this.limits.writeBufferBytesMax) this.pause();
     else this.maybeResume();
+  }
+
+  /** Until when reading is held back for a quota (performance.now() time). */
+  private throttledUntilMs = 0;
+  private throttleTimer: NodeJS.Timeout | null = null;
+
+  /**
+   * Stops reading this client's requests for `ms` (a quota's throttle time, KIP-219): responses
+   * already queued still go out; the next request is read once the time is up.
+   */
+  throttle(ms: number): void {
+    if (ms <= 0 || this.closed) return;
+    const until = performance.now() + ms;
+    if (until <= this.throttledUntilMs) return;
+    this.throttledUntilMs = until;
+    this.pause();
+    if (this.throttleTimer) clearTimeout(this.throttleTimer);
+    this.throttleTimer = setTimeout(() => {
+      this.throttleTimer = null;
+      this.maybeResume();
+    }, ms);
+    this.throttleTimer.unref();
   }
 
   private pause(): void {
@@ -214,6 +313,7 @@ export class Connection {
 
   private maybeResume(): void {
     if (!this.paused || this.closed) return;
+    if (this.throttleTimer !== null && performance.now() < this.throttledUntilMs) return;
     if (
       this.slots.length < this.limits.pendingResponsesMax &&
       this.socket.writableLength <= this.limits.writeBufferBytesMax
@@ -258,6 +358,11 @@ export class Connection {
   private teardown(): void {
     if (this.closed) return;
     this.closed = true;
+    if (this.preauthBudget) {
+      this.preauthBudget.bytes -= this.preauthCounted;
+      this.preauthCounted = 0;
+    }
+    if (this.throttleTimer) clearTimeout(this.throttleTimer);
     this.slots.length = 0;
     this.onClose(this);
   }

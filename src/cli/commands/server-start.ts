@@ -190,12 +190,14 @@ export async function startServer(options: StartOptions): Promise<number> {
     : config.standalone || !config.processRoles.includes('controller')
       ? 'broker'
       : 'node';
+  const shown = node.listeners.length > 0 ? node.listeners : node.controllerListeners;
+  const where = shown.map((b) => `${b.name}://${b.host || '0.0.0.0'}:${b.boundPort}`).join(',');
   const extra =
     node.isBroker && node.controllerListeners.length > 0
       ? `, controller on ${node.controllerListeners[0].boundPort}`
       : '';
   console.log(
-    `Samsa ${role} ${config.nodeId} ready on ${l.name}://${l.host || '0.0.0.0'}:${l.boundPort}${extra} (cluster ${clusterId}${options.memory ? ', in memory' : ''}) in ${elapsedMs} ms`,
+    `Samsa ${role} ${config.nodeId} ready on ${where}${extra} (cluster ${clusterId}${options.memory ? ', in memory' : ''}) in ${elapsedMs} ms`,
   );
   const m = node.metricsAddress;
   if (m) console.log(`Metrics on http://${m.host || '0.0.0.0'}:${m.port}/metrics (health: /health, /ready)`);

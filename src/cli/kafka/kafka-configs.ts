@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 // kafka-configs.sh: describe and alter the configs of topics, brokers (one, or the cluster-wide
-// default), broker loggers and groups, in Kafka's output format. Quotas and SCRAM credentials
-// (users, clients, ips) are not supported by Samsa yet and say so.
+// default), broker loggers and groups, and the client quotas and SCRAM credentials of users and
+// clients (lib/user-client-configs.ts), in Kafka's output format. IP quotas and client metrics are
+// not supported by Samsa and say so.
 import type { Admin, ConfigResourceType } from '../../client/index.js';
 import { CommandError, type OptionSpec, type ParsedArgs, UsageError } from '../args.js';
 import { adminSettings, checkBootstrap, loadProps } from '../client-config.js';
 import { withAdmin } from '../lib/clients.js';
 import { describeLine, parseAddConfig } from '../lib/configs.js';
 import { parseKafkaArgs, ZOOKEEPER_SPEC } from '../lib/kafka-tool.js';
+import { alterUserClient, describeUserClient, type QuotaPart } from '../lib/user-client-configs.js';
 import { eprintln, errorMessage, println, runTool } from '../tool.js';
 
 const NAME = 'kafka-configs.sh';
@@ -38,15 +40,15 @@ const SPECS: OptionSpec[] = [
     name: 'entity-type',
     arg: 'required',
     argName: 'String',
-    help: 'Type of the entity: topics, brokers, broker-loggers or groups (users, clients, ips and client-metrics are not supported by Samsa yet).',
+    help: 'Type of the entity: topics, brokers, broker-loggers, groups, users or clients (users and clients may be given together; ips and client-metrics are not supported by Samsa).',
   },
   {
     name: 'entity-name',
     arg: 'required',
     argName: 'String',
-    help: 'Name of the entity: topic name, broker id, group id.',
+    help: 'Name of the entity: topic name, broker id, group id, user principal name, client id.',
   },
-  { name: 'entity-default', help: 'The cluster-wide default entity (brokers).' },
+  { name: 'entity-default', help: 'The default entity of the type (brokers, users, clients).' },
   {
     name: 'add-config',
     arg: 'required',
@@ -76,15 +78,15 @@ const SPECS: OptionSpec[] = [
     help: 'The broker id, for its logger levels.',
   },
   { name: 'group', arg: 'required', argName: 'String', help: 'The group id.' },
-  { name: 'client', arg: 'required', argName: 'String', help: 'A client id (quotas: not supported yet).' },
-  { name: 'client-defaults', help: 'Default client quotas (not supported yet).' },
+  { name: 'client', arg: 'required', argName: 'String', help: 'A client id (its quotas).' },
+  { name: 'client-defaults', help: 'The default client quotas.' },
   {
     name: 'user',
     arg: 'required',
     argName: 'String',
-    help: 'A user principal (quotas and SCRAM: not supported yet).',
+    help: "A user principal's name (its quotas and SCRAM credentials).",
   },
-  { name: 'user-defaults', help: 'Default user quotas (not supported yet).' },
+  { name: 'user-defaults', help: 'The default user quotas.' },
   {
     name: 'ip',
     arg: 'required',
@@ -102,7 +104,8 @@ const SPECS: OptionSpec[] = [
   { name: 'zk-tls-config-file', arg: 'required', hidden: true },
 ];
 
-const SUMMARY = 'Describes and changes the configs of topics, brokers, broker loggers and groups.';
+const SUMMARY =
+  'Describes and changes the configs of topics, brokers, broker loggers and groups, and the quotas and SCRAM credentials of users and clients.';
 
 const SUPPORTED: Record<string, ConfigResourceType> = {
   topics: 'topic',
@@ -132,6 +135,38 @@ interface Entity {
   type: string;
   /** undefined: every entity of the type (describe); '': the default entity. */
   name: string | undefined;
+  /** Users and clients (one of each at most): their parts, in the order given. */
+  parts?: QuotaPart[];
+}
+
+/** `--entity-type users --entity-name alice [--entity-type clients --entity-default]`, or --user/--client. */
+function userClientEntity(args: ParsedArgs, types: string[], viaFlags: [string, string][]): Entity {
+  if (new Set(types).size !== types.length) throw new UsageError('Only one entity type may be given');
+  let parts: QuotaPart[];
+  if (viaFlags.length > 0) {
+    parts = viaFlags.map(([flag, type]) => ({
+      type: type as QuotaPart['type'],
+      name: DEFAULT_FLAGS.some(([f]) => f === flag) ? '' : args.get(flag),
+    }));
+  } else {
+    // --entity-name and --entity-default fill the types in order, as in Kafka.
+    const given = args.all('entity-name');
+    let next = 0;
+    const names = args.order
+      .filter((o) => o === 'entity-name' || o === 'entity-default')
+      .map((o) => (o === 'entity-default' ? '' : given[next++]));
+    if (names.length > types.length) throw new UsageError('More entity names specified than entity types');
+    parts = types.map((type, i) => ({ type: type as QuotaPart['type'], name: names[i] }));
+  }
+  if (args.has('alter') && parts.some((p) => p.name === undefined))
+    throw new UsageError(
+      'An entity-name or default entity must be specified with --alter of users, clients, brokers or ips',
+    );
+  if (args.has('alter') && !args.any('add-config', 'add-config-file', 'delete-config'))
+    throw new UsageError(
+      'At least one of --add-config, --add-config-file, or --delete-config must be specified with --alter',
+    );
+  return { type: parts[0].type, name: parts[0].name, parts };
 }
 
 function entityOf(args: ParsedArgs): Entity {
@@ -157,6 +192,7 @@ function entityOf(args: ParsedArgs): Entity {
   }
   const types = [...viaType, ...viaFlags.map(([, t]) => t)];
   if (types.length === 0) throw new UsageError('At least one entity type must be specified');
+  if (types.every((t) => t === 'users' || t === 'clients')) return userClientEntity(args, types, viaFlags);
   if (new Set(types).size > 1 || types.length > 1) throw new UsageError('Only one entity type may be given');
   const type = types[0];
   if (!KNOWN.includes(type)) {
@@ -266,6 +302,26 @@ async function alter(admin: Admin, entity: Entity, args: ParsedArgs): Promise<vo
   else println(`Completed updating default config for ${entity.type} in the cluster.`);
 }
 
+async function userClient(admin: Admin, entity: Entity, args: ParsedArgs): Promise<void> {
+  const parts = entity.parts as QuotaPart[];
+  if (args.has('describe')) return describeUserClient(admin, parts);
+  const add = {
+    ...(args.has('add-config-file')
+      ? loadProps(args.get('add-config-file') as string, '--add-config-file')
+      : {}),
+    ...(args.has('add-config') ? parseAddConfig(args.get('add-config') as string) : {}),
+  };
+  const remove = args
+    .all('delete-config')
+    .flatMap((s) => s.split(','))
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  await alterUserClient(admin, parts, add, remove);
+  const first = parts[0];
+  if (first.name !== '') println(`Completed updating config for ${first.type.slice(0, -1)} ${first.name}.`);
+  else println(`Completed updating default config for ${first.type} in the cluster.`);
+}
+
 async function main(argv: string[]): Promise<number> {
   const parsed = parseKafkaArgs(argv, SPECS, SUMMARY);
   if (parsed.exit !== undefined) return parsed.exit;
@@ -285,9 +341,10 @@ async function main(argv: string[]): Promise<number> {
     : {};
   const settings = adminSettings(checkBootstrap(bootstrap), props, 'kafka-configs');
   try {
-    await withAdmin(settings, (admin) =>
-      args.has('describe') ? describe(admin, entity, args.has('all')) : alter(admin, entity, args),
-    );
+    await withAdmin(settings, (admin) => {
+      if (entity.parts) return userClient(admin, entity, args);
+      return args.has('describe') ? describe(admin, entity, args.has('all')) : alter(admin, entity, args);
+    });
   } catch (err) {
     if (err instanceof UsageError || err instanceof CommandError) throw err;
     eprintln(`Error while executing config command with args '${argv.join(' ')}'`);

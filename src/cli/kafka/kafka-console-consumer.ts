@@ -243,6 +243,8 @@ async function preflight(p: Plan): Promise<void> {
   const admin = await openAdmin({
     'bootstrap.servers': p.settings['bootstrap.servers'],
     'default.api.timeout.ms': p.settings['default.api.timeout.ms'],
+    // The same TLS and SASL settings as the consumer's.
+    ...Object.fromEntries(Object.entries(p.settings).filter(([k]) => /^(security|ssl|sasl)\./.test(k))),
   });
   try {
     await admin.describeCluster();

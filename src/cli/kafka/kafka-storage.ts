@@ -2,13 +2,15 @@
 // kafka-storage.sh: random-uuid, format and info, as Kafka's StorageTool. `format` writes meta.properties
 // in every log dir, the bootstrap feature levels, and for a dynamic quorum (KIP-853) the initial voters:
 // --standalone (this controller alone), --initial-controllers id@host:port:dirId,... or
-// --no-initial-controllers (a controller that joins later with kafka-metadata-quorum.sh add-controller).
+// --no-initial-controllers (a controller that joins later with kafka-metadata-quorum.sh add-controller);
+// --add-scram credentials go in the bootstrap records, written to the log by the first active controller.
 // A single node of its own may skip this: Samsa formats such a node on its first start.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parseMetaProperties, randomClusterId } from '../../broker/meta-properties.js';
 import { formatStorage, parseInitialControllers, standaloneController } from '../../broker/storage-format.js';
 import { loadBrokerConfig } from '../../config/index.js';
+import { scramRecords } from '../lib/add-scram.js';
 
 const USAGE = `usage: kafka-storage.sh {info,format,random-uuid} ...
 
@@ -16,6 +18,7 @@ const USAGE = `usage: kafka-storage.sh {info,format,random-uuid} ...
   format -t CLUSTER_ID -c CONFIG      write meta.properties in every log dir of the config
          [--ignore-formatted] [--release-version VERSION] [--feature NAME=LEVEL]...
          [--standalone | --initial-controllers ID@HOST:PORT:DIRID,... | --no-initial-controllers]
+         [--add-scram 'SCRAM-SHA-256=[name=alice,password=alice-secret]']...
   info -c CONFIG                      show the state of the log dirs of the config`;
 
 function fail(message: string): number {
@@ -107,6 +110,8 @@ async function format(args: string[]): Promise<number> {
       'Because controller.quorum.voters is not set on this controller, you must specify one of the following: --standalone, --initial-controllers, or --no-initial-controllers.',
     );
   }
+  const scram = scramRecords(values['add-scram'] ?? []);
+  if (typeof scram === 'string') return fail(`kafka-storage.sh: ${scram}`);
   const features = parseFeatures(values.feature ?? []);
   if (typeof features === 'string') return fail(features);
   const r = await formatStorage({
@@ -116,6 +121,7 @@ async function format(args: string[]): Promise<number> {
     releaseVersion: values['release-version'],
     features,
     initialControllers,
+    bootstrapRecords: scram,
     print: (line) => console.log(line),
   });
   return r.ok ? 0 : fail(r.error);

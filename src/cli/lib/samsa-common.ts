@@ -1,7 +1,7 @@
 // What every `samsa` subcommand shares: the connection flags (--brokers or $SAMSA_BROKERS,
 // -X key=value client settings, --timeout), --json, help with examples, tables and durations.
 import { type OptionSpec, type ParsedArgs, parseArgs, UsageError } from '../args.js';
-import { clientSettings, type Props, parseKeyValues } from '../client-config.js';
+import { clientSettings, loadProps, type Props, parseKeyValues } from '../client-config.js';
 import { println } from '../tool.js';
 
 export const DEFAULT_BROKERS = 'localhost:9092';
@@ -27,6 +27,12 @@ export const COMMON_SPECS: OptionSpec[] = [
     arg: 'required',
     argName: 'key=value',
     help: "A client setting in Kafka's spelling, e.g. -X client.id=me (repeatable)",
+  },
+  {
+    name: 'command-config',
+    arg: 'required',
+    argName: 'file',
+    help: 'A properties file of client settings (security.protocol, ssl.*, sasl.*, ...)',
   },
   { name: 'help', short: 'h', help: 'Show this help' },
 ];
@@ -111,7 +117,10 @@ export async function runCommand(c: Command, argv: readonly string[]): Promise<n
       throw new UsageError(`--brokers '${b.trim()}' is not host:port`);
   }
   const timeoutMs = args.has('timeout') ? parseDuration(args.get('timeout') as string, '--timeout') : 10_000;
-  const extra = parseKeyValues(args.all('X'), '-X');
+  const fromFile = args.has('command-config')
+    ? loadProps(args.get('command-config') as string, '--command-config')
+    : {};
+  const extra = { ...fromFile, ...parseKeyValues(args.all('X'), '-X') };
   const ctx: Context = {
     json: args.has('json'),
     brokers,

@@ -317,8 +317,14 @@ const TRANSACTIONS: ConfigDefinition[] = [
 ];
 
 const QUOTAS: ConfigDefinition[] = [
-  def('quota.window.num', 'int', '11', { doc: 'Samples kept for client quotas.', imp: 'low', min: 1 }),
+  def('quota.window.num', 'int', '11', {
+    impl: true,
+    doc: 'Samples kept for client quotas.',
+    imp: 'low',
+    min: 1,
+  }),
   def('quota.window.size.seconds', 'int', '1', {
+    impl: true,
     doc: 'Length of one client quota sample.',
     imp: 'low',
     min: 1,
@@ -344,11 +350,13 @@ const QUOTAS: ConfigDefinition[] = [
     min: 1,
   }),
   def('controller.quota.window.num', 'int', '11', {
+    impl: true,
     doc: 'Samples kept for controller mutation quotas.',
     imp: 'low',
     min: 1,
   }),
   def('controller.quota.window.size.seconds', 'int', '1', {
+    impl: true,
     doc: 'Length of one controller mutation quota sample.',
     imp: 'low',
     min: 1,

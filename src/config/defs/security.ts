@@ -4,13 +4,16 @@
 import type { ConfigDefinition } from '../types.js';
 import { def } from './define.js';
 
-const TLS_NOTE = 'Samsa reads PEM material; JKS and PKCS12 stores are not supported.';
+const TLS_NOTE =
+  'Samsa reads PEM and PKCS12 stores; a JKS store is refused with the keytool line that converts it.';
 
 const GENERAL: ConfigDefinition[] = [
   def('connections.max.reauth.ms', 'long', '0', {
+    impl: true,
     doc: 'Longest SASL session before a client must re-authenticate; 0 never asks.',
   }),
   def('sasl.server.max.receive.size', 'int', '524288', {
+    impl: true,
     doc: 'Largest SASL token accepted before authentication.',
   }),
   def('security.providers', 'string', null, {
@@ -30,15 +33,18 @@ const GENERAL: ConfigDefinition[] = [
 
 const TLS: ConfigDefinition[] = [
   def('ssl.client.auth', 'string', 'none', {
+    impl: true,
     doc: 'Whether TLS clients must present a certificate: required, requested or none.',
     dyn: 'broker',
     oneOf: ['required', 'requested', 'none'],
   }),
   def('ssl.principal.mapping.rules', 'string', 'DEFAULT', {
+    impl: true,
     doc: 'Rules mapping certificate names to principals.',
     imp: 'low',
   }),
   def('ssl.allow.dn.changes', 'boolean', 'false', {
+    impl: true,
     doc: 'Allow a new keystore to change the certificate subject.',
     imp: 'low',
   }),
@@ -47,32 +53,65 @@ const TLS: ConfigDefinition[] = [
     imp: 'low',
   }),
   def('ssl.protocol', 'string', 'TLSv1.3', {
+    impl: true,
     doc: 'TLS protocol used to build the TLS context.',
     dyn: 'broker',
   }),
   def('ssl.provider', 'string', null, { doc: 'Security provider of TLS connections.', dyn: 'broker' }),
-  def('ssl.enabled.protocols', 'list', 'TLSv1.2,TLSv1.3', { doc: 'TLS versions accepted.', dyn: 'broker' }),
+  def('ssl.enabled.protocols', 'list', 'TLSv1.2,TLSv1.3', {
+    impl: true,
+    doc: 'TLS versions accepted.',
+    dyn: 'broker',
+  }),
   def('ssl.keystore.type', 'string', 'JKS', {
+    impl: true,
     doc: 'Format of the key store: JKS, PKCS12 or PEM.',
     dyn: 'broker',
     note: TLS_NOTE,
   }),
-  def('ssl.keystore.location', 'string', null, { doc: 'Path of the key store.', dyn: 'broker' }),
-  def('ssl.keystore.password', 'password', null, { doc: 'Password of the key store.', dyn: 'broker' }),
-  def('ssl.key.password', 'password', null, { doc: 'Password of the private key.', dyn: 'broker' }),
-  def('ssl.keystore.key', 'password', null, { doc: 'Private key in PEM, given inline.', dyn: 'broker' }),
+  def('ssl.keystore.location', 'string', null, {
+    impl: true,
+    doc: 'Path of the key store.',
+    dyn: 'broker',
+  }),
+  def('ssl.keystore.password', 'password', null, {
+    impl: true,
+    doc: 'Password of the key store.',
+    dyn: 'broker',
+  }),
+  def('ssl.key.password', 'password', null, {
+    impl: true,
+    doc: 'Password of the private key.',
+    dyn: 'broker',
+  }),
+  def('ssl.keystore.key', 'password', null, {
+    impl: true,
+    doc: 'Private key in PEM, given inline.',
+    dyn: 'broker',
+  }),
   def('ssl.keystore.certificate.chain', 'password', null, {
+    impl: true,
     doc: 'Certificate chain in PEM, given inline.',
     dyn: 'broker',
   }),
   def('ssl.truststore.type', 'string', 'JKS', {
+    impl: true,
     doc: 'Format of the trust store: JKS, PKCS12 or PEM.',
     dyn: 'broker',
     note: TLS_NOTE,
   }),
-  def('ssl.truststore.location', 'string', null, { doc: 'Path of the trust store.', dyn: 'broker' }),
-  def('ssl.truststore.password', 'password', null, { doc: 'Password of the trust store.', dyn: 'broker' }),
+  def('ssl.truststore.location', 'string', null, {
+    impl: true,
+    doc: 'Path of the trust store.',
+    dyn: 'broker',
+  }),
+  def('ssl.truststore.password', 'password', null, {
+    impl: true,
+    doc: 'Password of the trust store.',
+    dyn: 'broker',
+  }),
   def('ssl.truststore.certificates', 'password', null, {
+    impl: true,
     doc: 'Trusted certificates in PEM, given inline.',
     dyn: 'broker',
   }),
@@ -89,6 +128,7 @@ const TLS: ConfigDefinition[] = [
     dyn: 'broker',
   }),
   def('ssl.cipher.suites', 'list', '', {
+    impl: true,
     doc: 'Cipher suites accepted; empty means all that are available.',
     dyn: 'broker',
   }),
@@ -101,6 +141,7 @@ const TLS: ConfigDefinition[] = [
 
 const SASL: ConfigDefinition[] = [
   def('sasl.enabled.mechanisms', 'list', 'GSSAPI', {
+    impl: true,
     doc: 'SASL mechanisms the broker accepts (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER, GSSAPI).',
     dyn: 'broker',
   }),
@@ -109,10 +150,12 @@ const SASL: ConfigDefinition[] = [
     dyn: 'broker',
   }),
   def('sasl.jaas.config', 'password', null, {
+    impl: true,
     doc: 'JAAS login settings, in the JAAS file syntax.',
     dyn: 'broker',
   }),
   def('sasl.server.callback.handler.class', 'class', null, {
+    impl: true,
     doc: 'Server-side SASL callback handler plugin.',
   }),
   def('sasl.client.callback.handler.class', 'class', null, {
@@ -177,10 +220,12 @@ const SASL: ConfigDefinition[] = [
     imp: 'low',
   }),
   def('sasl.oauthbearer.scope.claim.name', 'string', 'scope', {
+    impl: true,
     doc: "JWT claim holding the token's scopes.",
     imp: 'low',
   }),
   def('sasl.oauthbearer.sub.claim.name', 'string', 'sub', {
+    impl: true,
     doc: "JWT claim holding the token's subject.",
     imp: 'low',
   }),
@@ -188,6 +233,7 @@ const SASL: ConfigDefinition[] = [
     doc: 'OAuth token endpoint, or a file with a token.',
   }),
   def('sasl.oauthbearer.jwks.endpoint.url', 'string', null, {
+    impl: true,
     doc: 'Where the broker gets the keys that sign tokens.',
   }),
   def('sasl.oauthbearer.jwks.endpoint.refresh.ms', 'long', '3600000', {
@@ -203,14 +249,20 @@ const SASL: ConfigDefinition[] = [
     imp: 'low',
   }),
   def('sasl.oauthbearer.clock.skew.seconds', 'int', '30', {
+    impl: true,
     doc: 'Clock difference tolerated when checking tokens.',
     imp: 'low',
   }),
   def('sasl.oauthbearer.expected.audience', 'list', null, {
+    impl: true,
     doc: 'Audiences a token must name.',
     imp: 'low',
   }),
-  def('sasl.oauthbearer.expected.issuer', 'string', null, { doc: 'Issuer a token must name.', imp: 'low' }),
+  def('sasl.oauthbearer.expected.issuer', 'string', null, {
+    impl: true,
+    doc: 'Issuer a token must name.',
+    imp: 'low',
+  }),
 ];
 
 export const SECURITY_DEFINITIONS: readonly ConfigDefinition[] = [...GENERAL, ...TLS, ...SASL];

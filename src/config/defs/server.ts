@@ -125,6 +125,7 @@ const NODE: ConfigDefinition[] = [
     doc: "Longest timeout for the broker's own outgoing connections after retries.",
   }),
   def('authorizer.class.name', 'string', '', {
+    impl: true,
     doc: 'Authorizer plugin class; empty means no authorization. KRaft clusters use the StandardAuthorizer.',
     imp: 'low',
   }),
@@ -462,10 +463,12 @@ const KRAFT: ConfigDefinition[] = [
 /** Keys the StandardAuthorizer reads from server.properties (not part of KafkaConfig). */
 const AUTHORIZER: ConfigDefinition[] = [
   def('super.users', 'string', null, {
+    impl: true,
     doc: 'Principals allowed everything, separated by semicolons (User:admin;User:ops).',
     unlisted: true,
   }),
   def('allow.everyone.if.no.acl.found', 'boolean', 'false', {
+    impl: true,
     doc: 'Allow access to a resource that has no ACL at all.',
     unlisted: true,
   }),
@@ -490,6 +493,12 @@ const SAMSA: ConfigDefinition[] = [
       const parsed = parseLogLevels(String(value));
       return parsed.ok ? null : parsed.error;
     },
+  }),
+  def('connections.authentication.timeout.ms', 'long', '30000', {
+    doc: 'Samsa: longest time a new connection may take to finish its TLS handshake and SASL authentication before it is closed.',
+    impl: true,
+    samsa: true,
+    min: 1,
   }),
   def('log.format', 'string', 'auto', {
     doc: 'Samsa: log line format; auto writes readable text on a terminal and JSON otherwise.',

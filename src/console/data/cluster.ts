@@ -3,24 +3,28 @@
 import type { LogDirDescription } from '../../client/admin.js';
 import { API_DECLS } from '../../protocol/index.js';
 import type { BrokerRow, ClusterInfo, LogDirRow, QuorumInfo } from '../api-types.js';
-import type { ConsoleContext } from '../context.js';
+import { BROKER_RETRY_MS, type ConsoleContext } from '../context.js';
 import { errorText } from './errors.js';
+import { logDirsOf } from './log-dirs.js';
 
 const API_NAMES = new Map(API_DECLS.map((d) => [d.apiKey, d.name]));
 
 export async function clusterInfo(ctx: ConsoleContext): Promise<ClusterInfo> {
   const admin = ctx.admin;
-  const [cluster, topics, logDirs, quorum, features, versions] = await Promise.all([
-    admin.describeCluster(),
+  const probe = { timeoutMs: BROKER_RETRY_MS };
+  const [cluster, topics, quorum, features, versions, logDirs] = await Promise.all([
+    admin.describeCluster({ includeFencedBrokers: true }),
     admin.describeAllTopics({ includeInternal: true }),
-    admin.describeLogDirs().then(
-      (dirs) => ({ dirs, error: null }),
-      (e) => ({ dirs: [] as LogDirDescription[], error: errorText(e) }),
-    ),
     quorumInfo(ctx),
-    admin.brokerFeatures(),
-    admin.brokerApiVersions(),
+    admin.brokerFeatures(probe),
+    admin.brokerApiVersions(probe),
+    logDirsOf(admin),
   ]);
+  // A broker still listed (its session has not expired yet) that the console cannot connect to.
+  const unreachable = new Set(versions.filter((v) => v.error).map((v) => v.nodeId));
+  // In KRaft a broker names itself (or any live broker) as the controller; the active controller is
+  // the metadata quorum's leader. Only a cluster without DescribeQuorum falls back to the broker's word.
+  const controllerId = 'unavailable' in quorum || quorum.leaderId < 0 ? cluster.controllerId : quorum.leaderId;
   const partitions = topics.flatMap((t) => t.partitions);
   const brokers: BrokerRow[] = cluster.brokers
     .map((b) => ({
@@ -28,9 +32,10 @@ export async function clusterInfo(ctx: ConsoleContext): Promise<ClusterInfo> {
       host: b.host,
       port: b.port,
       rack: b.rack,
-      controller: b.nodeId === cluster.controllerId,
+      controller: b.nodeId === controllerId,
       // DescribeCluster before v2 and Metadata list only unfenced brokers.
-      fenced: false,
+      fenced: b.fenced ?? false,
+      reachable: !unreachable.has(b.nodeId),
       leaderPartitions: partitions.filter((p) => p.leader === b.nodeId).length,
       replicaPartitions: partitions.filter((p) => p.replicas.includes(b.nodeId)).length,
       sizeBytes: logDirs.dirs
@@ -41,15 +46,15 @@ export async function clusterInfo(ctx: ConsoleContext): Promise<ClusterInfo> {
   brokers.push(...fencedObservers(quorum, brokers));
   return {
     clusterId: cluster.clusterId,
-    controllerId: cluster.controllerId,
+    controllerId,
     brokers,
     quorum,
-    features: features.map((f) => ({
+    features: features.filter((f) => !f.error).map((f) => ({
       nodeId: f.nodeId,
       finalized: f.finalized.map((x) => ({ name: x.name, level: x.maxVersionLevel })),
       supported: f.supported.map((x) => ({ name: x.name, min: x.minVersion, max: x.maxVersion })),
     })),
-    apiVersions: versions.map((b) => ({
+    apiVersions: versions.filter((b) => !b.error).map((b) => ({
       nodeId: b.nodeId,
       apis: b.versions.map((v) => ({
         apiKey: v.apiKey,
@@ -59,7 +64,8 @@ export async function clusterInfo(ctx: ConsoleContext): Promise<ClusterInfo> {
       })),
     })),
     logDirs: logDirs.dirs.map(logDirRow).sort((a, b) => a.broker - b.broker || a.logDir.localeCompare(b.logDir)),
-    logDirsError: logDirs.error,
+    logDirsError:
+      logDirs.failed.length > 0 ? logDirs.failed.map((f) => `broker ${f.broker}: ${f.error}`).join('; ') : null,
     topics: topics.filter((t) => !t.isInternal).length,
     partitions: partitions.length,
     underReplicated: partitions.filter((p) => p.isr.length < p.replicas.length).length,
@@ -84,6 +90,7 @@ function fencedObservers(quorum: QuorumInfo | { unavailable: string }, listed: r
       rack: null,
       controller: false,
       fenced: true,
+      reachable: false,
       leaderPartitions: 0,
       replicaPartitions: 0,
       sizeBytes: 0,

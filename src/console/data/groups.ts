@@ -4,7 +4,7 @@
 // it; seconds are the age of the oldest record not consumed yet (the record at the committed offset).
 import type { GroupDescription } from '../../client/admin.js';
 import type { GroupDetail, GroupPartitionRow, GroupRow, ResetPlan, ResetRequest } from '../api-types.js';
-import { CALL_TIMEOUT_MS, type ConsoleContext } from '../context.js';
+import { BROKER_RETRY_MS, CALL_TIMEOUT_MS, type ConsoleContext } from '../context.js';
 import { BadRequest } from './errors.js';
 import { key, latestOffsets } from './offsets.js';
 
@@ -43,7 +43,9 @@ function totalLag(g: GroupOffsets): number {
 }
 
 export async function groupList(ctx: ConsoleContext): Promise<GroupRow[]> {
-  const listed = await ctx.admin.listGroups();
+  // Groups whose coordinator cannot be reached (a node that died and is not fenced yet) are left out
+  // after a short wait, rather than the whole list failing; they return once their coordinator moves.
+  const { groups: listed } = await ctx.admin.listGroupsAnswered({ timeoutMs: BROKER_RETRY_MS });
   const ids = listed.map((g) => g.groupId);
   const described = ids.length > 0 ? await ctx.admin.describeGroups(ids).catch(() => [] as GroupDescription[]) : [];
   const byId = new Map(described.map((d) => [d.groupId, d]));

@@ -3,8 +3,9 @@
 // page's chart). One pass every refresh interval, never two at once; history is bounded. The topic
 // list is served from the last pass (a cluster of 10,000 partitions takes a few hundred ms to read),
 // and topics are read only while someone looks at them.
-import type { Admin, LogDirDescription, TopicDescription } from '../../client/admin.js';
-import type { ConsoleContext } from '../context.js';
+import type { TopicDescription } from '../../client/admin.js';
+import { BROKER_RETRY_MS, type ConsoleContext } from '../context.js';
+import { partitionSizes } from './log-dirs.js';
 import { key, latestOffsets, type Watermarks, watermarks } from './offsets.js';
 
 /** Points of lag history kept per group (an hour at the default 5 s). */
@@ -130,9 +131,12 @@ export class Sampler {
 
   private async sampleGroups(): Promise<void> {
     const admin = this.ctx.admin;
-    const groups = (await admin.listGroups()).slice(0, SAMPLED_GROUPS_MAX);
+    const answered = await admin.listGroupsAnswered({ timeoutMs: BROKER_RETRY_MS });
+    const groups = answered.groups.slice(0, SAMPLED_GROUPS_MAX);
     const live = new Set(groups.map((g) => g.groupId));
-    for (const id of this.history.keys()) if (!live.has(id)) this.history.delete(id);
+    // A broker that did not answer may coordinate groups that still exist: keep their history.
+    if (answered.errors.length === 0)
+      for (const id of this.history.keys()) if (!live.has(id)) this.history.delete(id);
     const queue = groups.map((g) => g.groupId);
     const worker = async () => {
       for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
@@ -162,21 +166,4 @@ function endsByTopic(s: TopicSnapshot): Map<string, number> {
       if (latest >= 0) ends.set(t.name, (ends.get(t.name) ?? 0) + latest);
     }
   return ends;
-}
-
-/** Partition sizes from every log dir of every broker, summed per partition; null when unknown. */
-export async function partitionSizes(admin: Admin): Promise<Map<string, number> | null> {
-  let dirs: LogDirDescription[];
-  try {
-    dirs = await admin.describeLogDirs();
-  } catch {
-    return null;
-  }
-  const out = new Map<string, number>();
-  for (const d of dirs)
-    for (const p of d.partitions) {
-      const k = key(p.topic, p.partition);
-      out.set(k, (out.get(k) ?? 0) + p.sizeBytes);
-    }
-  return out;
 }

@@ -8,7 +8,7 @@ import { CALL_TIMEOUT_MS, type ConsoleContext } from '../context.js';
 import { BadRequest } from './errors.js';
 import { groupsReading } from './groups.js';
 import { key, watermarks } from './offsets.js';
-import { partitionSizes } from './sampler.js';
+import { partitionSizes } from './log-dirs.js';
 
 export async function topicList(ctx: ConsoleContext): Promise<TopicList> {
   const { topics, marks, sizes, atMs } = await ctx.sampler.topics();

@@ -163,7 +163,7 @@ export function Spacer({ rows, columns }: { rows: number; columns: number }) {
 
 export function Stat(props: { label: string; value: ComponentChildren; warn?: boolean }) {
   return (
-    <div class={props.warn ? 'stat warn' : 'stat'}>
+    <div class={props.warn ? 'stat warn' : 'stat'} data-stat={props.label}>
       <div class="value">{props.value}</div>
       <div class="label">{props.label}</div>
     </div>

@@ -9,16 +9,18 @@ import { ClusterPage } from './pages/cluster';
 import { GroupPage } from './pages/group';
 import { GroupsPage } from './pages/groups';
 import { LoginPage } from './pages/login';
+import { SecurityPage } from './pages/security';
 import { TopicPage } from './pages/topic';
 import { TopicsPage } from './pages/topics';
 import { href, useRoute } from './router';
 import './styles.css';
 
-/** Navigation entries; security pages (ACLs, SCRAM users, quotas) join here when they land. */
+/** Navigation entries. */
 const NAV: { section: string; label: string }[] = [
   { section: '', label: 'Cluster' },
   { section: 'topics', label: 'Topics' },
   { section: 'groups', label: 'Consumer groups' },
+  { section: 'security', label: 'Security' },
 ];
 
 function Page({ route, session }: { route: string[]; session: SessionInfo }) {
@@ -27,6 +29,7 @@ function Page({ route, session }: { route: string[]; session: SessionInfo }) {
   if (section === 'topics') return <TopicsPage session={session} />;
   if (section === 'groups' && id) return <GroupPage groupId={id} session={session} />;
   if (section === 'groups') return <GroupsPage session={session} />;
+  if (section === 'security') return <SecurityPage session={session} />;
   return <ClusterPage session={session} />;
 }
 

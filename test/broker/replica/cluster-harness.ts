@@ -16,6 +16,7 @@ import {
   type ReplicationSettings,
   type ReplicaManager as RM,
 } from '../../../src/broker/replica/replica-manager.js';
+import { AccessControl } from '../../../src/broker/security/access-control.js';
 import { type Connection, Deferred } from '../../../src/broker/server/connection.js';
 import { DEVELOPER_DEFAULTS, loadBrokerConfig, type TopicConfig } from '../../../src/config/index.js';
 import { createTopics } from '../../../src/metadata/controller.js';
@@ -52,6 +53,8 @@ export class TestBroker {
   epoch = 0;
   /** Cut off: no requests in or out, no metadata (a network partition around it). */
   isolated = false;
+  /** What its stall guard says (false: it stood still and may have been replaced meanwhile). */
+  mayLead = true;
 
   constructor(
     readonly id: number,
@@ -71,6 +74,7 @@ export class TestBroker {
       links: this.cluster.linksFrom(this.id),
       controller: this.cluster.controllerLinkFrom(this.id),
       throttleRates: () => this.cluster.throttleRates,
+      leadGuard: { mayLead: () => this.mayLead },
     });
     const services = {
       nodeId: this.id,
@@ -88,6 +92,11 @@ export class TestBroker {
       }),
       logDir: '/data',
       diskSpace: async () => ({ totalBytes: -1, usableBytes: -1 }),
+      // No authorizer: every request is allowed, as on a broker without authorizer.class.name.
+      access: new AccessControl(
+        { className: '', superUsers: null, allowEveryoneIfNoAclFound: false },
+        this.cluster.logger,
+      ),
     } as unknown as BrokerServices;
     this.registry = new Registry(HANDLERS, services, this.cluster.logger);
     this.alive = true;

@@ -43,13 +43,21 @@ function ClusterView({ c }: { c: ClusterInfo }) {
         </thead>
         <tbody>
           {c.brokers.map((b) => (
-            <tr key={b.nodeId}>
+            <tr key={b.nodeId} data-broker={b.nodeId}>
               <td>{b.nodeId}</td>
               <td>{b.host ? `${b.host}:${b.port}` : '—'}</td>
               <td>{b.rack ?? '—'}</td>
               <td>{b.controller ? <span class="badge">controller</span> : 'broker'}</td>
               <td>
-                {b.fenced ? <span class="badge warn">fenced</span> : <span class="badge ok">unfenced</span>}
+                {b.fenced ? (
+                  <span class="badge warn">fenced</span>
+                ) : b.reachable ? (
+                  <span class="badge ok">unfenced</span>
+                ) : (
+                  <span class="badge bad" title="listed by the cluster, but the console cannot connect to it">
+                    unreachable
+                  </span>
+                )}
               </td>
               <td class="num">{count(b.leaderPartitions)}</td>
               <td class="num">{count(b.replicaPartitions)}</td>
@@ -104,7 +112,7 @@ function Quorum({ c }: { c: ClusterInfo }) {
           <p>
             Leader {q.leaderId}, epoch {q.leaderEpoch}, high watermark {count(q.highWatermark)}
           </p>
-          <table>
+          <table class="quorum">
             <thead>
               <tr>
                 <th>node</th>

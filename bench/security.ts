@@ -1,0 +1,329 @@
+// npm run bench:security — what TLS costs on the data path, and how fast the broker authenticates.
+// One broker process with PLAINTEXT, SSL and SASL_PLAINTEXT listeners (certificates made with openssl).
+//   produce: a pipelined client sends 64 KiB batches (acks=1) for a round, over PLAINTEXT then over SSL,
+//            rounds alternating so both see the same neighbours' load; MB/s per round;
+//   consume: the same client fetches the topic from the start in 1 MiB fetches, over each listener;
+//   SCRAM:   new connections on the SASL_PLAINTEXT listener, each ApiVersions + SaslHandshake + the two
+//            SaslAuthenticate steps of SCRAM-SHA-256 (4096 iterations), 8 at a time; the client reuses
+//            its salted password, so the figure is the broker's work (and TCP's), not the client's PBKDF2.
+// Figures are medians over the rounds; the goal is TLS at least 0.7 of plaintext.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { connect as connectTls } from 'node:tls';
+import { fileURLToPath } from 'node:url';
+import { Admin } from '../src/client/index.js';
+import { decodeResponseFrame, encodeRequestFrame } from '../src/protocol/frame.js';
+import { FrameCutter } from '../src/protocol/frame-cutter.js';
+import { buildBatch } from '../src/protocol/records/record.js';
+import { makeCerts } from '../test/helpers/certs.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..');
+const ROUND_MS = Number(process.env.SAMSA_BENCH_ROUND_MS ?? 1500);
+const ROUNDS = Number(process.env.SAMSA_BENCH_ROUNDS ?? 6);
+const IN_FLIGHT = 16;
+const TOPIC = 'bench-security';
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/** A pipelined Kafka connection over TCP or TLS: requests go out in order, answers come back by order. */
+class Pipe {
+  private readonly cutter = new FrameCutter(1 << 30);
+  private readonly waiting: ((frame: Buffer) => void)[] = [];
+  private correlationId = 1;
+
+  constructor(readonly socket: Socket) {
+    socket.setNoDelay(true);
+    socket.on('data', (d: Buffer) => {
+      this.cutter.push(d);
+      for (let r = this.cutter.next(); r.kind === 'frame'; r = this.cutter.next())
+        this.waiting.shift()?.(r.frame);
+    });
+    socket.on('error', () => {});
+  }
+
+  static open(port: number, tls: { ca: string } | null): Promise<Pipe> {
+    return new Promise((resolve, reject) => {
+      const s = tls
+        ? connectTls({ host: '127.0.0.1', port, ca: tls.ca, servername: 'localhost' }, () =>
+            resolve(new Pipe(s)),
+          )
+        : connect({ host: '127.0.0.1', port }, () => resolve(new Pipe(s)));
+      s.once('error', reject);
+    });
+  }
+
+  // biome-ignore lint/suspicious/noExplicitAny: bench code reads response fields freely
+  request(apiKey: number, version: number, body: unknown): Promise<any> {
+    const frame = Buffer.concat(encodeRequestFrame(apiKey, version, this.correlationId++, 'bench', body));
+    return new Promise((resolve) => {
+      this.waiting.push((f) => resolve(decodeResponseFrame(apiKey, version, f).body));
+      this.socket.write(frame);
+    });
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+interface Broker {
+  child: ChildProcess;
+  ports: Record<string, number>;
+  dir: string;
+}
+
+async function startBroker(certs: ReturnType<typeof makeCerts>): Promise<Broker> {
+  const dir = mkdtempSync(join(tmpdir(), 'samsa-bench-security-'));
+  const o = (kv: string) => ['--override', kv];
+  const child = spawn(
+    process.execPath,
+    [
+      join(root, 'dist', 'bin', 'samsa.mjs'),
+      'server',
+      'start',
+      '--data-dir',
+      dir,
+      '--metrics-port',
+      '0',
+      ...o('listeners=PLAINTEXT://127.0.0.1:0,SSL://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0'),
+      ...o('listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT'),
+      ...o('ssl.keystore.type=PEM'),
+      ...o(`ssl.keystore.location=${certs.brokerPem}`),
+      ...o('sasl.enabled.mechanisms=SCRAM-SHA-256'),
+      ...o('log.level=warn'),
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  const line = await new Promise<string>((resolve, reject) => {
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /ready on (\S+) \(/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`broker exited with ${code}: ${out}`)));
+  });
+  const ports = Object.fromEntries(
+    line.split(',').map((l) => {
+      const m = /^(\w+):\/\/.*:(\d+)$/.exec(l);
+      return [m?.[1] ?? '', Number(m?.[2])];
+    }),
+  );
+  return { child, ports, dir };
+}
+
+/** Bytes acknowledged per second while producing for one round. */
+async function produceRound(p: Pipe, batch: Buffer): Promise<number> {
+  const body = {
+    transactionalId: null,
+    acks: 1,
+    timeoutMs: 30_000,
+    topicData: [{ name: TOPIC, partitionData: [{ index: 0, records: batch }] }],
+  };
+  const start = performance.now();
+  let acked = 0;
+  let stop = false;
+  const lane = async () => {
+    while (!stop) {
+      const r = await p.request(0, 9, body);
+      if (r.responses[0].partitionResponses[0].errorCode !== 0) throw new Error('produce failed');
+      acked += batch.length;
+      if (performance.now() - start >= ROUND_MS) stop = true;
+    }
+  };
+  await Promise.all(Array.from({ length: IN_FLIGHT }, lane));
+  return acked / ((performance.now() - start) / 1000);
+}
+
+/** Record bytes fetched per second, reading the partition from the start, for one round. */
+async function consumeRound(p: Pipe, topicId: string): Promise<number> {
+  const start = performance.now();
+  let offset = 0;
+  let bytes = 0;
+  while (performance.now() - start < ROUND_MS) {
+    const r = await p.request(1, 13, {
+      replicaId: -1,
+      maxWaitMs: 0,
+      minBytes: 0,
+      maxBytes: 8 << 20,
+      isolationLevel: 0,
+      sessionId: 0,
+      sessionEpoch: -1,
+      topics: [
+        {
+          topicId,
+          partitions: [
+            {
+              partition: 0,
+              fetchOffset: offset,
+              partitionMaxBytes: 1 << 20,
+              currentLeaderEpoch: -1,
+              lastFetchedEpoch: -1,
+              logStartOffset: -1,
+            },
+          ],
+        },
+      ],
+      forgottenTopicsData: [],
+      rackId: '',
+    });
+    const part = r.responses[0].partitions[0];
+    const records: Buffer | Buffer[] | null = part.records;
+    const chunk = !records ? Buffer.alloc(0) : Buffer.isBuffer(records) ? records : Buffer.concat(records);
+    if (chunk.length === 0) {
+      offset = 0;
+      continue;
+    }
+    bytes += chunk.length;
+    // Walk the batches: base offset (8 bytes) and record count (4 bytes at 57) of the last whole one.
+    let pos = 0;
+    while (pos + 61 <= chunk.length) {
+      const size = chunk.readInt32BE(pos + 8) + 12;
+      if (pos + size > chunk.length) break;
+      offset = Number(chunk.readBigInt64BE(pos)) + chunk.readInt32BE(pos + 57);
+      pos += size;
+    }
+    if (offset >= part.highWatermark) offset = 0;
+  }
+  return bytes / ((performance.now() - start) / 1000);
+}
+
+/** One SCRAM-SHA-256 authentication on a new connection (the client's salted password precomputed). */
+async function scramOnce(port: number, salted: Map<string, Buffer>): Promise<void> {
+  const p = await Pipe.open(port, null);
+  try {
+    await p.request(18, 3, { clientSoftwareName: 'bench', clientSoftwareVersion: '1' });
+    await p.request(17, 1, { mechanism: 'SCRAM-SHA-256' });
+    const nonce = randomBytes(18).toString('base64');
+    const bare = `n=bench,r=${nonce}`;
+    const first = await p.request(36, 2, { authBytes: Buffer.from(`n,,${bare}`) });
+    const serverFirst: string = first.authBytes.toString();
+    const attrs = new Map<string, string>(
+      serverFirst.split(',').map((kv: string) => [kv[0], kv.slice(2)] as [string, string]),
+    );
+    const key = `${attrs.get('s')}:${attrs.get('i')}`;
+    let sp = salted.get(key);
+    if (!sp) {
+      sp = pbkdf2Sync(
+        'bench-secret',
+        Buffer.from(attrs.get('s') ?? '', 'base64'),
+        Number(attrs.get('i')),
+        32,
+        'sha256',
+      );
+      salted.set(key, sp);
+    }
+    const clientKey = createHmac('sha256', sp).update('Client Key').digest();
+    const storedKey = createHash('sha256').update(clientKey).digest();
+    const withoutProof = `c=biws,r=${attrs.get('r')}`;
+    const signature = createHmac('sha256', storedKey)
+      .update(`${bare},${serverFirst},${withoutProof}`)
+      .digest();
+    const proof = Buffer.alloc(clientKey.length);
+    for (let i = 0; i < proof.length; i++) proof[i] = clientKey[i] ^ signature[i];
+    const last = await p.request(36, 2, {
+      authBytes: Buffer.from(`${withoutProof},p=${proof.toString('base64')}`),
+    });
+    if (last.errorCode !== 0) throw new Error(`SCRAM failed: ${last.errorMessage}`);
+  } finally {
+    p.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const certs = makeCerts();
+  const broker = await startBroker(certs);
+  try {
+    const admin = new Admin({ 'bootstrap.servers': `127.0.0.1:${broker.ports.PLAINTEXT}` });
+    await admin.createTopics([{ name: TOPIC, numPartitions: 1 }]);
+    await admin.alterUserScramCredentials([
+      { kind: 'upsert', user: 'bench', mechanism: 'SCRAM-SHA-256', password: 'bench-secret' },
+    ]);
+    const [described] = await admin.describeTopics([TOPIC]);
+    await admin.close();
+    const topicId = (described as unknown as { topicId: string }).topicId;
+    const batch = buildBatch(
+      Array.from({ length: 64 }, (_, i) => ({ key: `k${i}`, value: randomBytes(1000) })),
+    );
+    const ca = certs.read(certs.caCert);
+    const plain = await Pipe.open(broker.ports.PLAINTEXT, null);
+    const tls = await Pipe.open(broker.ports.SSL, { ca });
+    const produced = { plain: [] as number[], tls: [] as number[] };
+    const consumed = { plain: [] as number[], tls: [] as number[] };
+    await produceRound(plain, batch); // warm-up
+    await produceRound(tls, batch);
+    for (let i = 0; i < ROUNDS; i++) {
+      const order: ['plain' | 'tls', Pipe][] =
+        i % 2
+          ? [
+              ['tls', tls],
+              ['plain', plain],
+            ]
+          : [
+              ['plain', plain],
+              ['tls', tls],
+            ];
+      for (const [k, p] of order) produced[k].push(await produceRound(p, batch));
+    }
+    for (let i = 0; i < ROUNDS; i++) {
+      const order: ['plain' | 'tls', Pipe][] =
+        i % 2
+          ? [
+              ['tls', tls],
+              ['plain', plain],
+            ]
+          : [
+              ['plain', plain],
+              ['tls', tls],
+            ];
+      for (const [k, p] of order) consumed[k].push(await consumeRound(p, topicId ?? ''));
+    }
+    plain.close();
+    tls.close();
+    const mb = (x: number) => (x / 1e6).toFixed(1);
+    const pp = median(produced.plain);
+    const pt = median(produced.tls);
+    const cp = median(consumed.plain);
+    const ct = median(consumed.tls);
+    console.log(
+      `produce  plaintext ${mb(pp)} MB/s   TLS ${mb(pt)} MB/s   TLS/plaintext ${(pt / pp).toFixed(2)} (goal >= 0.70)`,
+    );
+    console.log(
+      `consume  plaintext ${mb(cp)} MB/s   TLS ${mb(ct)} MB/s   TLS/plaintext ${(ct / cp).toFixed(2)} (goal >= 0.70)`,
+    );
+    const salted = new Map<string, Buffer>();
+    await scramOnce(broker.ports.SASL_PLAINTEXT, salted);
+    const rates: number[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      const start = performance.now();
+      let done = 0;
+      await Promise.all(
+        Array.from({ length: 8 }, async () => {
+          while (performance.now() - start < ROUND_MS) {
+            await scramOnce(broker.ports.SASL_PLAINTEXT, salted);
+            done++;
+          }
+        }),
+      );
+      rates.push(done / ((performance.now() - start) / 1000));
+    }
+    console.log(
+      `SCRAM-SHA-256 authentications (new connection each, 8 at a time): ${median(rates).toFixed(0)}/s (median of ${ROUNDS} rounds)`,
+    );
+  } finally {
+    broker.child.kill('SIGTERM');
+    await new Promise((r) => broker.child.once('exit', r));
+    rmSync(broker.dir, { recursive: true, force: true });
+    certs.remove();
+  }
+}
+
+await main();

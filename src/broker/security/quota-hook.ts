@@ -1,0 +1,104 @@
+// Where client quotas meet requests: every answer passes here before it is encoded. Produce requests
+// count their record bytes, Fetch answers theirs (a throttled fetch goes out without records, and
+// those bytes are taken back), every request its handler time; the largest throttle time goes into
+// the answer's throttle_time_ms and the connection is not read for that long. ApiVersions and the
+// SASL APIs are exempt, as in Kafka.
+import type { QuotaKind } from '../../security/quotas.js';
+import type { Connection } from '../server/connection.js';
+import type { ClientQuotas } from './client-quotas.js';
+
+export interface AnsweredRequest {
+  apiKey: number;
+  conn: Connection;
+  clientId: string;
+  request: unknown;
+  /** Null for requests without an answer (acks=0 produce). */
+  response: unknown;
+  handlerMs: number;
+}
+
+const EXEMPT = new Set([17, 18, 36]);
+
+type Records = Buffer | readonly Buffer[] | null | undefined;
+
+function recordBytes(records: Records): number {
+  if (!records) return 0;
+  if (Buffer.isBuffer(records)) return records.length;
+  let n = 0;
+  for (const b of records) n += b.length;
+  return n;
+}
+
+function produceBytes(request: unknown): number {
+  let n = 0;
+  for (const t of (request as { topicData?: { partitionData: { records: Records }[] }[] }).topicData ?? [])
+    for (const p of t.partitionData) n += recordBytes(p.records);
+  return n;
+}
+
+type FetchPartition = { records: Records };
+type FetchAnswer = { responses?: { partitions: FetchPartition[] }[] };
+
+function fetchBytes(response: unknown): number {
+  let n = 0;
+  for (const t of (response as FetchAnswer).responses ?? [])
+    for (const p of t.partitions) n += recordBytes(p.records);
+  return n;
+}
+
+const MUTATING = new Set([19, 20, 37]);
+
+/**
+ * Partitions a request created or deleted, from its answer: a created topic's partitions, a
+ * CreatePartitions target count (at most what was added, the count the request asked for), one per
+ * deleted topic (its partitions are gone from the metadata by then). Validation-only requests count 0.
+ */
+function partitionsMutated(a: AnsweredRequest): number {
+  if (!a.response || !MUTATING.has(a.apiKey)) return 0;
+  const req = a.request as { validateOnly?: boolean; topics?: { name: string; count?: number }[] };
+  if (req.validateOnly) return 0;
+  if (a.apiKey === 19)
+    return ((a.response as { topics: { errorCode: number; numPartitions: number }[] }).topics ?? [])
+      .filter((t) => t.errorCode === 0)
+      .reduce((n, t) => n + Math.max(t.numPartitions, 1), 0);
+  if (a.apiKey === 37) {
+    const ok = new Set(
+      ((a.response as { results: { name: string; errorCode: number }[] }).results ?? [])
+        .filter((r) => r.errorCode === 0)
+        .map((r) => r.name),
+    );
+    return (req.topics ?? []).filter((t) => ok.has(t.name)).reduce((n, t) => n + (t.count ?? 0), 0);
+  }
+  return ((a.response as { responses: { errorCode: number }[] }).responses ?? []).filter(
+    (r) => r.errorCode === 0,
+  ).length;
+}
+
+export function applyQuotas(quotas: ClientQuotas, a: AnsweredRequest, nowMs: number): void {
+  if (EXEMPT.has(a.apiKey)) return;
+  const user = a.conn.principal.name;
+  const record = (kind: QuotaKind, amount: number) => quotas.record(kind, user, a.clientId, amount, nowMs);
+  // Kafka's request quota is in percent of a thread over a second: ms of handler time per second × 100 / 1000.
+  let throttle = record('request_percentage', a.handlerMs / 10);
+  if (a.apiKey === 0) throttle = Math.max(throttle, record('producer_byte_rate', produceBytes(a.request)));
+  if (a.apiKey === 1 && a.response) {
+    const bytes = fetchBytes(a.response);
+    const fetchThrottle = record('consumer_byte_rate', bytes);
+    if (fetchThrottle > 0 || throttle > 0) {
+      // Over a quota: the answer goes out empty and its bytes are not charged.
+      quotas.unrecord('consumer_byte_rate', user, a.clientId, bytes, nowMs);
+      for (const t of (a.response as FetchAnswer).responses ?? [])
+        for (const p of t.partitions) p.records = null;
+    }
+    throttle = Math.max(throttle, fetchThrottle);
+  }
+  const mutations = partitionsMutated(a);
+  if (mutations > 0 || MUTATING.has(a.apiKey))
+    throttle = Math.max(throttle, record('controller_mutation_rate', mutations));
+  if (throttle <= 0) return;
+  if (a.response && typeof a.response === 'object' && 'throttleTimeMs' in a.response) {
+    const r = a.response as { throttleTimeMs: number };
+    r.throttleTimeMs = Math.max(r.throttleTimeMs ?? 0, throttle);
+  }
+  a.conn.throttle(throttle);
+}
