@@ -108,17 +108,9 @@ export class LabNode {
     writeFileSync(this.configPath, `${lines.join('\n')}\n`);
   }
 
-  /**
-   * The command that runs `bin` of the project with `args` (inside the node's small disk, if any);
-   * the server through lab-node.ts, so that tools run elsewhere on the machine do not take it for
-   * theirs.
-   */
+  /** The command that runs `bin` of the project with `args` (inside the node's small disk, if any). */
   private command(bin: string, args: string[]): { command: string; args: string[] } {
-    const script =
-      bin === 'kafka-server-start.mjs'
-        ? join(repoRoot, 'dist', 'test', 'chaos', 'lab-node.js')
-        : join(repoRoot, 'dist', 'bin', bin);
-    const plain = { command: process.execPath, args: [script, ...args] };
+    const plain = { command: process.execPath, args: [join(repoRoot, 'dist', 'bin', bin), ...args] };
     return this.disk ? this.disk.wrap(plain.command, plain.args) : plain;
   }
 
