@@ -77,10 +77,28 @@ export interface ClusterProcessOptions {
   deferred?: number[];
 }
 
+/**
+ * Starts the cluster; a start that failed because another process took one of its ports between
+ * picking and binding it (the machine is shared) is tried again with new ports, twice at most.
+ */
 export async function startClusterProcesses(
   roles: Role[],
   overrides: Record<string, string> = {},
   options: ClusterProcessOptions = {},
+): Promise<ClusterProcesses> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startClusterOnce(roles, overrides, options);
+    } catch (err) {
+      if (attempt >= 3 || !/is already in use/.test(String(err))) throw err;
+    }
+  }
+}
+
+async function startClusterOnce(
+  roles: Role[],
+  overrides: Record<string, string>,
+  options: ClusterProcessOptions,
 ): Promise<ClusterProcesses> {
   const clusterId = (tool('kafka-storage', ['random-uuid']).stdout || '').trim();
   const root = mkdtempSync(join(tmpdir(), 'samsa-cluster-'));

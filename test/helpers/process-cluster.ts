@@ -71,7 +71,21 @@ export class ProcessCluster {
     }).trim();
   }
 
+  /**
+   * Starts the cluster; a start that failed because another process took one of its ports between
+   * picking and binding it (the machine is shared) is tried again with new ports, twice at most.
+   */
   static async start(options: ClusterOptions = {}): Promise<ProcessCluster> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await ProcessCluster.startOnce(options);
+      } catch (err) {
+        if (attempt >= 3 || !/is already in use/.test(String(err))) throw err;
+      }
+    }
+  }
+
+  private static async startOnce(options: ClusterOptions): Promise<ProcessCluster> {
     const c = new ProcessCluster(options);
     try {
       if (options.controllers) {
