@@ -37,6 +37,12 @@ export class PartitionState {
   nextSequence = 0;
   /** A batch of this partition is being retried: send one batch at a time until it is through. */
   retrying = false;
+  /**
+   * The epoch was bumped while batches of this partition sent under the old one were unresolved:
+   * they are retried with the identity and sequence they were first sent with (so the broker still
+   * recognises a copy it already has), and new batches wait until they are through.
+   */
+  oldIdentity = false;
 
   constructor(
     readonly topic: string,
@@ -216,6 +222,7 @@ export class Sender {
           continue;
         }
         if (ps.retrying && ps.inFlight > 0) continue;
+        if (ps.oldIdentity && batch.baseSequence < 0 && !this.leaveOldIdentity(ps)) continue;
         if (this.idempotent && ps.inFlight >= 5) continue;
         const leader = this.cluster.leaderOf(ps.topic, ps.partition);
         if (leader < 0) {
@@ -274,15 +281,17 @@ export class Sender {
     const byTopic = new Map<string, { index: number; records: Buffer }[]>();
     for (const b of batches) {
       const ps = this.host.partitionState(b.topic, b.partition);
-      if (this.idempotent && b.baseSequence < 0) {
+      // A batch keeps the identity it was first sent with: a retry is the same batch to the broker.
+      const fresh = b.baseSequence < 0;
+      if (this.idempotent && fresh) {
         b.baseSequence = ps.nextSequence;
         ps.nextSequence = (ps.nextSequence + b.count) % (MAX_SEQUENCE + 1);
       }
       const wire = b.finish(
         this.codec,
         compressSync,
-        this.idempotent ? this.producerId : -1,
-        this.idempotent ? this.producerEpoch : -1,
+        this.idempotent ? (fresh ? this.producerId : b.producerId) : -1,
+        this.idempotent ? (fresh ? this.producerEpoch : b.producerEpoch) : -1,
         this.idempotent ? b.baseSequence : -1,
         this.txn !== null,
       );
@@ -370,6 +379,13 @@ export class Sender {
       if (this.txn && (r.errorCode === 45 || r.errorCode === 59 || isFencingError(r.errorCode))) {
         // Inside a transaction a lost sequence or a fenced epoch cannot be repaired by retrying.
         this.failBatch(ps, b, err);
+        continue;
+      }
+      if ((r.errorCode === 45 || r.errorCode === 59) && this.idempotent && this.isOldIdentity(b)) {
+        // Refused under the old epoch: neither it nor the old batches after it were written (the
+        // broker would have recognised a copy), so they go again under the new epoch.
+        this.forgetOldIdentity(ps, b);
+        this.requeue(ps, b);
         continue;
       }
       if (r.errorCode === 45 && this.idempotent && !ps.retrying) {
@@ -478,16 +494,48 @@ export class Sender {
     return this.initPromise;
   }
 
-  /** Every partition starts again from sequence 0 (after a new producer id or epoch). */
-  resetSequences(): void {
+  /**
+   * Every partition starts again from sequence 0 (after a new producer id or epoch). With
+   * `keepUnresolved` (an idempotent producer's own bump), a partition whose batches sent under the
+   * old identity are not through yet keeps them as they were sent: re-sending one under the new
+   * epoch from sequence 0 would store it twice if its first copy was written (the broker
+   * deduplicates by producer id, epoch and sequence). It starts again once they are through.
+   */
+  resetSequences(keepUnresolved = false): void {
     for (const list of this.host.partitions.values()) {
       for (const ps of list) {
         if (!ps) continue;
+        if (keepUnresolved && (ps.inFlight > 0 || ps.queue.some((b) => b.baseSequence >= 0))) {
+          ps.oldIdentity = true;
+          continue;
+        }
         ps.nextSequence = 0;
         ps.retrying = false;
+        ps.oldIdentity = false;
         for (const b of ps.queue) b.baseSequence = -1;
       }
     }
+  }
+
+  /** Whether a batch was sent under an identity older than the one in use. */
+  private isOldIdentity(b: ProducerBatch): boolean {
+    return (
+      b.baseSequence >= 0 && (b.producerId !== this.producerId || b.producerEpoch !== this.producerEpoch)
+    );
+  }
+
+  /** `refused` and the old-identity batches queued after it will go again under the new identity. */
+  private forgetOldIdentity(ps: PartitionState, refused: ProducerBatch): void {
+    refused.baseSequence = -1;
+    for (const b of ps.queue) if (b.id > refused.id && this.isOldIdentity(b)) b.baseSequence = -1;
+  }
+
+  /** A partition on the old identity moves to the new one once nothing of the old is left. */
+  private leaveOldIdentity(ps: PartitionState): boolean {
+    if (ps.inFlight > 0 || ps.queue.some((b) => b.baseSequence >= 0)) return false;
+    ps.oldIdentity = false;
+    ps.nextSequence = 0;
+    return true;
   }
 
   /**
@@ -498,7 +546,7 @@ export class Sender {
   private async bumpEpoch(): Promise<void> {
     if (this.producerEpoch >= 0 && this.producerEpoch < 0x7fff) {
       this.producerEpoch++;
-      this.resetSequences();
+      this.resetSequences(true);
       return;
     }
     await this.initProducerId(true);
@@ -530,6 +578,6 @@ export class Sender {
     if (!res) return;
     this.producerId = res.producerId;
     this.producerEpoch = res.producerEpoch;
-    this.resetSequences();
+    this.resetSequences(bump);
   }
 }

@@ -4,6 +4,7 @@
 // survives the worker's SIGKILL; the lab merges the files by time before checking.
 import { closeSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ClusterLayout } from './layout.js';
 
 /** Wall-clock milliseconds with sub-millisecond precision (comparable across the lab's processes). */
 export function nowMs(): number {
@@ -123,6 +124,13 @@ export interface WorkerEvent extends Base {
   detail?: string;
 }
 
+/** The cluster as it described itself: after the topic was created, and after the faults healed. */
+export interface LayoutEvent extends Base {
+  type: 'layout';
+  when: 'created' | 'healed';
+  layout: ClusterLayout;
+}
+
 /** The run's configuration: what the checker may expect (first line of a merged history). */
 export interface MetaEvent extends Base {
   type: 'meta';
@@ -141,6 +149,7 @@ export type HistoryEvent =
   | NodeEvent
   | PhaseEvent
   | WorkerEvent
+  | LayoutEvent
   | MetaEvent;
 
 /** What a run promised its clients, from which the checker derives the guarantees it checks. */

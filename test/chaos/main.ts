@@ -4,6 +4,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { CHAOS_UNSAFE_MODES } from '../../src/broker/chaos-unsafe.js';
 import { checkHistory } from './checker.js';
 import { killAllChildren } from './children.js';
 import { type HistoryEvent, parseHistory } from './history.js';
@@ -32,7 +33,8 @@ Options:
   --disk-mb N           size of each node's disk when disk faults are on (default 64)
   --broker-config K=V   an extra server.properties line for every node (repeatable)
   --unsafe MODE         start the brokers with SAMSA_CHAOS_UNSAFE=MODE, a deliberately broken
-                        setting (ack-before-write) the checker must catch
+                        setting the checker must catch: ack-before-write (any node count) or
+                        ack-before-replication (acks=all answered by the leader alone; 3 nodes)
   --bootstrap H:P       run the workload and checks against a cluster the lab did not start (no faults)
   --out DIR             where reports go (default chaos-out)
   --keep                keep history, logs and data of passing runs too (failing runs keep theirs)
@@ -108,6 +110,8 @@ export function parseCli(argv: string[]): Cli | 'help' | { check: string } {
   const seed = values.seed === undefined ? Date.now() % 1_000_000 : Number(values.seed);
   if (!Number.isSafeInteger(seed) || seed < 0)
     throw new Error(`--seed needs a whole number, not '${values.seed}'`);
+  if (values.unsafe !== undefined && !(CHAOS_UNSAFE_MODES as readonly string[]).includes(values.unsafe))
+    throw new Error(`--unsafe must be one of ${CHAOS_UNSAFE_MODES.join(', ')}, not '${values.unsafe}'`);
   for (const line of values['broker-config'] ?? []) {
     if (!/^[a-z0-9._-]+=/.test(line)) throw new Error(`--broker-config needs key=value, not '${line}'`);
   }
@@ -154,7 +158,7 @@ export function summaryLine(i: number, runs: number, o: RunOutcome, base: Cli['b
   const why = o.ok
     ? ''
     : ` ${[counts, ...o.check.inconclusive.slice(0, 2), ...o.problems.slice(0, 2).map((p) => p.split('\n')[0])].filter(Boolean).join('; ')}`;
-  return `chaos ${i + 1}/${runs} seed=${o.seed} nodes=${base.bootstrap ? 'external' : base.nodes} ${base.workload} faults=${base.faults.join(',') || 'none'}(${o.faultsRun} of ${o.faults.length}) ${(base.durationMs / 1000).toFixed(0)}s: sent ${s.sent} acked ${s.acked} indeterminate ${s.indeterminate} (${s.unresolved} no outcome) read ${s.readLive} drained ${Object.values(s.readDrain).join('/')} — ${verdict}${why} [${(o.elapsedMs / 1000).toFixed(0)} s, load ${o.loadAvg[0].toFixed(2)}] ${o.report}`;
+  return `chaos ${i + 1}/${runs} seed=${o.seed} nodes=${base.bootstrap ? 'external' : base.nodes} ${base.workload} faults=${base.faults.join(',') || 'none'}(${o.faultsRun} of ${o.faults.length}${o.leaderElections === null ? '' : `, ${o.leaderElections} leader elections`}) ${(base.durationMs / 1000).toFixed(0)}s: sent ${s.sent} acked ${s.acked} indeterminate ${s.indeterminate} (${s.unresolved} no outcome) read ${s.readLive} drained ${Object.values(s.readDrain).join('/')} — ${verdict}${why} [${(o.elapsedMs / 1000).toFixed(0)} s, load ${o.loadAvg[0].toFixed(2)}] ${o.report}`;
 }
 
 function summaryTable(outcomes: RunOutcome[], base: Cli['base']): string {

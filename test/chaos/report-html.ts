@@ -4,6 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { type CheckResult, getOrMake, type Violation } from './checker.js';
 import type { HistoryEvent, RunConfig } from './history.js';
+import { type ClusterLayout, layoutLine } from './layout.js';
 import type { ScheduledFault } from './schedule.js';
 
 export interface ReportInput {
@@ -14,6 +15,9 @@ export interface ReportInput {
   schedule: readonly ScheduledFault[];
   replay: string;
   ok: boolean;
+  /** The cluster as it described itself after the topic was created and after the heal. */
+  layouts?: { created: ClusterLayout | null; healed: ClusterLayout | null };
+  leaderElections?: number | null;
   /** Connections the proxy carried, by the party that opened them (absent: no proxy). */
   connections?: Record<string, number>;
 }
@@ -329,6 +333,7 @@ code{background:#f4f4f4;padding:1px 4px}.kind{color:#c62828;font-family:ui-monos
 <table>
 <tr><th>workload</th><td>${esc(config.workload)} on topic ${esc(config.topic)}, ${config.partitions} partitions</td></tr>
 <tr><th>cluster</th><td>${config.bootstrap ? `external: ${esc(config.bootstrap)}` : `${config.nodes} node(s) started by the lab`}; replication factor ${config.replicationFactor}, min.insync.replicas ${config.minInsyncReplicas}${config.unsafe ? `; <b>SAMSA_CHAOS_UNSAFE=${esc(config.unsafe)}</b>` : ''}</td></tr>
+${layoutRows(r)}
 <tr><th>clients</th><td>${esc(config.clients.join(', '))}; acks=${config.acks === -1 ? 'all' : config.acks}, idempotence ${config.idempotence ? 'on' : 'off'}</td></tr>
 <tr><th>faults</th><td>${esc(config.faults.join(', ') || 'none')}; ${r.schedule.length} scheduled over ${(config.durationMs / 1000).toFixed(0)} s</td></tr>
 ${
@@ -364,6 +369,19 @@ ${chart('Acknowledgement latency (send to ack)', 'ms (log)', ts.latency, windows
 ${check.violations.length > VIOLATIONS_SHOWN_MAX ? `<p>… and ${check.violations.length - VIOLATIONS_SHOWN_MAX} more (the history file has them all).</p>` : ''}
 </body></html>
 `;
+}
+
+function layoutRows(r: ReportInput): string {
+  const rows: string[] = [];
+  if (r.layouts?.created)
+    rows.push(`<tr><th>as described after creation</th><td>${esc(layoutLine(r.layouts.created))}</td></tr>`);
+  if (r.layouts?.healed)
+    rows.push(`<tr><th>as described after the heal</th><td>${esc(layoutLine(r.layouts.healed))}</td></tr>`);
+  if (r.leaderElections !== undefined && r.leaderElections !== null)
+    rows.push(
+      `<tr><th>leader elections</th><td>${r.leaderElections} (the topic's leader epochs rose by this much)</td></tr>`,
+    );
+  return rows.join('\n');
 }
 
 export function writeReport(path: string, r: ReportInput): void {

@@ -17,6 +17,7 @@ import {
   type CommittedEvent,
   type DrainEndEvent,
   HistoryWriter,
+  type LayoutEvent,
   type MetaEvent,
   type PhaseEvent,
   type ReadEvent,
@@ -24,6 +25,7 @@ import {
   readHistoryDir,
   toJsonLines,
 } from './history.js';
+import { type ClusterLayout, describeLayout, layoutMismatches, leaderElections } from './layout.js';
 import { LabCluster } from './nodes.js';
 import { FaultNet } from './proxy.js';
 import { writeReport } from './report-html.js';
@@ -60,6 +62,8 @@ export interface RunOutcome {
   /** Lab-level problems: a node that crashed on its own or did not come back, a stuck client. */
   problems: string[];
   faults: ScheduledFault[];
+  /** Leader elections of the topic's partitions from its creation to the heal (leader epochs' rise). */
+  leaderElections: number | null;
   /** Faults that ran (skipped ones hit a node another fault held; late ones fell after the end). */
   faultsRun: number;
   skippedFaults: number;
@@ -215,6 +219,10 @@ export async function runOnce(o: RunOptions): Promise<RunOutcome> {
   let pool: WorkerPool | null = null;
   let admin: Admin | null = null;
   let runner: FaultRunner | null = null;
+  const layouts: { created: ClusterLayout | null; healed: ClusterLayout | null } = {
+    created: null,
+    healed: null,
+  };
   const config: RunConfig = {
     seed: o.seed,
     workload: o.workload,
@@ -251,6 +259,23 @@ export async function runOnce(o: RunOptions): Promise<RunOutcome> {
     );
     config.replicationFactor = created[0]?.replicationFactor ?? rf;
     lab.record<MetaEvent>({ type: 'meta', config });
+    // The cluster as it says it is: the guarantees checked are about this configuration.
+    await admin.waitForTopic(topic, 30_000).catch(() => {});
+    layouts.created = await describeLayout(admin, topic, 10_000).catch((err: Error) => {
+      if (!external) problems.push(`the cluster did not describe itself: ${err.message}`);
+      return null;
+    });
+    if (layouts.created)
+      lab.record<LayoutEvent>({ type: 'layout', when: 'created', layout: layouts.created });
+    if (!external && layouts.created) {
+      const wrong = layoutMismatches(layouts.created, {
+        nodes: o.nodes,
+        partitions: o.partitions,
+        replicationFactor: rf,
+        minInsyncReplicas: minIsr,
+      });
+      if (wrong.length > 0) problems.push(`the cluster is not the one asked for: ${wrong.join('; ')}`);
+    }
     pool = new WorkerPool(
       runDir,
       historyDir,
@@ -282,6 +307,8 @@ export async function runOnce(o: RunOptions): Promise<RunOutcome> {
     problems.push(...(runner?.problems ?? []));
     await endOffsets(admin, topic, o.partitions, RECOVERY_TIMEOUT_MS);
     phase(lab, 'recovered');
+    layouts.healed = await describeLayout(admin, topic, 10_000).catch(() => null);
+    if (layouts.healed) lab.record<LayoutEvent>({ type: 'layout', when: 'healed', layout: layouts.healed });
     phase(lab, 'stop');
     await pool.stopAll('producer');
     const ends = await endOffsets(admin, topic, o.partitions, RECOVERY_TIMEOUT_MS);
@@ -341,6 +368,8 @@ export async function runOnce(o: RunOptions): Promise<RunOutcome> {
     check,
     problems,
     faults: schedule,
+    leaderElections:
+      layouts.created && layouts.healed ? leaderElections(layouts.created, layouts.healed) : null,
     faultsRun: schedule.length - (runner?.skipped.length ?? 0) - (runner?.notRun.length ?? 0),
     skippedFaults: runner?.skipped.length ?? 0,
     runDir,
@@ -349,6 +378,8 @@ export async function runOnce(o: RunOptions): Promise<RunOutcome> {
     loadAvg: (await import('node:os')).loadavg(),
   };
   writeReport(outcome.report, {
+    layouts,
+    leaderElections: outcome.leaderElections,
     events,
     config,
     check,

@@ -65,4 +65,8 @@ test('fault lists, durations and options are read as documented, and bad ones na
   assert.throws(() => parseCli(['--bootstrap', 'h:1', '--faults', 'kill']), /cannot inject faults/);
   assert.throws(() => parseCli(['--workload', 'bank']), /--workload must be one of/);
   assert.throws(() => parseCli(['--clients', 'samsa,java']), /unknown client 'java'/);
+  assert.throws(() => parseCli(['--unsafe', 'ack-early']), /--unsafe must be one of .*'ack-early'/);
+  const unsafe = parseCli(['--nodes', '3', '--unsafe', 'ack-before-replication']);
+  assert.ok(unsafe !== 'help' && !('check' in unsafe));
+  assert.equal(unsafe.base.unsafe, 'ack-before-replication');
 });

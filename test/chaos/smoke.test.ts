@@ -41,7 +41,7 @@ describe('chaos smoke', { skip: skipUnless('chaos smoke', 'kcat') }, () => {
     }, async () => {
       const r = await runOnce(options(seed));
       const detail = `${r.runDir}: ${JSON.stringify({ counts: r.check.counts, inconclusive: r.check.inconclusive, problems: r.problems })}`;
-      assert.ok(r.faultsRun >= 1, `${r.faultsRun} of ${r.faults.length} scheduled faults ran`);
+      assert.ok(r.faultsRun >= 1, `${r.faultsRun} of ${r.faults.length} scheduled faults ran; ${detail}`);
       assert.deepEqual(r.check.violations.slice(0, 5), [], detail);
       assert.deepEqual(r.check.inconclusive, [], detail);
       assert.deepEqual(r.problems, [], detail);

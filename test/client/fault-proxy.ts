@@ -25,6 +25,8 @@ export interface RequestInfo {
   apiKey: number;
   version: number;
   correlationId: number;
+  /** Produce only: the partitions it writes to, as `topic-partition`. */
+  partitions?: string[];
 }
 
 interface Slot {
@@ -90,16 +92,21 @@ export async function startFaultProxy(
         const cut = fromClient.next();
         if (cut.kind !== 'frame') break;
         const frame = cut.frame;
-        const info = {
+        const info: RequestInfo = {
           apiKey: frame.readInt16BE(0),
           version: frame.readInt16BE(2),
           correlationId: frame.readInt32BE(4),
         };
+        const produce = info.apiKey === 0 ? decodeRequest<ProduceRequest>(Buffer.from(frame)).body : null;
+        if (produce)
+          info.partitions = produce.topicData.flatMap((t) =>
+            t.partitionData.map((p) => `${t.name}-${p.index}`),
+          );
         let fault = decide(info);
         if (fault.kind === 'error' && info.apiKey !== 0) fault = { kind: 'pass' };
         counts[fault.kind] = (counts[fault.kind] ?? 0) + 1;
         // acks=0 Produce has no response: never wait for one.
-        const acks = info.apiKey === 0 ? decodeRequest<ProduceRequest>(Buffer.from(frame)).body.acks : 1;
+        const acks = produce ? produce.acks : 1;
         const slot: Slot = { info, fault, response: null, done: false };
         if (fault.kind === 'error') {
           slot.response = errorResponse(Buffer.from(frame), info, fault.errorCode);

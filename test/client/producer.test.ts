@@ -302,6 +302,64 @@ test('idempotence keeps order per partition, without duplicates, under injected 
   }
 });
 
+test('a batch waiting for its retry when the epoch is bumped is retried as it was first sent, so it is stored once', async (t) => {
+  // Found by the chaos lab (3 nodes, seed 11): a delivery timeout on one partition bumped the epoch
+  // while a batch of another partition, written but unanswered, waited for its retry; re-sent under
+  // the new epoch from sequence 0, the broker could not know it and stored it twice.
+  if (skipWithout(t, apis, [...CONSUME, API.InitProducerId])) return;
+  await admin.createTopics([{ name: 'p-rebump', numPartitions: 2 }]);
+  let faulty = false;
+  const proxy = await startFaultProxy(broker.port, (info) => {
+    if (info.apiKey !== 0 || !faulty) return { kind: 'pass' };
+    // Partition 0 never reaches the broker (its batch times out); partition 1 is written, unanswered.
+    if (info.partitions?.includes('p-rebump-0')) return { kind: 'swallow' };
+    return { kind: 'drop-response' };
+  });
+  const producer = new Producer({
+    bootstrapServers: proxy.bootstrap,
+    lingerMs: 0,
+    requestTimeoutMs: 300,
+    deliveryTimeoutMs: 1500,
+    retryBackoffMs: 20,
+  });
+  try {
+    assert.equal((await producer.send({ topic: 'p-rebump', partition: 1, value: 'warm-up' })).offset, 0);
+    const { producerEpoch } = producer.identity;
+    faulty = true;
+    const timedOut = producer.send({ topic: 'p-rebump', partition: 0, value: 'never-written' });
+    await new Promise((r) => setTimeout(r, 600));
+    const once = producer.send({ topic: 'p-rebump', partition: 1, value: 'once' });
+    await assert.rejects(timedOut, (err: KafkaError) => err.code === 'DELIVERY_TIMEOUT');
+    faulty = false;
+    const stored = await once;
+    const next = await producer.send({ topic: 'p-rebump', partition: 1, value: 'next' });
+    assert.equal(next.offset, stored.offset + 1);
+    assert.ok(producer.identity.producerEpoch > producerEpoch, 'the epoch was bumped');
+  } finally {
+    await producer.close();
+    await proxy.close();
+  }
+  const ends = await admin.listOffsets([
+    { topic: 'p-rebump', partition: 0, at: 'latest' },
+    { topic: 'p-rebump', partition: 1, at: 'latest' },
+  ]);
+  assert.deepEqual(
+    ends.map((e) => e.offset),
+    [0, 3],
+    'nothing in partition 0; warm-up, once and next in partition 1',
+  );
+  const records = await readAll(broker.bootstrap, 'p-rebump', 2, 3);
+  assert.deepEqual(
+    records.filter((r) => r.partition === 1).map((r) => r.value?.toString()),
+    ['warm-up', 'once', 'next'],
+    'partition 1 holds each value once',
+  );
+  assert.deepEqual(
+    records.filter((r) => r.partition === 0).map((r) => r.value?.toString()),
+    [],
+  );
+});
+
 test('a delivery timeout fails the records and bumps the epoch; later sends succeed in order', async (t) => {
   if (skipWithout(t, apis, [...CONSUME, API.InitProducerId])) return;
   await admin.createTopics([{ name: 'p-bump', numPartitions: 1 }]);
