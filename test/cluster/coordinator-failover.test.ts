@@ -4,12 +4,11 @@
 // the new leader of that partition loads the group: the committed offsets are still there, and the
 // group's consumers go on from them.
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { repoRoot } from '../helpers/paths.js';
 import { ProcessCluster } from '../helpers/process-cluster.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { needs, run, runPython } from '../helpers/tools.js';
+import { until } from '../helpers/wait.js';
 
 let cluster: ProcessCluster;
 
@@ -28,32 +27,6 @@ before(async () => {
 after(async () => {
   await cluster?.close();
 });
-
-const PATH_ENV = { PATH: `${join(process.execPath, '..')}:${process.env.PATH ?? ''}` };
-
-async function tool(name: string, args: string[]): Promise<string> {
-  const out = await run(join(repoRoot, 'bin', name), ['--bootstrap-server', cluster.bootstrap, ...args], {
-    env: PATH_ENV,
-    timeoutMs: 60_000,
-  });
-  assert.equal(out.code, 0, out.stderr);
-  return out.stdout;
-}
-
-async function until<T>(
-  probe: () => Promise<T>,
-  ok: (v: T) => boolean,
-  what: string,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe().catch(() => null);
-    if (v !== null && ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** The node FindCoordinator names for a group, asked of a live broker. */
 async function coordinatorOf(group: string, via: number): Promise<number> {
@@ -92,7 +65,7 @@ test('a group keeps its committed offsets when the broker leading its __consumer
   timeout: 180_000,
 }, async (t) => {
   if (!needs(t, 'confluent-kafka')) return;
-  await tool('kafka-topics.sh', [
+  await cluster.tool('kafka-topics.sh', [
     '--create',
     '--topic',
     'work',
@@ -112,7 +85,7 @@ test('a group keeps its committed offsets when the broker leading its __consumer
     first.stdout.trim().split(' ').map(Number),
     Array.from({ length: 60 }, (_, i) => i),
   );
-  const offsetsTopic = await tool('kafka-topics.sh', ['--describe', '--topic', '__consumer_offsets']);
+  const offsetsTopic = await cluster.tool('kafka-topics.sh', ['--describe', '--topic', '__consumer_offsets']);
   assert.match(offsetsTopic, /ReplicationFactor: 3/, 'offsets.topic.replication.factor 3 with three brokers');
   const coordinator = await coordinatorOf('survivor', 1);
   assert.ok(coordinator > 0, 'a coordinator is known');
@@ -125,7 +98,7 @@ test('a group keeps its committed offsets when the broker leading its __consumer
   );
   assert.notEqual(moved, coordinator);
   const described = await until(
-    () => tool('kafka-consumer-groups.sh', ['--describe', '--group', 'survivor']),
+    () => cluster.tool('kafka-consumer-groups.sh', ['--describe', '--group', 'survivor']),
     (out) => /work\s+0\s+60\s+100\s+40/.test(out),
     'the committed offset 60 on the new coordinator',
   );

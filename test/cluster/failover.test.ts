@@ -7,7 +7,7 @@
 // record it wrote alone is truncated away when it follows the new leader.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { ErrorCode } from '../../src/protocol/errors.js';
@@ -16,6 +16,7 @@ import { repoRoot } from '../helpers/paths.js';
 import { ProcessCluster } from '../helpers/process-cluster.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { DEBIAN_PYTHON, needs, run } from '../helpers/tools.js';
+import { until } from '../helpers/wait.js';
 
 const RECORDS = 200_000;
 const SESSION_TIMEOUT_MS = 2000;
@@ -56,49 +57,6 @@ after(async () => {
 });
 
 const PATH_ENV = { PATH: `${join(process.execPath, '..')}:${process.env.PATH ?? ''}` };
-
-async function topics(args: string[]): Promise<string> {
-  const out = await run(
-    join(repoRoot, 'bin', 'kafka-topics.sh'),
-    ['--bootstrap-server', cluster.bootstrap, ...args],
-    { env: PATH_ENV },
-  );
-  assert.equal(out.code, 0, out.stderr);
-  return out.stdout;
-}
-
-async function describe(topic: string, partition: number): Promise<{ leader: number; isr: number[] }> {
-  const text = await topics(['--describe', '--topic', topic]);
-  const line = text.split('\n').find((l) => new RegExp(`Partition: ${partition}\\t`).test(l));
-  assert.ok(line, text);
-  return {
-    leader: Number(/Leader: (-?\d+)/.exec(line)?.[1]),
-    isr: (/Isr: ([\d,]*)/.exec(line)?.[1] ?? '').split(',').filter(Boolean).map(Number),
-  };
-}
-
-async function until<T>(
-  probe: () => Promise<T>,
-  ok: (v: T) => boolean,
-  what: string,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe().catch(() => null);
-    if (v !== null && ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-function segmentBytes(node: number, topic: string, partition: number): Buffer {
-  const dir = join(cluster.node(node).dataDir, `${topic}-${partition}`);
-  const files = readdirSync(dir)
-    .filter((f) => f.endsWith('.log'))
-    .sort();
-  return Buffer.concat(files.map((f) => readFileSync(join(dir, f))));
-}
 
 // Record i goes to partition i % 3 with value "i". Acknowledged records are printed as
 // "partition offset value" (a flush every few thousand so the test sees progress).
@@ -234,7 +192,7 @@ async function explainMissing(
   const notes = [`acknowledged record ${value} is missing`, 'first read:', coverage(first.lines, acks)];
   notes.push(`kcat stderr: ${first.stderr.slice(-2000)}`);
   for (let p = 0; p < 3; p++)
-    notes.push(`describe p${p}: ${JSON.stringify(await describe(topic, p).catch(String))}`);
+    notes.push(`describe p${p}: ${JSON.stringify(await cluster.describePartition(topic, p).catch(String))}`);
   const offsets = await run(
     join(repoRoot, 'bin', 'kafka-get-offsets.sh'),
     ['--bootstrap-server', cluster.bootstrap, '--topic', topic],
@@ -245,7 +203,7 @@ async function explainMissing(
   for (const n of [1, 2, 3]) {
     const has = (() => {
       try {
-        return segmentBytes(n, topic, value % 3).includes(needle);
+        return cluster.segmentBytes(n, topic, value % 3).includes(needle);
       } catch (e) {
         return String(e);
       }
@@ -295,7 +253,7 @@ test('SIGKILL of a leader during an idempotent acks=all produce of 200,000 recor
 }, async (t) => {
   if (!needs(t, 'kcat', 'confluent-kafka')) return;
   running.add('failover-kill');
-  await topics([
+  await cluster.tool('kafka-topics.sh', [
     '--create',
     '--topic',
     'failover-kill',
@@ -307,7 +265,7 @@ test('SIGKILL of a leader during an idempotent acks=all produce of 200,000 recor
     'min.insync.replicas=2',
   ]);
   await until(
-    () => describe('failover-kill', 0),
+    () => cluster.describePartition('failover-kill', 0),
     (d) => d.isr.length === 3,
     'a full ISR',
   );
@@ -316,7 +274,7 @@ test('SIGKILL of a leader during an idempotent acks=all produce of 200,000 recor
   // The broker leading now: on a loaded machine one that stood still past its session timeout may
   // have been fenced since the topic was made, and the leadership moved.
   const initial = await until(
-    () => describe('failover-kill', 0),
+    () => cluster.describePartition('failover-kill', 0),
     (d) => d.leader > 0,
     'a leader under load',
   );
@@ -326,7 +284,7 @@ test('SIGKILL of a leader during an idempotent acks=all produce of 200,000 recor
     if (!cluster.node(initial.leader).child) await cluster.restart(initial.leader);
   });
   const after = await until(
-    () => describe('failover-kill', 0),
+    () => cluster.describePartition('failover-kill', 0),
     (d) => d.leader >= 0 && d.leader !== initial.leader,
     'a new leader',
   );
@@ -340,13 +298,13 @@ test('SIGKILL of a leader during an idempotent acks=all produce of 200,000 recor
   // The killed broker comes back, catches up and holds the same log.
   await cluster.restart(initial.leader);
   await until(
-    () => describe('failover-kill', 0),
+    () => cluster.describePartition('failover-kill', 0),
     (d) => d.isr.length === 3,
     'the old leader to rejoin the ISR',
     60_000,
   );
   await until(
-    async () => [1, 2, 3].map((n) => segmentBytes(n, 'failover-kill', 0)),
+    async () => [1, 2, 3].map((n) => cluster.segmentBytes(n, 'failover-kill', 0)),
     (logs) => logs.every((l) => l.equals(logs[0])),
     'identical replicas after the rejoin',
   );
@@ -358,7 +316,7 @@ test('SIGSTOP of a leader past the session timeout, then SIGCONT: it is fenced, 
 }, async (t) => {
   if (!needs(t, 'kcat', 'confluent-kafka')) return;
   running.add('failover-stop');
-  await topics([
+  await cluster.tool('kafka-topics.sh', [
     '--create',
     '--topic',
     'failover-stop',
@@ -370,7 +328,7 @@ test('SIGSTOP of a leader past the session timeout, then SIGCONT: it is fenced, 
     'min.insync.replicas=2',
   ]);
   await until(
-    () => describe('failover-stop', 0),
+    () => cluster.describePartition('failover-stop', 0),
     (d) => d.isr.length === 3,
     'a full ISR',
   );
@@ -391,7 +349,7 @@ test('SIGSTOP of a leader past the session timeout, then SIGCONT: it is fenced, 
   // the one leading now: on a loaded machine one that stood still past its session timeout may have
   // been fenced since the topic was made, and the leadership moved.
   const initial = await until(
-    () => describe('failover-stop', 0),
+    () => cluster.describePartition('failover-stop', 0),
     (d) => d.isr.length === 3 && d.leader > 0,
     'a full ISR under load',
     60_000,
@@ -412,7 +370,7 @@ test('SIGSTOP of a leader past the session timeout, then SIGCONT: it is fenced, 
     cluster.pause(initial.leader);
     for (const f of followers) cluster.resume(f);
     const after = await until(
-      () => describe('failover-stop', 0),
+      () => cluster.describePartition('failover-stop', 0),
       (d) => d.leader >= 0 && d.leader !== initial.leader && !d.isr.includes(initial.leader),
       'the controller to fence the stopped leader and elect another',
     );
@@ -443,17 +401,17 @@ test('SIGSTOP of a leader past the session timeout, then SIGCONT: it is fenced, 
   assert.equal(acked, RECORDS, `the producer got every record acknowledged in the end: ${result.stdout}`);
   // The old leader follows the new one and ends with the same log, without the records it had alone.
   await until(
-    () => describe('failover-stop', 0),
+    () => cluster.describePartition('failover-stop', 0),
     (d) => d.isr.length === 3,
     'the old leader to rejoin the ISR',
     60_000,
   );
   await until(
-    async () => [1, 2, 3].map((n) => segmentBytes(n, 'failover-stop', 0)),
+    async () => [1, 2, 3].map((n) => cluster.segmentBytes(n, 'failover-stop', 0)),
     (logs) => logs.every((l) => l.equals(logs[0])),
     'identical replicas after the old leader truncated',
   );
-  const log = segmentBytes(initial.leader, 'failover-stop', 0);
+  const log = cluster.segmentBytes(initial.leader, 'failover-stop', 0);
   for (const v of ['divergent-tail', 'stale-acks-all', 'stale-acks-1'])
     assert.ok(!log.includes(Buffer.from(v)), `${v} is not in the old leader's log`);
   assert.match(old.output, /truncating a diverged log/, 'the old leader truncated its divergent tail');

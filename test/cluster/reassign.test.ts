@@ -4,10 +4,9 @@
 // left broker 1 have their files deleted there, and every record is still readable, identical on the
 // new replicas.
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { repoRoot } from '../helpers/paths.js';
 import { ProcessCluster } from '../helpers/process-cluster.js';
 import { needs, run } from '../helpers/tools.js';
 
@@ -24,30 +23,11 @@ after(async () => {
   await cluster?.close();
 });
 
-const PATH_ENV = { PATH: `${join(process.execPath, '..')}:${process.env.PATH ?? ''}` };
-
-async function tool(name: string, args: string[]): Promise<string> {
-  const out = await run(join(repoRoot, 'bin', name), ['--bootstrap-server', cluster.bootstrap, ...args], {
-    env: PATH_ENV,
-    timeoutMs: 60_000,
-  });
-  assert.equal(out.code, 0, `${name} ${args.join(' ')}: ${out.stderr}${out.stdout}`);
-  return out.stdout;
-}
-
-function segmentBytes(node: number, topic: string, partition: number): Buffer {
-  const dir = join(cluster.node(node).dataDir, `${topic}-${partition}`);
-  const files = readdirSync(dir)
-    .filter((f) => f.endsWith('.log'))
-    .sort();
-  return Buffer.concat(files.map((f) => readFileSync(join(dir, f))));
-}
-
 test('a fourth broker joins; kafka-reassign-partitions.sh moves a topic onto it; --verify reports completion; the old replicas are deleted', {
   timeout: 180_000,
 }, async (t) => {
   if (!needs(t, 'kcat')) return;
-  await tool('kafka-topics.sh', [
+  await cluster.tool('kafka-topics.sh', [
     '--create',
     '--topic',
     'grow',
@@ -66,7 +46,7 @@ test('a fourth broker joins; kafka-reassign-partitions.sh moves a topic onto it;
   await cluster.addBroker(4);
   const topicsFile = join(cluster.root, 'topics.json');
   writeFileSync(topicsFile, JSON.stringify({ topics: [{ topic: 'grow' }], version: 1 }));
-  const generated = await tool('kafka-reassign-partitions.sh', [
+  const generated = await cluster.tool('kafka-reassign-partitions.sh', [
     '--generate',
     '--topics-to-move-json-file',
     topicsFile,
@@ -85,7 +65,7 @@ test('a fourth broker joins; kafka-reassign-partitions.sh moves a topic onto it;
   for (const p of proposed.partitions) assert.deepEqual([...p.replicas].sort(), [2, 3, 4], JSON.stringify(p));
   const planFile = join(cluster.root, 'plan.json');
   writeFileSync(planFile, proposedJson);
-  const executed = await tool('kafka-reassign-partitions.sh', [
+  const executed = await cluster.tool('kafka-reassign-partitions.sh', [
     '--execute',
     '--reassignment-json-file',
     planFile,
@@ -101,7 +81,11 @@ test('a fourth broker joins; kafka-reassign-partitions.sh moves a topic onto it;
   let verified = '';
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
-    verified = await tool('kafka-reassign-partitions.sh', ['--verify', '--reassignment-json-file', planFile]);
+    verified = await cluster.tool('kafka-reassign-partitions.sh', [
+      '--verify',
+      '--reassignment-json-file',
+      planFile,
+    ]);
     // A broker's metadata may trail the controller's a moment after completion ("no active
     // reassignment ... but replica set is ..."), as in Kafka: ask again.
     if (!verified.includes('still in progress') && !verified.includes('rather than')) break;
@@ -112,10 +96,10 @@ test('a fourth broker joins; kafka-reassign-partitions.sh moves a topic onto it;
     'Status of partition reassignment:\nReassignment of partition grow-0 is completed.\nReassignment of partition grow-1 is completed.\nReassignment of partition grow-2 is completed.\n\nClearing broker-level throttles on brokers 1,2,3,4\nClearing topic-level throttles on topic grow\n',
   );
   assert.equal(
-    (await tool('kafka-reassign-partitions.sh', ['--list'])).trim(),
+    (await cluster.tool('kafka-reassign-partitions.sh', ['--list'])).trim(),
     'No partition reassignments found.',
   );
-  const described = await tool('kafka-topics.sh', ['--describe', '--topic', 'grow']);
+  const described = await cluster.tool('kafka-topics.sh', ['--describe', '--topic', 'grow']);
   for (const p of proposed.partitions)
     assert.match(
       described,
@@ -127,13 +111,13 @@ test('a fourth broker joins; kafka-reassign-partitions.sh moves a topic onto it;
     const deadlineGone = Date.now() + 20_000;
     while (existsSync(dir) && Date.now() < deadlineGone) await new Promise((r) => setTimeout(r, 100));
     assert.ok(!existsSync(dir), `${dir} is deleted`);
-    const copies = [2, 3, 4].map((n) => segmentBytes(n, 'grow', p));
+    const copies = [2, 3, 4].map((n) => cluster.segmentBytes(n, 'grow', p));
     assert.ok(
       copies.every((c) => c.equals(copies[0])) && copies[0].length > 0,
       `grow-${p} is identical on 2, 3 and 4`,
     );
   }
-  const configs = await tool('kafka-configs.sh', [
+  const configs = await cluster.tool('kafka-configs.sh', [
     '--describe',
     '--entity-type',
     'topics',

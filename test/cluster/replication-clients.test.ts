@@ -3,13 +3,11 @@
 // confluent-kafka and kafkajs produce with acks=all through different brokers, and every replica's log
 // ends byte-identical (the same batches at the same offsets).
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import kafkajs from 'kafkajs';
-import { repoRoot } from '../helpers/paths.js';
 import { ProcessCluster } from '../helpers/process-cluster.js';
 import { needs, run, runPython } from '../helpers/tools.js';
+import { until } from '../helpers/wait.js';
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -30,52 +28,6 @@ before(async () => {
 after(async () => {
   await cluster?.close();
 });
-
-async function topics(args: string[]): Promise<string> {
-  const out = await run(
-    join(repoRoot, 'bin', 'kafka-topics.sh'),
-    ['--bootstrap-server', cluster.bootstrap, ...args],
-    {
-      env: { PATH: `${join(process.execPath, '..')}:${process.env.PATH ?? ''}` },
-    },
-  );
-  assert.equal(out.code, 0, out.stderr);
-  return out.stdout;
-}
-
-/** Leader and ISR of a partition, as kafka-topics.sh --describe prints them. */
-async function describe(topic: string, partition: number): Promise<{ leader: number; isr: number[] }> {
-  const text = await topics(['--describe', '--topic', topic]);
-  const line = text.split('\n').find((l) => new RegExp(`Partition: ${partition}\\t`).test(l));
-  assert.ok(line, text);
-  const leader = Number(/Leader: (-?\d+)/.exec(line)?.[1]);
-  const isr = (/Isr: ([\d,]*)/.exec(line)?.[1] ?? '').split(',').filter(Boolean).map(Number);
-  return { leader, isr };
-}
-
-async function until<T>(
-  probe: () => Promise<T>,
-  ok: (v: T) => boolean,
-  what: string,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** The concatenated segment files of a partition on one node. */
-function segmentBytes(node: number, topic: string, partition: number): Buffer {
-  const dir = join(cluster.node(node).dataDir, `${topic}-${partition}`);
-  const files = readdirSync(dir)
-    .filter((f) => f.endsWith('.log'))
-    .sort();
-  return Buffer.concat(files.map((f) => readFileSync(join(dir, f))));
-}
 
 const PYTHON_PRODUCER = `
 import sys
@@ -98,7 +50,7 @@ test('kcat, confluent-kafka and kafkajs produce with acks=all; every replica of 
   timeout: 120_000,
 }, async (t) => {
   if (!needs(t, 'kcat', 'confluent-kafka')) return;
-  await topics([
+  await cluster.tool('kafka-topics.sh', [
     '--create',
     '--topic',
     'acks-all',
@@ -143,7 +95,7 @@ test('kcat, confluent-kafka and kafkajs produce with acks=all; every replica of 
   // Every replica of every partition: the same bytes once the followers have caught up.
   for (let p = 0; p < 3; p++) {
     await until(
-      async () => [1, 2, 3].map((n) => segmentBytes(n, 'acks-all', p)),
+      async () => [1, 2, 3].map((n) => cluster.segmentBytes(n, 'acks-all', p)),
       (logs) => logs.every((l) => l.equals(logs[0])) && logs[0].length > 0,
       `identical replicas of acks-all-${p}`,
     );

@@ -7,19 +7,17 @@
 // sees every record once.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { repoRoot } from '../helpers/paths.js';
 import { ProcessCluster } from '../helpers/process-cluster.js';
 import { RawClient } from '../helpers/raw-client.js';
-import { DEBIAN_PYTHON, run, runPython, skipUnless } from '../helpers/tools.js';
+import { DEBIAN_PYTHON, runPython, skipUnless } from '../helpers/tools.js';
 import { ABORTED, COMMITTED, lines, TXN_PRODUCER, TXN_READ_ALL } from '../helpers/txn-python.js';
+import { until } from '../helpers/wait.js';
 
 const TOPIC = 'txn-failover';
 const TXN_ID = 'failover-txn';
 const TEST_NAME =
   'the transaction coordinator is killed mid-transaction: its successor commits one and aborts the next, each whole';
-const PATH_ENV = { PATH: `${join(process.execPath, '..')}:${process.env.PATH ?? ''}` };
 const skip = skipUnless(TEST_NAME, 'confluent-kafka');
 
 let cluster: ProcessCluster;
@@ -40,16 +38,6 @@ after(async () => {
   await cluster?.close();
 });
 
-async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const v = await probe().catch(() => null);
-    if (v !== null && ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 /** The node FindCoordinator (key type 1) names for the transactional id, asked of a live node. */
 async function coordinator(): Promise<number> {
   const live = cluster.brokerIds.find((id) => cluster.node(id).child) ?? 1;
@@ -66,23 +54,16 @@ async function coordinator(): Promise<number> {
 
 /** Whether every __transaction_state partition has all three replicas in its ISR. */
 async function transactionLogInSync(): Promise<boolean> {
-  const r = await run(
-    join(repoRoot, 'bin', 'kafka-topics.sh'),
-    ['--bootstrap-server', cluster.bootstrap, '--describe', '--topic', '__transaction_state'],
-    { env: PATH_ENV },
-  );
-  const isrs = [...r.stdout.matchAll(/Isr: ([\d,]+)/g)].map((m) => m[1].split(',').length);
+  const text = await cluster.tool('kafka-topics.sh', ['--describe', '--topic', '__transaction_state']);
+  const isrs = [...text.matchAll(/Isr: ([\d,]+)/g)].map((m) => m[1].split(',').length);
   return isrs.length === 50 && isrs.every((n) => n === 3);
 }
 
 /** The coordinator's view of the transaction (for a failure message). */
 async function txnState(): Promise<string> {
-  const r = await run(
-    join(repoRoot, 'bin', 'kafka-transactions.sh'),
-    ['--bootstrap-server', cluster.bootstrap, 'describe', '--transactional-id', TXN_ID],
-    { env: PATH_ENV },
-  );
-  return r.stdout + r.stderr;
+  return cluster
+    .tool('kafka-transactions.sh', ['describe', '--transactional-id', TXN_ID])
+    .catch((err: unknown) => String(err));
 }
 
 async function read(iso: string): Promise<string[]> {
@@ -113,24 +94,17 @@ test(TEST_NAME, {
   skip,
   timeout: 240_000,
 }, async () => {
-  const created = await run(
-    join(repoRoot, 'bin', 'kafka-topics.sh'),
-    [
-      '--bootstrap-server',
-      cluster.bootstrap,
-      '--create',
-      '--topic',
-      TOPIC,
-      '--partitions',
-      '3',
-      '--replication-factor',
-      '3',
-      '--config',
-      'min.insync.replicas=2',
-    ],
-    { env: PATH_ENV },
-  );
-  assert.equal(created.code, 0, created.stderr);
+  await cluster.tool('kafka-topics.sh', [
+    '--create',
+    '--topic',
+    TOPIC,
+    '--partitions',
+    '3',
+    '--replication-factor',
+    '3',
+    '--config',
+    'min.insync.replicas=2',
+  ]);
   let producer: ChildProcess | null = null;
   try {
     producer = spawn(DEBIAN_PYTHON, ['-c', TXN_PRODUCER, cluster.bootstrap, TOPIC, TXN_ID], {

@@ -6,11 +6,12 @@
 // killed (SIGKILL), paused (SIGSTOP/SIGCONT), stopped and restarted; close() ends every process this
 // helper started, by its pid.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from './paths.js';
+import { run } from './tools.js';
 
 export interface NodeProcess {
   id: number;
@@ -125,6 +126,37 @@ export class ProcessCluster {
       .filter((n) => n.child && n.roles !== 'controller')
       .map((n) => n.bootstrap)
       .join(',');
+  }
+
+  /** Runs one of Kafka's tools in bin/ against the running brokers; its output, or an error on a non-zero exit. */
+  async tool(name: string, args: string[]): Promise<string> {
+    const out = await run(join(BIN, name), ['--bootstrap-server', this.bootstrap, ...args], {
+      env: { PATH: `${join(process.execPath, '..')}:${process.env.PATH ?? ''}` },
+      timeoutMs: 60_000,
+    });
+    if (out.code !== 0)
+      throw new Error(`${name} ${args.join(' ')}: exit ${out.code}: ${out.stderr}${out.stdout}`);
+    return out.stdout;
+  }
+
+  /** Leader and ISR of a partition, as kafka-topics.sh --describe prints them. */
+  async describePartition(topic: string, partition: number): Promise<{ leader: number; isr: number[] }> {
+    const text = await this.tool('kafka-topics.sh', ['--describe', '--topic', topic]);
+    const line = text.split('\n').find((l) => new RegExp(`Partition: ${partition}\\t`).test(l));
+    if (!line) throw new Error(`no partition ${partition} in:\n${text}`);
+    return {
+      leader: Number(/Leader: (-?\d+)/.exec(line)?.[1]),
+      isr: (/Isr: ([\d,]*)/.exec(line)?.[1] ?? '').split(',').filter(Boolean).map(Number),
+    };
+  }
+
+  /** The concatenated segment files of a partition on one node. */
+  segmentBytes(node: number, topic: string, partition: number): Buffer {
+    const dir = join(this.node(node).dataDir, `${topic}-${partition}`);
+    const files = readdirSync(dir)
+      .filter((f) => f.endsWith('.log'))
+      .sort();
+    return Buffer.concat(files.map((f) => readFileSync(join(dir, f))));
   }
 
   /** The ids of the nodes with the broker role. */
