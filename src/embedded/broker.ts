@@ -14,7 +14,12 @@ import { ResourceType } from '../metadata/image.js';
 import { type MetadataRecord, record } from '../metadata/records.js';
 import { ErrorCode, errorInfo } from '../protocol/errors.js';
 import { Faults } from './faults.js';
-import { describeGroupOf, fetchCommittedOffsets, pollUntil } from './groups.js';
+import {
+  describeGroupOf,
+  fetchCommittedOffsets,
+  waitForCommittedOffsetOf,
+  waitForGroupState,
+} from './groups.js';
 import {
   appendTo,
   assignPartitions,
@@ -328,16 +333,8 @@ class Broker implements EmbeddedBroker {
     };
   }
 
-  async waitForGroup(groupId: string, options: WaitForGroupOptions = {}): Promise<GroupDescription> {
-    const state = options.state ?? 'Stable';
-    const { members } = options;
-    return pollUntil(
-      () => this.describeGroup(groupId),
-      (g) => g.state === state && (members === undefined || g.members.length === members),
-      (g) =>
-        `group ${groupId} is ${g.state} with ${g.members.length} member(s), not ${state}${members === undefined ? '' : ` with ${members}`}`,
-      options.timeoutMs,
-    );
+  waitForGroup(groupId: string, options: WaitForGroupOptions = {}): Promise<GroupDescription> {
+    return waitForGroupState(() => this.describeGroup(groupId), groupId, options);
   }
 
   committedOffsets(groupId: string): Promise<CommittedOffsets> {
@@ -345,22 +342,18 @@ class Broker implements EmbeddedBroker {
     return fetchCommittedOffsets(this.node.groups, groupId);
   }
 
-  async waitForCommittedOffset(
+  waitForCommittedOffset(
     groupId: string,
     topic: string,
     partition: number,
     offset: number,
     options: WaitOptions = {},
   ): Promise<number> {
-    const at = (o: CommittedOffsets) => o[topic]?.[partition];
-    const found = await pollUntil(
+    return waitForCommittedOffsetOf(
       () => this.committedOffsets(groupId),
-      (o) => (at(o) ?? -1) >= offset,
-      (o) =>
-        `group ${groupId} has committed ${at(o) ?? 'nothing'} for ${topic}-${partition}, not ${offset} or more`,
-      options.timeoutMs,
+      { groupId, topic, partition, offset },
+      options,
     );
-    return at(found) as number;
   }
 
   async reset(options: ResetOptions = {}): Promise<void> {

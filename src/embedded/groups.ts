@@ -6,7 +6,14 @@ import { ErrorCode, errorInfo } from '../protocol/errors.js';
 import { ConsumerProtocolAssignment } from '../protocol/internal/message-data.js';
 import { decodeFromBuffer } from '../protocol/schema/codec.js';
 import { EmbeddedBrokerError } from './records.js';
-import type { CommittedOffsets, GroupDescription, GroupState, MemberDescription } from './types.js';
+import type {
+  CommittedOffsets,
+  GroupDescription,
+  GroupState,
+  MemberDescription,
+  WaitForGroupOptions,
+  WaitOptions,
+} from './types.js';
 
 const WAIT_MS_DEFAULT = 10_000;
 const POLL_MS = 5;
@@ -102,6 +109,41 @@ export async function pollUntil<T>(
       throw new EmbeddedBrokerError(`${describe(value)} after ${timeoutMs} ms`, 'TIMEOUT');
     await sleep(POLL_MS);
   }
+}
+
+/** Polls a group's description until it is in `options.state` (Stable) with `options.members`, if given. */
+export function waitForGroupState(
+  describe: () => Promise<GroupDescription>,
+  groupId: string,
+  options: WaitForGroupOptions,
+): Promise<GroupDescription> {
+  const state = options.state ?? 'Stable';
+  const { members } = options;
+  return pollUntil(
+    describe,
+    (g) => g.state === state && (members === undefined || g.members.length === members),
+    (g) =>
+      `group ${groupId} is ${g.state} with ${g.members.length} member(s), not ${state}${members === undefined ? '' : ` with ${members}`}`,
+    options.timeoutMs,
+  );
+}
+
+/** Polls a group's committed offsets until the partition's is at least `offset`; returns it. */
+export async function waitForCommittedOffsetOf(
+  committed: () => Promise<CommittedOffsets>,
+  at: { groupId: string; topic: string; partition: number; offset: number },
+  options: WaitOptions,
+): Promise<number> {
+  const { groupId, topic, partition, offset } = at;
+  const of = (o: CommittedOffsets) => o[topic]?.[partition];
+  const found = await pollUntil(
+    committed,
+    (o) => (of(o) ?? -1) >= offset,
+    (o) =>
+      `group ${groupId} has committed ${of(o) ?? 'nothing'} for ${topic}-${partition}, not ${offset} or more`,
+    options.timeoutMs,
+  );
+  return of(found) as number;
 }
 
 function sleep(ms: number): Promise<void> {

@@ -23,7 +23,13 @@ import { ErrorCode, errorInfo } from '../protocol/errors.js';
 import { MemoryFileSystem } from '../storage/index.js';
 import { EMBEDDED_DEFAULTS } from './broker.js';
 import { Faults } from './faults.js';
-import { describeGroupOf, fetchCommittedOffsets, pollUntil } from './groups.js';
+import {
+  describeGroupOf,
+  fetchCommittedOffsets,
+  pollUntil,
+  waitForCommittedOffsetOf,
+  waitForGroupState,
+} from './groups.js';
 import {
   appendTo,
   assignPartitions,
@@ -454,37 +460,25 @@ class MultiCluster implements EmbeddedMultiCluster {
   }
 
   waitForGroup(groupId: string, options: WaitForGroupOptions = {}): Promise<GroupDescription> {
-    const state = options.state ?? 'Stable';
-    const { members } = options;
-    return pollUntil(
-      () => this.describeGroup(groupId),
-      (g) => g.state === state && (members === undefined || g.members.length === members),
-      (g) =>
-        `group ${groupId} is ${g.state} with ${g.members.length} member(s), not ${state}${members === undefined ? '' : ` with ${members}`}`,
-      options.timeoutMs,
-    );
+    return waitForGroupState(() => this.describeGroup(groupId), groupId, options);
   }
 
   committedOffsets(groupId: string): Promise<CommittedOffsets> {
     return fetchCommittedOffsets(this.coordinatorOf(groupId).groups, groupId);
   }
 
-  async waitForCommittedOffset(
+  waitForCommittedOffset(
     groupId: string,
     topic: string,
     partition: number,
     offset: number,
     options: WaitOptions = {},
   ): Promise<number> {
-    const at = (o: CommittedOffsets) => o[topic]?.[partition];
-    const found = await pollUntil(
+    return waitForCommittedOffsetOf(
       () => this.committedOffsets(groupId),
-      (o) => (at(o) ?? -1) >= offset,
-      (o) =>
-        `group ${groupId} has committed ${at(o) ?? 'nothing'} for ${topic}-${partition}, not ${offset} or more`,
-      options.timeoutMs,
+      { groupId, topic, partition, offset },
+      options,
     );
-    return at(found) as number;
   }
 
   async reset(options: ResetOptions = {}): Promise<void> {
