@@ -14,6 +14,9 @@
 //   the source offset of the last record written. Connect looks offsets up by the key's exact bytes,
 //   so the map's keys keep the order Java's HashMap gives them: cluster, partition, topic.
 
+import { Reader } from '../protocol/primitives/reader.js';
+import { Writer } from '../protocol/primitives/writer.js';
+
 export interface OffsetSync {
   topic: string;
   partition: number;
@@ -44,75 +47,6 @@ export interface FormatError {
 
 const FORMAT_VERSION = 0;
 
-class Writer {
-  private readonly buf: Buffer;
-  private pos = 0;
-  constructor(size: number) {
-    this.buf = Buffer.alloc(size);
-  }
-  string(s: string): this {
-    const n = Buffer.byteLength(s);
-    if (n > 0x7fff) throw new RangeError(`a string of ${n} bytes does not fit an INT16 length`);
-    this.buf.writeInt16BE(n, this.pos);
-    this.buf.write(s, this.pos + 2);
-    this.pos += 2 + n;
-    return this;
-  }
-  int16(v: number): this {
-    this.buf.writeInt16BE(v, this.pos);
-    this.pos += 2;
-    return this;
-  }
-  int32(v: number): this {
-    this.buf.writeInt32BE(v, this.pos);
-    this.pos += 4;
-    return this;
-  }
-  int64(v: number): this {
-    this.buf.writeBigInt64BE(BigInt(v), this.pos);
-    this.pos += 8;
-    return this;
-  }
-  done(): Buffer {
-    return this.buf;
-  }
-}
-
-class Reader {
-  private pos = 0;
-  constructor(private readonly buf: Buffer) {}
-  private need(n: number): void {
-    if (this.pos + n > this.buf.length) throw new RangeError('truncated');
-  }
-  string(): string {
-    this.need(2);
-    const n = this.buf.readInt16BE(this.pos);
-    if (n < 0) throw new RangeError('null string');
-    this.need(2 + n);
-    const s = this.buf.toString('utf8', this.pos + 2, this.pos + 2 + n);
-    this.pos += 2 + n;
-    return s;
-  }
-  int16(): number {
-    this.need(2);
-    const v = this.buf.readInt16BE(this.pos);
-    this.pos += 2;
-    return v;
-  }
-  int32(): number {
-    this.need(4);
-    const v = this.buf.readInt32BE(this.pos);
-    this.pos += 4;
-    return v;
-  }
-  int64(): number {
-    this.need(8);
-    const v = Number(this.buf.readBigInt64BE(this.pos));
-    this.pos += 8;
-    return v;
-  }
-}
-
 const strBytes = (s: string) => 2 + Buffer.byteLength(s);
 
 function decode<T>(
@@ -136,8 +70,8 @@ function checkVersion(r: Reader, what: string): void {
 
 export function encodeOffsetSync(s: OffsetSync): { key: Buffer; value: Buffer } {
   return {
-    key: new Writer(strBytes(s.topic) + 4).string(s.topic).int32(s.partition).done(),
-    value: new Writer(16).int64(s.upstreamOffset).int64(s.downstreamOffset).done(),
+    key: new Writer(strBytes(s.topic) + 4).string(s.topic).int32(s.partition).finishFlat(),
+    value: new Writer(16).int64(s.upstreamOffset).int64(s.downstreamOffset).finishFlat(),
   };
 }
 
@@ -156,13 +90,13 @@ export function encodeCheckpoint(c: Checkpoint): { key: Buffer; value: Buffer } 
       .string(c.group)
       .string(c.topic)
       .int32(c.partition)
-      .done(),
+      .finishFlat(),
     value: new Writer(2 + 16 + strBytes(c.metadata))
       .int16(FORMAT_VERSION)
       .int64(c.upstreamOffset)
       .int64(c.downstreamOffset)
       .string(c.metadata)
-      .done(),
+      .finishFlat(),
   };
 }
 
@@ -185,8 +119,8 @@ export function encodeHeartbeat(h: Heartbeat): { key: Buffer; value: Buffer } {
     key: new Writer(strBytes(h.sourceClusterAlias) + strBytes(h.targetClusterAlias))
       .string(h.sourceClusterAlias)
       .string(h.targetClusterAlias)
-      .done(),
-    value: new Writer(10).int16(FORMAT_VERSION).int64(h.timestamp).done(),
+      .finishFlat(),
+    value: new Writer(10).int16(FORMAT_VERSION).int64(h.timestamp).finishFlat(),
   };
 }
 
