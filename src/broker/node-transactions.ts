@@ -11,8 +11,9 @@ import type {
   WriteTxnMarkersResponse,
 } from '../protocol/messages/index.js';
 import type { MarkerChannel, MarkerResult, WritableMarker } from './coordinator/txn/markers.js';
+import type { RemoteTxnVerifier } from './coordinator/txn/verifier.js';
 import type { BrokerLinks } from './replica/links.js';
-import { type TxnVerifier, tpKey } from './replica/txn-verification.js';
+import { tpKey } from './replica/txn-verification.js';
 
 const API_ADD_PARTITIONS_TO_TXN = 24;
 const API_WRITE_TXN_MARKERS = 27;
@@ -53,49 +54,40 @@ export function remoteMarkers(links: BrokerLinks, timeoutMs: number): MarkerChan
 }
 
 /**
- * Asks the coordinator of the transactional id (`coordinatorOf`: the leader of its `__transaction_state`
- * partition) whether the partitions are in the producer's transaction, or adds them (`add`).
+ * Asks the coordinator of the transactional id on node `node` whether the partitions are in the
+ * producer's transaction, or adds them (`add`).
  */
-export function remoteTxnVerifier(
-  links: BrokerLinks,
-  coordinatorOf: (transactionalId: string) => number | null,
-  timeoutMs: number,
-): TxnVerifier {
-  return {
-    async verify(req) {
-      const failed = (code: number) => {
-        const out = new Map<string, number>();
-        for (const t of req.partitions) for (const p of t.partitions) out.set(tpKey(t.topic, p), code);
-        return out;
-      };
-      const node = coordinatorOf(req.transactionalId);
-      if (node === null || node < 0) return failed(ErrorCode.COORDINATOR_NOT_AVAILABLE);
-      const request: AddPartitionsToTxnRequest = {
-        transactions: [
-          {
-            transactionalId: req.transactionalId,
-            producerId: req.producerId,
-            producerEpoch: req.producerEpoch,
-            verifyOnly: !req.add,
-            topics: req.partitions.map((t) => ({ name: t.topic, partitions: t.partitions })),
-          },
-        ],
-      };
-      const r = await links.send<AddPartitionsToTxnRequest, AddPartitionsToTxnResponse>(
-        node,
-        API_ADD_PARTITIONS_TO_TXN,
-        req.add ? 5 : 4,
-        request,
-        timeoutMs,
-      );
-      if (r.kind !== 'ok') return failed(ErrorCode.NETWORK_EXCEPTION);
-      if (r.response.errorCode) return failed(r.response.errorCode);
-      const out = failed(ErrorCode.UNKNOWN_SERVER_ERROR);
-      for (const result of r.response.resultsByTransaction ?? [])
-        for (const t of result.topicResults ?? [])
-          for (const p of t.resultsByPartition)
-            out.set(tpKey(t.name, p.partitionIndex), p.partitionErrorCode);
+export function remoteTxnVerifier(links: BrokerLinks, timeoutMs: number): RemoteTxnVerifier {
+  return async (node, req) => {
+    const failed = (code: number) => {
+      const out = new Map<string, number>();
+      for (const t of req.partitions) for (const p of t.partitions) out.set(tpKey(t.topic, p), code);
       return out;
-    },
+    };
+    const request: AddPartitionsToTxnRequest = {
+      transactions: [
+        {
+          transactionalId: req.transactionalId,
+          producerId: req.producerId,
+          producerEpoch: req.producerEpoch,
+          verifyOnly: !req.add,
+          topics: req.partitions.map((t) => ({ name: t.topic, partitions: t.partitions })),
+        },
+      ],
+    };
+    const r = await links.send<AddPartitionsToTxnRequest, AddPartitionsToTxnResponse>(
+      node,
+      API_ADD_PARTITIONS_TO_TXN,
+      req.add ? 5 : 4,
+      request,
+      timeoutMs,
+    );
+    if (r.kind !== 'ok') return failed(ErrorCode.NETWORK_EXCEPTION);
+    if (r.response.errorCode) return failed(r.response.errorCode);
+    const out = failed(ErrorCode.UNKNOWN_SERVER_ERROR);
+    for (const result of r.response.resultsByTransaction ?? [])
+      for (const t of result.topicResults ?? [])
+        for (const p of t.resultsByPartition) out.set(tpKey(t.name, p.partitionIndex), p.partitionErrorCode);
+    return out;
   };
 }

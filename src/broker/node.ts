@@ -18,7 +18,6 @@ import type { TxnMarker } from '../protocol/records/control.js';
 import {
   BoundedFileSystem,
   type FileSystem,
-  LogManager,
   MemoryFileSystem,
   openFilesBound,
   processOpenFilesLimit,
@@ -41,7 +40,7 @@ import { TxnCoordinator } from './coordinator/txn/coordinator.js';
 import { writeMarkersLocally } from './coordinator/txn/local-markers.js';
 import type { MarkerChannel } from './coordinator/txn/markers.js';
 import { TRANSACTION_STATE_TOPIC } from './coordinator/txn/settings.js';
-import { localTxnVerifier } from './coordinator/txn/verifier.js';
+import { localTxnVerifier, type RemoteTxnVerifier } from './coordinator/txn/verifier.js';
 import { CONTROLLER_HANDLERS } from './handlers/controller-index.js';
 import { HANDLERS } from './handlers/index.js';
 import { Registry } from './handlers/registry.js';
@@ -75,7 +74,7 @@ import { type MetadataQuorum, openMetadataQuorum } from './raft-io/metadata-quor
 import { FetchSessionCache } from './replica/fetch-sessions.js';
 import { toLogConfig } from './replica/log-config.js';
 import { ReplicaManager } from './replica/replica-manager.js';
-import { TxnVerification, type TxnVerifier } from './replica/txn-verification.js';
+import { TxnVerification } from './replica/txn-verification.js';
 import { BrokerSecurity } from './security/broker-security.js';
 import { peerConnector, refusedPeer } from './security/peer-security.js';
 import { type BoundListener, type ListenerSpec, SocketServer } from './server/listener.js';
@@ -105,7 +104,7 @@ export interface NodeOptions {
    * Asks the transaction coordinator on another node to verify (or add) the partitions of a
    * transactional write (AddPartitionsToTxn v4/v5 over the wire; the cluster provides it).
    */
-  remoteTxnVerifier?: TxnVerifier;
+  remoteTxnVerifier?: RemoteTxnVerifier;
   /**
    * Metrics. Absent, the node keeps its plain counters but times no request, runs no process monitor
    * and serves no HTTP (in-process nodes). Present, requests are timed and, when `port` is given,
@@ -495,16 +494,7 @@ export class BrokerNode {
           config.nodeId,
           () => controller.image,
           options.remoteTxnVerifier ??
-            (txnPeers
-              ? remoteTxnVerifier(
-                  txnPeers,
-                  (id) =>
-                    controller.image.topicsByName.get(TRANSACTION_STATE_TOPIC)?.partitions[
-                      txns.partitionFor(id)
-                    ]?.leader ?? null,
-                  interBrokerTimeoutMs,
-                )
-              : undefined),
+            (txnPeers ? remoteTxnVerifier(txnPeers, interBrokerTimeoutMs) : undefined),
         ),
         () => config.transactionPartitionVerificationEnable,
       );

@@ -8,17 +8,21 @@ import type { TxnCoordinator } from './coordinator.js';
 import { tpKey } from './markers.js';
 import { TRANSACTION_STATE_TOPIC } from './settings.js';
 
+/** Asks node `coordinatorId` (the coordinator of the request's transactional id) to verify or add. */
+export type RemoteTxnVerifier = (coordinatorId: number, req: VerifyRequest) => Promise<Map<string, number>>;
+type VerifyRequest = Parameters<TxnVerifier['verify']>[0];
+
 export function localTxnVerifier(
   txns: TxnCoordinator,
   nodeId: number,
   image: () => MetadataImage,
-  remote?: TxnVerifier,
+  remote?: RemoteTxnVerifier,
 ): TxnVerifier {
   return {
     async verify(req) {
       const partition = txns.partitionFor(req.transactionalId);
       const leader = image().topicsByName.get(TRANSACTION_STATE_TOPIC)?.partitions[partition]?.leader;
-      if (leader !== nodeId && leader !== undefined && leader >= 0 && remote) return remote.verify(req);
+      if (leader !== nodeId && leader !== undefined && leader >= 0 && remote) return remote(leader, req);
       const addRequest = {
         transactionalId: req.transactionalId,
         producerId: req.producerId,
