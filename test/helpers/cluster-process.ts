@@ -78,21 +78,26 @@ export interface ClusterProcessOptions {
 }
 
 /**
- * Starts the cluster; a start that failed because another process took one of its ports between
- * picking and binding it (the machine is shared) is tried again with new ports, twice at most.
+ * Runs `start` (which picks free ports and binds them) again, twice at most, when it failed because
+ * another process took one of its ports in between (the machine is shared).
  */
-export async function startClusterProcesses(
-  roles: Role[],
-  overrides: Record<string, string> = {},
-  options: ClusterProcessOptions = {},
-): Promise<ClusterProcesses> {
+export async function retryWhilePortTaken<T>(start: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startClusterOnce(roles, overrides, options);
+      return await start();
     } catch (err) {
       if (attempt >= 3 || !/is already in use/.test(String(err))) throw err;
     }
   }
+}
+
+/** Starts the cluster (with new ports if a picked one was taken meanwhile). */
+export function startClusterProcesses(
+  roles: Role[],
+  overrides: Record<string, string> = {},
+  options: ClusterProcessOptions = {},
+): Promise<ClusterProcesses> {
+  return retryWhilePortTaken(() => startClusterOnce(roles, overrides, options));
 }
 
 async function startClusterOnce(

@@ -10,6 +10,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { retryWhilePortTaken } from './cluster-process.js';
 import { repoRoot } from './paths.js';
 import { run } from './tools.js';
 
@@ -72,18 +73,9 @@ export class ProcessCluster {
     }).trim();
   }
 
-  /**
-   * Starts the cluster; a start that failed because another process took one of its ports between
-   * picking and binding it (the machine is shared) is tried again with new ports, twice at most.
-   */
-  static async start(options: ClusterOptions = {}): Promise<ProcessCluster> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await ProcessCluster.startOnce(options);
-      } catch (err) {
-        if (attempt >= 3 || !/is already in use/.test(String(err))) throw err;
-      }
-    }
+  /** Starts the cluster (with new ports if a picked one was taken meanwhile). */
+  static start(options: ClusterOptions = {}): Promise<ProcessCluster> {
+    return retryWhilePortTaken(() => ProcessCluster.startOnce(options));
   }
 
   private static async startOnce(options: ClusterOptions): Promise<ProcessCluster> {
