@@ -3,24 +3,10 @@
 // bit `code` set for each allowed AclOperation. Kafka asks its authorizer about every operation the
 // resource type supports; without an authorizer, all of them are allowed. `can` is where an
 // authorizer plugs in (it is asked once per supported operation).
+import { AclOperation } from './acl/types.js';
 
-/** Kafka's AclOperation codes. */
-export const AclOperation = {
-  READ: 3,
-  WRITE: 4,
-  CREATE: 5,
-  DELETE: 6,
-  ALTER: 7,
-  DESCRIBE: 8,
-  CLUSTER_ACTION: 9,
-  DESCRIBE_CONFIGS: 10,
-  ALTER_CONFIGS: 11,
-  IDEMPOTENT_WRITE: 12,
-  CREATE_TOKENS: 13,
-  DESCRIBE_TOKENS: 14,
-} as const;
-
-export type AclOperationCode = (typeof AclOperation)[keyof typeof AclOperation];
+/** The operations a resource can support (not UNKNOWN, ANY or ALL). */
+export type AclOperationCode = Exclude<AclOperation, 0 | 1 | 2>;
 
 export type AclResourceType =
   | 'topic'

@@ -1,8 +1,8 @@
 // The authorized-operations bit fields, and the `can` callback an authorizer answers through.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { AclOperation } from '../../src/security/acl/types.js';
 import {
-  AclOperation,
   authorizedOperations,
   clusterAuthorizedOperations,
 } from '../../src/security/authorized-operations.js';
