@@ -4,7 +4,7 @@ import { errorInfo } from '../../protocol/errors.js';
 // registration (UnregisterBroker), with Kafka's output lines.
 import { CommandError, type OptionSpec, UsageError } from '../args.js';
 import { parseKafkaArgs } from '../lib/kafka-tool.js';
-import { parseServers, QuorumClient } from '../lib/quorum-client.js';
+import { quorumClientOf } from '../lib/quorum-client.js';
 import { println, runTool } from '../tool.js';
 
 const NAME = 'kafka-cluster.sh';
@@ -48,19 +48,8 @@ async function main(argv: string[]): Promise<number> {
   const parsed = parseKafkaArgs(argv, SPECS, SUMMARY, true);
   if (parsed.exit !== undefined) return parsed.exit;
   const args = parsed.args;
-  const server = args.get('bootstrap-server');
-  const controller = args.get('bootstrap-controller');
-  if ((server === undefined) === (controller === undefined))
-    throw new UsageError('exactly one of --bootstrap-server or --bootstrap-controller must be given');
+  const client = quorumClientOf(args);
   const command = args.positionals[0];
-  const client = new QuorumClient({
-    servers: parseServers(
-      (server ?? controller) as string,
-      server ? '--bootstrap-server' : '--bootstrap-controller',
-    ),
-    controllers: controller !== undefined,
-    requestTimeoutMs: 30_000,
-  });
   try {
     if (command === 'cluster-id') {
       const cluster = await client.describeCluster(await client.any());

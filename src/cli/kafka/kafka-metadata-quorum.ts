@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { CommandError, type OptionSpec, UsageError } from '../args.js';
 import { loadProps } from '../client-config.js';
 import { parseKafkaArgs } from '../lib/kafka-tool.js';
-import { parseServers, QuorumClient } from '../lib/quorum-client.js';
+import { type QuorumClient, quorumClientOf } from '../lib/quorum-client.js';
 import { println, runTool } from '../tool.js';
 
 const NOT_LEADER_OR_FOLLOWER = 6;
@@ -324,22 +324,11 @@ async function main(argv: string[]): Promise<number> {
   const parsed = parseKafkaArgs(argv, SPECS, SUMMARY, true);
   if (parsed.exit !== undefined) return parsed.exit;
   const args = parsed.args;
-  const server = args.get('bootstrap-server');
-  const controller = args.get('bootstrap-controller');
-  if ((server === undefined) === (controller === undefined))
-    throw new UsageError('exactly one of --bootstrap-server or --bootstrap-controller must be given');
+  const client = quorumClientOf(args);
   const command = args.positionals[0];
   const props = args.has('command-config')
     ? (loadProps(args.get('command-config') as string, '--command-config') as Record<string, string>)
     : {};
-  const client = new QuorumClient({
-    servers: parseServers(
-      (server ?? controller) as string,
-      server !== undefined ? '--bootstrap-server' : '--bootstrap-controller',
-    ),
-    controllers: controller !== undefined,
-    requestTimeoutMs: 30_000,
-  });
   try {
     if (command === 'describe') {
       if (args.has('status') && args.has('replication'))

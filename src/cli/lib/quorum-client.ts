@@ -5,7 +5,7 @@
 // controllers, and to the quorum leader for what only it answers (found with DescribeCluster).
 import type { Connection } from '../../client/connection.js';
 import { apiDecl, parseVersions } from '../../protocol/index.js';
-import { CommandError } from '../args.js';
+import { CommandError, type ParsedArgs, UsageError } from '../args.js';
 
 const API_DESCRIBE_CLUSTER = 60;
 const CONTROLLER_ENDPOINT = 2;
@@ -30,6 +30,22 @@ export function parseServers(text: string, flag: string): { host: string; port: 
     });
   if (out.length === 0) throw new CommandError(`No resolvable bootstrap urls given in ${flag}`);
   return out;
+}
+
+/** The client a cluster tool's --bootstrap-server or --bootstrap-controller names (exactly one of them). */
+export function quorumClientOf(args: ParsedArgs): QuorumClient {
+  const server = args.get('bootstrap-server');
+  const controller = args.get('bootstrap-controller');
+  if ((server === undefined) === (controller === undefined))
+    throw new UsageError('exactly one of --bootstrap-server or --bootstrap-controller must be given');
+  return new QuorumClient({
+    servers: parseServers(
+      (server ?? controller) as string,
+      server !== undefined ? '--bootstrap-server' : '--bootstrap-controller',
+    ),
+    controllers: controller !== undefined,
+    requestTimeoutMs: 30_000,
+  });
 }
 
 export class QuorumClient {
