@@ -20,7 +20,7 @@ import { ZERO_UUID } from '../../protocol/schema/codec.js';
 import type { Partition } from '../replica/partition.js';
 import { AclOperation, allowedNames, allowedOnCluster, ResourceType } from './authorize.js';
 import { abortedTransactionsFor } from './fetch-aborted.js';
-import { fetchForFollower, fetchReplicaId } from './fetch-follower.js';
+import { emptyFetchPartition, fetchForFollower, fetchReplicaId } from './fetch-follower.js';
 import { afterWrite, handler, later, type RequestContext } from './handler.js';
 
 interface Wanted {
@@ -165,7 +165,7 @@ async function gather(plan: TopicPlan[], readCommitted: boolean, maxBytes: numbe
       // watermark may be behind what a new leader acknowledged, an early end of the partition.
       if (errorCode === ErrorCode.NONE && w.partition?.isLeader && !w.partition.answersAsLeader)
         errorCode = ErrorCode.NOT_LEADER_OR_FOLLOWER;
-      let entry: FetchResponsePartitionData = emptyPartition(w.index, errorCode);
+      let entry: FetchResponsePartitionData = emptyFetchPartition(w.index, errorCode);
       if (errorCode === ErrorCode.NONE && w.partition && w.preferredReadReplica >= 0) {
         entry = { ...redirect(w.partition, readCommitted), partitionIndex: w.index };
         entry.preferredReadReplica = w.preferredReadReplica;
@@ -221,21 +221,10 @@ function followerDenied(req: FetchRequest): FetchResponse {
     responses: req.topics.map((t) => ({
       topic: t.topic,
       topicId: t.topicId,
-      partitions: t.partitions.map((p) => emptyPartition(p.partition, ErrorCode.TOPIC_AUTHORIZATION_FAILED)),
+      partitions: t.partitions.map((p) =>
+        emptyFetchPartition(p.partition, ErrorCode.TOPIC_AUTHORIZATION_FAILED),
+      ),
     })),
-  };
-}
-
-function emptyPartition(index: number, errorCode: number): FetchResponsePartitionData {
-  return {
-    partitionIndex: index,
-    errorCode,
-    highWatermark: -1,
-    lastStableOffset: -1,
-    logStartOffset: -1,
-    abortedTransactions: null,
-    preferredReadReplica: -1,
-    records: null,
   };
 }
 

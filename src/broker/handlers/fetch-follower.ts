@@ -76,7 +76,8 @@ interface Gathered {
   urgent: boolean;
 }
 
-function emptyPartition(index: number, errorCode: number): FetchResponsePartitionData {
+/** A partition of a Fetch answer with an error and no data (consumers' and followers' Fetch alike). */
+export function emptyFetchPartition(index: number, errorCode: number): FetchResponsePartitionData {
   return {
     partitionIndex: index,
     errorCode,
@@ -99,7 +100,7 @@ async function gather(plans: TopicPlan[], maxBytes: number): Promise<Gathered> {
     for (const w of t.parts) {
       if (w.errorCode !== ErrorCode.NONE || !w.partition) {
         urgent = true;
-        partitions.push(emptyPartition(w.index, w.errorCode));
+        partitions.push(emptyFetchPartition(w.index, w.errorCode));
         continue;
       }
       const r = await readForFollower(w.partition, {
