@@ -144,7 +144,7 @@ export class LabNode {
     for (let attempt = 1; ; attempt++) {
       const result = await this.spawnOnce();
       if (result === 'ready') return;
-      if (attempt >= 3 || !/EADDRINUSE|address already in use/i.test(result)) {
+      if (attempt >= 3 || !/EADDRINUSE|address already in use|port \d+ is already in use/i.test(result)) {
         throw new Error(`node ${this.id} did not start: ${result}`);
       }
       this.clientPort = await freePort();
