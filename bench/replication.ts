@@ -10,16 +10,19 @@
 //      on the new leader (a prober asks a surviving broker for metadata and produces as soon as a new
 //      leader is named), p50 and p99 over 20 trials, with Kafka's default broker.session.timeout.ms
 //      (9000) and broker.heartbeat.interval.ms (2000), then with 2000 and 500.
-// SAMSA_BENCH_ROUNDS, SAMSA_BENCH_ROUND_MS and SAMSA_BENCH_FAILOVER_TRIALS shorten a run.
+// SAMSA_BENCH_ROUNDS, SAMSA_BENCH_ROUND_MS and SAMSA_BENCH_FAILOVER_TRIALS shorten a run;
+// SAMSA_BENCH_PARTS=throughput (or failover) runs one part only.
 import { connect, type Socket } from 'node:net';
 import { decodeResponseFrame, encodeRequestFrame } from '../src/protocol/frame.js';
 import { FrameCutter } from '../src/protocol/frame-cutter.js';
 import { buildBatch } from '../src/protocol/records/record.js';
 import { ProcessCluster } from '../test/helpers/process-cluster.js';
+import { processCpuMs } from './process-cpu.js';
 
 const ROUNDS = Number(process.env.SAMSA_BENCH_ROUNDS ?? 3);
 const ROUND_MS = Number(process.env.SAMSA_BENCH_ROUND_MS ?? 4000);
 const TRIALS = Number(process.env.SAMSA_BENCH_FAILOVER_TRIALS ?? 20);
+const PARTS = (process.env.SAMSA_BENCH_PARTS ?? 'throughput,failover').split(',');
 const IN_FLIGHT = 5;
 const BATCH_RECORDS = 500;
 const RECORD_BYTES = 100;
@@ -161,8 +164,45 @@ async function waitFor<T>(
   }
 }
 
+/** CPU milliseconds used so far by the brokers (by id) and by this process. */
+function cpuNow(cluster: ProcessCluster): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const id of cluster.brokerIds) {
+    const pid = cluster.node(id).child?.pid;
+    const ms = pid === undefined ? null : processCpuMs(pid);
+    if (ms !== null) out.set(`broker ${id}`, ms);
+  }
+  const own = process.cpuUsage();
+  out.set('client', (own.user + own.system) / 1000);
+  return out;
+}
+
+/** CPU used per round, summed over rounds: where each mode's work goes (steadier than throughput). */
+class CpuTally {
+  readonly ms = new Map<string, number>();
+  records = 0;
+  private start = new Map<string, number>();
+  constructor(private readonly cluster: ProcessCluster) {}
+  begin(): void {
+    this.start = cpuNow(this.cluster);
+  }
+  end(records: number): void {
+    for (const [k, v] of cpuNow(this.cluster)) this.ms.set(k, (this.ms.get(k) ?? 0) + v - (this.start.get(k) ?? v));
+    this.records += records;
+  }
+  /** "broker 1 4.1, broker 2 0.0, ..., total 6.0" in CPU ms per 10,000 records. */
+  line(): string {
+    if (this.records === 0 || this.ms.size <= 1) return '';
+    const per = (ms: number) => ((ms * 10_000) / this.records).toFixed(1);
+    const parts = [...this.ms].map(([k, v]) => `${k} ${per(v)}`);
+    const total = [...this.ms.values()].reduce((a, b) => a + b, 0);
+    return `CPU ms per 10,000 records: ${parts.join(', ')}; total ${per(total)}`;
+  }
+}
+
 /** Records acknowledged per second over one round, IN_FLIGHT requests outstanding. */
-async function throughputRound(conn: Conn, frame: Buffer): Promise<number> {
+async function throughputRound(conn: Conn, frame: Buffer, cpu?: CpuTally): Promise<number> {
+  cpu?.begin();
   let acked = 0;
   let failed = 0;
   const until = performance.now() + ROUND_MS;
@@ -177,6 +217,7 @@ async function throughputRound(conn: Conn, frame: Buffer): Promise<number> {
     }),
   );
   if (failed > 0) console.error(`  (${failed} produce requests failed in the round)`);
+  cpu?.end(acked);
   return acked / ((performance.now() - start) / 1000);
 }
 
@@ -218,9 +259,11 @@ async function throughputAndLatency(): Promise<void> {
     await throughputRound(conn, rf3);
     const one: number[] = [];
     const all: number[] = [];
+    const cpuOne = new CpuTally(cluster);
+    const cpuAll = new CpuTally(cluster);
     for (let r = 0; r < ROUNDS; r++) {
-      one.push(await throughputRound(conn, rf1));
-      all.push(await throughputRound(conn, rf3));
+      one.push(await throughputRound(conn, rf1, cpuOne));
+      all.push(await throughputRound(conn, rf3, cpuAll));
     }
     const mb = (recs: number) => ((recs * RECORD_BYTES) / 1e6).toFixed(1);
     console.log(
@@ -235,6 +278,7 @@ async function throughputAndLatency(): Promise<void> {
     console.log(
       `  ratio acks=all RF3 / acks=1 RF1: ${(median(all) / median(one)).toFixed(2)} (goal >= 0.6; Kafka's 2014 benchmark: 0.51)`,
     );
+    if (cpuOne.line()) console.log(`  acks=1 RF1:   ${cpuOne.line()}\n  acks=all RF3: ${cpuAll.line()}`);
     const l1 = await latencyAt(conn, produceFrame('rf1', 1, 10, RECORD_BYTES), 2, 8000);
     const l3 = await latencyAt(conn, produceFrame('rf3', -1, 10, RECORD_BYTES), 2, 8000);
     console.log('produce latency at 5,000 records/s (a 10-record batch every 2 ms, 8 s)');
@@ -305,7 +349,8 @@ async function failover(label: string, configs: Record<string, string>): Promise
 
 async function main(): Promise<void> {
   console.log('bench:replication — three controller processes and three broker processes on this machine');
-  await throughputAndLatency();
+  if (PARTS.includes('throughput')) await throughputAndLatency();
+  if (!PARTS.includes('failover')) return;
   await failover("Kafka's defaults: broker.session.timeout.ms=9000, broker.heartbeat.interval.ms=2000", {});
   await failover('broker.session.timeout.ms=2000, broker.heartbeat.interval.ms=500; goal p99 < 3 s', {
     'broker.session.timeout.ms': '2000',

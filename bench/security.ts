@@ -12,7 +12,7 @@
 // each side (the bench's client decrypts and encrypts on the same cores as the broker).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -23,6 +23,7 @@ import { decodeResponseFrame, encodeRequestFrame } from '../src/protocol/frame.j
 import { FrameCutter } from '../src/protocol/frame-cutter.js';
 import { buildBatch } from '../src/protocol/records/record.js';
 import { makeCerts } from '../test/helpers/certs.js';
+import { processCpuMs } from './process-cpu.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -202,18 +203,6 @@ async function consumeRound(p: Pipe, topicId: string): Promise<Round> {
     if (offset >= part.highWatermark) offset = 0;
   }
   return { bytes, seconds: (performance.now() - start) / 1000 };
-}
-
-/** CPU milliseconds (user + system) a process has used, from /proc; null where there is no /proc. */
-function processCpuMs(pid: number): number | null {
-  try {
-    // Fields after the command name: state is the 1st, utime the 12th, stime the 13th (clock ticks of
-    // 10 ms: USER_HZ is 100 on Linux).
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return null;
-  }
 }
 
 type Mode = 'plain' | 'tls';

@@ -212,7 +212,14 @@ export class ProcessCluster {
   /** Starts a node's process and waits for its ready line. */
   private launch(id: number): Promise<void> {
     const n = this.node(id);
-    const child = spawn(join(BIN, 'kafka-server-start.sh'), [n.propsFile], {
+    // SAMSA_NODE_ARGS: node flags for every node (e.g. --cpu-prof while looking into something); they
+    // need node itself, not the script.
+    const nodeArgs = (process.env.SAMSA_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const [command, args] =
+      nodeArgs.length > 0
+        ? [process.execPath, [...nodeArgs, join(repoRoot, 'dist/bin/kafka-server-start.mjs'), n.propsFile]]
+        : [join(BIN, 'kafka-server-start.sh'), [n.propsFile]];
+    const child = spawn(command, args, {
       env: { ...process.env, PATH: `${join(process.execPath, '..')}:${process.env.PATH ?? ''}` },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -270,6 +277,17 @@ export class ProcessCluster {
     n.child = null;
   }
 
+  /** SIGTERM, then SIGKILL if the node is still there after `ms`. */
+  private async stopWithin(id: number, ms: number): Promise<void> {
+    const n = this.node(id);
+    if (!n.child || n.child.exitCode !== null || n.child.signalCode !== null) return;
+    const child = n.child;
+    const timer = setTimeout(() => child.kill('SIGKILL'), ms);
+    child.kill('SIGCONT');
+    await this.stop(id);
+    clearTimeout(timer);
+  }
+
   pause(id: number): void {
     this.node(id).child?.kill('SIGSTOP');
   }
@@ -285,6 +303,10 @@ export class ProcessCluster {
 
   /** Ends every process this cluster started (SIGCONT first for paused ones) and removes the data. */
   async close(keepData = false): Promise<void> {
+    // A profiled run (SAMSA_NODE_ARGS=--cpu-prof) needs its nodes to exit on their own to write the
+    // profiles: brokers first, while the controllers can still move their leaderships.
+    if ((process.env.SAMSA_NODE_ARGS ?? '').includes('--cpu-prof'))
+      for (const id of [...this.brokerIds, ...this.nodes.keys()]) await this.stopWithin(id, 15_000);
     for (const n of this.nodes.values()) {
       if (!n.child) continue;
       n.child.kill('SIGCONT');
