@@ -176,6 +176,16 @@ export async function writeFileAtomic(
  * directories survive a crash. Returns whether anything was created.
  */
 export async function mkdirDurable(fs: FileSystem, dir: string): Promise<boolean> {
+  const changed = await mkdirMissing(fs, dir);
+  for (const d of changed) await fs.syncDir(d);
+  return changed.length > 0;
+}
+
+/**
+ * Creates `dir` and its missing parents without syncing: returns the directories whose entries changed
+ * (outermost first), which a caller syncs (fs.syncDir) to make the new directories durable.
+ */
+export async function mkdirMissing(fs: FileSystem, dir: string): Promise<string[]> {
   const missing: string[] = [];
   let cur = pathPosix.normalize(dir);
   while ((await statQuick(fs, cur)) === null) {
@@ -184,10 +194,9 @@ export async function mkdirDurable(fs: FileSystem, dir: string): Promise<boolean
     if (parent === cur) break;
     cur = parent;
   }
-  if (missing.length === 0) return false;
+  if (missing.length === 0) return [];
   await fs.mkdir(dir);
-  for (const d of missing.reverse()) await fs.syncDir(pathPosix.dirname(d));
-  return true;
+  return missing.reverse().map((d) => pathPosix.dirname(d));
 }
 
 /** Reads exactly `length` bytes at `position` (fewer only at end of file). */

@@ -23,7 +23,7 @@ import {
   TXN_INDEX_SUFFIX,
   writePartitionMetadata,
 } from './files.js';
-import { mkdirDurable, readdirQuick, readWholeFile, statQuick } from './fs.js';
+import { mkdirMissing, readdirQuick, readWholeFile, statQuick } from './fs.js';
 import {
   applyProducerBatch,
   deleteSnapshotsAbove,
@@ -52,7 +52,10 @@ export interface RecoveryReport {
 /** Loads and recovers the log's directory (creating it when missing). Called once, by PartitionLog.open. */
 export async function loadLog(log: PartitionLog, options: PartitionLogOptions): Promise<void> {
   const started = log.now();
-  if (!options.dirExists) await mkdirDurable(log.fs, log.dir);
+  // A new directory becomes durable in the background, as its files do (below): a partition created by
+  // the controller is then ready without waiting for directory syncs, and a crash before they finish
+  // loses nothing a restart does not recreate from the metadata log.
+  const madeDirs = options.dirExists ? [] : await mkdirMissing(log.fs, log.dir);
   const listing = await openSegments(log, options.logStartOffset ?? 0);
   const created = listing === null;
   log.logStart = Math.max(options.logStartOffset ?? 0, log.segments[0].baseOffset);
@@ -74,6 +77,10 @@ export async function loadLog(log: PartitionLog, options: PartitionLogOptions): 
   // creating many partitions does not wait for a directory sync each, and closing them later finds
   // nothing left to sync but their data.
   if (log.dirSyncedVersion < log.dirVersion) log.runMeta(() => log.syncDir());
+  if (madeDirs.length > 0)
+    log.runMeta(async () => {
+      for (const d of madeDirs) await log.fs.syncDir(d);
+    });
 }
 
 /** A log whose only segment was just created: nothing to recover. */
@@ -145,8 +152,10 @@ async function loadTopicId(log: PartitionLog, topicId: string | undefined, exist
   const meta = exists ? await readPartitionMetadata(log.fs, log.dir) : null;
   log.topicId = meta?.topicId ?? null;
   if (topicId && topicId !== log.topicId) {
-    await writePartitionMetadata(log.fs, log.dir, topicId);
+    // Written (and synced) in the background, as Kafka flushes partition.metadata: the id is known from
+    // now on, and a restart before the file is written takes it from the metadata log again.
     log.topicId = topicId;
+    log.runMeta(() => writePartitionMetadata(log.fs, log.dir, topicId));
   }
 }
 
