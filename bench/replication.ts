@@ -187,7 +187,8 @@ class CpuTally {
     this.start = cpuNow(this.cluster);
   }
   end(records: number): void {
-    for (const [k, v] of cpuNow(this.cluster)) this.ms.set(k, (this.ms.get(k) ?? 0) + v - (this.start.get(k) ?? v));
+    for (const [k, v] of cpuNow(this.cluster))
+      this.ms.set(k, (this.ms.get(k) ?? 0) + v - (this.start.get(k) ?? v));
     this.records += records;
   }
   /** "broker 1 4.1, broker 2 0.0, ..., total 6.0" in CPU ms per 10,000 records. */
