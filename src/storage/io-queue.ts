@@ -55,13 +55,8 @@ type Op = WriteOp | TaskOp;
 const MERGE_BUFFERS_MAX = 1024;
 const MERGE_BYTES_MAX = 64 * 1024 * 1024;
 export const WRITES_IN_FLIGHT = 2;
-/**
- * Writes up to this size, with nothing else in flight, are made on the calling thread (see
- * FileSystem.writevSync): copying a MiB into the page cache takes a fraction of a millisecond, less than
- * a round trip through the thread pool on a busy machine, and a follower's fetch (replica.fetch.max.bytes,
- * 1 MiB) then reaches its log before the next fetch leaves.
- */
-export const SYNC_WRITE_BYTES_MAX = 1024 * 1024;
+/** Writes up to this size, with nothing else in flight, are made on the calling thread (see FileSystem.writevSync). */
+export const SYNC_WRITE_BYTES_MAX = 64 * 1024;
 
 export class IoQueue {
   private ops: (Op | undefined)[] = [];
