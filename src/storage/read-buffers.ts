@@ -29,7 +29,15 @@ interface Slab {
   cls: number;
   /** Holders of the buffer (0: idle, or dropped from the idle list). */
   refs: number;
+  /** The pool it returns to. */
+  pool: ReadBufferPool;
 }
+
+/**
+ * Every pool's buffers, so that any pool counts the holders of any pooled buffer: a log given a pool of
+ * its own still retains a frame the connection took from the shared one, instead of not counting it.
+ */
+const slabs = new WeakMap<ArrayBuffer, Slab>();
 
 export interface ReadBufferStats {
   /** Buffers handed out from the idle list. */
@@ -42,7 +50,6 @@ export interface ReadBufferStats {
 
 export class ReadBufferPool {
   private readonly idle: ArrayBuffer[][] = [];
-  private readonly slabs = new WeakMap<ArrayBuffer, Slab>();
   private idleBytes = 0;
   private reused = 0;
   private allocated = 0;
@@ -63,18 +70,18 @@ export class ReadBufferPool {
       ab = new ArrayBuffer(READ_BUFFER_POOLED_BYTES_MIN << cls);
       this.allocated++;
     }
-    const slab = this.slabs.get(ab);
+    const slab = slabs.get(ab);
     if (slab) slab.refs = 1;
-    else this.slabs.set(ab, { cls, refs: 1 });
+    else slabs.set(ab, { cls, refs: 1, pool: this });
     return Buffer.from(ab, 0, bytes);
   }
 
   /**
    * Counts one more holder of a leased buffer (or any view of it), who must `release` it once done;
-   * false (and nothing to release) for buffers not leased from this pool.
+   * false (and nothing to release) for buffers not leased from a pool.
    */
   retain(buf: Uint8Array): boolean {
-    const slab = this.slabs.get(buf.buffer as ArrayBuffer);
+    const slab = slabs.get(buf.buffer as ArrayBuffer);
     if (!slab || slab.refs === 0) return false;
     slab.refs++;
     return true;
@@ -82,13 +89,17 @@ export class ReadBufferPool {
 
   /**
    * One holder of the buffer `acquire` returned (or any view of it) is done with its bytes; the last
-   * one gives it back. Buffers that did not come from this pool, and releases past the last, are ignored.
+   * one gives it back to its pool. Buffers that did not come from a pool, and releases past the last, are ignored.
    */
   release(buf: Uint8Array): void {
     const ab = buf.buffer as ArrayBuffer;
-    const slab = this.slabs.get(ab);
+    const slab = slabs.get(ab);
     if (!slab || slab.refs === 0) return;
     if (--slab.refs > 0) return;
+    slab.pool.giveBack(ab, slab);
+  }
+
+  private giveBack(ab: ArrayBuffer, slab: Slab): void {
     if (this.idleBytes + ab.byteLength > this.idleBytesMax) return;
     let free = this.idle[slab.cls];
     if (!free) {

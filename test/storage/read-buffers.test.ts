@@ -134,6 +134,15 @@ test('a retained buffer returns to the pool only when its last holder releases i
   assert.equal(pool.retain(a), false, 'an idle buffer cannot be retained');
   pool.release(a);
   assert.equal(pool.stats.idleBytes, 128 * 1024, 'a release past the last is ignored');
+  // Any pool counts the holders of another's buffer, which goes back to its own pool.
+  const other = new ReadBufferPool(1 << 20);
+  const b = pool.acquire(100_000);
+  assert.equal(other.retain(b), true);
+  other.release(b);
+  assert.equal(pool.stats.idleBytes, 0);
+  other.release(b);
+  assert.equal(pool.stats.idleBytes, 128 * 1024);
+  assert.equal(other.stats.idleBytes, 0);
 });
 
 test("a pooled batch the log appends goes back once it is written, out of the tail cache and its readers' hands", async () => {
