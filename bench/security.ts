@@ -6,10 +6,13 @@
 //   SCRAM:   new connections on the SASL_PLAINTEXT listener, each ApiVersions + SaslHandshake + the two
 //            SaslAuthenticate steps of SCRAM-SHA-256 (4096 iterations), 8 at a time; the client reuses
 //            its salted password, so the figure is the broker's work (and TCP's), not the client's PBKDF2.
-// Figures are medians over the rounds; the goal is TLS at least 0.7 of plaintext.
+// Figures are medians over the rounds; the goal is TLS at least 0.7 of plaintext. Beside each ratio, the CPU
+// time per MB of the broker and of this client on each listener (summed over the rounds, Linux only): on a
+// shared machine the throughput ratio swings with the neighbours' load, while CPU per MB shows what TLS costs
+// each side (the bench's client decrypts and encrypts on the same cores as the broker).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -120,8 +123,13 @@ async function startBroker(certs: ReturnType<typeof makeCerts>): Promise<Broker>
   return { child, ports, dir };
 }
 
-/** Bytes acknowledged per second while producing for one round. */
-async function produceRound(p: Pipe, batch: Buffer): Promise<number> {
+interface Round {
+  bytes: number;
+  seconds: number;
+}
+
+/** Bytes acknowledged while producing for one round. */
+async function produceRound(p: Pipe, batch: Buffer): Promise<Round> {
   const body = {
     transactionalId: null,
     acks: 1,
@@ -140,11 +148,11 @@ async function produceRound(p: Pipe, batch: Buffer): Promise<number> {
     }
   };
   await Promise.all(Array.from({ length: IN_FLIGHT }, lane));
-  return acked / ((performance.now() - start) / 1000);
+  return { bytes: acked, seconds: (performance.now() - start) / 1000 };
 }
 
-/** Record bytes fetched per second, reading the partition from the start, for one round. */
-async function consumeRound(p: Pipe, topicId: string): Promise<number> {
+/** Record bytes fetched, reading the partition from the start, for one round. */
+async function consumeRound(p: Pipe, topicId: string): Promise<Round> {
   const start = performance.now();
   let offset = 0;
   let bytes = 0;
@@ -193,7 +201,53 @@ async function consumeRound(p: Pipe, topicId: string): Promise<number> {
     }
     if (offset >= part.highWatermark) offset = 0;
   }
-  return bytes / ((performance.now() - start) / 1000);
+  return { bytes, seconds: (performance.now() - start) / 1000 };
+}
+
+/** CPU milliseconds (user + system) a process has used, from /proc; null where there is no /proc. */
+function processCpuMs(pid: number): number | null {
+  try {
+    // Fields after the command name: state is the 1st, utime the 12th, stime the 13th (clock ticks of
+    // 10 ms: USER_HZ is 100 on Linux).
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return null;
+  }
+}
+
+type Mode = 'plain' | 'tls';
+
+/** Per listener: throughput of each round, and CPU time of the broker and of this client over all of them. */
+class Tally {
+  readonly rates: Record<Mode, number[]> = { plain: [], tls: [] };
+  private readonly bytes: Record<Mode, number> = { plain: 0, tls: 0 };
+  private readonly brokerMs: Record<Mode, number | null> = { plain: 0, tls: 0 };
+  private readonly clientMs: Record<Mode, number> = { plain: 0, tls: 0 };
+
+  constructor(private readonly brokerPid: number) {}
+
+  async round(mode: Mode, run: () => Promise<Round>): Promise<void> {
+    const b0 = processCpuMs(this.brokerPid);
+    const c0 = process.cpuUsage();
+    const r = await run();
+    const c = process.cpuUsage(c0);
+    const b1 = processCpuMs(this.brokerPid);
+    this.rates[mode].push(r.bytes / r.seconds);
+    this.bytes[mode] += r.bytes;
+    this.clientMs[mode] += (c.user + c.system) / 1000;
+    const before = this.brokerMs[mode];
+    this.brokerMs[mode] = before === null || b0 === null || b1 === null ? null : before + b1 - b0;
+  }
+
+  /** The CPU time per MB of the broker and of this client on each listener; '' without /proc. */
+  cpuLine(): string {
+    const perMb = (ms: number | null, m: Mode) => (ms === null ? NaN : ms / (this.bytes[m] / 1e6));
+    const b = (m: Mode) => perMb(this.brokerMs[m], m).toFixed(2);
+    const c = (m: Mode) => perMb(this.clientMs[m], m).toFixed(2);
+    if (this.brokerMs.plain === null || this.brokerMs.tls === null) return '';
+    return `         CPU ms per MB: broker ${b('plain')} plaintext, ${b('tls')} TLS;   bench client ${c('plain')} plaintext, ${c('tls')} TLS`;
+  }
 }
 
 /** One SCRAM-SHA-256 authentication on a new connection (the client's salted password precomputed). */
@@ -256,49 +310,39 @@ async function main(): Promise<void> {
     const ca = certs.read(certs.caCert);
     const plain = await Pipe.open(broker.ports.PLAINTEXT, null);
     const tls = await Pipe.open(broker.ports.SSL, { ca });
-    const produced = { plain: [] as number[], tls: [] as number[] };
-    const consumed = { plain: [] as number[], tls: [] as number[] };
+    const produced = new Tally(broker.child.pid ?? 0);
+    const consumed = new Tally(broker.child.pid ?? 0);
     await produceRound(plain, batch); // warm-up
     await produceRound(tls, batch);
-    for (let i = 0; i < ROUNDS; i++) {
-      const order: ['plain' | 'tls', Pipe][] =
-        i % 2
-          ? [
-              ['tls', tls],
-              ['plain', plain],
-            ]
-          : [
-              ['plain', plain],
-              ['tls', tls],
-            ];
-      for (const [k, p] of order) produced[k].push(await produceRound(p, batch));
-    }
-    for (let i = 0; i < ROUNDS; i++) {
-      const order: ['plain' | 'tls', Pipe][] =
-        i % 2
-          ? [
-              ['tls', tls],
-              ['plain', plain],
-            ]
-          : [
-              ['plain', plain],
-              ['tls', tls],
-            ];
-      for (const [k, p] of order) consumed[k].push(await consumeRound(p, topicId ?? ''));
-    }
+    const orderOf = (i: number): [Mode, Pipe][] =>
+      i % 2
+        ? [
+            ['tls', tls],
+            ['plain', plain],
+          ]
+        : [
+            ['plain', plain],
+            ['tls', tls],
+          ];
+    for (let i = 0; i < ROUNDS; i++)
+      for (const [k, p] of orderOf(i)) await produced.round(k, () => produceRound(p, batch));
+    for (let i = 0; i < ROUNDS; i++)
+      for (const [k, p] of orderOf(i)) await consumed.round(k, () => consumeRound(p, topicId ?? ''));
     plain.close();
     tls.close();
     const mb = (x: number) => (x / 1e6).toFixed(1);
-    const pp = median(produced.plain);
-    const pt = median(produced.tls);
-    const cp = median(consumed.plain);
-    const ct = median(consumed.tls);
-    console.log(
-      `produce  plaintext ${mb(pp)} MB/s   TLS ${mb(pt)} MB/s   TLS/plaintext ${(pt / pp).toFixed(2)} (goal >= 0.70)`,
-    );
-    console.log(
-      `consume  plaintext ${mb(cp)} MB/s   TLS ${mb(ct)} MB/s   TLS/plaintext ${(ct / cp).toFixed(2)} (goal >= 0.70)`,
-    );
+    for (const [name, t] of [
+      ['produce', produced],
+      ['consume', consumed],
+    ] as const) {
+      const p = median(t.rates.plain);
+      const q = median(t.rates.tls);
+      console.log(
+        `${name}  plaintext ${mb(p)} MB/s   TLS ${mb(q)} MB/s   TLS/plaintext ${(q / p).toFixed(2)} (goal >= 0.70)`,
+      );
+      const cpu = t.cpuLine();
+      if (cpu) console.log(cpu);
+    }
     const salted = new Map<string, Buffer>();
     await scramOnce(broker.ports.SASL_PLAINTEXT, salted);
     const rates: number[] = [];
