@@ -11,8 +11,14 @@ export class FrameCutter {
   private chunks: Buffer[] = [];
   private buffered = 0;
 
-  /** The largest frame accepted; a connection lowers it before authentication. */
-  constructor(public frameBytesMax: number) {}
+  /**
+   * `frameBytesMax`: the largest frame accepted; a connection lowers it before authentication.
+   * `allocate`: where a frame that spans chunks is assembled (a broker passes its pool of buffers).
+   */
+  constructor(
+    public frameBytesMax: number,
+    private readonly allocate: (bytes: number) => Buffer = (bytes) => Buffer.allocUnsafe(bytes),
+  ) {}
 
   get bufferedBytes(): number {
     return this.buffered;
@@ -64,7 +70,7 @@ export class FrameCutter {
 
   /** Removes and returns the first `bytes` bytes, copying across chunks. */
   private take(bytes: number): Buffer {
-    const out = Buffer.allocUnsafe(bytes);
+    const out = this.allocate(bytes);
     let filled = 0;
     while (filled < bytes) {
       const first = this.chunks[0];

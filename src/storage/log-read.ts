@@ -10,6 +10,7 @@ import {
 import { readFully } from './fs.js';
 import type { AbortedTxn } from './indexes.js';
 import type { PartitionLog } from './partition-log.js';
+import type { ReadBufferPool } from './read-buffers.js';
 import { batchRecords, type RecordCodec, RecordFormatError, recordTimestamp } from './records.js';
 import { lastOffsetAt, scanBatches } from './scan.js';
 import type { LogSegment } from './segment.js';
@@ -66,7 +67,8 @@ export function readLogCached(
   const maxOffset = Math.min(options.maxOffset ?? log.leo, log.leo);
   if (fetchOffset >= maxOffset) return NOTHING;
   const ci = log.cache.indexOf(fetchOffset);
-  if (ci >= 0) return readCache(log.cache, ci, maxBytes, maxOffset, options.minOneBatch ?? true);
+  if (ci >= 0)
+    return readCache(log.readBuffers, log.cache, ci, maxBytes, maxOffset, options.minOneBatch ?? true);
   return null;
 }
 
@@ -98,11 +100,12 @@ export async function readLog(
   }
   // Nothing on file at or after fetchOffset: the cache may have gained it meanwhile.
   const again = log.cache.indexOf(fetchOffset);
-  if (again >= 0) return readCache(log.cache, again, maxBytes, maxOffset, minOne);
+  if (again >= 0) return readCache(log.readBuffers, log.cache, again, maxBytes, maxOffset, minOne);
   return NOTHING;
 }
 
 function readCache(
+  pool: ReadBufferPool,
   cache: TailCache,
   index: number,
   maxBytes: number,
@@ -110,6 +113,8 @@ function readCache(
   minOne: boolean,
 ): ReadResult {
   const records: Buffer[] = [];
+  // Batches in pooled request frames are retained for the reader, who releases them once sent.
+  let held: Buffer[] | null = null;
   let bytes = 0;
   let lastOffset = -1;
   for (let i = index; i < cache.endIndex; i++) {
@@ -117,10 +122,24 @@ function readCache(
     if (b.lastOffset >= maxOffset) break;
     if (bytes + b.buf.length > maxBytes && !(records.length === 0 && minOne)) break;
     records.push(b.buf);
+    if (b.pooled && pool.retain(b.buf)) {
+      held ??= [];
+      held.push(b.buf);
+    }
     bytes += b.buf.length;
     lastOffset = b.lastOffset;
   }
-  return { kind: 'data', records, sizeBytes: bytes, lastOffset, release: null };
+  const release = held === null ? null : releaseAll(pool, held);
+  return { kind: 'data', records, sizeBytes: bytes, lastOffset, release };
+}
+
+function releaseAll(pool: ReadBufferPool, held: Buffer[]): () => void {
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    for (const b of held) pool.release(b);
+  };
 }
 
 /**

@@ -222,7 +222,7 @@ export class PartitionLog {
     const tp = options.topicPartition ?? parsePartitionDirName(path.basename(dir));
     if (!tp) throw new RangeError(`'${dir}' is not named <topic>-<partition>`);
     this.topicPartition = tp;
-    this.cache = new TailCache(config.tailCacheBytes);
+    this.cache = new TailCache(config.tailCacheBytes, (buf) => this.readBuffers.release(buf));
     this.producerState = new ProducerStateManager(config.producerIdExpirationMs);
     this.onOffline = options.onOffline;
     this.queue = new IoQueue(
@@ -444,8 +444,13 @@ export class PartitionLog {
     seg.lastModifiedMs = now;
     applyProducerBatch(this, pb, seg);
     this.leo = lastOffset + 1;
-    this.cache.push(baseOffset, lastOffset, batch);
+    // A batch in a pooled request frame is held by the cache and by the write, each counted.
+    this.cache.push(baseOffset, lastOffset, batch, this.readBuffers.retain(batch));
     const written = this.queue.write(seg, position, batch, this.leo);
+    if (this.readBuffers.retain(batch)) {
+      const done = () => this.readBuffers.release(batch);
+      written.then(done, done);
+    }
     this.unflushedMessages += Math.max(recordCount, 1);
     if (this.firstUnflushedMs < 0) this.firstUnflushedMs = now;
     if (this.unflushedMessages >= this.config.flushMessages) {

@@ -6,6 +6,12 @@
 // them. Giving a buffer back is optional: one that is never released is simply collected, so a caller
 // that keeps the bytes (or forgets) is safe; releasing a buffer still in use is the one mistake.
 //
+// The same pool holds the frames of large Produce requests (the connection cuts them into pooled
+// buffers): a frame's batches stay in the log's tail cache and write queue after the request is
+// answered, so a frame has several holders, each counted (`retain`, `release`); the buffer returns to
+// the pool when the last lets go. A holder that never releases keeps it out of the pool for good, which
+// is safe; a holder that uses bytes it did not retain is the mistake to avoid.
+//
 // Buffers come in power-of-two classes from READ_BUFFER_POOLED_BYTES_MIN up to
 // READ_BUFFER_POOLED_BYTES_MAX; smaller or larger reads get plain buffers. The idle buffers kept are
 // bounded by `idleBytesMax`.
@@ -21,8 +27,17 @@ const CLASS_SHIFT_MIN = Math.log2(READ_BUFFER_POOLED_BYTES_MIN);
 
 interface Slab {
   cls: number;
-  leased: boolean;
+  /** Holders of the buffer (0: idle, or dropped from the idle list). */
+  refs: number;
+  /** The pool it returns to. */
+  pool: ReadBufferPool;
 }
+
+/**
+ * Every pool's buffers, so that any pool counts the holders of any pooled buffer: a log given a pool of
+ * its own still retains a frame the connection took from the shared one, instead of not counting it.
+ */
+const slabs = new WeakMap<ArrayBuffer, Slab>();
 
 export interface ReadBufferStats {
   /** Buffers handed out from the idle list. */
@@ -35,7 +50,6 @@ export interface ReadBufferStats {
 
 export class ReadBufferPool {
   private readonly idle: ArrayBuffer[][] = [];
-  private readonly slabs = new WeakMap<ArrayBuffer, Slab>();
   private idleBytes = 0;
   private reused = 0;
   private allocated = 0;
@@ -56,21 +70,36 @@ export class ReadBufferPool {
       ab = new ArrayBuffer(READ_BUFFER_POOLED_BYTES_MIN << cls);
       this.allocated++;
     }
-    const slab = this.slabs.get(ab);
-    if (slab) slab.leased = true;
-    else this.slabs.set(ab, { cls, leased: true });
+    const slab = slabs.get(ab);
+    if (slab) slab.refs = 1;
+    else slabs.set(ab, { cls, refs: 1, pool: this });
     return Buffer.from(ab, 0, bytes);
   }
 
   /**
-   * Gives back the buffer `acquire` returned (or any view of it) once nothing uses its bytes any more.
-   * Buffers that did not come from this pool, and a second release, are ignored.
+   * Counts one more holder of a leased buffer (or any view of it), who must `release` it once done;
+   * false (and nothing to release) for buffers not leased from a pool.
+   */
+  retain(buf: Uint8Array): boolean {
+    const slab = slabs.get(buf.buffer as ArrayBuffer);
+    if (!slab || slab.refs === 0) return false;
+    slab.refs++;
+    return true;
+  }
+
+  /**
+   * One holder of the buffer `acquire` returned (or any view of it) is done with its bytes; the last
+   * one gives it back to its pool. Buffers that did not come from a pool, and releases past the last, are ignored.
    */
   release(buf: Uint8Array): void {
     const ab = buf.buffer as ArrayBuffer;
-    const slab = this.slabs.get(ab);
-    if (!slab?.leased) return;
-    slab.leased = false;
+    const slab = slabs.get(ab);
+    if (!slab || slab.refs === 0) return;
+    if (--slab.refs > 0) return;
+    slab.pool.giveBack(ab, slab);
+  }
+
+  private giveBack(ab: ArrayBuffer, slab: Slab): void {
     if (this.idleBytes + ab.byteLength > this.idleBytesMax) return;
     let free = this.idle[slab.cls];
     if (!free) {

@@ -7,6 +7,8 @@ export interface CachedBatch {
   baseOffset: number;
   lastOffset: number;
   buf: Buffer;
+  /** The cache holds a counted share of a pooled buffer (given back through `onDrop`). */
+  pooled: boolean;
 }
 
 export class TailCache {
@@ -14,7 +16,11 @@ export class TailCache {
   private head = 0;
   bytes = 0;
 
-  constructor(public maxBytes: number) {}
+  constructor(
+    public maxBytes: number,
+    /** Called for each batch the cache lets go of (the log gives pooled buffers back). */
+    private readonly onDrop: (buf: Buffer) => void = () => {},
+  ) {}
 
   get size(): number {
     return this.items.length - this.head;
@@ -28,8 +34,8 @@ export class TailCache {
     return this.size > 0 ? this.items[this.items.length - 1] : undefined;
   }
 
-  push(baseOffset: number, lastOffset: number, buf: Buffer): void {
-    this.items.push({ baseOffset, lastOffset, buf });
+  push(baseOffset: number, lastOffset: number, buf: Buffer, pooled = false): void {
+    this.items.push({ baseOffset, lastOffset, buf, pooled });
     this.bytes += buf.length;
   }
 
@@ -39,6 +45,7 @@ export class TailCache {
       const b = this.items[this.head];
       if (b.lastOffset >= writtenEndOffset) break;
       this.bytes -= b.buf.length;
+      if (b.pooled) this.onDrop(b.buf);
       this.items[this.head] = undefined as unknown as CachedBatch;
       this.head++;
     }
@@ -81,6 +88,7 @@ export class TailCache {
     while (this.size > 0 && this.items[this.items.length - 1].lastOffset >= offset) {
       const b = this.items.pop()!;
       this.bytes -= b.buf.length;
+      if (b.pooled) this.onDrop(b.buf);
     }
   }
 
@@ -88,6 +96,7 @@ export class TailCache {
   dropBelow(offset: number): void {
     while (this.head < this.items.length && this.items[this.head].lastOffset < offset) {
       this.bytes -= this.items[this.head].buf.length;
+      if (this.items[this.head].pooled) this.onDrop(this.items[this.head].buf);
       this.items[this.head] = undefined as unknown as CachedBatch;
       this.head++;
     }
@@ -108,6 +117,8 @@ export class TailCache {
   }
 
   clear(): void {
+    for (let i = this.head; i < this.items.length; i++)
+      if (this.items[i].pooled) this.onDrop(this.items[i].buf);
     this.items = [];
     this.head = 0;
     this.bytes = 0;

@@ -121,3 +121,58 @@ test('reads that continue where the last ended return the batches that follow', 
   );
   await log.close();
 });
+
+test('a retained buffer returns to the pool only when its last holder releases it', () => {
+  const pool = new ReadBufferPool(1 << 20);
+  const a = pool.acquire(100_000);
+  assert.equal(pool.retain(a.subarray(5)), true);
+  assert.equal(pool.retain(Buffer.alloc(10)), false, 'a foreign buffer is not counted');
+  pool.release(a);
+  assert.equal(pool.stats.idleBytes, 0, 'one holder left');
+  pool.release(a);
+  assert.equal(pool.stats.idleBytes, 128 * 1024);
+  assert.equal(pool.retain(a), false, 'an idle buffer cannot be retained');
+  pool.release(a);
+  assert.equal(pool.stats.idleBytes, 128 * 1024, 'a release past the last is ignored');
+  // Any pool counts the holders of another's buffer, which goes back to its own pool.
+  const other = new ReadBufferPool(1 << 20);
+  const b = pool.acquire(100_000);
+  assert.equal(other.retain(b), true);
+  other.release(b);
+  assert.equal(pool.stats.idleBytes, 0);
+  other.release(b);
+  assert.equal(pool.stats.idleBytes, 128 * 1024);
+  assert.equal(other.stats.idleBytes, 0);
+});
+
+test("a pooled batch the log appends goes back once it is written, out of the tail cache and its readers' hands", async () => {
+  const pool = new ReadBufferPool();
+  const fs = new MemoryFileSystem({ now: () => T0 });
+  const log = await PartitionLog.open(
+    '/logs/t-0',
+    { tailCacheBytes: 100_000, segmentBytes: 1 << 20, indexIntervalBytes: 4096 },
+    { fs, now: () => T0, readBuffers: pool },
+  );
+  // A request frame in a pooled buffer, the batch a view of it (after the request header).
+  const batch = batchOf(['x'.repeat(80_000)]);
+  const frame = pool.acquire(batch.length + 30);
+  batch.copy(frame, 30);
+  const r = log.append(frame.subarray(30), { leaderEpoch: 0 });
+  assert.ok(r.kind === 'appended');
+  pool.release(frame); // the request is answered
+  await r.written;
+  const read = log.readCached(0, 1 << 20);
+  assert.ok(read?.kind === 'data' && read.release !== null, 'a cache read of a pooled batch is released');
+  // The next append pushes the first batch out of the 100 kB cache: its reader still holds it.
+  const next = log.append(batchOf(['y'.repeat(80_000)]), { leaderEpoch: 0 });
+  assert.ok(next.kind === 'appended');
+  await next.written;
+  assert.equal(pool.stats.idleBytes, 0, 'the reader still holds the buffer');
+  assert.equal(recordsOf(read.records)[0].value, 'x'.repeat(80_000));
+  read.release?.();
+  assert.equal(pool.stats.idleBytes, frame.buffer.byteLength, 'back in the pool');
+  const served = await log.read(0, 1 << 20);
+  assert.ok(served.kind === 'data');
+  assert.equal(recordsOf(served.records)[0].value, 'x'.repeat(80_000), 'the file holds the bytes');
+  await log.close();
+});

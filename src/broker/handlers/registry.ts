@@ -61,6 +61,8 @@ export interface Forwarding<S> {
   forward(ctx: RequestContext<S>, request: unknown): Promise<unknown>;
 }
 
+const API_KEY_PRODUCE = 0;
+
 export class Registry<S = BrokerServices> implements Dispatcher {
   private readonly byKey: (Handler<unknown, unknown, S> | undefined)[] = [];
   readonly supportedApis: readonly ApiRange[];
@@ -184,6 +186,10 @@ export class Registry<S = BrokerServices> implements Dispatcher {
       const answered = response === NO_RESPONSE ? null : response;
       stats.record(ctx.apiKey, ctx.version, request, answered, nowMs - startMs, nowMs);
     }
+    // A Produce frame (assembled in a pooled buffer when large) is done with: the log retained the
+    // batches it keeps, nothing else holds its bytes. Other requests' frames are left to the collector,
+    // as their decoded fields may be views kept past the answer (group metadata, SASL tokens, ...).
+    if (ctx.apiKey === API_KEY_PRODUCE) ctx.conn.frameDone(ctx.frame);
     if (response === NO_RESPONSE) return null;
     const chunks: Chunks = encodeResponseFrame(ctx.apiKey, ctx.version, ctx.header.correlationId, response);
     const after = afterWriteOf(response);

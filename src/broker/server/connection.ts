@@ -7,6 +7,7 @@
 import type { Socket } from 'node:net';
 import { FrameCutter } from '../../protocol/frame-cutter.js';
 import { ANONYMOUS, type KafkaPrincipal } from '../../security/principal.js';
+import { READ_BUFFER_POOLED_BYTES_MIN, sharedReadBuffers } from '../../storage/read-buffers.js';
 import type { Logger } from '../logger.js';
 import type { SaslSession } from './sasl-session.js';
 
@@ -60,6 +61,16 @@ interface Slot {
   ready: boolean;
 }
 
+/**
+ * Where a frame that spans socket reads is assembled. Large frames (Produce requests of many batches)
+ * come from the pool the logs give back to (handlers/registry.ts releases a Produce frame once answered,
+ * the log its retained batches once written and out of its tail cache): a fresh megabyte per request
+ * would have the collector run on the external memory every few dozen requests.
+ */
+function assembleFrame(bytes: number): Buffer {
+  return bytes >= READ_BUFFER_POOLED_BYTES_MIN ? sharedReadBuffers.acquire(bytes) : Buffer.allocUnsafe(bytes);
+}
+
 export class Connection {
   readonly info: ConnectionInfo;
   lastActivityMs: number;
@@ -99,12 +110,20 @@ export class Connection {
     };
     this.lastActivityMs = now();
     this.openedAtMs = this.lastActivityMs;
-    this.cutter = new FrameCutter(limits.frameBytesMax);
+    this.cutter = new FrameCutter(limits.frameBytesMax, assembleFrame);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => this.maybeResume());
     socket.on('error', (err) => this.log.debug('connection error', { conn: this.info.id, err: err.message }));
     socket.on('close', () => this.teardown());
+  }
+
+  /**
+   * The request cut into `frame` was answered and nothing holds its bytes any more but what retained
+   * them (see assembleFrame): a pooled frame goes back to the pool.
+   */
+  frameDone(frame: Buffer): void {
+    sharedReadBuffers.release(frame);
   }
 
   get isClosed(): boolean {

@@ -140,6 +140,7 @@ export class TestBroker {
       },
       receivedAtMs: performance.now(),
       state: {},
+      frameDone: () => {},
     } as unknown as Connection;
     let reply = this.registry.dispatch(conn, frame);
     if (reply instanceof Deferred) reply = reply.promise;
