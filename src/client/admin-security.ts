@@ -2,7 +2,7 @@
 // salted and hashed here, only the salted password travels), ACLs (Create/Describe/DeleteAcls) and
 // client quotas (Describe/AlterClientQuotas). Names are Kafka's (`TOPIC`, `LITERAL`, `READ`, `ALLOW`),
 // as kafka-acls.sh and the Java admin client write them.
-import { pbkdf2Sync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type {
   AlterClientQuotasResponse,
   AlterUserScramCredentialsResponse,
@@ -12,6 +12,7 @@ import type {
   DescribeClientQuotasResponse,
   DescribeUserScramCredentialsResponse,
 } from '../protocol/index.js';
+import { SCRAM_HASH, saltedPassword } from '../security/sasl/scram-client.js';
 import type { Cluster } from './cluster.js';
 import { clientError, combineErrors, type KafkaError, kafkaError } from './errors.js';
 import { API } from './versions.js';
@@ -231,11 +232,9 @@ export async function alterUserScramCredentials(
     if (a.kind === 'delete') deletions.push({ name: a.user, mechanism });
     else {
       const iterations = a.iterations ?? 4096;
-      const hash = a.mechanism === 'SCRAM-SHA-512' ? 'sha512' : 'sha256';
-      const bytes = hash === 'sha512' ? 64 : 32;
-      const salt = a.salt ?? randomBytes(bytes);
-      const saltedPassword = pbkdf2Sync(Buffer.from(a.password, 'utf8'), salt, iterations, bytes, hash);
-      upsertions.push({ name: a.user, mechanism, iterations, salt, saltedPassword });
+      const salt = a.salt ?? randomBytes(SCRAM_HASH[a.mechanism].bytes);
+      const salted = saltedPassword(a.mechanism, a.password, salt, iterations);
+      upsertions.push({ name: a.user, mechanism, iterations, salt, saltedPassword: salted });
     }
   }
   const res = await cluster.withRetries(

@@ -2,12 +2,13 @@
 // TLS from the Java client's ssl.* keys (PEM or PKCS12 stores; JKS refused with the keytool line) or a
 // Node `ssl` object, and SASL from `sasl.mechanism` with `sasl.username`/`sasl.password` or a
 // `sasl.jaas.config` line (PlainLoginModule, ScramLoginModule, OAuthBearerLoginModule's unsecured
-// development tokens). The SASL mechanisms themselves (PLAIN, SCRAM-SHA-256/512 per RFC 5802 with the
-// server's nonce and signature checked, OAUTHBEARER) are here, on the client's side of the exchange.
-import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
+// development tokens). The client's side of the SASL mechanisms is here (PLAIN, OAUTHBEARER), and for
+// SCRAM-SHA-256/512 the pure RFC 5802 client of security/sasl/scram-client.ts (the broker logs in to
+// its peers through the same one), which checks the server's nonce and signature.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
+import { ScramClientExchange, type ScramMechanism } from '../security/sasl/scram-client.js';
 import { clientError } from './errors.js';
 
 export type SecurityProtocol = 'PLAINTEXT' | 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL';
@@ -203,65 +204,19 @@ export async function saslClient(c: SaslCredentials): Promise<SaslClient> {
       };
     }
     default:
-      return new ScramClient(c.mechanism, c.username, c.password);
+      return scramClient(c.mechanism, c.username, c.password);
   }
 }
 
-const saslName = (s: string) => s.replace(/=/g, '=3D').replace(/,/g, '=2C');
-
-class ScramClient implements SaslClient {
-  private readonly hash: 'sha256' | 'sha512';
-  private readonly clientNonce = randomBytes(24).toString('base64');
-  private clientFirstBare = '';
-  private expectedServerSignature: Buffer | null = null;
-
-  constructor(
-    private readonly mechanism: string,
-    private readonly username: string,
-    private readonly password: string,
-  ) {
-    this.hash = mechanism === 'SCRAM-SHA-512' ? 'sha512' : 'sha256';
-  }
-
-  first(): Buffer {
-    this.clientFirstBare = `n=${saslName(this.username)},r=${this.clientNonce}`;
-    return Buffer.from(`n,,${this.clientFirstBare}`, 'utf8');
-  }
-
-  next(server: Buffer): Buffer | null {
-    const text = server.toString('utf8');
-    if (this.expectedServerSignature) {
-      const v = /^v=([A-Za-z0-9+/=]+)$/.exec(text);
-      const given = v ? Buffer.from(v[1], 'base64') : Buffer.alloc(0);
-      if (
-        given.length !== this.expectedServerSignature.length ||
-        !timingSafeEqual(given, this.expectedServerSignature)
-      )
-        throw clientError('SASL_AUTHENTICATION_FAILED', `${this.mechanism}: the broker's signature is wrong`);
-      return null;
-    }
-    const attrs = new Map(text.split(',').map((p) => [p.slice(0, 1), p.slice(2)] as const));
-    const nonce = attrs.get('r') ?? '';
-    const salt = Buffer.from(attrs.get('s') ?? '', 'base64');
-    const iterations = Number(attrs.get('i'));
-    if (!nonce.startsWith(this.clientNonce) || nonce.length === this.clientNonce.length)
-      throw clientError(
-        'SASL_AUTHENTICATION_FAILED',
-        `${this.mechanism}: the broker's nonce does not extend ours`,
-      );
-    if (!Number.isInteger(iterations) || iterations < 4096 || iterations > 1_000_000 || salt.length === 0)
-      throw clientError('SASL_AUTHENTICATION_FAILED', `${this.mechanism}: invalid server-first message`);
-    const bytes = this.hash === 'sha512' ? 64 : 32;
-    const salted = pbkdf2Sync(Buffer.from(this.password, 'utf8'), salt, iterations, bytes, this.hash);
-    const hmac = (key: Buffer, data: string) => createHmac(this.hash, key).update(data).digest();
-    const clientKey = hmac(salted, 'Client Key');
-    const storedKey = createHash(this.hash).update(clientKey).digest();
-    const withoutProof = `c=biws,r=${nonce}`;
-    const authMessage = `${this.clientFirstBare},${text},${withoutProof}`;
-    const signature = hmac(storedKey, authMessage);
-    const proof = Buffer.alloc(clientKey.length);
-    for (let i = 0; i < proof.length; i++) proof[i] = clientKey[i] ^ signature[i];
-    this.expectedServerSignature = hmac(hmac(salted, 'Server Key'), authMessage);
-    return Buffer.from(`${withoutProof},p=${proof.toString('base64')}`, 'utf8');
-  }
+/** SCRAM's arithmetic is security/sasl/scram-client.ts's; here its failures become the client's errors. */
+function scramClient(mechanism: ScramMechanism, username: string, password: string): SaslClient {
+  const exchange = new ScramClientExchange(mechanism, username, password);
+  return {
+    first: () => exchange.first(),
+    next: (server) => {
+      const step = exchange.next(server);
+      if (!step.ok) throw clientError('SASL_AUTHENTICATION_FAILED', `${mechanism}: ${step.error}`);
+      return step.message;
+    },
+  };
 }

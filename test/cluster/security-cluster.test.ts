@@ -8,9 +8,10 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { connect as tlsConnect } from 'node:tls';
-import { Admin, Consumer, Producer } from '../../src/client/index.js';
+import { Admin } from '../../src/client/index.js';
 import { makeCerts, type TestCerts } from '../helpers/certs.js';
 import { ProcessCluster } from '../helpers/process-cluster.js';
+import { produceAndReadBack } from '../helpers/round-trip.js';
 import { skipUnless } from '../helpers/tools.js';
 
 const skip = skipUnless('a secured cluster of processes', 'openssl');
@@ -92,29 +93,8 @@ test('a SASL_SSL cluster with an mTLS controller listener: replication, authoriz
       const [d] = await admin.describeTopics(['secured']);
       return d.partitions.length === 3 && d.partitions.every((p) => p.isr.length === 3);
     });
-    const producer = new Producer({ ...clientConfig('admin'), acks: 'all' });
-    const want = Array.from({ length: 30 }, (_, i) => `r${i}`);
-    try {
-      for (const value of want) await producer.send({ topic: 'secured', value });
-    } finally {
-      await producer.close();
-    }
-    const consumer = new Consumer({
-      ...clientConfig('admin'),
-      'group.id': 'secured-readers',
-      'auto.offset.reset': 'earliest',
-    });
-    const got: string[] = [];
-    try {
-      await consumer.subscribe(['secured']);
-      for await (const r of consumer) {
-        got.push(r.value?.toString() ?? '');
-        if (got.length === want.length) break;
-      }
-    } finally {
-      await consumer.close();
-    }
-    assert.deepEqual(got.sort(), [...want].sort());
+    const { sent, read } = await produceAndReadBack(clientConfig('admin'), 'secured', 30, 'secured-readers');
+    assert.deepEqual(read, sent);
   } finally {
     await admin.close();
   }

@@ -43,6 +43,8 @@ export interface ClusterOptions {
   clientListener?: string;
   /** Per-node configs on top (broker.rack, ...). */
   nodeConfigs?: (id: number) => Record<string, string>;
+  /** More arguments for every node's `kafka-storage.sh format` (--add-scram 'SCRAM-SHA-512=[...]'). */
+  formatArgs?: string[];
   readyTimeoutMs?: number;
 }
 
@@ -204,9 +206,11 @@ export class ProcessCluster {
         .map(([k, v]) => `${k}=${v}`)
         .join('\n')}\n`,
     );
-    execFileSync(join(BIN, 'kafka-storage.sh'), ['format', '-t', this.clusterId, '-c', n.propsFile], {
-      stdio: 'ignore',
-    });
+    execFileSync(
+      join(BIN, 'kafka-storage.sh'),
+      ['format', '-t', this.clusterId, '-c', n.propsFile, ...(this.options.formatArgs ?? [])],
+      { stdio: 'ignore' },
+    );
   }
 
   /** Starts a node's process and waits for its ready line. */

@@ -248,6 +248,10 @@ export class NodeConnection implements DeadlineParty {
       const problem = await this.o.handshake((k, v, b) => this.exchange(k, v, b), this.peer);
       if (this.state !== 'negotiating') return;
       if (problem) {
+        // Kafka logs a failed authentication to a peer at every attempt; once per streak is enough
+        // to tell the operator (a wrong password stays wrong), the rest goes to debug.
+        if (this.failures === 0)
+          this.o.log.warn('connection to node failed authentication', { node: this.label, reason: problem });
         this.onFailure(`handshake with ${this.where()} failed: ${problem}`, true);
         return;
       }

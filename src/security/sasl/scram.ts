@@ -1,14 +1,24 @@
 // SASL/SCRAM-SHA-256 and SCRAM-SHA-512 (RFC 5802, RFC 7677, Kafka's KIP-84), server side, and the
-// credential arithmetic shared with the tools that create users. The broker stores only the salt,
+// credentials the tools that create users derive (the key arithmetic itself is scram-client.ts's,
+// shared with the clients' side). The broker stores only the salt,
 // the iteration count, StoredKey and ServerKey; the password never reaches it in clear except through
 // the tools that derive those. Guarded against the bugs Kafka had: the combined nonce is checked
 // (CVE-2024-56128), an authorization id other than the user is refused (CVE-2017-12610), and proofs
 // are compared in constant time (CVE-2021-38153).
-import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { user } from '../principal.js';
 import type { SaslServer, SaslStep } from './mechanism.js';
+import {
+  SCRAM_HASH,
+  type ScramMechanism,
+  saltedPassword,
+  scramAttributes,
+  scramHash,
+  scramHmac,
+  scramKeys,
+} from './scram-client.js';
 
-export type ScramMechanism = 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
+export { encodeSaslName, type ScramMechanism, saltedPassword } from './scram-client.js';
 
 /** Kafka's mechanism type codes (AlterUserScramCredentials, UserScramCredentialRecord). */
 export const SCRAM_MECHANISM_TYPES: Readonly<Record<ScramMechanism, number>> = {
@@ -33,24 +43,6 @@ export interface ScramCredential {
   iterations: number;
 }
 
-const HASH: Readonly<Record<ScramMechanism, { name: 'sha256' | 'sha512'; bytes: number }>> = {
-  'SCRAM-SHA-256': { name: 'sha256', bytes: 32 },
-  'SCRAM-SHA-512': { name: 'sha512', bytes: 64 },
-};
-
-const hmac = (m: ScramMechanism, key: Buffer, data: string | Buffer) =>
-  createHmac(HASH[m].name, key).update(data).digest();
-const hash = (m: ScramMechanism, data: Buffer) => createHash(HASH[m].name).update(data).digest();
-
-export function saltedPassword(
-  m: ScramMechanism,
-  password: string,
-  salt: Buffer,
-  iterations: number,
-): Buffer {
-  return pbkdf2Sync(Buffer.from(password, 'utf8'), salt, iterations, HASH[m].bytes, HASH[m].name);
-}
-
 /** StoredKey and ServerKey from a salted password (AlterUserScramCredentials sends the salted password). */
 export function credentialFromSaltedPassword(
   m: ScramMechanism,
@@ -58,8 +50,8 @@ export function credentialFromSaltedPassword(
   salt: Buffer,
   iterations: number,
 ): ScramCredential {
-  const clientKey = hmac(m, salted, 'Client Key');
-  return { salt, iterations, storedKey: hash(m, clientKey), serverKey: hmac(m, salted, 'Server Key') };
+  const { storedKey, serverKey } = scramKeys(m, salted);
+  return { salt, iterations, storedKey, serverKey };
 }
 
 /** A new credential for a clear password, with a random salt (the tools' `SCRAM-SHA-256=[password=...]`). */
@@ -67,7 +59,7 @@ export function createCredential(
   m: ScramMechanism,
   password: string,
   iterations = SCRAM_ITERATIONS_MIN,
-  salt: Buffer = randomBytes(HASH[m].bytes),
+  salt: Buffer = randomBytes(SCRAM_HASH[m].bytes),
 ): ScramCredential {
   return credentialFromSaltedPassword(m, saltedPassword(m, password, salt, iterations), salt, iterations);
 }
@@ -76,20 +68,6 @@ export function createCredential(
 export function decodeSaslName(text: string): string | null {
   if (/=(?!2C|3D)/.test(text)) return null;
   return text.replace(/=2C/g, ',').replace(/=3D/g, '=');
-}
-
-export function encodeSaslName(name: string): string {
-  return name.replace(/=/g, '=3D').replace(/,/g, '=2C');
-}
-
-/** Attributes of a SCRAM message `a=1,b=2`, in order; null when malformed. */
-function attributes(text: string): [string, string][] | null {
-  const out: [string, string][] = [];
-  for (const part of text.split(',')) {
-    if (part.length < 2 || part[1] !== '=') return null;
-    out.push([part[0], part.slice(2)]);
-  }
-  return out;
 }
 
 const PRINTABLE_NONCE = /^[\x21-\x2b\x2d-\x7e]+$/;
@@ -127,7 +105,7 @@ export class ScramServer implements SaslServer {
     // client could have used it and believes we cannot: both are acceptable without binding.
     const m = /^([ny]),(a=[^,]*)?,(.*)$/s.exec(text);
     if (!m) return { kind: 'failed', reason: 'invalid SCRAM client-first message' };
-    const bare = attributes(m[3]);
+    const bare = scramAttributes(m[3]);
     if (!bare || bare.length < 2 || bare[0][0] !== 'n' || bare[1][0] !== 'r')
       return { kind: 'failed', reason: 'invalid SCRAM client-first message' };
     const username = decodeSaslName(bare[0][1]);
@@ -159,7 +137,7 @@ export class ScramServer implements SaslServer {
   private final(text: string): SaslStep {
     this.state = 'done';
     const credential = this.credential as ScramCredential;
-    const attrs = attributes(text);
+    const attrs = scramAttributes(text);
     const proofAt = text.lastIndexOf(',p=');
     if (!attrs || proofAt < 0 || attrs[0]?.[0] !== 'c' || attrs[1]?.[0] !== 'r' || attrs.at(-1)?.[0] !== 'p')
       return { kind: 'failed', reason: 'invalid SCRAM client-final message' };
@@ -175,13 +153,13 @@ export class ScramServer implements SaslServer {
     const proof = Buffer.from(attrs.at(-1)?.[1] ?? '', 'base64');
     const withoutProof = text.slice(0, proofAt);
     const authMessage = `${this.clientFirstBare},${this.serverFirst},${withoutProof}`;
-    const clientSignature = hmac(this.mechanism, credential.storedKey, authMessage);
+    const clientSignature = scramHmac(this.mechanism, credential.storedKey, authMessage);
     if (proof.length !== clientSignature.length) return { kind: 'failed', reason: 'invalid credentials' };
     const clientKey = Buffer.alloc(proof.length);
     for (let i = 0; i < proof.length; i++) clientKey[i] = proof[i] ^ clientSignature[i];
-    if (!timingSafeEqual(hash(this.mechanism, clientKey), credential.storedKey))
+    if (!timingSafeEqual(scramHash(this.mechanism, clientKey), credential.storedKey))
       return { kind: 'failed', reason: 'invalid credentials' };
-    const serverSignature = hmac(this.mechanism, credential.serverKey, authMessage);
+    const serverSignature = scramHmac(this.mechanism, credential.serverKey, authMessage);
     return {
       kind: 'complete',
       principal: user(this.username),
