@@ -2,6 +2,7 @@
 // readable line and exit code 1 (no stack trace); SIGTERM and SIGINT stop the broker with exit code 0
 // well within 5 seconds.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -74,6 +75,44 @@ test('a port already in use is one clear line and exit code 1', async () => {
     await refused(
       ['server', 'start', '--data-dir', dir, '--host', '127.0.0.1', '--port', String(port)],
       new RegExp(`port ${port} is already in use`),
+    );
+  } finally {
+    blocker.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a later listener whose port is taken: one line, exit code 1, the earlier listener not kept open', async () => {
+  const blocker = createServer();
+  await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+  const port = (blocker.address() as { port: number }).port;
+  const dir = mkdtempSync(join(tmpdir(), 'samsa-port2-'));
+  const file = join(dir, 'server.properties');
+  writeFileSync(
+    file,
+    [
+      'process.roles=broker,controller',
+      'node.id=1',
+      `controller.quorum.voters=1@127.0.0.1:${port}`,
+      `listeners=PLAINTEXT://127.0.0.1:0,CONTROLLER://127.0.0.1:${port}`,
+      'controller.listener.names=CONTROLLER',
+      `log.dirs=${join(dir, 'logs')}`,
+      '',
+    ].join('\n'),
+  );
+  try {
+    const format = await run(
+      join(repoRoot, 'bin', 'kafka-storage.sh'),
+      ['format', '-t', randomBytes(16).toString('base64url'), '-c', file],
+      { timeoutMs: 10_000 },
+    );
+    assert.equal(format.code, 0, format.stderr);
+    // The client listener binds first; the process must still end (it used to stay up on that port).
+    await refused(
+      [file],
+      new RegExp(`listener CONTROLLER: port ${port} is already in use`),
+      {},
+      KAFKA_SERVER_START,
     );
   } finally {
     blocker.close();

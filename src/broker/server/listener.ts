@@ -78,6 +78,25 @@ export class SocketServer {
   /** Binds every listener; resolves with the bound ports or rejects with a readable error. */
   async start(): Promise<BoundListener[]> {
     this.accepting = true;
+    try {
+      await this.listenAll();
+    } catch (err) {
+      // The listeners bound before the one that failed are closed again: a node that cannot start
+      // must not keep a port open (and its process alive).
+      this.accepting = false;
+      await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+      this.servers.length = 0;
+      this.bound = [];
+      throw err;
+    }
+    const authMs = this.options.authentication?.timeoutMs ?? Number.POSITIVE_INFINITY;
+    const sweepMs = Math.max(50, Math.min(this.options.connectionIdleMsMax / 4, authMs / 4, 10_000));
+    this.idleTimer = setInterval(() => this.closeIdle(), sweepMs);
+    this.idleTimer.unref();
+    return this.bound;
+  }
+
+  private async listenAll(): Promise<void> {
     for (const spec of this.options.listeners) {
       const server = this.createServerFor(spec);
       this.servers.push(server);
@@ -96,11 +115,6 @@ export class SocketServer {
       const { dispatcher: _, ...plain } = spec;
       this.bound.push({ ...plain, boundPort: port });
     }
-    const authMs = this.options.authentication?.timeoutMs ?? Number.POSITIVE_INFINITY;
-    const sweepMs = Math.max(50, Math.min(this.options.connectionIdleMsMax / 4, authMs / 4, 10_000));
-    this.idleTimer = setInterval(() => this.closeIdle(), sweepMs);
-    this.idleTimer.unref();
-    return this.bound;
   }
 
   private createServerFor(spec: ListenerSpec): Server {
