@@ -92,7 +92,7 @@ export function scramClientFinal(
 ): ScramClientFinal {
   const text = serverFirst.toString('utf8');
   const attrs = scramAttributes(text);
-  if (!attrs || attrs[0]?.[0] !== 'r' || attrs[1]?.[0] !== 's' || attrs[2]?.[0] !== 'i')
+  if (attrs?.[0]?.[0] !== 'r' || attrs[1]?.[0] !== 's' || attrs[2]?.[0] !== 'i')
     return { ok: false, error: 'invalid server-first message' };
   const nonce = attrs[0][1];
   const salt = Buffer.from(attrs[1][1], 'base64');
