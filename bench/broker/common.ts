@@ -4,6 +4,7 @@ import { connect, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeResponseFrame, encodeRequestFrame } from '../../src/protocol/frame.js';
+import { fetchRequest } from '../../test/helpers/raw-ops.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const root = join(here, '..', '..', '..');
@@ -175,31 +176,7 @@ export function fetchFrame(
   maxWaitMs = 0,
   minBytes = 0,
 ): Buffer {
-  const body = {
-    replicaId: -1,
-    maxWaitMs,
-    minBytes,
-    maxBytes,
-    isolationLevel: 0,
-    sessionId: 0,
-    sessionEpoch: -1,
-    topics: [
-      {
-        topic,
-        partitions: [
-          {
-            partition: 0,
-            fetchOffset: offset,
-            partitionMaxBytes: maxBytes,
-            currentLeaderEpoch: -1,
-            logStartOffset: -1,
-          },
-        ],
-      },
-    ],
-    forgottenTopicsData: [],
-    rackId: '',
-  };
+  const body = fetchRequest(topic, offset, maxBytes, maxWaitMs, minBytes);
   return Buffer.concat(encodeRequestFrame(1, 11, 1, 'bench', body));
 }
 

@@ -65,15 +65,7 @@ test('a group keeps its committed offsets when the broker leading its __consumer
   timeout: 180_000,
 }, async (t) => {
   if (!needs(t, 'confluent-kafka')) return;
-  await cluster.tool('kafka-topics.sh', [
-    '--create',
-    '--topic',
-    'work',
-    '--partitions',
-    '1',
-    '--replication-factor',
-    '3',
-  ]);
+  await cluster.createTopic('work', 1, 3);
   const lines = Array.from({ length: 100 }, (_, i) => `job-${i}`).join('\n');
   const produced = await run('kcat', ['-b', cluster.bootstrap, '-P', '-t', 'work', '-X', 'acks=all'], {
     input: `${lines}\n`,

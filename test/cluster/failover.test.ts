@@ -255,17 +255,7 @@ test('SIGKILL of a leader during an idempotent acks=all produce of 200,000 recor
 }, async (t) => {
   if (!needs(t, 'kcat', 'confluent-kafka')) return;
   running.add('failover-kill');
-  await cluster.tool('kafka-topics.sh', [
-    '--create',
-    '--topic',
-    'failover-kill',
-    '--partitions',
-    '3',
-    '--replication-factor',
-    '3',
-    '--config',
-    'min.insync.replicas=2',
-  ]);
+  await cluster.createTopic('failover-kill', 3, 3, { 'min.insync.replicas': '2' });
   await until(
     () => cluster.describePartition('failover-kill', 0),
     (d) => d.isr.length === 3,
@@ -318,17 +308,7 @@ test('SIGSTOP of a leader past the session timeout, then SIGCONT: it is fenced, 
 }, async (t) => {
   if (!needs(t, 'kcat', 'confluent-kafka')) return;
   running.add('failover-stop');
-  await cluster.tool('kafka-topics.sh', [
-    '--create',
-    '--topic',
-    'failover-stop',
-    '--partitions',
-    '3',
-    '--replication-factor',
-    '3',
-    '--config',
-    'min.insync.replicas=2',
-  ]);
+  await cluster.createTopic('failover-stop', 3, 3, { 'min.insync.replicas': '2' });
   await until(
     () => cluster.describePartition('failover-stop', 0),
     (d) => d.isr.length === 3,

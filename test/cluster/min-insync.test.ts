@@ -30,17 +30,7 @@ test('two of three replicas down: acks=all gets NOT_ENOUGH_REPLICAS, acks=1 stil
   timeout: 180_000,
 }, async (t) => {
   if (!needs(t, 'confluent-kafka')) return;
-  await cluster.tool('kafka-topics.sh', [
-    '--create',
-    '--topic',
-    'min-isr',
-    '--partitions',
-    '1',
-    '--replication-factor',
-    '3',
-    '--config',
-    'min.insync.replicas=2',
-  ]);
+  await cluster.createTopic('min-isr', 1, 3, { 'min.insync.replicas': '2' });
   const { leader } = await until(
     () => cluster.describePartition('min-isr', 0),
     (d) => d.isr.length === 3,

@@ -27,15 +27,7 @@ test('a fourth broker joins; kafka-reassign-partitions.sh moves a topic onto it;
   timeout: 180_000,
 }, async (t) => {
   if (!needs(t, 'kcat')) return;
-  await cluster.tool('kafka-topics.sh', [
-    '--create',
-    '--topic',
-    'grow',
-    '--partitions',
-    '3',
-    '--replication-factor',
-    '3',
-  ]);
+  await cluster.createTopic('grow', 3, 3);
   const lines = Array.from({ length: 3000 }, (_, i) => `k${i % 13}:record-${i}`).join('\n');
   const produced = await run(
     'kcat',

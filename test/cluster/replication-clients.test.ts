@@ -50,17 +50,7 @@ test('kcat, confluent-kafka and kafkajs produce with acks=all; every replica of 
   timeout: 120_000,
 }, async (t) => {
   if (!needs(t, 'kcat', 'confluent-kafka')) return;
-  await cluster.tool('kafka-topics.sh', [
-    '--create',
-    '--topic',
-    'acks-all',
-    '--partitions',
-    '3',
-    '--replication-factor',
-    '3',
-    '--config',
-    'min.insync.replicas=2',
-  ]);
+  await cluster.createTopic('acks-all', 3, 3, { 'min.insync.replicas': '2' });
   // kcat through node 1, each record keyed so all partitions get some.
   const lines = Array.from({ length: 3000 }, (_, i) => `k${i % 11}:kcat-${i}`).join('\n');
   const kc = await run(

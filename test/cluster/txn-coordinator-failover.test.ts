@@ -94,17 +94,7 @@ test(TEST_NAME, {
   skip,
   timeout: 240_000,
 }, async () => {
-  await cluster.tool('kafka-topics.sh', [
-    '--create',
-    '--topic',
-    TOPIC,
-    '--partitions',
-    '3',
-    '--replication-factor',
-    '3',
-    '--config',
-    'min.insync.replicas=2',
-  ]);
+  await cluster.createTopic(TOPIC, 3, 3, { 'min.insync.replicas': '2' });
   let producer: ChildProcess | null = null;
   try {
     producer = spawn(DEBIAN_PYTHON, ['-c', TXN_PRODUCER, cluster.bootstrap, TOPIC, TXN_ID], {

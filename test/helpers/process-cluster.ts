@@ -133,6 +133,26 @@ export class ProcessCluster {
     return out.stdout;
   }
 
+  /** Creates a topic with kafka-topics.sh, as an operator would; `configs` as its --config flags. */
+  async createTopic(
+    name: string,
+    partitions: number,
+    replicationFactor: number,
+    configs: Record<string, string> = {},
+  ): Promise<void> {
+    const flags = Object.entries(configs).flatMap(([k, v]) => ['--config', `${k}=${v}`]);
+    await this.tool('kafka-topics.sh', [
+      '--create',
+      '--topic',
+      name,
+      '--partitions',
+      String(partitions),
+      '--replication-factor',
+      String(replicationFactor),
+      ...flags,
+    ]);
+  }
+
   /** Leader and ISR of a partition, as kafka-topics.sh --describe prints them. */
   async describePartition(topic: string, partition: number): Promise<{ leader: number; isr: number[] }> {
     const text = await this.tool('kafka-topics.sh', ['--describe', '--topic', topic]);

@@ -34,6 +34,38 @@ export async function createTopic(
   assert.equal(r.topics[0].errorCode, 0, `create ${name}: ${r.topics[0].errorMessage}`);
 }
 
+/**
+ * A consumer's sessionless Fetch body for partition 0 of `topic`, by name (Fetch v4-12), as the
+ * protocol tests and benches send it.
+ */
+export function fetchRequest(topic: string, offset: number, maxBytes: number, maxWaitMs = 0, minBytes = 0) {
+  return {
+    replicaId: -1,
+    maxWaitMs,
+    minBytes,
+    maxBytes,
+    isolationLevel: 0,
+    sessionId: 0,
+    sessionEpoch: -1,
+    topics: [
+      {
+        topic,
+        partitions: [
+          {
+            partition: 0,
+            fetchOffset: offset,
+            partitionMaxBytes: maxBytes,
+            currentLeaderEpoch: -1,
+            logStartOffset: -1,
+          },
+        ],
+      },
+    ],
+    forgottenTopicsData: [],
+    rackId: '',
+  };
+}
+
 /** The topic's id, from Metadata v12. */
 export async function topicId(c: RawClient, name: string): Promise<string> {
   const r = await c.request(3, 12, {

@@ -43,6 +43,19 @@ function clusterOf(brokers: { id: number; rack?: string }[]): MetadataImage {
   ]);
 }
 
+/** A BrokerRegistration request of broker `brokerId` with one PLAINTEXT listener. */
+function registration(brokerId: number, incarnationId: string) {
+  return {
+    brokerId,
+    clusterId: 'c',
+    incarnationId,
+    listeners: [{ name: 'PLAINTEXT', host: 'h', port: 1, securityProtocol: 0 }],
+    features: [{ name: 'metadata.version', minSupportedVersion: 7, maxSupportedVersion: 25 }],
+    rack: null,
+    logDirs: [],
+  };
+}
+
 function ctx(image: MetadataImage, seed = 1): ControllerContext {
   const rng = new SeededRng(seed);
   return {
@@ -114,15 +127,7 @@ test('fencing a broker moves its leaderships to the next live ISR member; the la
 
 test('registration: a new broker starts fenced, is unfenced once caught up, and a second incarnation is refused', () => {
   let image = clusterOf([]);
-  const req = {
-    brokerId: 7,
-    clusterId: 'c',
-    incarnationId: 'BBBBBBBBBBBBBBBBBBBBBB',
-    listeners: [{ name: 'PLAINTEXT', host: 'h', port: 1, securityProtocol: 0 }],
-    features: [{ name: 'metadata.version', minSupportedVersion: 7, maxSupportedVersion: 25 }],
-    rack: null,
-    logDirs: [],
-  };
+  const req = registration(7, 'BBBBBBBBBBBBBBBBBBBBBB');
   const reg = registerBroker(image, req, {
     clusterId: 'c',
     nextOffset: 100,
@@ -173,15 +178,7 @@ test('registration: a new broker starts fenced, is unfenced once caught up, and 
 // cost a commit, the controller's queue outgrew the brokers' timeout and they stayed fenced for good.
 test('retries: a registration resent by the same incarnation and a fenced broker asking to shut down write nothing', () => {
   let image = clusterOf([]);
-  const req = {
-    brokerId: 8,
-    clusterId: 'c',
-    incarnationId: 'DDDDDDDDDDDDDDDDDDDDDD',
-    listeners: [{ name: 'PLAINTEXT', host: 'h', port: 1, securityProtocol: 0 }],
-    features: [{ name: 'metadata.version', minSupportedVersion: 7, maxSupportedVersion: 25 }],
-    rack: null,
-    logDirs: [],
-  };
+  const req = registration(8, 'DDDDDDDDDDDDDDDDDDDDDD');
   const context = (nextOffset: number) => ({
     clusterId: 'c',
     nextOffset,

@@ -9,6 +9,7 @@ import { buildBatch } from '../../../src/protocol/records/record.js';
 import { sharedReadBuffers } from '../../../src/storage/read-buffers.js';
 import { startTestNode } from '../../helpers/node.js';
 import { RawClient } from '../../helpers/raw-client.js';
+import { fetchRequest } from '../../helpers/raw-ops.js';
 import { allRecords } from '../../helpers/records.js';
 
 let node: BrokerNode;
@@ -42,33 +43,8 @@ after(async () => {
   await node.stop();
 });
 
-function fetch(offset: number, maxBytes: number) {
-  return client.request(1, 12, {
-    replicaId: -1,
-    maxWaitMs: 0,
-    minBytes: 0,
-    maxBytes,
-    isolationLevel: 0,
-    sessionId: 0,
-    sessionEpoch: -1,
-    topics: [
-      {
-        topic: 'backlog',
-        partitions: [
-          {
-            partition: 0,
-            fetchOffset: offset,
-            partitionMaxBytes: maxBytes,
-            currentLeaderEpoch: -1,
-            logStartOffset: -1,
-          },
-        ],
-      },
-    ],
-    forgottenTopicsData: [],
-    rackId: '',
-  });
-}
+const fetch = (offset: number, maxBytes: number) =>
+  client.request(1, 12, fetchRequest('backlog', offset, maxBytes));
 
 test('a backlog is read in pooled buffers, each returned to the pool once its response is written', async () => {
   const before = sharedReadBuffers.stats;

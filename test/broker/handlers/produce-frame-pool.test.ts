@@ -10,6 +10,7 @@ import { buildBatch } from '../../../src/protocol/records/record.js';
 import { sharedReadBuffers } from '../../../src/storage/read-buffers.js';
 import { startTestNode } from '../../helpers/node.js';
 import { RawClient } from '../../helpers/raw-client.js';
+import { createTopic, fetchRequest } from '../../helpers/raw-ops.js';
 import { allRecords } from '../../helpers/records.js';
 
 let node: BrokerNode;
@@ -23,9 +24,7 @@ before(async () => {
   const started = await startTestNode();
   node = started.node;
   client = await RawClient.connect(started.port);
-  const topics = [{ name: 'frames', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }];
-  const r = await client.request(19, 7, { topics, timeoutMs: 5000, validateOnly: false });
-  assert.equal(r.topics[0].errorCode, 0);
+  await createTopic(client, 'frames');
 });
 
 after(async () => {
@@ -33,33 +32,8 @@ after(async () => {
   await node.stop();
 });
 
-function fetch(offset: number, maxBytes: number) {
-  return client.request(1, 12, {
-    replicaId: -1,
-    maxWaitMs: 0,
-    minBytes: 0,
-    maxBytes,
-    isolationLevel: 0,
-    sessionId: 0,
-    sessionEpoch: -1,
-    topics: [
-      {
-        topic: 'frames',
-        partitions: [
-          {
-            partition: 0,
-            fetchOffset: offset,
-            partitionMaxBytes: maxBytes,
-            currentLeaderEpoch: -1,
-            logStartOffset: -1,
-          },
-        ],
-      },
-    ],
-    forgottenTopicsData: [],
-    rackId: '',
-  });
-}
+const fetch = (offset: number, maxBytes: number) =>
+  client.request(1, 12, fetchRequest('frames', offset, maxBytes));
 
 function checkValues(records: { offset: number; value: unknown }[], from: number): void {
   for (const r of records) if (r.offset >= from) assert.equal(String(r.value), value(r.offset));
