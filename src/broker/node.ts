@@ -743,6 +743,9 @@ function answeredBy<S>(security: BrokerSecurity): Registry<S>['onAnswer'] {
     security.answered({
       apiKey: ctx.apiKey,
       conn: ctx.conn,
+      principal: ctx.onBehalfOf?.principal ?? ctx.conn.principal,
+      inEnvelope: ctx.onBehalfOf !== undefined,
+      forwardedToController: ctx.forwardedToController === true,
       clientId: ctx.header.clientId ?? '',
       request,
       response,

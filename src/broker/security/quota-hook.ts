@@ -3,6 +3,13 @@
 // those bytes are taken back), every request its handler time; the largest throttle time goes into
 // the answer's throttle_time_ms and the connection is not read for that long. ApiVersions and the
 // SASL APIs are exempt, as in Kafka.
+// Requests forwarded to the controller (KRaft), as Kafka's ControllerApis and RequestHandlerHelper
+// treat them: the controller charges an Envelope's inner request to the principal the envelope names
+// and the inner header's client id (the Envelope itself is not charged), puts the throttle time in
+// the inner answer and does not mute the forwarding broker's channel; the forwarding broker charges
+// only its own request time, and mutes the client's connection for the larger of that throttle and
+// the controller's.
+import type { KafkaPrincipal } from '../../security/principal.js';
 import type { QuotaKind } from '../../security/quotas.js';
 import type { Connection } from '../server/connection.js';
 import type { ClientQuotas } from './client-quotas.js';
@@ -10,6 +17,12 @@ import type { ClientQuotas } from './client-quotas.js';
 export interface AnsweredRequest {
   apiKey: number;
   conn: Connection;
+  /** Who is charged: the connection's principal, or the one an Envelope names for its inner request. */
+  principal: KafkaPrincipal;
+  /** The request came inside an Envelope (this node is the controller a broker forwarded it to). */
+  inEnvelope: boolean;
+  /** This broker sent the request on to the controller, which charged it and answered a throttle time. */
+  forwardedToController: boolean;
   clientId: string;
   request: unknown;
   /** Null for requests without an answer (acks=0 produce). */
@@ -17,7 +30,8 @@ export interface AnsweredRequest {
   handlerMs: number;
 }
 
-const EXEMPT = new Set([17, 18, 36]);
+/** SaslHandshake, ApiVersions, SaslAuthenticate; Envelope (the request inside it is charged instead). */
+const EXEMPT = new Set([17, 18, 36, 58]);
 
 type Records = Buffer | readonly Buffer[] | null | undefined;
 
@@ -76,7 +90,7 @@ function partitionsMutated(a: AnsweredRequest): number {
 
 export function applyQuotas(quotas: ClientQuotas, a: AnsweredRequest, nowMs: number): void {
   if (EXEMPT.has(a.apiKey)) return;
-  const user = a.conn.principal.name;
+  const user = a.principal.name;
   const record = (kind: QuotaKind, amount: number) => quotas.record(kind, user, a.clientId, amount, nowMs);
   // Kafka's request quota is in percent of a thread over a second: ms of handler time per second × 100 / 1000.
   let throttle = record('request_percentage', a.handlerMs / 10);
@@ -92,13 +106,24 @@ export function applyQuotas(quotas: ClientQuotas, a: AnsweredRequest, nowMs: num
     }
     throttle = Math.max(throttle, fetchThrottle);
   }
-  const mutations = partitionsMutated(a);
-  if (mutations > 0 || MUTATING.has(a.apiKey))
-    throttle = Math.max(throttle, record('controller_mutation_rate', mutations));
+  if (a.forwardedToController) {
+    // The controller counted the mutations; its throttle time is in the answer.
+    throttle = Math.max(throttle, throttleTimeOf(a.response));
+  } else {
+    const mutations = partitionsMutated(a);
+    if (mutations > 0 || MUTATING.has(a.apiKey))
+      throttle = Math.max(throttle, record('controller_mutation_rate', mutations));
+  }
   if (throttle <= 0) return;
   if (a.response && typeof a.response === 'object' && 'throttleTimeMs' in a.response) {
     const r = a.response as { throttleTimeMs: number };
     r.throttleTimeMs = Math.max(r.throttleTimeMs ?? 0, throttle);
   }
-  a.conn.throttle(throttle);
+  // The connection an Envelope came on is the forwarding broker's: that broker mutes its client.
+  if (!a.inEnvelope) a.conn.throttle(throttle);
+}
+
+function throttleTimeOf(response: unknown): number {
+  const ms = (response as { throttleTimeMs?: unknown } | null)?.throttleTimeMs;
+  return typeof ms === 'number' && ms > 0 ? ms : 0;
 }
