@@ -16,6 +16,7 @@ import type { ClientQuotas } from './client-quotas.js';
 
 export interface AnsweredRequest {
   apiKey: number;
+  version: number;
   conn: Connection;
   /** Who is charged: the connection's principal, or the one an Envelope names for its inner request. */
   principal: KafkaPrincipal;
@@ -60,7 +61,17 @@ function fetchBytes(response: unknown): number {
   return n;
 }
 
-const MUTATING = new Set([19, 20, 37]);
+/**
+ * The APIs that create or delete partitions, and the version from which each is "strict" (KIP-599):
+ * CreateTopics v6, DeleteTopics v5, CreatePartitions v3.
+ */
+export const MUTATION_STRICT_FROM_VERSION: ReadonlyMap<number, number> = new Map([
+  [19, 6],
+  [20, 5],
+  [37, 3],
+]);
+const MUTATING = new Set(MUTATION_STRICT_FROM_VERSION.keys());
+const THROTTLING_QUOTA_EXCEEDED = 89;
 
 /**
  * Partitions a request created or deleted, from its answer: a created topic's partitions, a
@@ -109,10 +120,13 @@ export function applyQuotas(quotas: ClientQuotas, a: AnsweredRequest, nowMs: num
   if (a.forwardedToController) {
     // The controller counted the mutations; its throttle time is in the answer.
     throttle = Math.max(throttle, throttleTimeOf(a.response));
-  } else {
-    const mutations = partitionsMutated(a);
-    if (mutations > 0 || MUTATING.has(a.apiKey))
-      throttle = Math.max(throttle, record('controller_mutation_rate', mutations));
+  } else if (MUTATING.has(a.apiKey)) {
+    // Both modes charge what was mutated. A strict request (Kafka's StrictControllerMutationQuota) is
+    // throttled only when it was refused for an empty bucket: one accepted while tokens were left is
+    // not, however many partitions it took. A permissive one (older versions) is throttled after.
+    const mutationThrottle = record('controller_mutation_rate', partitionsMutated(a));
+    const strict = a.version >= (MUTATION_STRICT_FROM_VERSION.get(a.apiKey) ?? 0);
+    if (!strict || refusedForQuota(a.response)) throttle = Math.max(throttle, mutationThrottle);
   }
   if (throttle <= 0) return;
   if (a.response && typeof a.response === 'object' && 'throttleTimeMs' in a.response) {
@@ -121,6 +135,17 @@ export function applyQuotas(quotas: ClientQuotas, a: AnsweredRequest, nowMs: num
   }
   // The connection an Envelope came on is the forwarding broker's: that broker mutes its client.
   if (!a.inEnvelope) a.conn.throttle(throttle);
+}
+
+/** Whether an answer refused a topic with THROTTLING_QUOTA_EXCEEDED. */
+function refusedForQuota(response: unknown): boolean {
+  const r = response as {
+    topics?: { errorCode: number }[];
+    responses?: { errorCode: number }[];
+    results?: { errorCode: number }[];
+  } | null;
+  const entries = r?.topics ?? r?.responses ?? r?.results ?? [];
+  return entries.some((e) => e.errorCode === THROTTLING_QUOTA_EXCEEDED);
 }
 
 function throttleTimeOf(response: unknown): number {

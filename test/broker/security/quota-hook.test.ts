@@ -34,6 +34,7 @@ function fakeConn(): { conn: Connection; throttles: number[] } {
 function answered(over: Partial<AnsweredRequest> & Pick<AnsweredRequest, 'conn'>): AnsweredRequest {
   return {
     apiKey: 19,
+    version: 7,
     principal: { type: 'User', name: 'broker' },
     inEnvelope: false,
     forwardedToController: false,
@@ -49,10 +50,17 @@ test("an Envelope's inner request is charged to the envelope's principal, withou
   const quotas = quotasWith([[{ user: 'alice' }, { request_percentage: 1, controller_mutation_rate: 1 }]]);
   const { conn, throttles } = fakeConn();
   const response = { throttleTimeMs: 0, topics: [{ errorCode: 0, numPartitions: 20 }] };
-  // 20 partitions against 1 per second, and 50 ms of handler time (5% of a thread) against 1%.
+  // 20 partitions against 1 per second (v7: charged, not throttled while tokens were left), and 500 ms
+  // of handler time against 1% of a thread (throttled).
   applyQuotas(
     quotas,
-    answered({ conn, principal: { type: 'User', name: 'alice' }, inEnvelope: true, response, handlerMs: 50 }),
+    answered({
+      conn,
+      principal: { type: 'User', name: 'alice' },
+      inEnvelope: true,
+      response,
+      handlerMs: 500,
+    }),
     1_000,
   );
   assert.ok(response.throttleTimeMs > 0, 'the throttle time goes back in the inner answer');
@@ -87,9 +95,33 @@ test("a forwarding broker mutes its client for the controller's throttle time an
     0,
     'the controller counted the partitions, not this broker',
   );
-  // Not forwarded (this node is the active controller): the partitions count here.
+  // Not forwarded (this node is the active controller): the partitions count here (CreateTopics v5,
+  // permissive: throttled after).
   const local = { throttleTimeMs: 0, topics: [{ errorCode: 0, numPartitions: 20 }] };
-  applyQuotas(quotas, answered({ conn, principal: { type: 'User', name: 'alice' }, response: local }), 1_000);
+  applyQuotas(
+    quotas,
+    answered({ conn, version: 5, principal: { type: 'User', name: 'alice' }, response: local }),
+    1_000,
+  );
   assert.ok(local.throttleTimeMs > 0);
   assert.equal(throttles.length, 2);
+});
+
+test('strict mode: an accepted request is not throttled, a refused one is; permissive: throttled after', () => {
+  // A bucket of 1 token per second over 11 one-second samples: 11 tokens to begin with.
+  const quotas = quotasWith([[{ clientId: 'app' }, { controller_mutation_rate: 1 }]]);
+  const { conn, throttles } = fakeConn();
+  const accepted = { throttleTimeMs: 0, topics: [{ errorCode: 0, numPartitions: 20 }] };
+  applyQuotas(quotas, answered({ conn, response: accepted }), 1_000);
+  assert.equal(accepted.throttleTimeMs, 0, 'accepted while tokens were left: not throttled (v7)');
+  assert.deepEqual(throttles, []);
+  // 11 - 20 = -9 tokens: nine seconds until the bucket is back to zero.
+  assert.equal(quotas.exceeded('controller_mutation_rate', 'broker', 'app', 1_000), 9_000);
+  const refused = { throttleTimeMs: 0, topics: [{ errorCode: 89, numPartitions: -1 }] };
+  applyQuotas(quotas, answered({ conn, response: refused }), 2_000);
+  assert.equal(refused.throttleTimeMs, 8_000, 'one second refilled one token');
+  assert.deepEqual(throttles, [8_000]);
+  const permissive = { throttleTimeMs: 0, topics: [{ errorCode: 0, numPartitions: 2 }] };
+  applyQuotas(quotas, answered({ conn, version: 5, response: permissive }), 2_000);
+  assert.equal(permissive.throttleTimeMs, 10_000);
 });
