@@ -4,8 +4,9 @@
 // records over kcat's whole run (start, metadata, produce, final flush and exit), so the fixed costs
 // are the same on both sides.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { processCpuMs } from '../process-cpu.js';
 import { createTopic, line, median, Pipe, root } from './common.js';
 
 const RECORDS = 1_000_000;
@@ -51,6 +52,33 @@ function startMock(program: string, topics: string[]): Promise<{ child: ChildPro
   });
 }
 
+/** CPU milliseconds of this process's reaped children (kcat, once it has exited), from /proc. */
+function childrenCpuMs(): number {
+  // cutime and cstime are the 14th and 15th fields after the command name (clock ticks of 10 ms).
+  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[13]) + Number(fields[14])) * 10;
+}
+
+interface KcatRun {
+  recordsPerSec: number;
+  /** CPU ms the server (Samsa's broker or the C mock) spent on the run. */
+  serverCpuMs: number;
+  /** CPU ms kcat spent on the run. */
+  kcatCpuMs: number;
+}
+
+/** One kcat run producing the records file into `topic`: its rate over the whole run and CPU times. */
+async function kcatRun(bootstrap: string, topic: string, file: string, serverPid: number): Promise<KcatRun> {
+  const s0 = processCpuMs(serverPid) ?? Number.NaN;
+  const k0 = childrenCpuMs();
+  const recordsPerSec = await kcatRate(bootstrap, topic, file);
+  return {
+    recordsPerSec,
+    serverCpuMs: (processCpuMs(serverPid) ?? Number.NaN) - s0,
+    kcatCpuMs: childrenCpuMs() - k0,
+  };
+}
+
 /** One kcat run producing the records file into `topic`; records per second over the whole run. */
 function kcatRate(bootstrap: string, topic: string, file: string): Promise<number> {
   const input = openSync(file, 'r');
@@ -72,7 +100,12 @@ function kcatRate(bootstrap: string, topic: string, file: string): Promise<numbe
 }
 
 /** Prints the comparison line (or why it was skipped). */
-export async function kcatPart(brokerPort: number, dir: string, rounds: number): Promise<void> {
+export async function kcatPart(
+  brokerPort: number,
+  brokerPid: number,
+  dir: string,
+  rounds: number,
+): Promise<void> {
   const label = 'kcat -P, 1M records of 100 bytes';
   const lacks = missing();
   if (lacks) {
@@ -93,20 +126,25 @@ export async function kcatPart(brokerPort: number, dir: string, rounds: number):
     // A first run each warms both up (the broker's JIT, the page cache of the records file).
     await kcatRate(samsa, topics[0], file);
     await kcatRate(mock.bootstrap, topics[0], file);
-    const ours: number[] = [];
-    const theirs: number[] = [];
+    const ours: KcatRun[] = [];
+    const theirs: KcatRun[] = [];
     for (let i = 1; i <= rounds; i++) {
-      ours.push(await kcatRate(samsa, topics[i], file));
-      theirs.push(await kcatRate(mock.bootstrap, topics[i], file));
+      ours.push(await kcatRun(samsa, topics[i], file, brokerPid));
+      theirs.push(await kcatRun(mock.bootstrap, topics[i], file, mock.child.pid as number));
     }
-    const a = median(ours);
-    const b = median(theirs);
+    const of = (runs: KcatRun[], k: keyof KcatRun) => median(runs.map((r) => r[k]));
+    const a = of(ours, 'recordsPerSec');
+    const b = of(theirs, 'recordsPerSec');
     line(
       label,
       `${(a / 1e6).toFixed(2)} M rec/s`,
       `${(b / 1e6).toFixed(2)} M rec/s`,
       `${(a / b).toFixed(2)}x librdkafka's C mock cluster (target >= 1.00)`,
     );
+    // CPU per 1M records swings far less with the machine's load than the rates do.
+    const cpu = (runs: KcatRun[]) =>
+      `server ${of(runs, 'serverCpuMs').toFixed(0)} ms, kcat ${of(runs, 'kcatCpuMs').toFixed(0)} ms`;
+    console.log(`${'  CPU per 1M records'.padEnd(44)} Samsa: ${cpu(ours)}; C mock: ${cpu(theirs)}`);
   } finally {
     mock.child.stdin?.end();
     mock.child.kill('SIGTERM');

@@ -312,7 +312,7 @@ async function main(): Promise<void> {
     if (wants('produce')) await producePart(broker.port, ceiling.port);
     // Consuming reads what the produce part wrote to 'kib'.
     if (wants('consume') && wants('produce')) await consumePart(broker.port, ceiling.port);
-    if (wants('kcat')) await kcatPart(broker.port, dir, ROUNDS);
+    if (wants('kcat')) await kcatPart(broker.port, broker.child.pid as number, dir, ROUNDS);
     if (wants('latency')) {
       const lat = await latency(broker.port, 'latency', 3);
       line(

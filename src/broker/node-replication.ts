@@ -6,6 +6,7 @@
 import type { BrokerConfig } from '../config/index.js';
 import type { MetadataImage } from '../metadata/image.js';
 import { type FileSystem, LogManager, type LogManagerOptions } from '../storage/index.js';
+import { sharedReadBuffers } from '../storage/read-buffers.js';
 import type { BrokerConfigService } from './config-service.js';
 import type { Logger } from './logger.js';
 import { ConnectionPool, type ControllerChannel, type DeadlineTimer, type NetResult } from './net/index.js';
@@ -65,7 +66,7 @@ export function throttleRates(configs: BrokerConfigService): () => { leader: num
 
 function toLink<T>(r: NetResult<T>): LinkResult<T> {
   return r.ok
-    ? { kind: 'ok', response: r.body }
+    ? { kind: 'ok', response: r.body, frame: r.frame }
     : { kind: 'failed', reason: `${r.error.code}: ${r.error.message}` };
 }
 
@@ -86,6 +87,11 @@ export function brokerLinks(
   const pool = new ConnectionPool({
     ...peer,
     clientId: `${purpose}-${config.nodeId}`,
+    // Fetch responses land in pooled buffers, which the follower's log holds by reference (see
+    // PartitionLog.appendAsFollower) and the fetcher gives back once it has applied them.
+    ...(purpose === 'replica-fetcher'
+      ? { assembleFrame: (bytes: number) => sharedReadBuffers.acquire(bytes) }
+      : {}),
     log,
     timer,
     resolve: (id) => {

@@ -462,7 +462,9 @@ export class PartitionLog {
 
   /**
    * Appends batches replicated from the leader, keeping their offsets. `records` may end with a partial
-   * batch (as Fetch responses may), which is ignored. The batches are copied.
+   * batch (as Fetch responses may), which is ignored. Batches in a pooled frame are held by reference
+   * (counted, as a Produce frame's are); others are copied, so that a small batch does not keep a
+   * whole socket read alive in the tail cache.
    */
   appendAsFollower(records: Buffer): FollowerAppendResult {
     const refusal = this.refusal();
@@ -474,8 +476,10 @@ export class PartitionLog {
     if (found.length === 0) return { kind: 'empty' };
     let written: Promise<void> = Promise.resolve();
     const now = this.now();
+    const pooled = this.readBuffers.leased(records);
     for (const { at, h } of found) {
-      const batch = Buffer.from(records.subarray(at, at + h.sizeBytes));
+      const view = records.subarray(at, at + h.sizeBytes);
+      const batch = pooled ? view : Buffer.from(view);
       const last = h.baseOffset + h.lastOffsetDelta;
       this.maybeRoll(h.sizeBytes, h.maxTimestamp, last, now, h.baseOffset);
       if (h.partitionLeaderEpoch >= 0 && this.leaderEpochs.assign(h.partitionLeaderEpoch, h.baseOffset)) {

@@ -87,6 +87,11 @@ export class ReadBufferPool {
     return true;
   }
 
+  /** Whether `buf` (or the buffer it views) is leased from a pool and not yet given back. */
+  leased(buf: Uint8Array): boolean {
+    return (slabs.get(buf.buffer as ArrayBuffer)?.refs ?? 0) > 0;
+  }
+
   /**
    * One holder of the buffer `acquire` returned (or any view of it) is done with its bytes; the last
    * one gives it back to its pool. Buffers that did not come from a pool, and releases past the last, are ignored.

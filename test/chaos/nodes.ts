@@ -8,7 +8,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, type WriteStream, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { repoRoot } from '../helpers/paths.js';
+import { heapOpts, repoRoot } from '../helpers/paths.js';
 import { track } from './children.js';
 import { SmallDisk } from './disk.js';
 import type { HistoryWriter, NodeEvent } from './history.js';
@@ -110,7 +110,10 @@ export class LabNode {
 
   /** The command that runs `bin` of the project with `args` (inside the node's small disk, if any). */
   private command(bin: string, args: string[]): { command: string; args: string[] } {
-    const plain = { command: process.execPath, args: [join(repoRoot, 'dist', 'bin', bin), ...args] };
+    const plain = {
+      command: process.execPath,
+      args: [...heapOpts(), join(repoRoot, 'dist', 'bin', bin), ...args],
+    };
     return this.disk ? this.disk.wrap(plain.command, plain.args) : plain;
   }
 

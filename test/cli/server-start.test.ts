@@ -73,7 +73,18 @@ test('a port already in use is one clear line and exit code 1', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'samsa-port-'));
   try {
     await refused(
-      ['server', 'start', '--data-dir', dir, '--host', '127.0.0.1', '--port', String(port)],
+      [
+        'server',
+        'start',
+        '--data-dir',
+        dir,
+        '--host',
+        '127.0.0.1',
+        '--port',
+        String(port),
+        '--metrics-port',
+        '0',
+      ],
       new RegExp(`port ${port} is already in use`),
     );
   } finally {

@@ -15,7 +15,7 @@ test('kafka-server-stop.sh --node-id=N stops that broker cleanly', async () => {
   writeFileSync(
     config,
     `process.roles=broker,controller\nnode.id=${nodeId}\ncontroller.quorum.voters=${nodeId}@127.0.0.1:0\n` +
-      `listeners=PLAINTEXT://127.0.0.1:0,CONTROLLER://127.0.0.1:0\ncontroller.listener.names=CONTROLLER\nlog.dirs=${join(dir, 'logs')}\n`,
+      `listeners=PLAINTEXT://127.0.0.1:0,CONTROLLER://127.0.0.1:0\ncontroller.listener.names=CONTROLLER\nmetrics.port=0\nlog.dirs=${join(dir, 'logs')}\n`,
   );
   const child = spawn(join(BIN, 'kafka-server-start.sh'), [config], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';

@@ -4,7 +4,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot } from './paths.js';
+import { heapOpts, repoRoot } from './paths.js';
 
 export interface BrokerProcess {
   host: string;
@@ -41,6 +41,7 @@ export interface BrokerProcessOptions {
 export async function startBrokerProcess(options: BrokerProcessOptions = {}): Promise<BrokerProcess> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'samsa-test-'));
   const args = [
+    ...heapOpts(),
     join(repoRoot, 'dist', 'bin', 'samsa.mjs'),
     'server',
     'start',

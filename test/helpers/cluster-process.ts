@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot } from './paths.js';
+import { heapOpts, repoRoot } from './paths.js';
 
 export type Role = 'broker' | 'controller' | 'broker,controller';
 
@@ -171,7 +171,7 @@ async function startClusterOnce(
     const n = nodes.get(id) as NodeProcess;
     // SAMSA_NODE_ARGS: extra node flags for every node (e.g. --cpu-prof while looking into something).
     const nodeArgs = (process.env.SAMSA_NODE_ARGS ?? '').split(' ').filter(Boolean);
-    const child = spawn(process.execPath, [...nodeArgs, bin('kafka-server-start'), n.file], {
+    const child = spawn(process.execPath, [...heapOpts(), ...nodeArgs, bin('kafka-server-start'), n.file], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     n.child = child;

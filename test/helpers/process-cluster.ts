@@ -11,7 +11,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { retryWhilePortTaken } from './cluster-process.js';
-import { repoRoot } from './paths.js';
+import { heapOpts, repoRoot } from './paths.js';
 import { run } from './tools.js';
 
 export interface NodeProcess {
@@ -241,7 +241,10 @@ export class ProcessCluster {
     const nodeArgs = (process.env.SAMSA_NODE_ARGS ?? '').split(' ').filter(Boolean);
     const [command, args] =
       nodeArgs.length > 0
-        ? [process.execPath, [...nodeArgs, join(repoRoot, 'dist/bin/kafka-server-start.mjs'), n.propsFile]]
+        ? [
+            process.execPath,
+            [...heapOpts(), ...nodeArgs, join(repoRoot, 'dist/bin/kafka-server-start.mjs'), n.propsFile],
+          ]
         : [join(BIN, 'kafka-server-start.sh'), [n.propsFile]];
     const child = spawn(command, args, {
       env: { ...process.env, PATH: `${join(process.execPath, '..')}:${process.env.PATH ?? ''}` },

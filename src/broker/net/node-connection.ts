@@ -59,8 +59,8 @@ interface Request {
 
 export class NodeConnection implements DeadlineParty {
   readonly label: number | string;
-  private readonly o: Required<Omit<ConnectionOptions, 'dial' | 'handshake'>> &
-    Pick<ConnectionOptions, 'dial' | 'handshake'>;
+  private readonly o: Required<Omit<ConnectionOptions, 'dial' | 'handshake' | 'assembleFrame'>> &
+    Pick<ConnectionOptions, 'dial' | 'handshake' | 'assembleFrame'>;
   private state: State = 'idle';
   private socket: Socket | null = null;
   private cutter: FrameCutter;
@@ -77,7 +77,7 @@ export class NodeConnection implements DeadlineParty {
   constructor(options: ConnectionOptions) {
     this.o = { ...DEFAULTS, ...options } as typeof this.o;
     this.label = options.label;
-    this.cutter = new FrameCutter(this.o.responseBytesMax);
+    this.cutter = new FrameCutter(this.o.responseBytesMax, this.o.assembleFrame);
   }
 
   get host(): string {
@@ -194,7 +194,7 @@ export class NodeConnection implements DeadlineParty {
 
   private open(): void {
     this.state = 'connecting';
-    this.cutter = new FrameCutter(this.o.responseBytesMax);
+    this.cutter = new FrameCutter(this.o.responseBytesMax, this.o.assembleFrame);
     this.connectDeadlineMs = Date.now() + this.o.connectTimeoutMs;
     const socket = this.o.dial
       ? this.o.dial(this.o.host, this.o.port)
@@ -349,12 +349,13 @@ export class NodeConnection implements DeadlineParty {
         ok: true,
         body: decodeResponseFrame(req.apiKey, req.version, frame).body,
         version: req.version,
+        frame,
       };
     } catch (err) {
       if (req.apiKey === API_KEY_API_VERSIONS) {
         // A peer that does not know our ApiVersions version answers with a v0 body.
         try {
-          return { ok: true, body: decodeResponseFrame(req.apiKey, 0, frame).body, version: 0 };
+          return { ok: true, body: decodeResponseFrame(req.apiKey, 0, frame).body, version: 0, frame };
         } catch {}
       }
       const name = apiDecl(req.apiKey)?.name;

@@ -27,7 +27,19 @@ export interface NetError {
   node: number | string;
 }
 
-export type NetResult<T> = { ok: true; body: T; version: number } | { ok: false; error: NetError };
+export type NetResult<T> =
+  | {
+      ok: true;
+      body: T;
+      version: number;
+      /**
+       * The response's bytes, which the body's byte fields (records) are views of. When the
+       * connection assembles frames with `assembleFrame` (a pool), the caller gives the frame back once
+       * done with those views.
+       */
+      frame?: Buffer;
+    }
+  | { ok: false; error: NetError };
 
 export interface Endpoint {
   host: string;
@@ -60,6 +72,12 @@ export interface ConnectionOptions {
   queuedRequestsMax?: number;
   /** Largest response frame accepted. */
   responseBytesMax?: number;
+  /**
+   * Where a response frame that spans socket reads is assembled (default: a fresh buffer). The
+   * replica fetcher's connections pass a pool, so that the batches a follower keeps in its log's tail
+   * cache do not each cost a buffer that only a full collection frees.
+   */
+  assembleFrame?: (bytes: number) => Buffer;
   /** Opens the socket (default: plain TCP). The security layer swaps in TLS here. */
   dial?: (host: string, port: number) => Socket;
   /**

@@ -3,7 +3,10 @@
 // backed by the inter-broker connections; in-process tests back them with other nodes' registries.
 // A failure to get an answer (no connection, timeout, no controller known) is a value, never a throw.
 
-export type LinkResult<Res> = { kind: 'ok'; response: Res } | { kind: 'failed'; reason: string };
+/** `frame`: the response's bytes when they came in a pooled buffer, to release once done with them. */
+export type LinkResult<Res> =
+  | { kind: 'ok'; response: Res; frame?: Buffer }
+  | { kind: 'failed'; reason: string };
 
 /** Requests to other brokers, on the inter-broker listener. */
 export interface BrokerLinks {

@@ -13,6 +13,7 @@ import type {
   ListOffsetsResponse,
 } from '../../protocol/messages/index.js';
 import { recordsBuffer } from '../../protocol/schema/declaration.js';
+import { sharedReadBuffers } from '../../storage/read-buffers.js';
 import type { Clock, TimerHandle } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { BrokerLinks } from './links.js';
@@ -228,13 +229,22 @@ export class ReplicaFetcher {
       this.delay(ready);
       return;
     }
-    if ((r.response.errorCode ?? 0) !== ErrorCode.NONE) {
-      this.log.debug('fetch refused by leader', { leader: this.leaderId, errorCode: r.response.errorCode });
+    try {
+      await this.applyResponse(ready, sent, r.response);
+    } finally {
+      // The logs retained the batches they keep: a pooled frame goes back once all are applied.
+      if (r.frame) sharedReadBuffers.release(r.frame);
+    }
+  }
+
+  private async applyResponse(ready: FetchState[], sent: Map<string, Sent>, response: FetchResponse) {
+    if ((response.errorCode ?? 0) !== ErrorCode.NONE) {
+      this.log.debug('fetch refused by leader', { leader: this.leaderId, errorCode: response.errorCode });
       this.delay(ready);
       return;
     }
     const work: Promise<void>[] = [];
-    for (const t of r.response.responses) {
+    for (const t of response.responses) {
       for (const pd of t.partitions) {
         const s = sent.get(`${t.topicId}:${pd.partitionIndex}`);
         if (s) work.push(this.handlePartition(s, pd));

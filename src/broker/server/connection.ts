@@ -5,11 +5,13 @@
 // its effects are applied (a produce whose offsets are assigned, a parked fetch): the connection then
 // moves on to the next request while that response is pending, and still answers in order.
 import type { Socket } from 'node:net';
-import { FrameCutter } from '../../protocol/frame-cutter.js';
+import { type CutResult, FrameCutter } from '../../protocol/frame-cutter.js';
+import { FrameReader } from '../../protocol/frame-reader.js';
 import { ANONYMOUS, type KafkaPrincipal } from '../../security/principal.js';
 import { READ_BUFFER_POOLED_BYTES_MIN, sharedReadBuffers } from '../../storage/read-buffers.js';
 import type { Logger } from '../logger.js';
 import type { SaslSession } from './sasl-session.js';
+import { readInto } from './socket-reads.js';
 
 /**
  * A response's bytes, written in order. `afterWrite` runs once the socket has taken all of them (not
@@ -71,6 +73,9 @@ function assembleFrame(bytes: number): Buffer {
   return bytes >= READ_BUFFER_POOLED_BYTES_MIN ? sharedReadBuffers.acquire(bytes) : Buffer.allocUnsafe(bytes);
 }
 
+/** Where every connection's reads land between frames (socket-reads.ts; one read is handled at a time). */
+const sharedScratch = Buffer.allocUnsafeSlow(64 * 1024);
+
 export class Connection {
   readonly info: ConnectionInfo;
   lastActivityMs: number;
@@ -86,7 +91,10 @@ export class Connection {
   readonly openedAtMs: number;
   /** Set once the connection is to close after the responses already queued are written. */
   private closingReason: string | null = null;
-  private readonly cutter: FrameCutter;
+  /** Cuts 'data' chunks (TLS sockets, or where reads cannot land in our buffers). */
+  private readonly cutter: FrameCutter | null = null;
+  /** Cuts reads that land in the buffers it chooses (plain TCP sockets; socket-reads.ts). */
+  private readonly reader: FrameReader | null = null;
   private readonly slots: Slot[] = [];
   private busy = false;
   private closed = false;
@@ -110,9 +118,20 @@ export class Connection {
     };
     this.lastActivityMs = now();
     this.openedAtMs = this.lastActivityMs;
-    this.cutter = new FrameCutter(limits.frameBytesMax, assembleFrame);
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    const reader = new FrameReader(sharedScratch, limits.frameBytesMax, assembleFrame);
+    if (
+      readInto(
+        socket,
+        () => reader.target(),
+        (n) => this.onRead(n),
+      )
+    )
+      this.reader = reader;
+    else {
+      this.cutter = new FrameCutter(limits.frameBytesMax, assembleFrame);
+      socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    }
     socket.on('drain', () => this.maybeResume());
     socket.on('error', (err) => this.log.debug('connection error', { conn: this.info.id, err: err.message }));
     socket.on('close', () => this.teardown());
@@ -142,7 +161,8 @@ export class Connection {
 
   /** The largest frame read from now on (sasl.server.max.receive.size before authentication). */
   setFrameBytesMax(bytes: number, limitName: string): void {
-    this.cutter.frameBytesMax = bytes;
+    if (this.reader) this.reader.frameBytesMax = bytes;
+    if (this.cutter) this.cutter.frameBytesMax = bytes;
     this.frameLimitName = limitName;
   }
 
@@ -174,11 +194,33 @@ export class Connection {
   }
 
   private onData(chunk: Buffer): void {
+    this.cutter?.push(chunk);
+    this.afterRead();
+  }
+
+  private onRead(bytes: number): void {
+    this.reader?.received(bytes);
+    this.afterRead();
+  }
+
+  private afterRead(): void {
     this.lastActivityMs = this.now();
     this.receivedAtMs = performance.now();
-    this.cutter.push(chunk);
     this.pump();
     if (this.sasl) this.accountPreauth();
+  }
+
+  private get frameBytesMax(): number {
+    return (this.reader ?? this.cutter)?.frameBytesMax ?? this.limits.frameBytesMax;
+  }
+
+  private get bufferedBytes(): number {
+    return (this.reader ?? this.cutter)?.bufferedBytes ?? 0;
+  }
+
+  private nextFrame(): CutResult {
+    if (this.reader) return this.reader.next();
+    return this.cutter ? this.cutter.next() : { kind: 'need-more' };
   }
 
   /**
@@ -192,7 +234,7 @@ export class Connection {
   private accountPreauth(): void {
     const budget = this.preauthBudget;
     if (!budget) return;
-    const buffered = this.closed || this.authenticated ? 0 : this.cutter.bufferedBytes;
+    const buffered = this.closed || this.authenticated ? 0 : this.bufferedBytes;
     budget.bytes += buffered - this.preauthCounted;
     this.preauthCounted = buffered;
     if (buffered > 0 && budget.bytes > budget.bytesMax)
@@ -207,12 +249,10 @@ export class Connection {
         this.pause();
         return;
       }
-      const cut = this.cutter.next();
+      const cut = this.nextFrame();
       if (cut.kind === 'need-more') return;
       if (cut.kind === 'too-large') {
-        this.close(
-          `frame of ${cut.sizeBytes} bytes exceeds ${this.frameLimitName} (${this.cutter.frameBytesMax})`,
-        );
+        this.close(`frame of ${cut.sizeBytes} bytes exceeds ${this.frameLimitName} (${this.frameBytesMax})`);
         return;
       }
       this.process(cut.frame);
