@@ -11,18 +11,20 @@
 // Figures are medians over the rounds; the goal is TLS at least 0.7 of plaintext. Beside each ratio, the CPU
 // time per MB of the broker and of this client on each listener (summed over the rounds, Linux only): on a
 // shared machine the throughput ratio swings with the neighbours' load, while CPU per MB shows what TLS costs
-// each side (the bench's client decrypts and encrypts on the same cores as the broker).
+// each side (the bench's client decrypts and encrypts on the same cores as the broker). The client reads
+// into its own buffers as real clients do (SAMSA_BENCH_CLIENT_READS=data: a new buffer per read).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer as createTcpServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { connect as connectTls, createServer as createTlsServer } from 'node:tls';
+import { type ConnectionOptions, connect as connectTls, createServer as createTlsServer } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { Admin } from '../src/client/index.js';
 import { decodeResponseFrame, encodeRequestFrame } from '../src/protocol/frame.js';
 import { FrameCutter } from '../src/protocol/frame-cutter.js';
+import { FrameReader } from '../src/protocol/frame-reader.js';
 import { buildBatch } from '../src/protocol/records/record.js';
 import { makeCerts } from '../test/helpers/certs.js';
 import { processCpuMs } from './process-cpu.js';
@@ -43,30 +45,60 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
+/**
+ * Whether the bench's client reads into buffers of its own (the sockets' `onread` option, as the broker
+ * does and as librdkafka or the Java client read into theirs), or through 'data' events, a new buffer
+ * per read (SAMSA_BENCH_CLIENT_READS=data). Both listeners are read the same way.
+ */
+const CLIENT_READS = process.env.SAMSA_BENCH_CLIENT_READS === 'data' ? 'data' : 'onread';
+
 /** A pipelined Kafka connection over TCP or TLS: requests go out in order, answers come back by order. */
 class Pipe {
-  private readonly cutter = new FrameCutter(1 << 30);
   private readonly waiting: ((frame: Buffer) => void)[] = [];
   private correlationId = 1;
 
   constructor(readonly socket: Socket) {
     socket.setNoDelay(true);
-    socket.on('data', (d: Buffer) => {
-      this.cutter.push(d);
-      for (let r = this.cutter.next(); r.kind === 'frame'; r = this.cutter.next())
-        this.waiting.shift()?.(r.frame);
-    });
     socket.on('error', () => {});
   }
 
   static open(port: number, tls: { ca: string } | null): Promise<Pipe> {
+    const reader = new FrameReader(Buffer.allocUnsafe(64 * 1024), 1 << 30, (n) => Buffer.allocUnsafe(n));
+    let pipe: Pipe | null = null;
+    const onread =
+      CLIENT_READS === 'onread'
+        ? {
+            buffer: () => reader.target(),
+            callback: (n: number) => {
+              reader.received(n);
+              for (let r = reader.next(); r.kind === 'frame'; r = reader.next())
+                pipe?.waiting.shift()?.(r.frame);
+              return true;
+            },
+          }
+        : undefined;
     return new Promise((resolve, reject) => {
+      const ready = () => {
+        pipe = new Pipe(s);
+        if (!onread) pipe.cutData();
+        resolve(pipe);
+      };
       const s = tls
-        ? connectTls({ host: '127.0.0.1', port, ca: tls.ca, servername: 'localhost' }, () =>
-            resolve(new Pipe(s)),
+        ? // tls.connect takes `onread` (Node 13.10+), though @types/node does not list it.
+          connectTls(
+            { host: '127.0.0.1', port, ca: tls.ca, servername: 'localhost', onread } as ConnectionOptions,
+            ready,
           )
-        : connect({ host: '127.0.0.1', port }, () => resolve(new Pipe(s)));
+        : connect({ host: '127.0.0.1', port, onread }, ready);
       s.once('error', reject);
+    });
+  }
+
+  private cutData(): void {
+    const cutter = new FrameCutter(1 << 30);
+    this.socket.on('data', (d: Buffer) => {
+      cutter.push(d);
+      for (let r = cutter.next(); r.kind === 'frame'; r = cutter.next()) this.waiting.shift()?.(r.frame);
     });
   }
 
@@ -290,14 +322,26 @@ async function bareSocketFloor(certs: ReturnType<typeof makeCerts>): Promise<str
     t.round(mode, async () => {
       const start = performance.now();
       const port = ports[mode];
+      let bytes = 0;
+      // Read as the bench's client reads the broker.
+      const onread =
+        CLIENT_READS === 'onread'
+          ? {
+              buffer: Buffer.allocUnsafe(64 * 1024),
+              callback: (n: number) => {
+                bytes += n;
+                return true;
+              },
+            }
+          : undefined;
       const s =
         mode === 'tls'
-          ? connectTls({ host: '127.0.0.1', port, ca, servername: 'localhost' })
-          : connect({ host: '127.0.0.1', port });
-      let bytes = 0;
-      s.on('data', (d: Buffer) => {
-        bytes += d.length;
-      });
+          ? connectTls({ host: '127.0.0.1', port, ca, servername: 'localhost', onread } as ConnectionOptions)
+          : connect({ host: '127.0.0.1', port, onread });
+      if (!onread)
+        s.on('data', (d: Buffer) => {
+          bytes += d.length;
+        });
       await new Promise((resolve, reject) => s.once('end', resolve).once('error', reject));
       return { bytes, seconds: (performance.now() - start) / 1000 };
     });
@@ -352,6 +396,9 @@ async function scramOnce(port: number, salted: Map<string, Buffer>): Promise<voi
 }
 
 async function main(): Promise<void> {
+  console.log(
+    `bench client: one pipelined connection per listener, reading ${CLIENT_READS === 'onread' ? 'into its own buffers (onread)' : "through 'data' events"} on both`,
+  );
   const certs = makeCerts();
   const broker = await startBroker(certs);
   try {
