@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { test } from 'node:test';
-import { createServer as createTlsServer, connect as tlsConnect } from 'node:tls';
+import { createServer as createTlsServer, type TLSSocket, connect as tlsConnect } from 'node:tls';
 import { directReadsEnabled, readInto } from '../../../src/broker/server/socket-reads.js';
 import { makeCerts } from '../../helpers/certs.js';
 
@@ -108,10 +108,12 @@ test('an accepted TLS socket reads its decrypted bytes into the buffers given', 
   let gotBytes = 0;
   let wake: (() => void) | null = null;
   let accepted: () => void = () => {};
+  let serverSide: TLSSocket | null = null;
   const acceptedNow = new Promise<void>((r) => (accepted = r));
   const server = createTlsServer(
     { key: certs.read(certs.brokerKey), cert: certs.read(certs.brokerCert) },
     (socket) => {
+      serverSide = socket;
       direct = readInto(
         socket,
         () => scratch,
@@ -140,8 +142,19 @@ test('an accepted TLS socket reads its decrypted bytes into the buffers given', 
     const payload = Buffer.alloc(300_000);
     for (let i = 0; i < payload.length; i++) payload[i] = (i * 7) % 251;
     client.write(payload);
-    while (gotBytes < payload.length) await new Promise<void>((r) => (wake = r));
+    const waitFor = async (bytes: number) => {
+      while (gotBytes < bytes) await new Promise<void>((r) => (wake = r));
+    };
+    await waitFor(payload.length);
     assert.ok(Buffer.concat(received).equals(payload), 'every byte, decrypted, in order');
+    // Paused (a throttled or busy connection), it reads nothing until resumed.
+    const socket = serverSide as unknown as TLSSocket;
+    socket.pause();
+    client.write(Buffer.alloc(20_000, 1));
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(gotBytes, payload.length, 'nothing read while paused');
+    socket.resume();
+    await waitFor(payload.length + 20_000);
   } finally {
     client.destroy();
     server.close();
