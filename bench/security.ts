@@ -3,24 +3,28 @@
 //   produce: a pipelined client sends 64 KiB batches (acks=1) for a round, over PLAINTEXT then over SSL,
 //            rounds alternating so both see the same neighbours' load; MB/s per round;
 //   consume: the same client fetches the topic from the start in 1 MiB fetches, over each listener;
+//   floor:   no broker: a bare Node TCP and TLS socket pair in this process moving 1 MiB writes, the
+//            ratio Node's TLS itself allows on this machine (the broker's cannot beat it by much);
 //   SCRAM:   new connections on the SASL_PLAINTEXT listener, each ApiVersions + SaslHandshake + the two
 //            SaslAuthenticate steps of SCRAM-SHA-256 (4096 iterations), 8 at a time; the client reuses
 //            its salted password, so the figure is the broker's work (and TCP's), not the client's PBKDF2.
 // Figures are medians over the rounds; the goal is TLS at least 0.7 of plaintext. Beside each ratio, the CPU
 // time per MB of the broker and of this client on each listener (summed over the rounds, Linux only): on a
 // shared machine the throughput ratio swings with the neighbours' load, while CPU per MB shows what TLS costs
-// each side (the bench's client decrypts and encrypts on the same cores as the broker).
+// each side (the bench's client decrypts and encrypts on the same cores as the broker). The client reads
+// into its own buffers as real clients do (SAMSA_BENCH_CLIENT_READS=data: a new buffer per read).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
+import { connect, createServer as createTcpServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { connect as connectTls } from 'node:tls';
+import { type ConnectionOptions, connect as connectTls, createServer as createTlsServer } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { Admin } from '../src/client/index.js';
 import { decodeResponseFrame, encodeRequestFrame } from '../src/protocol/frame.js';
 import { FrameCutter } from '../src/protocol/frame-cutter.js';
+import { FrameReader } from '../src/protocol/frame-reader.js';
 import { buildBatch } from '../src/protocol/records/record.js';
 import { makeCerts } from '../test/helpers/certs.js';
 import { processCpuMs } from './process-cpu.js';
@@ -30,6 +34,10 @@ const root = join(here, '..', '..');
 const ROUND_MS = Number(process.env.SAMSA_BENCH_ROUND_MS ?? 1500);
 const ROUNDS = Number(process.env.SAMSA_BENCH_ROUNDS ?? 6);
 const IN_FLIGHT = 16;
+// SAMSA_BENCH_ONLY=produce|consume|scram runs one part (while profiling); SAMSA_NODE_ARGS: node flags
+// for the broker (e.g. --cpu-prof --cpu-prof-dir=... or --perf-basic-prof).
+const ONLY = process.env.SAMSA_BENCH_ONLY ?? '';
+const runs = (part: string) => ONLY === '' || ONLY === part;
 const TOPIC = 'bench-security';
 
 function median(xs: number[]): number {
@@ -37,30 +45,60 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
+/**
+ * Whether the bench's client reads into buffers of its own (the sockets' `onread` option, as the broker
+ * does and as librdkafka or the Java client read into theirs), or through 'data' events, a new buffer
+ * per read (SAMSA_BENCH_CLIENT_READS=data). Both listeners are read the same way.
+ */
+const CLIENT_READS = process.env.SAMSA_BENCH_CLIENT_READS === 'data' ? 'data' : 'onread';
+
 /** A pipelined Kafka connection over TCP or TLS: requests go out in order, answers come back by order. */
 class Pipe {
-  private readonly cutter = new FrameCutter(1 << 30);
   private readonly waiting: ((frame: Buffer) => void)[] = [];
   private correlationId = 1;
 
   constructor(readonly socket: Socket) {
     socket.setNoDelay(true);
-    socket.on('data', (d: Buffer) => {
-      this.cutter.push(d);
-      for (let r = this.cutter.next(); r.kind === 'frame'; r = this.cutter.next())
-        this.waiting.shift()?.(r.frame);
-    });
     socket.on('error', () => {});
   }
 
   static open(port: number, tls: { ca: string } | null): Promise<Pipe> {
+    const reader = new FrameReader(Buffer.allocUnsafe(64 * 1024), 1 << 30, (n) => Buffer.allocUnsafe(n));
+    let pipe: Pipe | null = null;
+    const onread =
+      CLIENT_READS === 'onread'
+        ? {
+            buffer: () => reader.target(),
+            callback: (n: number) => {
+              reader.received(n);
+              for (let r = reader.next(); r.kind === 'frame'; r = reader.next())
+                pipe?.waiting.shift()?.(r.frame);
+              return true;
+            },
+          }
+        : undefined;
     return new Promise((resolve, reject) => {
+      const ready = () => {
+        pipe = new Pipe(s);
+        if (!onread) pipe.cutData();
+        resolve(pipe);
+      };
       const s = tls
-        ? connectTls({ host: '127.0.0.1', port, ca: tls.ca, servername: 'localhost' }, () =>
-            resolve(new Pipe(s)),
+        ? // tls.connect takes `onread` (Node 13.10+), though @types/node does not list it.
+          connectTls(
+            { host: '127.0.0.1', port, ca: tls.ca, servername: 'localhost', onread } as ConnectionOptions,
+            ready,
           )
-        : connect({ host: '127.0.0.1', port }, () => resolve(new Pipe(s)));
+        : connect({ host: '127.0.0.1', port, onread }, ready);
       s.once('error', reject);
+    });
+  }
+
+  private cutData(): void {
+    const cutter = new FrameCutter(1 << 30);
+    this.socket.on('data', (d: Buffer) => {
+      cutter.push(d);
+      for (let r = cutter.next(); r.kind === 'frame'; r = cutter.next()) this.waiting.shift()?.(r.frame);
     });
   }
 
@@ -90,6 +128,7 @@ async function startBroker(certs: ReturnType<typeof makeCerts>): Promise<Broker>
   const child = spawn(
     process.execPath,
     [
+      ...(process.env.SAMSA_NODE_ARGS ?? '').split(' ').filter(Boolean),
       join(root, 'dist', 'bin', 'samsa.mjs'),
       'server',
       'start',
@@ -229,6 +268,11 @@ class Tally {
     this.brokerMs[mode] = before === null || b0 === null || b1 === null ? null : before + b1 - b0;
   }
 
+  /** This process's CPU time per MB on one listener. */
+  perMb(m: Mode): string {
+    return (this.clientMs[m] / (this.bytes[m] / 1e6)).toFixed(2);
+  }
+
   /** The CPU time per MB of the broker and of this client on each listener; '' without /proc. */
   cpuLine(): string {
     const perMb = (ms: number | null, m: Mode) => (ms === null ? NaN : ms / (this.bytes[m] / 1e6));
@@ -237,6 +281,76 @@ class Tally {
     if (this.brokerMs.plain === null || this.brokerMs.tls === null) return '';
     return `         CPU ms per MB: broker ${b('plain')} plaintext, ${b('tls')} TLS;   bench client ${c('plain')} plaintext, ${c('tls')} TLS`;
   }
+}
+
+/**
+ * Node's own TLS cost on this machine, for scale: a bare server socket writing 1 MiB buffers to a client
+ * in this process that only counts them, over TCP then TLS (AES-128-GCM, as the broker prefers), rounds
+ * alternating. No Kafka in it, so its TLS/plaintext ratio bounds what the broker's can reach here.
+ */
+async function bareSocketFloor(certs: ReturnType<typeof makeCerts>): Promise<string> {
+  const chunk = randomBytes(1 << 20);
+  const roundBytes = 256 << 20;
+  const serve = (socket: Socket) => {
+    let sent = 0;
+    const pump = () => {
+      while (sent < roundBytes) {
+        sent += chunk.length;
+        if (!socket.write(chunk)) return void socket.once('drain', pump);
+      }
+      socket.end();
+    };
+    pump();
+  };
+  const tcp = createTcpServer(serve);
+  const tls = createTlsServer(
+    {
+      key: certs.read(certs.brokerKey),
+      cert: certs.read(certs.brokerCert),
+      ciphers: 'TLS_AES_128_GCM_SHA256',
+    },
+    serve,
+  );
+  const listen = (server: Server) =>
+    new Promise<number>((resolve) =>
+      server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)),
+    );
+  const ports = { plain: await listen(tcp), tls: await listen(tls) };
+  const ca = certs.read(certs.caCert);
+  const t = new Tally(process.pid);
+  const once = (mode: Mode) =>
+    t.round(mode, async () => {
+      const start = performance.now();
+      const port = ports[mode];
+      let bytes = 0;
+      // Read as the bench's client reads the broker.
+      const onread =
+        CLIENT_READS === 'onread'
+          ? {
+              buffer: Buffer.allocUnsafe(64 * 1024),
+              callback: (n: number) => {
+                bytes += n;
+                return true;
+              },
+            }
+          : undefined;
+      const s =
+        mode === 'tls'
+          ? connectTls({ host: '127.0.0.1', port, ca, servername: 'localhost', onread } as ConnectionOptions)
+          : connect({ host: '127.0.0.1', port, onread });
+      if (!onread)
+        s.on('data', (d: Buffer) => {
+          bytes += d.length;
+        });
+      await new Promise((resolve, reject) => s.once('end', resolve).once('error', reject));
+      return { bytes, seconds: (performance.now() - start) / 1000 };
+    });
+  for (let i = 0; i < ROUNDS; i++)
+    for (const mode of (i % 2 ? ['tls', 'plain'] : ['plain', 'tls']) as Mode[]) await once(mode);
+  tcp.close();
+  tls.close();
+  const ratio = median(t.rates.tls) / median(t.rates.plain);
+  return `bare Node socket pair (no Kafka; both ends in this process), 1 MiB writes:  TLS/plaintext ${ratio.toFixed(2)};  CPU ms per MB ${t.perMb('plain')} plaintext, ${t.perMb('tls')} TLS`;
 }
 
 /** One SCRAM-SHA-256 authentication on a new connection (the client's salted password precomputed). */
@@ -282,6 +396,9 @@ async function scramOnce(port: number, salted: Map<string, Buffer>): Promise<voi
 }
 
 async function main(): Promise<void> {
+  console.log(
+    `bench client: one pipelined connection per listener, reading ${CLIENT_READS === 'onread' ? 'into its own buffers (onread)' : "through 'data' events"} on both`,
+  );
   const certs = makeCerts();
   const broker = await startBroker(certs);
   try {
@@ -303,20 +420,22 @@ async function main(): Promise<void> {
     const consumed = new Tally(broker.child.pid ?? 0);
     await produceRound(plain, batch); // warm-up
     await produceRound(tls, batch);
-    const orderOf = (i: number): [Mode, Pipe][] =>
-      i % 2
-        ? [
-            ['tls', tls],
-            ['plain', plain],
-          ]
-        : [
-            ['plain', plain],
-            ['tls', tls],
-          ];
-    for (let i = 0; i < ROUNDS; i++)
-      for (const [k, p] of orderOf(i)) await produced.round(k, () => produceRound(p, batch));
-    for (let i = 0; i < ROUNDS; i++)
-      for (const [k, p] of orderOf(i)) await consumed.round(k, () => consumeRound(p, topicId ?? ''));
+    // SAMSA_BENCH_ARMS=tls (or plain) runs one arm only, for a profile of it; figures need both.
+    const arms = (process.env.SAMSA_BENCH_ARMS ?? 'plain,tls').split(',');
+    const orderOf = (i: number): [Mode, Pipe][] => {
+      const both: [Mode, Pipe][] = [
+        ['plain', plain],
+        ['tls', tls],
+      ];
+      const chosen = both.filter(([m]) => arms.includes(m));
+      return i % 2 ? chosen.reverse() : chosen;
+    };
+    if (runs('produce'))
+      for (let i = 0; i < ROUNDS; i++)
+        for (const [k, p] of orderOf(i)) await produced.round(k, () => produceRound(p, batch));
+    if (runs('consume'))
+      for (let i = 0; i < ROUNDS; i++)
+        for (const [k, p] of orderOf(i)) await consumed.round(k, () => consumeRound(p, topicId ?? ''));
     plain.close();
     tls.close();
     const mb = (x: number) => (x / 1e6).toFixed(1);
@@ -324,6 +443,7 @@ async function main(): Promise<void> {
       ['produce', produced],
       ['consume', consumed],
     ] as const) {
+      if (!runs(name)) continue;
       const p = median(t.rates.plain);
       const q = median(t.rates.tls);
       console.log(
@@ -332,6 +452,8 @@ async function main(): Promise<void> {
       const cpu = t.cpuLine();
       if (cpu) console.log(cpu);
     }
+    if (runs('floor')) console.log(await bareSocketFloor(certs));
+    if (!runs('scram')) return;
     const salted = new Map<string, Buffer>();
     await scramOnce(broker.ports.SASL_PLAINTEXT, salted);
     const rates: number[] = [];

@@ -742,7 +742,11 @@ function answeredBy<S>(security: BrokerSecurity): Registry<S>['onAnswer'] {
   return (ctx, request, response) =>
     security.answered({
       apiKey: ctx.apiKey,
+      version: ctx.version,
       conn: ctx.conn,
+      principal: ctx.onBehalfOf?.principal ?? ctx.conn.principal,
+      inEnvelope: ctx.onBehalfOf !== undefined,
+      forwardedToController: ctx.forwardedToController === true,
       clientId: ctx.header.clientId ?? '',
       request,
       response,

@@ -145,3 +145,39 @@ export function throttleMs(observed: number, quota: number, windowMs: number, ma
   if (quota <= 0 || observed <= quota) return 0;
   return Math.min(Math.round(((observed - quota) / quota) * windowMs), maxMs);
 }
+
+/**
+ * Kafka's TokenBucket, which meters controller_mutation_rate (KIP-599): it starts full with a burst of
+ * quota × the window's length in tokens, refills at the quota per second up to that burst, and each
+ * mutation takes a token. Below zero the client is over its quota until the bucket refills to zero.
+ */
+export class TokenBucket {
+  private tokens = Number.POSITIVE_INFINITY;
+  private lastMs: number;
+
+  constructor(
+    private readonly window: RateWindow,
+    now: number,
+  ) {
+    this.lastMs = now;
+  }
+
+  /** Takes `amount` tokens (refilled first), whatever is left. */
+  record(amount: number, quota: number, now: number): void {
+    this.refill(quota, now);
+    this.tokens -= amount;
+  }
+
+  /** The throttle time the bucket's deficit gives: how long until it refills to zero (0 when not short). */
+  throttleMs(quota: number, now: number): number {
+    this.refill(quota, now);
+    if (this.tokens >= 0 || quota <= 0) return 0;
+    return Math.round((-this.tokens / quota) * 1000);
+  }
+
+  private refill(quota: number, now: number): void {
+    const burst = (quota * this.window.samples * this.window.sampleMs) / 1000;
+    this.tokens = Math.min(burst, this.tokens + (quota * Math.max(0, now - this.lastMs)) / 1000);
+    this.lastMs = now;
+  }
+}

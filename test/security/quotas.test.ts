@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { QuotaTable, SampledRate, throttleMs } from '../../src/security/quotas.js';
+import { QuotaTable, SampledRate, TokenBucket, throttleMs } from '../../src/security/quotas.js';
 
 test("the most specific quota wins, in Kafka's order of precedence", () => {
   const t = new QuotaTable();
@@ -35,4 +35,19 @@ test('a sampled rate over 11 one-second samples, and the throttle time its exces
   assert.equal(throttleMs(100_000_000, 1_000_000, 10_000, 11_000), 11_000);
   // Samples older than the window are forgotten.
   assert.ok(r.perSecond(40_000) < 1, `rate after a long silence ${r.perSecond(40_000)}`);
+});
+
+test("controller_mutation_rate's token bucket: a burst of the window's worth, refilled at the quota", () => {
+  const b = new TokenBucket({ samples: 11, sampleMs: 1000 }, 0);
+  b.record(11, 2, 0); // 22 tokens to begin with (2 per second over 11 s)
+  assert.equal(b.throttleMs(2, 0), 0);
+  b.record(15, 2, 0); // 11 - 15 = -4: two seconds at 2 per second
+  assert.equal(b.throttleMs(2, 0), 2_000);
+  assert.equal(b.throttleMs(2, 1_500), 500);
+  assert.equal(b.throttleMs(2, 60_000), 0);
+  // Refilled, never past the burst.
+  b.record(22, 2, 60_000);
+  assert.equal(b.throttleMs(2, 60_000), 0);
+  b.record(1, 2, 60_000);
+  assert.equal(b.throttleMs(2, 60_000), 500);
 });

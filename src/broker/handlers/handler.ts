@@ -16,6 +16,11 @@ export interface RequestContext<S = BrokerServices> {
   /** Time the handler ran synchronously (ms), set by the registry (request_percentage quotas). */
   handlerMs?: number;
   /**
+   * Set by the registry when this broker sent the request on to the active controller: the controller
+   * charged its quotas, and its throttle time is in the answer.
+   */
+  forwardedToController?: boolean;
+  /**
    * Who a request carried in an Envelope was sent by (the client of the forwarding broker): what it is
    * authorized and throttled as, instead of the connection's principal (the broker's).
    */

@@ -1,9 +1,11 @@
 // The controller mutation quota (KIP-599) as the handlers that create and delete partitions apply it:
-// from CreateTopics v6, CreatePartitions v3 and DeleteTopics v5 a client already over its
-// controller_mutation_rate gets THROTTLING_QUOTA_EXCEEDED for every topic (the "strict" mode), and
-// the throttle time in the answer; older versions are served and throttled afterwards (the
-// "permissive" mode). The partitions a request mutates are counted when it is answered
-// (broker/security/quota-hook.ts).
+// from CreateTopics v6, CreatePartitions v3 and DeleteTopics v5 a client whose token bucket is already
+// empty gets THROTTLING_QUOTA_EXCEEDED for every topic (the "strict" mode), and the throttle time in
+// the answer, while one accepted with tokens left is not throttled however many partitions it takes;
+// older versions are served and throttled afterwards (the "permissive" mode). The partitions a request
+// mutates are counted when it is answered (broker/security/quota-hook.ts) — on the active controller,
+// for the client an Envelope names, when a broker forwarded the request. Kafka checks the bucket before
+// each topic of a request; here the whole request is accepted or refused on the bucket it found.
 import type { RequestContext } from './handler.js';
 import type { CommonServices } from './services.js';
 

@@ -70,7 +70,10 @@ export class Registry<S = BrokerServices> implements Dispatcher {
   /** Per-API request counts, errors and total time; null when metrics are off. */
   requestStats: RequestStats | null = null;
   forwarding: Forwarding<S> | null = null;
-  /** Sees every answer before it is encoded (client quotas set its throttle time). */
+  /**
+   * Sees every answer before it is encoded (client quotas set its throttle time), an Envelope's inner
+   * request's included (its context has `onBehalfOf`).
+   */
   onAnswer:
     | ((ctx: RequestContext<S>, request: unknown, response: unknown, elapsedMs: number) => void)
     | null = null;
@@ -131,7 +134,14 @@ export class Registry<S = BrokerServices> implements Dispatcher {
 
   /** The handler's answer, or the active controller's when the request must be forwarded there. */
   private handle(h: Handler<unknown, unknown, S>, ctx: RequestContext<S>, request: unknown): unknown {
-    if (h.forwardable && this.forwarding?.shouldForward()) return this.forwarding.forward(ctx, request);
+    if (h.forwardable && this.forwarding?.shouldForward()) {
+      ctx.forwardedToController = true;
+      // This broker's own time on it still counts against the client's request quota, as in Kafka.
+      const t0 = performance.now();
+      const forwarded = this.forwarding.forward(ctx, request);
+      ctx.handlerMs = (ctx.handlerMs ?? 0) + performance.now() - t0;
+      return forwarded;
+    }
     return timed(h, ctx, request);
   }
 
@@ -232,10 +242,14 @@ export class Registry<S = BrokerServices> implements Dispatcher {
       inner: async () => null,
       onBehalfOf,
     };
+    const startMs = performance.now();
     let result = timed(h, ctx, request);
     if (result instanceof Later) result = await result.promise;
     else if (result instanceof Promise) result = await result;
     if (result === NO_RESPONSE || result instanceof CloseConnection) return null;
+    // Quotas charge the client the envelope names (its throttle time goes into this answer), as
+    // Kafka's controller does for forwarded requests.
+    this.onAnswer?.(ctx, request, result, performance.now() - startMs);
     const chunks = encodeResponseFrame(ctx.apiKey, ctx.version, header.correlationId, result);
     const notController =
       ctx.apiKey === API_KEY_DESCRIBE_QUORUM

@@ -113,7 +113,8 @@ export class BrokerSecurity {
 
   /** Client quotas on an answer about to be sent (the registry's onAnswer hook). */
   answered(a: AnsweredRequest): void {
-    if (this.quotas.enabled) applyQuotas(this.quotas, a, Date.now());
+    // A forwarded request's throttle time comes from the controller, whatever this broker's image says.
+    if (this.quotas.enabled || a.forwardedToController) applyQuotas(this.quotas, a, Date.now());
   }
 
   attach(server: SocketServer): void {

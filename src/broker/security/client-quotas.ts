@@ -8,8 +8,10 @@
 //   consumer_byte_rate        bytes of Fetch responses (a throttled fetch is answered empty)
 //   request_percentage        time spent handling the client's requests, in percent of one thread
 //   controller_mutation_rate  partitions created or deleted per second (CreateTopics, CreatePartitions,
-//                             DeleteTopics); from CreateTopics v6 / CreatePartitions v3 / DeleteTopics v5
-//                             a request over the quota is refused with THROTTLING_QUOTA_EXCEEDED
+//                             DeleteTopics), metered by a token bucket as in Kafka (a burst of the quota
+//                             times the controller window, then the quota per second); from CreateTopics
+//                             v6 / CreatePartitions v3 / DeleteTopics v5 a request from a client whose
+//                             bucket is empty is refused with THROTTLING_QUOTA_EXCEEDED
 import type { MetadataImage } from '../../metadata/image.js';
 import type { StoredQuota } from '../../metadata/security-image.js';
 import {
@@ -18,6 +20,7 @@ import {
   QuotaTable,
   type RateWindow,
   SampledRate,
+  TokenBucket,
   throttleMs,
 } from '../../security/quotas.js';
 
@@ -34,7 +37,10 @@ const SENSOR_IDLE_MS = 3_600_000;
 const SENSORS_MAX = 100_000;
 
 interface Sensor {
-  rate: SampledRate;
+  /** Byte and request-time quotas. */
+  rate: SampledRate | null;
+  /** controller_mutation_rate. */
+  bucket: TokenBucket | null;
   lastUsedMs: number;
 }
 
@@ -80,15 +86,19 @@ export class ClientQuotas implements ThrottleTotals {
     const resolved = this.table.resolve(user, clientId, kind);
     if (!resolved) return 0;
     const sensor = this.sensor(kind, sensorKey(kind, resolved.entity, user, clientId), nowMs);
-    sensor.rate.record(amount, nowMs);
-    const observed = sensor.rate.perSecond(nowMs);
-    const window = sensor.rate.windowMs(nowMs);
-    // Kafka bounds a request-time throttle by one sample; byte and mutation throttles by the window.
-    const boundMs =
-      kind === 'request_percentage'
-        ? this.settings.window.sampleMs
-        : this.windowOf(kind).samples * this.windowOf(kind).sampleMs;
-    const ms = throttleMs(observed, resolved.value, window, boundMs);
+    let ms: number;
+    if (sensor.bucket) {
+      // Kafka does not bound a mutation throttle: it is the time the bucket takes to refill to zero.
+      sensor.bucket.record(amount, resolved.value, nowMs);
+      ms = sensor.bucket.throttleMs(resolved.value, nowMs);
+    } else {
+      const rate = sensor.rate as SampledRate;
+      rate.record(amount, nowMs);
+      // Kafka bounds a request-time throttle by one sample, a byte throttle by the window.
+      const w = this.settings.window;
+      const boundMs = kind === 'request_percentage' ? w.sampleMs : w.samples * w.sampleMs;
+      ms = throttleMs(rate.perSecond(nowMs), resolved.value, rate.windowMs(nowMs), boundMs);
+    }
     if (ms > 0) {
       const t = this.byKind.get(kind) ?? { count: 0, totalMs: 0 };
       t.count++;
@@ -102,17 +112,18 @@ export class ClientQuotas implements ThrottleTotals {
   unrecord(kind: QuotaKind, user: string, clientId: string, amount: number, nowMs: number): void {
     const resolved = this.table.resolve(user, clientId, kind);
     if (!resolved) return;
-    this.sensor(kind, sensorKey(kind, resolved.entity, user, clientId), nowMs).rate.record(-amount, nowMs);
+    this.sensor(kind, sensorKey(kind, resolved.entity, user, clientId), nowMs).rate?.record(-amount, nowMs);
   }
 
-  /** Whether the client is over its quota already (strict controller mutation checks). */
+  /** Whether the client is over its quota already (strict controller mutation checks): its throttle time. */
   exceeded(kind: QuotaKind, user: string, clientId: string, nowMs: number): number {
     const resolved = this.table.resolve(user, clientId, kind);
     if (!resolved) return 0;
     const sensor = this.sensor(kind, sensorKey(kind, resolved.entity, user, clientId), nowMs);
-    const observed = sensor.rate.perSecond(nowMs);
-    const w = this.windowOf(kind);
-    return throttleMs(observed, resolved.value, sensor.rate.windowMs(nowMs), w.samples * w.sampleMs);
+    if (sensor.bucket) return sensor.bucket.throttleMs(resolved.value, nowMs);
+    const rate = sensor.rate as SampledRate;
+    const w = this.settings.window;
+    return throttleMs(rate.perSecond(nowMs), resolved.value, rate.windowMs(nowMs), w.samples * w.sampleMs);
   }
 
   /** The most bytes a fetch may return within one window at the client's consumer quota (Kafka's bound). */
@@ -125,15 +136,14 @@ export class ClientQuotas implements ThrottleTotals {
     );
   }
 
-  private windowOf(kind: QuotaKind): RateWindow {
-    return kind === 'controller_mutation_rate' ? this.settings.controllerWindow : this.settings.window;
-  }
-
   private sensor(kind: QuotaKind, key: string, nowMs: number): Sensor {
     let s = this.sensors.get(key);
     if (!s) {
       if (this.sensors.size >= SENSORS_MAX) this.evict(nowMs);
-      s = { rate: new SampledRate(this.windowOf(kind), nowMs), lastUsedMs: nowMs };
+      s =
+        kind === 'controller_mutation_rate'
+          ? { rate: null, bucket: new TokenBucket(this.settings.controllerWindow, nowMs), lastUsedMs: nowMs }
+          : { rate: new SampledRate(this.settings.window, nowMs), bucket: null, lastUsedMs: nowMs };
       this.sensors.set(key, s);
     } else {
       // Keep the map in least-recently-used order.

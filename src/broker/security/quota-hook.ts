@@ -3,13 +3,27 @@
 // those bytes are taken back), every request its handler time; the largest throttle time goes into
 // the answer's throttle_time_ms and the connection is not read for that long. ApiVersions and the
 // SASL APIs are exempt, as in Kafka.
+// Requests forwarded to the controller (KRaft), as Kafka's ControllerApis and RequestHandlerHelper
+// treat them: the controller charges an Envelope's inner request to the principal the envelope names
+// and the inner header's client id (the Envelope itself is not charged), puts the throttle time in
+// the inner answer and does not mute the forwarding broker's channel; the forwarding broker charges
+// only its own request time, and mutes the client's connection for the larger of that throttle and
+// the controller's.
+import type { KafkaPrincipal } from '../../security/principal.js';
 import type { QuotaKind } from '../../security/quotas.js';
 import type { Connection } from '../server/connection.js';
 import type { ClientQuotas } from './client-quotas.js';
 
 export interface AnsweredRequest {
   apiKey: number;
+  version: number;
   conn: Connection;
+  /** Who is charged: the connection's principal, or the one an Envelope names for its inner request. */
+  principal: KafkaPrincipal;
+  /** The request came inside an Envelope (this node is the controller a broker forwarded it to). */
+  inEnvelope: boolean;
+  /** This broker sent the request on to the controller, which charged it and answered a throttle time. */
+  forwardedToController: boolean;
   clientId: string;
   request: unknown;
   /** Null for requests without an answer (acks=0 produce). */
@@ -17,7 +31,8 @@ export interface AnsweredRequest {
   handlerMs: number;
 }
 
-const EXEMPT = new Set([17, 18, 36]);
+/** SaslHandshake, ApiVersions, SaslAuthenticate; Envelope (the request inside it is charged instead). */
+const EXEMPT = new Set([17, 18, 36, 58]);
 
 type Records = Buffer | readonly Buffer[] | null | undefined;
 
@@ -46,7 +61,17 @@ function fetchBytes(response: unknown): number {
   return n;
 }
 
-const MUTATING = new Set([19, 20, 37]);
+/**
+ * The APIs that create or delete partitions, and the version from which each is "strict" (KIP-599):
+ * CreateTopics v6, DeleteTopics v5, CreatePartitions v3.
+ */
+export const MUTATION_STRICT_FROM_VERSION: ReadonlyMap<number, number> = new Map([
+  [19, 6],
+  [20, 5],
+  [37, 3],
+]);
+const MUTATING = new Set(MUTATION_STRICT_FROM_VERSION.keys());
+const THROTTLING_QUOTA_EXCEEDED = 89;
 
 /**
  * Partitions a request created or deleted, from its answer: a created topic's partitions, a
@@ -76,7 +101,7 @@ function partitionsMutated(a: AnsweredRequest): number {
 
 export function applyQuotas(quotas: ClientQuotas, a: AnsweredRequest, nowMs: number): void {
   if (EXEMPT.has(a.apiKey)) return;
-  const user = a.conn.principal.name;
+  const user = a.principal.name;
   const record = (kind: QuotaKind, amount: number) => quotas.record(kind, user, a.clientId, amount, nowMs);
   // Kafka's request quota is in percent of a thread over a second: ms of handler time per second × 100 / 1000.
   let throttle = record('request_percentage', a.handlerMs / 10);
@@ -92,13 +117,38 @@ export function applyQuotas(quotas: ClientQuotas, a: AnsweredRequest, nowMs: num
     }
     throttle = Math.max(throttle, fetchThrottle);
   }
-  const mutations = partitionsMutated(a);
-  if (mutations > 0 || MUTATING.has(a.apiKey))
-    throttle = Math.max(throttle, record('controller_mutation_rate', mutations));
+  if (a.forwardedToController) {
+    // The controller counted the mutations; its throttle time is in the answer.
+    throttle = Math.max(throttle, throttleTimeOf(a.response));
+  } else if (MUTATING.has(a.apiKey)) {
+    // Both modes charge what was mutated. A strict request (Kafka's StrictControllerMutationQuota) is
+    // throttled only when it was refused for an empty bucket: one accepted while tokens were left is
+    // not, however many partitions it took. A permissive one (older versions) is throttled after.
+    const mutationThrottle = record('controller_mutation_rate', partitionsMutated(a));
+    const strict = a.version >= (MUTATION_STRICT_FROM_VERSION.get(a.apiKey) ?? 0);
+    if (!strict || refusedForQuota(a.response)) throttle = Math.max(throttle, mutationThrottle);
+  }
   if (throttle <= 0) return;
   if (a.response && typeof a.response === 'object' && 'throttleTimeMs' in a.response) {
     const r = a.response as { throttleTimeMs: number };
     r.throttleTimeMs = Math.max(r.throttleTimeMs ?? 0, throttle);
   }
-  a.conn.throttle(throttle);
+  // The connection an Envelope came on is the forwarding broker's: that broker mutes its client.
+  if (!a.inEnvelope) a.conn.throttle(throttle);
+}
+
+/** Whether an answer refused a topic with THROTTLING_QUOTA_EXCEEDED. */
+function refusedForQuota(response: unknown): boolean {
+  const r = response as {
+    topics?: { errorCode: number }[];
+    responses?: { errorCode: number }[];
+    results?: { errorCode: number }[];
+  } | null;
+  const entries = r?.topics ?? r?.responses ?? r?.results ?? [];
+  return entries.some((e) => e.errorCode === THROTTLING_QUOTA_EXCEEDED);
+}
+
+function throttleTimeOf(response: unknown): number {
+  const ms = (response as { throttleTimeMs?: unknown } | null)?.throttleTimeMs;
+  return typeof ms === 'number' && ms > 0 ? ms : 0;
 }

@@ -93,7 +93,7 @@ export class Connection {
   private closingReason: string | null = null;
   /** Cuts 'data' chunks (TLS sockets, or where reads cannot land in our buffers). */
   private readonly cutter: FrameCutter | null = null;
-  /** Cuts reads that land in the buffers it chooses (plain TCP sockets; socket-reads.ts). */
+  /** Cuts reads that land in the buffers it chooses (TCP and TLS sockets; socket-reads.ts). */
   private readonly reader: FrameReader | null = null;
   private readonly slots: Slot[] = [];
   private busy = false;

@@ -193,7 +193,6 @@ test('controller_mutation_rate: past the quota, CreateTopics v6+ is refused with
   ]);
   await admin.close();
   const c = await RawClient.connect(port);
-  // A second connection of the same client: the first one is muted for its throttle time.
   const d = await RawClient.connect(port);
   const create = (name: string, via = c) =>
     via.request(
@@ -208,7 +207,9 @@ test('controller_mutation_rate: past the quota, CreateTopics v6+ is refused with
     );
   const first = await create('m1');
   assert.equal(first.topics[0].errorCode, 0);
-  assert.ok(first.throttleTimeMs > 0, 'ten partitions at once are over 1 per second: throttled');
+  // Strict mode, as Kafka's: accepted while the bucket (3 tokens: 1 per second over 3 s) had tokens,
+  // so not throttled, though ten partitions leave it 7 short.
+  assert.equal(first.throttleTimeMs, 0);
   const second = await create('m2', d);
   assert.equal(second.topics[0].errorCode, 89);
   assert.equal(second.topics[0].errorMessage, 'The throttling quota has been exceeded.');

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { test } from 'node:test';
+import { createServer as createTlsServer, type TLSSocket, connect as tlsConnect } from 'node:tls';
 import { directReadsEnabled, readInto } from '../../../src/broker/server/socket-reads.js';
+import { makeCerts } from '../../helpers/certs.js';
 
 /** A server on 127.0.0.1:0 whose accepted socket is handed to `onSocket` in the 'connection' event. */
 async function withServer(
@@ -94,4 +96,68 @@ test('a socket that is already read through data events is left alone', async ()
       await new Promise((r) => setTimeout(r, 20));
     },
   );
+});
+
+test('an accepted TLS socket reads its decrypted bytes into the buffers given', {
+  skip: directReadsEnabled ? false : 'SAMSA_SOCKET_READS=data',
+}, async () => {
+  const certs = makeCerts();
+  const scratch = Buffer.alloc(1000);
+  const received: Buffer[] = [];
+  let direct = false;
+  let gotBytes = 0;
+  let wake: (() => void) | null = null;
+  let accepted: () => void = () => {};
+  let serverSide: TLSSocket | null = null;
+  const acceptedNow = new Promise<void>((r) => (accepted = r));
+  const server = createTlsServer(
+    { key: certs.read(certs.brokerKey), cert: certs.read(certs.brokerCert) },
+    (socket) => {
+      serverSide = socket;
+      direct = readInto(
+        socket,
+        () => scratch,
+        (n) => {
+          received.push(Buffer.from(scratch.subarray(0, n)));
+          gotBytes += n;
+          wake?.();
+        },
+      );
+      accepted();
+    },
+  );
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  const client = tlsConnect({
+    port,
+    host: '127.0.0.1',
+    ca: certs.read(certs.caCert),
+    servername: 'localhost',
+  });
+  try {
+    await once(client, 'secureConnect');
+    await acceptedNow;
+    assert.ok(direct, 'readInto took the TLS socket once its handshake was done');
+    const payload = Buffer.alloc(300_000);
+    for (let i = 0; i < payload.length; i++) payload[i] = (i * 7) % 251;
+    client.write(payload);
+    const waitFor = async (bytes: number) => {
+      while (gotBytes < bytes) await new Promise<void>((r) => (wake = r));
+    };
+    await waitFor(payload.length);
+    assert.ok(Buffer.concat(received).equals(payload), 'every byte, decrypted, in order');
+    // Paused (a throttled or busy connection), it reads nothing until resumed.
+    const socket = serverSide as unknown as TLSSocket;
+    socket.pause();
+    client.write(Buffer.alloc(20_000, 1));
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(gotBytes, payload.length, 'nothing read while paused');
+    socket.resume();
+    await waitFor(payload.length + 20_000);
+  } finally {
+    client.destroy();
+    server.close();
+    certs.remove();
+  }
 });
