@@ -6,8 +6,8 @@
 // (SIGTERM), pauses (SIGSTOP/SIGCONT) and restarts them.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, type WriteStream, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { freePorts } from '../helpers/cluster-process.js';
 import { heapOpts, repoRoot } from '../helpers/paths.js';
 import { track } from './children.js';
 import { SmallDisk } from './disk.js';
@@ -17,16 +17,6 @@ import type { FaultNet } from './proxy.js';
 const READY_RE = /ready on \w+:\/\/[^:\s]+:(\d+)/;
 const READY_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 10_000;
-
-/** A free loopback port (the node binds it moments later; a clash is retried with a new one). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 export interface ClusterOptions {
   nodes: number;
@@ -121,8 +111,8 @@ export class LabNode {
     if (this.cluster.options.diskMb > 0) {
       this.disk = await SmallDisk.create(this.dataDir, this.cluster.options.diskMb);
     } else mkdirSync(this.dataDir, { recursive: true });
-    this.clientPort = await freePort();
-    this.controllerPort = await freePort();
+    // Picked together, so the two listeners never get the same port (seen once in a smoke run).
+    [this.clientPort, this.controllerPort] = await freePorts(2);
     const net = this.cluster.options.net;
     this.proxyClientPort = await net.listen(this.name, { host: '127.0.0.1', port: this.clientPort });
     this.proxyControllerPort = await net.listen(this.name, { host: '127.0.0.1', port: this.controllerPort });
@@ -150,8 +140,7 @@ export class LabNode {
       if (attempt >= 3 || !/EADDRINUSE|address already in use|port \d+ is already in use/i.test(result)) {
         throw new Error(`node ${this.id} did not start: ${result}`);
       }
-      this.clientPort = await freePort();
-      this.controllerPort = await freePort();
+      [this.clientPort, this.controllerPort] = await freePorts(2);
       const net = this.cluster.options.net;
       net.retarget(this.proxyClientPort, { host: '127.0.0.1', port: this.clientPort });
       net.retarget(this.proxyControllerPort, { host: '127.0.0.1', port: this.controllerPort });
