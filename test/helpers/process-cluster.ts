@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { retryWhilePortTaken } from './cluster-process.js';
+import { freePorts, retryWhilePortTaken } from './cluster-process.js';
 import { heapOpts, repoRoot } from './paths.js';
 import { run } from './tools.js';
 
@@ -60,6 +60,12 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Two free ports picked together, so a node's two listeners never get the same one. */
+async function freePair(): Promise<[number, number]> {
+  const [a, b] = await freePorts(2);
+  return [a, b];
+}
+
 const BIN = join(repoRoot, 'bin');
 
 export class ProcessCluster {
@@ -86,7 +92,7 @@ export class ProcessCluster {
       if (options.controllers) {
         const voters = Array.from({ length: options.controllers }, (_, i) => 101 + i);
         const brokers = Array.from({ length: options.brokers ?? 3 }, (_, i) => i + 1);
-        for (const id of voters) c.define(id, await freePort(), await freePort());
+        for (const id of voters) c.define(id, ...(await freePair()));
         c.voters = voters.map((id) => `${id}@127.0.0.1:${c.node(id).controllerPort}`).join(',');
         for (const id of voters) c.configure(id, 'controller');
         await Promise.all(voters.map((id) => c.launch(id)));
@@ -97,7 +103,7 @@ export class ProcessCluster {
       }
       const count = options.nodes ?? 3;
       const ids = Array.from({ length: count }, (_, i) => i + 1);
-      for (const id of ids) c.define(id, await freePort(), await freePort());
+      for (const id of ids) c.define(id, ...(await freePair()));
       c.voters = ids.map((id) => `${id}@127.0.0.1:${c.node(id).controllerPort}`).join(',');
       for (const id of ids) c.configure(id, 'broker,controller');
       await Promise.all(ids.map((id) => c.launch(id)));
