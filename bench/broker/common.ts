@@ -4,6 +4,7 @@ import { connect, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeResponseFrame, encodeRequestFrame } from '../../src/protocol/frame.js';
+import { heapOpts } from '../../test/helpers/paths.js';
 import { fetchRequest } from '../../test/helpers/raw-ops.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -185,9 +186,15 @@ export function brokerBin(): string {
   return process.env.SAMSA_BENCH_BROKER_BIN ?? join(root, 'dist/bin/samsa.mjs');
 }
 
-/** Extra node flags for the broker process (`SAMSA_BENCH_BROKER_NODE_ARGS='--cpu-prof'` to profile it). */
+/**
+ * Node flags for the broker process: the heap flags users' start scripts give (SAMSA_HEAP_OPTS), then
+ * any the bench is asked to add (`SAMSA_BENCH_BROKER_NODE_ARGS='--cpu-prof'` to profile it).
+ */
 export function brokerNodeArgs(): string[] {
-  return (process.env.SAMSA_BENCH_BROKER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+  return [
+    ...heapOpts(),
+    ...(process.env.SAMSA_BENCH_BROKER_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''),
+  ];
 }
 
 export function line(label: string, value: string, ceiling: string, verdict: string): void {

@@ -231,6 +231,7 @@ async function startup(): Promise<{ brokerMs: number; nodeMs: number; rss: numbe
     const child = spawn(
       process.execPath,
       [
+        ...brokerNodeArgs(),
         join(root, 'dist/bin/samsa.mjs'),
         'server',
         'start',
