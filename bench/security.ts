@@ -27,6 +27,7 @@ import { FrameCutter } from '../src/protocol/frame-cutter.js';
 import { FrameReader } from '../src/protocol/frame-reader.js';
 import { buildBatch } from '../src/protocol/records/record.js';
 import { makeCerts } from '../test/helpers/certs.js';
+import { heapOpts } from '../test/helpers/paths.js';
 import { processCpuMs } from './process-cpu.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -128,6 +129,7 @@ async function startBroker(certs: ReturnType<typeof makeCerts>): Promise<Broker>
   const child = spawn(
     process.execPath,
     [
+      ...heapOpts(),
       ...(process.env.SAMSA_NODE_ARGS ?? '').split(' ').filter(Boolean),
       join(root, 'dist', 'bin', 'samsa.mjs'),
       'server',
