@@ -6,10 +6,12 @@
 // client does, because the responses behind it can only come later (Kafka answers in order).
 import { connect, isIP, type Socket } from 'node:net';
 import { connect as connectTls } from 'node:tls';
+import { FrameReader } from '../protocol/frame-reader.js';
 import {
   API_KEY_API_VERSIONS,
   type ApiVersionsResponse,
   apiDecl,
+  type CutResult,
   DecodeError,
   decodeResponseFrame,
   encodeRequestFrame,
@@ -22,6 +24,14 @@ import { type ClientSecurity, PLAINTEXT, saslClient } from './security.js';
 import { CLIENT_VERSION, CLIENT_VERSIONS } from './versions.js';
 
 const RESPONSE_FRAME_BYTES_MAX = 256 * 1024 * 1024;
+
+/**
+ * Where plain TCP reads land between responses, shared by every connection of the process (a read is
+ * handled, and what it holds of a frame copied out, before the next read starts). A response's own
+ * buffer takes the reads once its size is known, so a large Fetch response is copied once, by the
+ * kernel, instead of arriving in fresh 64 KiB chunks that are then copied into it.
+ */
+const sharedScratch = Buffer.allocUnsafe(64 * 1024);
 
 interface Pending {
   correlationId: number;
@@ -96,6 +106,7 @@ export class Sweeper {
 export class Connection {
   readonly label: number | string;
   private socket: Socket | null = null;
+  /** Cuts TLS sockets' 'data' chunks into frames (plain sockets read through a FrameReader). */
   private readonly cutter = new FrameCutter(RESPONSE_FRAME_BYTES_MAX);
   private readonly pending = new Map<number, Pending>();
   private nextCorrelationId = 1;
@@ -169,7 +180,7 @@ export class Connection {
       const tls = security.tls;
       const socket = tls
         ? connectTls({ host, port, ...(isIP(host) ? {} : { servername: host }), ...tls })
-        : connect({ host, port, noDelay: true });
+        : this.connectPlain(host, port);
       const timer = setTimeout(() => {
         socket.destroy();
         reject(this.fail('CONNECTION_FAILED', `connect to ${host}:${port} timed out`));
@@ -280,6 +291,26 @@ export class Connection {
     const err = clientError(code, message, { broker: this.label, retriable: true, errorCode: 13, cause });
     this.close(err);
     return err;
+  }
+
+  /** A plain TCP socket whose reads land in the buffers of a FrameReader (net.connect's `onread`). */
+  private connectPlain(host: string, port: number): Socket {
+    const reader = new FrameReader(sharedScratch, RESPONSE_FRAME_BYTES_MAX, (bytes) =>
+      Buffer.allocUnsafe(bytes),
+    );
+    return connect({
+      host,
+      port,
+      noDelay: true,
+      onread: {
+        buffer: () => reader.target(),
+        callback: (bytes: number) => {
+          reader.received(bytes);
+          this.drain(reader);
+          return true;
+        },
+      },
+    });
   }
 
   private attach(socket: Socket): void {
@@ -409,8 +440,13 @@ export class Connection {
 
   private onData(chunk: Buffer): void {
     this.cutter.push(chunk);
+    this.drain(this.cutter);
+  }
+
+  /** Hands every complete response frame to onFrame, in order. */
+  private drain(source: { next(): CutResult }): void {
     for (;;) {
-      const cut = this.cutter.next();
+      const cut = source.next();
       if (cut.kind === 'need-more') return;
       if (cut.kind === 'too-large') {
         this.close(
