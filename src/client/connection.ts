@@ -6,7 +6,7 @@
 // client does, because the responses behind it can only come later (Kafka answers in order).
 import { connect, isIP, type Socket } from 'node:net';
 import { connect as connectTls } from 'node:tls';
-import { FrameReader } from '../protocol/frame-reader.js';
+import { FrameReader, sharedReadScratch } from '../protocol/frame-reader.js';
 import {
   API_KEY_API_VERSIONS,
   type ApiVersionsResponse,
@@ -24,14 +24,6 @@ import { type ClientSecurity, PLAINTEXT, saslClient } from './security.js';
 import { CLIENT_VERSION, CLIENT_VERSIONS } from './versions.js';
 
 const RESPONSE_FRAME_BYTES_MAX = 256 * 1024 * 1024;
-
-/**
- * Where plain TCP reads land between responses, shared by every connection of the process (a read is
- * handled, and what it holds of a frame copied out, before the next read starts). A response's own
- * buffer takes the reads once its size is known, so a large Fetch response is copied once, by the
- * kernel, instead of arriving in fresh 64 KiB chunks that are then copied into it.
- */
-const sharedScratch = Buffer.allocUnsafe(64 * 1024);
 
 interface Pending {
   correlationId: number;
@@ -293,9 +285,13 @@ export class Connection {
     return err;
   }
 
-  /** A plain TCP socket whose reads land in the buffers of a FrameReader (net.connect's `onread`). */
+  /**
+   * A plain TCP socket whose reads land in the buffers of a FrameReader (net.connect's `onread`): a
+   * response's own buffer takes the reads once its size is known, so a large Fetch response is copied
+   * once, by the kernel, instead of arriving in fresh 64 KiB chunks that are then copied into it.
+   */
   private connectPlain(host: string, port: number): Socket {
-    const reader = new FrameReader(sharedScratch, RESPONSE_FRAME_BYTES_MAX, (bytes) =>
+    const reader = new FrameReader(sharedReadScratch, RESPONSE_FRAME_BYTES_MAX, (bytes) =>
       Buffer.allocUnsafe(bytes),
     );
     return connect({

@@ -8,6 +8,12 @@
 
 import type { CutResult } from './frame-cutter.js';
 
+/**
+ * The scratch buffer every reader of the process may share (the broker's connections and the client's):
+ * a read is handled, and what it holds of a frame copied out, before the next read starts.
+ */
+export const sharedReadScratch = Buffer.allocUnsafeSlow(64 * 1024);
+
 export class FrameReader {
   /** The first bytes of a size prefix that a read ended inside. */
   private readonly prefix = Buffer.alloc(4);

@@ -16,7 +16,7 @@ import { buildBatch, type RecordInput } from '../../src/protocol/records/record.
 import { type BrokerProcess, removeDataDir, startBrokerProcess } from '../helpers/broker-process.js';
 import { repoRoot } from '../helpers/paths.js';
 import { RawClient } from '../helpers/raw-client.js';
-import { allRecords, createTopic, produce } from '../helpers/raw-ops.js';
+import { allRecords, createTopic, fetchRequest, produce } from '../helpers/raw-ops.js';
 import { needs, run, runPython } from '../helpers/tools.js';
 
 const CODECS = { uncompressed: Compression.None, gzip: 1, snappy: 2, lz4: 3, zstd: 4 } as const;
@@ -81,31 +81,7 @@ after(async () => {
 });
 
 async function fetchAll(topic: string) {
-  const r = await c.request(1, 11, {
-    replicaId: -1,
-    maxWaitMs: 0,
-    minBytes: 1,
-    maxBytes: 1 << 20,
-    isolationLevel: 0,
-    sessionId: 0,
-    sessionEpoch: -1,
-    topics: [
-      {
-        topic,
-        partitions: [
-          {
-            partition: 0,
-            currentLeaderEpoch: -1,
-            fetchOffset: 0,
-            logStartOffset: -1,
-            partitionMaxBytes: 1 << 20,
-          },
-        ],
-      },
-    ],
-    forgottenTopicsData: [],
-    rackId: '',
-  });
+  const r = await c.request(1, 11, fetchRequest(topic, 0, 1 << 20, 0, 1));
   const records = r.responses[0].partitions[0].records;
   return Buffer.isBuffer(records) ? records : Buffer.concat(records ?? []);
 }

@@ -3,7 +3,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { heapOpts, repoRoot } from './paths.js';
 
 export interface BrokerProcess {
@@ -36,13 +36,14 @@ export interface BrokerProcessOptions {
   ownListeners?: boolean;
   /** Runs the broker under `ulimit -n fdLimit` (the process, not the shell, is `child`). */
   fdLimit?: number;
+  /** Starts it through `bin/samsa`, the script a user of a clone types (it `exec`s node: `child` is node). */
+  viaScript?: boolean;
 }
 
 export async function startBrokerProcess(options: BrokerProcessOptions = {}): Promise<BrokerProcess> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'samsa-test-'));
   const args = [
-    ...heapOpts(),
-    join(repoRoot, 'dist', 'bin', 'samsa.mjs'),
+    ...(options.viaScript ? [] : [...heapOpts(), join(repoRoot, 'dist', 'bin', 'samsa.mjs')]),
     'server',
     'start',
     ...(options.ownListeners ? [] : ['--port', String(options.port ?? 0), '--host', '127.0.0.1']),
@@ -52,12 +53,14 @@ export async function startBrokerProcess(options: BrokerProcessOptions = {}): Pr
     ...(options.args?.includes('--metrics-port') ? [] : ['--metrics-port', '0']),
     ...(options.args ?? []),
   ];
+  const program = options.viaScript ? join(repoRoot, 'bin', 'samsa') : process.execPath;
   const [command, argv] =
     options.fdLimit === undefined
-      ? [process.execPath, args]
-      : ['sh', ['-c', `ulimit -n ${options.fdLimit} && exec "$0" "$@"`, process.execPath, ...args]];
+      ? [program, args]
+      : ['sh', ['-c', `ulimit -n ${options.fdLimit} && exec "$0" "$@"`, program, ...args]];
   const child = spawn(command, argv, {
-    env: { ...process.env, ...options.env },
+    // The script runs `node` from the PATH: this node's.
+    env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}`, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

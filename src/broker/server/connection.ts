@@ -5,8 +5,8 @@
 // its effects are applied (a produce whose offsets are assigned, a parked fetch): the connection then
 // moves on to the next request while that response is pending, and still answers in order.
 import type { Socket } from 'node:net';
-import { type CutResult, FrameCutter } from '../../protocol/frame-cutter.js';
-import { FrameReader } from '../../protocol/frame-reader.js';
+import { FrameCutter } from '../../protocol/frame-cutter.js';
+import { FrameReader, sharedReadScratch } from '../../protocol/frame-reader.js';
 import { ANONYMOUS, type KafkaPrincipal } from '../../security/principal.js';
 import { READ_BUFFER_POOLED_BYTES_MIN, sharedReadBuffers } from '../../storage/read-buffers.js';
 import type { Logger } from '../logger.js';
@@ -73,9 +73,6 @@ function assembleFrame(bytes: number): Buffer {
   return bytes >= READ_BUFFER_POOLED_BYTES_MIN ? sharedReadBuffers.acquire(bytes) : Buffer.allocUnsafe(bytes);
 }
 
-/** Where every connection's reads land between frames (socket-reads.ts; one read is handled at a time). */
-const sharedScratch = Buffer.allocUnsafeSlow(64 * 1024);
-
 export class Connection {
   readonly info: ConnectionInfo;
   lastActivityMs: number;
@@ -91,10 +88,11 @@ export class Connection {
   readonly openedAtMs: number;
   /** Set once the connection is to close after the responses already queued are written. */
   private closingReason: string | null = null;
-  /** Cuts 'data' chunks (TLS sockets, or where reads cannot land in our buffers). */
-  private readonly cutter: FrameCutter | null = null;
-  /** Cuts reads that land in the buffers it chooses (TCP and TLS sockets; socket-reads.ts). */
-  private readonly reader: FrameReader | null = null;
+  /**
+   * Cuts the requests out of what the socket reads: a FrameReader where the reads land in the buffers it
+   * chooses (socket-reads.ts), else a FrameCutter fed 'data' chunks.
+   */
+  private readonly frames: FrameReader | FrameCutter;
   private readonly slots: Slot[] = [];
   private busy = false;
   private closed = false;
@@ -119,18 +117,19 @@ export class Connection {
     this.lastActivityMs = now();
     this.openedAtMs = this.lastActivityMs;
     socket.setNoDelay(true);
-    const reader = new FrameReader(sharedScratch, limits.frameBytesMax, assembleFrame);
-    if (
-      readInto(
-        socket,
-        () => reader.target(),
-        (n) => this.onRead(n),
-      )
-    )
-      this.reader = reader;
+    const reader = new FrameReader(sharedReadScratch, limits.frameBytesMax, assembleFrame);
+    const received = (bytes: number) => {
+      reader.received(bytes);
+      this.afterRead();
+    };
+    if (readInto(socket, () => reader.target(), received)) this.frames = reader;
     else {
-      this.cutter = new FrameCutter(limits.frameBytesMax, assembleFrame);
-      socket.on('data', (chunk: Buffer) => this.onData(chunk));
+      const cutter = new FrameCutter(limits.frameBytesMax, assembleFrame);
+      this.frames = cutter;
+      socket.on('data', (chunk: Buffer) => {
+        cutter.push(chunk);
+        this.afterRead();
+      });
     }
     socket.on('drain', () => this.maybeResume());
     socket.on('error', (err) => this.log.debug('connection error', { conn: this.info.id, err: err.message }));
@@ -161,8 +160,7 @@ export class Connection {
 
   /** The largest frame read from now on (sasl.server.max.receive.size before authentication). */
   setFrameBytesMax(bytes: number, limitName: string): void {
-    if (this.reader) this.reader.frameBytesMax = bytes;
-    if (this.cutter) this.cutter.frameBytesMax = bytes;
+    this.frames.frameBytesMax = bytes;
     this.frameLimitName = limitName;
   }
 
@@ -193,34 +191,11 @@ export class Connection {
     return this.slots.length;
   }
 
-  private onData(chunk: Buffer): void {
-    this.cutter?.push(chunk);
-    this.afterRead();
-  }
-
-  private onRead(bytes: number): void {
-    this.reader?.received(bytes);
-    this.afterRead();
-  }
-
   private afterRead(): void {
     this.lastActivityMs = this.now();
     this.receivedAtMs = performance.now();
     this.pump();
     if (this.sasl) this.accountPreauth();
-  }
-
-  private get frameBytesMax(): number {
-    return (this.reader ?? this.cutter)?.frameBytesMax ?? this.limits.frameBytesMax;
-  }
-
-  private get bufferedBytes(): number {
-    return (this.reader ?? this.cutter)?.bufferedBytes ?? 0;
-  }
-
-  private nextFrame(): CutResult {
-    if (this.reader) return this.reader.next();
-    return this.cutter ? this.cutter.next() : { kind: 'need-more' };
   }
 
   /**
@@ -234,7 +209,7 @@ export class Connection {
   private accountPreauth(): void {
     const budget = this.preauthBudget;
     if (!budget) return;
-    const buffered = this.closed || this.authenticated ? 0 : this.bufferedBytes;
+    const buffered = this.closed || this.authenticated ? 0 : this.frames.bufferedBytes;
     budget.bytes += buffered - this.preauthCounted;
     this.preauthCounted = buffered;
     if (buffered > 0 && budget.bytes > budget.bytesMax)
@@ -249,10 +224,12 @@ export class Connection {
         this.pause();
         return;
       }
-      const cut = this.nextFrame();
+      const cut = this.frames.next();
       if (cut.kind === 'need-more') return;
       if (cut.kind === 'too-large') {
-        this.close(`frame of ${cut.sizeBytes} bytes exceeds ${this.frameLimitName} (${this.frameBytesMax})`);
+        this.close(
+          `frame of ${cut.sizeBytes} bytes exceeds ${this.frameLimitName} (${this.frames.frameBytesMax})`,
+        );
         return;
       }
       this.process(cut.frame);
