@@ -4,7 +4,7 @@
 // by the version its request was sent with. Deadlines are checked by one shared sweeper timer, not
 // a timer per request; a request that passes its deadline closes the connection, as the Java
 // client does, because the responses behind it can only come later (Kafka answers in order).
-import { connect, isIP, type Socket } from 'node:net';
+import { connect, isIP, type OnReadOpts, type Socket } from 'node:net';
 import { connect as connectTls } from 'node:tls';
 import { FrameReader, sharedReadScratch } from '../protocol/frame-reader.js';
 import {
@@ -95,10 +95,15 @@ export class Sweeper {
   }
 }
 
+/** tls.connect takes `onread` as net.connect does (documented in Node 20); @types/node leaves it out. */
+function tlsOnRead(onread: OnReadOpts): object {
+  return { onread };
+}
+
 export class Connection {
   readonly label: number | string;
   private socket: Socket | null = null;
-  /** Cuts TLS sockets' 'data' chunks into frames (plain sockets read through a FrameReader). */
+  /** Cuts 'data' chunks into frames, where a socket does not read through a FrameReader. */
   private readonly cutter = new FrameCutter(RESPONSE_FRAME_BYTES_MAX);
   private readonly pending = new Map<number, Pending>();
   private nextCorrelationId = 1;
@@ -170,9 +175,16 @@ export class Connection {
     const security = this.options.security ?? PLAINTEXT;
     await new Promise<void>((resolve, reject) => {
       const tls = security.tls;
+      const onread = this.directReads();
       const socket = tls
-        ? connectTls({ host, port, ...(isIP(host) ? {} : { servername: host }), ...tls })
-        : this.connectPlain(host, port);
+        ? connectTls({
+            host,
+            port,
+            ...(isIP(host) ? {} : { servername: host }),
+            ...tls,
+            ...tlsOnRead(onread),
+          })
+        : connect({ host, port, noDelay: true, onread });
       const timer = setTimeout(() => {
         socket.destroy();
         reject(this.fail('CONNECTION_FAILED', `connect to ${host}:${port} timed out`));
@@ -286,27 +298,24 @@ export class Connection {
   }
 
   /**
-   * A plain TCP socket whose reads land in the buffers of a FrameReader (net.connect's `onread`): a
-   * response's own buffer takes the reads once its size is known, so a large Fetch response is copied
-   * once, by the kernel, instead of arriving in fresh 64 KiB chunks that are then copied into it.
+   * Reads that land in the buffers of a FrameReader (the `onread` option of net.connect and
+   * tls.connect): a response's own buffer takes the reads once its size is known, so a large Fetch
+   * response is copied once (by the kernel, or by TLS as it decrypts) instead of arriving in fresh
+   * 64 KiB (TLS: 16 KiB) chunks that are then copied into it. Should a Node release ignore the option,
+   * 'data' events arrive instead and go through the FrameCutter.
    */
-  private connectPlain(host: string, port: number): Socket {
+  private directReads(): OnReadOpts {
     const reader = new FrameReader(sharedReadScratch, RESPONSE_FRAME_BYTES_MAX, (bytes) =>
       Buffer.allocUnsafe(bytes),
     );
-    return connect({
-      host,
-      port,
-      noDelay: true,
-      onread: {
-        buffer: () => reader.target(),
-        callback: (bytes: number) => {
-          reader.received(bytes);
-          this.drain(reader);
-          return true;
-        },
+    return {
+      buffer: () => reader.target(),
+      callback: (bytes: number) => {
+        reader.received(bytes);
+        this.drain(reader);
+        return true;
       },
-    });
+    };
   }
 
   private attach(socket: Socket): void {
