@@ -17,7 +17,16 @@ export interface ControllerContext {
   randomUuid: () => string;
   /** Randomness for replica placement (Math.random in the broker, seeded in tests). */
   randomInt: RandomInt;
+  /** The controller mutation quota of the request's client, when one applies (see PartitionCharge). */
+  chargePartitions?: PartitionCharge;
 }
+
+/**
+ * Charges the partitions one topic creates or deletes to the client's controller mutation quota
+ * (KIP-599). Called per topic once every other check has passed, as Kafka's controller does; an error
+ * (THROTTLING_QUOTA_EXCEEDED) refuses that topic, and the topics after it are charged on their own.
+ */
+export type PartitionCharge = (partitions: number) => ItemError | null;
 
 export interface Outcome<R> {
   records: MetadataRecord[];
@@ -90,6 +99,11 @@ export function createTopics(
       continue;
     }
     const { partitions, replicationFactor, assignment } = problem;
+    const refused = ctx.chargePartitions?.(partitions);
+    if (refused) {
+      results.push({ ...base, ...refused });
+      continue;
+    }
     const topicId = ctx.randomUuid();
     records.push(record('Topic', { name: t.name, topicId }));
     for (const [name, value] of topicConfigMap(t)) {
@@ -254,6 +268,12 @@ export function deleteTopics(ctx: ControllerContext, refs: readonly TopicRef[]):
     } else if (!ctx.deleteTopicEnable) {
       results.push({ ...base, ...fail(ErrorCode.TOPIC_DELETION_DISABLED, 'Topic deletion is disabled.') });
     } else {
+      // A topic named twice is charged (and removed) once.
+      const refused = removed.has(topic.id) ? null : ctx.chargePartitions?.(topic.partitions.length);
+      if (refused) {
+        results.push({ ...base, ...refused });
+        continue;
+      }
       if (!removed.has(topic.id)) records.push(record('RemoveTopic', { topicId: topic.id }));
       removed.add(topic.id);
       results.push({ ...OK, name: topic.name, topicId: topic.id });
@@ -290,6 +310,11 @@ export function createPartitions(
       continue;
     }
     const current = topic.partitions.length;
+    const refused = ctx.chargePartitions?.(item.count - current);
+    if (refused) {
+      results.push({ name: item.name, ...refused });
+      continue;
+    }
     const rf = topic.partitions[0]?.replicas.length ?? 1;
     let assignment: number[][];
     if (item.assignments) assignment = item.assignments.map((a) => [...a.brokerIds]);

@@ -10,6 +10,7 @@ import type {
   CreatedTopic,
   DeletedTopic,
   ItemError,
+  PartitionCharge,
   PartitionIncrease,
   TopicRef,
 } from '../../metadata/controller.js';
@@ -26,6 +27,16 @@ import type { Logger } from '../logger.js';
 import type { ControllerChannel } from '../net/index.js';
 import type { ImageListener, MetadataPublisher } from './metadata-publisher.js';
 import { NotController, type QuorumController } from './quorum-controller.js';
+
+/**
+ * For the calls that create or delete partitions: how long a remote controller may take, and the
+ * client's mutation quota to charge. Only a controller on this node charges it: a handler runs here
+ * when this node is the active controller (elsewhere its request is forwarded in an Envelope).
+ */
+export interface MutationOptions {
+  timeoutMs?: number;
+  charge?: PartitionCharge;
+}
 
 export type { ImageListener } from './metadata-publisher.js';
 
@@ -133,11 +144,11 @@ export class ControllerService {
   async createTopics(
     topics: readonly CreatableTopic[],
     validateOnly = false,
-    timeoutMs = 30_000,
+    { timeoutMs = 30_000, charge }: MutationOptions = {},
   ): Promise<CreatedTopic[]> {
     if (this.useLocal()) {
       const r = this.quorum
-        ? await this.quorum.createTopics(topics, validateOnly)
+        ? await this.quorum.createTopics(topics, validateOnly, charge)
         : new NotController(-1, 'no controller here');
       if (!(r instanceof NotController)) return this.visible(r);
       return topics.map((t) => ({
@@ -186,10 +197,13 @@ export class ControllerService {
     return created;
   }
 
-  async deleteTopics(refs: readonly TopicRef[], timeoutMs = 30_000): Promise<DeletedTopic[]> {
+  async deleteTopics(
+    refs: readonly TopicRef[],
+    { timeoutMs = 30_000, charge }: MutationOptions = {},
+  ): Promise<DeletedTopic[]> {
     if (this.useLocal()) {
       const r = this.quorum
-        ? await this.quorum.deleteTopics(refs)
+        ? await this.quorum.deleteTopics(refs, charge)
         : new NotController(-1, 'no controller here');
       if (!(r instanceof NotController)) return this.visible(r);
       return refs.map((ref) => ({
@@ -239,11 +253,11 @@ export class ControllerService {
   async createPartitions(
     items: readonly PartitionIncrease[],
     validateOnly = false,
-    timeoutMs = 30_000,
+    { timeoutMs = 30_000, charge }: MutationOptions = {},
   ): Promise<(ItemError & { name: string })[]> {
     if (this.useLocal()) {
       const r = this.quorum
-        ? await this.quorum.createPartitions(items, validateOnly)
+        ? await this.quorum.createPartitions(items, validateOnly, charge)
         : new NotController(-1, 'no controller here');
       if (!(r instanceof NotController)) return this.visible(r);
       return this.notController(

@@ -34,6 +34,7 @@ import {
   deleteTopics,
   type ItemError,
   type Outcome,
+  type PartitionCharge,
   type PartitionIncrease,
   type TopicRef,
 } from '../../metadata/controller.js';
@@ -272,16 +273,23 @@ export class QuorumController {
   async createTopics(
     topics: readonly CreatableTopic[],
     validateOnly = false,
+    charge?: PartitionCharge,
   ): Promise<CreatedTopic[] | NotController> {
-    const r = await this.runOutcome((ctx) => createTopics(ctx, topics), validateOnly);
+    const r = await this.runOutcome(
+      (ctx) => createTopics({ ...ctx, chargePartitions: charge }, topics),
+      validateOnly,
+    );
     if (!(r instanceof NotController) && !validateOnly)
       for (const t of r)
         if (t.errorCode === 0) this.log.info('topic created', { topic: t.name, partitions: t.numPartitions });
     return r;
   }
 
-  async deleteTopics(refs: readonly TopicRef[]): Promise<DeletedTopic[] | NotController> {
-    const r = await this.runOutcome((ctx) => deleteTopics(ctx, refs));
+  async deleteTopics(
+    refs: readonly TopicRef[],
+    charge?: PartitionCharge,
+  ): Promise<DeletedTopic[] | NotController> {
+    const r = await this.runOutcome((ctx) => deleteTopics({ ...ctx, chargePartitions: charge }, refs));
     if (!(r instanceof NotController))
       for (const t of r) if (t.errorCode === 0) this.log.info('topic deleted', { topic: t.name });
     return r;
@@ -290,8 +298,12 @@ export class QuorumController {
   createPartitions(
     items: readonly PartitionIncrease[],
     validateOnly = false,
+    charge?: PartitionCharge,
   ): Promise<(ItemError & { name: string })[] | NotController> {
-    return this.runOutcome((ctx) => createPartitions(ctx, items), validateOnly);
+    return this.runOutcome(
+      (ctx) => createPartitions({ ...ctx, chargePartitions: charge }, items),
+      validateOnly,
+    );
   }
 
   allocateProducerIds(

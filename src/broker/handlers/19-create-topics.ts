@@ -5,7 +5,7 @@ import { ErrorCode } from '../../protocol/errors.js';
 import type { CreateTopicsRequest, CreateTopicsResponse } from '../../protocol/messages/index.js';
 import { AclOperation, allowed, allowedNames, allowedOnCluster, ResourceType } from './authorize.js';
 import { handler, type RequestContext } from './handler.js';
-import { mutationRefused, THROTTLED_MESSAGE } from './mutation-quota.js';
+import { mutationCharge } from './mutation-quota.js';
 import type { CommonServices, ConfigEntry } from './services.js';
 
 export const createTopics = handler<CreateTopicsRequest, CreateTopicsResponse, CommonServices>({
@@ -14,18 +14,6 @@ export const createTopics = handler<CreateTopicsRequest, CreateTopicsResponse, C
   forwardable: true,
   maxVersion: 7,
   async handle(ctx, req) {
-    if (mutationRefused(ctx, 6))
-      return {
-        throttleTimeMs: 0,
-        topics: req.topics.map((t) => ({
-          ...deniedTopic(t.name),
-          errorCode: ErrorCode.THROTTLING_QUOTA_EXCEEDED,
-          errorMessage: THROTTLED_MESSAGE,
-          topicId: undefined,
-          topicConfigErrorCode: 0,
-          configs: [],
-        })),
-      };
     // CREATE on the cluster, else CREATE on each topic; the rest never reaches the controller.
     const onCluster = allowedOnCluster(ctx, AclOperation.CREATE, false);
     const creatable = onCluster
@@ -37,7 +25,9 @@ export const createTopics = handler<CreateTopicsRequest, CreateTopicsResponse, C
           req.topics.map((t) => t.name),
         );
     const permitted = creatable ? req.topics.filter((t) => creatable.has(t.name)) : req.topics;
-    const created = await ctx.services.controller.createTopics(permitted, req.validateOnly === true);
+    const created = await ctx.services.controller.createTopics(permitted, req.validateOnly === true, {
+      charge: mutationCharge(ctx, 6),
+    });
     const results = creatable
       ? req.topics.map((t) =>
           creatable.has(t.name) ? (created.shift() as (typeof created)[number]) : deniedTopic(t.name),

@@ -5,7 +5,7 @@ import type { DeleteTopicsRequest, DeleteTopicsResponse } from '../../protocol/m
 import { ZERO_UUID } from '../../protocol/schema/codec.js';
 import { AclOperation, allowed, allowedNames, ResourceType } from './authorize.js';
 import { handler } from './handler.js';
-import { mutationRefused, THROTTLED_MESSAGE } from './mutation-quota.js';
+import { mutationCharge } from './mutation-quota.js';
 import type { CommonServices } from './services.js';
 
 export const deleteTopics = handler<DeleteTopicsRequest, DeleteTopicsResponse, CommonServices>({
@@ -21,16 +21,6 @@ export const deleteTopics = handler<DeleteTopicsRequest, DeleteTopicsResponse, C
             topicId: t.topicId && t.topicId !== ZERO_UUID ? t.topicId : null,
           }))
         : (req.topicNames ?? []).map((name) => ({ name, topicId: null }));
-    if (mutationRefused(ctx, 5))
-      return {
-        throttleTimeMs: 0,
-        responses: refs.map((r) => ({
-          name: r.name,
-          topicId: r.topicId ?? ZERO_UUID,
-          errorCode: ErrorCode.THROTTLING_QUOTA_EXCEEDED,
-          errorMessage: THROTTLED_MESSAGE,
-        })),
-      };
     // DELETE on each topic; a topic id the principal may not even DESCRIBE stays unknown to it.
     const image = ctx.services.metadata();
     const nameOf = (r: { name: string | null; topicId: string | null }) =>
@@ -54,7 +44,10 @@ export const deleteTopics = handler<DeleteTopicsRequest, DeleteTopicsResponse, C
         errorMessage: null,
       };
     };
-    const deleted = await ctx.services.controller.deleteTopics(refs.filter((r) => denial(r) === null));
+    const deleted = await ctx.services.controller.deleteTopics(
+      refs.filter((r) => denial(r) === null),
+      { charge: mutationCharge(ctx, 5) },
+    );
     const results = refs.map((r) => denial(r) ?? (deleted.shift() as (typeof deleted)[number]));
     return {
       throttleTimeMs: 0,

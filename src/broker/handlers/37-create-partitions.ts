@@ -4,7 +4,7 @@ import { ErrorCode } from '../../protocol/errors.js';
 import type { CreatePartitionsRequest, CreatePartitionsResponse } from '../../protocol/messages/index.js';
 import { AclOperation, allowedNames, ResourceType } from './authorize.js';
 import { handler } from './handler.js';
-import { mutationRefused, THROTTLED_MESSAGE } from './mutation-quota.js';
+import { mutationCharge } from './mutation-quota.js';
 import type { CommonServices } from './services.js';
 
 export const createPartitions = handler<CreatePartitionsRequest, CreatePartitionsResponse, CommonServices>({
@@ -13,15 +13,6 @@ export const createPartitions = handler<CreatePartitionsRequest, CreatePartition
   forwardable: true,
   maxVersion: 3,
   async handle(ctx, req) {
-    if (mutationRefused(ctx, 3))
-      return {
-        throttleTimeMs: 0,
-        results: req.topics.map((t) => ({
-          name: t.name,
-          errorCode: ErrorCode.THROTTLING_QUOTA_EXCEEDED,
-          errorMessage: THROTTLED_MESSAGE,
-        })),
-      };
     const alterable = allowedNames(
       ctx,
       AclOperation.ALTER,
@@ -31,6 +22,7 @@ export const createPartitions = handler<CreatePartitionsRequest, CreatePartition
     const done = await ctx.services.controller.createPartitions(
       req.topics.filter((t) => alterable.has(t.name)),
       req.validateOnly,
+      { charge: mutationCharge(ctx, 3) },
     );
     const results = req.topics.map((t) =>
       alterable.has(t.name)

@@ -1,27 +1,34 @@
-// The controller mutation quota (KIP-599) as the handlers that create and delete partitions apply it:
-// from CreateTopics v6, CreatePartitions v3 and DeleteTopics v5 a client whose token bucket is already
-// empty gets THROTTLING_QUOTA_EXCEEDED for every topic (the "strict" mode), and the throttle time in
-// the answer, while one accepted with tokens left is not throttled however many partitions it takes;
-// older versions are served and throttled afterwards (the "permissive" mode). The partitions a request
-// mutates are counted when it is answered (broker/security/quota-hook.ts) — on the active controller,
-// for the client an Envelope names, when a broker forwarded the request. Kafka checks the bucket before
-// each topic of a request; here the whole request is accepted or refused on the bucket it found.
+// The controller mutation quota (KIP-599) as the handlers that create and delete partitions apply it,
+// on the active controller (a broker forwards these requests there in an Envelope, which names the
+// client): each topic that passes every other check is charged its partitions (created, added, or
+// those of a deleted topic) right away, so the next topic of the same request sees the bucket it left.
+// From CreateTopics v6, CreatePartitions v3 and DeleteTopics v5 (the "strict" versions) a topic met by
+// an already empty bucket gets THROTTLING_QUOTA_EXCEEDED, while one accepted with tokens left is not
+// refused however many partitions it takes; older versions are served and throttled afterwards (the
+// "permissive" mode). The throttle time in the answer is set where the answer is charged
+// (broker/security/quota-hook.ts).
+import type { PartitionCharge } from '../../metadata/controller.js';
+import { ErrorCode } from '../../protocol/errors.js';
 import type { RequestContext } from './handler.js';
 import type { CommonServices } from './services.js';
 
 export const THROTTLED_MESSAGE = 'The throttling quota has been exceeded.';
 
-/** Whether the request must be refused: a strict version from a client over its mutation quota. */
-export function mutationRefused(ctx: RequestContext<CommonServices>, strictFromVersion: number): boolean {
-  if (ctx.version < strictFromVersion) return false;
+/** The charge for this request's client; undefined when no quota is configured at all. */
+export function mutationCharge(
+  ctx: RequestContext<CommonServices>,
+  strictFromVersion: number,
+): PartitionCharge | undefined {
   const quotas = ctx.services.security.quotas;
-  if (!quotas.enabled) return false;
-  return (
-    quotas.exceeded(
-      'controller_mutation_rate',
-      (ctx.onBehalfOf?.principal ?? ctx.conn.principal).name,
-      ctx.header.clientId ?? '',
-      Date.now(),
-    ) > 0
-  );
+  if (!quotas.enabled) return undefined;
+  const user = (ctx.onBehalfOf?.principal ?? ctx.conn.principal).name;
+  const clientId = ctx.header.clientId ?? '';
+  const strict = ctx.version >= strictFromVersion;
+  return (partitions) => {
+    const nowMs = Date.now();
+    if (strict && quotas.exceeded('controller_mutation_rate', user, clientId, nowMs) > 0)
+      return { errorCode: ErrorCode.THROTTLING_QUOTA_EXCEEDED, errorMessage: THROTTLED_MESSAGE };
+    quotas.record('controller_mutation_rate', user, clientId, partitions, nowMs);
+    return null;
+  };
 }

@@ -73,32 +73,6 @@ export const MUTATION_STRICT_FROM_VERSION: ReadonlyMap<number, number> = new Map
 const MUTATING = new Set(MUTATION_STRICT_FROM_VERSION.keys());
 const THROTTLING_QUOTA_EXCEEDED = 89;
 
-/**
- * Partitions a request created or deleted, from its answer: a created topic's partitions, a
- * CreatePartitions target count (at most what was added, the count the request asked for), one per
- * deleted topic (its partitions are gone from the metadata by then). Validation-only requests count 0.
- */
-function partitionsMutated(a: AnsweredRequest): number {
-  if (!a.response || !MUTATING.has(a.apiKey)) return 0;
-  const req = a.request as { validateOnly?: boolean; topics?: { name: string; count?: number }[] };
-  if (req.validateOnly) return 0;
-  if (a.apiKey === 19)
-    return ((a.response as { topics: { errorCode: number; numPartitions: number }[] }).topics ?? [])
-      .filter((t) => t.errorCode === 0)
-      .reduce((n, t) => n + Math.max(t.numPartitions, 1), 0);
-  if (a.apiKey === 37) {
-    const ok = new Set(
-      ((a.response as { results: { name: string; errorCode: number }[] }).results ?? [])
-        .filter((r) => r.errorCode === 0)
-        .map((r) => r.name),
-    );
-    return (req.topics ?? []).filter((t) => ok.has(t.name)).reduce((n, t) => n + (t.count ?? 0), 0);
-  }
-  return ((a.response as { responses: { errorCode: number }[] }).responses ?? []).filter(
-    (r) => r.errorCode === 0,
-  ).length;
-}
-
 export function applyQuotas(quotas: ClientQuotas, a: AnsweredRequest, nowMs: number): void {
   if (EXEMPT.has(a.apiKey)) return;
   const user = a.principal.name;
@@ -121,12 +95,13 @@ export function applyQuotas(quotas: ClientQuotas, a: AnsweredRequest, nowMs: num
     // The controller counted the mutations; its throttle time is in the answer.
     throttle = Math.max(throttle, throttleTimeOf(a.response));
   } else if (MUTATING.has(a.apiKey)) {
-    // Both modes charge what was mutated. A strict request (Kafka's StrictControllerMutationQuota) is
-    // throttled only when it was refused for an empty bucket: one accepted while tokens were left is
-    // not, however many partitions it took. A permissive one (older versions) is throttled after.
-    const mutationThrottle = record('controller_mutation_rate', partitionsMutated(a));
+    // The controller charged each topic as it went (handlers/mutation-quota.ts). A strict request
+    // (Kafka's StrictControllerMutationQuota) is throttled only when a topic was refused for an empty
+    // bucket: one accepted while tokens were left is not, however many partitions it took. A
+    // permissive one (older versions) is throttled for whatever it left the bucket owing.
     const strict = a.version >= (MUTATION_STRICT_FROM_VERSION.get(a.apiKey) ?? 0);
-    if (!strict || refusedForQuota(a.response)) throttle = Math.max(throttle, mutationThrottle);
+    if (!strict || refusedForQuota(a.response))
+      throttle = Math.max(throttle, quotas.exceeded('controller_mutation_rate', user, a.clientId, nowMs));
   }
   if (throttle <= 0) return;
   if (a.response && typeof a.response === 'object' && 'throttleTimeMs' in a.response) {

@@ -50,8 +50,8 @@ test("an Envelope's inner request is charged to the envelope's principal, withou
   const quotas = quotasWith([[{ user: 'alice' }, { request_percentage: 1, controller_mutation_rate: 1 }]]);
   const { conn, throttles } = fakeConn();
   const response = { throttleTimeMs: 0, topics: [{ errorCode: 0, numPartitions: 20 }] };
-  // 20 partitions against 1 per second (v7: charged, not throttled while tokens were left), and 500 ms
-  // of handler time against 1% of a thread (throttled).
+  // 500 ms of handler time against 1% of a thread: throttled (the partitions were charged by the
+  // controller as it created the topic, handlers/mutation-quota.ts).
   applyQuotas(
     quotas,
     answered({
@@ -65,8 +65,8 @@ test("an Envelope's inner request is charged to the envelope's principal, withou
   );
   assert.ok(response.throttleTimeMs > 0, 'the throttle time goes back in the inner answer');
   assert.deepEqual(throttles, [], "the forwarding broker's channel is not muted");
-  assert.ok(quotas.exceeded('controller_mutation_rate', 'alice', 'app', 1_000) > 0, 'alice was charged');
-  assert.equal(quotas.exceeded('controller_mutation_rate', 'broker', 'app', 1_000), 0);
+  assert.ok(quotas.exceeded('request_percentage', 'alice', 'app', 1_000) > 0, 'alice was charged');
+  assert.equal(quotas.exceeded('request_percentage', 'broker', 'app', 1_000), 0);
 });
 
 test('the Envelope itself is not charged', () => {
@@ -95,8 +95,9 @@ test("a forwarding broker mutes its client for the controller's throttle time an
     0,
     'the controller counted the partitions, not this broker',
   );
-  // Not forwarded (this node is the active controller): the partitions count here (CreateTopics v5,
-  // permissive: throttled after).
+  // Not forwarded (this node is the active controller, which charged the 20 partitions as it created
+  // the topic): CreateTopics v5, permissive, is throttled after for what the bucket owes.
+  quotas.record('controller_mutation_rate', 'alice', 'app', 20, 1_000);
   const local = { throttleTimeMs: 0, topics: [{ errorCode: 0, numPartitions: 20 }] };
   applyQuotas(
     quotas,
@@ -108,19 +109,25 @@ test("a forwarding broker mutes its client for the controller's throttle time an
 });
 
 test('strict mode: an accepted request is not throttled, a refused one is; permissive: throttled after', () => {
-  // A bucket of 1 token per second over 11 one-second samples: 11 tokens to begin with.
+  // A bucket of 1 token per second over 11 one-second samples: 11 tokens to begin with; the controller
+  // charged 20 partitions for the accepted topic (11 - 20 = -9: nine seconds until it is back to zero).
   const quotas = quotasWith([[{ clientId: 'app' }, { controller_mutation_rate: 1 }]]);
   const { conn, throttles } = fakeConn();
+  quotas.record('controller_mutation_rate', 'broker', 'app', 20, 1_000);
   const accepted = { throttleTimeMs: 0, topics: [{ errorCode: 0, numPartitions: 20 }] };
   applyQuotas(quotas, answered({ conn, response: accepted }), 1_000);
   assert.equal(accepted.throttleTimeMs, 0, 'accepted while tokens were left: not throttled (v7)');
   assert.deepEqual(throttles, []);
-  // 11 - 20 = -9 tokens: nine seconds until the bucket is back to zero.
-  assert.equal(quotas.exceeded('controller_mutation_rate', 'broker', 'app', 1_000), 9_000);
+  assert.equal(
+    quotas.exceeded('controller_mutation_rate', 'broker', 'app', 1_000),
+    9_000,
+    'the hook charged nothing',
+  );
   const refused = { throttleTimeMs: 0, topics: [{ errorCode: 89, numPartitions: -1 }] };
   applyQuotas(quotas, answered({ conn, response: refused }), 2_000);
   assert.equal(refused.throttleTimeMs, 8_000, 'one second refilled one token');
   assert.deepEqual(throttles, [8_000]);
+  quotas.record('controller_mutation_rate', 'broker', 'app', 2, 2_000);
   const permissive = { throttleTimeMs: 0, topics: [{ errorCode: 0, numPartitions: 2 }] };
   applyQuotas(quotas, answered({ conn, version: 5, response: permissive }), 2_000);
   assert.equal(permissive.throttleTimeMs, 10_000);

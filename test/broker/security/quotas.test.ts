@@ -217,3 +217,65 @@ test('controller_mutation_rate: past the quota, CreateTopics v6+ is refused with
   c.close();
   d.close();
 });
+
+test('controller_mutation_rate charges each topic on its own: the first take the tokens, the rest are refused', async () => {
+  const admin = new Admin({ 'bootstrap.servers': `127.0.0.1:${port}` });
+  await admin.alterClientQuotas([
+    { entity: { clientId: 'batcher' }, quotas: { controller_mutation_rate: 1 } },
+    { entity: { clientId: 'deleter' }, quotas: { controller_mutation_rate: 1 } },
+  ]);
+  await admin.createTopics([
+    { name: 'doomed-4', numPartitions: 4 },
+    { name: 'doomed-1', numPartitions: 1 },
+  ]);
+  const c = await RawClient.connect(port);
+  const topic = (name: string, numPartitions: number) => ({
+    name,
+    numPartitions,
+    replicationFactor: 1,
+    assignments: [],
+    configs: [],
+  });
+  // 3 tokens (1 per second over 3 s): b1 leaves 1, b2 is still met by a bucket with tokens and leaves
+  // it 1 short, b3 meets an empty bucket. One request, three answers.
+  const created = await c.request(
+    19,
+    7,
+    { topics: [topic('b1', 2), topic('b2', 2), topic('b3', 1)], timeoutMs: 5000, validateOnly: false },
+    'batcher',
+  );
+  assert.deepEqual(
+    created.topics.map((t: { name: string; errorCode: number }) => [t.name, t.errorCode]),
+    [
+      ['b1', 0],
+      ['b2', 0],
+      ['b3', 89],
+    ],
+  );
+  assert.ok(created.throttleTimeMs > 0, 'a refused topic throttles the request');
+  // A deleted topic is charged its partitions: doomed-4 takes 4 of 3 tokens, doomed-1 is refused.
+  const deleted = await c.request(
+    20,
+    6,
+    {
+      topics: [
+        { name: 'doomed-4', topicId: 'AAAAAAAAAAAAAAAAAAAAAA' },
+        { name: 'doomed-1', topicId: 'AAAAAAAAAAAAAAAAAAAAAA' },
+      ],
+      timeoutMs: 5000,
+    },
+    'deleter',
+  );
+  assert.deepEqual(
+    deleted.responses.map((r: { name: string; errorCode: number }) => [r.name, r.errorCode]),
+    [
+      ['doomed-4', 0],
+      ['doomed-1', 89],
+    ],
+  );
+  const names = await admin.listTopics();
+  assert.ok(names.includes('b1') && names.includes('b2') && !names.includes('b3'), names.join(','));
+  assert.ok(!names.includes('doomed-4') && names.includes('doomed-1'), names.join(','));
+  await admin.close();
+  c.close();
+});
