@@ -1,4 +1,5 @@
-// The composition root: the only place the node's services are constructed and wired together.
+// The composition root: the only place the node's services are constructed and wired together (the
+// broker's half in node-broker.ts).
 //
 // A node is a broker, a controller, or both (process.roles). Every node follows the metadata quorum
 // (`__cluster_metadata-0`, the Raft driver in raft-io/): controllers as voters, brokers as observers,
@@ -8,13 +9,8 @@
 // (BrokerLifecycle), serves clients on its listeners and forwards what needs the controller. Without
 // process.roles the node is Samsa's standalone combined node: a one-voter quorum of itself with no
 // network between its parts, ready as fast as a single process can be.
-import { randomInt, randomUUID } from 'node:crypto';
-import { statfs } from 'node:fs/promises';
 import type { BrokerConfig } from '../config/index.js';
 import { record } from '../metadata/records.js';
-import { DecompressionError } from '../protocol/records/codec-error.js';
-import { codecsFor } from '../protocol/records/codecs.js';
-import type { TxnMarker } from '../protocol/records/control.js';
 import {
   BoundedFileSystem,
   type FileSystem,
@@ -22,25 +18,21 @@ import {
   openFilesBound,
   processOpenFilesLimit,
   RealFileSystem,
-  type RecordCodec,
 } from '../storage/index.js';
 import { withChaosUnsafe } from './chaos-unsafe.js';
 import { type Clock, systemClock } from './clock.js';
 import { BrokerConfigService } from './config-service.js';
 import { BrokerLifecycle } from './controller/broker-lifecycle.js';
 import { ControllerService } from './controller/controller-service.js';
-import { envelopeForwarding } from './controller/forwarding.js';
 import { MetadataPublisher } from './controller/metadata-publisher.js';
 import { QuorumController } from './controller/quorum-controller.js';
-import { GroupCoordinator } from './coordinator/group/coordinator.js';
+import type { GroupCoordinator } from './coordinator/group/coordinator.js';
 import { OFFSETS_TOPIC } from './coordinator/group/settings.js';
-import { PartitionWriter } from './coordinator/partition-writer.js';
 import type { CoordinatorWriter } from './coordinator/runtime.js';
-import { TxnCoordinator } from './coordinator/txn/coordinator.js';
-import { writeMarkersLocally } from './coordinator/txn/local-markers.js';
+import type { TxnCoordinator } from './coordinator/txn/coordinator.js';
 import type { MarkerChannel } from './coordinator/txn/markers.js';
 import { TRANSACTION_STATE_TOPIC } from './coordinator/txn/settings.js';
-import { localTxnVerifier, type RemoteTxnVerifier } from './coordinator/txn/verifier.js';
+import type { RemoteTxnVerifier } from './coordinator/txn/verifier.js';
 import { CONTROLLER_HANDLERS } from './handlers/controller-index.js';
 import { HANDLERS } from './handlers/index.js';
 import { Registry } from './handlers/registry.js';
@@ -50,6 +42,7 @@ import { BrokerMetrics } from './metrics/broker-metrics.js';
 import type { ConsumerLag } from './metrics/consumer-lag.js';
 import { collectSecurity } from './metrics/security-metrics.js';
 import { type ControllerChannel, DeadlineTimer } from './net/index.js';
+import { type BrokerParts, wireBroker } from './node-broker.js';
 import {
   advertisedEndpoints,
   brokerListenerSpecs,
@@ -59,22 +52,8 @@ import {
   staticVoters,
   voterChanges,
 } from './node-quorum.js';
-import {
-  brokerLinks,
-  controllerLink,
-  openLogDirs,
-  quorumHighWatermark,
-  replicationSettings,
-  StallGuard,
-  throttleRates,
-} from './node-replication.js';
-import { remoteMarkers, remoteTxnVerifier } from './node-transactions.js';
-import { ProducerIdManager } from './producer-ids.js';
 import { type MetadataQuorum, openMetadataQuorum } from './raft-io/metadata-quorum.js';
-import { FetchSessionCache } from './replica/fetch-sessions.js';
-import { toLogConfig } from './replica/log-config.js';
-import { ReplicaManager } from './replica/replica-manager.js';
-import { TxnVerification } from './replica/txn-verification.js';
+import type { ReplicaManager } from './replica/replica-manager.js';
 import { BrokerSecurity } from './security/broker-security.js';
 import { peerConnector, refusedPeer } from './security/peer-security.js';
 import { type BoundListener, type ListenerSpec, SocketServer } from './server/listener.js';
@@ -114,16 +93,6 @@ export interface NodeOptions {
   metrics?: { port?: number; host?: string };
   /** Called when the node cannot go on (a metadata write failed, another cluster's controllers). */
   onFatal?: (err: Error) => void;
-}
-
-/** The parts of a broker (absent on a controller-only node). */
-interface BrokerParts {
-  replicas: ReplicaManager;
-  groups: GroupCoordinator;
-  txns: TxnCoordinator;
-  lifecycle: BrokerLifecycle | null;
-  /** The connections of transaction markers and verifications to other brokers. */
-  txnPeers: { close(): void } | null;
 }
 
 export class BrokerNode {
@@ -365,167 +334,27 @@ export class BrokerNode {
     let registry: Registry<BrokerServices> | null = null;
     const listenerSpecs: ListenerSpec[] = [];
     if (isBroker) {
-      const logDirs = await openLogDirs(config.logDirs, {
+      const wired = await wireBroker({
+        config,
+        options,
         fs,
         now,
-        timers: timeline,
-        codec: STORAGE_CODEC,
-        config: { retentionCheckIntervalMs: config.logRetentionCheckIntervalMs },
-        topicConfig: (topic) => toLogConfig(topicConfigs.topicConfig(topic)),
-        onLogOffline: (tp, err) =>
-          log.child('storage').error('partition log went offline', {
-            topic: tp.topic,
-            partition: tp.partition,
-            err: String(err),
-          }),
-        onEvent: (message) => log.child('storage').info(message),
+        timeline,
+        log,
+        publisher,
+        netTimer,
+        brokerConnector,
+        channel,
+        controller,
+        topicConfigs,
+        common,
+        security,
+        lifecycle: () => lifecycle,
+        onAnswer: answeredBy(security),
       });
-      // Requests to other brokers on the inter-broker listener: replica fetches on their own connections;
-      // transaction markers and the verification of transactional writes on others (as Kafka's separate
-      // channels): a peer answers the requests of one connection in order, and a marker waiting for its
-      // followers must not hold up their fetches behind it.
-      const peers = config.standalone
-        ? null
-        : brokerLinks(config, () => publisher.image, netTimer, log.child('replica-fetcher'), brokerConnector);
-      const txnPeers = config.standalone
-        ? null
-        : brokerLinks(
-            config,
-            () => publisher.image,
-            netTimer,
-            log.child('txn-coordinator'),
-            brokerConnector,
-            'txn',
-          );
-      const interBrokerTimeoutMs = Number(config.get('request.timeout.ms')?.value);
-      const replicas = new ReplicaManager({
-        logs: logDirs,
-        nodeId: config.nodeId,
-        topicConfig: (topic) => topicConfigs.topicConfig(topic),
-        log: log.child('replicas'),
-        clock: timeline,
-        replication: replicationSettings(config),
-        throttleRates: throttleRates(topicConfigs),
-        links: peers ?? undefined,
-        controller: channel ? controllerLink(channel) : undefined,
-        leadGuard: config.standalone
-          ? undefined
-          : new StallGuard(
-              config.brokerSessionTimeoutMs,
-              config.brokerHeartbeatIntervalMs,
-              () => lifecycle,
-              log.child('replicas'),
-              channel
-                ? {
-                    quorumHighWatermark: () => quorumHighWatermark(channel, config.brokerHeartbeatIntervalMs),
-                    appliedOffset: () => publisher.image.offset,
-                  }
-                : null,
-            ),
-      });
-      controller.onImage((image, previous) => replicas.onImage(image, previous));
-      const groups = new GroupCoordinator({
-        settings: {
-          offsetsTopicPartitions: config.offsetsTopicPartitions,
-          offsetsTopicReplicationFactor: config.offsetsTopicReplicationFactor,
-          // A cluster waits for enough brokers, as Kafka; a standalone node makes do with itself.
-          offsetsTopicReplicationFactorLowered: config.standalone,
-          offsetsTopicSegmentBytes: config.offsetsTopicSegmentBytes,
-          offsetsRetentionMs: config.offsetsRetentionMs,
-          offsetsRetentionCheckIntervalMs: config.offsetsRetentionCheckIntervalMs,
-          offsetMetadataBytesMax: config.offsetMetadataBytesMax,
-          groupInitialRebalanceDelayMs: config.groupInitialRebalanceDelayMs,
-          groupSessionTimeoutMsMin: config.groupMinSessionTimeoutMs,
-          groupSessionTimeoutMsMax: config.groupMaxSessionTimeoutMs,
-          groupSizeMax: config.groupMaxSize,
-        },
-        scheduler: timeline,
-        logFor:
-          options.groupLogFor ??
-          ((partition) => new PartitionWriter(() => replicas.get(OFFSETS_TOPIC, partition))),
-        randomUuid: randomUUID,
-        log: log.child('group-coordinator'),
-      });
-      controller.onImage((image, previous) => groups.onMetadataImage(image, previous, config.nodeId));
-      const producerIds = new ProducerIdManager(controller, config.nodeId);
-      const localMarkers = {
-        partition: (topic: string, index: number) => replicas.get(topic, index),
-        metadata: () => controller.image,
-        completeGroupTransaction: (partition: number, marker: TxnMarker) =>
-          groups.completeTransaction(partition, marker),
-        onMarker: (key: string, producerId: number) => txnVerification.onMarker(key, producerId),
-        now,
-      };
-      const markersToPeers =
-        options.remoteMarkers ?? (txnPeers ? remoteMarkers(txnPeers, interBrokerTimeoutMs) : undefined);
-      // Transaction coordinator: loads the __transaction_state partitions this node leads; markers for
-      // partitions led here are written locally, the others go through `remoteMarkers`.
-      const txns = new TxnCoordinator({
-        settings: {
-          transactionStateLogPartitions: config.transactionStateLogPartitions,
-          transactionStateLogReplicationFactor: config.transactionStateLogReplicationFactor,
-          transactionStateLogMinIsr: config.transactionStateLogMinIsr,
-          transactionStateLogSegmentBytes: config.transactionStateLogSegmentBytes,
-          transactionTimeoutMsMax: config.transactionMaxTimeoutMs,
-          transactionalIdExpirationMs: config.transactionalIdExpirationMs,
-          abortTimedOutTransactionsIntervalMs: config.transactionAbortTimedOutTransactionCleanupIntervalMs,
-          removeExpiredTransactionalIdsIntervalMs:
-            config.transactionRemoveExpiredTransactionCleanupIntervalMs,
-        },
-        scheduler: timeline,
-        logFor: (partition) => new PartitionWriter(() => replicas.get(TRANSACTION_STATE_TOPIC, partition)),
-        producerIds,
-        markers: {
-          writeMarkers: (nodeId, marker) =>
-            nodeId === config.nodeId || !markersToPeers
-              ? writeMarkersLocally(localMarkers, marker)
-              : markersToPeers.writeMarkers(nodeId, marker),
-        },
-        leaderOf: (topic, partition) => {
-          const p = controller.image.topicsByName.get(topic)?.partitions[partition];
-          return p ? p.leader : null;
-        },
-        log: log.child('txn-coordinator'),
-      });
-      controller.onImage((image, previous) => txns.onMetadataImage(image, previous, config.nodeId));
-      const txnVerification = new TxnVerification(
-        localTxnVerifier(
-          txns,
-          config.nodeId,
-          () => controller.image,
-          options.remoteTxnVerifier ??
-            (txnPeers ? remoteTxnVerifier(txnPeers, interBrokerTimeoutMs) : undefined),
-        ),
-        () => config.transactionPartitionVerificationEnable,
-      );
-      const services: BrokerServices = {
-        ...common,
-        producerIds,
-        replicas,
-        fetchSessions: new FetchSessionCache({
-          slotsMax: config.fetchSessionCacheSlotsMax,
-          now,
-          randomId: () => randomInt(1, 0x7fffffff),
-        }),
-        logDir,
-        diskSpace: (dir = logDir) => diskSpace(dir, options.storage === 'memory'),
-        groups,
-        txns,
-        txnVerification,
-        writeMarkers: (marker) => writeMarkersLocally(localMarkers, marker),
-      };
-      registry = new Registry(HANDLERS, services, log.child('registry'));
-      registry.onAnswer = answeredBy(security);
-      if (channel)
-        registry.forwarding = envelopeForwarding(
-          channel,
-          () => controller.isActiveHere(),
-          log.child('forwarding'),
-          (apiKey, request, response) => controller.awaitForwardedVisible(apiKey, request, response),
-        );
-      brokerParts = { replicas, groups, txns, lifecycle: null, txnPeers };
-      for (const spec of brokerListenerSpecs(config))
-        listenerSpecs.push({ ...spec, dispatcher: security.gate(registry) });
+      brokerParts = wired.parts;
+      registry = wired.registry;
+      listenerSpecs.push(...wired.listenerSpecs);
     }
     metrics.readiness.logsRecovered = true;
     // ---- the controller listener ----
@@ -775,38 +604,3 @@ function boundedDisk(config: BrokerConfig, log: Logger): BoundedFileSystem {
   else log.debug('log files held open at most', fields);
   return new BoundedFileSystem(new RealFileSystem(), { openFilesMax });
 }
-
-/** Total and usable bytes of the disk holding `dir` (-1 when unknown, as Kafka reports it). */
-async function diskSpace(dir: string, memory: boolean): Promise<{ totalBytes: number; usableBytes: number }> {
-  if (memory) return { totalBytes: -1, usableBytes: -1 };
-  try {
-    const s = await statfs(dir);
-    return { totalBytes: s.blocks * s.bsize, usableBytes: s.bavail * s.bsize };
-  } catch {
-    return { totalBytes: -1, usableBytes: -1 };
-  }
-}
-
-/**
- * Compression for the storage layer (compaction reads compressed batches). The codec libraries load
- * in the background after start-up, so they cost nothing before the broker is ready; until then a
- * compressed batch is reported as not yet supported and compaction tries it again later.
- */
-const STORAGE_CODEC: RecordCodec = {
-  decompress(codec, data, outputBytesMax) {
-    try {
-      return codecsFor(codec).decompressSync(codec, data, outputBytesMax);
-    } catch (err) {
-      if (err instanceof DecompressionError && err.reason === 'unavailable') return null;
-      throw err;
-    }
-  },
-  compress(codec, data) {
-    try {
-      return codecsFor(codec).compressSync(codec, data);
-    } catch (err) {
-      if (err instanceof DecompressionError && err.reason === 'unavailable') return null;
-      throw err;
-    }
-  },
-};
