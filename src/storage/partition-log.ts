@@ -6,11 +6,12 @@
 // or corrupt tail is cut off, indexes and producer state are rebuilt.
 //
 // This file holds the class: its state, the append path (append, roll, the writes and their commit),
-// flush, close, and the public surface. The other parts take the log as their first argument:
+// close, and the public surface. The other parts take the log as their first argument:
 //   log-recovery.ts       open: tidying the directory, recovery, index rebuilding
 //   log-read.ts           reads, timestamp lookups, aborted transactions
 //   log-truncation.ts     truncation, reset, log start, retention, compaction swaps
 //   log-producers.ts      producer snapshots, replaying producer state from the log
+//   log-flush.ts          flush (fsyncs, recovery point), file-system-wide sync bookkeeping
 //   log-append-checks.ts  the checks of a leader's batch and of a follower's records
 import { posix as path } from 'node:path';
 import { setBaseOffset, setLogAppendTime, setPartitionLeaderEpoch } from '../protocol/records/batch.js';
@@ -27,6 +28,7 @@ import type { AbortedTxn } from './indexes.js';
 import { IoQueue, type WriteOp } from './io-queue.js';
 import { LeaderEpochCache } from './leader-epoch.js';
 import { checkLeaderBatch, splitFollowerBatches } from './log-append-checks.js';
+import { flushLog, hasUnsyncedData, markSynced, type SyncPoint, syncPointOf } from './log-flush.js';
 import {
   applyProducerBatch,
   producerBatchOf,
@@ -127,15 +129,10 @@ export type FollowerAppendResult =
   | { kind: 'empty' }
   | { kind: 'rejected'; problem: 'corrupt' | 'magic' | 'offset-out-of-order' | 'offline'; detail: string };
 
+export type { SyncPoint } from './log-flush.js';
 export type { OffsetLookup, ReadOptions, ReadResult } from './log-read.js';
 export type { RecoveryReport } from './log-recovery.js';
 export type { DeleteRecordsResult } from './log-truncation.js';
-
-/** What a file-system-wide sync covers of one log: see PartitionLog.syncPoint. */
-export interface SyncPoint {
-  sizes: { seg: LogSegment; size: number; dirDirty: boolean }[];
-  dirVersion: number;
-}
 
 export interface PartitionLogOptions {
   fs: FileSystem;
@@ -573,7 +570,7 @@ export class PartitionLog {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Flush.
+  // Flush (log-flush.ts).
 
   /**
    * Makes everything below `upTo` (default: the log end) durable: segment data, the indexes of inactive
@@ -581,40 +578,7 @@ export class PartitionLog {
    * recovery point. Data fsyncs run outside the write queue, so appends continue meanwhile.
    */
   async flush(upTo = this.leo): Promise<void> {
-    if (this.offlineError) throw this.offlineError;
-    const work = await this.queue.task(async () => {
-      const list: { seg: LogSegment; size: number }[] = [];
-      for (const seg of this.segments) {
-        // A segment starting at upTo holds nothing below it, unless it was just truncated to empty.
-        if (seg.baseOffset > upTo || (seg.baseOffset === upTo && seg.syncedSize >= 0)) break;
-        if (seg !== this.active) {
-          seg.sealTimeIndex();
-          await seg.persistIndexes();
-        }
-        if (seg.dirDirty) {
-          seg.dirDirty = false;
-          this.dirVersion++;
-        }
-        if (seg.syncedSize < seg.writtenSize) list.push({ seg, size: seg.writtenSize });
-      }
-      return { list, end: Math.min(upTo, this.writtenEnd) };
-    });
-    for (const { seg, size } of work.list) {
-      if (seg.deleted) continue;
-      seg.pin();
-      try {
-        const h = await seg.file();
-        await this.fs.fsync(h);
-        seg.syncedSize = Math.max(seg.syncedSize, size);
-      } finally {
-        await seg.unpin();
-      }
-    }
-    if (this.dirSyncedVersion < this.dirVersion) await this.syncDir();
-    await this.meta;
-    if (this.offlineError) throw this.offlineError;
-    if (work.end > this.recoveryPointOffset) this.recoveryPointOffset = Math.min(work.end, this.leo);
-    if (work.end >= this.leo) {
+    if (await flushLog(this, upTo)) {
       this.unflushedMessages = 0;
       this.firstUnflushedMs = -1;
     }
@@ -624,27 +588,18 @@ export class PartitionLog {
    * For a sync of the whole file system (LogManager.close): waits for the writes in flight, then
    * returns what such a sync would make durable, to pass to `synced` once it did.
    */
-  async syncPoint(): Promise<SyncPoint> {
-    await this.queue.idle();
-    return {
-      sizes: this.segments.map((seg) => ({ seg, size: seg.writtenSize, dirDirty: seg.dirDirty })),
-      dirVersion: this.dirVersion,
-    };
+  syncPoint(): Promise<SyncPoint> {
+    return syncPointOf(this);
   }
 
   /** A sync of the whole file system that began after `point` was taken has finished. */
   synced(point: SyncPoint): void {
-    for (const { seg, size, dirDirty } of point.sizes) {
-      seg.syncedSize = Math.max(seg.syncedSize, size);
-      if (dirDirty) seg.dirDirty = false;
-    }
-    this.dirSyncedVersion = Math.max(this.dirSyncedVersion, point.dirVersion);
+    markSynced(this, point);
   }
 
   /** Whether some written bytes or directory entries are not known durable. */
   get hasUnsyncedData(): boolean {
-    if (this.dirSyncedVersion < this.dirVersion) return true;
-    return this.segments.some((s) => s.syncedSize < s.writtenSize || s.dirDirty);
+    return hasUnsyncedData(this);
   }
 
   // ---------------------------------------------------------------------------------------------
