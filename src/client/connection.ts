@@ -21,6 +21,7 @@ import {
 import type { Logger } from './config.js';
 import { clientError, type KafkaError, kafkaError } from './errors.js';
 import { type ClientSecurity, PLAINTEXT, saslClient } from './security.js';
+import { clientThrottleMs } from './throttle.js';
 import { CLIENT_VERSION, CLIENT_VERSIONS } from './versions.js';
 
 const RESPONSE_FRAME_BYTES_MAX = 256 * 1024 * 1024;
@@ -109,6 +110,13 @@ export class Connection {
   private nextCorrelationId = 1;
   private corked = false;
   private closedError: KafkaError | null = null;
+  /**
+   * Until when (Date.now() time) a broker asked this client to send nothing more (KIP-219): requests
+   * made meanwhile wait here, in order, and are written when the time is up.
+   */
+  private throttledUntilMs = 0;
+  private readonly held: (() => void)[] = [];
+  private heldTimer: NodeJS.Timeout | null = null;
   private readonly versions = new Map<number, number>();
   private readyPromise: Promise<void> | null = null;
   private readonly closeListeners: ((err: KafkaError | null) => void)[] = [];
@@ -128,6 +136,11 @@ export class Connection {
 
   get inFlight(): number {
     return this.pending.size;
+  }
+
+  /** How much longer requests on this connection wait for a broker's throttle time (KIP-219), in ms. */
+  get throttledForMs(): number {
+    return Math.max(0, this.throttledUntilMs - Date.now());
   }
 
   get isClosed(): boolean {
@@ -425,22 +438,57 @@ export class Connection {
     }
     if (options.noResponse) {
       // Resolves once the bytes are handed to the kernel.
-      return new Promise((resolve) => {
-        for (let i = 0; i < chunks.length - 1; i++) socket.write(chunks[i]);
-        socket.write(chunks[chunks.length - 1], () => resolve(undefined));
-      });
+      return new Promise((resolve) =>
+        this.writeOrHold(() => {
+          for (let i = 0; i < chunks.length - 1; i++) socket.write(chunks[i]);
+          socket.write(chunks[chunks.length - 1], () => resolve(undefined));
+        }),
+      );
     }
-    for (const c of chunks) socket.write(c);
+    // Written now, or once the broker's throttle time is up: the timeout counts from then.
+    const sentAtMs = this.writeOrHold(() => {
+      for (const c of chunks) socket.write(c);
+    });
     return new Promise((resolve, reject) => {
       this.pending.set(correlationId, {
         correlationId,
         apiKey,
         version,
-        deadline: this.lastUsedMs + (options.timeoutMs ?? this.options.requestTimeoutMs),
+        deadline: sentAtMs + (options.timeoutMs ?? this.options.requestTimeoutMs),
         resolve,
         reject,
       });
     });
+  }
+
+  /**
+   * Writes a request now, or, while a broker throttles this client (KIP-219) or earlier requests still
+   * wait, once the throttle time is up, in order. Returns when it will be written (Date.now() time).
+   */
+  private writeOrHold(write: () => void): number {
+    if (this.held.length === 0 && this.throttledUntilMs <= this.lastUsedMs) {
+      write();
+      return this.lastUsedMs;
+    }
+    this.hold(write);
+    return Math.max(this.lastUsedMs, this.throttledUntilMs);
+  }
+
+  /** Writes `write` once the throttle time is up, after the requests already held. */
+  private hold(write: () => void): void {
+    this.held.push(write);
+    if (this.heldTimer) return;
+    const release = () => {
+      this.heldTimer = null;
+      const leftMs = this.throttledUntilMs - Date.now();
+      if (leftMs > 0) {
+        this.heldTimer = setTimeout(release, leftMs);
+        return;
+      }
+      if (this.closedError) return;
+      for (const w of this.held.splice(0)) w();
+    };
+    this.heldTimer = setTimeout(release, Math.max(0, this.throttledUntilMs - Date.now()));
   }
 
   private onData(chunk: Buffer): void {
@@ -491,7 +539,10 @@ export class Connection {
     }
     this.pending.delete(correlationId);
     try {
-      p.resolve(decodeResponseFrame(p.apiKey, p.version, frame).body);
+      const body = decodeResponseFrame(p.apiKey, p.version, frame).body;
+      const throttleMs = clientThrottleMs(p.apiKey, p.version, body);
+      if (throttleMs > 0) this.throttledUntilMs = Math.max(this.throttledUntilMs, Date.now() + throttleMs);
+      p.resolve(body);
     } catch (e) {
       const apiName = apiDecl(p.apiKey)?.name;
       if (p.apiKey === API_KEY_API_VERSIONS && e instanceof DecodeError) {
@@ -543,6 +594,8 @@ export class Connection {
   close(err: KafkaError | null = null): void {
     if (this.closedError) return;
     if (this.reauthTimer) clearTimeout(this.reauthTimer);
+    if (this.heldTimer) clearTimeout(this.heldTimer);
+    this.held.length = 0;
     this.closedError =
       err ??
       clientError('CONNECTION_CLOSED', 'connection closed by the client', {
