@@ -115,7 +115,7 @@ export class Connection {
    * made meanwhile wait here, in order, and are written when the time is up.
    */
   private throttledUntilMs = 0;
-  private readonly held: (() => void)[] = [];
+  private readonly held: { write: () => void; dropped?: () => void }[] = [];
   private heldTimer: NodeJS.Timeout | null = null;
   private readonly versions = new Map<number, number>();
   private readyPromise: Promise<void> | null = null;
@@ -438,11 +438,15 @@ export class Connection {
     }
     if (options.noResponse) {
       // Resolves once the bytes are handed to the kernel.
+      // Settles as a failed write does when the connection closes while the request is held.
       return new Promise((resolve) =>
-        this.writeOrHold(() => {
-          for (let i = 0; i < chunks.length - 1; i++) socket.write(chunks[i]);
-          socket.write(chunks[chunks.length - 1], () => resolve(undefined));
-        }),
+        this.writeOrHold(
+          () => {
+            for (let i = 0; i < chunks.length - 1; i++) socket.write(chunks[i]);
+            socket.write(chunks[chunks.length - 1], () => resolve(undefined));
+          },
+          () => resolve(undefined),
+        ),
       );
     }
     // Written now, or once the broker's throttle time is up: the timeout counts from then.
@@ -465,18 +469,18 @@ export class Connection {
    * Writes a request now, or, while a broker throttles this client (KIP-219) or earlier requests still
    * wait, once the throttle time is up, in order. Returns when it will be written (Date.now() time).
    */
-  private writeOrHold(write: () => void): number {
+  private writeOrHold(write: () => void, dropped?: () => void): number {
     if (this.held.length === 0 && this.throttledUntilMs <= this.lastUsedMs) {
       write();
       return this.lastUsedMs;
     }
-    this.hold(write);
+    this.hold({ write, dropped });
     return Math.max(this.lastUsedMs, this.throttledUntilMs);
   }
 
-  /** Writes `write` once the throttle time is up, after the requests already held. */
-  private hold(write: () => void): void {
-    this.held.push(write);
+  /** Writes a request once the throttle time is up, after the requests already held. */
+  private hold(request: { write: () => void; dropped?: () => void }): void {
+    this.held.push(request);
     if (this.heldTimer) return;
     const release = () => {
       this.heldTimer = null;
@@ -486,7 +490,7 @@ export class Connection {
         return;
       }
       if (this.closedError) return;
-      for (const w of this.held.splice(0)) w();
+      for (const r of this.held.splice(0)) r.write();
     };
     this.heldTimer = setTimeout(release, Math.max(0, this.throttledUntilMs - Date.now()));
   }
@@ -595,7 +599,8 @@ export class Connection {
     if (this.closedError) return;
     if (this.reauthTimer) clearTimeout(this.reauthTimer);
     if (this.heldTimer) clearTimeout(this.heldTimer);
-    this.held.length = 0;
+    // Held requests that expect an answer fail with the pending ones below; the others are dropped.
+    for (const r of this.held.splice(0)) r.dropped?.();
     this.closedError =
       err ??
       clientError('CONNECTION_CLOSED', 'connection closed by the client', {

@@ -7,6 +7,7 @@ import { after, before, test } from 'node:test';
 import type { BrokerNode } from '../../src/broker/node.js';
 import { Admin, Producer } from '../../src/client/index.js';
 import { clientThrottleMs } from '../../src/client/throttle.js';
+import { API } from '../../src/client/versions.js';
 import { startTestNode } from '../helpers/node.js';
 import { type FaultProxy, startFaultProxy } from './fault-proxy.js';
 
@@ -57,6 +58,40 @@ test('a throttled answer holds the next request on that connection for the throt
   } finally {
     await producer.close();
     await proxy.close();
+  }
+});
+
+test('a request held for a throttle settles when its connection closes meanwhile', async () => {
+  const producer = new Producer({
+    'bootstrap.servers': `127.0.0.1:${port}`,
+    'client.id': 'throttled',
+    acks: 1,
+    'linger.ms': 0,
+    'enable.idempotence': false,
+  });
+  try {
+    await producer.send({ topic: 't', value: Buffer.alloc(400_000, 2) });
+    const conn = await producer.cluster.connectionTo(1);
+    assert.ok(conn.throttledForMs > 200, `throttled: ${conn.throttledForMs} ms`);
+    // One that expects no answer (as acks=0 sends) and one that does, both held; then the connection closes.
+    const noAnswer = conn.send(API.Metadata, () => ({ topics: [], allowAutoTopicCreation: false }), {
+      noResponse: true,
+    });
+    const answered = conn.send(API.Metadata, () => ({ topics: [], allowAutoTopicCreation: false }));
+    conn.close();
+    const settled = (p: Promise<unknown>) =>
+      Promise.race([
+        p.then(
+          () => 'resolved',
+          () => 'rejected',
+        ),
+        new Promise((r) => setTimeout(() => r('still held'), 500)),
+      ]);
+    const [a, b] = await Promise.all([settled(noAnswer), settled(answered)]);
+    assert.equal(a, 'resolved', 'the request without an answer');
+    assert.equal(b, 'rejected', 'the request with one fails as pending requests do');
+  } finally {
+    await producer.close();
   }
 });
 
