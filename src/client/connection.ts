@@ -96,6 +96,12 @@ export class Sweeper {
   }
 }
 
+/** A request written once a broker's throttle time is up; `dropped` if its connection closes first. */
+interface HeldRequest {
+  write: () => void;
+  dropped?: () => void;
+}
+
 /** tls.connect takes `onread` as net.connect does (documented in Node 20); @types/node leaves it out. */
 function tlsOnRead(onread: OnReadOpts): object {
   return { onread };
@@ -115,7 +121,7 @@ export class Connection {
    * made meanwhile wait here, in order, and are written when the time is up.
    */
   private throttledUntilMs = 0;
-  private readonly held: { write: () => void; dropped?: () => void }[] = [];
+  private readonly held: HeldRequest[] = [];
   private heldTimer: NodeJS.Timeout | null = null;
   private readonly versions = new Map<number, number>();
   private readyPromise: Promise<void> | null = null;
@@ -474,25 +480,21 @@ export class Connection {
       write();
       return this.lastUsedMs;
     }
-    this.hold({ write, dropped });
+    this.held.push({ write, dropped });
+    if (!this.heldTimer) this.releaseHeldLater();
     return Math.max(this.lastUsedMs, this.throttledUntilMs);
   }
 
-  /** Writes a request once the throttle time is up, after the requests already held. */
-  private hold(request: { write: () => void; dropped?: () => void }): void {
-    this.held.push(request);
-    if (this.heldTimer) return;
-    const release = () => {
-      this.heldTimer = null;
-      const leftMs = this.throttledUntilMs - Date.now();
-      if (leftMs > 0) {
-        this.heldTimer = setTimeout(release, leftMs);
-        return;
-      }
-      if (this.closedError) return;
-      for (const r of this.held.splice(0)) r.write();
-    };
-    this.heldTimer = setTimeout(release, Math.max(0, this.throttledUntilMs - Date.now()));
+  /** Writes the held requests when the throttle time is up (later again if an answer extended it). */
+  private releaseHeldLater(): void {
+    this.heldTimer = setTimeout(
+      () => {
+        this.heldTimer = null;
+        if (this.throttledUntilMs > Date.now()) this.releaseHeldLater();
+        else if (!this.closedError) for (const r of this.held.splice(0)) r.write();
+      },
+      Math.max(0, this.throttledUntilMs - Date.now()),
+    );
   }
 
   private onData(chunk: Buffer): void {

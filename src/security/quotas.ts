@@ -147,6 +147,17 @@ export function throttleMs(observed: number, quota: number, windowMs: number, ma
 }
 
 /**
+ * The APIs that create or delete partitions (charged to controller_mutation_rate), and the version from
+ * which each is "strict" (KIP-599): a topic met by an empty bucket is refused with
+ * THROTTLING_QUOTA_EXCEEDED instead of being served and throttled afterwards.
+ */
+export const MUTATION_STRICT_FROM_VERSION: ReadonlyMap<number, number> = new Map([
+  [19, 6], // CreateTopics
+  [20, 5], // DeleteTopics
+  [37, 3], // CreatePartitions
+]);
+
+/**
  * Kafka's TokenBucket, which meters controller_mutation_rate (KIP-599): it starts full with a burst of
  * quota × the window's length in tokens, refills at the quota per second up to that burst, and each
  * mutation takes a token. Below zero the client is over its quota until the bucket refills to zero.

@@ -31,19 +31,24 @@ after(async () => {
   await node?.stop();
 });
 
+/** A producer of the client id under the quota, one request per record. */
+function throttledProducer(bootstrap: string): Producer {
+  return new Producer({
+    'bootstrap.servers': bootstrap,
+    'client.id': 'throttled',
+    acks: 1,
+    'linger.ms': 0,
+    'enable.idempotence': false,
+  });
+}
+
 test('a throttled answer holds the next request on that connection for the throttle time', async () => {
   const produced: number[] = [];
   const proxy: FaultProxy = await startFaultProxy(port, (info) => {
     if (info.apiKey === 0) produced.push(performance.now());
     return { kind: 'pass' };
   });
-  const producer = new Producer({
-    'bootstrap.servers': proxy.bootstrap,
-    'client.id': 'throttled',
-    acks: 1,
-    'linger.ms': 0,
-    'enable.idempotence': false,
-  });
+  const producer = throttledProducer(proxy.bootstrap);
   try {
     // 400 kB against 100 kB/s: the answer carries a throttle time (at most the 2 s window).
     await producer.send({ topic: 't', value: Buffer.alloc(400_000, 1) });
@@ -62,13 +67,7 @@ test('a throttled answer holds the next request on that connection for the throt
 });
 
 test('a request held for a throttle settles when its connection closes meanwhile', async () => {
-  const producer = new Producer({
-    'bootstrap.servers': `127.0.0.1:${port}`,
-    'client.id': 'throttled',
-    acks: 1,
-    'linger.ms': 0,
-    'enable.idempotence': false,
-  });
+  const producer = throttledProducer(`127.0.0.1:${port}`);
   try {
     await producer.send({ topic: 't', value: Buffer.alloc(400_000, 2) });
     const conn = await producer.cluster.connectionTo(1);

@@ -26,7 +26,7 @@ export const createTopics = handler<CreateTopicsRequest, CreateTopicsResponse, C
         );
     const permitted = creatable ? req.topics.filter((t) => creatable.has(t.name)) : req.topics;
     const created = await ctx.services.controller.createTopics(permitted, req.validateOnly === true, {
-      charge: mutationCharge(ctx, 6),
+      charge: mutationCharge(ctx),
     });
     const results = creatable
       ? req.topics.map((t) =>

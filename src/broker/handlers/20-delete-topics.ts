@@ -46,7 +46,7 @@ export const deleteTopics = handler<DeleteTopicsRequest, DeleteTopicsResponse, C
     };
     const deleted = await ctx.services.controller.deleteTopics(
       refs.filter((r) => denial(r) === null),
-      { charge: mutationCharge(ctx, 5) },
+      { charge: mutationCharge(ctx) },
     );
     const results = refs.map((r) => denial(r) ?? (deleted.shift() as (typeof deleted)[number]));
     return {

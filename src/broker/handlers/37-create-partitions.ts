@@ -22,7 +22,7 @@ export const createPartitions = handler<CreatePartitionsRequest, CreatePartition
     const done = await ctx.services.controller.createPartitions(
       req.topics.filter((t) => alterable.has(t.name)),
       req.validateOnly,
-      { charge: mutationCharge(ctx, 3) },
+      { charge: mutationCharge(ctx) },
     );
     const results = req.topics.map((t) =>
       alterable.has(t.name)

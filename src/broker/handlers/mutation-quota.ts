@@ -9,21 +9,19 @@
 // (broker/security/quota-hook.ts).
 import type { PartitionCharge } from '../../metadata/controller.js';
 import { ErrorCode } from '../../protocol/errors.js';
+import { MUTATION_STRICT_FROM_VERSION } from '../../security/quotas.js';
 import type { RequestContext } from './handler.js';
 import type { CommonServices } from './services.js';
 
 export const THROTTLED_MESSAGE = 'The throttling quota has been exceeded.';
 
 /** The charge for this request's client; undefined when no quota is configured at all. */
-export function mutationCharge(
-  ctx: RequestContext<CommonServices>,
-  strictFromVersion: number,
-): PartitionCharge | undefined {
+export function mutationCharge(ctx: RequestContext<CommonServices>): PartitionCharge | undefined {
   const quotas = ctx.services.security.quotas;
   if (!quotas.enabled) return undefined;
   const user = (ctx.onBehalfOf?.principal ?? ctx.conn.principal).name;
   const clientId = ctx.header.clientId ?? '';
-  const strict = ctx.version >= strictFromVersion;
+  const strict = ctx.version >= (MUTATION_STRICT_FROM_VERSION.get(ctx.apiKey) ?? 0);
   return (partitions) => {
     const nowMs = Date.now();
     if (strict && quotas.exceeded('controller_mutation_rate', user, clientId, nowMs) > 0)

@@ -92,12 +92,8 @@ export class ClientQuotas implements ThrottleTotals {
       sensor.bucket.record(amount, resolved.value, nowMs);
       ms = sensor.bucket.throttleMs(resolved.value, nowMs);
     } else {
-      const rate = sensor.rate as SampledRate;
-      rate.record(amount, nowMs);
-      // Kafka bounds a request-time throttle by one sample, a byte throttle by the window.
-      const w = this.settings.window;
-      const boundMs = kind === 'request_percentage' ? w.sampleMs : w.samples * w.sampleMs;
-      ms = throttleMs(rate.perSecond(nowMs), resolved.value, rate.windowMs(nowMs), boundMs);
+      (sensor.rate as SampledRate).record(amount, nowMs);
+      ms = this.rateThrottleMs(kind, sensor.rate as SampledRate, resolved.value, nowMs);
     }
     if (ms > 0) {
       const t = this.byKind.get(kind) ?? { count: 0, totalMs: 0 };
@@ -121,9 +117,14 @@ export class ClientQuotas implements ThrottleTotals {
     if (!resolved) return 0;
     const sensor = this.sensor(kind, sensorKey(kind, resolved.entity, user, clientId), nowMs);
     if (sensor.bucket) return sensor.bucket.throttleMs(resolved.value, nowMs);
-    const rate = sensor.rate as SampledRate;
+    return this.rateThrottleMs(kind, sensor.rate as SampledRate, resolved.value, nowMs);
+  }
+
+  /** The throttle time a rate over its quota gives: Kafka bounds a request-time throttle by one sample, a byte throttle by the window. */
+  private rateThrottleMs(kind: QuotaKind, rate: SampledRate, quota: number, nowMs: number): number {
     const w = this.settings.window;
-    return throttleMs(rate.perSecond(nowMs), resolved.value, rate.windowMs(nowMs), w.samples * w.sampleMs);
+    const boundMs = kind === 'request_percentage' ? w.sampleMs : w.samples * w.sampleMs;
+    return throttleMs(rate.perSecond(nowMs), quota, rate.windowMs(nowMs), boundMs);
   }
 
   /** The most bytes a fetch may return within one window at the client's consumer quota (Kafka's bound). */

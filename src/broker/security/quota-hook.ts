@@ -9,8 +9,10 @@
 // the inner answer and does not mute the forwarding broker's channel; the forwarding broker charges
 // only its own request time, and mutes the client's connection for the larger of that throttle and
 // the controller's.
+
+import { ErrorCode } from '../../protocol/errors.js';
 import type { KafkaPrincipal } from '../../security/principal.js';
-import type { QuotaKind } from '../../security/quotas.js';
+import { MUTATION_STRICT_FROM_VERSION, type QuotaKind } from '../../security/quotas.js';
 import type { Connection } from '../server/connection.js';
 import type { ClientQuotas } from './client-quotas.js';
 
@@ -61,17 +63,7 @@ function fetchBytes(response: unknown): number {
   return n;
 }
 
-/**
- * The APIs that create or delete partitions, and the version from which each is "strict" (KIP-599):
- * CreateTopics v6, DeleteTopics v5, CreatePartitions v3.
- */
-export const MUTATION_STRICT_FROM_VERSION: ReadonlyMap<number, number> = new Map([
-  [19, 6],
-  [20, 5],
-  [37, 3],
-]);
 const MUTATING = new Set(MUTATION_STRICT_FROM_VERSION.keys());
-const THROTTLING_QUOTA_EXCEEDED = 89;
 
 export function applyQuotas(quotas: ClientQuotas, a: AnsweredRequest, nowMs: number): void {
   if (EXEMPT.has(a.apiKey)) return;
@@ -120,7 +112,7 @@ function refusedForQuota(response: unknown): boolean {
     results?: { errorCode: number }[];
   } | null;
   const entries = r?.topics ?? r?.responses ?? r?.results ?? [];
-  return entries.some((e) => e.errorCode === THROTTLING_QUOTA_EXCEEDED);
+  return entries.some((e) => e.errorCode === ErrorCode.THROTTLING_QUOTA_EXCEEDED);
 }
 
 function throttleTimeOf(response: unknown): number {
